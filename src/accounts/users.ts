@@ -1,0 +1,113 @@
+/** Accounts: creating users, checking passwords, changing them. */
+import { randomInt } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../crypto/passwords.js';
+import type { SecretHash } from '../crypto/random.js';
+import { InputError } from '../errors.js';
+import type { Storage, UserRecord } from '../storage/storage.js';
+import type { Clock, UserId } from '../types.js';
+
+export interface NewUser {
+  login: string;
+  password: string;
+  email?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  isDeveloper?: boolean | undefined;
+  isAdmin?: boolean | undefined;
+}
+
+const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$/i;
+const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]{2,}$/;
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 256;
+
+export function validateLogin(login: string): string {
+  if (!LOGIN.test(login)) {
+    throw new InputError('login must be 1–40 letters, digits, dots, hyphens or underscores, starting and ending with a letter or digit');
+  }
+  return login.toLowerCase();
+}
+
+export function validatePassword(password: string): void {
+  if (password.length < MIN_PASSWORD) throw new InputError(`password must be at least ${MIN_PASSWORD} characters`);
+  if (password.length > MAX_PASSWORD) throw new InputError(`password must be at most ${MAX_PASSWORD} characters`);
+}
+
+export function validateEmail(email: string): string {
+  if (email.length > 254 || !EMAIL.test(email)) throw new InputError(`not an email address: ${JSON.stringify(email.slice(0, 80))}`);
+  return email;
+}
+
+function validateName(name: string | undefined, what: string): string | null {
+  if (name === undefined || name.trim() === '') return null;
+  const trimmed = name.trim();
+  if (trimmed.length > 100 || /[\u0000-\u001f\u007f]/.test(trimmed)) throw new InputError(`${what} must be at most 100 printable characters`);
+  return trimmed;
+}
+
+/** Decimal ids like Yandex ID's: 15 digits, never starting with 0, so they stay exact as JSON numbers too. */
+function newUserId(): UserId {
+  let id = String(randomInt(1, 10));
+  for (let i = 0; i < 14; i++) id += String(randomInt(10));
+  return id as UserId;
+}
+
+export class Users {
+  constructor(private readonly storage: Storage, private readonly clock: Clock) {}
+
+  async create(input: NewUser): Promise<UserRecord> {
+    const login = validateLogin(input.login);
+    validatePassword(input.password);
+    const email = input.email ? validateEmail(input.email) : null;
+    const firstName = validateName(input.firstName, 'first name');
+    const lastName = validateName(input.lastName, 'last name');
+    if (await this.storage.findUserByLogin(login)) throw new InputError(`the login ${login} is taken`);
+    const now = this.clock();
+    const user: UserRecord = {
+      id: newUserId(),
+      login,
+      passwordHash: await hashPassword(input.password),
+      firstName,
+      lastName,
+      displayName: [firstName, lastName].filter(Boolean).join(' ') || login,
+      sex: null,
+      birthday: null,
+      emails: email ? [email] : [],
+      defaultEmail: email,
+      defaultPhone: null,
+      avatarId: null,
+      isDeveloper: input.isDeveloper ?? false,
+      isAdmin: input.isAdmin ?? false,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.storage.createUser(user);
+    } catch (err) {
+      // Two sign-ups raced for the same login: the unique index decided.
+      if (await this.storage.findUserByLogin(login)) throw new InputError(`the login ${login} is taken`);
+      throw err;
+    }
+    return user;
+  }
+
+  /**
+   * The user whose login and password these are, or null. The answer does not
+   * say which of the two was wrong, and an unknown login costs a hash too.
+   */
+  async authenticate(login: string, password: string): Promise<UserRecord | null> {
+    const user = login.length <= 64 && password.length <= MAX_PASSWORD ? await this.storage.findUserByLogin(login.trim()) : null;
+    const ok = await verifyPassword(user?.passwordHash ?? null, password.slice(0, MAX_PASSWORD));
+    return ok && user && user.status === 'active' ? user : null;
+  }
+
+  /** Sets a new password and signs the user out everywhere else, revoking their tokens (SPEC §4). */
+  async changePassword(user: UserRecord, password: string, keepSession?: SecretHash): Promise<void> {
+    validatePassword(password);
+    const now = this.clock();
+    await this.storage.updateUser(user.id, { passwordHash: await hashPassword(password), updatedAt: now });
+    await this.storage.deleteSessionsOfUser(user.id, keepSession);
+    await this.storage.revokeTokensOfUser(user.id, now);
+  }
+}

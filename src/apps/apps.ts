@@ -1,0 +1,171 @@
+/** Registering and changing apps (OAuth clients, SPEC §1). */
+import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { InputError } from '../errors.js';
+import { isKnownScope } from '../oauth/scopes.js';
+import type { AppPatch, AppRecord, AppStatus, Platform, PlatformType, Storage } from '../storage/storage.js';
+import type { ClientId, Clock, UserId } from '../types.js';
+import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
+
+export const PLATFORM_TYPES: readonly PlatformType[] = ['web', 'ios', 'android', 'desktop', 'tv'];
+
+export interface AppInput {
+  name?: string | undefined;
+  description?: string | undefined;
+  redirectUris?: string[] | undefined;
+  scopes?: string[] | undefined;
+  optionalScopes?: string[] | undefined;
+  platforms?: PlatformType[] | undefined;
+  suggestHostnames?: string[] | undefined;
+  ownerId?: UserId | null | undefined;
+  accessTokenTtlSeconds?: number | undefined;
+  status?: AppStatus | undefined;
+}
+
+export interface CreatedApp {
+  app: AppRecord;
+  /** Shown once; only its hash and a sealed copy are stored. Null for public clients. */
+  clientSecret: string | null;
+}
+
+const CLIENT_ID = /^[0-9a-f]{32}$/;
+
+export function isClientId(value: string): value is ClientId {
+  return CLIENT_ID.test(value);
+}
+
+/** Only apps with the web platform keep a secret; native, desktop and TV apps are public (RFC 8252 §8.4). */
+export function isConfidential(platforms: readonly Platform[]): boolean {
+  return platforms.some((p) => p.type === 'web');
+}
+
+export function checkClientSecret(app: AppRecord, secret: string): boolean {
+  return app.secretHash !== null && constantTimeEqual(sha256Hex(secret), app.secretHash);
+}
+
+function validateScopes(scopes: string[], what: string): string[] {
+  const unique = [...new Set(scopes.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean))];
+  for (const s of unique) if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}`);
+  return unique;
+}
+
+export class Apps {
+  constructor(
+    private readonly storage: Storage,
+    private readonly secrets: SecretBox,
+    private readonly clock: Clock,
+    private readonly limits: { defaultTtlSeconds: number; maxTtlSeconds: number },
+  ) {}
+
+  private newSecret(): { clientSecret: string; secretHash: AppRecord['secretHash']; secretSealed: string } {
+    const clientSecret = randomHex(32); // 256 bits (SPEC §1)
+    return { clientSecret, secretHash: sha256Hex(clientSecret), secretSealed: this.secrets.seal(clientSecret) };
+  }
+
+  private validate(input: AppInput, current?: AppRecord): Omit<AppPatch, 'updatedAt'> {
+    const patch: AppPatch = {};
+    if (input.name !== undefined) {
+      const name = input.name.trim();
+      if (name.length < 1 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new InputError('app name must be 1–100 printable characters');
+      patch.name = name;
+    }
+    if (input.description !== undefined) {
+      if (input.description.length > 2000) throw new InputError('description must be at most 2000 characters');
+      patch.description = input.description;
+    }
+    if (input.redirectUris !== undefined) {
+      if (input.redirectUris.length > 50) throw new InputError('at most 50 redirect URIs');
+      patch.redirectUris = [...new Set(input.redirectUris.map(validateRedirectUri))];
+    }
+    if (input.suggestHostnames !== undefined) patch.suggestHostnames = [...new Set(input.suggestHostnames.map(validateOrigin))];
+    if (input.scopes !== undefined) patch.scopes = validateScopes(input.scopes, 'scope');
+    if (input.optionalScopes !== undefined) patch.optionalScopes = validateScopes(input.optionalScopes, 'optional scope');
+    const scopes = patch.scopes ?? current?.scopes ?? [];
+    if (patch.optionalScopes) patch.optionalScopes = patch.optionalScopes.filter((s) => !scopes.includes(s));
+    if (input.platforms !== undefined) {
+      for (const p of input.platforms) if (!PLATFORM_TYPES.includes(p)) throw new InputError(`unknown platform: ${String(p).slice(0, 40)} (one of ${PLATFORM_TYPES.join(', ')})`);
+      const kept = current?.platforms ?? [];
+      patch.platforms = [...new Set(input.platforms)].map((type) => kept.find((p) => p.type === type) ?? { type });
+    }
+    if (input.accessTokenTtlSeconds !== undefined) {
+      const ttl = input.accessTokenTtlSeconds;
+      if (!Number.isInteger(ttl) || ttl < 60 || ttl > this.limits.maxTtlSeconds) {
+        throw new InputError(`token lifetime must be a whole number of seconds between 60 and ${this.limits.maxTtlSeconds}`);
+      }
+      patch.accessTokenTtlSeconds = ttl;
+    }
+    if (input.status !== undefined) patch.status = input.status;
+    if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
+    return patch;
+  }
+
+  async create(input: AppInput & { name: string }): Promise<CreatedApp> {
+    const patch = this.validate({ platforms: ['web'], ...input });
+    const platforms = patch.platforms ?? [{ type: 'web' }];
+    const secret = isConfidential(platforms) ? this.newSecret() : null;
+    const now = this.clock();
+    const app: AppRecord = {
+      clientId: randomHex(16) as ClientId,
+      secretHash: secret?.secretHash ?? null,
+      secretSealed: secret?.secretSealed ?? null,
+      name: patch.name!,
+      description: patch.description ?? '',
+      iconUrl: null,
+      ownerId: patch.ownerId ?? null,
+      platforms,
+      redirectUris: patch.redirectUris ?? [],
+      suggestHostnames: patch.suggestHostnames ?? [],
+      scopes: patch.scopes ?? [],
+      optionalScopes: patch.optionalScopes ?? [],
+      accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? this.limits.defaultTtlSeconds,
+      status: patch.status ?? 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.storage.createApp(app);
+    return { app, clientSecret: secret?.clientSecret ?? null };
+  }
+
+  /**
+   * Changes an app. Changing its scopes revokes every token issued to it: the
+   * users consented to something else (SPEC §1). Becoming confidential creates
+   * a secret (returned); becoming public drops it.
+   */
+  async update(clientId: ClientId, input: AppInput): Promise<CreatedApp> {
+    const current = await this.storage.findApp(clientId);
+    if (!current) throw new InputError(`no app with client_id ${clientId}`);
+    const patch: AppPatch = { ...this.validate(input, current), updatedAt: this.clock() };
+    let clientSecret: string | null = null;
+    if (patch.platforms) {
+      const confidential = isConfidential(patch.platforms);
+      if (confidential && current.secretHash === null) {
+        const secret = this.newSecret();
+        clientSecret = secret.clientSecret;
+        Object.assign(patch, { secretHash: secret.secretHash, secretSealed: secret.secretSealed });
+      } else if (!confidential && current.secretHash !== null) {
+        Object.assign(patch, { secretHash: null, secretSealed: null });
+      }
+    }
+    const scopesChanged =
+      (patch.scopes && !sameSet(patch.scopes, current.scopes)) ||
+      (patch.optionalScopes && !sameSet(patch.optionalScopes, current.optionalScopes));
+    await this.storage.updateApp(clientId, patch);
+    if (scopesChanged || patch.status === 'blocked') await this.storage.revokeTokensOfApp(clientId, this.clock());
+    const app = (await this.storage.findApp(clientId))!;
+    return { app, clientSecret };
+  }
+
+  /** A new secret; the old one stops working at once. */
+  async rotateSecret(clientId: ClientId): Promise<string> {
+    const current = await this.storage.findApp(clientId);
+    if (!current) throw new InputError(`no app with client_id ${clientId}`);
+    if (!isConfidential(current.platforms)) throw new InputError('public apps have no client secret');
+    const secret = this.newSecret();
+    await this.storage.updateApp(clientId, { secretHash: secret.secretHash, secretSealed: secret.secretSealed, updatedAt: this.clock() });
+    return secret.clientSecret;
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

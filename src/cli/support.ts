@@ -1,0 +1,20 @@
+/** What every command shares: errors, output, and a context that is always closed. */
+import { loadConfig } from '../config.js';
+import { createContext, type Context } from '../context.js';
+
+export class CliError extends Error {}
+
+/** Runs `fn` with a context that is closed afterwards. */
+export async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await createContext(loadConfig());
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+}
+

@@ -1,0 +1,113 @@
+/**
+ * Every setting Gatehouse reads, with its default and why. Nothing else in the
+ * code base reads `process.env`: the server, the CLI and the tests all build a
+ * `Config` here (tests pass overrides instead of touching the environment).
+ *
+ * Sources, later ones winning: built-in defaults, the JSON config file named by
+ * `GATEHOUSE_CONFIG` (if any), environment variables, explicit overrides.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const configSchema = z.object({
+  /** Public origin of this server; every endpoint lives under it (SPEC §2). */
+  issuer: z.string().url().transform((s) => s.replace(/\/+$/, '')),
+  /** Port the HTTP server listens on. */
+  port: z.coerce.number().int().min(0).max(65535),
+  /** Interface to bind: loopback by default, `0.0.0.0` to serve a network. */
+  host: z.string().min(1),
+  /** Directory for the SQLite file and the server's secret key. */
+  dataDir: z.string().min(1),
+  /** `postgres://…` for PostgreSQL; empty means the embedded SQLite file `<dataDir>/gatehouse.db`. */
+  databaseUrl: z.string(),
+  /** Default access-token lifetime for new apps: one year, as Yandex ID does (SPEC §4). */
+  accessTokenTtlSeconds: z.coerce.number().int().positive(),
+  /** Upper bound operators may put on every app's access-token lifetime. */
+  maxAccessTokenTtlSeconds: z.coerce.number().int().positive(),
+  /** Refresh-token lifetime: longer than any access token (SPEC §4). */
+  refreshTokenTtlSeconds: z.coerce.number().int().positive(),
+  /** Authorization codes live 10 minutes (SPEC §3). */
+  codeTtlSeconds: z.coerce.number().int().positive(),
+  /** How long a sign-in lasts without activity. */
+  sessionTtlSeconds: z.coerce.number().int().positive(),
+  /** `debug`, `info`, `warn`, `error` or `silent` (pino levels). */
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  /** Whether anyone may create an account on /signup. */
+  signupEnabled: z.coerce.boolean(),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** Derived: the issuer is https, so cookies are Secure and `__Host-` prefixed. */
+  readonly secureCookies: boolean;
+};
+
+export type ConfigInput = Partial<z.input<typeof configSchema>>;
+
+const DAY = 24 * 60 * 60;
+
+function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
+  const port = env.GATEHOUSE_PORT ?? '8080';
+  return {
+    issuer: `http://localhost:${port}`,
+    port,
+    host: '127.0.0.1',
+    dataDir: './data',
+    databaseUrl: '',
+    accessTokenTtlSeconds: 365 * DAY,
+    maxAccessTokenTtlSeconds: 365 * DAY,
+    refreshTokenTtlSeconds: 2 * 365 * DAY,
+    codeTtlSeconds: 600,
+    sessionTtlSeconds: 30 * DAY,
+    logLevel: 'info',
+    signupEnabled: true,
+  };
+}
+
+/** Environment variable for each setting; unset variables leave the default. */
+const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
+  issuer: 'GATEHOUSE_ISSUER',
+  port: 'GATEHOUSE_PORT',
+  host: 'GATEHOUSE_HOST',
+  dataDir: 'GATEHOUSE_DATA_DIR',
+  databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  accessTokenTtlSeconds: 'GATEHOUSE_ACCESS_TOKEN_TTL',
+  maxAccessTokenTtlSeconds: 'GATEHOUSE_MAX_ACCESS_TOKEN_TTL',
+  refreshTokenTtlSeconds: 'GATEHOUSE_REFRESH_TOKEN_TTL',
+  codeTtlSeconds: 'GATEHOUSE_CODE_TTL',
+  sessionTtlSeconds: 'GATEHOUSE_SESSION_TTL',
+  logLevel: 'GATEHOUSE_LOG_LEVEL',
+  signupEnabled: 'GATEHOUSE_SIGNUP',
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, unknown> = { ...defaults(env) };
+  const file = env.GATEHOUSE_CONFIG;
+  if (file) {
+    try {
+      Object.assign(merged, JSON.parse(readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') merged[key] = key === 'signupEnabled' ? !/^(0|false|no|off)$/i.test(value) : value;
+  }
+  Object.assign(merged, overrides);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    const name = ENV_NAMES[key as keyof typeof ENV_NAMES] ?? key;
+    throw new ConfigError(`invalid setting ${name}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  if (config.maxAccessTokenTtlSeconds < config.accessTokenTtlSeconds) config.accessTokenTtlSeconds = config.maxAccessTokenTtlSeconds;
+  if (config.refreshTokenTtlSeconds <= config.accessTokenTtlSeconds) {
+    throw new ConfigError('invalid setting GATEHOUSE_REFRESH_TOKEN_TTL: refresh tokens must outlive access tokens');
+  }
+  return { ...config, dataDir: path.resolve(config.dataDir), secureCookies: config.issuer.startsWith('https:') };
+}

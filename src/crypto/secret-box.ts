@@ -1,0 +1,59 @@
+/**
+ * AES-256-GCM encryption of secrets that must be recoverable: client secrets,
+ * because `/info?format=jwt` signs with the secret itself as Yandex ID does
+ * (SPEC §6), and private signing keys. The key is 32 random bytes in
+ * `<dataDir>/secret.key`, created with mode 0600 on first start and never
+ * stored in the database, so a database dump alone reveals none of them.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const VERSION = 'v1';
+
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('secret key must be 32 bytes');
+  }
+
+  /** Loads `<dataDir>/secret.key`, creating it on first start. */
+  static fromDataDir(dataDir: string): SecretBox {
+    const file = path.join(dataDir, 'secret.key');
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const key = randomBytes(32);
+    try {
+      // 'wx' fails if another process created the file meanwhile: then use theirs.
+      writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      return new SecretBox(key);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+    }
+  }
+
+  /** A key for another purpose, derived from the server key with HKDF (RFC 5869) and a label. */
+  deriveKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `gatehouse ${label}`, 32));
+  }
+
+  /** `v1.<iv>.<tag>.<ciphertext>`, all base64url. */
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  open(sealed: string): string {
+    const [version, iv, tag, body] = sealed.split('.');
+    if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('unrecognised sealed value');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Rendering in one place: OAuth errors as JSON (RFC 6749 §5.2), pages as HTML,
+ * and the error page for anything a browser should not be redirected with.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HeaderInvalidClient, BASIC_CHALLENGE } from '../oauth/client-auth.js';
+import type { OAuthError } from '../oauth/errors.js';
+import { errorPage } from '../pages/consent-page.js';
+import type { SafeHtml } from '../pages/html.js';
+import { en, type Messages } from '../pages/messages/en.js';
+
+/** The language of the pages for this request (English until more catalogues exist). */
+export function messagesFor(_request: FastifyRequest): Messages {
+  return en;
+}
+
+export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.value);
+}
+
+export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  if (error instanceof HeaderInvalidClient) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
+  return reply.code(error.status).header('Cache-Control', 'no-store').send(error.toJSON());
+}
+
+export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, error: OAuthError, status = 400): FastifyReply {
+  return sendPage(reply, errorPage(messagesFor(request), error.code, error.description), status);
+}

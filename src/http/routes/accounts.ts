@@ -1,0 +1,132 @@
+/** Sign-in, sign-up and sign-out pages (SPEC §10), and the home page. */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { isClientId } from '../../apps/apps.js';
+import type { Context } from '../../context.js';
+import { InputError } from '../../errors.js';
+import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { homePage, loginPage, messagePage, signupPage } from '../../pages/account-pages.js';
+import type { ClientId } from '../../types.js';
+import { csrfToken, csrfValid } from '../csrf.js';
+import { singleValued, type Params } from '../params.js';
+import { safeReturnTo } from '../return-to.js';
+import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { currentSession, signIn, signOut } from '../session.js';
+
+export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  /** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
+  async function appNameFor(returnTo: string): Promise<string | null> {
+    if (!returnTo.startsWith('/authorize?')) return null;
+    const clientId = new URLSearchParams(returnTo.slice('/authorize?'.length)).get('client_id');
+    if (!clientId || !isClientId(clientId)) return null;
+    return (await ctx.storage.findApp(clientId as ClientId))?.name ?? null;
+  }
+
+  function parse(request: FastifyRequest, reply: FastifyReply, source: unknown): Params | null {
+    try {
+      return singleValued(source);
+    } catch (err) {
+      sendErrorPage(request, reply, err as OAuthError);
+      return null;
+    }
+  }
+
+  function csrfFailed(request: FastifyRequest, reply: FastifyReply) {
+    return sendErrorPage(request, reply, new InvalidRequest(messagesFor(request).csrfFailed), 403);
+  }
+
+  const display = (p: Params) => (p.display === 'popup' ? 'popup' : 'page');
+
+  app.get('/', async (request, reply) => {
+    const signedIn = await currentSession(ctx, request);
+    const user = signedIn ? { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login } : null;
+    return sendPage(reply, homePage(messagesFor(request), csrfToken(ctx, request, reply), user));
+  });
+
+  app.get('/login', async (request, reply) => {
+    const q = parse(request, reply, request.query);
+    if (!q) return reply;
+    const returnTo = safeReturnTo(q.return_to);
+    if (q.switch === undefined && (await currentSession(ctx, request))) return reply.redirect(returnTo, 302);
+    return sendPage(reply, loginPage({
+      msgs: messagesFor(request),
+      csrf: csrfToken(ctx, request, reply),
+      returnTo,
+      login: q.login_hint?.slice(0, 64) ?? null,
+      appName: await appNameFor(returnTo),
+      signupEnabled: ctx.config.signupEnabled,
+      display: display(q),
+    }));
+  });
+
+  app.post('/login', async (request, reply) => {
+    const form = parse(request, reply, request.body);
+    if (!form) return reply;
+    if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
+    const returnTo = safeReturnTo(form.return_to);
+    const user = await ctx.users.authenticate(form.login ?? '', form.password ?? '');
+    if (!user) {
+      const msgs = messagesFor(request);
+      return sendPage(reply, loginPage({
+        msgs,
+        csrf: csrfToken(ctx, request, reply),
+        returnTo,
+        login: form.login?.slice(0, 64) ?? null,
+        error: msgs.badCredentials,
+        appName: await appNameFor(returnTo),
+        signupEnabled: ctx.config.signupEnabled,
+        display: display(form),
+      }), 401);
+    }
+    await signIn(ctx, request, reply, user);
+    return reply.redirect(returnTo, 303);
+  });
+
+  app.get('/signup', async (request, reply) => {
+    const q = parse(request, reply, request.query);
+    if (!q) return reply;
+    const msgs = messagesFor(request);
+    if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
+    return sendPage(reply, signupPage({ msgs, csrf: csrfToken(ctx, request, reply), returnTo: safeReturnTo(q.return_to), display: display(q) }));
+  });
+
+  app.post('/signup', async (request, reply) => {
+    const form = parse(request, reply, request.body);
+    if (!form) return reply;
+    const msgs = messagesFor(request);
+    if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
+    if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
+    const returnTo = safeReturnTo(form.return_to);
+    try {
+      const user = await ctx.users.create({
+        login: form.login ?? '',
+        password: form.password ?? '',
+        email: form.email,
+        firstName: form.first_name,
+        lastName: form.last_name,
+      });
+      await signIn(ctx, request, reply, user);
+      return reply.redirect(returnTo, 303);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      const values = { login: form.login ?? '', email: form.email ?? '', firstName: form.first_name ?? '', lastName: form.last_name ?? '' };
+      return sendPage(reply, signupPage({ msgs, csrf: csrfToken(ctx, request, reply), returnTo, values, error: err.message, display: display(form) }), 400);
+    }
+  });
+
+  app.get('/logout', async (request, reply) => {
+    const msgs = messagesFor(request);
+    const signedIn = await currentSession(ctx, request);
+    if (!signedIn) return sendPage(reply, messagePage(msgs, msgs.signedOutTitle, msgs.signedOutText));
+    const user = { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login };
+    return sendPage(reply, homePage(msgs, csrfToken(ctx, request, reply), user));
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const form = parse(request, reply, request.body);
+    if (!form) return reply;
+    if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
+    await signOut(ctx, request, reply);
+    const msgs = messagesFor(request);
+    return sendPage(reply, messagePage(msgs, msgs.signedOutTitle, msgs.signedOutText));
+  });
+};

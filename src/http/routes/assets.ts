@@ -1,0 +1,34 @@
+/** Static assets of the pages: one stylesheet and the logo, no external files (SPEC §10). */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Context } from '../../context.js';
+
+// assets/ sits at the package root: three levels above both src/http/routes and dist/http/routes.
+const ASSETS = new URL('../../../assets/', import.meta.url);
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+function load(name: string, type: string): Asset {
+  const body = readFileSync(fileURLToPath(new URL(name, ASSETS)));
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
+}
+
+export const assetRoutes = (_ctx: Context): FastifyPluginAsync => async (app) => {
+  const assets = new Map<string, Asset>([
+    ['gatehouse.css', load('gatehouse.css', 'text/css; charset=utf-8')],
+    ['logo.svg', load('logo.svg', 'image/svg+xml')],
+  ]);
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const asset = assets.get(request.params.name);
+    if (!asset) return reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' });
+    reply.header('ETag', asset.etag).header('Cache-Control', 'public, max-age=3600');
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.type).send(asset.body);
+  });
+};

@@ -1,0 +1,119 @@
+/**
+ * GET /authorize and the consent decision POSTed back to it (SPEC §3).
+ * Steps: validate the request (page for client/redirect errors, redirect for
+ * the rest) → sign in → consent unless already given → code → redirect.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../../context.js';
+import { consentState, issueCodeRedirect, rememberConsent } from '../../oauth/authorize/decision.js';
+import {
+  AUTHORIZE_PARAMS, RedirectableError, validateAuthorizationRequest, type AuthorizationRequest,
+} from '../../oauth/authorize/request.js';
+import { AccessDenied, InvalidRequest, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
+import { redirectWithError } from '../../oauth/redirect.js';
+import { consentPage } from '../../pages/consent-page.js';
+import { csrfToken, csrfValid } from '../csrf.js';
+import { singleValued, type Params } from '../params.js';
+import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { currentSession, type SignedIn } from '../session.js';
+
+/** The request's own parameters, in a canonical order, for the consent form and the sign-in round trip. */
+function requestParams(params: Params): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of AUTHORIZE_PARAMS) if (params[name] !== undefined) out[name] = params[name]!;
+  return out;
+}
+
+export function authorizeUrl(params: Record<string, string>): string {
+  return `/authorize?${new URLSearchParams(params).toString()}`;
+}
+
+export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  const codeOptions = { storage: ctx.storage, clock: ctx.clock, issuer: ctx.config.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds };
+
+  /** Validates, or answers with the error page or error redirect; null means the reply is sent. */
+  async function validate(request: FastifyRequest, reply: FastifyReply, params: Params): Promise<AuthorizationRequest | null> {
+    try {
+      return await validateAuthorizationRequest(ctx.storage, params);
+    } catch (err) {
+      if (err instanceof RedirectableError) {
+        reply.redirect(redirectWithError(err.target, ctx.config.issuer, err.error), request.method === 'POST' ? 303 : 302);
+        return null;
+      }
+      if (err instanceof UntrustedRedirectError) {
+        sendErrorPage(request, reply, err);
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  function toLogin(reply: FastifyReply, params: Record<string, string>, req: AuthorizationRequest | null, status: 302 | 303) {
+    const query = new URLSearchParams({ return_to: authorizeUrl(params) });
+    if (req?.loginHint) query.set('login_hint', req.loginHint);
+    if (req?.display === 'popup') query.set('display', 'popup');
+    return reply.redirect(`/login?${query.toString()}`, status);
+  }
+
+  async function showConsent(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn, req: AuthorizationRequest, params: Record<string, string>, preselected: string[]) {
+    const msgs = messagesFor(request);
+    const switchQuery = new URLSearchParams({ switch: '1', return_to: authorizeUrl({ ...params, force_confirm: 'yes' }) });
+    return sendPage(reply, consentPage({
+      msgs,
+      csrf: csrfToken(ctx, request, reply),
+      appName: req.app.name,
+      user: { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login },
+      scopes: req.scopes,
+      optionalScopes: req.optionalScopes,
+      preselected,
+      deviceName: req.deviceName,
+      params,
+      switchAccountHref: `/login?${switchQuery.toString()}`,
+      display: req.display,
+    }));
+  }
+
+  app.get('/authorize', async (request, reply) => {
+    let params: Params;
+    try {
+      params = singleValued(request.query);
+    } catch (err) {
+      // Duplicated parameters: the redirect URI itself is in doubt, so no redirect.
+      return sendErrorPage(request, reply, err as OAuthError);
+    }
+    const req = await validate(request, reply, params);
+    if (!req) return reply;
+    const signedIn = await currentSession(ctx, request);
+    const kept = requestParams(params);
+    if (!signedIn) return toLogin(reply, kept, req, 302);
+    const consent = await consentState(ctx.storage, signedIn.user, req);
+    if (consent.required) return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
+    const location = await issueCodeRedirect(codeOptions, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
+    return reply.redirect(location, 302);
+  });
+
+  app.post('/authorize', async (request, reply) => {
+    let form: Params;
+    try {
+      form = singleValued(request.body, ['granted_optional']);
+    } catch (err) {
+      return sendErrorPage(request, reply, err as OAuthError);
+    }
+    if (!csrfValid(ctx, request, form.csrf)) {
+      return sendErrorPage(request, reply, new InvalidRequest(messagesFor(request).csrfFailed), 403);
+    }
+    const kept = requestParams(form);
+    const req = await validate(request, reply, kept);
+    if (!req) return reply;
+    const signedIn = await currentSession(ctx, request);
+    if (!signedIn) return toLogin(reply, kept, req, 303);
+    if (form.decision !== 'allow') {
+      return reply.redirect(redirectWithError(req, ctx.config.issuer, new AccessDenied('the user declined')), 303);
+    }
+    const ticked = (form.granted_optional ?? '').split(' ');
+    const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
+    await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
+    const location = await issueCodeRedirect(codeOptions, signedIn.user, req, granted, signedIn.session.authTime);
+    return reply.redirect(location, 303);
+  });
+};

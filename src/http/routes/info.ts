@@ -1,0 +1,54 @@
+/** GET /info, the login info API (SPEC §6). */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../../context.js';
+import { loginInfo, toJwt, toXml } from '../../info/login-info.js';
+import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
+import { extractAccessToken } from '../bearer.js';
+import { singleValued } from '../params.js';
+import { sendOAuthError } from '../render.js';
+
+function unauthorized(reply: FastifyReply, error: OAuthError): FastifyReply {
+  const code = error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token';
+  reply.header('WWW-Authenticate', `Bearer realm="gatehouse", error="${code}"`);
+  return sendOAuthError(reply, error);
+}
+
+export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  const psuidKey = ctx.secrets.deriveKey('psuid');
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    let params;
+    let raw;
+    try {
+      params = { ...singleValued(request.query), ...(request.method === 'POST' ? singleValued(request.body) : {}) };
+      raw = extractAccessToken(request, params);
+    } catch (err) {
+      if (err instanceof OAuthError) return unauthorized(reply, new InvalidRequest(err.description, 400));
+      throw err;
+    }
+    if (raw === null) return unauthorized(reply, new InvalidToken('an OAuth token is required'));
+    const format = params.format ?? 'json';
+    if (format !== 'json' && format !== 'xml' && format !== 'jwt') throw new InvalidRequest('format must be json, xml or jwt');
+
+    const token = await ctx.tokens.resolve(raw, 'access');
+    if (!token) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
+    if (token.userId === null) return unauthorized(reply, new InvalidToken('this token belongs to an app, not a user'));
+    const [user, appRecord] = await Promise.all([ctx.storage.findUserById(token.userId), ctx.storage.findApp(token.clientId)]);
+    if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
+      return unauthorized(reply, new InvalidToken('the token is no longer valid'));
+    }
+    const info = loginInfo(user, appRecord, token, psuidKey);
+    reply.header('Cache-Control', 'no-store');
+    if (format === 'xml') return reply.type('application/xml; charset=utf-8').send(toXml(info));
+    if (format === 'jwt') {
+      const key = params.jwt_secret ?? (appRecord.secretSealed ? ctx.secrets.open(appRecord.secretSealed) : null);
+      if (key === null) throw new InvalidRequest('this app has no client secret: pass jwt_secret to get a JWT');
+      const jwt = await toJwt(info, token, ctx.config.issuer, key, Math.floor(ctx.clock() / 1000));
+      return reply.type('application/jwt').send(jwt);
+    }
+    return reply.send(info);
+  };
+
+  app.get('/info', handler);
+  app.post('/info', handler);
+};

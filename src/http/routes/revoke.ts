@@ -1,0 +1,38 @@
+/**
+ * Revocation: Yandex's `POST /revoke_token` (SPEC §6.1) and RFC 7009's
+ * `POST /revoke`. Either revokes the token, its refresh token and every other
+ * token of the same authorization.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Context } from '../../context.js';
+import { sha256Hex } from '../../crypto/random.js';
+import { authenticateClient } from '../../oauth/client-auth.js';
+import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
+import type { AppRecord } from '../../storage/storage.js';
+import { singleValued } from '../params.js';
+
+async function revoke(ctx: Context, app: AppRecord, raw: string): Promise<void> {
+  const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
+  // RFC 7009 §2.2: an unknown or already invalid token is answered as success.
+  if (!token) return;
+  if (token.clientId !== app.clientId) throw new InvalidGrant('the token belongs to another app');
+  if (token.revokedAt === null) await ctx.storage.revokeFamily(token.familyId, ctx.clock());
+}
+
+export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  app.post('/revoke_token', async (request, reply) => {
+    const params = singleValued(request.body);
+    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    if (!params.access_token) throw new InvalidRequest('access_token is required');
+    await revoke(ctx, client.app, params.access_token);
+    return reply.header('Cache-Control', 'no-store').send({ status: 'ok' });
+  });
+
+  app.post('/revoke', async (request, reply) => {
+    const params = singleValued(request.body);
+    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    if (!params.token) throw new InvalidRequest('token is required');
+    await revoke(ctx, client.app, params.token);
+    return reply.code(200).header('Cache-Control', 'no-store').send();
+  });
+};

@@ -1,0 +1,13 @@
+/** POST /token (SPEC §4). */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Context } from '../../context.js';
+import { handleTokenRequest } from '../../oauth/token-endpoint.js';
+import { singleValued } from '../params.js';
+
+export const tokenRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  app.post('/token', async (request, reply) => {
+    const params = singleValued(request.body);
+    const response = await handleTokenRequest(ctx, params, request.headers.authorization);
+    return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(response);
+  });
+};

@@ -1,0 +1,81 @@
+/**
+ * The HTTP server: Fastify with Gatehouse's parsers, headers, error handling
+ * and routes. Protocol rules live in `oauth/`; this layer only translates.
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import type { Context } from '../context.js';
+import { OAuthError } from '../oauth/errors.js';
+import { parseUrlEncoded } from './params.js';
+import { sendOAuthError } from './render.js';
+import { accountRoutes } from './routes/accounts.js';
+import { assetRoutes } from './routes/assets.js';
+import { authorizeRoutes } from './routes/authorize.js';
+import { healthRoutes } from './routes/health.js';
+import { infoRoutes } from './routes/info.js';
+import { revokeRoutes } from './routes/revoke.js';
+import { tokenRoutes } from './routes/token.js';
+
+/** Form bodies are small; anything larger is refused before parsing. */
+const BODY_LIMIT = 64 * 1024;
+
+export async function buildServer(ctx: Context, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const secureIssuer = ctx.config.secureCookies;
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: ctx.config.logLevel,
+            // Never log query strings or credentials: they carry codes, tokens and secrets.
+            serializers: {
+              req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
+            },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    routerOptions: { querystringParser: (s: string) => parseUrlEncoded(s) },
+    genReqId: () => crypto.randomUUID(),
+  });
+
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    done(null, parseUrlEncoded(body as string));
+  });
+  await app.register(cookie);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    if (!reply.hasHeader('Content-Security-Policy')) {
+      reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; base-uri 'none'; frame-ancestors 'none'");
+    }
+    reply.header('X-Frame-Options', 'DENY');
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    if (secureIssuer) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof OAuthError) return sendOAuthError(reply, error);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Parser and framework errors (bad content type, body too large): say so without echoing input.
+      const description =
+        status === 413 ? 'the request body is too large'
+        : status === 415 ? 'unsupported content type: send application/x-www-form-urlencoded'
+        : 'the request is malformed';
+      return reply.code(status).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: description });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).header('Cache-Control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });
+  });
+
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' }));
+
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, tokenRoutes, infoRoutes, revokeRoutes]) {
+    await app.register(routes(ctx));
+  }
+  return app;
+}

@@ -1,0 +1,162 @@
+/**
+ * Validating an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3,
+ * SPEC §3) as a list of small steps, in the order they must run: nothing may be
+ * redirected until the client and its redirect URI are known to be genuine
+ * (RFC 6749 §4.1.2.1), so those two steps throw `UntrustedRedirectError`,
+ * rendered as a page; every later step throws a `RedirectableError`.
+ */
+import { isClientId } from '../../apps/apps.js';
+import type { AppRecord, Storage } from '../../storage/storage.js';
+import type { ClientId } from '../../types.js';
+import { parseDeviceParams } from '../device-params.js';
+import { InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedResponseType, UntrustedRedirectError } from '../errors.js';
+import { isValidPkceValue, type PkceMethod } from '../pkce.js';
+import { parseScopeParam } from '../scopes.js';
+
+export type ResponseType = 'code';
+
+/** Where a validated request's answer goes. */
+export interface RedirectTarget {
+  redirectUri: string;
+  /** Where errors and results are placed: query for `code`. */
+  responseMode: 'query';
+  state: string | null;
+}
+
+export interface AuthorizationRequest extends RedirectTarget {
+  app: AppRecord;
+  responseType: ResponseType;
+  /** The redirect_uri parameter as sent, or null when it was omitted (RFC 6749 §4.1.3). */
+  redirectUriParam: string | null;
+  /** Scopes the user cannot decline. */
+  scopes: string[];
+  /** Scopes shown with checkboxes (`optional_scope`). */
+  optionalScopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: PkceMethod | null;
+  nonce: string | null;
+  loginHint: string | null;
+  forceConfirm: boolean;
+  deviceId: string | null;
+  deviceName: string | null;
+  display: 'page' | 'popup';
+}
+
+/** An error that may be sent back to the (verified) redirect URI. */
+export class RedirectableError extends Error {
+  constructor(readonly error: OAuthError, readonly target: RedirectTarget) {
+    super(error.message);
+  }
+}
+
+export type AuthorizeParams = Readonly<Record<string, string | undefined>>;
+
+/** The parameters that form an authorization request, kept across sign-in and consent. */
+export const AUTHORIZE_PARAMS = [
+  'response_type', 'client_id', 'redirect_uri', 'scope', 'optional_scope', 'state', 'login_hint',
+  'force_confirm', 'device_id', 'device_name', 'code_challenge', 'code_challenge_method', 'nonce',
+  'prompt', 'display',
+] as const;
+
+async function checkClient(storage: Storage, params: AuthorizeParams): Promise<AppRecord> {
+  const clientId = params.client_id;
+  if (!clientId) throw new UntrustedRedirectError('invalid_request', 'client_id is required');
+  const app = isClientId(clientId) ? await storage.findApp(clientId as ClientId) : null;
+  if (!app) throw new UntrustedRedirectError('invalid_client', 'there is no app with this client_id');
+  return app;
+}
+
+function checkRedirectUri(app: AppRecord, params: AuthorizeParams): string {
+  const uri = params.redirect_uri;
+  if (uri === undefined || uri === '') {
+    if (app.redirectUris.length === 1) return app.redirectUris[0]!;
+    throw new UntrustedRedirectError('invalid_request', app.redirectUris.length === 0
+      ? 'this app has no redirect URI registered'
+      : 'redirect_uri is required: this app has several registered');
+  }
+  // Exact string comparison (RFC 9700 §4.1.3): no prefix, wildcard or normalisation.
+  if (!app.redirectUris.includes(uri)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this app');
+  return uri;
+}
+
+function checkStatus(app: AppRecord, target: RedirectTarget): void {
+  if (app.status !== 'active') throw new RedirectableError(new UnauthorizedClient('this app is blocked'), target);
+}
+
+function checkResponseType(params: AuthorizeParams, target: RedirectTarget): ResponseType {
+  const type = params.response_type;
+  if (!type) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
+  if (type !== 'code') throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(type.slice(0, 40))} is not supported`), target);
+  return type;
+}
+
+function checkScopes(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): { scopes: string[]; optionalScopes: string[] } {
+  const scope = parseScopeParam(params.scope);
+  const optional = parseScopeParam(params.optional_scope);
+  if (scope === null || optional === null) throw new RedirectableError(new InvalidScope('scope is malformed'), target);
+  const allowed = [...app.scopes, ...app.optionalScopes];
+  const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));
+  if (unknown !== undefined) throw new RedirectableError(new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`), target);
+  if (scope.length === 0 && optional.length === 0) return { scopes: [...app.scopes], optionalScopes: [] };
+  return { scopes: scope, optionalScopes: optional.filter((s) => !scope.includes(s)) };
+}
+
+function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): { challenge: string | null; method: PkceMethod | null } {
+  const challenge = params.code_challenge;
+  const method = params.code_challenge_method;
+  if (challenge === undefined || challenge === '') {
+    if (method) throw new RedirectableError(new InvalidRequest('code_challenge_method was sent without code_challenge'), target);
+    if (app.secretHash === null) throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for public clients'), target);
+    return { challenge: null, method: null };
+  }
+  if (!isValidPkceValue(challenge)) throw new RedirectableError(new InvalidRequest('code_challenge must be 43–128 characters of [A-Za-z0-9-._~]'), target);
+  // SPEC §3: S256 is the default when the method is omitted.
+  const m = method === undefined || method === '' ? 'S256' : method;
+  if (m !== 'S256' && m !== 'plain') throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 or plain'), target);
+  return { challenge, method: m };
+}
+
+function checkLengths(params: AuthorizeParams, target: RedirectTarget): void {
+  const limit = (name: string, max: number) => {
+    const v = params[name];
+    if (v !== undefined && v.length > max) throw new RedirectableError(new InvalidRequest(`${name} is longer than ${max} characters`), target);
+  };
+  limit('nonce', 512);
+  limit('login_hint', 254);
+}
+
+/** Runs every step; the returned request is safe to act on. */
+export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams): Promise<AuthorizationRequest> {
+  const app = await checkClient(storage, params);
+  const redirectUri = checkRedirectUri(app, params);
+  const state = params.state ?? null;
+  const target: RedirectTarget = { redirectUri, responseMode: 'query', state: state !== null && state.length <= 1024 ? state : null };
+  if (state !== null && state.length > 1024) throw new RedirectableError(new InvalidRequest('state is longer than 1024 characters'), target);
+  checkStatus(app, target);
+  const responseType = checkResponseType(params, target);
+  const { scopes, optionalScopes } = checkScopes(app, params, target);
+  const pkce = checkPkce(app, params, target);
+  checkLengths(params, target);
+  let device;
+  try {
+    device = parseDeviceParams(params);
+  } catch (err) {
+    throw new RedirectableError(err as OAuthError, target);
+  }
+  return {
+    ...target,
+    app,
+    responseType,
+    redirectUriParam: params.redirect_uri || null,
+    scopes,
+    optionalScopes,
+    codeChallenge: pkce.challenge,
+    codeChallengeMethod: pkce.method,
+    nonce: params.nonce || null,
+    loginHint: params.login_hint || null,
+    forceConfirm: /^(yes|true|1)$/i.test(params.force_confirm ?? ''),
+    deviceId: device.deviceId,
+    deviceName: device.deviceName,
+    display: params.display === 'popup' ? 'popup' : 'page',
+  };
+}

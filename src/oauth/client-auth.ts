@@ -1,0 +1,78 @@
+/**
+ * Client authentication at the token and revocation endpoints
+ * (RFC 6749 §2.3.1, SPEC §4): HTTP Basic with form-urlencoded id and secret,
+ * or `client_id` and `client_secret` in the body; public clients send only
+ * `client_id`. When a Basic header is present, body credentials are ignored.
+ */
+import { checkClientSecret, isClientId } from '../apps/apps.js';
+import type { AppRecord, Storage } from '../storage/storage.js';
+import { InvalidClient, InvalidRequest, UnauthorizedClient } from './errors.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient {
+  app: AppRecord;
+  method: ClientAuthMethod;
+}
+
+export interface ClientCredentialsInput {
+  authorization?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+}
+
+/** `WWW-Authenticate` for a 401 on Basic credentials (RFC 6749 §5.2). */
+export const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+
+export class HeaderInvalidClient extends InvalidClient {
+  constructor(description: string) {
+    super(description, 401);
+  }
+}
+
+function parseBasic(header: string): { id: string; secret: string } {
+  const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
+  if (!match) throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
+  try {
+    // RFC 6749 §2.3.1: both parts are application/x-www-form-urlencoded.
+    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
+  }
+}
+
+export async function authenticateClient(storage: Storage, input: ClientCredentialsInput): Promise<AuthenticatedClient> {
+  const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
+  const fail = (description: string) => (basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));
+
+  let clientId: string | undefined;
+  let secret: string | undefined;
+  let method: ClientAuthMethod;
+  if (basic) {
+    ({ id: clientId, secret } = parseBasic(input.authorization!));
+    method = 'client_secret_basic';
+  } else {
+    clientId = input.clientId;
+    secret = input.clientSecret;
+    method = secret === undefined ? 'none' : 'client_secret_post';
+  }
+  if (clientId === undefined || clientId === '') throw new InvalidRequest('client_id is required');
+
+  const app = isClientId(clientId) ? await storage.findApp(clientId) : null;
+  if (!app) throw fail('unknown client');
+  if (app.secretHash !== null) {
+    if (secret === undefined || secret === '') throw fail('client authentication is required for this app');
+    if (!checkClientSecret(app, secret)) throw fail('wrong client secret');
+  } else if (secret !== undefined && secret !== '') {
+    // A public client has no secret: one presented is a misconfiguration, not a credential.
+    throw fail('this app is a public client and has no secret');
+  } else {
+    method = 'none';
+  }
+  if (app.status !== 'active') throw new UnauthorizedClient('this app is blocked');
+  return { app, method };
+}

@@ -1,0 +1,73 @@
+/**
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, SPEC §4).
+ * The code is consumed atomically before anything else: of many concurrent
+ * exchanges exactly one wins, and a code used twice revokes every token issued
+ * from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
+ */
+import { sha256Hex } from '../../crypto/random.js';
+import type { AuthCodeRecord } from '../../storage/storage.js';
+import { parseDeviceParams } from '../device-params.js';
+import { BadVerificationCode, InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient } from '../errors.js';
+import { verifyPkce } from '../pkce.js';
+import type { GrantHandler } from './grant.js';
+
+/**
+ * Yandex-era console programs expect `bad_verification_code` for a wrong
+ * confirmation code (SPEC §5.2); every other code answers RFC 6749's
+ * `invalid_grant`, which standard client libraries understand.
+ */
+function badCode(kind: AuthCodeRecord['kind'] | null, description: string): OAuthError {
+  return kind === 'verification' ? new BadVerificationCode(description) : new InvalidGrant(description);
+}
+
+export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) => {
+  const { app } = client;
+  const raw = params.code;
+  if (!raw) throw new InvalidRequest('code is required');
+  const device = parseDeviceParams(params);
+  const now = ctx.clock();
+
+  const result = raw.length <= 512 ? await ctx.storage.consumeCode(sha256Hex(raw), now) : { outcome: 'not_found' as const };
+  if (result.outcome === 'not_found') throw new InvalidGrant('the code is unknown, expired or already used');
+  const code = result.record;
+  if (code.clientId !== app.clientId) throw new InvalidGrant('the code was issued to another client');
+  if (result.outcome === 'already_consumed') {
+    await ctx.storage.revokeFamily(code.familyId, now);
+    throw badCode(code.kind, 'the code was already used; tokens issued from it are revoked');
+  }
+  if (code.expiresAt <= now) throw badCode(code.kind, 'the code has expired');
+
+  // RFC 6749 §4.1.3: redirect_uri must match when it was sent to /authorize.
+  const redirectUri = params.redirect_uri;
+  if (code.redirectUri !== null && code.kind === 'redirect') {
+    if (redirectUri === undefined) throw new InvalidGrant('redirect_uri is required: it was sent to /authorize');
+    if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri does not match the one sent to /authorize');
+  } else if (redirectUri !== undefined && code.kind === 'redirect' && !app.redirectUris.includes(redirectUri)) {
+    throw new InvalidGrant('redirect_uri is not registered for this app');
+  }
+
+  // RFC 7636 §4.6; RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+  const verifier = params.code_verifier;
+  if (code.codeChallenge !== null) {
+    if (verifier === undefined) throw new InvalidGrant('code_verifier is required');
+    if (!verifyPkce(code.codeChallenge, code.codeChallengeMethod ?? 'S256', verifier)) throw new InvalidGrant('code_verifier does not match the code challenge');
+  } else if (verifier !== undefined) {
+    throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
+  } else if (client.method === 'none') {
+    throw new UnauthorizedClient('public clients must use PKCE');
+  }
+
+  const user = await ctx.storage.findUserById(code.userId);
+  if (!user || user.status !== 'active') throw new InvalidGrant('the user who granted this code is no longer active');
+
+  return ctx.tokens.issue({
+    app,
+    userId: code.userId,
+    scopes: code.scopes,
+    familyId: code.familyId,
+    deviceId: code.deviceId ?? device.deviceId,
+    deviceName: code.deviceId !== null ? code.deviceName : device.deviceName,
+    authTime: code.authTime,
+    withRefresh: true,
+  });
+};

@@ -1,0 +1,18 @@
+/**
+ * `grant_type=client_credentials` (RFC 6749 §4.4): a token for the app itself,
+ * with no user and no refresh token. Only confidential clients may use it.
+ */
+import { InvalidScope, UnauthorizedClient } from '../errors.js';
+import { parseScopeParam } from '../scopes.js';
+import type { GrantHandler } from './grant.js';
+
+export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) => {
+  const { app } = client;
+  if (client.method === 'none') throw new UnauthorizedClient('public clients cannot use client_credentials');
+  const requested = parseScopeParam(params.scope);
+  if (requested === null) throw new InvalidScope('scope is malformed');
+  const allowed = [...app.scopes, ...app.optionalScopes];
+  const unknown = requested.find((s) => !allowed.includes(s));
+  if (unknown !== undefined) throw new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`);
+  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false });
+};

@@ -1,0 +1,17 @@
+/** What every grant handler receives and returns (one grant, one module). */
+import type { Storage } from '../../storage/storage.js';
+import type { Clock } from '../../types.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { TokenResponse, TokenService } from '../tokens.js';
+
+export interface GrantContext {
+  storage: Storage;
+  tokens: TokenService;
+  clock: Clock;
+  issuer: string;
+}
+
+/** The token request's form parameters, each at most once (RFC 6749 §3.2). */
+export type TokenParams = Readonly<Record<string, string | undefined>>;
+
+export type GrantHandler = (ctx: GrantContext, client: AuthenticatedClient, params: TokenParams) => Promise<TokenResponse>;

@@ -1,0 +1,52 @@
+/**
+ * `grant_type=refresh_token` (RFC 6749 §6, SPEC §4). Public clients' refresh
+ * tokens rotate with reuse detection: a retired one presented again revokes the
+ * whole family (RFC 9700 §4.14.2). A confidential client keeps its refresh token
+ * until it expires or is revoked; the response repeats it.
+ */
+import { sha256Hex } from '../../crypto/random.js';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
+import { parseScopeParam } from '../scopes.js';
+import type { GrantHandler } from './grant.js';
+
+export const refreshTokenGrant: GrantHandler = async (ctx, client, params) => {
+  const { app } = client;
+  const raw = params.refresh_token;
+  if (!raw) throw new InvalidRequest('refresh_token is required');
+  const now = ctx.clock();
+  const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
+  if (!token || token.type !== 'refresh') throw new InvalidGrant('the refresh token is unknown');
+  if (token.clientId !== app.clientId) throw new InvalidGrant('the refresh token was issued to another client');
+  if (token.revokedAt !== null) throw new InvalidGrant('the refresh token was revoked');
+  if (token.expiresAt <= now) throw new InvalidGrant('the refresh token has expired');
+
+  const requested = parseScopeParam(params.scope);
+  if (requested === null) throw new InvalidScope('scope is malformed');
+  if (requested.some((s) => !token.scopes.includes(s))) throw new InvalidScope('scope may only narrow the scopes originally granted');
+  const scopes = requested.length > 0 ? requested : token.scopes;
+
+  const rotate = app.secretHash === null;
+  if (rotate || token.rotatedAt !== null) {
+    const result = await ctx.storage.rotateRefreshToken(token.hash, now);
+    if (result.outcome !== 'consumed') {
+      await ctx.storage.revokeFamily(token.familyId, now);
+      throw new InvalidGrant('the refresh token was already used; every token of this authorization is revoked');
+    }
+  }
+  if (token.userId !== null) {
+    const user = await ctx.storage.findUserById(token.userId);
+    if (!user || user.status !== 'active') throw new InvalidGrant('the user is no longer active');
+  }
+
+  return ctx.tokens.issue({
+    app,
+    userId: token.userId,
+    scopes,
+    familyId: token.familyId,
+    deviceId: token.deviceId,
+    deviceName: token.deviceName,
+    authTime: token.authTime,
+    withRefresh: true,
+    ...(rotate ? { refreshExpiresAt: token.expiresAt } : { reuseRefreshToken: raw }),
+  });
+};

@@ -1,0 +1,20 @@
+/**
+ * The one place that builds a redirect back to an app. Only ever called with a
+ * redirect URI that was verified against the app's registration.
+ * Adds `iss` to every authorization response (RFC 9207).
+ */
+import type { OAuthError } from './errors.js';
+import type { RedirectTarget } from './authorize/request.js';
+
+export function redirectWith(target: RedirectTarget, issuer: string, values: Record<string, string | null | undefined>): string {
+  const url = new URL(target.redirectUri);
+  const params = url.searchParams;
+  for (const [key, value] of Object.entries(values)) if (value !== null && value !== undefined) params.set(key, value);
+  if (target.state !== null) params.set('state', target.state);
+  params.set('iss', issuer);
+  return url.toString();
+}
+
+export function redirectWithError(target: RedirectTarget, issuer: string, error: OAuthError): string {
+  return redirectWith(target, issuer, { error: error.code, error_description: error.description });
+}

@@ -1,0 +1,89 @@
+/**
+ * Minting and resolving tokens. Tokens are opaque random strings (256 bits)
+ * with a recognisable prefix so secret scanners find leaked ones (SPEC §4);
+ * only their SHA-256 is stored.
+ */
+import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
+import type { AppRecord, Storage, TokenRecord } from '../storage/storage.js';
+import type { Clock, Millis, UserId } from '../types.js';
+
+export const ACCESS_TOKEN_PREFIX = 'gate_at_';
+export const REFRESH_TOKEN_PREFIX = 'gate_rt_';
+/** SPEC §4: at most this many device-bound tokens per user and app. */
+export const MAX_DEVICE_TOKENS = 30;
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+export interface IssueOptions {
+  app: AppRecord;
+  userId: UserId | null;
+  scopes: string[];
+  familyId?: string;
+  deviceId?: string | null;
+  deviceName?: string | null;
+  authTime?: Millis | null;
+  /** Mint a refresh token too. */
+  withRefresh: boolean;
+  /** Return this refresh token instead of minting one (confidential clients keep theirs, SPEC §4). */
+  reuseRefreshToken?: string;
+  /** Refresh-token expiry to keep when rotating (the family does not live longer by refreshing). */
+  refreshExpiresAt?: Millis;
+  isDebug?: boolean;
+}
+
+export function newFamilyId(): string {
+  return randomHex(16);
+}
+
+export class TokenService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly refreshTtlSeconds: number,
+  ) {}
+
+  async issue(o: IssueOptions): Promise<TokenResponse> {
+    const now = this.clock();
+    const familyId = o.familyId ?? newFamilyId();
+    const base = {
+      clientId: o.app.clientId,
+      userId: o.userId,
+      scopes: o.scopes,
+      familyId,
+      deviceId: o.deviceId ?? null,
+      deviceName: o.deviceName ?? null,
+      isDebug: o.isDebug ?? false,
+      authTime: o.authTime ?? null,
+      createdAt: now,
+      revokedAt: null,
+      rotatedAt: null,
+    };
+    const accessToken = ACCESS_TOKEN_PREFIX + randomToken(32);
+    const ttl = o.app.accessTokenTtlSeconds;
+    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: now + ttl * 1000 }];
+    let refreshToken: string | undefined = o.reuseRefreshToken;
+    if (o.withRefresh && refreshToken === undefined) {
+      refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
+      const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
+      records.push({ ...base, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
+    }
+    await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS });
+    const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
+    if (refreshToken !== undefined) response.refresh_token = refreshToken;
+    return response;
+  }
+
+  /** A usable token of the given type, or null when unknown, revoked or expired. */
+  async resolve(raw: string, type: TokenRecord['type']): Promise<TokenRecord | null> {
+    if (raw.length === 0 || raw.length > 512) return null;
+    const token = await this.storage.findToken(sha256Hex(raw));
+    if (!token || token.type !== type || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;
+    return token;
+  }
+}

@@ -1,0 +1,107 @@
+/** Sign-in, sign-up, signed-out and home pages (SPEC §10). */
+import { html, type SafeHtml } from './html.js';
+import { csrfField, layout } from './layout.js';
+import { format, type Messages } from './messages/en.js';
+
+export interface LoginPageOptions {
+  msgs: Messages;
+  csrf: string;
+  returnTo: string;
+  login?: string | null;
+  error?: string | null;
+  appName?: string | null;
+  signupEnabled: boolean;
+  display?: 'page' | 'popup';
+}
+
+function errorBox(error: string | null | undefined): SafeHtml | null {
+  return error ? html`<p class="alert" role="alert">${error}</p>` : null;
+}
+
+export function loginPage(o: LoginPageOptions): SafeHtml {
+  const m = o.msgs;
+  const signupHref = `/signup?return_to=${encodeURIComponent(o.returnTo)}`;
+  return layout({
+    msgs: m,
+    title: m.signIn,
+    display: o.display ?? 'page',
+    body: html`
+<h1>${m.signInTitle}</h1>
+${o.appName ? html`<p class="subtitle">${format(m.signInTo, { app: o.appName })}</p>` : null}
+${errorBox(o.error)}
+<form method="post" action="/login" class="form">
+${csrfField(o.csrf)}
+<input type="hidden" name="return_to" value="${o.returnTo}">
+<label for="login">${m.login}</label>
+<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="64" value="${o.login ?? ''}" ${o.login ? '' : 'autofocus'}>
+<label for="password">${m.password}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" ${o.login ? 'autofocus' : ''}>
+<button type="submit" class="primary">${m.signIn}</button>
+</form>
+${o.signupEnabled ? html`<p class="aside">${m.noAccount} <a href="${signupHref}">${m.signUp}</a></p>` : null}`,
+  });
+}
+
+export interface SignupPageOptions {
+  msgs: Messages;
+  csrf: string;
+  returnTo: string;
+  values?: { login?: string; email?: string; firstName?: string; lastName?: string };
+  error?: string | null;
+  display?: 'page' | 'popup';
+}
+
+export function signupPage(o: SignupPageOptions): SafeHtml {
+  const m = o.msgs;
+  const v = o.values ?? {};
+  return layout({
+    msgs: m,
+    title: m.signUp,
+    display: o.display ?? 'page',
+    body: html`
+<h1>${m.signUpTitle}</h1>
+${errorBox(o.error)}
+<form method="post" action="/signup" class="form">
+${csrfField(o.csrf)}
+<input type="hidden" name="return_to" value="${o.returnTo}">
+<label for="login">${m.login}</label>
+<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="40" value="${v.login ?? ''}" autofocus>
+<label for="password">${m.password}</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" aria-describedby="password-hint">
+<small id="password-hint" class="hint">${m.passwordHint}</small>
+<label for="email">${m.email}</label>
+<input id="email" name="email" type="email" autocomplete="email" maxlength="254" value="${v.email ?? ''}">
+<div class="row">
+<div><label for="first_name">${m.firstName}</label>
+<input id="first_name" name="first_name" autocomplete="given-name" maxlength="100" value="${v.firstName ?? ''}"></div>
+<div><label for="last_name">${m.lastName}</label>
+<input id="last_name" name="last_name" autocomplete="family-name" maxlength="100" value="${v.lastName ?? ''}"></div>
+</div>
+<button type="submit" class="primary">${m.signUp}</button>
+</form>
+<p class="aside">${m.haveAccount} <a href="/login?return_to=${encodeURIComponent(o.returnTo)}">${m.signIn}</a></p>`,
+  });
+}
+
+export function messagePage(msgs: Messages, title: string, text: string, extra: SafeHtml | null = null): SafeHtml {
+  return layout({ msgs, title, body: html`<h1>${title}</h1><p>${text}</p>${extra}` });
+}
+
+export function homePage(msgs: Messages, csrf: string, user: { displayName: string; login: string } | null): SafeHtml {
+  if (!user) {
+    return layout({
+      msgs,
+      title: msgs.homeTitle,
+      body: html`<h1>${msgs.productName}</h1><p>${msgs.homeSignedOut}</p>
+<p class="actions"><a class="button primary" href="/login">${msgs.signIn}</a> <a class="button" href="/signup">${msgs.signUp}</a></p>`,
+    });
+  }
+  return layout({
+    msgs,
+    title: msgs.homeTitle,
+    body: html`<h1>${msgs.homeTitle}</h1>
+<p class="identity"><span class="avatar" aria-hidden="true">${user.displayName.slice(0, 1).toUpperCase()}</span>
+<span><strong>${user.displayName}</strong><br><span class="muted">${user.login}</span></span></p>
+<form method="post" action="/logout" class="form">${csrfField(csrf)}<button type="submit">${msgs.signOut}</button></form>`,
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Opens the database named by the configuration and brings its schema up to
+ * date. SQLite is the zero-configuration default: one file in the data
+ * directory, in WAL mode so readers never wait for the writer.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely';
+import type { Config } from '../config.js';
+import { MIGRATIONS } from './sql/migrations/index.js';
+import type { Database } from './sql/schema.js';
+import { SqlStorage } from './sql/sql-storage.js';
+
+export class StorageError extends Error {}
+
+export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'gatehouse.db');
+}
+
+/**
+ * better-sqlite3 with the settings Gatehouse relies on. Prepared statements are
+ * cached by SQL text: Kysely asks for a statement on every query, and the set
+ * of distinct queries is small and fixed.
+ */
+function openSqlite(file: string): SQLite.Database {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a token whose response was sent survives power loss, not just a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size < 500) cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
+  return db;
+}
+
+export function openKysely(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Kysely<Database> {
+  if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
+    const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(path.resolve(file)) }) });
+  }
+  if (/^postgres(ql)?:/.test(config.databaseUrl)) {
+    throw new StorageError('PostgreSQL storage is not available in this version yet; unset GATEHOUSE_DATABASE_URL to use SQLite');
+  }
+  throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
+}
+
+/** Applies every pending migration; a failed migration is rolled back and reported. */
+export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'gatehouse_migrations',
+    migrationLockTableName: 'gatehouse_migrations_lock',
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new StorageError(`migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
+  }
+  return result;
+}
+
+/** Opens storage and migrates it: what the server and the CLI do on start. */
+export async function openStorage(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<SqlStorage> {
+  const db = openKysely(config);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new SqlStorage(db);
+}

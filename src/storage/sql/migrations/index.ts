@@ -1,0 +1,12 @@
+/**
+ * Every migration, in order. Each lives in its own file and is written with
+ * Kysely's schema builder, so one file serves SQLite and PostgreSQL alike and
+ * the two engines cannot drift apart. Add new ones at the end; never edit one
+ * that has shipped.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};

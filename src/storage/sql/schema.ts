@@ -1,0 +1,116 @@
+/**
+ * Table shapes as Kysely sees them. Column types are chosen to mean the same on
+ * SQLite and PostgreSQL: times are integer milliseconds (bigint), booleans are
+ * 0/1 integers, lists are JSON text, scopes are space-separated text.
+ */
+export interface Database {
+  users: UsersTable;
+  apps: AppsTable;
+  sessions: SessionsTable;
+  consents: ConsentsTable;
+  auth_codes: AuthCodesTable;
+  tokens: TokensTable;
+  signing_keys: SigningKeysTable;
+}
+
+export interface UsersTable {
+  id: string;
+  login: string;
+  password_hash: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  sex: string | null;
+  birthday: string | null;
+  emails: string;
+  default_email: string | null;
+  default_phone: string | null;
+  avatar_id: string | null;
+  is_developer: number;
+  is_admin: number;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppsTable {
+  client_id: string;
+  secret_hash: string | null;
+  secret_sealed: string | null;
+  name: string;
+  description: string;
+  icon_url: string | null;
+  owner_id: string | null;
+  platforms: string;
+  redirect_uris: string;
+  suggest_hostnames: string;
+  scopes: string;
+  optional_scopes: string;
+  access_token_ttl: number;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  hash: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuthCodesTable {
+  hash: string;
+  kind: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string | null;
+  scopes: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  nonce: string | null;
+  device_id: string | null;
+  device_name: string | null;
+  auth_time: number;
+  family_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface TokensTable {
+  hash: string;
+  type: string;
+  client_id: string;
+  user_id: string | null;
+  scopes: string;
+  family_id: string;
+  device_id: string | null;
+  device_name: string | null;
+  is_debug: number;
+  auth_time: number | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  rotated_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk_sealed: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}

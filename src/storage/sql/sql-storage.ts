@@ -1,0 +1,426 @@
+/**
+ * The storage contract over SQL, written once with Kysely for every engine it
+ * supports. Atomic verbs are single conditional UPDATEs with RETURNING, which
+ * both SQLite and PostgreSQL execute atomically: the row changes for exactly
+ * one caller, however many race.
+ */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { SecretHash } from '../../crypto/random.js';
+import type { ClientId, Millis, UserId } from '../../types.js';
+import type {
+  AppPatch, AppRecord, AuthCodeRecord, ConsentRecord, ConsumeResult, SessionRecord,
+  SigningKeyRecord, Storage, TokenRecord, UserPatch, UserRecord,
+} from '../storage.js';
+import type { AppsTable, AuthCodesTable, Database, SessionsTable, TokensTable, UsersTable } from './schema.js';
+
+const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
+const joinScopes = (s: readonly string[]): string => s.join(' ');
+/** bigint columns arrive as strings from some drivers; the contract speaks numbers. */
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+
+function toUser(r: Selectable<UsersTable>): UserRecord {
+  return {
+    id: r.id as UserId,
+    login: r.login,
+    passwordHash: r.password_hash,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    displayName: r.display_name,
+    sex: r.sex as UserRecord['sex'],
+    birthday: r.birthday,
+    emails: JSON.parse(r.emails) as string[],
+    defaultEmail: r.default_email,
+    defaultPhone: r.default_phone,
+    avatarId: r.avatar_id,
+    isDeveloper: r.is_developer === 1,
+    isAdmin: r.is_admin === 1,
+    status: r.status as UserRecord['status'],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function fromUserPatch(p: UserPatch): Partial<UsersTable> {
+  const row: Partial<UsersTable> = {};
+  if (p.login !== undefined) row.login = p.login.toLowerCase();
+  if (p.passwordHash !== undefined) row.password_hash = p.passwordHash;
+  if (p.firstName !== undefined) row.first_name = p.firstName;
+  if (p.lastName !== undefined) row.last_name = p.lastName;
+  if (p.displayName !== undefined) row.display_name = p.displayName;
+  if (p.sex !== undefined) row.sex = p.sex;
+  if (p.birthday !== undefined) row.birthday = p.birthday;
+  if (p.emails !== undefined) row.emails = JSON.stringify(p.emails);
+  if (p.defaultEmail !== undefined) row.default_email = p.defaultEmail;
+  if (p.defaultPhone !== undefined) row.default_phone = p.defaultPhone;
+  if (p.avatarId !== undefined) row.avatar_id = p.avatarId;
+  if (p.isDeveloper !== undefined) row.is_developer = p.isDeveloper ? 1 : 0;
+  if (p.isAdmin !== undefined) row.is_admin = p.isAdmin ? 1 : 0;
+  if (p.status !== undefined) row.status = p.status;
+  if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
+  return row;
+}
+
+function toApp(r: Selectable<AppsTable>): AppRecord {
+  return {
+    clientId: r.client_id as ClientId,
+    secretHash: r.secret_hash as SecretHash | null,
+    secretSealed: r.secret_sealed,
+    name: r.name,
+    description: r.description,
+    iconUrl: r.icon_url,
+    ownerId: r.owner_id as UserId | null,
+    platforms: JSON.parse(r.platforms) as AppRecord['platforms'],
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    suggestHostnames: JSON.parse(r.suggest_hostnames) as string[],
+    scopes: splitScopes(r.scopes),
+    optionalScopes: splitScopes(r.optional_scopes),
+    accessTokenTtlSeconds: num(r.access_token_ttl),
+    status: r.status as AppRecord['status'],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function fromAppPatch(p: AppPatch): Partial<AppsTable> {
+  const row: Partial<AppsTable> = {};
+  if (p.secretHash !== undefined) row.secret_hash = p.secretHash;
+  if (p.secretSealed !== undefined) row.secret_sealed = p.secretSealed;
+  if (p.name !== undefined) row.name = p.name;
+  if (p.description !== undefined) row.description = p.description;
+  if (p.iconUrl !== undefined) row.icon_url = p.iconUrl;
+  if (p.ownerId !== undefined) row.owner_id = p.ownerId;
+  if (p.platforms !== undefined) row.platforms = JSON.stringify(p.platforms);
+  if (p.redirectUris !== undefined) row.redirect_uris = JSON.stringify(p.redirectUris);
+  if (p.suggestHostnames !== undefined) row.suggest_hostnames = JSON.stringify(p.suggestHostnames);
+  if (p.scopes !== undefined) row.scopes = joinScopes(p.scopes);
+  if (p.optionalScopes !== undefined) row.optional_scopes = joinScopes(p.optionalScopes);
+  if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
+  if (p.status !== undefined) row.status = p.status;
+  if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
+  return row;
+}
+
+function toSession(r: Selectable<SessionsTable>): SessionRecord {
+  return {
+    hash: r.hash as SecretHash,
+    userId: r.user_id as UserId,
+    authTime: num(r.auth_time),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    userAgent: r.user_agent,
+    ip: r.ip,
+  };
+}
+
+function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
+  return {
+    hash: r.hash as SecretHash,
+    kind: r.kind as AuthCodeRecord['kind'],
+    clientId: r.client_id as ClientId,
+    userId: r.user_id as UserId,
+    redirectUri: r.redirect_uri,
+    scopes: splitScopes(r.scopes),
+    codeChallenge: r.code_challenge,
+    codeChallengeMethod: r.code_challenge_method as AuthCodeRecord['codeChallengeMethod'],
+    nonce: r.nonce,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    authTime: num(r.auth_time),
+    familyId: r.family_id,
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    consumedAt: numOrNull(r.consumed_at),
+  };
+}
+
+function toToken(r: Selectable<TokensTable>): TokenRecord {
+  return {
+    hash: r.hash as SecretHash,
+    type: r.type as TokenRecord['type'],
+    clientId: r.client_id as ClientId,
+    userId: r.user_id as UserId | null,
+    scopes: splitScopes(r.scopes),
+    familyId: r.family_id,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    isDebug: r.is_debug === 1,
+    authTime: numOrNull(r.auth_time),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    revokedAt: numOrNull(r.revoked_at),
+    rotatedAt: numOrNull(r.rotated_at),
+  };
+}
+
+function fromToken(t: TokenRecord): TokensTable {
+  return {
+    hash: t.hash,
+    type: t.type,
+    client_id: t.clientId,
+    user_id: t.userId,
+    scopes: joinScopes(t.scopes),
+    family_id: t.familyId,
+    device_id: t.deviceId,
+    device_name: t.deviceName,
+    is_debug: t.isDebug ? 1 : 0,
+    auth_time: t.authTime,
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+    rotated_at: t.rotatedAt,
+  };
+}
+
+export class SqlStorage implements Storage {
+  constructor(readonly db: Kysely<Database>) {}
+
+  // Users
+
+  async createUser(u: UserRecord): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: u.id, login: u.login.toLowerCase(), password_hash: u.passwordHash, first_name: u.firstName,
+        last_name: u.lastName, display_name: u.displayName, sex: u.sex, birthday: u.birthday,
+        emails: JSON.stringify(u.emails), default_email: u.defaultEmail, default_phone: u.defaultPhone,
+        avatar_id: u.avatarId, is_developer: u.isDeveloper ? 1 : 0, is_admin: u.isAdmin ? 1 : 0,
+        status: u.status, created_at: u.createdAt, updated_at: u.updatedAt,
+      })
+      .execute();
+  }
+
+  async findUserById(id: UserId): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findUserByLogin(login: string): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('login', '=', login.toLowerCase()).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(options: { limit?: number; offset?: number } = {}): Promise<UserRecord[]> {
+    const rows = await this.db
+      .selectFrom('users').selectAll().orderBy('created_at').orderBy('id')
+      .limit(options.limit ?? 1000).offset(options.offset ?? 0)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async updateUser(id: UserId, patch: UserPatch): Promise<void> {
+    const row = fromUserPatch(patch);
+    if (Object.keys(row).length > 0) await this.db.updateTable('users').set(row).where('id', '=', id).execute();
+  }
+
+  // Apps
+
+  async createApp(a: AppRecord): Promise<void> {
+    await this.db
+      .insertInto('apps')
+      .values({
+        client_id: a.clientId, secret_hash: a.secretHash, secret_sealed: a.secretSealed, name: a.name,
+        description: a.description, icon_url: a.iconUrl, owner_id: a.ownerId,
+        platforms: JSON.stringify(a.platforms), redirect_uris: JSON.stringify(a.redirectUris),
+        suggest_hostnames: JSON.stringify(a.suggestHostnames), scopes: joinScopes(a.scopes),
+        optional_scopes: joinScopes(a.optionalScopes), access_token_ttl: a.accessTokenTtlSeconds,
+        status: a.status, created_at: a.createdAt, updated_at: a.updatedAt,
+      })
+      .execute();
+  }
+
+  async findApp(clientId: ClientId): Promise<AppRecord | null> {
+    const row = await this.db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row ? toApp(row) : null;
+  }
+
+  async listApps(options: { ownerId?: UserId } = {}): Promise<AppRecord[]> {
+    let query = this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('client_id');
+    if (options.ownerId !== undefined) query = query.where('owner_id', '=', options.ownerId);
+    return (await query.execute()).map(toApp);
+  }
+
+  async updateApp(clientId: ClientId, patch: AppPatch): Promise<void> {
+    const row = fromAppPatch(patch);
+    if (Object.keys(row).length > 0) await this.db.updateTable('apps').set(row).where('client_id', '=', clientId).execute();
+  }
+
+  // Sessions
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt,
+        expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip,
+      })
+      .execute();
+  }
+
+  async findSession(hash: SecretHash, now: Millis): Promise<SessionRecord | null> {
+    const row = await this.db
+      .selectFrom('sessions').selectAll()
+      .where('hash', '=', hash).where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async extendSession(hash: SecretHash, expiresAt: Millis): Promise<void> {
+    await this.db.updateTable('sessions').set({ expires_at: expiresAt }).where('hash', '=', hash).execute();
+  }
+
+  async deleteSession(hash: SecretHash): Promise<void> {
+    await this.db.deleteFrom('sessions').where('hash', '=', hash).execute();
+  }
+
+  async deleteSessionsOfUser(userId: UserId, keep?: SecretHash): Promise<void> {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keep !== undefined) query = query.where('hash', '!=', keep);
+    await query.execute();
+  }
+
+  // Consent
+
+  async findConsent(userId: UserId, clientId: ClientId): Promise<ConsentRecord | null> {
+    const row = await this.db
+      .selectFrom('consents').selectAll()
+      .where('user_id', '=', userId).where('client_id', '=', clientId)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      userId: row.user_id as UserId, clientId: row.client_id as ClientId, scopes: splitScopes(row.scopes),
+      createdAt: num(row.created_at), updatedAt: num(row.updated_at),
+    };
+  }
+
+  async saveConsent(c: ConsentRecord): Promise<void> {
+    await this.db
+      .insertInto('consents')
+      .values({ user_id: c.userId, client_id: c.clientId, scopes: joinScopes(c.scopes), created_at: c.createdAt, updated_at: c.updatedAt })
+      .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ scopes: joinScopes(c.scopes), updated_at: c.updatedAt }))
+      .execute();
+  }
+
+  async deleteConsent(userId: UserId, clientId: ClientId): Promise<void> {
+    await this.db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
+  }
+
+  // Authorization codes
+
+  async createCode(c: AuthCodeRecord): Promise<void> {
+    await this.db
+      .insertInto('auth_codes')
+      .values({
+        hash: c.hash, kind: c.kind, client_id: c.clientId, user_id: c.userId, redirect_uri: c.redirectUri,
+        scopes: joinScopes(c.scopes), code_challenge: c.codeChallenge, code_challenge_method: c.codeChallengeMethod,
+        nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime,
+        family_id: c.familyId, created_at: c.createdAt, expires_at: c.expiresAt, consumed_at: c.consumedAt,
+      })
+      .execute();
+  }
+
+  async consumeCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<AuthCodeRecord>> {
+    const won = await this.db
+      .updateTable('auth_codes').set({ consumed_at: now })
+      .where('hash', '=', hash).where('consumed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (won) return { outcome: 'consumed', record: toCode(won) };
+    const seen = await this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return seen ? { outcome: 'already_consumed', record: toCode(seen) } : { outcome: 'not_found' };
+  }
+
+  // Tokens
+
+  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<void> {
+    if (tokens.length === 0) return;
+    const first = tokens[0]!;
+    const capped = first.deviceId !== null && first.userId !== null;
+    if (!capped) {
+      await this.db.insertInto('tokens').values(tokens.map(fromToken)).execute();
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
+      // SPEC §4: at most N device-bound token families per user and app; the oldest go first.
+      const live = await trx
+        .selectFrom('tokens')
+        .select(['family_id', (eb) => eb.fn.max('created_at').as('newest')])
+        .where('user_id', '=', first.userId).where('client_id', '=', first.clientId)
+        .where('device_id', 'is not', null).where('revoked_at', 'is', null).where('expires_at', '>', options.now)
+        .groupBy('family_id')
+        .orderBy('newest', 'desc')
+        .execute();
+      const excess = live.slice(options.maxDeviceFamilies).map((r) => r.family_id);
+      if (excess.length > 0) {
+        await trx.updateTable('tokens').set({ revoked_at: options.now })
+          .where('family_id', 'in', excess).where('revoked_at', 'is', null).execute();
+      }
+    });
+  }
+
+  async findToken(hash: SecretHash): Promise<TokenRecord | null> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? toToken(row) : null;
+  }
+
+  async rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>> {
+    const won = await this.db
+      .updateTable('tokens').set({ rotated_at: now })
+      .where('hash', '=', hash).where('type', '=', 'refresh').where('rotated_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (won) return { outcome: 'consumed', record: toToken(won) };
+    const seen = await this.findToken(hash);
+    return seen && seen.type === 'refresh' ? { outcome: 'already_consumed', record: seen } : { outcome: 'not_found' };
+  }
+
+  async revokeFamily(familyId: string, now: Millis): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: now })
+      .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+  }
+
+  async revokeTokensOfUser(userId: UserId, now: Millis): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: now })
+      .where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  }
+
+  async revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: now })
+      .where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  }
+
+  async revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: now })
+      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  }
+
+  // Signing keys
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({
+      kid: r.kid, alg: r.alg, privateJwkSealed: r.private_jwk_sealed, publicJwk: r.public_jwk,
+      createdAt: num(r.created_at), retiredAt: numOrNull(r.retired_at),
+    }));
+  }
+
+  async addSigningKey(k: SigningKeyRecord): Promise<void> {
+    await this.db
+      .insertInto('signing_keys')
+      .values({ kid: k.kid, alg: k.alg, private_jwk_sealed: k.privateJwkSealed, public_jwk: k.publicJwk, created_at: k.createdAt, retired_at: k.retiredAt })
+      .execute();
+  }
+
+  async retireSigningKey(kid: string, now: Millis): Promise<void> {
+    await this.db.updateTable('signing_keys').set({ retired_at: now }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

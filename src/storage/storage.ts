@@ -1,0 +1,220 @@
+/**
+ * The storage contract: every piece of state Gatehouse keeps, named by what the
+ * protocol needs. One implementation over SQL (`sql/`) serves SQLite and, later,
+ * PostgreSQL; the contract test suite (`test/storage/`) runs against each.
+ *
+ * Rules every implementation keeps:
+ * - secrets (codes, tokens, session ids) arrive already hashed; nothing here sees them;
+ * - the verbs marked *atomic* have exactly one winner among concurrent callers,
+ *   also across processes sharing one database;
+ * - times are milliseconds since the epoch, passed in by the caller (so tests
+ *   control the clock).
+ */
+import type { SecretHash } from '../crypto/random.js';
+import type { ClientId, Millis, UserId } from '../types.js';
+
+export type Sex = 'male' | 'female';
+
+export interface UserRecord {
+  id: UserId;
+  /** Unique, compared case-insensitively (stored lowercased). */
+  login: string;
+  passwordHash: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  sex: Sex | null;
+  /** `YYYY-MM-DD`, unknown parts as zeros (SPEC §1). */
+  birthday: string | null;
+  emails: string[];
+  defaultEmail: string | null;
+  /** E.164. */
+  defaultPhone: string | null;
+  avatarId: string | null;
+  isDeveloper: boolean;
+  isAdmin: boolean;
+  status: 'active' | 'blocked';
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export type PlatformType = 'web' | 'ios' | 'android' | 'desktop' | 'tv';
+
+export interface Platform {
+  type: PlatformType;
+  /** iOS: team prefix + bundle id. */
+  appId?: string;
+  /** Android: package name. */
+  packageName?: string;
+  /** Android: SHA-256 signing certificate fingerprints. */
+  sha256Fingerprints?: string[];
+  /** App Store or Google Play URL. */
+  storeUrl?: string;
+}
+
+export type AppStatus = 'active' | 'blocked' | 'pending';
+
+export interface AppRecord {
+  clientId: ClientId;
+  /** SHA-256 of the client secret; null for public clients (no secret). */
+  secretHash: SecretHash | null;
+  /** The secret sealed with the server key (SPEC §6 signs `/info?format=jwt` with it). */
+  secretSealed: string | null;
+  name: string;
+  description: string;
+  iconUrl: string | null;
+  ownerId: UserId | null;
+  platforms: Platform[];
+  redirectUris: string[];
+  /** Origins allowed to embed the instant-login button and widget (SPEC §8). */
+  suggestHostnames: string[];
+  /** Scopes granted unless the request narrows them. */
+  scopes: string[];
+  /** Scopes the app may ask for, which the user may decline (`optional_scope`). */
+  optionalScopes: string[];
+  accessTokenTtlSeconds: number;
+  status: AppStatus;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export interface SessionRecord {
+  hash: SecretHash;
+  userId: UserId;
+  /** When the user last typed their password (OIDC `auth_time`). */
+  authTime: Millis;
+  createdAt: Millis;
+  expiresAt: Millis;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface ConsentRecord {
+  userId: UserId;
+  clientId: ClientId;
+  scopes: string[];
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+/** Where the user sees a code: the app's redirect URI, or Gatehouse's own page (SPEC §5.2). */
+export type CodeKind = 'redirect' | 'verification';
+
+export interface AuthCodeRecord {
+  hash: SecretHash;
+  kind: CodeKind;
+  clientId: ClientId;
+  userId: UserId;
+  /** The redirect_uri sent to /authorize, or null when it was omitted. */
+  redirectUri: string | null;
+  scopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  nonce: string | null;
+  deviceId: string | null;
+  deviceName: string | null;
+  authTime: Millis;
+  /** Tokens issued from this code carry the same family, so a replayed code revokes them (RFC 9700 §4.5). */
+  familyId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  consumedAt: Millis | null;
+}
+
+export type TokenType = 'access' | 'refresh';
+
+export interface TokenRecord {
+  hash: SecretHash;
+  type: TokenType;
+  clientId: ClientId;
+  /** Null for client_credentials tokens (the app acting for itself). */
+  userId: UserId | null;
+  scopes: string[];
+  /** One authorization's tokens: revoking the family revokes every token descended from it. */
+  familyId: string;
+  deviceId: string | null;
+  deviceName: string | null;
+  /** Issued for development without a code exchange (SPEC §5.3). */
+  isDebug: boolean;
+  authTime: Millis | null;
+  createdAt: Millis;
+  expiresAt: Millis;
+  revokedAt: Millis | null;
+  /** Refresh tokens of public clients: when this one was exchanged for a new one. */
+  rotatedAt: Millis | null;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  /** Private JWK, sealed with the server key. */
+  privateJwkSealed: string;
+  publicJwk: string;
+  createdAt: Millis;
+  /** No longer used to sign; still published until tokens it signed expire. */
+  retiredAt: Millis | null;
+}
+
+export type ConsumeResult<T> =
+  | { outcome: 'consumed'; record: T }
+  | { outcome: 'already_consumed'; record: T }
+  | { outcome: 'not_found' };
+
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>;
+export type AppPatch = Partial<Omit<AppRecord, 'clientId' | 'createdAt'>>;
+
+export interface Storage {
+  // Users
+  createUser(user: UserRecord): Promise<void>;
+  findUserById(id: UserId): Promise<UserRecord | null>;
+  findUserByLogin(login: string): Promise<UserRecord | null>;
+  listUsers(options?: { limit?: number; offset?: number }): Promise<UserRecord[]>;
+  updateUser(id: UserId, patch: UserPatch): Promise<void>;
+
+  // Apps
+  createApp(app: AppRecord): Promise<void>;
+  findApp(clientId: ClientId): Promise<AppRecord | null>;
+  listApps(options?: { ownerId?: UserId }): Promise<AppRecord[]>;
+  updateApp(clientId: ClientId, patch: AppPatch): Promise<void>;
+
+  // Sessions
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(hash: SecretHash, now: Millis): Promise<SessionRecord | null>;
+  extendSession(hash: SecretHash, expiresAt: Millis): Promise<void>;
+  deleteSession(hash: SecretHash): Promise<void>;
+  deleteSessionsOfUser(userId: UserId, keep?: SecretHash): Promise<void>;
+
+  // Consent
+  findConsent(userId: UserId, clientId: ClientId): Promise<ConsentRecord | null>;
+  saveConsent(consent: ConsentRecord): Promise<void>;
+  deleteConsent(userId: UserId, clientId: ClientId): Promise<void>;
+
+  // Authorization codes
+  createCode(code: AuthCodeRecord): Promise<void>;
+  /** *Atomic*: marks the code used; exactly one caller gets `consumed`. */
+  consumeCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<AuthCodeRecord>>;
+
+  // Tokens
+  /**
+   * Stores tokens issued together (an access token and its refresh token).
+   * When they are device-bound, the user's oldest device-bound families for
+   * the same app beyond `maxDeviceFamilies` are revoked in the same transaction.
+   */
+  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<void>;
+  findToken(hash: SecretHash): Promise<TokenRecord | null>;
+  /** *Atomic*: retires a refresh token by rotation; exactly one caller gets `consumed`. */
+  rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>>;
+  revokeFamily(familyId: string, now: Millis): Promise<void>;
+  revokeTokensOfUser(userId: UserId, now: Millis): Promise<void>;
+  revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void>;
+  revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void>;
+
+  // Signing keys
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  retireSigningKey(kid: string, now: Millis): Promise<void>;
+
+  /** Throws when the database cannot answer (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
