@@ -12,6 +12,7 @@ import { StorageError } from '../storage/open.js';
 import { appCommands } from './apps.js';
 import { keyCommands } from './keys.js';
 import { CliError, print } from './support.js';
+import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
 
 export function program(): Command {
@@ -42,6 +43,7 @@ export function program(): Command {
   userCommands(cli);
   appCommands(cli);
   keyCommands(cli);
+  tokenCommands(cli);
   return cli;
 }
 

@@ -11,6 +11,7 @@ import { sendOAuthError } from './render.js';
 import { accountRoutes } from './routes/accounts.js';
 import { assetRoutes } from './routes/assets.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { confirmationRoutes } from './routes/confirmation.js';
 import { healthRoutes } from './routes/health.js';
 import { infoRoutes } from './routes/info.js';
 import { revokeRoutes } from './routes/revoke.js';
@@ -74,7 +75,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' }));
 
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, tokenRoutes, infoRoutes, revokeRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

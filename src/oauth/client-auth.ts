@@ -45,7 +45,11 @@ function parseBasic(header: string): { id: string; secret: string } {
   }
 }
 
-export async function authenticateClient(storage: Storage, input: ClientCredentialsInput): Promise<AuthenticatedClient> {
+/**
+ * `secretOptional`: a confidential client may omit its secret (Yandex's
+ * /device/code, SPEC §5.1); a secret that is sent must still be right.
+ */
+export async function authenticateClient(storage: Storage, input: ClientCredentialsInput, options: { secretOptional?: boolean } = {}): Promise<AuthenticatedClient> {
   const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
   const fail = (description: string) => (basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));
 
@@ -64,7 +68,9 @@ export async function authenticateClient(storage: Storage, input: ClientCredenti
 
   const app = isClientId(clientId) ? await storage.findApp(clientId) : null;
   if (!app) throw fail('unknown client');
-  if (app.secretHash !== null) {
+  if (app.secretHash !== null && options.secretOptional && (secret === undefined || secret === '')) {
+    method = 'none';
+  } else if (app.secretHash !== null) {
     if (secret === undefined || secret === '') throw fail('client authentication is required for this app');
     if (!checkClientSecret(app, secret)) throw fail('wrong client secret');
   } else if (secret !== undefined && secret !== '') {

@@ -8,10 +8,12 @@ import type { RedirectTarget } from './authorize/request.js';
 
 export function redirectWith(target: RedirectTarget, issuer: string, values: Record<string, string | null | undefined>): string {
   const url = new URL(target.redirectUri);
-  const params = url.searchParams;
+  // Query mode keeps the URI's own query (RFC 6749 §3.1.2); fragment mode replaces the fragment (§4.2.2).
+  const params = target.responseMode === 'query' ? url.searchParams : new URLSearchParams();
   for (const [key, value] of Object.entries(values)) if (value !== null && value !== undefined) params.set(key, value);
   if (target.state !== null) params.set('state', target.state);
   params.set('iss', issuer);
+  if (target.responseMode === 'fragment') url.hash = params.toString();
   return url.toString();
 }
 

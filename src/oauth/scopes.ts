@@ -2,6 +2,9 @@
  * The scope catalogue (SPEC §1): which permissions exist, what they are called
  * in plain words on the consent page, and what they unlock.
  */
+import type { AppRecord } from '../storage/storage.js';
+import { InvalidScope } from './errors.js';
+
 export interface ScopeDefinition {
   readonly name: string;
   /** Shown on the consent page as "<app> wants to: <label>". */
@@ -48,4 +51,19 @@ export function parseScopeParam(value: string | undefined): string[] | null {
 
 export function formatScopes(scopes: readonly string[]): string {
   return scopes.join(' ');
+}
+
+/**
+ * The scopes a request asks for (`scope` and `optional_scope`, SPEC §3), each
+ * allowed for the app; none asked means the app's default scopes.
+ */
+export function resolveRequestedScopes(app: AppRecord, params: Readonly<Record<string, string | undefined>>): { scopes: string[]; optionalScopes: string[] } {
+  const scope = parseScopeParam(params.scope);
+  const optional = parseScopeParam(params.optional_scope);
+  if (scope === null || optional === null) throw new InvalidScope('scope is malformed');
+  const allowed = [...app.scopes, ...app.optionalScopes];
+  const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));
+  if (unknown !== undefined) throw new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`);
+  if (scope.length === 0 && optional.length === 0) return { scopes: [...app.scopes], optionalScopes: [] };
+  return { scopes: scope, optionalScopes: optional.filter((s) => !scope.includes(s)) };
 }

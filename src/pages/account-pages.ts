@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
+import { identity, type PageUser } from './parts.js';
 
 export interface LoginPageOptions {
   msgs: Messages;
@@ -87,7 +88,7 @@ export function messagePage(msgs: Messages, title: string, text: string, extra: 
   return layout({ msgs, title, body: html`<h1>${title}</h1><p>${text}</p>${extra}` });
 }
 
-export function homePage(msgs: Messages, csrf: string, user: { displayName: string; login: string } | null): SafeHtml {
+export function homePage(msgs: Messages, csrf: string, user: PageUser | null): SafeHtml {
   if (!user) {
     return layout({
       msgs,
@@ -100,8 +101,7 @@ export function homePage(msgs: Messages, csrf: string, user: { displayName: stri
     msgs,
     title: msgs.homeTitle,
     body: html`<h1>${msgs.homeTitle}</h1>
-<p class="identity"><span class="avatar" aria-hidden="true">${user.displayName.slice(0, 1).toUpperCase()}</span>
-<span><strong>${user.displayName}</strong><br><span class="muted">${user.login}</span></span></p>
+${identity(user)}
 <form method="post" action="/logout" class="form">${csrfField(csrf)}<button type="submit">${msgs.signOut}</button></form>`,
   });
 }

@@ -155,6 +155,45 @@ export interface SigningKeyRecord {
   retiredAt: Millis | null;
 }
 
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied';
+
+export interface DeviceCodeRecord {
+  /** SHA-256 of the device_code the app polls with. */
+  hash: SecretHash;
+  /** SHA-256 of the normalised user code the person types on /device. */
+  userCodeHash: SecretHash;
+  clientId: ClientId;
+  scopes: string[];
+  optionalScopes: string[];
+  deviceId: string | null;
+  deviceName: string | null;
+  status: DeviceCodeStatus;
+  /** Set when the user decides. */
+  userId: UserId | null;
+  grantedScopes: string[] | null;
+  authTime: Millis | null;
+  /** Minimum seconds between polls; grows by 5 on every `slow_down` (RFC 8628 §3.5). */
+  intervalSeconds: number;
+  lastPolledAt: Millis | null;
+  familyId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  consumedAt: Millis | null;
+}
+
+export interface DeviceDecision {
+  approved: boolean;
+  userId: UserId;
+  grantedScopes: string[];
+  authTime: Millis;
+}
+
+export interface PollResult {
+  record: DeviceCodeRecord;
+  /** This poll came sooner than the interval allowed; the interval has grown by 5 s. */
+  slowDown: boolean;
+}
+
 export type ConsumeResult<T> =
   | { outcome: 'consumed'; record: T }
   | { outcome: 'already_consumed'; record: T }
@@ -208,6 +247,31 @@ export interface Storage {
   revokeTokensOfUser(userId: UserId, now: Millis): Promise<void>;
   revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void>;
   revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void>;
+
+  // Device authorization (RFC 8628)
+  createDeviceCode(code: DeviceCodeRecord): Promise<void>;
+  /** A pending, unexpired device code by the hash of its user code. */
+  findPendingDeviceCode(userCodeHash: SecretHash, now: Millis): Promise<DeviceCodeRecord | null>;
+  /** *Atomic*: records the user's decision on a pending, unexpired code; false if it was no longer pending. */
+  decideDeviceCode(userCodeHash: SecretHash, decision: DeviceDecision, now: Millis): Promise<boolean>;
+  /**
+   * *Atomic*: records a poll and tells whether it came too soon, in which case
+   * the interval grows by 5 seconds (RFC 8628 §3.5). Null for a code unknown
+   * to this client (another client's polls never touch it).
+   */
+  pollDeviceCode(hash: SecretHash, clientId: ClientId, now: Millis): Promise<PollResult | null>;
+  /** *Atomic*: marks an approved code used; exactly one caller gets `consumed`. */
+  consumeDeviceCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<DeviceCodeRecord>>;
+
+  // Attempt counters (rate limits shared by every process on the database)
+  /**
+   * *Atomic*: counts one attempt under `key` in a fixed window of `windowMs`
+   * and returns the count in the current window, this attempt included.
+   */
+  countAttempt(key: string, windowMs: number, now: Millis): Promise<number>;
+  /** The count in the current window without adding to it. */
+  peekAttempts(key: string, windowMs: number, now: Millis): Promise<number>;
+  resetAttempts(key: string): Promise<void>;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

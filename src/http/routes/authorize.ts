@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { consentState, issueCodeRedirect, rememberConsent } from '../../oauth/authorize/decision.js';
+import { completeAuthorization, consentState, rememberConsent } from '../../oauth/authorize/decision.js';
 import {
   AUTHORIZE_PARAMS, RedirectableError, validateAuthorizationRequest, type AuthorizationRequest,
 } from '../../oauth/authorize/request.js';
@@ -29,12 +29,12 @@ export function authorizeUrl(params: Record<string, string>): string {
 }
 
 export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const codeOptions = { storage: ctx.storage, clock: ctx.clock, issuer: ctx.config.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds };
+  const completion = { storage: ctx.storage, clock: ctx.clock, issuer: ctx.config.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens };
 
   /** Validates, or answers with the error page or error redirect; null means the reply is sent. */
   async function validate(request: FastifyRequest, reply: FastifyReply, params: Params): Promise<AuthorizationRequest | null> {
     try {
-      return await validateAuthorizationRequest(ctx.storage, params);
+      return await validateAuthorizationRequest(ctx.storage, params, ctx.config.issuer);
     } catch (err) {
       if (err instanceof RedirectableError) {
         reply.redirect(redirectWithError(err.target, ctx.config.issuer, err.error), request.method === 'POST' ? 303 : 302);
@@ -88,7 +88,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     if (!signedIn) return toLogin(reply, kept, req, 302);
     const consent = await consentState(ctx.storage, signedIn.user, req);
     if (consent.required) return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
-    const location = await issueCodeRedirect(codeOptions, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
+    const location = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
     return reply.redirect(location, 302);
   });
 
@@ -113,7 +113,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
     await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
-    const location = await issueCodeRedirect(codeOptions, signedIn.user, req, granted, signedIn.session.authTime);
+    const location = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
     return reply.redirect(location, 303);
   });
 };

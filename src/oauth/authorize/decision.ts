@@ -3,11 +3,11 @@
  * issuing the code that carries the user's decision back to the app
  * (RFC 6749 §4.1.2, SPEC §3).
  */
-import { randomToken, sha256Hex } from '../../crypto/random.js';
-import type { Storage, UserRecord } from '../../storage/storage.js';
-import type { Clock, Millis } from '../../types.js';
+import { randomFromAlphabet, randomToken, sha256Hex, type SecretHash } from '../../crypto/random.js';
+import type { AuthCodeRecord, Storage, UserRecord } from '../../storage/storage.js';
+import type { ClientId, Clock, Millis } from '../../types.js';
 import { redirectWith } from '../redirect.js';
-import { newFamilyId } from '../tokens.js';
+import { newFamilyId, type TokenService } from '../tokens.js';
 import type { AuthorizationRequest } from './request.js';
 
 export interface ConsentState {
@@ -37,20 +37,51 @@ export async function rememberConsent(storage: Storage, clock: Clock, user: User
   await storage.saveConsent({ userId: user.id, clientId: req.app.clientId, scopes, createdAt: existing?.createdAt ?? now, updatedAt: now });
 }
 
-export interface CodeOptions {
+export interface CompletionOptions {
   storage: Storage;
   clock: Clock;
   issuer: string;
   codeTtlSeconds: number;
+  tokens: TokenService;
 }
 
-/** Stores a single-use code bound to client, redirect URI, PKCE challenge and scopes; returns the redirect. */
-export async function issueCodeRedirect(o: CodeOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], authTime: Millis): Promise<string> {
-  const code = randomToken(32);
+/** Confirmation codes are 7 digits, typeable from Gatehouse's page into a console program (SPEC §5.2). */
+export function verificationCodeHash(clientId: ClientId, code: string): SecretHash {
+  // Keyed by app, so a code can only ever match for the app it was issued to.
+  return sha256Hex(`${clientId}:${code}`);
+}
+
+/**
+ * Carries the user's consent back: a code bound to client, redirect URI, PKCE
+ * challenge and scopes (RFC 6749 §4.1.2), or for `response_type=token` an access
+ * token in the fragment (§4.2.2). Returns where to send the browser.
+ */
+export async function completeAuthorization(o: CompletionOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], authTime: Millis): Promise<string> {
+  if (req.responseType === 'token') {
+    const issued = await o.tokens.issue({
+      app: req.app,
+      userId: user.id,
+      scopes,
+      deviceId: req.deviceId,
+      deviceName: req.deviceName,
+      authTime,
+      withRefresh: false,
+      isDebug: req.toVerificationPage,
+    });
+    const requested = [...req.scopes, ...req.optionalScopes];
+    return redirectWith(req, o.issuer, {
+      access_token: issued.access_token,
+      token_type: 'bearer',
+      expires_in: String(issued.expires_in),
+      cid: req.app.clientId,
+      // As Yandex ID does: scope only when the user granted fewer than were asked for.
+      scope: scopes.length < requested.length ? scopes.join(' ') : null,
+    });
+  }
+
   const now = o.clock();
-  await o.storage.createCode({
-    hash: sha256Hex(code),
-    kind: 'redirect',
+  const record = {
+    kind: (req.toVerificationPage ? 'verification' : 'redirect') as AuthCodeRecord['kind'],
     clientId: req.app.clientId,
     userId: user.id,
     redirectUri: req.redirectUriParam,
@@ -65,6 +96,20 @@ export async function issueCodeRedirect(o: CodeOptions, user: UserRecord, req: A
     createdAt: now,
     expiresAt: now + o.codeTtlSeconds * 1000,
     consumedAt: null,
-  });
-  return redirectWith(req, o.issuer, { code });
+  };
+  if (!req.toVerificationPage) {
+    const code = randomToken(32);
+    await o.storage.createCode({ ...record, hash: sha256Hex(code) });
+    return redirectWith(req, o.issuer, { code });
+  }
+  // A 7-digit code may collide with one of the same app still on record: draw again.
+  for (let attempt = 0; ; attempt++) {
+    const code = randomFromAlphabet('0123456789', 7);
+    try {
+      await o.storage.createCode({ ...record, hash: verificationCodeHash(req.app.clientId, code) });
+      return redirectWith(req, o.issuer, { code });
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
 }

@@ -9,18 +9,23 @@ import { isClientId } from '../../apps/apps.js';
 import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { parseDeviceParams } from '../device-params.js';
-import { InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedResponseType, UntrustedRedirectError } from '../errors.js';
+import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedResponseType, UntrustedRedirectError } from '../errors.js';
 import { isValidPkceValue, type PkceMethod } from '../pkce.js';
-import { parseScopeParam } from '../scopes.js';
+import { resolveRequestedScopes } from '../scopes.js';
 
-export type ResponseType = 'code';
+export type ResponseType = 'code' | 'token';
+
+/** Gatehouse's own page that shows a code or token to type or copy (SPEC §5.2, §5.3). */
+export const VERIFICATION_PAGE = '/verification_code';
 
 /** Where a validated request's answer goes. */
 export interface RedirectTarget {
   redirectUri: string;
-  /** Where errors and results are placed: query for `code`. */
-  responseMode: 'query';
+  /** Where errors and results are placed: query for `code`, fragment for `token` (RFC 6749 §4.2.2). */
+  responseMode: 'query' | 'fragment';
   state: string | null;
+  /** The answer goes to Gatehouse's own verification page, not to the app. */
+  toVerificationPage: boolean;
 }
 
 export interface AuthorizationRequest extends RedirectTarget {
@@ -66,8 +71,10 @@ async function checkClient(storage: Storage, params: AuthorizeParams): Promise<A
   return app;
 }
 
-function checkRedirectUri(app: AppRecord, params: AuthorizeParams): string {
+function checkRedirectUri(app: AppRecord, params: AuthorizeParams, issuer: string): string {
   const uri = params.redirect_uri;
+  // Every app may send the user to Gatehouse's own code page (SPEC §5.2).
+  if (uri === issuer + VERIFICATION_PAGE) return uri;
   if (uri === undefined || uri === '') {
     if (app.redirectUris.length === 1) return app.redirectUris[0]!;
     throw new UntrustedRedirectError('invalid_request', app.redirectUris.length === 0
@@ -83,27 +90,33 @@ function checkStatus(app: AppRecord, target: RedirectTarget): void {
   if (app.status !== 'active') throw new RedirectableError(new UnauthorizedClient('this app is blocked'), target);
 }
 
-function checkResponseType(params: AuthorizeParams, target: RedirectTarget): ResponseType {
+function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): ResponseType {
   const type = params.response_type;
   if (!type) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
-  if (type !== 'code') throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(type.slice(0, 40))} is not supported`), target);
+  if (type !== 'code' && type !== 'token') {
+    throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(type.slice(0, 40))} is not supported`), target);
+  }
+  // The implicit flow hands a token to a browser: only for web apps and instant-login sites,
+  // and for debug tokens shown on Gatehouse's own page (SPEC §5.3).
+  if (type === 'token' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0) {
+    throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
+  }
   return type;
 }
 
 function checkScopes(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): { scopes: string[]; optionalScopes: string[] } {
-  const scope = parseScopeParam(params.scope);
-  const optional = parseScopeParam(params.optional_scope);
-  if (scope === null || optional === null) throw new RedirectableError(new InvalidScope('scope is malformed'), target);
-  const allowed = [...app.scopes, ...app.optionalScopes];
-  const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));
-  if (unknown !== undefined) throw new RedirectableError(new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`), target);
-  if (scope.length === 0 && optional.length === 0) return { scopes: [...app.scopes], optionalScopes: [] };
-  return { scopes: scope, optionalScopes: optional.filter((s) => !scope.includes(s)) };
+  try {
+    return resolveRequestedScopes(app, params);
+  } catch (err) {
+    throw new RedirectableError(err as OAuthError, target);
+  }
 }
 
-function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): { challenge: string | null; method: PkceMethod | null } {
+function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarget, responseType: ResponseType): { challenge: string | null; method: PkceMethod | null } {
   const challenge = params.code_challenge;
   const method = params.code_challenge_method;
+  // PKCE binds a code to its exchange; the implicit flow has no exchange.
+  if (responseType === 'token') return { challenge: null, method: null };
   if (challenge === undefined || challenge === '') {
     if (method) throw new RedirectableError(new InvalidRequest('code_challenge_method was sent without code_challenge'), target);
     if (app.secretHash === null) throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for public clients'), target);
@@ -126,16 +139,23 @@ function checkLengths(params: AuthorizeParams, target: RedirectTarget): void {
 }
 
 /** Runs every step; the returned request is safe to act on. */
-export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams): Promise<AuthorizationRequest> {
+export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
-  const redirectUri = checkRedirectUri(app, params);
+  const redirectUri = checkRedirectUri(app, params, issuer);
   const state = params.state ?? null;
-  const target: RedirectTarget = { redirectUri, responseMode: 'query', state: state !== null && state.length <= 1024 ? state : null };
+  const toVerificationPage = redirectUri === issuer + VERIFICATION_PAGE;
+  const target: RedirectTarget = {
+    redirectUri,
+    // Gatehouse's own page always reads the fragment, which never reaches a server log.
+    responseMode: params.response_type === 'token' || toVerificationPage ? 'fragment' : 'query',
+    state: state !== null && state.length <= 1024 ? state : null,
+    toVerificationPage,
+  };
   if (state !== null && state.length > 1024) throw new RedirectableError(new InvalidRequest('state is longer than 1024 characters'), target);
   checkStatus(app, target);
-  const responseType = checkResponseType(params, target);
+  const responseType = checkResponseType(app, params, target);
   const { scopes, optionalScopes } = checkScopes(app, params, target);
-  const pkce = checkPkce(app, params, target);
+  const pkce = checkPkce(app, params, target, responseType);
   checkLengths(params, target);
   let device;
   try {

@@ -5,11 +5,14 @@
  * from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
  */
 import { sha256Hex } from '../../crypto/random.js';
-import type { AuthCodeRecord } from '../../storage/storage.js';
+import type { AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
+import type { ClientId, Millis } from '../../types.js';
+import { isLimited, LIMITS, recordFailure, TooManyAttempts } from '../attempts.js';
+import { verificationCodeHash } from '../authorize/decision.js';
 import { parseDeviceParams } from '../device-params.js';
 import { BadVerificationCode, InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient } from '../errors.js';
 import { verifyPkce } from '../pkce.js';
-import type { GrantHandler } from './grant.js';
+import type { GrantContext, GrantHandler } from './grant.js';
 
 /**
  * Yandex-era console programs expect `bad_verification_code` for a wrong
@@ -20,6 +23,25 @@ function badCode(kind: AuthCodeRecord['kind'] | null, description: string): OAut
   return kind === 'verification' ? new BadVerificationCode(description) : new InvalidGrant(description);
 }
 
+const isConfirmationCode = (raw: string) => /^\d{7}$/.test(raw);
+const attemptsKey = (clientId: ClientId) => `verification_code:${clientId}`;
+
+/**
+ * Consumes a code as the app presented it. A 7-digit confirmation code is
+ * looked up under the app's own key, after checking the app has not been
+ * guessing (SPEC §5.2: a handful of wrong codes a minute, then refusal).
+ */
+async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis): Promise<ConsumeResult<AuthCodeRecord>> {
+  if (isConfirmationCode(raw)) {
+    if (await isLimited(ctx.storage, ctx.clock, attemptsKey(clientId), LIMITS.verificationCode)) {
+      throw new TooManyAttempts('too many wrong confirmation codes: wait a minute before trying again');
+    }
+    return ctx.storage.consumeCode(verificationCodeHash(clientId, raw), now);
+  }
+  if (raw.length > 512) return { outcome: 'not_found' };
+  return ctx.storage.consumeCode(sha256Hex(raw), now);
+}
+
 export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) => {
   const { app } = client;
   const raw = params.code;
@@ -27,8 +49,14 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) 
   const device = parseDeviceParams(params);
   const now = ctx.clock();
 
-  const result = raw.length <= 512 ? await ctx.storage.consumeCode(sha256Hex(raw), now) : { outcome: 'not_found' as const };
-  if (result.outcome === 'not_found') throw new InvalidGrant('the code is unknown, expired or already used');
+  const result = await consume(ctx, app.clientId, raw, now);
+  if (result.outcome === 'not_found') {
+    if (isConfirmationCode(raw)) {
+      await recordFailure(ctx.storage, ctx.clock, attemptsKey(app.clientId), LIMITS.verificationCode);
+      throw new BadVerificationCode('the code is wrong or has expired');
+    }
+    throw new InvalidGrant('the code is unknown, expired or already used');
+  }
   const code = result.record;
   if (code.clientId !== app.clientId) throw new InvalidGrant('the code was issued to another client');
   if (result.outcome === 'already_consumed') {

@@ -11,6 +11,8 @@ export interface Database {
   auth_codes: AuthCodesTable;
   tokens: TokensTable;
   signing_keys: SigningKeysTable;
+  device_codes: DeviceCodesTable;
+  attempt_counters: AttemptCountersTable;
 }
 
 export interface UsersTable {
@@ -113,4 +115,31 @@ export interface SigningKeysTable {
   public_jwk: string;
   created_at: number;
   retired_at: number | null;
+}
+
+export interface DeviceCodesTable {
+  hash: string;
+  user_code_hash: string;
+  client_id: string;
+  scopes: string;
+  optional_scopes: string;
+  device_id: string | null;
+  device_name: string | null;
+  status: string;
+  user_id: string | null;
+  granted_scopes: string | null;
+  auth_time: number | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  slow_down: number;
+  family_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface AttemptCountersTable {
+  key: string;
+  window_start: number;
+  count: number;
 }

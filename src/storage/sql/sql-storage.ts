@@ -8,10 +8,10 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppPatch, AppRecord, AuthCodeRecord, ConsentRecord, ConsumeResult, SessionRecord,
-  SigningKeyRecord, Storage, TokenRecord, UserPatch, UserRecord,
+  AppPatch, AppRecord, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  PollResult, SessionRecord, SigningKeyRecord, Storage, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
-import type { AppsTable, AuthCodesTable, Database, SessionsTable, TokensTable, UsersTable } from './schema.js';
+import type { AppsTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
 const joinScopes = (s: readonly string[]): string => s.join(' ');
@@ -150,6 +150,28 @@ function toToken(r: Selectable<TokensTable>): TokenRecord {
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at),
     rotatedAt: numOrNull(r.rotated_at),
+  };
+}
+
+function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
+  return {
+    hash: r.hash as SecretHash,
+    userCodeHash: r.user_code_hash as SecretHash,
+    clientId: r.client_id as ClientId,
+    scopes: splitScopes(r.scopes),
+    optionalScopes: splitScopes(r.optional_scopes),
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    status: r.status as DeviceCodeRecord['status'],
+    userId: r.user_id as UserId | null,
+    grantedScopes: r.granted_scopes === null ? null : splitScopes(r.granted_scopes),
+    authTime: numOrNull(r.auth_time),
+    intervalSeconds: num(r.interval_seconds),
+    lastPolledAt: numOrNull(r.last_polled_at),
+    familyId: r.family_id,
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    consumedAt: numOrNull(r.consumed_at),
   };
 }
 
@@ -393,6 +415,94 @@ export class SqlStorage implements Storage {
   async revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void> {
     await this.db.updateTable('tokens').set({ revoked_at: now })
       .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  }
+
+  // Device authorization
+
+  async createDeviceCode(d: DeviceCodeRecord): Promise<void> {
+    await this.db
+      .insertInto('device_codes')
+      .values({
+        hash: d.hash, user_code_hash: d.userCodeHash, client_id: d.clientId, scopes: joinScopes(d.scopes),
+        optional_scopes: joinScopes(d.optionalScopes), device_id: d.deviceId, device_name: d.deviceName,
+        status: d.status, user_id: d.userId, granted_scopes: d.grantedScopes === null ? null : joinScopes(d.grantedScopes),
+        auth_time: d.authTime, interval_seconds: d.intervalSeconds, last_polled_at: d.lastPolledAt, slow_down: 0,
+        family_id: d.familyId, created_at: d.createdAt, expires_at: d.expiresAt, consumed_at: d.consumedAt,
+      })
+      .execute();
+  }
+
+  async findPendingDeviceCode(userCodeHash: SecretHash, now: Millis): Promise<DeviceCodeRecord | null> {
+    const row = await this.db
+      .selectFrom('device_codes').selectAll()
+      .where('user_code_hash', '=', userCodeHash).where('status', '=', 'pending').where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row ? toDeviceCode(row) : null;
+  }
+
+  async decideDeviceCode(userCodeHash: SecretHash, d: DeviceDecision, now: Millis): Promise<boolean> {
+    const result = await this.db
+      .updateTable('device_codes')
+      .set({ status: d.approved ? 'approved' : 'denied', user_id: d.userId, granted_scopes: joinScopes(d.grantedScopes), auth_time: d.authTime })
+      .where('user_code_hash', '=', userCodeHash).where('status', '=', 'pending').where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async pollDeviceCode(hash: SecretHash, clientId: ClientId, now: Millis): Promise<PollResult | null> {
+    // One statement: every SET expression sees the row as it was, so the
+    // too-soon test and the interval growth cannot race with another poll.
+    const tooSoon = sql<boolean>`last_polled_at is not null and ${now} - last_polled_at < interval_seconds * 1000`;
+    const row = await this.db
+      .updateTable('device_codes')
+      .set({
+        slow_down: sql`case when ${tooSoon} then 1 else 0 end`,
+        interval_seconds: sql`case when ${tooSoon} then interval_seconds + 5 else interval_seconds end`,
+        last_polled_at: now,
+      })
+      .where('hash', '=', hash).where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? { record: toDeviceCode(row), slowDown: num(row.slow_down) === 1 } : null;
+  }
+
+  async consumeDeviceCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<DeviceCodeRecord>> {
+    const won = await this.db
+      .updateTable('device_codes').set({ consumed_at: now })
+      .where('hash', '=', hash).where('status', '=', 'approved').where('consumed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (won) return { outcome: 'consumed', record: toDeviceCode(won) };
+    const seen = await this.db.selectFrom('device_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return seen ? { outcome: 'already_consumed', record: toDeviceCode(seen) } : { outcome: 'not_found' };
+  }
+
+  // Attempt counters
+
+  async countAttempt(key: string, windowMs: number, now: Millis): Promise<number> {
+    const stale = sql<boolean>`attempt_counters.window_start <= ${now - windowMs}`;
+    const row = await this.db
+      .insertInto('attempt_counters')
+      .values({ key, window_start: now, count: 1 })
+      .onConflict((oc) => oc.column('key').doUpdateSet({
+        count: sql`case when ${stale} then 1 else attempt_counters.count + 1 end`,
+        window_start: sql`case when ${stale} then ${now} else attempt_counters.window_start end`,
+      }))
+      .returning('count')
+      .executeTakeFirstOrThrow();
+    return num(row.count);
+  }
+
+  async peekAttempts(key: string, windowMs: number, now: Millis): Promise<number> {
+    const row = await this.db
+      .selectFrom('attempt_counters').select('count')
+      .where('key', '=', key).where('window_start', '>', now - windowMs)
+      .executeTakeFirst();
+    return row ? num(row.count) : 0;
+  }
+
+  async resetAttempts(key: string): Promise<void> {
+    await this.db.deleteFrom('attempt_counters').where('key', '=', key).execute();
   }
 
   // Signing keys

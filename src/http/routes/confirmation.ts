@@ -1,0 +1,114 @@
+/**
+ * Confirmation codes for apps without a browser or a backend (SPEC §5):
+ * the device flow (`POST /device/code`, the `/device` page) and the page that
+ * shows a confirmation code or debug token (`/verification_code`).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../../context.js';
+import type { SecretHash } from '../../crypto/random.js';
+import { isLimited, LIMITS, recordFailure } from '../../oauth/attempts.js';
+import { authenticateClient } from '../../oauth/client-auth.js';
+import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
+import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { messagePage } from '../../pages/account-pages.js';
+import { deviceCodePage, deviceConfirmPage } from '../../pages/device-page.js';
+import { format } from '../../pages/messages/en.js';
+import { verificationPage } from '../../pages/verification-page.js';
+import { csrfToken, csrfValid } from '../csrf.js';
+import { singleValued, type Params } from '../params.js';
+import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { currentSession, type SignedIn } from '../session.js';
+
+export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  app.get('/verification_code', async (request, reply) => sendPage(reply, verificationPage(messagesFor(request))));
+
+  app.post('/device/code', async (request, reply) => {
+    const params = singleValued(request.body);
+    // SPEC §5.1: client_secret is optional here; the poll at /token authenticates fully.
+    const client = await authenticateClient(ctx.storage, {
+      authorization: request.headers.authorization,
+      clientId: params.client_id,
+      clientSecret: params.client_secret,
+    }, { secretOptional: true });
+    const response = await startDeviceAuthorization(ctx.storage, ctx.clock, ctx.config.issuer, client.app, params);
+    return reply.header('Cache-Control', 'no-store').send(response);
+  });
+
+  /** Wrong codes are counted per session and per address (RFC 8628 §5.1). */
+  const limitKeys = (request: FastifyRequest, signedIn: SignedIn) => [`user_code:session:${signedIn.session.hash}`, `user_code:ip:${request.ip}`];
+
+  async function requireSignIn(request: FastifyRequest, reply: FastifyReply, userCode: string): Promise<SignedIn | null> {
+    const signedIn = await currentSession(ctx, request);
+    if (signedIn) return signedIn;
+    const back = userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : '/device';
+    reply.redirect(`/login?return_to=${encodeURIComponent(back)}`, request.method === 'POST' ? 303 : 302);
+    return null;
+  }
+
+  function parse(request: FastifyRequest, reply: FastifyReply, source: unknown, repeatable: string[] = []): Params | null {
+    try {
+      return singleValued(source, repeatable);
+    } catch (err) {
+      sendErrorPage(request, reply, err as OAuthError);
+      return null;
+    }
+  }
+
+  app.get('/device', async (request, reply) => {
+    const q = parse(request, reply, request.query);
+    if (!q) return reply;
+    const userCode = (q.user_code ?? '').slice(0, 32);
+    if (!(await requireSignIn(request, reply, userCode))) return reply;
+    return sendPage(reply, deviceCodePage(messagesFor(request), csrfToken(ctx, request, reply), userCode, null));
+  });
+
+  app.post('/device', async (request, reply) => {
+    const form = parse(request, reply, request.body, ['granted_optional']);
+    if (!form) return reply;
+    const msgs = messagesFor(request);
+    if (!csrfValid(ctx, request, form.csrf)) return sendErrorPage(request, reply, new InvalidRequest(msgs.csrfFailed), 403);
+    const typed = (form.user_code ?? '').slice(0, 32);
+    const signedIn = await requireSignIn(request, reply, typed);
+    if (!signedIn) return reply;
+    const csrf = csrfToken(ctx, request, reply);
+
+    const keys = limitKeys(request, signedIn);
+    for (const key of keys) {
+      if (await isLimited(ctx.storage, ctx.clock, key, LIMITS.userCode)) {
+        return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceTooMany), 429);
+      }
+    }
+    const normalized = normalizeUserCode(typed);
+    const hash: SecretHash | null = normalized ? userCodeHash(normalized) : null;
+    const pending = hash ? await ctx.storage.findPendingDeviceCode(hash, ctx.clock()) : null;
+    const appRecord = pending ? await ctx.storage.findApp(pending.clientId) : null;
+    if (!pending || !hash || !appRecord || appRecord.status !== 'active') {
+      if (form.decision !== undefined) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
+      for (const key of keys) await recordFailure(ctx.storage, ctx.clock, key, LIMITS.userCode);
+      return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceWrongCode), 400);
+    }
+
+    if (form.decision === undefined) {
+      return sendPage(reply, deviceConfirmPage({
+        msgs,
+        csrf,
+        userCode: typed,
+        appName: appRecord.name,
+        deviceName: pending.deviceName,
+        user: { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login },
+        scopes: pending.scopes,
+        optionalScopes: pending.optionalScopes,
+      }));
+    }
+
+    const approved = form.decision === 'allow';
+    const ticked = (form.granted_optional ?? '').split(' ');
+    const granted = [...pending.scopes, ...pending.optionalScopes.filter((s) => ticked.includes(s))];
+    const decided = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime }, ctx.clock());
+    if (!decided) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
+    const vars = { app: appRecord.name };
+    return approved
+      ? sendPage(reply, messagePage(msgs, msgs.deviceApprovedTitle, format(msgs.deviceApprovedText, vars)))
+      : sendPage(reply, messagePage(msgs, msgs.deviceDeniedTitle, format(msgs.deviceDeniedText, vars)));
+  });
+};

@@ -1,0 +1,40 @@
+/**
+ * /verification_code: Gatehouse's own page that shows a confirmation code
+ * (SPEC §5.2) or a debug token (SPEC §5.3). Both arrive in the URL fragment,
+ * which browsers never send to a server; the page's script shows them and then
+ * removes the fragment from the address bar and history.
+ */
+import { html, type SafeHtml } from './html.js';
+import { layout } from './layout.js';
+import type { Messages } from './messages/en.js';
+
+export function verificationPage(msgs: Messages): SafeHtml {
+  return layout({
+    msgs,
+    title: msgs.verificationTitle,
+    body: html`
+<section id="code-view" hidden>
+<h1>${msgs.verificationTitle}</h1>
+<p>${msgs.verificationCodeText}</p>
+<div class="secret-box"><output id="code" class="big-code" aria-live="polite"></output>
+<button type="button" class="copy" data-copy="code" data-copied="${msgs.copied}">${msgs.copy}</button></div>
+</section>
+<section id="token-view" hidden>
+<h1>${msgs.debugTokenTitle}</h1>
+<p>${msgs.debugTokenText}</p>
+<div class="secret-box"><output id="token" class="token-text"></output>
+<button type="button" class="copy" data-copy="token" data-copied="${msgs.copied}">${msgs.copy}</button></div>
+<p class="muted" id="token-expiry" data-template="${msgs.expiresIn}"></p>
+</section>
+<section id="error-view" hidden>
+<h1>${msgs.verificationError}</h1>
+<p class="alert" role="alert"><code id="error-code"></code> <span id="error-description"></span></p>
+</section>
+<section id="empty-view">
+<h1>${msgs.verificationTitle}</h1>
+<p id="empty-text" hidden>${msgs.verificationEmpty}</p>
+<noscript><p>${msgs.noScript}</p></noscript>
+</section>
+<script src="/assets/verification-code.js"></script>`,
+  });
+}
