@@ -34,6 +34,8 @@ export interface IssueOptions {
   reuseRefreshToken?: string;
   /** Refresh-token expiry to keep when rotating (the family does not live longer by refreshing). */
   refreshExpiresAt?: Millis;
+  /** Scopes of a new refresh token when the access token is narrowed: a rotated one keeps the original scope (RFC 6749 §6). */
+  refreshScopes?: string[];
   isDebug?: boolean;
 }
 
@@ -71,7 +73,7 @@ export class TokenService {
     if (o.withRefresh && refreshToken === undefined) {
       refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
       const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
-      records.push({ ...base, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
+      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
     }
     await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS });
     const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };

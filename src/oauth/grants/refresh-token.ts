@@ -47,6 +47,6 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params) => {
     deviceName: token.deviceName,
     authTime: token.authTime,
     withRefresh: true,
-    ...(rotate ? { refreshExpiresAt: token.expiresAt } : { reuseRefreshToken: raw }),
+    ...(rotate ? { refreshExpiresAt: token.expiresAt, refreshScopes: token.scopes } : { reuseRefreshToken: raw }),
   });
 };

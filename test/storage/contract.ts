@@ -1,0 +1,503 @@
+/**
+ * The storage contract suite (src/storage/storage.ts): every verb, and above
+ * all the atomic ones, checked against a real database. Each engine runs it
+ * from a file of a few lines:
+ *
+ *   storageContract('SQLite', async () => { …; return { storage, close } });
+ *
+ * `open` must give every test an empty, migrated database. When the engine can
+ * open a second, independent connection to that same database, `reopen` lets
+ * the races below run across connections too, as several server processes do.
+ */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { randomHex, sha256Hex } from '../../src/crypto/random.js';
+import type {
+  AppRecord, AuthCodeRecord, SessionRecord, SigningKeyRecord, Storage, TokenRecord, UserRecord,
+} from '../../src/storage/storage.js';
+import type { ClientId, Millis, UserId } from '../../src/types.js';
+
+export interface OpenedStorage {
+  storage: Storage;
+  close(): Promise<void>;
+  /** Another connection to the same database, closed by `close`. */
+  reopen?: () => Promise<Storage>;
+}
+
+const T0: Millis = 1_700_000_000_000;
+const MINUTE = 60_000;
+
+export function storageContract(name: string, open: () => Promise<OpenedStorage>): void {
+  describe(`storage contract: ${name}`, () => {
+    let opened: OpenedStorage;
+    let s: Storage;
+    beforeEach(async () => {
+      opened = await open();
+      s = opened.storage;
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    let seq = 0;
+    const userRecord = (over: Partial<UserRecord> = {}): UserRecord => ({
+      id: String(100000000000000 + ++seq) as UserId,
+      login: `user${seq}`,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      displayName: 'Ada Lovelace',
+      sex: 'female',
+      birthday: '1815-12-10',
+      emails: ['ada@example.org', 'ada@work.example'],
+      defaultEmail: 'ada@example.org',
+      defaultPhone: '+441234567890',
+      avatarId: null,
+      isDeveloper: false,
+      isAdmin: false,
+      status: 'active',
+      createdAt: T0 + seq,
+      updatedAt: T0 + seq,
+      ...over,
+    });
+    const appRecord = (over: Partial<AppRecord> = {}): AppRecord => ({
+      clientId: randomHex(16) as ClientId,
+      secretHash: sha256Hex('secret'),
+      secretSealed: 'v1.sealed',
+      name: `App ${++seq}`,
+      description: '',
+      iconUrl: null,
+      ownerId: null,
+      platforms: [{ type: 'web' }],
+      redirectUris: ['https://app.example/callback'],
+      suggestHostnames: [],
+      scopes: ['login:info', 'login:email'],
+      optionalScopes: [],
+      accessTokenTtlSeconds: 3600,
+      status: 'active',
+      createdAt: T0 + seq,
+      updatedAt: T0 + seq,
+      ...over,
+    });
+    const codeRecord = (user: UserRecord, app: AppRecord, over: Partial<AuthCodeRecord> = {}): AuthCodeRecord => ({
+      hash: sha256Hex(randomHex(32)),
+      kind: 'redirect',
+      clientId: app.clientId,
+      userId: user.id,
+      redirectUri: app.redirectUris[0]!,
+      scopes: ['login:info'],
+      codeChallenge: null,
+      codeChallengeMethod: null,
+      nonce: null,
+      deviceId: null,
+      deviceName: null,
+      authTime: T0,
+      familyId: randomHex(16),
+      createdAt: T0,
+      expiresAt: T0 + 10 * MINUTE,
+      consumedAt: null,
+      ...over,
+    });
+    /** An access token and its refresh token, issued together as one family. */
+    const family = (user: UserRecord | null, app: AppRecord, over: Partial<TokenRecord> = {}): TokenRecord[] => {
+      const base = {
+        clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
+        deviceId: null, deviceName: null, isDebug: false, authTime: T0, createdAt: T0, revokedAt: null, rotatedAt: null,
+        ...over,
+      };
+      return [
+        { ...base, hash: sha256Hex(randomHex(32)), type: 'access', expiresAt: base.createdAt + 60 * MINUTE },
+        { ...base, hash: sha256Hex(randomHex(32)), type: 'refresh', expiresAt: base.createdAt + 600 * MINUTE },
+      ];
+    };
+    const save = (tokens: TokenRecord[], now: Millis = T0) => s.saveTokens(tokens, { now, maxDeviceFamilies: 30 });
+    const revokedAt = async (t: TokenRecord) => (await s.findToken(t.hash))!.revokedAt;
+    async function seed() {
+      const user = userRecord();
+      const app = appRecord();
+      await s.createUser(user);
+      await s.createApp(app);
+      return { user, app };
+    }
+    /** Storages to race on: this connection and, when the engine offers one, another. */
+    async function racers(): Promise<Storage[]> {
+      return opened.reopen ? [s, await opened.reopen()] : [s];
+    }
+
+    describe('users', () => {
+      test('round-trips every field of a user', async () => {
+        const user = userRecord({ isDeveloper: true, isAdmin: true, avatarId: 'abc/123' });
+        await s.createUser(user);
+        expect(await s.findUserById(user.id)).toEqual(user);
+        expect(await s.findUserById('999' as UserId)).toBeNull();
+      });
+
+      test('stores logins lowercased and finds them case-insensitively', async () => {
+        const user = userRecord({ login: 'MixedCase' });
+        await s.createUser(user);
+        expect((await s.findUserByLogin('mixedcase'))?.id).toBe(user.id);
+        expect((await s.findUserByLogin('MIXEDCASE'))?.login).toBe('mixedcase');
+        expect(await s.findUserByLogin('nobody')).toBeNull();
+      });
+
+      test('refuses a second user whose login differs only in case', async () => {
+        await s.createUser(userRecord({ login: 'alice' }));
+        await expect(s.createUser(userRecord({ login: 'ALICE' }))).rejects.toThrow();
+        expect(await s.listUsers()).toHaveLength(1);
+      });
+
+      test('lists users oldest first, with limit and offset', async () => {
+        const users = [userRecord(), userRecord(), userRecord()];
+        for (const u of [users[2]!, users[0]!, users[1]!]) await s.createUser(u);
+        expect((await s.listUsers()).map((u) => u.id)).toEqual(users.map((u) => u.id));
+        expect((await s.listUsers({ limit: 1, offset: 1 })).map((u) => u.id)).toEqual([users[1]!.id]);
+      });
+
+      test('updates only the fields in the patch', async () => {
+        const user = userRecord();
+        await s.createUser(user);
+        await s.updateUser(user.id, { login: 'Renamed', status: 'blocked', emails: [], defaultEmail: null, isAdmin: true, updatedAt: T0 + 5 });
+        expect(await s.findUserById(user.id)).toEqual({
+          ...user, login: 'renamed', status: 'blocked', emails: [], defaultEmail: null, isAdmin: true, updatedAt: T0 + 5,
+        });
+        await s.updateUser(user.id, {});
+        expect((await s.findUserById(user.id))?.login).toBe('renamed');
+      });
+    });
+
+    describe('apps', () => {
+      test('round-trips every field of an app', async () => {
+        const owner = userRecord();
+        await s.createUser(owner);
+        const app = appRecord({
+          ownerId: owner.id, iconUrl: 'https://app.example/icon.png', description: 'Notes',
+          platforms: [{ type: 'web' }, { type: 'android', packageName: 'org.example', sha256Fingerprints: ['AA:BB'] }],
+          redirectUris: ['https://app.example/cb', 'gh0123:///auth/finish?platform=android'],
+          suggestHostnames: ['https://app.example'], optionalScopes: ['login:avatar'], status: 'pending',
+        });
+        await s.createApp(app);
+        expect(await s.findApp(app.clientId)).toEqual(app);
+        expect(await s.findApp(randomHex(16) as ClientId)).toBeNull();
+      });
+
+      test('keeps a public client without a secret and an app without scopes', async () => {
+        const app = appRecord({ secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' }], scopes: [], redirectUris: [] });
+        await s.createApp(app);
+        expect(await s.findApp(app.clientId)).toEqual(app);
+      });
+
+      test('lists apps oldest first, and by owner', async () => {
+        const owner = userRecord();
+        await s.createUser(owner);
+        const a = appRecord({ ownerId: owner.id });
+        const b = appRecord();
+        await s.createApp(b);
+        await s.createApp(a);
+        expect((await s.listApps()).map((x) => x.clientId)).toEqual([a.clientId, b.clientId]);
+        expect((await s.listApps({ ownerId: owner.id })).map((x) => x.clientId)).toEqual([a.clientId]);
+      });
+
+      test('updates only the fields in the patch', async () => {
+        const app = appRecord();
+        await s.createApp(app);
+        const patch = {
+          name: 'Renamed', scopes: ['login:email'], optionalScopes: ['login:info'], redirectUris: ['https://x.example/cb'],
+          secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' as const }], status: 'blocked' as const,
+          accessTokenTtlSeconds: 60, updatedAt: T0 + 99,
+        };
+        await s.updateApp(app.clientId, patch);
+        expect(await s.findApp(app.clientId)).toEqual({ ...app, ...patch });
+      });
+    });
+
+    describe('sessions', () => {
+      const sessionRecord = (user: UserRecord, over: Partial<SessionRecord> = {}): SessionRecord => ({
+        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE,
+        userAgent: 'Mozilla/5.0', ip: '127.0.0.1', ...over,
+      });
+
+      test('finds a session until it expires, not from its expiry on', async () => {
+        const { user } = await seed();
+        const session = sessionRecord(user);
+        await s.createSession(session);
+        expect(await s.findSession(session.hash, T0)).toEqual(session);
+        expect(await s.findSession(session.hash, session.expiresAt - 1)).toEqual(session);
+        expect(await s.findSession(session.hash, session.expiresAt)).toBeNull();
+        expect(await s.findSession(sha256Hex('unknown'), T0)).toBeNull();
+      });
+
+      test('extends a session', async () => {
+        const { user } = await seed();
+        const session = sessionRecord(user);
+        await s.createSession(session);
+        await s.extendSession(session.hash, session.expiresAt + 60 * MINUTE);
+        expect((await s.findSession(session.hash, session.expiresAt + MINUTE))?.expiresAt).toBe(session.expiresAt + 60 * MINUTE);
+      });
+
+      test('deletes one session, or all of a user\'s but the one kept', async () => {
+        const { user } = await seed();
+        const other = userRecord();
+        await s.createUser(other);
+        const [a, b, c] = [sessionRecord(user), sessionRecord(user), sessionRecord(user)];
+        const theirs = sessionRecord(other);
+        for (const x of [a!, b!, c!, theirs]) await s.createSession(x);
+        await s.deleteSession(a!.hash);
+        expect(await s.findSession(a!.hash, T0)).toBeNull();
+        await s.deleteSessionsOfUser(user.id, c!.hash);
+        expect(await s.findSession(b!.hash, T0)).toBeNull();
+        expect(await s.findSession(c!.hash, T0)).not.toBeNull();
+        expect(await s.findSession(theirs.hash, T0)).not.toBeNull();
+        await s.deleteSessionsOfUser(user.id);
+        expect(await s.findSession(c!.hash, T0)).toBeNull();
+      });
+    });
+
+    describe('consent', () => {
+      test('saves consent, replaces its scopes on the next save and keeps when it was first given', async () => {
+        const { user, app } = await seed();
+        expect(await s.findConsent(user.id, app.clientId)).toBeNull();
+        await s.saveConsent({ userId: user.id, clientId: app.clientId, scopes: ['login:info'], createdAt: T0, updatedAt: T0 });
+        await s.saveConsent({ userId: user.id, clientId: app.clientId, scopes: ['login:info', 'login:email'], createdAt: T0 + 7, updatedAt: T0 + 7 });
+        expect(await s.findConsent(user.id, app.clientId)).toEqual({
+          userId: user.id, clientId: app.clientId, scopes: ['login:info', 'login:email'], createdAt: T0, updatedAt: T0 + 7,
+        });
+      });
+
+      test('keeps consent per user and app, and deletes it', async () => {
+        const { user, app } = await seed();
+        const other = appRecord();
+        await s.createApp(other);
+        await s.saveConsent({ userId: user.id, clientId: app.clientId, scopes: ['login:info'], createdAt: T0, updatedAt: T0 });
+        await s.saveConsent({ userId: user.id, clientId: other.clientId, scopes: [], createdAt: T0, updatedAt: T0 });
+        expect((await s.findConsent(user.id, other.clientId))?.scopes).toEqual([]);
+        await s.deleteConsent(user.id, app.clientId);
+        expect(await s.findConsent(user.id, app.clientId)).toBeNull();
+        expect(await s.findConsent(user.id, other.clientId)).not.toBeNull();
+      });
+    });
+
+    describe('authorization codes', () => {
+      test('consumes a code once: consumed, then already_consumed with the record', async () => {
+        const { user, app } = await seed();
+        const code = codeRecord(user, app, {
+          codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256', nonce: 'n-0S6',
+          deviceId: 'device-1', deviceName: 'Phone', scopes: ['login:info', 'login:email'],
+        });
+        await s.createCode(code);
+        expect(await s.consumeCode(code.hash, T0 + 1)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 + 1 } });
+        expect(await s.consumeCode(code.hash, T0 + 2)).toEqual({ outcome: 'already_consumed', record: { ...code, consumedAt: T0 + 1 } });
+      });
+
+      test('answers not_found for an unknown code', async () => {
+        expect(await s.consumeCode(sha256Hex('no such code'), T0)).toEqual({ outcome: 'not_found' });
+      });
+
+      test('keeps a verification code without a redirect URI', async () => {
+        const { user, app } = await seed();
+        const code = codeRecord(user, app, { kind: 'verification', redirectUri: null });
+        await s.createCode(code);
+        expect(await s.consumeCode(code.hash, T0)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 } });
+      });
+
+      test('refuses two codes with the same hash', async () => {
+        const { user, app } = await seed();
+        const code = codeRecord(user, app);
+        await s.createCode(code);
+        await expect(s.createCode({ ...code, familyId: randomHex(16) })).rejects.toThrow();
+      });
+
+      test('of 50 concurrent consumers of one code, exactly one wins (atomic)', async () => {
+        const { user, app } = await seed();
+        const code = codeRecord(user, app);
+        await s.createCode(code);
+        const storages = await racers();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => storages[i % storages.length]!.consumeCode(code.hash, T0 + i)),
+        );
+        const outcomes = results.map((r) => r.outcome);
+        expect(outcomes.filter((o) => o === 'consumed')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'already_consumed')).toHaveLength(49);
+        // Every loser sees the winner's consumption time.
+        const times = new Set(results.map((r) => (r.outcome === 'not_found' ? null : r.record.consumedAt)));
+        expect(times.size).toBe(1);
+      });
+    });
+
+    describe('tokens', () => {
+      test('round-trips every field of a token', async () => {
+        const { user, app } = await seed();
+        const tokens = family(user, app, { scopes: ['login:info', 'login:email'], deviceId: 'device-1', deviceName: 'Phone', isDebug: true });
+        await save(tokens);
+        for (const t of tokens) expect(await s.findToken(t.hash)).toEqual(t);
+        expect(await s.findToken(sha256Hex('unknown'))).toBeNull();
+      });
+
+      test('keeps tokens of an app acting for itself (no user)', async () => {
+        const { app } = await seed();
+        const [access] = family(null, app, { authTime: null });
+        await save([access!]);
+        expect(await s.findToken(access!.hash)).toEqual(access);
+      });
+
+      test('does nothing for an empty list', async () => {
+        await save([]);
+      });
+
+      test('rotates a refresh token once: consumed, then already_consumed', async () => {
+        const { user, app } = await seed();
+        const [, refresh] = family(user, app);
+        await save([refresh!]);
+        expect(await s.rotateRefreshToken(refresh!.hash, T0 + 1)).toEqual({ outcome: 'consumed', record: { ...refresh, rotatedAt: T0 + 1 } });
+        expect(await s.rotateRefreshToken(refresh!.hash, T0 + 2)).toEqual({ outcome: 'already_consumed', record: { ...refresh, rotatedAt: T0 + 1 } });
+      });
+
+      test('rotates only refresh tokens: unknown and access tokens are not_found', async () => {
+        const { user, app } = await seed();
+        const [access] = family(user, app);
+        await save([access!]);
+        expect(await s.rotateRefreshToken(access!.hash, T0)).toEqual({ outcome: 'not_found' });
+        expect(await s.findToken(access!.hash)).toEqual(access);
+        expect(await s.rotateRefreshToken(sha256Hex('unknown'), T0)).toEqual({ outcome: 'not_found' });
+      });
+
+      test('of 50 concurrent rotations of one refresh token, exactly one wins (atomic)', async () => {
+        const { user, app } = await seed();
+        const [, refresh] = family(user, app);
+        await save([refresh!]);
+        const storages = await racers();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => storages[i % storages.length]!.rotateRefreshToken(refresh!.hash, T0 + i)),
+        );
+        const outcomes = results.map((r) => r.outcome);
+        expect(outcomes.filter((o) => o === 'consumed')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'already_consumed')).toHaveLength(49);
+      });
+
+      test('revokes a family and nothing else, keeping earlier revocation times', async () => {
+        const { user, app } = await seed();
+        const a = family(user, app);
+        const b = family(user, app);
+        await save(a);
+        await save(b);
+        await s.revokeFamily(a[0]!.familyId, T0 + 10);
+        expect(await revokedAt(a[0]!)).toBe(T0 + 10);
+        expect(await revokedAt(a[1]!)).toBe(T0 + 10);
+        expect(await revokedAt(b[0]!)).toBeNull();
+        await s.revokeFamily(a[0]!.familyId, T0 + 20);
+        expect(await revokedAt(a[0]!)).toBe(T0 + 10);
+      });
+
+      test('revokes every token of a user, of an app, or of a user in one app', async () => {
+        const { user, app } = await seed();
+        const otherUser = userRecord();
+        const otherApp = appRecord();
+        await s.createUser(otherUser);
+        await s.createApp(otherApp);
+        const mine = family(user, app);
+        const mineElsewhere = family(user, otherApp);
+        const theirs = family(otherUser, app);
+        const theirsElsewhere = family(otherUser, otherApp);
+        const appOnly = family(null, otherApp, { authTime: null }).slice(0, 1);
+        for (const f of [mine, mineElsewhere, theirs, theirsElsewhere, appOnly]) await save(f);
+        const revoked = async (tokens: TokenRecord[]) => Promise.all(tokens.map(revokedAt));
+
+        await s.revokeTokensOfUserAndApp(user.id, app.clientId, T0 + 1);
+        expect(await revoked(mine)).toEqual([T0 + 1, T0 + 1]);
+        expect(await revoked([...mineElsewhere, ...theirs, ...theirsElsewhere, ...appOnly])).toEqual([null, null, null, null, null, null, null]);
+
+        await s.revokeTokensOfUser(user.id, T0 + 2);
+        expect(await revoked(mine)).toEqual([T0 + 1, T0 + 1]);
+        expect(await revoked(mineElsewhere)).toEqual([T0 + 2, T0 + 2]);
+        expect(await revoked([...theirs, ...theirsElsewhere, ...appOnly])).toEqual([null, null, null, null, null]);
+
+        await s.revokeTokensOfApp(otherApp.clientId, T0 + 3);
+        expect(await revoked([...theirsElsewhere, ...appOnly])).toEqual([T0 + 3, T0 + 3, T0 + 3]);
+        expect(await revoked(theirs)).toEqual([null, null]);
+      });
+
+      describe('device cap (SPEC §4: at most 30 device-bound families per user and app)', () => {
+        test('the 31st device-bound family revokes the oldest family', async () => {
+          const { user, app } = await seed();
+          const families: TokenRecord[][] = [];
+          for (let i = 0; i < 31; i++) {
+            const f = family(user, app, { deviceId: `device-${i}`, createdAt: T0 + i * MINUTE });
+            families.push(f);
+            await save(f, T0 + i * MINUTE);
+            if (i === 29) expect(await revokedAt(families[0]![0]!)).toBeNull();
+          }
+          expect(await revokedAt(families[0]![0]!)).toBe(T0 + 30 * MINUTE);
+          expect(await revokedAt(families[0]![1]!)).toBe(T0 + 30 * MINUTE);
+          for (const f of families.slice(1)) for (const t of f) expect(await revokedAt(t)).toBeNull();
+        });
+
+        test('counts families per user and app: other users, apps and non-device tokens are untouched', async () => {
+          const { user, app } = await seed();
+          const otherUser = userRecord();
+          const otherApp = appRecord();
+          await s.createUser(otherUser);
+          await s.createApp(otherApp);
+          const bystanders = [
+            family(user, otherApp, { deviceId: 'device-x', createdAt: T0 - MINUTE }),
+            family(otherUser, app, { deviceId: 'device-y', createdAt: T0 - MINUTE }),
+            family(user, app, { createdAt: T0 - MINUTE }),
+          ];
+          for (const f of bystanders) await save(f, T0 - MINUTE);
+          for (let i = 0; i < 35; i++) await save(family(user, app, { deviceId: `device-${i}`, createdAt: T0 + i }), T0 + i);
+          for (const f of bystanders) for (const t of f) expect(await revokedAt(t)).toBeNull();
+        });
+
+        test('never caps tokens without a device', async () => {
+          const { user, app } = await seed();
+          const families: TokenRecord[][] = [];
+          for (let i = 0; i < 40; i++) {
+            const f = family(user, app, { createdAt: T0 + i });
+            families.push(f);
+            await save(f, T0 + i);
+          }
+          for (const f of families) for (const t of f) expect(await revokedAt(t)).toBeNull();
+        });
+
+        test('revoked and expired families do not count towards the cap', async () => {
+          const { user, app } = await seed();
+          const first = family(user, app, { deviceId: 'device-first', createdAt: T0 });
+          await save(first, T0);
+          for (let i = 1; i < 30; i++) {
+            const f = family(user, app, { deviceId: `device-${i}`, createdAt: T0 + i });
+            await save(f, T0 + i);
+            if (i <= 5) await s.revokeFamily(f[0]!.familyId, T0 + i);
+          }
+          // 30 families, 5 revoked: five more fit before the first one goes.
+          for (let i = 30; i < 35; i++) await save(family(user, app, { deviceId: `device-${i}`, createdAt: T0 + i }), T0 + i);
+          expect(await revokedAt(first[0]!)).toBeNull();
+          await save(family(user, app, { deviceId: 'device-36', createdAt: T0 + 36 }), T0 + 36);
+          expect(await revokedAt(first[0]!)).toBe(T0 + 36);
+        });
+      });
+    });
+
+    describe('signing keys', () => {
+      const keyRecord = (over: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+        kid: randomHex(8), alg: 'ES256', privateJwkSealed: 'v1.sealed', publicJwk: '{"kty":"EC"}', createdAt: T0, retiredAt: null, ...over,
+      });
+
+      test('lists keys oldest first', async () => {
+        const newer = keyRecord({ createdAt: T0 + 1, alg: 'RS256' });
+        const older = keyRecord();
+        await s.addSigningKey(newer);
+        await s.addSigningKey(older);
+        expect(await s.listSigningKeys()).toEqual([older, newer]);
+      });
+
+      test('retires a key once, keeping it listed', async () => {
+        const key = keyRecord();
+        await s.addSigningKey(key);
+        await s.retireSigningKey(key.kid, T0 + 5);
+        await s.retireSigningKey(key.kid, T0 + 9);
+        expect(await s.listSigningKeys()).toEqual([{ ...key, retiredAt: T0 + 5 }]);
+      });
+    });
+
+    test('answers a ping', async () => {
+      await expect(s.ping()).resolves.toBeUndefined();
+    });
+  });
+}

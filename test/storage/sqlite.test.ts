@@ -1,0 +1,100 @@
+/** The storage contract on SQLite (a fresh file per test), and what only SQLite has: the file itself. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { migrate, openKysely, openStorage, sqliteFile } from '../../src/storage/open.js';
+import { MIGRATIONS } from '../../src/storage/sql/migrations/index.js';
+import type { Storage } from '../../src/storage/storage.js';
+import type { UserId } from '../../src/types.js';
+import { storageContract } from './contract.js';
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
+
+storageContract('SQLite', async () => {
+  const dataDir = tempDir();
+  const config = { dataDir, databaseUrl: '' };
+  const storage = await openStorage(config);
+  const others: Storage[] = [];
+  return {
+    storage,
+    reopen: async () => {
+      const other = await openStorage(config);
+      others.push(other);
+      return other;
+    },
+    async close() {
+      for (const other of others) await other.close();
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SQLite file', () => {
+  test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {
+    const dataDir = tempDir();
+    try {
+      const storage = await openStorage({ dataDir, databaseUrl: '' });
+      await storage.close();
+      const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+      try {
+        expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('applies every migration on first open, none on the second, and keeps the data', async () => {
+    const dataDir = tempDir();
+    const config = { dataDir, databaseUrl: '' };
+    try {
+      const first = openKysely(config);
+      const applied = await migrate(first);
+      expect(applied.results?.map((r) => [r.migrationName, r.status])).toEqual(Object.keys(MIGRATIONS).map((name) => [name, 'Success']));
+      await first.destroy();
+
+      const storage = await openStorage(config);
+      await storage.createUser({
+        id: '100000000000001' as UserId, login: 'kept', passwordHash: null, firstName: null, lastName: null, displayName: null,
+        sex: null, birthday: null, emails: [], defaultEmail: null, defaultPhone: null, avatarId: null, isDeveloper: false,
+        isAdmin: false, status: 'active', createdAt: 1, updatedAt: 1,
+      });
+      await storage.close();
+
+      const again = openKysely(config);
+      expect((await migrate(again)).results).toEqual([]);
+      await again.destroy();
+      const reopened = await openStorage(config);
+      expect((await reopened.findUserByLogin('kept'))?.id).toBe('100000000000001');
+      await reopened.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('opens an explicit sqlite: URL', async () => {
+    const dataDir = tempDir();
+    try {
+      const file = path.join(dataDir, 'elsewhere.db');
+      const storage = await openStorage({ dataDir: path.join(dataDir, 'unused'), databaseUrl: `sqlite:${file}` });
+      await storage.ping();
+      await storage.close();
+      const db = new SQLite(file, { readonly: true });
+      expect(db.prepare("select count(*) as n from sqlite_master where name = 'tokens'").get()).toEqual({ n: 1 });
+      db.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses a database URL it cannot open with a readable error', async () => {
+    const dataDir = tempDir();
+    await expect(openStorage({ dataDir, databaseUrl: 'mysql://localhost/x' })).rejects.toThrow(/GATEHOUSE_DATABASE_URL/);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+});
