@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * Run by `npm test` before vitest: makes sure Debian's Chromium is installed,
+ * because the browser tests drive it through playwright-core
+ * (test/helpers/browser.ts). Nothing else is downloaded: Playwright's own
+ * browser builds (`npx playwright install`) are never fetched.
+ *
+ * Fast and silent when /usr/bin/chromium is already there.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+function isExecutable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    console.error(`test-setup: "${command} ${args.join(' ')}" failed with exit code ${result.status}`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+if (!isExecutable(CHROMIUM)) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      `test-setup: ${CHROMIUM} is missing; the browser tests need Debian's Chromium.\n` +
+        'Install it as root, then run the tests again:\n' +
+        '  sudo apt-get update && sudo apt-get install -y chromium',
+    );
+    process.exit(1);
+  }
+  console.log(`test-setup: ${CHROMIUM} is missing; installing Debian's chromium package (apt-get update && apt-get install -y chromium)…`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'chromium']);
+  if (!isExecutable(CHROMIUM)) {
+    console.error(`test-setup: apt-get finished but ${CHROMIUM} is still missing`);
+    process.exit(1);
+  }
+  console.log('test-setup: chromium installed.');
+}
