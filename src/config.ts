@@ -47,7 +47,8 @@ export type ConfigInput = Partial<z.input<typeof configSchema>>;
 const DAY = 24 * 60 * 60;
 
 function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
-  const port = env.GATEHOUSE_PORT ?? '8080';
+  // Empty means unset, as for every variable (loadConfig).
+  const port = env.GATEHOUSE_PORT || '8080';
   return {
     issuer: `http://localhost:${port}`,
     port,
@@ -99,7 +100,9 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   Object.assign(merged, overrides);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // The default issuer follows GATEHOUSE_PORT: a bad port is reported as itself, not as the issuer built from it.
+    const derivedIssuer = merged.issuer === defaults(env).issuer;
+    const issue = parsed.error.issues.find((i) => !(derivedIssuer && i.path[0] === 'issuer')) ?? parsed.error.issues[0]!;
     const key = String(issue.path[0]);
     const name = ENV_NAMES[key as keyof typeof ENV_NAMES] ?? key;
     throw new ConfigError(`invalid setting ${name}: ${issue.message}`);

@@ -45,6 +45,8 @@ export function validateOrigin(value: string): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new InputError(`origin must use https (http is allowed only on localhost): ${value}`);
   }
+  // One host name or IP literal: URLs tolerate `*`, `;` and more in a host, which mean something else in CSP `frame-ancestors`.
+  if (!/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) throw new InputError(`origin must name a single host: ${value}`);
   if (url.origin !== value.replace(/\/$/, '')) throw new InputError(`origin must not have a path, query or fragment: ${value}`);
   return url.origin;
 }

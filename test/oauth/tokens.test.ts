@@ -1,0 +1,127 @@
+/** Minting and resolving tokens (SPEC §4): opaque, ≥ 256 bits, prefixed, stored only as hashes. */
+import { existsSync, readFileSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sha256Hex } from '../../src/crypto/random.js';
+import { sqliteFile } from '../../src/storage/open.js';
+import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
+import { openCore, type Core } from '../helpers/core.js';
+
+let core: Core;
+let alice: UserRecord;
+let app: AppRecord;
+beforeAll(async () => {
+  core = await openCore();
+  alice = await core.user('alice');
+  app = (await core.app({ accessTokenTtlSeconds: 3600 })).app;
+});
+afterAll(async () => { await core?.close(); });
+
+const issue = (over: Partial<Parameters<Core['ctx']['tokens']['issue']>[0]> = {}) =>
+  core.ctx.tokens.issue({ app, userId: alice.id, scopes: ['login:info'], withRefresh: true, ...over });
+
+/** Every row of the tokens table, read straight from the file. */
+function tokenRows(): Record<string, unknown>[] {
+  const db = new SQLite(sqliteFile(core.ctx.config), { readonly: true });
+  try {
+    return db.prepare('select * from tokens').all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('tokens', () => {
+  test('carry the gate_at_ / gate_rt_ prefix and 256 random bits', async () => {
+    const res = await issue();
+    expect(res.access_token).toMatch(/^gate_at_[A-Za-z0-9_-]{43}$/);
+    expect(res.refresh_token).toMatch(/^gate_rt_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(res.access_token.slice('gate_at_'.length), 'base64url')).toHaveLength(32);
+  });
+
+  test('are all different', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const res = await issue();
+      seen.add(res.access_token).add(res.refresh_token!);
+    }
+    expect(seen.size).toBe(100);
+  });
+
+  test('are stored only as SHA-256 hashes: no column of the tokens table holds a raw token', async () => {
+    const res = await issue();
+    const rows = tokenRows();
+    const raws = [res.access_token, res.refresh_token!];
+    for (const raw of raws) {
+      expect(rows.filter((r) => r.hash === sha256Hex(raw))).toHaveLength(1);
+      const secretPart = raw.slice(8);
+      for (const row of rows) for (const value of Object.values(row)) expect(String(value)).not.toContain(secretPart);
+    }
+  });
+
+  test('never reach the database file in the clear', async () => {
+    const res = await issue();
+    const file = sqliteFile(core.ctx.config);
+    const bytes = Buffer.concat([file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
+    expect(bytes.includes(res.access_token.slice(8))).toBe(false);
+    expect(bytes.includes(res.refresh_token!.slice(8))).toBe(false);
+  });
+
+  test('live as long as the app says, and refresh tokens live longer', async () => {
+    const now = core.clock();
+    const res = await issue();
+    expect(res.expires_in).toBe(3600);
+    const access = (await core.ctx.tokens.resolve(res.access_token, 'access'))!;
+    const refresh = (await core.ctx.tokens.resolve(res.refresh_token!, 'refresh'))!;
+    expect(access.expiresAt).toBe(now + 3600_000);
+    expect(refresh.expiresAt).toBe(now + core.ctx.config.refreshTokenTtlSeconds * 1000);
+    expect(refresh.expiresAt).toBeGreaterThan(access.expiresAt);
+  });
+
+  test('resolve only live tokens of the type asked for', async () => {
+    const res = await issue();
+    expect(await core.ctx.tokens.resolve(res.access_token, 'refresh')).toBeNull();
+    expect(await core.ctx.tokens.resolve(res.refresh_token!, 'access')).toBeNull();
+    expect(await core.ctx.tokens.resolve('', 'access')).toBeNull();
+    expect(await core.ctx.tokens.resolve('gate_at_' + 'x'.repeat(600), 'access')).toBeNull();
+    expect(await core.ctx.tokens.resolve('gate_at_unknown', 'access')).toBeNull();
+  });
+
+  test('stop resolving when they expire', async () => {
+    const res = await issue();
+    const start = core.clock();
+    core.clock.advance(3600_000 - 1);
+    expect(await core.ctx.tokens.resolve(res.access_token, 'access')).not.toBeNull();
+    core.clock.advance(1);
+    expect(await core.ctx.tokens.resolve(res.access_token, 'access')).toBeNull();
+    core.clock.set(start);
+  });
+
+  test('stop resolving when revoked', async () => {
+    const res = await issue();
+    const record = (await core.ctx.tokens.resolve(res.access_token, 'access'))!;
+    await core.ctx.storage.revokeFamily(record.familyId, core.clock());
+    expect(await core.ctx.tokens.resolve(res.access_token, 'access')).toBeNull();
+    expect(await core.ctx.tokens.resolve(res.refresh_token!, 'refresh')).toBeNull();
+  });
+
+  test('a password change revokes the user\'s tokens (SPEC §4)', async () => {
+    const bob = await core.user();
+    const res = await issue({ userId: bob.id });
+    await core.ctx.users.changePassword(bob, 'a new password 123');
+    expect(await core.ctx.tokens.resolve(res.access_token, 'access')).toBeNull();
+  });
+
+  test('the 31st device-bound authorization retires the oldest (SPEC §4)', async () => {
+    const carol = await core.user();
+    const first = await issue({ userId: carol.id, deviceId: 'device-0' });
+    for (let i = 1; i < 30; i++) {
+      core.clock.advance(1);
+      await issue({ userId: carol.id, deviceId: `device-${i}` });
+    }
+    expect(await core.ctx.tokens.resolve(first.access_token, 'access')).not.toBeNull();
+    core.clock.advance(1);
+    await issue({ userId: carol.id, deviceId: 'device-30' });
+    expect(await core.ctx.tokens.resolve(first.access_token, 'access')).toBeNull();
+    expect(await core.ctx.tokens.resolve(first.refresh_token!, 'refresh')).toBeNull();
+  });
+});
