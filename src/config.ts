@@ -29,6 +29,8 @@ const configSchema = z.object({
   refreshTokenTtlSeconds: z.coerce.number().int().positive(),
   /** Authorization codes live 10 minutes (SPEC §3). */
   codeTtlSeconds: z.coerce.number().int().positive(),
+  /** id_token lifetime; retired signing keys stay published at least this long (SPEC §2). */
+  idTokenTtlSeconds: z.coerce.number().int().positive(),
   /** How long a sign-in lasts without activity. */
   sessionTtlSeconds: z.coerce.number().int().positive(),
   /** `debug`, `info`, `warn`, `error` or `silent` (pino levels). */
@@ -59,6 +61,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     maxAccessTokenTtlSeconds: 365 * DAY,
     refreshTokenTtlSeconds: 2 * 365 * DAY,
     codeTtlSeconds: 600,
+    idTokenTtlSeconds: 3600,
     sessionTtlSeconds: 30 * DAY,
     logLevel: 'info',
     signupEnabled: true,
@@ -76,6 +79,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   maxAccessTokenTtlSeconds: 'GATEHOUSE_MAX_ACCESS_TOKEN_TTL',
   refreshTokenTtlSeconds: 'GATEHOUSE_REFRESH_TOKEN_TTL',
   codeTtlSeconds: 'GATEHOUSE_CODE_TTL',
+  idTokenTtlSeconds: 'GATEHOUSE_ID_TOKEN_TTL',
   sessionTtlSeconds: 'GATEHOUSE_SESSION_TTL',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   signupEnabled: 'GATEHOUSE_SIGNUP',

@@ -8,7 +8,8 @@ import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
-import { ensureSigningKeys } from './oidc/keys.js';
+import { IdTokens } from './oidc/id-token.js';
+import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
@@ -21,6 +22,8 @@ export interface Context extends GrantContext {
   users: Users;
   apps: Apps;
   tokens: TokenService;
+  keys: KeyStore;
+  idTokens: IdTokens;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const secrets = SecretBox.fromDataDir(config.dataDir);
   const storage = await openStorage(config);
   await ensureSigningKeys(storage, secrets, clock);
+  const keys = new KeyStore(storage, secrets, clock, config.idTokenTtlSeconds * 1000);
+  const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
   return {
     config,
     issuer: config.issuer,
@@ -37,7 +42,9 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     secrets,
     users: new Users(storage, clock),
     apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds }),
-    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds),
+    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
+    keys,
+    idTokens,
     close: () => storage.close(),
   };
 }

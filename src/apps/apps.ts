@@ -3,7 +3,7 @@ import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { isKnownScope } from '../oauth/scopes.js';
-import type { AppPatch, AppRecord, AppStatus, Platform, PlatformType, Storage } from '../storage/storage.js';
+import type { AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
 
@@ -19,6 +19,8 @@ export interface AppInput {
   suggestHostnames?: string[] | undefined;
   ownerId?: UserId | null | undefined;
   accessTokenTtlSeconds?: number | undefined;
+  idTokenAlg?: IdTokenAlg | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
   status?: AppStatus | undefined;
 }
 
@@ -94,6 +96,14 @@ export class Apps {
       }
       patch.accessTokenTtlSeconds = ttl;
     }
+    if (input.idTokenAlg !== undefined) {
+      if (input.idTokenAlg !== 'ES256' && input.idTokenAlg !== 'RS256') throw new InputError('id_token algorithm must be ES256 or RS256');
+      patch.idTokenAlg = input.idTokenAlg;
+    }
+    if (input.postLogoutRedirectUris !== undefined) {
+      if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
+      patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
+    }
     if (input.status !== undefined) patch.status = input.status;
     if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
     return patch;
@@ -118,6 +128,8 @@ export class Apps {
       scopes: patch.scopes ?? [],
       optionalScopes: patch.optionalScopes ?? [],
       accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? this.limits.defaultTtlSeconds,
+      idTokenAlg: patch.idTokenAlg ?? 'ES256',
+      postLogoutRedirectUris: patch.postLogoutRedirectUris ?? [],
       status: patch.status ?? 'active',
       createdAt: now,
       updatedAt: now,

@@ -17,6 +17,8 @@ interface AppOptions {
   suggestHostname?: string[];
   owner?: string;
   tokenTtl?: string;
+  idTokenAlg?: 'ES256' | 'RS256';
+  postLogoutRedirectUri?: string[];
   status?: 'active' | 'blocked';
   json?: boolean;
 }
@@ -31,6 +33,8 @@ function withAppOptions(cmd: Command): Command {
     .option('--suggest-hostname <origin>', 'origin allowed to embed the login button (repeatable)', collect)
     .option('--owner <login>', 'developer who owns the app')
     .option('--token-ttl <seconds>', 'access-token lifetime in seconds')
+    .addOption(new Option('--id-token-alg <alg>', 'id_token signing algorithm').choices(['ES256', 'RS256']))
+    .option('--post-logout-redirect-uri <uri>', 'where /logout may return to (repeatable)', collect)
     .option('--json', 'print JSON');
 }
 
@@ -48,6 +52,8 @@ function publicApp(a: AppRecord, clientSecret?: string | null) {
     suggest_hostnames: a.suggestHostnames,
     owner_id: a.ownerId,
     access_token_ttl: a.accessTokenTtlSeconds,
+    id_token_alg: a.idTokenAlg,
+    post_logout_redirect_uris: a.postLogoutRedirectUris,
     status: a.status,
   };
 }
@@ -67,6 +73,8 @@ function toInput(o: AppOptions): AppInput {
     platforms: o.platform as PlatformType[] | undefined,
     suggestHostnames: o.suggestHostname,
     accessTokenTtlSeconds: ttl,
+    idTokenAlg: o.idTokenAlg,
+    postLogoutRedirectUris: o.postLogoutRedirectUri,
     status: o.status,
   };
 }

@@ -1,6 +1,6 @@
 /** `gatehouse keys …`: signing keys for id_tokens. */
 import type { Command } from 'commander';
-import { createSigningKey } from '../oidc/keys.js';
+import { rotateSigningKeys } from '../oidc/keys.js';
 import { print, withContext } from './support.js';
 
 export function keyCommands(cli: Command): void {
@@ -16,15 +16,7 @@ export function keyCommands(cli: Command): void {
   keys.command('rotate').description('add a new signing key per algorithm; old public keys stay published')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const added = await withContext(async (ctx) => {
-        const current = (await ctx.storage.listSigningKeys()).filter((k) => k.retiredAt === null);
-        const fresh = [];
-        for (const old of current) {
-          fresh.push(await createSigningKey(ctx.storage, ctx.secrets, ctx.clock, old.alg));
-          await ctx.storage.retireSigningKey(old.kid, ctx.clock());
-        }
-        return fresh;
-      });
+      const added = await withContext((ctx) => rotateSigningKeys(ctx.storage, ctx.secrets, ctx.clock));
       print(!!o.json, added.map((k) => ({ kid: k.kid, alg: k.alg })), added.map((k) => `new ${k.alg} key ${k.kid}`).join('\n'));
     });
 }

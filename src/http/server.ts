@@ -14,6 +14,8 @@ import { authorizeRoutes } from './routes/authorize.js';
 import { confirmationRoutes } from './routes/confirmation.js';
 import { healthRoutes } from './routes/health.js';
 import { infoRoutes } from './routes/info.js';
+import { logoutRoutes } from './routes/logout.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 
@@ -75,7 +77,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' }));
 
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

@@ -9,8 +9,11 @@ import type { AppRecord, TokenRecord, UserRecord } from '../storage/storage.js';
 
 export type InfoFields = Record<string, unknown>;
 
-/** A stable per-app pseudonymous id: the same user gets different ids in different apps. */
-export function psuid(key: Buffer, app: AppRecord, user: UserRecord): string {
+/**
+ * A stable per-app pseudonymous id: the same user gets different ids in
+ * different apps. It is also the OpenID Connect `sub` (pairwise, OIDC Core §8.1).
+ */
+export function psuid(key: Buffer, app: Pick<AppRecord, 'clientId'>, user: Pick<UserRecord, 'id'>): string {
   const mac = createHmac('sha256', key).update(`${app.clientId}:${user.id}`).digest('base64url');
   return `1.${mac.slice(0, 32)}`;
 }

@@ -47,6 +47,9 @@ export const TemporarilyUnavailable = define('temporarily_unavailable', 503);
 export const SlowDown = define('slow_down');
 export const AuthorizationPending = define('authorization_pending');
 export const ExpiredToken = define('expired_token');
+/** OIDC Core §3.1.2.6: `prompt=none` could not be honoured. */
+export const LoginRequired = define('login_required');
+export const ConsentRequired = define('consent_required');
 
 /**
  * An error about the client or the redirect URI itself (unknown client_id,

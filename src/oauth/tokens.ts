@@ -5,6 +5,7 @@
  */
 import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
 import type { AppRecord, Storage, TokenRecord } from '../storage/storage.js';
+import type { IdTokens } from '../oidc/id-token.js';
 import type { Clock, Millis, UserId } from '../types.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
@@ -18,6 +19,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** When `openid` was granted to a user (OIDC Core §3.1.3.3). */
+  id_token?: string;
 }
 
 export interface IssueOptions {
@@ -37,6 +40,8 @@ export interface IssueOptions {
   /** Scopes of a new refresh token when the access token is narrowed: a rotated one keeps the original scope (RFC 6749 §6). */
   refreshScopes?: string[];
   isDebug?: boolean;
+  /** OIDC nonce of the authorization request; only the code flow's first id_token carries it. */
+  nonce?: string | null;
 }
 
 export function newFamilyId(): string {
@@ -48,6 +53,7 @@ export class TokenService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly refreshTtlSeconds: number,
+    private readonly idTokens: IdTokens,
   ) {}
 
   async issue(o: IssueOptions): Promise<TokenResponse> {
@@ -78,6 +84,9 @@ export class TokenService {
     await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS });
     const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
+    if (o.userId !== null && o.scopes.includes('openid')) {
+      response.id_token = await this.idTokens.sign({ app: o.app, userId: o.userId, nonce: o.nonce ?? null, authTime: o.authTime ?? null, accessToken });
+    }
     return response;
   }
 

@@ -105,3 +105,17 @@ ${identity(user)}
 <form method="post" action="/logout" class="form">${csrfField(csrf)}<button type="submit">${msgs.signOut}</button></form>`,
   });
 }
+
+/** The sign-out confirmation; `hidden` carries an app's logout request (OIDC RP-Initiated Logout). */
+export function logoutPage(msgs: Messages, csrf: string, user: PageUser, appName: string | null, hidden: Record<string, string>): SafeHtml {
+  return layout({
+    msgs,
+    title: msgs.logoutTitle,
+    body: html`<h1>${msgs.logoutTitle}</h1>
+${appName ? html`<p>${format(msgs.logoutFromApp, { app: appName })}</p>` : null}
+${identity(user)}
+<form method="post" action="/logout" class="form">${csrfField(csrf)}
+${Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<button type="submit" class="primary">${msgs.signOut}</button></form>`,
+  });
+}

@@ -53,6 +53,7 @@ export interface Platform {
 }
 
 export type AppStatus = 'active' | 'blocked' | 'pending';
+export type IdTokenAlg = 'ES256' | 'RS256';
 
 export interface AppRecord {
   clientId: ClientId;
@@ -73,6 +74,10 @@ export interface AppRecord {
   /** Scopes the app may ask for, which the user may decline (`optional_scope`). */
   optionalScopes: string[];
   accessTokenTtlSeconds: number;
+  /** How this app's id_tokens are signed (OIDC Dynamic Registration's `id_token_signed_response_alg`). */
+  idTokenAlg: IdTokenAlg;
+  /** Where /logout may send the browser afterwards (OIDC RP-Initiated Logout §2). */
+  postLogoutRedirectUris: string[];
   status: AppStatus;
   createdAt: Millis;
   updatedAt: Millis;

@@ -19,7 +19,7 @@ const user: UserRecord = {
 const app = (clientId: string): AppRecord => ({
   clientId: clientId as ClientId, secretHash: sha256Hex(SECRET), secretSealed: null, name: 'App', description: '', iconUrl: null,
   ownerId: null, platforms: [{ type: 'web' }], redirectUris: [], suggestHostnames: [], scopes: [], optionalScopes: [],
-  accessTokenTtlSeconds: 3600, status: 'active', createdAt: NOW, updatedAt: NOW,
+  accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', postLogoutRedirectUris: [], status: 'active', createdAt: NOW, updatedAt: NOW,
 });
 const APP = app('0123456789abcdef0123456789abcdef');
 const token = (scopes: string[]): TokenRecord => ({

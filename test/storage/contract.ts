@@ -73,6 +73,8 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       scopes: ['login:info', 'login:email'],
       optionalScopes: [],
       accessTokenTtlSeconds: 3600,
+      idTokenAlg: 'ES256',
+      postLogoutRedirectUris: [],
       status: 'active',
       createdAt: T0 + seq,
       updatedAt: T0 + seq,
@@ -202,7 +204,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const patch = {
           name: 'Renamed', scopes: ['login:email'], optionalScopes: ['login:info'], redirectUris: ['https://x.example/cb'],
           secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' as const }], status: 'blocked' as const,
-          accessTokenTtlSeconds: 60, updatedAt: T0 + 99,
+          accessTokenTtlSeconds: 60, idTokenAlg: 'RS256' as const, postLogoutRedirectUris: ['https://x.example/bye'], updatedAt: T0 + 99,
         };
         await s.updateApp(app.clientId, patch);
         expect(await s.findApp(app.clientId)).toEqual({ ...app, ...patch });

@@ -10,7 +10,7 @@ import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
-import { currentSession, signIn, signOut } from '../session.js';
+import { currentSession, signIn } from '../session.js';
 
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   /** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
@@ -111,22 +111,5 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       const values = { login: form.login ?? '', email: form.email ?? '', firstName: form.first_name ?? '', lastName: form.last_name ?? '' };
       return sendPage(reply, signupPage({ msgs, csrf: csrfToken(ctx, request, reply), returnTo, values, error: err.message, display: display(form) }), 400);
     }
-  });
-
-  app.get('/logout', async (request, reply) => {
-    const msgs = messagesFor(request);
-    const signedIn = await currentSession(ctx, request);
-    if (!signedIn) return sendPage(reply, messagePage(msgs, msgs.signedOutTitle, msgs.signedOutText));
-    const user = { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login };
-    return sendPage(reply, homePage(msgs, csrfToken(ctx, request, reply), user));
-  });
-
-  app.post('/logout', async (request, reply) => {
-    const form = parse(request, reply, request.body);
-    if (!form) return reply;
-    if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
-    await signOut(ctx, request, reply);
-    const msgs = messagesFor(request);
-    return sendPage(reply, messagePage(msgs, msgs.signedOutTitle, msgs.signedOutText));
   });
 };

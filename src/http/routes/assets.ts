@@ -23,6 +23,7 @@ export const assetRoutes = (_ctx: Context): FastifyPluginAsync => async (app) =>
   const assets = new Map<string, Asset>([
     ['gatehouse.css', load('gatehouse.css', 'text/css; charset=utf-8')],
     ['logo.svg', load('logo.svg', 'image/svg+xml')],
+    ['form-post.js', load('form-post.js', 'text/javascript; charset=utf-8')],
     ['verification-code.js', load('verification-code.js', 'text/javascript; charset=utf-8')],
   ]);
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {

@@ -9,8 +9,9 @@ import { completeAuthorization, consentState, rememberConsent } from '../../oaut
 import {
   AUTHORIZE_PARAMS, RedirectableError, validateAuthorizationRequest, type AuthorizationRequest,
 } from '../../oauth/authorize/request.js';
-import { AccessDenied, InvalidRequest, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
-import { redirectWithError } from '../../oauth/redirect.js';
+import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
+import { errorResponse } from '../../oauth/redirect.js';
+import { sendAuthorizationResponse } from '../authorization-response.js';
 import { consentPage } from '../../pages/consent-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
@@ -29,7 +30,7 @@ export function authorizeUrl(params: Record<string, string>): string {
 }
 
 export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const completion = { storage: ctx.storage, clock: ctx.clock, issuer: ctx.config.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens };
+  const completion = { storage: ctx.storage, clock: ctx.clock, issuer: ctx.config.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens, idTokens: ctx.idTokens };
 
   /** Validates, or answers with the error page or error redirect; null means the reply is sent. */
   async function validate(request: FastifyRequest, reply: FastifyReply, params: Params): Promise<AuthorizationRequest | null> {
@@ -37,7 +38,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       return await validateAuthorizationRequest(ctx.storage, params, ctx.config.issuer);
     } catch (err) {
       if (err instanceof RedirectableError) {
-        reply.redirect(redirectWithError(err.target, ctx.config.issuer, err.error), request.method === 'POST' ? 303 : 302);
+        sendAuthorizationResponse(request, reply, errorResponse(err.target, ctx.config.issuer, err.error));
         return null;
       }
       if (err instanceof UntrustedRedirectError) {
@@ -48,11 +49,26 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     }
   }
 
-  function toLogin(reply: FastifyReply, params: Record<string, string>, req: AuthorizationRequest | null, status: 302 | 303) {
-    const query = new URLSearchParams({ return_to: authorizeUrl(params) });
-    if (req?.loginHint) query.set('login_hint', req.loginHint);
-    if (req?.display === 'popup') query.set('display', 'popup');
+  /**
+   * Sends the browser to sign in and come back. `reauthenticate` asks for a
+   * fresh sign-in even with a session (prompt=login, select_account, max_age);
+   * those prompts are dropped from the way back so the loop ends.
+   */
+  function toLogin(reply: FastifyReply, params: Record<string, string>, req: AuthorizationRequest, status: 302 | 303, reauthenticate = false) {
+    const back = { ...params };
+    const prompt = req.prompt.filter((p) => p !== 'login' && p !== 'select_account');
+    if (prompt.length > 0) back.prompt = prompt.join(' ');
+    else delete back.prompt;
+    delete back.max_age;
+    const query = new URLSearchParams({ return_to: authorizeUrl(back) });
+    if (reauthenticate) query.set('switch', '1');
+    if (req.loginHint) query.set('login_hint', req.loginHint);
+    if (req.display === 'popup') query.set('display', 'popup');
     return reply.redirect(`/login?${query.toString()}`, status);
+  }
+
+  function interactionRequired(request: FastifyRequest, reply: FastifyReply, req: AuthorizationRequest, error: OAuthError) {
+    return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, error));
   }
 
   async function showConsent(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn, req: AuthorizationRequest, params: Record<string, string>, preselected: string[]) {
@@ -85,11 +101,20 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     if (!req) return reply;
     const signedIn = await currentSession(ctx, request);
     const kept = requestParams(params);
-    if (!signedIn) return toLogin(reply, kept, req, 302);
+    // OIDC Core §3.1.2.1: prompt=login and select_account ask for the sign-in page; max_age for a recent sign-in.
+    const tooOld = signedIn !== null && req.maxAge !== null && ctx.clock() - signedIn.session.authTime > req.maxAge * 1000;
+    const reauthenticate = signedIn !== null && (tooOld || req.prompt.includes('login') || req.prompt.includes('select_account'));
+    if (!signedIn || reauthenticate) {
+      if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new LoginRequired('the user is not signed in'));
+      return toLogin(reply, kept, req, 302, reauthenticate);
+    }
     const consent = await consentState(ctx.storage, signedIn.user, req);
-    if (consent.required) return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
-    const location = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
-    return reply.redirect(location, 302);
+    if (consent.required) {
+      if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new ConsentRequired('the user has not consented to these scopes'));
+      return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
+    }
+    const response = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
+    return sendAuthorizationResponse(request, reply, response);
   });
 
   app.post('/authorize', async (request, reply) => {
@@ -108,12 +133,12 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     const signedIn = await currentSession(ctx, request);
     if (!signedIn) return toLogin(reply, kept, req, 303);
     if (form.decision !== 'allow') {
-      return reply.redirect(redirectWithError(req, ctx.config.issuer, new AccessDenied('the user declined')), 303);
+      return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, new AccessDenied('the user declined')));
     }
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
     await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
-    const location = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
-    return reply.redirect(location, 303);
+    const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
+    return sendAuthorizationResponse(request, reply, response);
   });
 };

@@ -6,7 +6,8 @@
 import { randomFromAlphabet, randomToken, sha256Hex, type SecretHash } from '../../crypto/random.js';
 import type { AuthCodeRecord, Storage, UserRecord } from '../../storage/storage.js';
 import type { ClientId, Clock, Millis } from '../../types.js';
-import { redirectWith } from '../redirect.js';
+import type { IdTokens } from '../../oidc/id-token.js';
+import { authorizationResponse, type AuthorizationResponse } from '../redirect.js';
 import { newFamilyId, type TokenService } from '../tokens.js';
 import type { AuthorizationRequest } from './request.js';
 
@@ -43,6 +44,7 @@ export interface CompletionOptions {
   issuer: string;
   codeTtlSeconds: number;
   tokens: TokenService;
+  idTokens: IdTokens;
 }
 
 /** Confirmation codes are 7 digits, typeable from Gatehouse's page into a console program (SPEC §5.2). */
@@ -53,30 +55,39 @@ export function verificationCodeHash(clientId: ClientId, code: string): SecretHa
 
 /**
  * Carries the user's consent back: a code bound to client, redirect URI, PKCE
- * challenge and scopes (RFC 6749 §4.1.2), or for `response_type=token` an access
- * token in the fragment (§4.2.2). Returns where to send the browser.
+ * challenge and scopes (RFC 6749 §4.1.2); for the implicit response types an
+ * access token and/or id_token (RFC 6749 §4.2.2, OIDC Core §3.2.2.5).
  */
-export async function completeAuthorization(o: CompletionOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], authTime: Millis): Promise<string> {
-  if (req.responseType === 'token') {
-    const issued = await o.tokens.issue({
-      app: req.app,
-      userId: user.id,
-      scopes,
-      deviceId: req.deviceId,
-      deviceName: req.deviceName,
-      authTime,
-      withRefresh: false,
-      isDebug: req.toVerificationPage,
-    });
-    const requested = [...req.scopes, ...req.optionalScopes];
-    return redirectWith(req, o.issuer, {
-      access_token: issued.access_token,
-      token_type: 'bearer',
-      expires_in: String(issued.expires_in),
-      cid: req.app.clientId,
-      // As Yandex ID does: scope only when the user granted fewer than were asked for.
-      scope: scopes.length < requested.length ? scopes.join(' ') : null,
-    });
+export async function completeAuthorization(o: CompletionOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], authTime: Millis): Promise<AuthorizationResponse> {
+  if (req.responseType !== 'code') {
+    const values: Record<string, string | null> = {};
+    let accessToken: string | undefined;
+    if (req.responseType.includes('token') && req.responseType !== 'id_token') {
+      const issued = await o.tokens.issue({
+        app: req.app,
+        userId: user.id,
+        scopes,
+        deviceId: req.deviceId,
+        deviceName: req.deviceName,
+        authTime,
+        withRefresh: false,
+        isDebug: req.toVerificationPage,
+      });
+      accessToken = issued.access_token;
+      const requested = [...req.scopes, ...req.optionalScopes];
+      Object.assign(values, {
+        access_token: issued.access_token,
+        token_type: 'bearer',
+        expires_in: String(issued.expires_in),
+        cid: req.app.clientId,
+        // As Yandex ID does: scope only when the user granted fewer than were asked for.
+        scope: scopes.length < requested.length ? scopes.join(' ') : null,
+      });
+    }
+    if (req.responseType.includes('id_token')) {
+      values.id_token = await o.idTokens.sign({ app: req.app, userId: user.id, nonce: req.nonce, authTime, ...(accessToken ? { accessToken } : {}) });
+    }
+    return authorizationResponse(req, o.issuer, values);
   }
 
   const now = o.clock();
@@ -100,14 +111,14 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
   if (!req.toVerificationPage) {
     const code = randomToken(32);
     await o.storage.createCode({ ...record, hash: sha256Hex(code) });
-    return redirectWith(req, o.issuer, { code });
+    return authorizationResponse(req, o.issuer, { code });
   }
   // A 7-digit code may collide with one of the same app still on record: draw again.
   for (let attempt = 0; ; attempt++) {
     const code = randomFromAlphabet('0123456789', 7);
     try {
       await o.storage.createCode({ ...record, hash: verificationCodeHash(req.app.clientId, code) });
-      return redirectWith(req, o.issuer, { code });
+      return authorizationResponse(req, o.issuer, { code });
     } catch (err) {
       if (attempt >= 5) throw err;
     }

@@ -13,7 +13,17 @@ import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedResponseType
 import { isValidPkceValue, type PkceMethod } from '../pkce.js';
 import { resolveRequestedScopes } from '../scopes.js';
 
-export type ResponseType = 'code' | 'token';
+/** `code`; `token` (implicit, SPEC §3); OIDC's `id_token` and `id_token token` (OIDC Core §3.2). */
+export type ResponseType = 'code' | 'token' | 'id_token' | 'id_token token';
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+
+/** Response types in a canonical order (their words may come in any order, OAuth Multiple Response Types §5). */
+export function normalizeResponseType(value: string | undefined): ResponseType | null {
+  if (!value) return null;
+  const words = value.split(' ').filter(Boolean).sort().join(' ');
+  return words === 'code' || words === 'token' || words === 'id_token' || words === 'id_token token' ? words : null;
+}
 
 /** Gatehouse's own page that shows a code or token to type or copy (SPEC §5.2, §5.3). */
 export const VERIFICATION_PAGE = '/verification_code';
@@ -21,8 +31,11 @@ export const VERIFICATION_PAGE = '/verification_code';
 /** Where a validated request's answer goes. */
 export interface RedirectTarget {
   redirectUri: string;
-  /** Where errors and results are placed: query for `code`, fragment for `token` (RFC 6749 §4.2.2). */
-  responseMode: 'query' | 'fragment';
+  /**
+   * Where errors and results are placed: query for `code`, fragment for the
+   * rest (RFC 6749 §4.2.2), or an auto-submitted form (OAuth Form Post Response Mode).
+   */
+  responseMode: ResponseMode;
   state: string | null;
   /** The answer goes to Gatehouse's own verification page, not to the app. */
   toVerificationPage: boolean;
@@ -45,6 +58,12 @@ export interface AuthorizationRequest extends RedirectTarget {
   deviceId: string | null;
   deviceName: string | null;
   display: 'page' | 'popup';
+  /** OIDC `prompt` values (OIDC Core §3.1.2.1). */
+  prompt: Prompt[];
+  /** OIDC `max_age` in seconds: older sign-ins must be repeated. */
+  maxAge: number | null;
+  /** OIDC `ui_locales`, most preferred first. */
+  uiLocales: string[];
 }
 
 /** An error that may be sent back to the (verified) redirect URI. */
@@ -60,7 +79,7 @@ export type AuthorizeParams = Readonly<Record<string, string | undefined>>;
 export const AUTHORIZE_PARAMS = [
   'response_type', 'client_id', 'redirect_uri', 'scope', 'optional_scope', 'state', 'login_hint',
   'force_confirm', 'device_id', 'device_name', 'code_challenge', 'code_challenge_method', 'nonce',
-  'prompt', 'display',
+  'prompt', 'display', 'response_mode', 'max_age', 'ui_locales',
 ] as const;
 
 async function checkClient(storage: Storage, params: AuthorizeParams): Promise<AppRecord> {
@@ -91,14 +110,19 @@ function checkStatus(app: AppRecord, target: RedirectTarget): void {
 }
 
 function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): ResponseType {
-  const type = params.response_type;
-  if (!type) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
-  if (type !== 'code' && type !== 'token') {
-    throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(type.slice(0, 40))} is not supported`), target);
+  const raw = params.response_type;
+  if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
+  const type = normalizeResponseType(raw);
+  if (type === null) {
+    throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(raw.slice(0, 40))} is not supported`), target);
+  }
+  if (type !== 'code' && params.response_mode === 'query') {
+    // OAuth Multiple Response Types §5: tokens must never travel in the query.
+    throw new RedirectableError(new InvalidRequest('response_mode=query is not allowed for this response_type'), target);
   }
   // The implicit flow hands a token to a browser: only for web apps and instant-login sites,
   // and for debug tokens shown on Gatehouse's own page (SPEC §5.3).
-  if (type === 'token' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0) {
+  if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
   }
   return type;
@@ -116,7 +140,7 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
   const challenge = params.code_challenge;
   const method = params.code_challenge_method;
   // PKCE binds a code to its exchange; the implicit flow has no exchange.
-  if (responseType === 'token') return { challenge: null, method: null };
+  if (responseType !== 'code') return { challenge: null, method: null };
   if (challenge === undefined || challenge === '') {
     if (method) throw new RedirectableError(new InvalidRequest('code_challenge_method was sent without code_challenge'), target);
     if (app.secretHash === null) throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for public clients'), target);
@@ -138,6 +162,35 @@ function checkLengths(params: AuthorizeParams, target: RedirectTarget): void {
   limit('login_hint', 254);
 }
 
+function checkOidc(params: AuthorizeParams, target: RedirectTarget, responseType: ResponseType, scopes: string[]): { prompt: Prompt[]; maxAge: number | null } {
+  const fail = (description: string) => new RedirectableError(new InvalidRequest(description), target);
+  if (responseType.includes('id_token')) {
+    if (!scopes.includes('openid')) throw fail('response_type id_token needs the openid scope');
+    // OIDC Core §3.2.2.1: nonce is required when an id_token comes back from /authorize.
+    if (!params.nonce) throw fail('nonce is required when response_type includes id_token');
+  }
+  const prompt = (params.prompt ?? '').split(' ').filter(Boolean);
+  for (const p of prompt) {
+    if (p !== 'none' && p !== 'login' && p !== 'consent' && p !== 'select_account') throw fail(`prompt ${JSON.stringify(p.slice(0, 30))} is not supported`);
+  }
+  if (prompt.includes('none') && prompt.length > 1) throw fail('prompt=none cannot be combined with other values');
+  let maxAge: number | null = null;
+  if (params.max_age !== undefined) {
+    if (!/^\d{1,10}$/.test(params.max_age)) throw fail('max_age must be a whole number of seconds');
+    maxAge = Number(params.max_age);
+  }
+  return { prompt: [...new Set(prompt)] as Prompt[], maxAge };
+}
+
+function responseMode(params: AuthorizeParams, toVerificationPage: boolean): ResponseMode {
+  // Gatehouse's own page always reads the fragment, which never reaches a server log.
+  if (toVerificationPage) return 'fragment';
+  const asked = params.response_mode;
+  if (asked === 'query' || asked === 'fragment' || asked === 'form_post') return asked;
+  const type = normalizeResponseType(params.response_type);
+  return type === null || type === 'code' ? 'query' : 'fragment';
+}
+
 /** Runs every step; the returned request is safe to act on. */
 export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
@@ -146,8 +199,7 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
   const toVerificationPage = redirectUri === issuer + VERIFICATION_PAGE;
   const target: RedirectTarget = {
     redirectUri,
-    // Gatehouse's own page always reads the fragment, which never reaches a server log.
-    responseMode: params.response_type === 'token' || toVerificationPage ? 'fragment' : 'query',
+    responseMode: responseMode(params, toVerificationPage),
     state: state !== null && state.length <= 1024 ? state : null,
     toVerificationPage,
   };
@@ -157,6 +209,10 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
   const { scopes, optionalScopes } = checkScopes(app, params, target);
   const pkce = checkPkce(app, params, target, responseType);
   checkLengths(params, target);
+  const oidc = checkOidc(params, target, responseType, [...scopes, ...optionalScopes]);
+  if (params.response_mode !== undefined && !['query', 'fragment', 'form_post'].includes(params.response_mode)) {
+    throw new RedirectableError(new InvalidRequest('response_mode must be query, fragment or form_post'), target);
+  }
   let device;
   try {
     device = parseDeviceParams(params);
@@ -174,9 +230,12 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
     codeChallengeMethod: pkce.method,
     nonce: params.nonce || null,
     loginHint: params.login_hint || null,
-    forceConfirm: /^(yes|true|1)$/i.test(params.force_confirm ?? ''),
+    forceConfirm: /^(yes|true|1)$/i.test(params.force_confirm ?? '') || oidc.prompt.includes('consent'),
     deviceId: device.deviceId,
     deviceName: device.deviceName,
     display: params.display === 'popup' ? 'popup' : 'page',
+    prompt: oidc.prompt,
+    maxAge: oidc.maxAge,
+    uiLocales: (params.ui_locales ?? '').split(' ').filter((l) => /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l)).slice(0, 10),
   };
 }

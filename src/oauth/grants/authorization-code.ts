@@ -96,6 +96,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) 
     deviceId: code.deviceId ?? device.deviceId,
     deviceName: code.deviceId !== null ? code.deviceName : device.deviceName,
     authTime: code.authTime,
+    nonce: code.nonce,
     withRefresh: true,
   });
 };

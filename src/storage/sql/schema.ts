@@ -49,6 +49,8 @@ export interface AppsTable {
   scopes: string;
   optional_scopes: string;
   access_token_ttl: number;
+  id_token_alg: string;
+  post_logout_redirect_uris: string;
   status: string;
   created_at: number;
   updated_at: number;

@@ -76,6 +76,8 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     scopes: splitScopes(r.scopes),
     optionalScopes: splitScopes(r.optional_scopes),
     accessTokenTtlSeconds: num(r.access_token_ttl),
+    idTokenAlg: r.id_token_alg as AppRecord['idTokenAlg'],
+    postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
     status: r.status as AppRecord['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -96,6 +98,8 @@ function fromAppPatch(p: AppPatch): Partial<AppsTable> {
   if (p.scopes !== undefined) row.scopes = joinScopes(p.scopes);
   if (p.optionalScopes !== undefined) row.optional_scopes = joinScopes(p.optionalScopes);
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
+  if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
+  if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
   if (p.status !== undefined) row.status = p.status;
   if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
   return row;
@@ -246,6 +250,7 @@ export class SqlStorage implements Storage {
         platforms: JSON.stringify(a.platforms), redirect_uris: JSON.stringify(a.redirectUris),
         suggest_hostnames: JSON.stringify(a.suggestHostnames), scopes: joinScopes(a.scopes),
         optional_scopes: joinScopes(a.optionalScopes), access_token_ttl: a.accessTokenTtlSeconds,
+        id_token_alg: a.idTokenAlg ?? 'ES256', post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
         status: a.status, created_at: a.createdAt, updated_at: a.updatedAt,
       })
       .execute();

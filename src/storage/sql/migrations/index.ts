@@ -7,8 +7,10 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as deviceCodes from './0002-device-codes-and-limits.js';
+import * as oidcAppSettings from './0003-oidc-app-settings.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-device-codes-and-limits': deviceCodes,
+  '0003-oidc-app-settings': oidcAppSettings,
 };

@@ -1,0 +1,93 @@
+/**
+ * OpenID Connect and standard OAuth endpoints (SPEC §7): metadata, JWKS,
+ * userinfo (OIDC Core §5.3, errors per RFC 6750 §3) and token introspection
+ * (RFC 7662).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../../context.js';
+import { sha256Hex } from '../../crypto/random.js';
+import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
+import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
+import { serverMetadata } from '../../oidc/discovery.js';
+import { userClaims } from '../../oidc/userinfo.js';
+import { extractAccessToken } from '../bearer.js';
+import { singleValued } from '../params.js';
+import { sendOAuthError } from '../render.js';
+
+/** RFC 6750 §3: the error goes in WWW-Authenticate too. */
+function bearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  const code = error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token';
+  reply.header('WWW-Authenticate', `Bearer realm="gatehouse", error="${code}", error_description="${error.description.replace(/["\\]/g, '')}"`);
+  return sendOAuthError(reply, error);
+}
+
+export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  const issuer = ctx.config.issuer;
+  const metadata = serverMetadata(issuer);
+
+  const sendMetadata = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*').send(metadata);
+  app.get('/.well-known/openid-configuration', sendMetadata);
+  app.get('/.well-known/oauth-authorization-server', sendMetadata);
+
+  app.get('/jwks', async (_request, reply) =>
+    reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
+
+  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+    let raw: string | null;
+    try {
+      const params = { ...singleValued(request.query), ...(request.method === 'POST' ? singleValued(request.body) : {}) };
+      raw = extractAccessToken(request, params);
+    } catch (err) {
+      if (err instanceof OAuthError) return bearerError(reply, new InvalidRequest(err.description, 400));
+      throw err;
+    }
+    if (raw === null) {
+      // RFC 6750 §3.1: no credentials at all gets a bare challenge.
+      reply.header('WWW-Authenticate', 'Bearer realm="gatehouse"');
+      return sendOAuthError(reply, new InvalidToken('an access token is required'));
+    }
+    const token = await ctx.tokens.resolve(raw, 'access');
+    if (!token || token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
+    const [user, appRecord] = await Promise.all([ctx.storage.findUserById(token.userId), ctx.storage.findApp(token.clientId)]);
+    if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
+      return bearerError(reply, new InvalidToken('the access token is no longer valid'));
+    }
+    const claims = userClaims(user, token.scopes, issuer, ctx.idTokens.subject(appRecord, user.id));
+    return reply.header('Cache-Control', 'no-store').header('Access-Control-Allow-Origin', '*').send(claims);
+  };
+  app.get('/userinfo', userinfo);
+  app.post('/userinfo', userinfo);
+
+  app.post('/introspect', async (request, reply) => {
+    const params = singleValued(request.body);
+    // RFC 7662 §2.1: only authenticated callers may introspect.
+    if (request.headers.authorization === undefined && params.client_id === undefined) {
+      throw new HeaderInvalidClient('introspection requires client authentication');
+    }
+    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
+    if (!params.token) throw new InvalidRequest('token is required');
+    reply.header('Cache-Control', 'no-store');
+    const token = params.token.length <= 512 ? await ctx.storage.findToken(sha256Hex(params.token)) : null;
+    const now = ctx.clock();
+    if (!token || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
+    const [user, appRecord] = await Promise.all([
+      token.userId === null ? null : ctx.storage.findUserById(token.userId),
+      ctx.storage.findApp(token.clientId),
+    ]);
+    if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
+    return {
+      active: true,
+      scope: token.scopes.join(' '),
+      client_id: token.clientId,
+      token_type: token.type === 'access' ? 'bearer' : 'refresh_token',
+      exp: Math.floor(token.expiresAt / 1000),
+      iat: Math.floor(token.createdAt / 1000),
+      iss: issuer,
+      aud: token.clientId,
+      ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
+      ...(token.deviceId ? { device_id: token.deviceId } : {}),
+    };
+  });
+};

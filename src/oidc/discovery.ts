@@ -1,0 +1,40 @@
+/**
+ * Server metadata (OIDC Discovery 1.0 §3, RFC 8414 §2): exactly what Gatehouse
+ * supports, so client libraries configure themselves from it.
+ */
+import { GRANTS } from '../oauth/grants/index.js';
+import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
+import { SIGNING_ALGS } from './keys.js';
+import { STANDARD_CLAIMS } from './userinfo.js';
+
+export function serverMetadata(issuer: string): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    userinfo_endpoint: `${issuer}/userinfo`,
+    jwks_uri: `${issuer}/jwks`,
+    revocation_endpoint: `${issuer}/revoke`,
+    introspection_endpoint: `${issuer}/introspect`,
+    device_authorization_endpoint: `${issuer}/device/code`,
+    end_session_endpoint: `${issuer}/logout`,
+    scopes_supported: SCOPE_CATALOGUE.map((s) => s.name),
+    response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    grant_types_supported: [...GRANTS.keys()].filter((g) => g !== 'device_code'),
+    code_challenge_methods_supported: ['S256', 'plain'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
+    claim_types_supported: ['normal'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    ui_locales_supported: ['en'],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+  };
+}
