@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { basicAuth, HttpUser, postForm } from '../helpers/http-client.js';
+import { basicAuth, HttpUser, pkcePair, postForm } from '../helpers/http-client.js';
 
 let gh: TestGatehouse;
 let user: HttpUser;
@@ -66,4 +66,25 @@ test('a replay racing the first exchange still revokes the tokens the first one 
     expect(results.find((r) => r.status !== 200)?.body.error).toBe('invalid_grant');
     expect(await infoStatus(winners[0]!.body.access_token!), `round ${round}`).toBe(401);
   }
+});
+
+test("of 20 concurrent refreshes of a public client's refresh token exactly one succeeds, and the reuse revokes the family (RFC 9700 §4.14.2)", async () => {
+  const publicApp = await gh.createApp({ platforms: ['desktop'] });
+  const pkce = pkcePair();
+  const code = await user.code({ response_type: 'code', client_id: publicApp.clientId, code_challenge: pkce.challenge });
+  const first = await postForm(gh.url + '/token', { grant_type: 'authorization_code', code, client_id: publicApp.clientId, code_verifier: pkce.verifier });
+  const tokens = (await first.json()) as { access_token: string; refresh_token: string };
+
+  const results = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const res = await postForm(gh.url + '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: publicApp.clientId });
+      return { status: res.status, body: (await res.json()) as Record<string, string> };
+    }),
+  );
+  expect(results.filter((r) => r.status >= 500)).toEqual([]);
+  const winners = results.filter((r) => r.status === 200);
+  expect(winners).toHaveLength(1);
+  for (const loser of results.filter((r) => r.status !== 200)) expect(loser.body.error).toBe('invalid_grant');
+  expect(await infoStatus(winners[0]!.body.access_token!)).toBe(401);
+  expect(await infoStatus(tokens.access_token)).toBe(401);
 });

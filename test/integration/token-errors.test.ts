@@ -136,6 +136,25 @@ describe('/authorize errors about the client or redirect URI: a page, never a re
   });
 });
 
+describe('the consent decision (SPEC §12: CSRF protection on every form)', () => {
+  test('refuses an Allow posted without the CSRF token, and issues no code', async () => {
+    const res = await postForm(gh.url + '/authorize', {
+      response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT, state: 's', decision: 'allow',
+    }, { cookie: user.jar.header() });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('<code>invalid_request</code>');
+  });
+
+  test('refuses an Allow posted from another origin, even with the token', async () => {
+    const res = await postForm(gh.url + '/authorize', {
+      response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT, state: 's', decision: 'allow', csrf: user.jar.get('gatehouse_csrf')!,
+    }, { cookie: user.jar.header(), origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+  });
+});
+
 describe('/authorize errors sent back to the app with state and iss (SPEC §3, RFC 9207)', () => {
   async function expectRedirectedError(query: Record<string, string>, error: string): Promise<void> {
     const res = await fetch(`${gh.url}/authorize?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
