@@ -4,8 +4,9 @@
  * standard clients built on it. The user's part (sign-in, consent) runs over
  * plain fetch; everything the app does goes through oauth4webapi.
  *
- * There is no discovery endpoint yet (SPEC §7), so the authorization server
- * metadata (RFC 8414) is written out by hand.
+ * The authorization server metadata (RFC 8414) is written out by hand, so the
+ * flow does not depend on discovery (SPEC §7); one test checks that discovery
+ * says the same.
  */
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -172,6 +173,14 @@ describe('a public client (RFC 8252, SPEC §9 desktop platform)', () => {
       current = next.refresh_token!;
       expect((await info(next.access_token)).status).toBe(200);
     }
+  });
+});
+
+describe('metadata', () => {
+  test('discovery (RFC 8414) agrees with the metadata written out by hand', async () => {
+    const res = await oauth.discoveryRequest(new URL(gh.url), { algorithm: 'oauth2', ...insecure });
+    const discovered = await oauth.processDiscoveryResponse(new URL(gh.url), res);
+    expect(discovered).toMatchObject(as);
   });
 });
 
