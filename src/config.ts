@@ -21,6 +21,8 @@ const configSchema = z.object({
   dataDir: z.string().min(1),
   /** `postgres://…` for PostgreSQL; empty means the embedded SQLite file `<dataDir>/gatehouse.db`. */
   databaseUrl: z.string(),
+  /** PostgreSQL connections per process; size so that processes × pool stays under the server's max_connections. */
+  databasePoolSize: z.coerce.number().int().min(1).max(1000),
   /** Default access-token lifetime for new apps: one year, as Yandex ID does (SPEC §4). */
   accessTokenTtlSeconds: z.coerce.number().int().positive(),
   /** Upper bound operators may put on every app's access-token lifetime. */
@@ -57,6 +59,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     host: '127.0.0.1',
     dataDir: './data',
     databaseUrl: '',
+    databasePoolSize: 10,
     accessTokenTtlSeconds: 365 * DAY,
     maxAccessTokenTtlSeconds: 365 * DAY,
     refreshTokenTtlSeconds: 2 * 365 * DAY,
@@ -75,6 +78,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   host: 'GATEHOUSE_HOST',
   dataDir: 'GATEHOUSE_DATA_DIR',
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  databasePoolSize: 'GATEHOUSE_DATABASE_POOL_SIZE',
   accessTokenTtlSeconds: 'GATEHOUSE_ACCESS_TOKEN_TTL',
   maxAccessTokenTtlSeconds: 'GATEHOUSE_MAX_ACCESS_TOKEN_TTL',
   refreshTokenTtlSeconds: 'GATEHOUSE_REFRESH_TOKEN_TTL',

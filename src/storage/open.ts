@@ -6,13 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
 import type { Config } from '../config.js';
 import { MIGRATIONS } from './sql/migrations/index.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 
 export class StorageError extends Error {}
+
+export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
 
 export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'gatehouse.db');
@@ -44,13 +47,26 @@ function openSqlite(file: string): SQLite.Database {
   return db;
 }
 
-export function openKysely(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Kysely<Database> {
+/**
+ * A pg pool that survives the database going away: idle clients that lose
+ * their connection emit 'error', which must not crash the process; queries
+ * fail (readiness turns 503) and new connections are made when it returns.
+ */
+function openPostgresPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => {
+    // A dropped idle connection; the pool replaces it on next use.
+  });
+  return pool;
+}
+
+export function openKysely(config: StorageConfig): Kysely<Database> {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(path.resolve(file)) }) });
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
-    throw new StorageError('PostgreSQL storage is not available in this version yet; unset GATEHOUSE_DATABASE_URL to use SQLite');
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10) }) });
   }
   throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
 }
@@ -72,7 +88,7 @@ export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet>
 }
 
 /** Opens storage and migrates it: what the server and the CLI do on start. */
-export async function openStorage(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<SqlStorage> {
+export async function openStorage(config: StorageConfig): Promise<SqlStorage> {
   const db = openKysely(config);
   try {
     await migrate(db);

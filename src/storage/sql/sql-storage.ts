@@ -370,15 +370,18 @@ export class SqlStorage implements Storage {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
       // SPEC §4: at most N device-bound token families per user and app; the oldest go first.
+      // The family just issued always stays, even when others share its millisecond (or a
+      // skewed clock made them look newer): it is never handed out already revoked.
       const live = await trx
         .selectFrom('tokens')
         .select(['family_id', (eb) => eb.fn.max('created_at').as('newest')])
         .where('user_id', '=', first.userId).where('client_id', '=', first.clientId)
         .where('device_id', 'is not', null).where('revoked_at', 'is', null).where('expires_at', '>', options.now)
+        .where('family_id', '!=', first.familyId)
         .groupBy('family_id')
         .orderBy('newest', 'desc')
         .execute();
-      const excess = live.slice(options.maxDeviceFamilies).map((r) => r.family_id);
+      const excess = live.slice(Math.max(0, options.maxDeviceFamilies - 1)).map((r) => r.family_id);
       if (excess.length > 0) {
         await trx.updateTable('tokens').set({ revoked_at: options.now })
           .where('family_id', 'in', excess).where('revoked_at', 'is', null).execute();
@@ -457,7 +460,7 @@ export class SqlStorage implements Storage {
   async pollDeviceCode(hash: SecretHash, clientId: ClientId, now: Millis): Promise<PollResult | null> {
     // One statement: every SET expression sees the row as it was, so the
     // too-soon test and the interval growth cannot race with another poll.
-    const tooSoon = sql<boolean>`last_polled_at is not null and ${now} - last_polled_at < interval_seconds * 1000`;
+    const tooSoon = sql<boolean>`last_polled_at is not null and cast(${now} as bigint) - last_polled_at < interval_seconds * 1000`;
     const row = await this.db
       .updateTable('device_codes')
       .set({
@@ -485,13 +488,14 @@ export class SqlStorage implements Storage {
   // Attempt counters
 
   async countAttempt(key: string, windowMs: number, now: Millis): Promise<number> {
-    const stale = sql<boolean>`attempt_counters.window_start <= ${now - windowMs}`;
+    // Explicit casts: PostgreSQL cannot infer a parameter's type inside CASE.
+    const stale = sql<boolean>`attempt_counters.window_start <= cast(${now - windowMs} as bigint)`;
     const row = await this.db
       .insertInto('attempt_counters')
       .values({ key, window_start: now, count: 1 })
       .onConflict((oc) => oc.column('key').doUpdateSet({
         count: sql`case when ${stale} then 1 else attempt_counters.count + 1 end`,
-        window_start: sql`case when ${stale} then ${now} else attempt_counters.window_start end`,
+        window_start: sql`case when ${stale} then cast(${now} as bigint) else attempt_counters.window_start end`,
       }))
       .returning('count')
       .executeTakeFirstOrThrow();

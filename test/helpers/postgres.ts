@@ -1,0 +1,104 @@
+/**
+ * A throwaway PostgreSQL for the test suite, so nothing is skipped on a
+ * machine without one running: `GATEHOUSE_TEST_DATABASE_URL` if given, else a
+ * cluster made with the server binaries in a temporary directory (initdb
+ * refuses root, so it runs as the `postgres` or `nobody` user when we are root),
+ * on a free port, stopped and deleted afterwards.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function findBinDir(): string | null {
+  const fromEnv = process.env.GATEHOUSE_TEST_PG_BIN;
+  if (fromEnv && existsSync(path.join(fromEnv, 'initdb'))) return fromEnv;
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
+  }
+  try {
+    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The user to run the server as: ourselves, or an unprivileged account when we are root. */
+function serverUser(): { name: string; uid: number; gid: number } | null {
+  if (userInfo().uid !== 0) return null;
+  for (const name of ['postgres', 'nobody']) {
+    const id = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+    if (id.status === 0) return { name, uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  throw new Error('running as root and there is no postgres or nobody user to run PostgreSQL as');
+}
+
+export async function startPostgres(): Promise<RunningPostgres> {
+  const given = process.env.GATEHOUSE_TEST_DATABASE_URL;
+  if (given) return { url: given, stop: async () => {} };
+  const bin = findBinDir();
+  if (!bin) throw new Error('PostgreSQL server binaries not found: install postgresql (apt-get install -y postgresql) or set GATEHOUSE_TEST_DATABASE_URL');
+  const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-pg-'));
+  const user = serverUser();
+  chmodSync(dir, 0o755);
+  if (user) chownSync(dir, user.uid, user.gid);
+  const run = (cmd: string, args: string[]) => {
+    const full = user ? ['runuser', ['-u', user.name, '--', path.join(bin, cmd), ...args]] as const : [path.join(bin, cmd), args] as const;
+    const result = spawnSync(full[0], [...full[1]], { encoding: 'utf8', cwd: dir });
+    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+  };
+  const data = path.join(dir, 'data');
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'gatehouse', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const port = await freePort();
+  // Durability is irrelevant for a throwaway cluster; speed is not.
+  const options = `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  return {
+    url: `postgres://gatehouse@127.0.0.1:${port}/postgres`,
+    async stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** An empty database of its own on the server at `baseUrl`, dropped by `drop`. */
+export async function freshDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `gh_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
