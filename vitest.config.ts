@@ -1,14 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that run a whole Gatehouse: once on SQLite, once more on PostgreSQL (issue 9: one suite, two engines). */
+const ON_BOTH_ENGINES = ['test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Two cores here: browser tests and argon2 compete for them.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ON_BOTH_ENGINES,
+          globalSetup: ['test/global-setup.ts'],
+          env: { GATEHOUSE_TEST_ENGINE: 'postgres' },
+        },
+      },
+    ],
   },
 });

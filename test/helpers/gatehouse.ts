@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
 import { buildServer } from '../../src/http/server.js';
 import type { AppInput } from '../../src/apps/apps.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
 import type { Clock } from '../../src/types.js';
+import { freshDatabase } from './postgres.js';
 
 export interface TestGatehouse {
   /** Base URL, also the issuer. */
@@ -36,15 +38,25 @@ export function testClock(start = Date.now()): Clock & { advance(ms: number): vo
   return clock;
 }
 
+/**
+ * The engine integration tests run on: SQLite, or PostgreSQL when the test
+ * project sets `GATEHOUSE_TEST_ENGINE=postgres` (vitest.config.ts runs the
+ * integration folders once per engine).
+ */
+export function testEngine(): 'sqlite' | 'postgres' {
+  return process.env.GATEHOUSE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
 export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string } = {}): Promise<TestGatehouse> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
+  const database = testEngine() === 'postgres' && options.config?.databaseUrl === undefined ? await freshDatabase(inject('postgresUrl')) : null;
   const host = options.host ?? '127.0.0.1';
   // Find a free port first, so the issuer can name it.
   const probe = (await import('node:net')).createServer();
   const port: number = await new Promise((resolve) => probe.listen(0, host, () => resolve((probe.address() as { port: number }).port)));
   await new Promise((resolve) => probe.close(resolve));
   const issuer = options.config?.issuer ?? `http://${host}:${port}`;
-  const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...options.config, issuer }, {});
+  const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}), ...options.config, issuer }, {});
   const ctx = await createContext(config, options.clock ? { clock: options.clock } : {});
   const server = await buildServer(ctx, { logger: false });
   await server.listen({ port, host });
@@ -70,6 +82,7 @@ export async function startGatehouse(options: { config?: ConfigInput; clock?: Cl
     async close() {
       await server.close();
       await ctx.close();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

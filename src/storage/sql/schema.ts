@@ -13,6 +13,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   device_codes: DeviceCodesTable;
   attempt_counters: AttemptCountersTable;
+  revoked_families: RevokedFamiliesTable;
 }
 
 export interface UsersTable {
@@ -144,4 +145,9 @@ export interface AttemptCountersTable {
   key: string;
   window_start: number;
   count: number;
+}
+
+export interface RevokedFamiliesTable {
+  family_id: string;
+  revoked_at: number;
 }

@@ -365,6 +365,7 @@ export class SqlStorage implements Storage {
     const capped = first.deviceId !== null && first.userId !== null;
     if (!capped) {
       await this.db.insertInto('tokens').values(tokens.map(fromToken)).execute();
+      await this.revokeIfFamilyRevoked(first.familyId);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
@@ -387,6 +388,22 @@ export class SqlStorage implements Storage {
           .where('family_id', 'in', excess).where('revoked_at', 'is', null).execute();
       }
     });
+    await this.revokeIfFamilyRevoked(first.familyId);
+  }
+
+  /**
+   * Checked after every insert: whoever revokes a family records it before
+   * revoking its tokens, and whoever issues into it looks after inserting, so
+   * in every interleaving of the two the new tokens end up revoked.
+   */
+  private async revokeIfFamilyRevoked(familyId: string): Promise<void> {
+    const revoked = await this.db.selectFrom('revoked_families').select('revoked_at').where('family_id', '=', familyId).executeTakeFirst();
+    if (revoked) await this.revokeFamilyTokens(familyId, num(revoked.revoked_at));
+  }
+
+  private async revokeFamilyTokens(familyId: string, at: Millis): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: at })
+      .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
   }
 
   async findToken(hash: SecretHash): Promise<TokenRecord | null> {
@@ -406,8 +423,9 @@ export class SqlStorage implements Storage {
   }
 
   async revokeFamily(familyId: string, now: Millis): Promise<void> {
-    await this.db.updateTable('tokens').set({ revoked_at: now })
-      .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+    await this.db.insertInto('revoked_families').values({ family_id: familyId, revoked_at: now })
+      .onConflict((oc) => oc.column('family_id').doNothing()).execute();
+    await this.revokeFamilyTokens(familyId, now);
   }
 
   async revokeTokensOfUser(userId: UserId, now: Millis): Promise<void> {
