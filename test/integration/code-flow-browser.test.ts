@@ -184,6 +184,8 @@ describe('the login page', () => {
     await browser.screenshot(page, 'login-page-error');
 
     // An unknown login reads exactly the same, so the page does not tell who has an account.
+    await page.goto(authorizeUrl({ state: 'typo' }));
+    expect(await page.getByRole('alert').count()).toBe(0);
     await signIn('nobody-here', 'not the password');
     await page.getByRole('alert').waitFor();
     expect((await page.getByRole('alert').textContent())?.trim()).toBe(wrongPassword);
