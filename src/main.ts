@@ -5,17 +5,20 @@
 import { loadConfig } from './config.js';
 import { createContext } from './context.js';
 import { buildServer } from './http/server.js';
+import { startCleanup } from './storage/cleanup.js';
 
 export async function start(): Promise<void> {
   const config = loadConfig();
   const ctx = await createContext(config);
   const app = await buildServer(ctx);
+  const stopCleanup = startCleanup(ctx.storage, ctx.clock, config, (err) => app.log.warn({ err }, 'clean-up of expired rows failed'));
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
+    stopCleanup();
     try {
       await app.close();
       await ctx.close();

@@ -283,6 +283,14 @@ export interface Storage {
   addSigningKey(key: SigningKeyRecord): Promise<void>;
   retireSigningKey(kid: string, now: Millis): Promise<void>;
 
+  /**
+   * Deletes what can never be used again: codes, device codes and sessions
+   * past expiry, tokens expired before `tokensBefore`, stale attempt counters
+   * and revoked-family markers older than any token. Safe to run from several
+   * processes at once (plain conditional DELETEs). Returns rows deleted.
+   */
+  deleteExpired(now: Millis, options: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number>;
+
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

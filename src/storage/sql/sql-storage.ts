@@ -553,6 +553,18 @@ export class SqlStorage implements Storage {
     await this.db.updateTable('signing_keys').set({ retired_at: now }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
   }
 
+  async deleteExpired(now: Millis, o: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number> {
+    const results = await Promise.all([
+      this.db.deleteFrom('auth_codes').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('device_codes').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
+      this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
+      this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
+    ]);
+    return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }

@@ -1,0 +1,34 @@
+/**
+ * The periodic clean-up of expired rows. Every process runs it; the DELETEs
+ * are idempotent, so several processes on one database do no harm.
+ * Expired tokens are kept a day past expiry so that a late request still gets
+ * "expired" rather than "unknown" in logs and introspection.
+ */
+import type { Config } from '../config.js';
+import type { Storage } from './storage.js';
+import type { Clock } from '../types.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function startCleanup(storage: Storage, clock: Clock, config: Pick<Config, 'refreshTokenTtlSeconds'>, onError: (err: unknown) => void, everyMs = 10 * 60_000): () => void {
+  const run = async () => {
+    const now = clock();
+    try {
+      await storage.deleteExpired(now, {
+        tokensBefore: now - DAY,
+        // A revoked family can have no live token once its refresh tokens would have expired.
+        familiesBefore: now - config.refreshTokenTtlSeconds * 1000 - DAY,
+        countersBefore: now - DAY,
+      });
+    } catch (err) {
+      onError(err);
+    }
+  };
+  // Stagger processes started together.
+  const first = setTimeout(run, 30_000 + Math.random() * 30_000).unref();
+  const timer = setInterval(run, everyMs).unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}
