@@ -8,10 +8,22 @@ import type { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../pages/consent-page.js';
 import type { SafeHtml } from '../pages/html.js';
 import { en, type Messages } from '../pages/messages/en.js';
+import { catalogue, pickLanguage } from '../pages/messages/index.js';
 
-/** The language of the pages for this request (English until more catalogues exist). */
-export function messagesFor(_request: FastifyRequest): Messages {
-  return en;
+export const LANG_COOKIE = 'gatehouse_lang';
+
+/** The language of the pages for this request (see messages/index.ts for the order of preference). */
+export function messagesFor(request: FastifyRequest): Messages {
+  const query = request.query as Record<string, unknown> | undefined;
+  const asked = typeof query?.lang === 'string' ? query.lang : undefined;
+  const uiLocales = typeof query?.ui_locales === 'string' ? query.ui_locales.split(' ').map((l) => l.split('-')[0]) : [];
+  return (
+    catalogue(asked) ??
+    catalogue(request.cookies?.[LANG_COOKIE]) ??
+    uiLocales.map(catalogue).find(Boolean) ??
+    catalogue(pickLanguage(request.headers['accept-language'])) ??
+    en
+  );
 }
 
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {

@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { parseUrlEncoded } from './params.js';
-import { sendOAuthError } from './render.js';
+import { catalogue } from '../pages/messages/index.js';
+import { LANG_COOKIE, sendOAuthError } from './render.js';
 import { accountRoutes } from './routes/accounts.js';
 import { assetRoutes } from './routes/assets.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -47,6 +48,14 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     done(null, parseUrlEncoded(body as string));
   });
   await app.register(cookie);
+
+  // `?lang=` on any page is remembered, so the next pages keep the language.
+  app.addHook('onRequest', async (request, reply) => {
+    const lang = (request.query as Record<string, unknown>).lang;
+    if (typeof lang === 'string' && catalogue(lang) && request.cookies[LANG_COOKIE] !== lang) {
+      reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'lax', httpOnly: true, secure: secureIssuer, maxAge: 365 * 24 * 3600 });
+    }
+  });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');

@@ -5,6 +5,7 @@
 import { GRANTS } from '../oauth/grants/index.js';
 import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
+import { LANGUAGES } from '../pages/messages/index.js';
 import { STANDARD_CLAIMS } from './userinfo.js';
 
 export function serverMetadata(issuer: string): Record<string, unknown> {
@@ -21,17 +22,19 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     scopes_supported: SCOPE_CATALOGUE.map((s) => s.name),
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
-    grant_types_supported: [...GRANTS.keys()].filter((g) => g !== 'device_code'),
+    // RFC 8414 §2: a listed value replaces the default ["authorization_code", "implicit"], so implicit
+    // (response_type token and id_token) is named; Yandex's short `device_code` alias is not a registered grant type.
+    grant_types_supported: ['authorization_code', 'implicit', ...[...GRANTS.keys()].filter((g) => g !== 'authorization_code' && g !== 'device_code')],
     code_challenge_methods_supported: ['S256', 'plain'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-    ui_locales_supported: ['en'],
+    ui_locales_supported: LANGUAGES,
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -19,11 +19,11 @@ export function scopeChoices(msgs: Messages, appName: string, scopes: string[], 
   return html`<p>${format(msgs.consentRequired, { app: appName })}</p>
 <ul class="scopes">
 <li>${msgs.consentIdentity}</li>
-${scopes.map((s) => html`<li>${scopeLabel(s)}</li>`)}
+${scopes.map((s) => html`<li>${msgs.scopes[s] ?? scopeLabel(s)}</li>`)}
 </ul>
 ${optionalScopes.length > 0
   ? html`<fieldset class="optional"><legend>${msgs.consentOptional}</legend>
-${optionalScopes.map((s) => html`<label class="check"><input type="checkbox" name="granted_optional" value="${s}" ${preselected.includes(s) ? 'checked' : ''}> ${scopeLabel(s)}</label>`)}
+${optionalScopes.map((s) => html`<label class="check"><input type="checkbox" name="granted_optional" value="${s}" ${preselected.includes(s) ? 'checked' : ''}> ${msgs.scopes[s] ?? scopeLabel(s)}</label>`)}
 </fieldset>`
   : null}`;
 }

@@ -70,6 +70,18 @@ export const en = {
   formPostContinue: 'Continue',
   homeTitle: 'Your Gatehouse account',
   homeSignedOut: 'Gatehouse is the single sign-in for this organisation’s websites and apps.',
+  /** What each scope lets an app do, as the consent page says it (SPEC §1). */
+  scopes: {
+    'login:info': 'See your name, display name and sex',
+    'login:email': 'See your email addresses',
+    'login:avatar': 'See your profile picture',
+    'login:birthday': 'See your date of birth',
+    'login:default_phone': 'See your phone number',
+    openid: 'Sign you in with your Gatehouse account',
+    profile: 'See your name, profile picture and birthday',
+    email: 'See your email address',
+    phone: 'See your phone number',
+  } as Record<string, string>,
 };
 
 export type Messages = typeof en;
