@@ -55,12 +55,12 @@ export async function openCore(config: ConfigInput = {}): Promise<Core> {
     },
     async code(user, app, params = {}) {
       const req = await validateAuthorizationRequest(ctx.storage, { response_type: 'code', client_id: app.clientId, ...params }, ctx.issuer);
-      const location = await completeAuthorization(
-        { storage: ctx.storage, clock, issuer: ctx.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens },
+      const response = await completeAuthorization(
+        { storage: ctx.storage, clock, issuer: ctx.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens, idTokens: ctx.idTokens },
         user, req, req.scopes, clock(),
       );
-      const code = new URL(location).searchParams.get('code');
-      if (!code) throw new Error(`no code in ${location}`);
+      const code = response.params.code;
+      if (!code) throw new Error(`no code in ${JSON.stringify(response.params)}`);
       return code;
     },
     token: (params, authorization) => handleTokenRequest(ctx, params, authorization),

@@ -123,7 +123,8 @@ describe('authorization request', () => {
     });
 
     test('an unknown response_type gets unsupported_response_type', async () => {
-      await redirected({ client_id: web.clientId, response_type: 'id_token' }, 'unsupported_response_type');
+      await redirected({ client_id: web.clientId, response_type: 'bogus' }, 'unsupported_response_type');
+      await redirected({ client_id: web.clientId, response_type: 'code bogus' }, 'unsupported_response_type');
     });
   });
 
