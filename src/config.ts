@@ -35,6 +35,12 @@ const configSchema = z.object({
   idTokenTtlSeconds: z.coerce.number().int().positive(),
   /** How long a sign-in lasts without activity. */
   sessionTtlSeconds: z.coerce.number().int().positive(),
+  /**
+   * The server key (32 bytes, base64) that seals client secrets and signing
+   * keys. Empty: `<dataDir>/secret.key`, created on first start. Several
+   * machines sharing one database must share this key.
+   */
+  secretKey: z.string(),
   /** `debug`, `info`, `warn`, `error` or `silent` (pino levels). */
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   /** Whether anyone may create an account on /signup. */
@@ -66,6 +72,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     codeTtlSeconds: 600,
     idTokenTtlSeconds: 3600,
     sessionTtlSeconds: 30 * DAY,
+    secretKey: '',
     logLevel: 'info',
     signupEnabled: true,
   };
@@ -85,6 +92,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   codeTtlSeconds: 'GATEHOUSE_CODE_TTL',
   idTokenTtlSeconds: 'GATEHOUSE_ID_TOKEN_TTL',
   sessionTtlSeconds: 'GATEHOUSE_SESSION_TTL',
+  secretKey: 'GATEHOUSE_SECRET_KEY',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   signupEnabled: 'GATEHOUSE_SIGNUP',
 };

@@ -29,9 +29,14 @@ export interface Context extends GrantContext {
 
 export async function createContext(config: Config, options: { clock?: Clock } = {}): Promise<Context> {
   const clock = options.clock ?? systemClock;
-  const secrets = SecretBox.fromDataDir(config.dataDir);
+  const secrets = SecretBox.fromConfig(config);
   const storage = await openStorage(config);
-  await ensureSigningKeys(storage, secrets, clock);
+  try {
+    await ensureSigningKeys(storage, secrets, clock);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   const keys = new KeyStore(storage, secrets, clock, config.idTokenTtlSeconds * 1000);
   const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
   return {

@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
+import { SecretKeyError } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { StorageError } from '../storage/open.js';
 import { appCommands } from './apps.js';
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof InputError || err instanceof CliError || err instanceof ConfigError || err instanceof StorageError) {
+    if (err instanceof InputError || err instanceof CliError || err instanceof ConfigError || err instanceof StorageError || err instanceof SecretKeyError) {
       process.stderr.write(`gatehouse: ${err.message}\n`);
       return 1;
     }

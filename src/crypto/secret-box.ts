@@ -11,9 +11,19 @@ import path from 'node:path';
 
 const VERSION = 'v1';
 
+export class SecretKeyError extends Error {}
+
 export class SecretBox {
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('secret key must be 32 bytes');
+  }
+
+  /** The key from configuration (base64), or else `<dataDir>/secret.key`. */
+  static fromConfig(config: { secretKey: string; dataDir: string }): SecretBox {
+    if (config.secretKey === '') return SecretBox.fromDataDir(config.dataDir);
+    const key = Buffer.from(config.secretKey, 'base64');
+    if (key.length !== 32) throw new SecretKeyError('GATEHOUSE_SECRET_KEY must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)');
+    return new SecretBox(key);
   }
 
   /** Loads `<dataDir>/secret.key`, creating it on first start. */

@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
+import { isDatabaseUnavailable } from '../storage/open.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, sendOAuthError } from './render.js';
@@ -79,6 +80,11 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
         : status === 415 ? 'unsupported content type: send application/x-www-form-urlencoded'
         : 'the request is malformed';
       return reply.code(status).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: description });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.code(503).header('Retry-After', '5').header('Cache-Control', 'no-store')
+        .send({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).header('Cache-Control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });

@@ -7,7 +7,7 @@
  */
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { randomHex } from '../crypto/random.js';
-import type { SecretBox } from '../crypto/secret-box.js';
+import { SecretKeyError, type SecretBox } from '../crypto/secret-box.js';
 import type { IdTokenAlg, SigningKeyRecord, Storage } from '../storage/storage.js';
 import type { Clock } from '../types.js';
 
@@ -33,9 +33,22 @@ export async function createSigningKey(storage: Storage, secrets: SecretBox, clo
   return record;
 }
 
-/** Makes sure a current key exists for each algorithm Gatehouse signs with. */
+/**
+ * Makes sure a current key exists for each algorithm Gatehouse signs with, and
+ * that this process's server key opens the stored ones: a process started
+ * with another key (a second machine without the shared key) stops here with a
+ * clear message instead of failing at its first id_token.
+ */
 export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, clock: Clock): Promise<void> {
   const keys = await storage.listSigningKeys();
+  const sample = keys.find((k) => k.retiredAt === null);
+  if (sample) {
+    try {
+      secrets.open(sample.privateJwkSealed);
+    } catch {
+      throw new SecretKeyError('the server key does not open this database\'s signing keys: every process on one database needs the same secret.key (or GATEHOUSE_SECRET_KEY)');
+    }
+  }
   for (const alg of SIGNING_ALGS) {
     if (!keys.some((k) => k.alg === alg && k.retiredAt === null)) await createSigningKey(storage, secrets, clock, alg);
   }

@@ -15,6 +15,21 @@ import { SqlStorage } from './sql/sql-storage.js';
 
 export class StorageError extends Error {}
 
+/**
+ * Whether an error means the database cannot be reached right now (refused or
+ * dropped connection, server shutting down or starting), as opposed to a bug:
+ * such requests get 503 `temporarily_unavailable` and succeed again once the
+ * database is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY'].includes(e.code)) return true;
+  // PostgreSQL classes 08 (connection exception) and 57P0x (operator intervention: shutdown, cannot connect now).
+  if (e.code && (/^08/.test(e.code) || /^57P0[1-4]$/.test(e.code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
 export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
 
 export function sqliteFile(config: Pick<Config, 'dataDir'>): string {

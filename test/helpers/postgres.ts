@@ -15,6 +15,9 @@ import pg from 'pg';
 export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
+  /** Only for a cluster of our own: stop the server but keep its data, and start it again on the same port. */
+  pause?(): void;
+  resume?(): void;
 }
 
 function findBinDir(): string | null {
@@ -51,9 +54,10 @@ function serverUser(): { name: string; uid: number; gid: number } | null {
   throw new Error('running as root and there is no postgres or nobody user to run PostgreSQL as');
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** `own`: always a new cluster, even when GATEHOUSE_TEST_DATABASE_URL names one (for tests that restart it). */
+export async function startPostgres(options: { own?: boolean } = {}): Promise<RunningPostgres> {
   const given = process.env.GATEHOUSE_TEST_DATABASE_URL;
-  if (given) return { url: given, stop: async () => {} };
+  if (given && !options.own) return { url: given, stop: async () => {} };
   const bin = findBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found: install postgresql (apt-get install -y postgresql) or set GATEHOUSE_TEST_DATABASE_URL');
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-pg-'));
@@ -69,10 +73,13 @@ export async function startPostgres(): Promise<RunningPostgres> {
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'gatehouse', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const port = await freePort();
   // Durability is irrelevant for a throwaway cluster; speed is not.
-  const options = `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  const serverOptions = `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  const start = () => run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  start();
   return {
     url: `postgres://gatehouse@127.0.0.1:${port}/postgres`,
+    pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     async stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

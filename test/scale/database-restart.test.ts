@@ -1,0 +1,56 @@
+/**
+ * PostgreSQL going away while Gatehouse runs (issue 9): requests fail cleanly
+ * with 503 (`/readyz` and `temporarily_unavailable`), the process does not
+ * crash, and everything works again once the database is back.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { basicAuth, postForm } from '../helpers/http-client.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { spawnGatehouse, type GatehouseProcess } from '../helpers/process.js';
+
+let postgres: RunningPostgres;
+let server: GatehouseProcess;
+let dataDir: string;
+
+beforeAll(async () => {
+  // A cluster of its own: restarting the shared one would disturb other test files.
+  postgres = await startPostgres({ own: true });
+  dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-restart-'));
+  server = await spawnGatehouse({ GATEHOUSE_DATABASE_URL: postgres.url, GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'), GATEHOUSE_DATA_DIR: dataDir });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await postgres?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('answers 503 while the database is down and recovers by itself when it returns', async () => {
+  expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+
+  postgres.pause!();
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(503);
+  const info = await fetch(`${server.url}/info`, { headers: { authorization: 'OAuth gate_at_whatever' } });
+  expect(info.status).toBe(503);
+  expect(await info.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  const tokenRes = await postForm(`${server.url}/token`, { grant_type: 'client_credentials' }, { authorization: basicAuth('0'.repeat(32), 'x') });
+  expect(tokenRes.status).toBe(503);
+  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+  postgres.resume!();
+  const deadline = Date.now() + 15_000;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await fetch(`${server.url}/readyz`)).status;
+    if (status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(status).toBe(200);
+  expect((await fetch(`${server.url}/info`, { headers: { authorization: 'OAuth gate_at_whatever' } })).status).toBe(401);
+  expect(server.child.exitCode).toBeNull();
+}, 60_000);
