@@ -26,7 +26,7 @@
     show('token-view');
   } else if (params.get('error')) {
     document.getElementById('error-code').textContent = params.get('error');
-    document.getElementById('error-description').textContent = params.get('error_description') || '';
+    document.getElementById('error-description').textContent = params.get('error_description') || params.get('error');
     show('error-view');
   } else {
     document.getElementById('empty-text').hidden = false;

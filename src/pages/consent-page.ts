@@ -34,7 +34,7 @@ ${identity(o.user, html` · <a href="${o.switchAccountHref}">${m.notYou} ${m.swi
 ${csrfField(o.csrf)}
 ${hidden}
 ${scopeChoices(m, o.appName, o.scopes, o.optionalScopes, o.preselected)}
-${o.deviceName ? html`<p class="muted">${format(m.consentDevice, { device: o.deviceName })}</p>` : null}
+${o.deviceName ? html`<p class="muted device">${format(m.consentDevice, { device: o.deviceName })}</p>` : null}
 ${decisionButtons(m)}
 </form>
 <p class="aside muted">${m.consentFooter}</p>`,

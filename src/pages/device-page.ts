@@ -1,4 +1,5 @@
 /** /device: the person types the code from their TV or console and allows or denies (SPEC §5.1). */
+import { formatUserCode, normalizeUserCode } from '../oauth/device-authorization.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
@@ -36,12 +37,14 @@ export interface DeviceConfirmOptions {
 export function deviceConfirmPage(o: DeviceConfirmOptions): SafeHtml {
   const m = o.msgs;
   const title = o.deviceName ? format(m.deviceConfirmTitle, { app: o.appName, device: o.deviceName }) : format(m.deviceConfirmTitleNoName, { app: o.appName });
+  const normalized = normalizeUserCode(o.userCode);
   return layout({
     msgs: m,
     title,
     body: html`
 <h1>${title}</h1>
 ${identity(o.user)}
+${normalized ? html`<p class="code-check">${m.deviceCodeCheck} <strong>${formatUserCode(normalized)}</strong></p>` : null}
 <form method="post" action="/device" class="form consent">
 ${csrfField(o.csrf)}
 <input type="hidden" name="user_code" value="${o.userCode}">

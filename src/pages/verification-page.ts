@@ -28,7 +28,9 @@ export function verificationPage(msgs: Messages): SafeHtml {
 </section>
 <section id="error-view" hidden>
 <h1>${msgs.verificationError}</h1>
-<p class="alert" role="alert"><code id="error-code"></code> <span id="error-description"></span></p>
+<p class="alert" role="alert" id="error-description"></p>
+<p>${msgs.errorBack}</p>
+<p class="muted">${msgs.errorCode}: <code id="error-code"></code></p>
 </section>
 <section id="empty-view">
 <h1>${msgs.verificationTitle}</h1>

@@ -60,6 +60,7 @@ export const en = {
   deviceTooMany: 'Too many wrong codes. Wait a few minutes, then try again.',
   deviceConfirmTitle: 'Allow {app} on {device}?',
   deviceConfirmTitleNoName: 'Allow {app} on your device?',
+  deviceCodeCheck: 'Check that your device shows this code:',
   deviceApprovedTitle: 'Done! Go back to your device',
   deviceApprovedText: '{app} is now signed in on your device. You can close this page.',
   deviceDeniedTitle: 'Access denied',

@@ -59,6 +59,7 @@ export const ru: Messages = {
   deviceTooMany: 'Слишком много неверных кодов. Подождите несколько минут и попробуйте снова.',
   deviceConfirmTitle: 'Разрешить {app} на устройстве «{device}»?',
   deviceConfirmTitleNoName: 'Разрешить {app} на вашем устройстве?',
+  deviceCodeCheck: 'Проверьте, что устройство показывает этот код:',
   deviceApprovedTitle: 'Готово! Вернитесь к устройству',
   deviceApprovedText: 'Вход в {app} на вашем устройстве выполнен. Эту страницу можно закрыть.',
   deviceDeniedTitle: 'Доступ запрещён',
