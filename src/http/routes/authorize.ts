@@ -64,6 +64,8 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     if (reauthenticate) query.set('switch', '1');
     if (req.loginHint) query.set('login_hint', req.loginHint);
     if (req.display === 'popup') query.set('display', 'popup');
+    // OIDC Core §3.1.2.1: ui_locales is for every page of the request, the sign-in page first.
+    if (req.uiLocales.length > 0) query.set('ui_locales', req.uiLocales.join(' '));
     return reply.redirect(`/login?${query.toString()}`, status);
   }
 
