@@ -43,6 +43,11 @@ const configSchema = z.object({
   secretKey: z.string(),
   /** `debug`, `info`, `warn`, `error` or `silent` (pino levels). */
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  /**
+   * Overrides of the guessing and abuse limits (src/oauth/attempts.ts `LIMITS`),
+   * e.g. `{"loginPerAccount":{"max":20,"windowMs":3600000}}`.
+   */
+  limits: z.record(z.string(), z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() })),
   /** Whether anyone may create an account on /signup. */
   signupEnabled: z.coerce.boolean(),
 });
@@ -75,6 +80,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     secretKey: '',
     logLevel: 'info',
     signupEnabled: true,
+    limits: {},
   };
 }
 
@@ -95,9 +101,18 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   secretKey: 'GATEHOUSE_SECRET_KEY',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   signupEnabled: 'GATEHOUSE_SIGNUP',
+  limits: 'GATEHOUSE_LIMITS',
 };
 
 export class ConfigError extends Error {}
+
+function parseJson(name: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError(`invalid setting ${name}: not JSON`);
+  }
+}
 
 export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const merged: Record<string, unknown> = { ...defaults(env) };
@@ -111,7 +126,10 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   }
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const value = env[name];
-    if (value !== undefined && value !== '') merged[key] = key === 'signupEnabled' ? !/^(0|false|no|off)$/i.test(value) : value;
+    if (value === undefined || value === '') continue;
+    if (key === 'signupEnabled') merged[key] = !/^(0|false|no|off)$/i.test(value);
+    else if (key === 'limits') merged[key] = parseJson(name, value);
+    else merged[key] = value;
   }
   Object.assign(merged, overrides);
   const parsed = configSchema.safeParse(merged);

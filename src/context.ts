@@ -2,10 +2,12 @@
  * Wiring: builds every service from a configuration, in one visible place.
  * The server, the CLI and the tests all start here.
  */
+import { SignInGuard } from './accounts/sign-in-guard.js';
 import { Users } from './accounts/users.js';
 import { Apps } from './apps/apps.js';
 import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
 import { IdTokens } from './oidc/id-token.js';
@@ -22,6 +24,8 @@ export interface Context extends GrantContext {
   users: Users;
   apps: Apps;
   tokens: TokenService;
+  limits: Limits;
+  signInGuard: SignInGuard;
   keys: KeyStore;
   idTokens: IdTokens;
   close(): Promise<void>;
@@ -39,13 +43,17 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   }
   const keys = new KeyStore(storage, secrets, clock, config.idTokenTtlSeconds * 1000);
   const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
+  const limits: Limits = { ...LIMITS, ...config.limits };
+  const users = new Users(storage, clock);
   return {
     config,
     issuer: config.issuer,
     storage,
     clock,
     secrets,
-    users: new Users(storage, clock),
+    users,
+    limits,
+    signInGuard: new SignInGuard(storage, users, clock, limits),
     apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds }),
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,

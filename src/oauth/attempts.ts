@@ -12,12 +12,42 @@ export interface Limit {
   windowMs: number;
 }
 
+const HOUR = 3_600_000;
+
+/** The defaults; operators override any of them with `GATEHOUSE_LIMITS` (see src/config.ts). */
 export const LIMITS = {
-  /** Wrong 7-digit confirmation codes per app (SPEC §5.2): 5 a minute, so 50 guesses in a code's 10-minute life. */
+  /** 7-digit confirmation codes tried per app and address (SPEC §5.2): 5 a minute, so 50 guesses in a code's 10-minute life. */
   verificationCode: { max: 5, windowMs: 60_000 },
+  /**
+   * Wrong 7-digit codes per app from all addresses together. Higher than the
+   * per-address limit so that one guesser cannot lock every user of an app out;
+   * with N codes outstanding a guesser succeeds with probability ≤ 30·N/10⁷ a minute.
+   */
+  verificationCodePerClient: { max: 30, windowMs: 60_000 },
   /** Wrong user codes typed on /device, per session and per IP (RFC 8628 §5.1). */
   userCode: { max: 10, windowMs: 10 * 60_000 },
+  /**
+   * Wrong passwords for one account: after `max` the account refuses sign-in
+   * without checking the password until its window (from the first failure) ends,
+   * so its owner is locked out for at most an hour, never for good.
+   */
+  loginPerAccount: { max: 40, windowMs: HOUR },
+  /** Wrong passwords from one address, whatever the account (spraying). */
+  loginPerIp: { max: 200, windowMs: HOUR },
+  /** New accounts from one address. */
+  signupPerIp: { max: 20, windowMs: HOUR },
+  /** Failed client authentications and grants at /token per client (secret guessing). */
+  tokenFailuresPerClient: { max: 100, windowMs: 60_000 },
+  /** Device authorizations started per client (each creates a pending row). */
+  deviceCodePerClient: { max: 120, windowMs: 60_000 },
 } satisfies Record<string, Limit>;
+
+export type Limits = Record<keyof typeof LIMITS, Limit>;
+
+/** Progressive delay before checking a password: nothing for the first few failures, then up to 5 s. */
+export function loginDelayMs(failures: number): number {
+  return failures < 5 ? 0 : Math.min(5_000, (failures - 4) * 250);
+}
 
 export class TooManyAttempts extends OAuthError {
   constructor(description: string) {
@@ -29,6 +59,7 @@ export async function isLimited(storage: Storage, clock: Clock, key: string, lim
   return (await storage.peekAttempts(key, limit.windowMs, clock())) >= limit.max;
 }
 
-export async function recordFailure(storage: Storage, clock: Clock, key: string, limit: Limit): Promise<void> {
-  await storage.countAttempt(key, limit.windowMs, clock());
+/** Counts one failure; returns the count in the current window. */
+export async function recordFailure(storage: Storage, clock: Clock, key: string, limit: Limit): Promise<number> {
+  return storage.countAttempt(key, limit.windowMs, clock());
 }

@@ -49,6 +49,19 @@ function parseBasic(header: string): { id: string; secret: string } {
  * `secretOptional`: a confidential client may omit its secret (Yandex's
  * /device/code, SPEC §5.1); a secret that is sent must still be right.
  */
+/** The client_id a request claims, before checking anything; null when absent or not a client_id. */
+export function claimedClientId(input: ClientCredentialsInput): string | null {
+  let id = input.clientId;
+  if (input.authorization !== undefined && /^Basic\s/i.test(input.authorization)) {
+    try {
+      id = parseBasic(input.authorization).id;
+    } catch {
+      return null;
+    }
+  }
+  return id !== undefined && isClientId(id) ? id : null;
+}
+
 export async function authenticateClient(storage: Storage, input: ClientCredentialsInput, options: { secretOptional?: boolean } = {}): Promise<AuthenticatedClient> {
   const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
   const fail = (description: string) => (basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));

@@ -3,8 +3,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
+import { recordFailure } from '../../oauth/attempts.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
 import { homePage, loginPage, messagePage, signupPage } from '../../pages/account-pages.js';
+import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
@@ -63,21 +65,23 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!form) return reply;
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
-    const user = await ctx.users.authenticate(form.login ?? '', form.password ?? '');
-    if (!user) {
+    const result = await ctx.signInGuard.signIn(form.login ?? '', form.password ?? '', request.ip);
+    if (!result.ok) {
       const msgs = messagesFor(request);
+      const locked = result.reason === 'locked';
+      if (locked) reply.header('Retry-After', String(result.retryAfterSeconds));
       return sendPage(reply, loginPage({
         msgs,
         csrf: csrfToken(ctx, request, reply),
         returnTo,
         login: form.login?.slice(0, 64) ?? null,
-        error: msgs.badCredentials,
+        error: locked ? format(msgs.tooManySignIns, { minutes: String(Math.ceil(result.retryAfterSeconds / 60)) }) : msgs.badCredentials,
         appName: await appNameFor(returnTo),
         signupEnabled: ctx.config.signupEnabled,
         display: display(form),
-      }), 401);
+      }), locked ? 429 : 401);
     }
-    await signIn(ctx, request, reply, user);
+    await signIn(ctx, request, reply, result.user);
     return reply.redirect(returnTo, 303);
   });
 
@@ -96,6 +100,11 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
+    const signups = await recordFailure(ctx.storage, ctx.clock, `signup:ip:${request.ip}`, ctx.limits.signupPerIp);
+    if (signups > ctx.limits.signupPerIp.max) {
+      reply.header('Retry-After', String(Math.ceil(ctx.limits.signupPerIp.windowMs / 1000)));
+      return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.tooManySignups), 429);
+    }
     try {
       const user = await ctx.users.create({
         login: form.login ?? '',

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import type { SecretHash } from '../../crypto/random.js';
-import { isLimited, LIMITS, recordFailure } from '../../oauth/attempts.js';
+import { isLimited, recordFailure, TooManyAttempts } from '../../oauth/attempts.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
@@ -30,6 +30,8 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
       clientId: params.client_id,
       clientSecret: params.client_secret,
     }, { secretOptional: true });
+    const started = await recordFailure(ctx.storage, ctx.clock, `device_code:client:${client.app.clientId}`, ctx.limits.deviceCodePerClient);
+    if (started > ctx.limits.deviceCodePerClient.max) throw new TooManyAttempts('too many device authorizations for this app: wait a minute');
     const response = await startDeviceAuthorization(ctx.storage, ctx.clock, ctx.config.issuer, client.app, params);
     return reply.header('Cache-Control', 'no-store').send(response);
   });
@@ -74,7 +76,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
 
     const keys = limitKeys(request, signedIn);
     for (const key of keys) {
-      if (await isLimited(ctx.storage, ctx.clock, key, LIMITS.userCode)) {
+      if (await isLimited(ctx.storage, ctx.clock, key, ctx.limits.userCode)) {
         return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceTooMany), 429);
       }
     }
@@ -84,7 +86,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     const appRecord = pending ? await ctx.storage.findApp(pending.clientId) : null;
     if (!pending || !hash || !appRecord || appRecord.status !== 'active') {
       if (form.decision !== undefined) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
-      for (const key of keys) await recordFailure(ctx.storage, ctx.clock, key, LIMITS.userCode);
+      for (const key of keys) await recordFailure(ctx.storage, ctx.clock, key, ctx.limits.userCode);
       return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceWrongCode), 400);
     }
 

@@ -7,7 +7,7 @@ import { singleValued } from '../params.js';
 export const tokenRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/token', async (request, reply) => {
     const params = singleValued(request.body);
-    const response = await handleTokenRequest(ctx, params, request.headers.authorization);
+    const response = await handleTokenRequest(ctx, params, request.headers.authorization, { ip: request.ip });
     return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(response);
   });
 };

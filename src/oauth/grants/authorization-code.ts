@@ -9,10 +9,11 @@ import type { AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
 import type { ClientId, Millis } from '../../types.js';
 import { isLimited, LIMITS, recordFailure, TooManyAttempts } from '../attempts.js';
 import { verificationCodeHash } from '../authorize/decision.js';
+import { VERIFICATION_PAGE } from '../authorize/request.js';
 import { parseDeviceParams } from '../device-params.js';
 import { BadVerificationCode, InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient } from '../errors.js';
 import { verifyPkce } from '../pkce.js';
-import type { GrantContext, GrantHandler } from './grant.js';
+import type { GrantContext, GrantHandler, RequestMeta } from './grant.js';
 
 /**
  * Yandex-era console programs expect `bad_verification_code` for a wrong
@@ -24,37 +25,39 @@ function badCode(kind: AuthCodeRecord['kind'] | null, description: string): OAut
 }
 
 const isConfirmationCode = (raw: string) => /^\d{7}$/.test(raw);
-const attemptsKey = (clientId: ClientId) => `verification_code:${clientId}`;
 
 /**
  * Consumes a code as the app presented it. A 7-digit confirmation code is
- * looked up under the app's own key, after checking the app has not been
- * guessing (SPEC §5.2: a handful of wrong codes a minute, then refusal).
+ * looked up under the app's own key (so another app's code never matches),
+ * and guessing is limited (SPEC §5.2): every attempt from one address counts
+ * before the lookup, atomically, so parallel guesses cannot slip past the
+ * limit; wrong codes from all addresses count towards a wider limit per app.
  */
-async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis): Promise<ConsumeResult<AuthCodeRecord>> {
-  if (isConfirmationCode(raw)) {
-    if (await isLimited(ctx.storage, ctx.clock, attemptsKey(clientId), LIMITS.verificationCode)) {
-      throw new TooManyAttempts('too many wrong confirmation codes: wait a minute before trying again');
-    }
-    return ctx.storage.consumeCode(verificationCodeHash(clientId, raw), now);
+async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis, meta: RequestMeta): Promise<ConsumeResult<AuthCodeRecord>> {
+  if (!isConfirmationCode(raw)) {
+    if (raw.length > 512) return { outcome: 'not_found' };
+    return ctx.storage.consumeCode(sha256Hex(raw), now);
   }
-  if (raw.length > 512) return { outcome: 'not_found' };
-  return ctx.storage.consumeCode(sha256Hex(raw), now);
+  const limits = ctx.limits ?? LIMITS;
+  const perAddress = await recordFailure(ctx.storage, ctx.clock, `verification_code:${clientId}:${meta.ip}`, limits.verificationCode);
+  if (perAddress > limits.verificationCode.max || (await isLimited(ctx.storage, ctx.clock, `verification_code:${clientId}`, limits.verificationCodePerClient))) {
+    throw new TooManyAttempts('too many confirmation codes tried: wait a minute before trying again');
+  }
+  const result = await ctx.storage.consumeCode(verificationCodeHash(clientId, raw), now);
+  if (result.outcome === 'not_found') await recordFailure(ctx.storage, ctx.clock, `verification_code:${clientId}`, limits.verificationCodePerClient);
+  return result;
 }
 
-export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) => {
+export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.code;
   if (!raw) throw new InvalidRequest('code is required');
   const device = parseDeviceParams(params);
   const now = ctx.clock();
 
-  const result = await consume(ctx, app.clientId, raw, now);
+  const result = await consume(ctx, app.clientId, raw, now, meta);
   if (result.outcome === 'not_found') {
-    if (isConfirmationCode(raw)) {
-      await recordFailure(ctx.storage, ctx.clock, attemptsKey(app.clientId), LIMITS.verificationCode);
-      throw new BadVerificationCode('the code is wrong or has expired');
-    }
+    if (isConfirmationCode(raw)) throw new BadVerificationCode('the code is wrong or has expired');
     throw new InvalidGrant('the code is unknown, expired or already used');
   }
   const code = result.record;
@@ -65,6 +68,10 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params) 
   }
   if (code.expiresAt <= now) throw badCode(code.kind, 'the code has expired');
 
+  // A confirmation code was shown on Gatehouse's own page: no other redirect_uri can be right.
+  if (code.kind === 'verification' && params.redirect_uri !== undefined && params.redirect_uri !== ctx.issuer + VERIFICATION_PAGE) {
+    throw new InvalidGrant('redirect_uri does not match the one sent to /authorize');
+  }
   // RFC 6749 §4.1.3: redirect_uri must match when it was sent to /authorize.
   const redirectUri = params.redirect_uri;
   if (code.redirectUri !== null && code.kind === 'redirect') {

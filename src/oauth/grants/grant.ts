@@ -1,5 +1,6 @@
 /** What every grant handler receives and returns (one grant, one module). */
 import type { Storage } from '../../storage/storage.js';
+import type { Limits } from '../attempts.js';
 import type { Clock } from '../../types.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { TokenResponse, TokenService } from '../tokens.js';
@@ -9,9 +10,16 @@ export interface GrantContext {
   tokens: TokenService;
   clock: Clock;
   issuer: string;
+  /** Abuse limits; the defaults of `LIMITS` when absent. */
+  limits?: Limits;
+}
+
+/** Facts about the HTTP request a grant may need (guessing limits count per address). */
+export interface RequestMeta {
+  ip: string;
 }
 
 /** The token request's form parameters, each at most once (RFC 6749 §3.2). */
 export type TokenParams = Readonly<Record<string, string | undefined>>;
 
-export type GrantHandler = (ctx: GrantContext, client: AuthenticatedClient, params: TokenParams) => Promise<TokenResponse>;
+export type GrantHandler = (ctx: GrantContext, client: AuthenticatedClient, params: TokenParams, meta: RequestMeta) => Promise<TokenResponse>;

@@ -19,6 +19,8 @@ export const en = {
   firstName: 'First name (optional)',
   lastName: 'Last name (optional)',
   badCredentials: 'The login or password is incorrect.',
+  tooManySignIns: 'Too many failed sign-ins. Try again in {minutes} minutes.',
+  tooManySignups: 'Too many new accounts from your network. Try again later.',
   signupDisabled: 'Sign-up is closed on this server. Ask its operator for an account.',
   signOut: 'Sign out',
   signedOutTitle: 'You are signed out',

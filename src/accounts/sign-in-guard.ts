@@ -1,0 +1,52 @@
+/**
+ * Password sign-in with guessing limits kept in storage, so they hold across
+ * every process on one database (issue 10): per account (progressive delay,
+ * then refusal without checking the password until the window ends) and per
+ * address. The answer never says whether the login exists.
+ */
+import { isLimited, loginDelayMs, recordFailure, type Limits } from '../oauth/attempts.js';
+import type { Storage, UserRecord } from '../storage/storage.js';
+import type { Clock } from '../types.js';
+import type { Users } from './users.js';
+
+export type SignInResult =
+  | { ok: true; user: UserRecord }
+  | { ok: false; reason: 'bad_credentials' }
+  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+
+const accountKey = (login: string) => `login:account:${login.trim().toLowerCase().slice(0, 64)}`;
+const ipKey = (ip: string) => `login:ip:${ip}`;
+
+export class SignInGuard {
+  constructor(
+    private readonly storage: Storage,
+    private readonly users: Users,
+    private readonly clock: Clock,
+    private readonly limits: Pick<Limits, 'loginPerAccount' | 'loginPerIp'>,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async signIn(login: string, password: string, ip: string): Promise<SignInResult> {
+    const now = this.clock();
+    const [accountFailures, ipLimited] = await Promise.all([
+      this.storage.peekAttempts(accountKey(login), this.limits.loginPerAccount.windowMs, now),
+      isLimited(this.storage, this.clock, ipKey(ip), this.limits.loginPerIp),
+    ]);
+    if (accountFailures >= this.limits.loginPerAccount.max || ipLimited) {
+      const window = ipLimited ? this.limits.loginPerIp.windowMs : this.limits.loginPerAccount.windowMs;
+      return { ok: false, reason: 'locked', retryAfterSeconds: Math.ceil(window / 1000) };
+    }
+    const delay = loginDelayMs(accountFailures);
+    if (delay > 0) await this.sleep(delay);
+    const user = await this.users.authenticate(login, password);
+    if (user) {
+      await this.storage.resetAttempts(accountKey(login));
+      return { ok: true, user };
+    }
+    await Promise.all([
+      recordFailure(this.storage, this.clock, accountKey(login), this.limits.loginPerAccount),
+      recordFailure(this.storage, this.clock, ipKey(ip), this.limits.loginPerIp),
+    ]);
+    return { ok: false, reason: 'bad_credentials' };
+  }
+}
