@@ -7,10 +7,13 @@ import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
+import { Metrics } from './metrics.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, sendOAuthError } from './render.js';
+import { registerCors } from './cors.js';
 import { accountRoutes } from './routes/accounts.js';
+import { appLinkRoutes } from './routes/app-links.js';
 import { assetRoutes } from './routes/assets.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { confirmationRoutes } from './routes/confirmation.js';
@@ -92,7 +95,10 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' }));
 
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes]) {
+  new Metrics().instrument(app);
+
+  registerCors(app);
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

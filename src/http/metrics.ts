@@ -1,0 +1,46 @@
+/**
+ * Prometheus metrics (SPEC §12) on `GET /metrics`: requests by route and
+ * status, latency histograms, tokens issued by grant, sign-ins ok/failed,
+ * limit refusals, and Node's own (event-loop lag, memory, GC). One registry
+ * per server, so tests can run several servers in one process.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  readonly latency = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly tokensIssued = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Token responses by grant type', labelNames: ['grant'], registers: [this.registry] });
+  readonly signIns = new Counter({ name: 'gatehouse_sign_ins_total', help: 'Password sign-ins by result (ok, failed, locked)', labelNames: ['result'], registers: [this.registry] });
+  readonly limited = new Counter({ name: 'gatehouse_rate_limited_total', help: 'Requests refused by an abuse limit', labelNames: ['route'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
+  }
+
+  /** Counts and times every request under its route pattern (never its raw URL, which may carry codes). */
+  instrument(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const status = String(reply.statusCode);
+      this.requests.inc({ route, method: request.method, status });
+      this.latency.observe({ route }, reply.elapsedTime / 1000);
+      if (reply.statusCode === 429) this.limited.inc({ route });
+      if (route === '/token' && reply.statusCode === 200) {
+        const grant = (request.body as Record<string, unknown> | undefined)?.grant_type;
+        this.tokensIssued.inc({ grant: typeof grant === 'string' && grant.length < 60 ? grant : 'unknown' });
+      }
+      if (route === '/login' && request.method === 'POST') {
+        this.signIns.inc({ result: reply.statusCode === 303 ? 'ok' : reply.statusCode === 429 ? 'locked' : 'failed' });
+      }
+    });
+    app.get('/metrics', async (_request, reply) => reply.type(this.registry.contentType).send(await this.registry.metrics()));
+  }
+}
