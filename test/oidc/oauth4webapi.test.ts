@@ -5,12 +5,11 @@
  * claims and nonce, its signature by a key from /jwks, `at_hash`, and
  * userinfo for the same subject.
  */
-import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
-import { decodeJwt, OIDC_SCOPES, PASSWORD, REDIRECT, rejection } from './support.js';
+import { atHash, decodeJwt, OIDC_SCOPES, PASSWORD, REDIRECT, rejection } from './support.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -63,8 +62,6 @@ async function exchange(login: Login): Promise<{ response: Response; tokens: oau
   const tokens = await oauth.processAuthorizationCodeResponse(as, login.client, response, { expectedNonce: login.nonce, requireIdToken: true });
   return { response, tokens };
 }
-
-const atHash = (accessToken: string) => createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
 
 describe('the code flow, checked by oauth4webapi', () => {
   test('a confidential client: iss, nonce, claims, signature by a key from /jwks, at_hash, userinfo for the same sub', async () => {

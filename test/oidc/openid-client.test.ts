@@ -6,13 +6,12 @@
  * id_tokens itself (with non-repudiation checks on, also their signatures
  * against /jwks).
  */
-import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser } from '../helpers/http-client.js';
 import {
-  approveDeviceCode, decodeJwt, discover, login, OIDC_SCOPES, paramsOf, PASSWORD, POST_LOGOUT, REDIRECT, redirectOf, rejection, signInAt, startLogin,
+  approveDeviceCode, atHash, decodeJwt, loginInfo, discover, login, OIDC_SCOPES, paramsOf, PASSWORD, POST_LOGOUT, REDIRECT, redirectOf, rejection, signInAt, startLogin,
 } from './support.js';
 
 let gh: TestGatehouse;
@@ -40,14 +39,7 @@ async function publishedKey(kid: unknown): Promise<Record<string, string> | unde
   return keys.find((k) => k.kid === kid);
 }
 
-/** OIDC Core §3.1.3.6: the left half of the SHA-256 of the access token. */
-const atHash = (accessToken: string) => createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
-
-async function psuidOf(accessToken: string): Promise<string> {
-  const res = await fetch(`${gh.url}/info`, { headers: { authorization: `OAuth ${accessToken}` } });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { psuid: string }).psuid;
-}
+const psuidOf = async (accessToken: string) => (await loginInfo(gh, accessToken)).psuid;
 
 describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
   test('openid-client validates the id_token: issuer, audience, nonce, ES256 signature by a published key, at_hash', async () => {

@@ -29,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { CookieJar, HttpUser } from '../helpers/http-client.js';
-import { PASSWORD } from './support.js';
+import { loginInfo, PASSWORD } from './support.js';
 
 interface SignedIn { strategy: string; accessToken: string; profile: Record<string, unknown>; params?: Record<string, unknown> }
 
@@ -164,12 +164,6 @@ afterAll(async () => {
   await gh?.close();
 });
 
-async function infoOf(accessToken: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${gh.url}/info`, { headers: { authorization: `OAuth ${accessToken}` } });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Record<string, unknown>;
-}
-
 describe('passport-yandex against Gatehouse, in Chromium', () => {
   test('signs in; the verify callback gets the profile passport-yandex read from /info', async () => {
     const page = await browser.newPage();
@@ -183,7 +177,7 @@ describe('passport-yandex against Gatehouse, in Chromium', () => {
     await page.waitForURL((url) => url.pathname === '/auth/yandex/callback');
 
     const signedIn = signIns.find((s) => s.strategy === 'yandex')!;
-    const info = await infoOf(signedIn.accessToken);
+    const info = await loginInfo(gh, signedIn.accessToken);
     expect(JSON.parse(await page.locator('body').innerText())).toEqual({ signedInAs: 'Alice Liddell', id: info.id });
     expect(signedIn.accessToken).toMatch(/^gate_at_/);
     expect(signedIn.profile).toMatchObject({
@@ -243,7 +237,7 @@ describe('passport-oauth2 against Gatehouse, over cookie-aware fetch', () => {
     const done = await fetch(location, { headers: { cookie: rpCookies.header() }, redirect: 'manual' });
     expect(done.status).toBe(200);
     const signedIn = signIns.find((s) => s.strategy === 'gatehouse')!;
-    const info = await infoOf(signedIn.accessToken);
+    const info = await loginInfo(gh, signedIn.accessToken);
     expect(await done.json()).toEqual({ signedInAs: 'Alice Liddell', id: info.id });
     expect(signedIn.profile).toMatchObject({ provider: 'gatehouse', id: info.id, username: 'alice', displayName: 'Alice Liddell', _json: info });
     expect(signedIn.params).toMatchObject({ token_type: 'bearer', scope: 'openid login:info login:email' });

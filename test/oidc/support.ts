@@ -7,6 +7,7 @@
  * Nothing here stands in for Gatehouse: every request is real HTTP to a real
  * server on a real SQLite file.
  */
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { expect } from 'vitest';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
@@ -137,4 +138,16 @@ export function decodeJwt(jwt: string): { header: Record<string, unknown>; paylo
   const [h, p] = jwt.split('.');
   const part = (s: string | undefined) => JSON.parse(Buffer.from(s ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   return { header: part(h), payload: part(p) };
+}
+
+/** `at_hash` (OIDC Core §3.1.3.6): the left half of the SHA-256 of the access token (ES256 and RS256 alike), base64url. */
+export function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+}
+
+/** Yandex's login info API (SPEC §6) for an access token, which must answer 200. */
+export async function loginInfo(gh: TestGatehouse, accessToken: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${gh.url}/info`, { headers: { authorization: `OAuth ${accessToken}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
 }
