@@ -5,9 +5,10 @@ import { InputError } from '../errors.js';
 import { isKnownScope } from '../oauth/scopes.js';
 import type { AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
+import { isConfidential, validatePlatform } from './platforms.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
 
-export const PLATFORM_TYPES: readonly PlatformType[] = ['web', 'ios', 'android', 'desktop', 'tv'];
+export { isConfidential, PLATFORM_TYPES } from './platforms.js';
 
 export interface AppInput {
   name?: string | undefined;
@@ -15,7 +16,8 @@ export interface AppInput {
   redirectUris?: string[] | undefined;
   scopes?: string[] | undefined;
   optionalScopes?: string[] | undefined;
-  platforms?: PlatformType[] | undefined;
+  /** A bare type keeps the fields the app already has for it; an object replaces them (SPEC §9). */
+  platforms?: (PlatformType | Platform)[] | undefined;
   suggestHostnames?: string[] | undefined;
   ownerId?: UserId | null | undefined;
   accessTokenTtlSeconds?: number | undefined;
@@ -34,11 +36,6 @@ const CLIENT_ID = /^[0-9a-f]{32}$/;
 
 export function isClientId(value: string): value is ClientId {
   return CLIENT_ID.test(value);
-}
-
-/** Only apps with the web platform keep a secret; native, desktop and TV apps are public (RFC 8252 §8.4). */
-export function isConfidential(platforms: readonly Platform[]): boolean {
-  return platforms.some((p) => p.type === 'web');
 }
 
 export function checkClientSecret(app: AppRecord, secret: string): boolean {
@@ -85,9 +82,17 @@ export class Apps {
     const scopes = patch.scopes ?? current?.scopes ?? [];
     if (patch.optionalScopes) patch.optionalScopes = patch.optionalScopes.filter((s) => !scopes.includes(s));
     if (input.platforms !== undefined) {
-      for (const p of input.platforms) if (!PLATFORM_TYPES.includes(p)) throw new InputError(`unknown platform: ${String(p).slice(0, 40)} (one of ${PLATFORM_TYPES.join(', ')})`);
       const kept = current?.platforms ?? [];
-      patch.platforms = [...new Set(input.platforms)].map((type) => kept.find((p) => p.type === type) ?? { type });
+      const platforms = new Map<PlatformType, Platform>();
+      for (const p of input.platforms) {
+        const given = typeof p === 'string' ? (kept.find((k) => k.type === p) ?? { type: p }) : p;
+        if (platforms.has(given.type)) {
+          if (typeof p === 'string') continue;
+          throw new InputError(`platform ${given.type} is given twice`);
+        }
+        platforms.set(given.type, validatePlatform(given));
+      }
+      patch.platforms = [...platforms.values()];
     }
     if (input.accessTokenTtlSeconds !== undefined) {
       const ttl = input.accessTokenTtlSeconds;

@@ -1,7 +1,8 @@
 /** `gatehouse app …` */
 import { Option, type Command } from 'commander';
 import { isClientId, PLATFORM_TYPES, type AppInput } from '../apps/apps.js';
-import type { AppRecord, PlatformType } from '../storage/storage.js';
+import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platforms.js';
+import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 import type { ClientId } from '../types.js';
 import { CliError, print, withContext } from './support.js';
 
@@ -20,6 +21,12 @@ interface AppOptions {
   idTokenAlg?: 'ES256' | 'RS256';
   postLogoutRedirectUri?: string[];
   status?: 'active' | 'blocked';
+  iosAppId?: string;
+  androidPackage?: string;
+  androidSha256?: string[];
+  iosStoreUrl?: string;
+  androidStoreUrl?: string;
+  storeUrl?: string;
   json?: boolean;
 }
 
@@ -35,10 +42,32 @@ function withAppOptions(cmd: Command): Command {
     .option('--token-ttl <seconds>', 'access-token lifetime in seconds')
     .addOption(new Option('--id-token-alg <alg>', 'id_token signing algorithm').choices(['ES256', 'RS256']))
     .option('--post-logout-redirect-uri <uri>', 'where /logout may return to (repeatable)', collect)
+    .option('--ios-app-id <id>', 'iOS App ID: team prefix and bundle id, e.g. ABCDE12345.org.example.app')
+    .option('--android-package <name>', 'Android package name, e.g. org.example.app')
+    .option('--android-sha256 <fingerprint>', 'SHA-256 fingerprint of the Android signing certificate (repeatable)', collect)
+    .option('--ios-store-url <url>', 'App Store URL')
+    .option('--android-store-url <url>', 'Google Play URL')
+    .option('--store-url <url>', 'store URL of the one mobile platform (ios or android)')
     .option('--json', 'print JSON');
 }
 
-function publicApp(a: AppRecord, clientSecret?: string | null) {
+/** The platform fields, in the wire names of SPEC §9's console. */
+function platformDetails(a: AppRecord) {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const p of a.platforms) {
+    if (p.type === 'ios') out.ios = { app_id: p.appId ?? null, store_url: p.storeUrl ?? null };
+    if (p.type === 'android') out.android = { package_name: p.packageName ?? null, sha256_cert_fingerprints: p.sha256Fingerprints ?? [], store_url: p.storeUrl ?? null };
+  }
+  return out;
+}
+
+/** The redirect URIs Gatehouse accepts for the app's native platforms without registration (SPEC §9). */
+function derivedUris(a: AppRecord, issuer: string): string[] {
+  const loopback = a.platforms.some((p) => p.type === 'desktop') ? DERIVED_LOOPBACK_URIS.map((u) => `${u} (any port)`) : [];
+  return [...derivedMobileRedirectUris(a, issuer), ...loopback];
+}
+
+function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) {
   return {
     client_id: a.clientId,
     ...(clientSecret ? { client_secret: clientSecret } : {}),
@@ -46,7 +75,9 @@ function publicApp(a: AppRecord, clientSecret?: string | null) {
     description: a.description,
     confidential: a.secretHash !== null,
     platforms: a.platforms.map((p) => p.type),
+    ...platformDetails(a),
     redirect_uris: a.redirectUris,
+    ...(issuer !== undefined ? { derived_redirect_uris: derivedUris(a, issuer) } : {}),
     scopes: a.scopes,
     optional_scopes: a.optionalScopes,
     suggest_hostnames: a.suggestHostnames,
@@ -56,6 +87,48 @@ function publicApp(a: AppRecord, clientSecret?: string | null) {
     post_logout_redirect_uris: a.postLogoutRedirectUris,
     status: a.status,
   };
+}
+
+const PLATFORM_FIELD_OPTIONS = ['iosAppId', 'androidPackage', 'androidSha256', 'iosStoreUrl', 'androidStoreUrl', 'storeUrl'] as const;
+
+/**
+ * The platforms with their fields. `current` are the app's platforms, used when
+ * fields are given without `--platform` (an update of one platform's fields).
+ */
+function platformsInput(o: AppOptions, current: readonly Platform[] | null): AppInput['platforms'] {
+  const fieldsGiven = PLATFORM_FIELD_OPTIONS.some((k) => o[k] !== undefined);
+  if (o.platform === undefined && !fieldsGiven) return undefined;
+  const types = (o.platform as PlatformType[] | undefined) ?? current?.map((p) => p.type) ?? ['web'];
+  const mobile = types.filter((t) => t === 'ios' || t === 'android');
+  let { iosStoreUrl, androidStoreUrl } = o;
+  if (o.storeUrl !== undefined) {
+    if (mobile.length !== 1) throw new CliError('--store-url needs exactly one of the ios and android platforms; use --ios-store-url or --android-store-url');
+    if (mobile[0] === 'ios') iosStoreUrl = o.storeUrl;
+    else androidStoreUrl = o.storeUrl;
+  }
+  const needs = (given: unknown, option: string, type: PlatformType) => {
+    if (given !== undefined && !types.includes(type)) throw new CliError(`${option} needs --platform ${type}`);
+  };
+  needs(o.iosAppId, '--ios-app-id', 'ios');
+  needs(iosStoreUrl, '--ios-store-url', 'ios');
+  needs(o.androidPackage, '--android-package', 'android');
+  needs(o.androidSha256, '--android-sha256', 'android');
+  needs(androidStoreUrl, '--android-store-url', 'android');
+  return types.map((type): PlatformType | Platform => {
+    const kept = current?.find((p) => p.type === type) ?? { type };
+    if (type === 'ios') {
+      return { ...kept, ...(o.iosAppId !== undefined ? { appId: o.iosAppId } : {}), ...(iosStoreUrl !== undefined ? { storeUrl: iosStoreUrl } : {}) };
+    }
+    if (type === 'android') {
+      return {
+        ...kept,
+        ...(o.androidPackage !== undefined ? { packageName: o.androidPackage } : {}),
+        ...(o.androidSha256 !== undefined ? { sha256Fingerprints: o.androidSha256 } : {}),
+        ...(androidStoreUrl !== undefined ? { storeUrl: androidStoreUrl } : {}),
+      };
+    }
+    return type;
+  });
 }
 
 function toInput(o: AppOptions): AppInput {
@@ -70,7 +143,6 @@ function toInput(o: AppOptions): AppInput {
     redirectUris: o.redirectUri,
     scopes: o.scope,
     optionalScopes: o.optionalScope,
-    platforms: o.platform as PlatformType[] | undefined,
     suggestHostnames: o.suggestHostname,
     accessTokenTtlSeconds: ttl,
     idTokenAlg: o.idTokenAlg,
@@ -79,11 +151,14 @@ function toInput(o: AppOptions): AppInput {
   };
 }
 
-function describe(a: AppRecord, secret: string | null): string {
+function describe(a: AppRecord, secret: string | null, issuer: string): string {
   const lines = [`client_id:     ${a.clientId}`];
   if (secret) lines.push(`client_secret: ${secret}   (shown once: store it now)`);
   lines.push(`name:          ${a.name}`, `platforms:     ${a.platforms.map((p) => p.type).join(', ')}`,
-    `redirect URIs: ${a.redirectUris.join(' ') || '(none)'}`, `scopes:        ${a.scopes.join(' ') || '(none)'}`);
+    `redirect URIs: ${a.redirectUris.join(' ') || '(none)'}`);
+  const derived = derivedUris(a, issuer);
+  if (derived.length > 0) lines.push(`also accepted: ${derived.join(' ')}`);
+  lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
   return lines.join('\n');
 }
 
@@ -100,9 +175,10 @@ export function appCommands(cli: Command): void {
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           ownerId = owner.id;
         }
-        return ctx.apps.create({ ...toInput(o), name: o.name!, ownerId });
+        const made = await ctx.apps.create({ ...toInput(o), platforms: platformsInput(o, null), name: o.name!, ownerId });
+        return { ...made, issuer: ctx.config.issuer };
       });
-      print(!!o.json, publicApp(created.app, created.clientSecret), describe(created.app, created.clientSecret));
+      print(!!o.json, publicApp(created.app, created.clientSecret, created.issuer), describe(created.app, created.clientSecret, created.issuer));
     });
 
   withAppOptions(app.command('update').description('change an app; changing scopes revokes its tokens')
@@ -113,14 +189,16 @@ export function appCommands(cli: Command): void {
       if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
       const updated = await withContext(async (ctx) => {
         const input = toInput(o);
+        const current = await ctx.storage.findApp(clientId as ClientId);
+        input.platforms = platformsInput(o, current?.platforms ?? null);
         if (o.owner !== undefined) {
           const owner = await ctx.storage.findUserByLogin(o.owner);
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           input.ownerId = owner.id;
         }
-        return ctx.apps.update(clientId as ClientId, input);
+        return { ...(await ctx.apps.update(clientId as ClientId, input)), issuer: ctx.config.issuer };
       });
-      print(!!o.json, publicApp(updated.app, updated.clientSecret), describe(updated.app, updated.clientSecret));
+      print(!!o.json, publicApp(updated.app, updated.clientSecret, updated.issuer), describe(updated.app, updated.clientSecret, updated.issuer));
     });
 
   app.command('list').description('list apps')

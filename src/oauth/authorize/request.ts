@@ -6,6 +6,7 @@
  * rendered as a page; every later step throws a `RedirectableError`.
  */
 import { isClientId } from '../../apps/apps.js';
+import { isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type RedirectMatch } from '../../apps/platforms.js';
 import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { parseDeviceParams } from '../device-params.js';
@@ -39,6 +40,8 @@ export interface RedirectTarget {
   state: string | null;
   /** The answer goes to Gatehouse's own verification page, not to the app. */
   toVerificationPage: boolean;
+  /** `native`: a derived mobile URI or any-port loopback of a desktop app (SPEC §9), which needs PKCE. */
+  redirectMatch: RedirectMatch;
 }
 
 export interface AuthorizationRequest extends RedirectTarget {
@@ -90,26 +93,35 @@ async function checkClient(storage: Storage, params: AuthorizeParams): Promise<A
   return app;
 }
 
-function checkRedirectUri(app: AppRecord, params: AuthorizeParams, issuer: string): string {
+/** TV apps have no browser to come back to: the device flow is their only way in (SPEC §9). */
+function checkPlatform(app: AppRecord): void {
+  if (isDeviceFlowOnly(app)) {
+    throw new UntrustedRedirectError('unauthorized_client', 'this is a TV app: it signs in with the device flow (POST /device/code and the /device page), not /authorize');
+  }
+}
+
+function checkRedirectUri(app: AppRecord, params: AuthorizeParams, issuer: string): { uri: string; match: RedirectMatch } {
   const uri = params.redirect_uri;
   // Every app may send the user to Gatehouse's own code page (SPEC §5.2).
-  if (uri === issuer + VERIFICATION_PAGE) return uri;
+  if (uri === issuer + VERIFICATION_PAGE) return { uri, match: 'registered' };
   if (uri === undefined || uri === '') {
-    if (app.redirectUris.length === 1) return app.redirectUris[0]!;
+    if (app.redirectUris.length === 1) return { uri: app.redirectUris[0]!, match: 'registered' };
     throw new UntrustedRedirectError('invalid_request', app.redirectUris.length === 0
       ? 'this app has no redirect URI registered'
       : 'redirect_uri is required: this app has several registered');
   }
-  // Exact string comparison (RFC 9700 §4.1.3): no prefix, wildcard or normalisation.
-  if (!app.redirectUris.includes(uri)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this app');
-  return uri;
+  // Exact string comparison (RFC 9700 §4.1.3): no prefix, wildcard or normalisation; only the
+  // port of a desktop app's loopback URI may differ (RFC 8252 §7.3), see apps/platforms.ts.
+  const match = matchRedirectUri(app, uri, issuer);
+  if (match === null) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this app');
+  return { uri, match };
 }
 
 function checkStatus(app: AppRecord, target: RedirectTarget): void {
   if (app.status !== 'active') throw new RedirectableError(new UnauthorizedClient('this app is blocked'), target);
 }
 
-function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget): ResponseType {
+function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget, issuer: string): ResponseType {
   const raw = params.response_type;
   if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
   const type = normalizeResponseType(raw);
@@ -121,8 +133,10 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
     throw new RedirectableError(new InvalidRequest('response_mode=query is not allowed for this response_type'), target);
   }
   // The implicit flow hands a token to a browser: only for web apps and instant-login sites,
-  // and for debug tokens shown on Gatehouse's own page (SPEC §5.3).
-  if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0) {
+  // for debug tokens shown on Gatehouse's own page (SPEC §5.3), and for Yandex's mobile SDKs,
+  // which ask for a token on their `yx…` redirect URI (SPEC §9).
+  if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0
+    && !isYandexSdkRedirectUri(app, issuer, target.redirectUri)) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
   }
   return type;
@@ -144,6 +158,8 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
   if (challenge === undefined || challenge === '') {
     if (method) throw new RedirectableError(new InvalidRequest('code_challenge_method was sent without code_challenge'), target);
     if (app.secretHash === null) throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for public clients'), target);
+    // A native redirect lands on a device, where another app may catch it (RFC 8252 §8.1).
+    if (target.redirectMatch === 'native') throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for native redirect URIs'), target);
     return { challenge: null, method: null };
   }
   if (!isValidPkceValue(challenge)) throw new RedirectableError(new InvalidRequest('code_challenge must be 43–128 characters of [A-Za-z0-9-._~]'), target);
@@ -194,7 +210,8 @@ function responseMode(params: AuthorizeParams, toVerificationPage: boolean): Res
 /** Runs every step; the returned request is safe to act on. */
 export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
-  const redirectUri = checkRedirectUri(app, params, issuer);
+  checkPlatform(app);
+  const { uri: redirectUri, match: redirectMatch } = checkRedirectUri(app, params, issuer);
   const state = params.state ?? null;
   const toVerificationPage = redirectUri === issuer + VERIFICATION_PAGE;
   const target: RedirectTarget = {
@@ -202,10 +219,11 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
     responseMode: responseMode(params, toVerificationPage),
     state: state !== null && state.length <= 1024 ? state : null,
     toVerificationPage,
+    redirectMatch,
   };
   if (state !== null && state.length > 1024) throw new RedirectableError(new InvalidRequest('state is longer than 1024 characters'), target);
   checkStatus(app, target);
-  const responseType = checkResponseType(app, params, target);
+  const responseType = checkResponseType(app, params, target, issuer);
   const { scopes, optionalScopes } = checkScopes(app, params, target);
   const pkce = checkPkce(app, params, target, responseType);
   checkLengths(params, target);

@@ -4,6 +4,7 @@
  * exchanges exactly one wins, and a code used twice revokes every token issued
  * from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
  */
+import { matchRedirectUri } from '../../apps/platforms.js';
 import { sha256Hex } from '../../crypto/random.js';
 import type { AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
 import type { ClientId, Millis } from '../../types.js';
@@ -77,7 +78,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
   if (code.redirectUri !== null && code.kind === 'redirect') {
     if (redirectUri === undefined) throw new InvalidGrant('redirect_uri is required: it was sent to /authorize');
     if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri does not match the one sent to /authorize');
-  } else if (redirectUri !== undefined && code.kind === 'redirect' && !app.redirectUris.includes(redirectUri)) {
+  } else if (redirectUri !== undefined && code.kind === 'redirect' && matchRedirectUri(app, redirectUri, ctx.issuer) === null) {
     throw new InvalidGrant('redirect_uri is not registered for this app');
   }
 

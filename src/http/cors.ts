@@ -1,0 +1,28 @@
+/**
+ * Cross-origin access for the endpoints an app calls from a browser page (a
+ * single-page app with PKCE, SPEC §9): the token, revocation, device
+ * authorization and login info endpoints answer any origin. None of them reads
+ * cookies, and `*` forbids sending any, so another site gains nothing it could
+ * not do from a server; the endpoints that act on a browser's session
+ * (/authorize, consent, pages) stay same-origin.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export const CORS_PATHS = ['/token', '/revoke', '/revoke_token', '/device/code', '/info', '/userinfo'] as const;
+
+export function registerCors(app: FastifyInstance): void {
+  const paths = new Set<string>(CORS_PATHS);
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (paths.has(request.url.split('?')[0]!)) reply.header('Access-Control-Allow-Origin', '*');
+    return payload;
+  });
+  for (const path of CORS_PATHS) {
+    // Preflight (Fetch standard §3.2.2) for requests with an Authorization header.
+    app.options(path, async (_request, reply) =>
+      reply.code(204)
+        .header('Access-Control-Allow-Methods', 'GET, POST')
+        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+        .header('Access-Control-Max-Age', '600')
+        .send());
+  }
+}
