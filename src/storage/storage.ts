@@ -199,6 +199,25 @@ export interface PollResult {
   slowDown: boolean;
 }
 
+/**
+ * A personalisation grant of the instant-login frames (SPEC §8): lets
+ * Gatehouse's frame on one site show who is signed in, where the browser sends
+ * the frame no Gatehouse cookie. Narrow: one user, one app, one site; it
+ * reveals the user's name to Gatehouse's own frame and nothing to the site.
+ */
+export interface SuggestGrantRecord {
+  /** SHA-256 of the grant the frame keeps. */
+  hash: SecretHash;
+  userId: UserId;
+  clientId: ClientId;
+  /** The site (a suggest hostname of the app) whose pages may show it. */
+  origin: string;
+  /** The session it was made from: signing out ends the grant. */
+  sessionHash: SecretHash;
+  createdAt: Millis;
+  expiresAt: Millis;
+}
+
 export type ConsumeResult<T> =
   | { outcome: 'consumed'; record: T }
   | { outcome: 'already_consumed'; record: T }
@@ -278,6 +297,14 @@ export interface Storage {
   peekAttempts(key: string, windowMs: number, now: Millis): Promise<number>;
   resetAttempts(key: string): Promise<void>;
 
+  // Personalisation grants of the instant-login frames (SPEC §8)
+  /** Stores a grant; it is deleted with its session, user or app. */
+  createSuggestGrant(grant: SuggestGrantRecord): Promise<void>;
+  /** An unexpired grant by its hash. */
+  findSuggestGrant(hash: SecretHash, now: Millis): Promise<SuggestGrantRecord | null>;
+  /** Revokes a user's grants: for one app (access revoked), or all of them. */
+  deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void>;
+
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   addSigningKey(key: SigningKeyRecord): Promise<void>;
@@ -285,7 +312,7 @@ export interface Storage {
 
   /**
    * Deletes what can never be used again: codes, device codes and sessions
-   * past expiry, tokens expired before `tokensBefore`, stale attempt counters
+   * and personalisation grants past expiry, tokens expired before `tokensBefore`, stale attempt counters
    * and revoked-family markers older than any token. Safe to run from several
    * processes at once (plain conditional DELETEs). Returns rows deleted.
    */

@@ -12,7 +12,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import type {
-  AppRecord, AuthCodeRecord, SessionRecord, SigningKeyRecord, Storage, TokenRecord, UserRecord,
+  AppRecord, AuthCodeRecord, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserRecord,
 } from '../../src/storage/storage.js';
 import type { ClientId, Millis, UserId } from '../../src/types.js';
 
@@ -473,6 +473,75 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
           await save(family(user, app, { deviceId: 'device-36', createdAt: T0 + 36 }), T0 + 36);
           expect(await revokedAt(first[0]!)).toBe(T0 + 36);
         });
+      });
+    });
+
+    describe('personalisation grants of the instant-login frames (SPEC §8)', () => {
+      async function sessionOf(user: UserRecord): Promise<SessionRecord> {
+        const session: SessionRecord = {
+          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
+        };
+        await s.createSession(session);
+        return session;
+      }
+      const grantRecord = (user: UserRecord, app: AppRecord, session: SessionRecord, over: Partial<SuggestGrantRecord> = {}): SuggestGrantRecord => ({
+        hash: sha256Hex(randomHex(32)), userId: user.id, clientId: app.clientId, origin: 'https://shop.example', sessionHash: session.hash,
+        createdAt: T0, expiresAt: T0 + 30 * MINUTE, ...over,
+      });
+
+      test('finds a grant by its hash until it expires, not from its expiry on', async () => {
+        const { user, app } = await seed();
+        const grant = grantRecord(user, app, await sessionOf(user));
+        await s.createSuggestGrant(grant);
+        expect(await s.findSuggestGrant(grant.hash, T0)).toEqual(grant);
+        expect(await s.findSuggestGrant(grant.hash, grant.expiresAt - 1)).toEqual(grant);
+        expect(await s.findSuggestGrant(grant.hash, grant.expiresAt)).toBeNull();
+        expect(await s.findSuggestGrant(sha256Hex('unknown'), T0)).toBeNull();
+      });
+
+      test('a grant ends with the session it was made from (signing out)', async () => {
+        const { user, app } = await seed();
+        const [kept, ended] = [await sessionOf(user), await sessionOf(user)];
+        const [a, b] = [grantRecord(user, app, kept), grantRecord(user, app, ended)];
+        await s.createSuggestGrant(a);
+        await s.createSuggestGrant(b);
+        await s.deleteSession(ended.hash);
+        expect(await s.findSuggestGrant(b.hash, T0)).toBeNull();
+        expect(await s.findSuggestGrant(a.hash, T0)).toEqual(a);
+        await s.deleteSessionsOfUser(user.id);
+        expect(await s.findSuggestGrant(a.hash, T0)).toBeNull();
+      });
+
+      test('revokes a user\'s grants for one app, or all of them, and nobody else\'s', async () => {
+        const { user, app } = await seed();
+        const other = appRecord();
+        const someone = userRecord();
+        await s.createApp(other);
+        await s.createUser(someone);
+        const session = await sessionOf(user);
+        const mine = grantRecord(user, app, session);
+        const mineElsewhere = grantRecord(user, other, session);
+        const theirs = grantRecord(someone, app, await sessionOf(someone));
+        for (const g of [mine, mineElsewhere, theirs]) await s.createSuggestGrant(g);
+        await s.deleteSuggestGrants(user.id, app.clientId);
+        expect(await s.findSuggestGrant(mine.hash, T0)).toBeNull();
+        expect(await s.findSuggestGrant(mineElsewhere.hash, T0)).toEqual(mineElsewhere);
+        await s.deleteSuggestGrants(user.id);
+        expect(await s.findSuggestGrant(mineElsewhere.hash, T0)).toBeNull();
+        expect(await s.findSuggestGrant(theirs.hash, T0)).toEqual(theirs);
+      });
+
+      test('the clean-up deletes expired grants and keeps live ones', async () => {
+        const { user, app } = await seed();
+        const session = await sessionOf(user);
+        const expired = grantRecord(user, app, session, { expiresAt: T0 + MINUTE });
+        const live = grantRecord(user, app, session);
+        await s.createSuggestGrant(expired);
+        await s.createSuggestGrant(live);
+        const now = T0 + 2 * MINUTE;
+        await s.deleteExpired(now, { tokensBefore: now, familiesBefore: now, countersBefore: now });
+        expect(await s.findSuggestGrant(expired.hash, T0)).toBeNull();
+        expect(await s.findSuggestGrant(live.hash, now)).toEqual(live);
       });
     });
 

@@ -14,6 +14,7 @@ export interface Database {
   device_codes: DeviceCodesTable;
   attempt_counters: AttemptCountersTable;
   revoked_families: RevokedFamiliesTable;
+  suggest_grants: SuggestGrantsTable;
 }
 
 export interface UsersTable {
@@ -150,4 +151,14 @@ export interface AttemptCountersTable {
 export interface RevokedFamiliesTable {
   family_id: string;
   revoked_at: number;
+}
+
+export interface SuggestGrantsTable {
+  hash: string;
+  user_id: string;
+  client_id: string;
+  origin: string;
+  session_hash: string;
+  created_at: number;
+  expires_at: number;
 }

@@ -9,7 +9,7 @@ import type { SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppPatch, AppRecord, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
-  PollResult, SessionRecord, SigningKeyRecord, Storage, TokenRecord, UserPatch, UserRecord,
+  PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import type { AppsTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
 
@@ -534,6 +534,36 @@ export class SqlStorage implements Storage {
 
   // Signing keys
 
+  // Personalisation grants
+
+  async createSuggestGrant(g: SuggestGrantRecord): Promise<void> {
+    await this.db
+      .insertInto('suggest_grants')
+      .values({
+        hash: g.hash, user_id: g.userId, client_id: g.clientId, origin: g.origin, session_hash: g.sessionHash,
+        created_at: g.createdAt, expires_at: g.expiresAt,
+      })
+      .execute();
+  }
+
+  async findSuggestGrant(hash: SecretHash, now: Millis): Promise<SuggestGrantRecord | null> {
+    const r = await this.db
+      .selectFrom('suggest_grants').selectAll()
+      .where('hash', '=', hash).where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (!r) return null;
+    return {
+      hash: r.hash as SecretHash, userId: r.user_id as UserId, clientId: r.client_id as ClientId, origin: r.origin,
+      sessionHash: r.session_hash as SecretHash, createdAt: num(r.created_at), expiresAt: num(r.expires_at),
+    };
+  }
+
+  async deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void> {
+    let query = this.db.deleteFrom('suggest_grants').where('user_id', '=', userId);
+    if (clientId !== undefined) query = query.where('client_id', '=', clientId);
+    await query.execute();
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
     return rows.map((r) => ({
@@ -558,6 +588,7 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('auth_codes').where('expires_at', '<', now).executeTakeFirst(),
       this.db.deleteFrom('device_codes').where('expires_at', '<', now).executeTakeFirst(),
       this.db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('suggest_grants').where('expires_at', '<', now).executeTakeFirst(),
       this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
       this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),

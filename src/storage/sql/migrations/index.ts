@@ -9,10 +9,12 @@ import * as initial from './0001-initial.js';
 import * as deviceCodes from './0002-device-codes-and-limits.js';
 import * as oidcAppSettings from './0003-oidc-app-settings.js';
 import * as revokedFamilies from './0004-revoked-families.js';
+import * as suggestGrants from './0005-suggest-grants.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-device-codes-and-limits': deviceCodes,
   '0003-oidc-app-settings': oidcAppSettings,
   '0004-revoked-families': revokedFamilies,
+  '0005-suggest-grants': suggestGrants,
 };
