@@ -1,7 +1,7 @@
 // Build step run by `npm install` (prepare) and `npm run build`: compiles the
 // TypeScript sources to dist/ so that `npm start` needs nothing more.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -13,6 +13,35 @@ try {
   console.error('build: TypeScript is not installed; run `npm install` (with dev dependencies)');
   process.exit(1);
 }
-rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
-chmodSync('dist/cli/main.js', 0o755);
+// Compile into a directory of our own, then swap it in: whatever runs from
+// dist/ meanwhile (a server, `npx gatehouse`, which runs this script when it
+// first links the package, or another test) never finds it empty or
+// half-written, and a failed compile leaves the last good build in place.
+const out = `dist.building-${process.pid}`;
+try {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', out], { stdio: 'inherit' });
+  chmodSync(`${out}/cli/main.js`, 0o755);
+  swapIn(out);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+
+/** Replaces dist/ with `dir` by two renames; tries again when a concurrent build swapped in between them. */
+function swapIn(dir) {
+  for (let attempt = 0; ; attempt++) {
+    const old = `dist.old-${process.pid}-${attempt}`;
+    try {
+      renameSync('dist', old);
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    try {
+      renameSync(dir, 'dist');
+      return;
+    } catch (err) {
+      if ((err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') || attempt >= 5) throw err;
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  }
+}
