@@ -1,7 +1,7 @@
 /** Gatehouse as a separate operating-system process (`node dist/main.js`), as operators run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from './postgres.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -11,14 +11,6 @@ export interface GatehouseProcess {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts `node dist/main.js` with `env` on a free port and waits for /healthz. */
