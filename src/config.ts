@@ -50,6 +50,13 @@ const configSchema = z.object({
   limits: z.record(z.string(), z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() })),
   /** Whether anyone may create an account on /signup. */
   signupEnabled: z.coerce.boolean(),
+  /**
+   * Who may register apps in the developer console (/console): `anyone`, any
+   * signed-in user, who becomes a developer on first use (as with Yandex ID,
+   * where any account can register apps); `developers`, only users made
+   * developers by an operator (`gatehouse user create --developer` or /admin).
+   */
+  developers: z.enum(['anyone', 'developers']),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -80,6 +87,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     secretKey: '',
     logLevel: 'info',
     signupEnabled: true,
+    developers: 'anyone',
     limits: {},
   };
 }
@@ -101,6 +109,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   secretKey: 'GATEHOUSE_SECRET_KEY',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   signupEnabled: 'GATEHOUSE_SIGNUP',
+  developers: 'GATEHOUSE_DEVELOPERS',
   limits: 'GATEHOUSE_LIMITS',
 };
 
