@@ -4,8 +4,8 @@
  * root, with GATEHOUSE_DATA_DIR naming a temporary directory. Bad input gives
  * one line on stderr and a non-zero exit, never a stack trace.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -53,60 +53,12 @@ function refused(run: Run, message: RegExp, options: { oneLine?: boolean } = { o
   if (options.oneLine) expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^gatehouse: /)]);
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * `npm run build` when dist/ is older than src/, so the CLI under test is the
- * code under test; then one `npx` run, which links the package into npm's
- * cache the first time (running its `prepare`, another build). Both empty dist/
- * while they work, so they run under the lock directory the other CLI tests
- * take for the same reason (test/flows/cli-debug-token.test.ts); a lock left
- * behind by a killed run is taken over after 3 minutes.
- */
-async function prepareCli(): Promise<void> {
-  const cache = path.join(ROOT, 'node_modules/.cache');
-  const lock = path.join(cache, 'gatehouse-build.lock');
-  mkdirSync(cache, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
-      if (Date.now() - since > 180_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  try {
-    let built = 0;
-    try {
-      built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
-    } catch {
-      // not built yet
-    }
-    if (built < newestMtime(path.join(ROOT, 'src'))) {
-      const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
-    }
-    const help = await gatehouse(tmpdir(), ['--help']);
-    if (help.code !== 0) throw new Error(`npx --no-install gatehouse --help failed:\n${help.stderr}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
+// dist/ is brought up to date before any test runs (test/global-setup.ts); the
+// first `npx` links the package into npm's cache, running its `prepare` build.
 let dataDir: string;
-beforeAll(async () => {
-  await prepareCli();
+beforeAll(() => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-'));
-}, 180_000);
+});
 afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -183,7 +135,7 @@ describe('gatehouse CLI', SLOW, () => {
     expect(keys.filter((k) => k.retired_at !== null).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
   });
 
-  describe.concurrent('bad input: one line on stderr, a non-zero exit, no stack trace', SLOW, () => {
+  describe('bad input: one line on stderr, a non-zero exit, no stack trace', SLOW, () => {
     test('an unknown scope', async () => {
       refused(await run(['app', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scope', 'login:nope']), /^gatehouse: unknown scope: login:nope$/m);
     });

@@ -38,6 +38,10 @@ export interface Core {
 
 export const REDIRECT_URI = 'https://app.example/callback';
 
+/** The PKCE pair of RFC 7636 Appendix B. */
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
 let counter = 0;
 
 export async function openCore(config: ConfigInput = {}): Promise<Core> {

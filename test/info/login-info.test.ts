@@ -72,7 +72,8 @@ describe('login info', () => {
 
   describe('psuid', () => {
     test('is stable for one user in one app', () => {
-      expect(psuid(KEY, APP, user)).toBe(psuid(KEY, { ...APP, name: 'Renamed' }, user));
+      const renamed: AppRecord = { ...APP, name: 'Renamed' };
+      expect(psuid(KEY, APP, user)).toBe(psuid(KEY, renamed, user));
       expect(loginInfo(user, APP, token([]), KEY).psuid).toBe(psuid(KEY, APP, user));
     });
 

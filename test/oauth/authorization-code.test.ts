@@ -3,11 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import { newFamilyId } from '../../src/oauth/tokens.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
-import { basic, oauthError, openCore, REDIRECT_URI, type Core } from '../helpers/core.js';
+import { basic, CHALLENGE, type Core, oauthError, openCore, REDIRECT_URI, VERIFIER } from '../helpers/core.js';
 
-// RFC 7636 Appendix B.
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const LOOPBACK = 'http://127.0.0.1/callback';
 
 let core: Core;

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedirectableError, validateAuthorizationRequest } from '../../src/oauth/authorize/request.js';
 import { UntrustedRedirectError } from '../../src/oauth/errors.js';
 import type { AppRecord } from '../../src/storage/storage.js';
-import { openCore, REDIRECT_URI, type Core } from '../helpers/core.js';
+import { CHALLENGE, type Core, openCore, REDIRECT_URI } from '../helpers/core.js';
 
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const SECOND = 'https://app.example/second?tab=1';
 
 let core: Core;

@@ -2,10 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TokenResponse } from '../../src/oauth/tokens.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
-import { basic, oauthError, openCore, type Core } from '../helpers/core.js';
-
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+import { basic, CHALLENGE, type Core, oauthError, openCore, VERIFIER } from '../helpers/core.js';
 
 let core: Core;
 let alice: UserRecord;
