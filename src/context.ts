@@ -5,6 +5,7 @@
 import { SignInGuard } from './accounts/sign-in-guard.js';
 import { Users } from './accounts/users.js';
 import { Apps } from './apps/apps.js';
+import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
@@ -28,6 +29,8 @@ export interface Context extends GrantContext {
   signInGuard: SignInGuard;
   keys: KeyStore;
   idTokens: IdTokens;
+  /** Who did what, when and from where (issue 10). */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
+    audit: new AuditLog(storage, clock),
     close: () => storage.close(),
   };
 }

@@ -4,7 +4,7 @@ import { isClientId, PLATFORM_TYPES, type AppInput } from '../apps/apps.js';
 import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platforms.js';
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 import type { ClientId } from '../types.js';
-import { CliError, print, withContext } from './support.js';
+import { CliError, OPERATOR, print, withContext } from './support.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -176,6 +176,7 @@ export function appCommands(cli: Command): void {
           ownerId = owner.id;
         }
         const made = await ctx.apps.create({ ...toInput(o), platforms: platformsInput(o, null), name: o.name!, ownerId });
+        await ctx.audit.record({ action: 'app_created', actor: OPERATOR, clientId: made.app.clientId, details: { name: made.app.name } });
         return { ...made, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(created.app, created.clientSecret, created.issuer), describe(created.app, created.clientSecret, created.issuer));
@@ -196,7 +197,10 @@ export function appCommands(cli: Command): void {
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           input.ownerId = owner.id;
         }
-        return { ...(await ctx.apps.update(clientId as ClientId, input)), issuer: ctx.config.issuer };
+        const changed = await ctx.apps.update(clientId as ClientId, input);
+        const fields = Object.entries(input).filter(([, v]) => v !== undefined).map(([k]) => k);
+        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields } });
+        return { ...changed, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(updated.app, updated.clientSecret, updated.issuer), describe(updated.app, updated.clientSecret, updated.issuer));
     });
@@ -214,7 +218,11 @@ export function appCommands(cli: Command): void {
     .option('--json', 'print JSON')
     .action(async (clientId: string, o: { json?: boolean }) => {
       if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
-      const secret = await withContext((ctx) => ctx.apps.rotateSecret(clientId as ClientId));
+      const secret = await withContext(async (ctx) => {
+        const rotated = await ctx.apps.rotateSecret(clientId as ClientId);
+        await ctx.audit.record({ action: 'app_secret_rotated', actor: OPERATOR, clientId: clientId as ClientId });
+        return rotated;
+      });
       print(!!o.json, { client_id: clientId, client_secret: secret }, `client_secret: ${secret}   (shown once: store it now)`);
     });
 }

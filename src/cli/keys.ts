@@ -1,7 +1,7 @@
 /** `gatehouse keys …`: signing keys for id_tokens. */
 import type { Command } from 'commander';
 import { rotateSigningKeys } from '../oidc/keys.js';
-import { print, withContext } from './support.js';
+import { OPERATOR, print, withContext } from './support.js';
 
 export function keyCommands(cli: Command): void {
   const keys = cli.command('keys').description('manage signing keys');
@@ -16,7 +16,11 @@ export function keyCommands(cli: Command): void {
   keys.command('rotate').description('add a new signing key per algorithm; old public keys stay published')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const added = await withContext((ctx) => rotateSigningKeys(ctx.storage, ctx.secrets, ctx.clock));
+      const added = await withContext(async (ctx) => {
+        const keys = await rotateSigningKeys(ctx.storage, ctx.secrets, ctx.clock);
+        await ctx.audit.record({ action: 'keys_rotated', actor: OPERATOR, details: { kids: keys.map((k) => k.kid) } });
+        return keys;
+      });
       print(!!o.json, added.map((k) => ({ kid: k.kid, alg: k.alg })), added.map((k) => `new ${k.alg} key ${k.kid}`).join('\n'));
     });
 }

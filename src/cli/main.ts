@@ -11,6 +11,7 @@ import { SecretKeyError } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { StorageError } from '../storage/open.js';
 import { appCommands } from './apps.js';
+import { auditCommands } from './audit.js';
 import { keyCommands } from './keys.js';
 import { CliError, print } from './support.js';
 import { tokenCommands } from './tokens.js';
@@ -45,6 +46,7 @@ export function program(): Command {
   appCommands(cli);
   keyCommands(cli);
   tokenCommands(cli);
+  auditCommands(cli);
   return cli;
 }
 

@@ -4,6 +4,9 @@ import { createContext, type Context } from '../context.js';
 
 export class CliError extends Error {}
 
+/** The audit log's name for whoever runs the CLI: the operator, on the server's machine. */
+export const OPERATOR = { type: 'operator' } as const;
+
 /** Runs `fn` with a context that is closed afterwards. */
 export async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
   const ctx = await createContext(loadConfig());

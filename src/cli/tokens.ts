@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { isClientId } from '../apps/apps.js';
 import type { ClientId } from '../types.js';
-import { CliError, print, withContext } from './support.js';
+import { CliError, OPERATOR, print, withContext } from './support.js';
 
 export function tokenCommands(cli: Command): void {
   const token = cli.command('token').description('issue tokens');
@@ -24,7 +24,9 @@ export function tokenCommands(cli: Command): void {
         const scopes = o.scope ? [...new Set(o.scope.flatMap((s) => s.split(/\s+/)).filter(Boolean))] : app.scopes;
         const unknown = scopes.find((s) => !allowed.includes(s));
         if (unknown !== undefined) throw new CliError(`scope ${unknown} is not allowed for this app`);
-        return ctx.tokens.issue({ app, userId: user.id, scopes, withRefresh: false, isDebug: true });
+        const token = await ctx.tokens.issue({ app, userId: user.id, scopes, withRefresh: false, isDebug: true });
+        await ctx.audit.record({ action: 'debug_token_issued', actor: OPERATOR, userId: user.id, clientId: app.clientId, details: { scopes } });
+        return token;
       });
       print(!!o.json, issued, issued.access_token);
     });

@@ -1,6 +1,6 @@
 /** `gatehouse user …` */
 import type { Command } from 'commander';
-import { CliError, print, withContext } from './support.js';
+import { CliError, OPERATOR, print, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
 
 async function readStdin(): Promise<string> {
@@ -33,9 +33,11 @@ export function userCommands(cli: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { login: string; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; json?: boolean }) => {
       const password = await readStdin();
-      const created = await withContext((ctx) =>
-        ctx.users.create({ login: o.login, password, email: o.email, firstName: o.firstName, lastName: o.lastName, isDeveloper: !!o.developer, isAdmin: !!o.admin }),
-      );
+      const created = await withContext(async (ctx) => {
+        const user = await ctx.users.create({ login: o.login, password, email: o.email, firstName: o.firstName, lastName: o.lastName, isDeveloper: !!o.developer, isAdmin: !!o.admin });
+        await ctx.audit.record({ action: 'user_created', actor: OPERATOR, userId: user.id, details: { login: user.login, developer: user.isDeveloper, admin: user.isAdmin } });
+        return user;
+      });
       print(!!o.json, publicUser(created), `created user ${created.login} (id ${created.id})`);
     });
 

@@ -4,6 +4,7 @@
  * client, and a client past its limit is refused before anything is checked
  * (secret and code guessing, issue 10).
  */
+import { sha256Hex } from '../crypto/random.js';
 import { isLimited, LIMITS, recordFailure, TooManyAttempts } from './attempts.js';
 import { authenticateClient, claimedClientId } from './client-auth.js';
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from './errors.js';
@@ -11,6 +12,7 @@ import type { GrantContext, RequestMeta, TokenParams } from './grants/grant.js';
 import { GRANTS } from './grants/index.js';
 import type { TokenResponse } from './tokens.js';
 
+const DEVICE_GRANT_URN = 'urn:ietf:params:oauth:grant-type:device_code';
 const COUNTED = new Set(['invalid_client', 'invalid_grant', 'bad_verification_code']);
 
 export async function handleTokenRequest(
@@ -32,7 +34,15 @@ export async function handleTokenRequest(
   }
   try {
     const client = await authenticateClient(ctx.storage, credentials);
-    return await grant(ctx, client, params, meta);
+    const response = await grant(ctx, client, params, meta);
+    if (ctx.audit) {
+      const issued = await ctx.storage.findToken(sha256Hex(response.access_token));
+      await ctx.audit.record({
+        action: 'token_issued', actor: { type: 'app', id: client.app.clientId }, userId: issued?.userId ?? null, ip: meta.ip,
+        details: { grant: grantType === DEVICE_GRANT_URN ? 'device_code' : grantType, scopes: issued?.scopes ?? [], family: issued?.familyId ?? null, refresh: response.refresh_token !== undefined },
+      });
+    }
+    return response;
   } catch (err) {
     if (claimed !== null && err instanceof OAuthError && COUNTED.has(err.code)) await recordFailure(ctx.storage, ctx.clock, key, limit);
     throw err;

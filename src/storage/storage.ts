@@ -218,6 +218,43 @@ export interface SuggestGrantRecord {
   expiresAt: Millis;
 }
 
+/** Who did something recorded in the audit log. */
+export type AuditActorType = 'user' | 'app' | 'operator' | 'anonymous';
+
+/**
+ * One line of the audit log (issue 10): who (`actor`), what (`action`,
+ * `outcome`, `details`), when (`at`), from where (`ip`), and which user and
+ * app it concerns. Never holds a secret, token, code or password.
+ */
+export interface AuditEntry {
+  /** Time-ordered and unique; assigned by storage. */
+  id: string;
+  at: Millis;
+  /** e.g. `sign_in`, `consent`, `token_issued`, `token_revoked`, `app_updated` (src/audit/audit-log.ts). */
+  action: string;
+  outcome: 'ok' | 'failed' | 'refused';
+  actorType: AuditActorType;
+  /** A user id, a client_id, or null for the operator's CLI and anonymous callers. */
+  actorId: string | null;
+  /** The user the action concerns. */
+  userId: UserId | null;
+  /** The app the action concerns. */
+  clientId: ClientId | null;
+  ip: string | null;
+  /** Plain, non-secret facts: grant type, scopes, changed fields, an error code. */
+  details: Record<string, string | number | boolean | null | string[]>;
+}
+
+export interface AuditQuery {
+  /** At most this many entries, newest first (default 100, at most 10 000). */
+  limit?: number;
+  userId?: UserId;
+  clientId?: ClientId;
+  action?: string;
+  /** Only entries older than this id (paging). */
+  beforeId?: string;
+}
+
 export type ConsumeResult<T> =
   | { outcome: 'consumed'; record: T }
   | { outcome: 'already_consumed'; record: T }
@@ -304,6 +341,12 @@ export interface Storage {
   findSuggestGrant(hash: SecretHash, now: Millis): Promise<SuggestGrantRecord | null>;
   /** Revokes a user's grants: for one app (access revoked), or all of them. */
   deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void>;
+
+  // Audit log (issue 10)
+  /** Appends one entry; its `id` is assigned here and returned. */
+  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<string>;
+  /** Entries matching every given filter, newest first. */
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

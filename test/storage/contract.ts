@@ -12,7 +12,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import type {
-  AppRecord, AuthCodeRecord, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserRecord,
+  AppRecord, AuditEntry, AuthCodeRecord, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserRecord,
 } from '../../src/storage/storage.js';
 import type { ClientId, Millis, UserId } from '../../src/types.js';
 
@@ -542,6 +542,58 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         await s.deleteExpired(now, { tokensBefore: now, familiesBefore: now, countersBefore: now });
         expect(await s.findSuggestGrant(expired.hash, T0)).toBeNull();
         expect(await s.findSuggestGrant(live.hash, now)).toEqual(live);
+      });
+    });
+
+    describe('audit log (issue 10)', () => {
+      const entry = (over: Partial<Omit<AuditEntry, 'id'>> = {}): Omit<AuditEntry, 'id'> => ({
+        at: T0, action: 'sign_in', outcome: 'ok', actorType: 'user', actorId: '100000000000001',
+        userId: '100000000000001' as UserId, clientId: null, ip: '203.0.113.7', details: { method: 'password' }, ...over,
+      });
+
+      test('stores an entry as given and lists it back with its id', async () => {
+        const e = entry({ clientId: 'a'.repeat(32) as ClientId, details: { grant: 'refresh_token', scopes: ['login:info'], n: 3, debug: false, none: null } });
+        const id = await s.appendAudit(e);
+        expect(await s.listAudit()).toEqual([{ ...e, id }]);
+      });
+
+      test('lists newest first, also within one millisecond, and pages with beforeId', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push(await s.appendAudit(entry({ at: T0 + (i < 3 ? 0 : i), details: { i } })));
+        const all = await s.listAudit();
+        expect(all.map((e) => e.at)).toEqual([T0 + 4, T0 + 3, T0, T0, T0]);
+        // Entries of one millisecond come in some order, each exactly once.
+        expect(all.map((e) => e.details.i).sort()).toEqual([0, 1, 2, 3, 4]);
+        expect(new Set(all.map((e) => e.id)).size).toBe(5);
+        const firstTwo = await s.listAudit({ limit: 2 });
+        expect(firstTwo).toEqual(all.slice(0, 2));
+        expect(await s.listAudit({ limit: 2, beforeId: firstTwo[1]!.id })).toEqual(all.slice(2, 4));
+      });
+
+      test('filters by user, app and action, together', async () => {
+        const alice = '100000000000001' as UserId;
+        const bob = '100000000000002' as UserId;
+        const app = 'b'.repeat(32) as ClientId;
+        await s.appendAudit(entry({ userId: alice }));
+        await s.appendAudit(entry({ userId: bob, at: T0 + 1 }));
+        await s.appendAudit(entry({ userId: alice, clientId: app, action: 'consent', at: T0 + 2 }));
+        await s.appendAudit(entry({ userId: null, clientId: app, action: 'app_updated', actorType: 'operator', actorId: null, at: T0 + 3 }));
+        expect((await s.listAudit({ userId: alice })).map((e) => e.at)).toEqual([T0 + 2, T0]);
+        expect((await s.listAudit({ clientId: app })).map((e) => e.action)).toEqual(['app_updated', 'consent']);
+        expect((await s.listAudit({ userId: alice, clientId: app })).map((e) => e.action)).toEqual(['consent']);
+        expect((await s.listAudit({ action: 'sign_in' })).map((e) => e.userId)).toEqual([bob, alice]);
+      });
+
+      test('keeps entries about users and apps that no longer exist (no foreign keys)', async () => {
+        const id = await s.appendAudit(entry({ userId: '999999999999999' as UserId, clientId: 'c'.repeat(32) as ClientId }));
+        expect((await s.listAudit())[0]!.id).toBe(id);
+      });
+
+      test('limits the list to the limit asked, at least one and at most 10 000', async () => {
+        for (let i = 0; i < 3; i++) await s.appendAudit(entry({ at: T0 + i }));
+        expect(await s.listAudit({ limit: 0 })).toHaveLength(1);
+        expect(await s.listAudit({ limit: 2 })).toHaveLength(2);
+        expect(await s.listAudit({ limit: 1e9 })).toHaveLength(3);
       });
     });
 

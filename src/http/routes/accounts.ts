@@ -1,5 +1,6 @@
 /** Sign-in, sign-up and sign-out pages (SPEC §10), and the home page. */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { SignInResult } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
@@ -38,6 +39,19 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
 
   const display = (p: Params) => (p.display === 'popup' ? 'popup' : 'page');
 
+  /** The audit log names the account a failed sign-in was for only when it exists (never the typed text). */
+  async function auditSignIn(login: string, result: SignInResult, ip: string) {
+    const user = result.ok ? result.user : login.length <= 64 ? await ctx.storage.findUserByLogin(login.trim()) : null;
+    await ctx.audit.record({
+      action: 'sign_in',
+      outcome: result.ok ? 'ok' : result.reason === 'locked' ? 'refused' : 'failed',
+      actor: result.ok ? { type: 'user', id: result.user.id } : { type: 'anonymous' },
+      userId: user?.id ?? null,
+      ip,
+      details: { method: 'password', ...(result.ok ? {} : { reason: result.reason }) },
+    });
+  }
+
   app.get('/', async (request, reply) => {
     const signedIn = await currentSession(ctx, request);
     const user = signedIn ? { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login } : null;
@@ -66,6 +80,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
     const result = await ctx.signInGuard.signIn(form.login ?? '', form.password ?? '', request.ip);
+    await auditSignIn(form.login ?? '', result, request.ip);
     if (!result.ok) {
       const msgs = messagesFor(request);
       const locked = result.reason === 'locked';
@@ -114,6 +129,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         lastName: form.last_name,
       });
       await signIn(ctx, request, reply, user);
+      await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
       return reply.redirect(returnTo, 303);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;

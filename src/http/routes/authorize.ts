@@ -10,7 +10,7 @@ import {
   AUTHORIZE_PARAMS, RedirectableError, validateAuthorizationRequest, type AuthorizationRequest,
 } from '../../oauth/authorize/request.js';
 import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
-import { errorResponse } from '../../oauth/redirect.js';
+import { errorResponse, type AuthorizationResponse } from '../../oauth/redirect.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
 import { consentPage } from '../../pages/consent-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
@@ -69,6 +69,15 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     return reply.redirect(`/login?${query.toString()}`, status);
   }
 
+  /** Tokens handed out by /authorize itself (response_type=token) are issued tokens too. */
+  async function auditImplicit(request: FastifyRequest, signedIn: SignedIn, req: AuthorizationRequest, response: AuthorizationResponse) {
+    if (response.params.access_token === undefined) return;
+    await ctx.audit.record({
+      action: 'token_issued', actor: { type: 'user', id: signedIn.user.id }, clientId: req.app.clientId, ip: request.ip,
+      details: { grant: 'implicit', scopes: (response.params.scope ?? '').split(' ').filter(Boolean) },
+    });
+  }
+
   function interactionRequired(request: FastifyRequest, reply: FastifyReply, req: AuthorizationRequest, error: OAuthError) {
     return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, error));
   }
@@ -116,6 +125,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
     }
     const response = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
+    await auditImplicit(request, signedIn, req, response);
     return sendAuthorizationResponse(request, reply, response);
   });
 
@@ -134,13 +144,17 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     if (!req) return reply;
     const signedIn = await currentSession(ctx, request);
     if (!signedIn) return toLogin(reply, kept, req, 303);
+    const audited = { action: 'consent', actor: { type: 'user', id: signedIn.user.id }, clientId: req.app.clientId, ip: request.ip } as const;
     if (form.decision !== 'allow') {
+      await ctx.audit.record({ ...audited, outcome: 'refused', details: { scopes: [...req.scopes, ...req.optionalScopes] } });
       return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, new AccessDenied('the user declined')));
     }
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
     await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
+    await ctx.audit.record({ ...audited, details: { scopes: granted } });
     const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
+    await auditImplicit(request, signedIn, req, response);
     return sendAuthorizationResponse(request, reply, response);
   });
 };

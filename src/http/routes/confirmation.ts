@@ -108,6 +108,10 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     const granted = [...pending.scopes, ...pending.optionalScopes.filter((s) => ticked.includes(s))];
     const decided = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime }, ctx.clock());
     if (!decided) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
+    await ctx.audit.record({
+      action: 'consent', outcome: approved ? 'ok' : 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
+      details: { flow: 'device', scopes: approved ? granted : pending.scopes, device: pending.deviceName },
+    });
     const vars = { app: appRecord.name };
     return approved
       ? sendPage(reply, messagePage(msgs, msgs.deviceApprovedTitle, format(msgs.deviceApprovedText, vars)))

@@ -74,6 +74,7 @@ export const logoutRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
     }
     if (!csrfValid(ctx, request, p.csrf)) return sendErrorPage(request, reply, new InvalidRequest(messagesFor(request).csrfFailed), 403);
     await signOut(ctx, request, reply);
+    await ctx.audit.record({ action: 'sign_out', actor: { type: 'user', id: signedIn.user.id }, clientId: req.app?.clientId ?? null, ip: request.ip });
     return finish(request, reply, req);
   }
 

@@ -11,12 +11,14 @@ import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import type { AppRecord } from '../../storage/storage.js';
 import { singleValued } from '../params.js';
 
-async function revoke(ctx: Context, app: AppRecord, raw: string): Promise<void> {
+async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Promise<void> {
   const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
   // RFC 7009 §2.2: an unknown or already invalid token is answered as success.
   if (!token) return;
   if (token.clientId !== app.clientId) throw new InvalidGrant('the token belongs to another app');
-  if (token.revokedAt === null) await ctx.storage.revokeFamily(token.familyId, ctx.clock());
+  if (token.revokedAt !== null) return;
+  await ctx.storage.revokeFamily(token.familyId, ctx.clock());
+  await ctx.audit.record({ action: 'token_revoked', actor: { type: 'app', id: app.clientId }, userId: token.userId, ip, details: { type: token.type, family: token.familyId } });
 }
 
 export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
@@ -24,7 +26,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
     const params = singleValued(request.body);
     const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
     if (!params.access_token) throw new InvalidRequest('access_token is required');
-    await revoke(ctx, client.app, params.access_token);
+    await revoke(ctx, client.app, params.access_token, request.ip);
     return reply.header('Cache-Control', 'no-store').send({ status: 'ok' });
   });
 
@@ -32,7 +34,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
     const params = singleValued(request.body);
     const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
     if (!params.token) throw new InvalidRequest('token is required');
-    await revoke(ctx, client.app, params.token);
+    await revoke(ctx, client.app, params.token, request.ip);
     return reply.code(200).header('Cache-Control', 'no-store').send();
   });
 };

@@ -65,6 +65,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
   if (code.clientId !== app.clientId) throw new InvalidGrant('the code was issued to another client');
   if (result.outcome === 'already_consumed') {
     await ctx.storage.revokeFamily(code.familyId, now);
+    await ctx.audit?.record({ action: 'token_replay', outcome: 'refused', actor: { type: 'app', id: app.clientId }, userId: code.userId, ip: meta.ip, details: { grant: 'authorization_code', family: code.familyId } });
     throw badCode(code.kind, 'the code was already used; tokens issued from it are revoked');
   }
   if (code.expiresAt <= now) throw badCode(code.kind, 'the code has expired');

@@ -1,4 +1,5 @@
 /** What every grant handler receives and returns (one grant, one module). */
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { Storage } from '../../storage/storage.js';
 import type { Limits } from '../attempts.js';
 import type { Clock } from '../../types.js';
@@ -12,6 +13,8 @@ export interface GrantContext {
   issuer: string;
   /** Abuse limits; the defaults of `LIMITS` when absent. */
   limits?: Limits;
+  /** Where token issuance and replays are recorded (issue 10); nothing is recorded when absent. */
+  audit?: AuditLog;
 }
 
 /** Facts about the HTTP request a grant may need (guessing limits count per address). */

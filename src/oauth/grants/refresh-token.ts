@@ -9,7 +9,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
 import { parseScopeParam } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
 
-export const refreshTokenGrant: GrantHandler = async (ctx, client, params) => {
+export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.refresh_token;
   if (!raw) throw new InvalidRequest('refresh_token is required');
@@ -30,6 +30,7 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params) => {
     const result = await ctx.storage.rotateRefreshToken(token.hash, now);
     if (result.outcome !== 'consumed') {
       await ctx.storage.revokeFamily(token.familyId, now);
+      await ctx.audit?.record({ action: 'token_replay', outcome: 'refused', actor: { type: 'app', id: app.clientId }, userId: token.userId, ip: meta.ip, details: { grant: 'refresh_token', family: token.familyId } });
       throw new InvalidGrant('the refresh token was already used; every token of this authorization is revoked');
     }
   }

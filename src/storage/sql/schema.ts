@@ -15,6 +15,7 @@ export interface Database {
   attempt_counters: AttemptCountersTable;
   revoked_families: RevokedFamiliesTable;
   suggest_grants: SuggestGrantsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface UsersTable {
@@ -161,4 +162,18 @@ export interface SuggestGrantsTable {
   session_hash: string;
   created_at: number;
   expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  action: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  /** JSON object of plain values. */
+  details: string;
 }

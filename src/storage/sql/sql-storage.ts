@@ -4,14 +4,15 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
+import { randomBytes } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppPatch, AppRecord, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  AppPatch, AppRecord, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
-import type { AppsTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
+import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
 const joinScopes = (s: readonly string[]): string => s.join(' ');
@@ -195,6 +196,21 @@ function fromToken(t: TokenRecord): TokensTable {
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
+  };
+}
+
+function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    id: r.id,
+    at: num(r.at),
+    action: r.action,
+    outcome: r.outcome as AuditEntry['outcome'],
+    actorType: r.actor_type as AuditEntry['actorType'],
+    actorId: r.actor_id,
+    userId: r.user_id as UserId | null,
+    clientId: r.client_id as ClientId | null,
+    ip: r.ip,
+    details: JSON.parse(r.details) as AuditEntry['details'],
   };
 }
 
@@ -562,6 +578,32 @@ export class SqlStorage implements Storage {
     let query = this.db.deleteFrom('suggest_grants').where('user_id', '=', userId);
     if (clientId !== undefined) query = query.where('client_id', '=', clientId);
     await query.execute();
+  }
+
+  // Audit log
+
+  async appendAudit(e: Omit<AuditEntry, 'id'>): Promise<string> {
+    // Sorts by time as text, then unique by 64 random bits.
+    const id = `${String(e.at).padStart(15, '0')}-${randomBytes(8).toString('hex')}`;
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        id, at: e.at, action: e.action, outcome: e.outcome, actor_type: e.actorType, actor_id: e.actorId,
+        user_id: e.userId, client_id: e.clientId, ip: e.ip, details: JSON.stringify(e.details),
+      })
+      .execute();
+    return id;
+  }
+
+  async listAudit(q: AuditQuery = {}): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('audit_log').selectAll();
+    if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
+    if (q.clientId !== undefined) query = query.where('client_id', '=', q.clientId);
+    if (q.action !== undefined) query = query.where('action', '=', q.action);
+    if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+    const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
+    const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toAuditEntry);
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {

@@ -10,6 +10,7 @@ import * as deviceCodes from './0002-device-codes-and-limits.js';
 import * as oidcAppSettings from './0003-oidc-app-settings.js';
 import * as revokedFamilies from './0004-revoked-families.js';
 import * as suggestGrants from './0005-suggest-grants.js';
+import * as auditLog from './0006-audit-log.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-oidc-app-settings': oidcAppSettings,
   '0004-revoked-families': revokedFamilies,
   '0005-suggest-grants': suggestGrants,
+  '0006-audit-log': auditLog,
 };

@@ -1,0 +1,136 @@
+/**
+ * The audit log (issue 10): who did what, when and from where. Operators read
+ * it with `gatehouse audit` and on /admin (`listAuditEntries`); everything that
+ * changes who may act for whom writes to it:
+ *
+ * | action               | when                                                    | outcome              |
+ * |----------------------|---------------------------------------------------------|----------------------|
+ * | `sign_in`            | a password was tried on /login                          | ok, failed, refused (locked) |
+ * | `sign_up`            | an account was created on /signup                       | ok                   |
+ * | `sign_out`           | a session ended on /logout                              | ok                   |
+ * | `consent`            | the user answered a consent page (/authorize, /device)  | ok (allowed), refused (denied) |
+ * | `token_issued`       | /token or /authorize (implicit) gave out tokens         | ok; `details.grant`  |
+ * | `token_replay`       | a used code or retired refresh token came back: its family is revoked (RFC 9700 §4.5, §4.14.2) | refused |
+ * | `token_revoked`      | /revoke or /revoke_token                                | ok                   |
+ * | `app_*`, `user_*`, `keys_rotated`, `debug_token_issued` | changes by the operator (CLI, /admin) or a developer (/console) | ok |
+ *
+ * Entries never hold a secret, token, code, password or session id: callers
+ * pass plain facts, and `record` replaces anything whose name or shape says
+ * otherwise with `[redacted]` (a test greps the log for every secret a run used).
+ */
+import type { AuditActorType, AuditEntry, AuditQuery, Storage } from '../storage/storage.js';
+import type { ClientId, Clock, UserId } from '../types.js';
+
+export type AuditAction =
+  | 'sign_in' | 'sign_up' | 'sign_out'
+  | 'consent'
+  | 'token_issued' | 'token_replay' | 'token_revoked' | 'debug_token_issued'
+  | 'app_created' | 'app_updated' | 'app_secret_rotated' | 'app_deleted' | 'app_blocked'
+  | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
+  | 'keys_rotated';
+
+export type AuditActor =
+  | { type: 'user'; id: UserId }
+  | { type: 'app'; id: ClientId }
+  | { type: 'operator' }
+  | { type: 'anonymous' };
+
+export type AuditDetails = AuditEntry['details'];
+
+export interface AuditEvent {
+  action: AuditAction;
+  /** Default `ok`. */
+  outcome?: AuditEntry['outcome'];
+  actor: AuditActor;
+  userId?: UserId | null;
+  clientId?: ClientId | null;
+  /** The caller's address; null for the CLI. */
+  ip?: string | null;
+  details?: AuditDetails;
+}
+
+/** Names of details that could only hold a secret. */
+const SECRET_NAME = /pass|secret|token(?!_type)|code|verifier|cookie|authorization|session|csrf|assertion|jwt|hash|key/i;
+/** Values shaped like something Gatehouse hands out (SPEC §4 token prefixes). */
+const SECRET_VALUE = /gate_(?:at|rt)_|^\$argon2/;
+const REDACTED = '[redacted]';
+
+function cleanValue(value: AuditDetails[string]): AuditDetails[string] {
+  if (typeof value === 'string') return SECRET_VALUE.test(value) ? REDACTED : value.slice(0, 200);
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => (SECRET_VALUE.test(v) ? REDACTED : v.slice(0, 100)));
+  return value;
+}
+
+/** Keeps plain facts; anything named or shaped like a secret is replaced. */
+export function cleanDetails(details: AuditDetails = {}): AuditDetails {
+  const out: AuditDetails = {};
+  for (const [name, value] of Object.entries(details).slice(0, 30)) {
+    out[name.slice(0, 40)] = SECRET_NAME.test(name) ? REDACTED : cleanValue(value);
+  }
+  return out;
+}
+
+export class AuditLog {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Appends one entry; returns its id. */
+  async record(event: AuditEvent): Promise<string> {
+    const actorType: AuditActorType = event.actor.type;
+    return this.storage.appendAudit({
+      at: this.clock(),
+      action: event.action,
+      outcome: event.outcome ?? 'ok',
+      actorType,
+      actorId: 'id' in event.actor ? event.actor.id : null,
+      userId: event.userId ?? (event.actor.type === 'user' ? event.actor.id : null),
+      clientId: event.clientId ?? (event.actor.type === 'app' ? event.actor.id : null),
+      ip: event.ip?.slice(0, 64) ?? null,
+      details: cleanDetails(event.details),
+    });
+  }
+
+  list(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    return this.storage.listAudit(query);
+  }
+}
+
+export interface AuditFilter {
+  /** Newest first, at most this many (default 100). */
+  limit?: number;
+  /** Entries about the user with this login. */
+  login?: string;
+  /** Entries about this app. */
+  clientId?: string;
+  action?: string;
+  /** For paging: entries older than this id. */
+  beforeId?: string;
+}
+
+/**
+ * What the /admin page and `gatehouse audit` show: entries matching the
+ * filter, newest first. An unknown login matches nothing.
+ */
+export async function listAuditEntries(ctx: { storage: Storage }, filter: AuditFilter = {}): Promise<AuditEntry[]> {
+  const query: AuditQuery = { limit: filter.limit ?? 100 };
+  if (filter.login !== undefined) {
+    const user = await ctx.storage.findUserByLogin(filter.login.trim().toLowerCase().slice(0, 64));
+    if (!user) return [];
+    query.userId = user.id;
+  }
+  if (filter.clientId !== undefined) query.clientId = filter.clientId as ClientId;
+  if (filter.action !== undefined) query.action = filter.action;
+  if (filter.beforeId !== undefined) query.beforeId = filter.beforeId;
+  return ctx.storage.listAudit(query);
+}
+
+/** One line for people: `2026-01-02T03:04:05.678Z  sign_in failed  user 1234… from 203.0.113.7  {…}`. */
+export function formatAuditEntry(e: AuditEntry): string {
+  const who = e.actorType === 'operator' ? 'operator' : e.actorType === 'anonymous' ? 'anonymous' : `${e.actorType} ${e.actorId ?? '?'}`;
+  const about = [e.userId !== null && e.actorId !== e.userId ? `user ${e.userId}` : '', e.clientId !== null && e.actorId !== e.clientId ? `app ${e.clientId}` : '']
+    .filter(Boolean).join(' ');
+  const details = Object.keys(e.details).length > 0 ? `  ${JSON.stringify(e.details)}` : '';
+  return `${new Date(e.at).toISOString()}  ${e.action} ${e.outcome}  by ${who}${about ? ` (${about})` : ''}${e.ip ? ` from ${e.ip}` : ''}${details}`;
+}
