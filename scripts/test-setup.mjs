@@ -2,13 +2,16 @@
 /**
  * Run by `npm test` before vitest: makes sure Debian's Chromium is installed,
  * because the browser tests drive it through playwright-core
- * (test/helpers/browser.ts). Nothing else is downloaded: Playwright's own
- * browser builds (`npx playwright install`) are never fetched.
+ * (test/helpers/browser.ts), and PostgreSQL's server binaries, because the
+ * suite runs on PostgreSQL too (test/helpers/postgres.ts starts a throwaway
+ * cluster; no service is enabled). Nothing else is downloaded: Playwright's
+ * own browser builds (`npx playwright install`) are never fetched.
  *
- * Fast and silent when /usr/bin/chromium is already there.
+ * Fast and silent when both are already there, or when
+ * GATEHOUSE_TEST_DATABASE_URL names a PostgreSQL to use instead.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -51,4 +54,28 @@ if (!isExecutable(CHROMIUM)) {
     process.exit(1);
   }
   console.log('test-setup: chromium installed.');
+}
+
+function hasPostgresServer() {
+  const root = '/usr/lib/postgresql';
+  return existsSync(root) && readdirSync(root).some((v) => isExecutable(`${root}/${v}/bin/initdb`));
+}
+
+if (!process.env.GATEHOUSE_TEST_DATABASE_URL && !hasPostgresServer()) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      'test-setup: PostgreSQL server binaries are missing; the suite runs on PostgreSQL too.\n' +
+        'Install them as root (sudo apt-get install -y postgresql), or set GATEHOUSE_TEST_DATABASE_URL=postgres://… to a server to use.',
+    );
+    process.exit(1);
+  }
+  console.log('test-setup: PostgreSQL server binaries are missing; installing Debian\'s postgresql package…');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql']);
+  if (!hasPostgresServer()) {
+    console.error('test-setup: apt-get finished but no initdb is under /usr/lib/postgresql');
+    process.exit(1);
+  }
+  console.log('test-setup: postgresql installed.');
 }

@@ -49,7 +49,7 @@ const configSchema = z.object({
    */
   limits: z.record(z.string(), z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() })),
   /** Whether anyone may create an account on /signup. */
-  signupEnabled: z.coerce.boolean(),
+  signupEnabled: z.preprocess((v) => (typeof v === 'string' ? !/^(0|false|no|off)$/i.test(v) : v), z.boolean()),
   /**
    * Who may register apps in the developer console (/console): `anyone`, any
    * signed-in user, who becomes a developer on first use (as with Yandex ID,
@@ -136,8 +136,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    if (key === 'signupEnabled') merged[key] = !/^(0|false|no|off)$/i.test(value);
-    else if (key === 'limits') merged[key] = parseJson(name, value);
+    if (key === 'limits') merged[key] = parseJson(name, value);
     else merged[key] = value;
   }
   Object.assign(merged, overrides);
