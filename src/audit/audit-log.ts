@@ -46,7 +46,8 @@ export interface AuditEvent {
   clientId?: ClientId | null;
   /** The caller's address; null for the CLI. */
   ip?: string | null;
-  details?: AuditDetails;
+  /** Plain facts; undefined values are left out. */
+  details?: Record<string, AuditDetails[string] | undefined>;
 }
 
 /** Names of details that could only hold a secret. */
@@ -62,9 +63,10 @@ function cleanValue(value: AuditDetails[string]): AuditDetails[string] {
 }
 
 /** Keeps plain facts; anything named or shaped like a secret is replaced. */
-export function cleanDetails(details: AuditDetails = {}): AuditDetails {
+export function cleanDetails(details: AuditEvent['details'] = {}): AuditDetails {
   const out: AuditDetails = {};
   for (const [name, value] of Object.entries(details).slice(0, 30)) {
+    if (value === undefined) continue;
     out[name.slice(0, 40)] = SECRET_NAME.test(name) ? REDACTED : cleanValue(value);
   }
   return out;

@@ -1,7 +1,9 @@
 /**
  * Limits on guessing, counted in storage so they hold across every process on
- * one database. Only failures count; once a key reaches its limit, further
- * attempts are refused without being checked until the window passes.
+ * one database. Passwords and codes are counted before they are checked, so
+ * parallel guesses cannot slip past a limit, and the right ones are forgiven
+ * (`Storage.forgiveAttempt`); once a key passes its limit, further attempts are
+ * refused without being checked until the window passes.
  */
 import type { Storage } from '../storage/storage.js';
 import type { Clock } from '../types.js';

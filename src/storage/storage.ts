@@ -333,6 +333,12 @@ export interface Storage {
   /** The count in the current window without adding to it. */
   peekAttempts(key: string, windowMs: number, now: Millis): Promise<number>;
   resetAttempts(key: string): Promise<void>;
+  /**
+   * *Atomic*: takes back one attempt counted under `key`, never going below
+   * zero. Limits count every attempt before checking it (so parallel guesses
+   * cannot slip past), then forgive the ones that turned out right.
+   */
+  forgiveAttempt(key: string): Promise<void>;
 
   // Personalisation grants of the instant-login frames (SPEC §8)
   /** Stores a grant; it is deleted with its session, user or app. */

@@ -597,6 +597,37 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
+    describe('attempt counters (abuse limits, issue 10)', () => {
+      test('counts attempts in a fixed window, peeks without counting, and starts over when the window has passed', async () => {
+        expect(await s.countAttempt('k', MINUTE, T0)).toBe(1);
+        expect(await s.countAttempt('k', MINUTE, T0 + 10)).toBe(2);
+        expect(await s.peekAttempts('k', MINUTE, T0 + 20)).toBe(2);
+        expect(await s.peekAttempts('other', MINUTE, T0 + 20)).toBe(0);
+        expect(await s.peekAttempts('k', MINUTE, T0 + MINUTE)).toBe(0);
+        expect(await s.countAttempt('k', MINUTE, T0 + MINUTE)).toBe(1);
+      });
+
+      test('reset forgets a key; forgive takes back one attempt and never goes below zero', async () => {
+        for (let i = 0; i < 3; i++) await s.countAttempt('k', MINUTE, T0);
+        await s.forgiveAttempt('k');
+        expect(await s.peekAttempts('k', MINUTE, T0)).toBe(2);
+        await s.forgiveAttempt('k');
+        await s.forgiveAttempt('k');
+        await s.forgiveAttempt('k');
+        await s.forgiveAttempt('unknown');
+        expect(await s.peekAttempts('k', MINUTE, T0)).toBe(0);
+        expect(await s.countAttempt('k', MINUTE, T0)).toBe(1);
+        await s.resetAttempts('k');
+        expect(await s.peekAttempts('k', MINUTE, T0)).toBe(0);
+      });
+
+      test('50 concurrent attempts, also over a second connection, are each counted once: every count from 1 to 50 is answered once', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        const counts = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : s).countAttempt('race', MINUTE, T0)));
+        expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+    });
+
     describe('signing keys', () => {
       const keyRecord = (over: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
         kid: randomHex(8), alg: 'ES256', privateJwkSealed: 'v1.sealed', publicJwk: '{"kty":"EC"}', createdAt: T0, retiredAt: null, ...over,

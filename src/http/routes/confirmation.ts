@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import type { SecretHash } from '../../crypto/random.js';
-import { isLimited, recordFailure, TooManyAttempts } from '../../oauth/attempts.js';
+import { recordFailure, TooManyAttempts } from '../../oauth/attempts.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
@@ -74,11 +74,12 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     if (!signedIn) return reply;
     const csrf = csrfToken(ctx, request, reply);
 
+    // Every code typed counts before it is looked up, so parallel guesses cannot
+    // slip past the limit; a right one is forgiven below.
     const keys = limitKeys(request, signedIn);
-    for (const key of keys) {
-      if (await isLimited(ctx.storage, ctx.clock, key, ctx.limits.userCode)) {
-        return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceTooMany), 429);
-      }
+    const counts = await Promise.all(keys.map((key) => recordFailure(ctx.storage, ctx.clock, key, ctx.limits.userCode)));
+    if (counts.some((n) => n > ctx.limits.userCode.max)) {
+      return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceTooMany), 429);
     }
     const normalized = normalizeUserCode(typed);
     const hash: SecretHash | null = normalized ? userCodeHash(normalized) : null;
@@ -86,9 +87,9 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     const appRecord = pending ? await ctx.storage.findApp(pending.clientId) : null;
     if (!pending || !hash || !appRecord || appRecord.status !== 'active') {
       if (form.decision !== undefined) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
-      for (const key of keys) await recordFailure(ctx.storage, ctx.clock, key, ctx.limits.userCode);
       return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceWrongCode), 400);
     }
+    await Promise.all(keys.map((key) => ctx.storage.forgiveAttempt(key)));
 
     if (form.decision === undefined) {
       return sendPage(reply, deviceConfirmPage({

@@ -548,6 +548,10 @@ export class SqlStorage implements Storage {
     await this.db.deleteFrom('attempt_counters').where('key', '=', key).execute();
   }
 
+  async forgiveAttempt(key: string): Promise<void> {
+    await this.db.updateTable('attempt_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0).execute();
+  }
+
   // Signing keys
 
   // Personalisation grants
