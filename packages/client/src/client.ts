@@ -21,7 +21,7 @@ export interface ClientOptions {
   scope?: string;
   /** Where tokens are kept; memory by default. */
   store?: TokenStore;
-  /** Refresh this many seconds before the access token expires (at most a quarter of its lifetime). Default 60. */
+  /** Refresh this many seconds before the access token expires. Default: 60, or a quarter of the token's lifetime if that is shorter. */
   refreshMarginSeconds?: number;
   /** Refresh in the background on a timer, not only when `getAccessToken()` is called. Default false. */
   autoRefresh?: boolean;
@@ -312,8 +312,9 @@ export class GatehouseClient {
   }
 
   private marginMs(tokens: TokenSet): number {
-    const margin = (this.options.refreshMarginSeconds ?? 60) * 1000;
-    return tokens.expiresIn === null ? margin : Math.min(margin, (tokens.expiresIn * 1000) / 4);
+    const lifetime = tokens.expiresIn === null ? Infinity : tokens.expiresIn * 1000;
+    if (this.options.refreshMarginSeconds !== undefined) return Math.min(this.options.refreshMarginSeconds * 1000, lifetime);
+    return Math.min(60_000, lifetime / 4);
   }
 
   private needsRefresh(tokens: TokenSet): boolean {

@@ -5,6 +5,7 @@
  * device code with `--device` (RFC 8628). Messages go to stderr, tokens to
  * stdout, so `--json` output can be piped.
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GatehouseClient } from '../client.js';
 import { GatehouseError } from '../errors.js';
@@ -149,7 +150,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.device) {
     tokens = await client.deviceLogin({
       signal: controller.signal,
-      ...(values['device-name'] ? { deviceName: values['device-name'] } : {}),
+      // Gatehouse keeps a device name only with a device id (SPEC §3): this computer's name.
+      ...(values['device-name'] ? { deviceName: values['device-name'], deviceId: `gatehouse-login@${hostname()}`.slice(0, 50).padEnd(6, '-') } : {}),
       onCode(code) {
         say(`To sign in, open ${code.verificationUri} and enter the code ${code.userCode}`);
         say(`or scan this QR code:\n${code.qr.text}`);
