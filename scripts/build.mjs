@@ -1,5 +1,6 @@
 // Build step run by `npm install` (prepare) and `npm run build`: compiles the
-// TypeScript sources to dist/ so that `npm start` needs nothing more.
+// TypeScript sources to dist/ so that `npm start` needs nothing more, and bundles
+// the browser SDK (scripts/build-sdk.mjs).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +22,8 @@ const out = `dist.building-${process.pid}`;
 try {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', out], { stdio: 'inherit' });
   chmodSync(`${out}/cli/main.js`, 0o755);
+  // The browser SDK (SPEC §8), bundled by esbuild into <out>/sdk.
+  await (await import('./build-sdk.mjs')).buildSdk(out);
   swapIn(out);
 } finally {
   rmSync(out, { recursive: true, force: true });

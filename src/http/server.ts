@@ -22,6 +22,8 @@ import { infoRoutes } from './routes/info.js';
 import { logoutRoutes } from './routes/logout.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { revokeRoutes } from './routes/revoke.js';
+import { sdkRoutes } from './routes/sdk.js';
+import { suggestRoutes } from './routes/suggest.js';
 import { tokenRoutes } from './routes/token.js';
 
 /** Form bodies are small; anything larger is refused before parsing. */
@@ -67,7 +69,8 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     if (!reply.hasHeader('Content-Security-Policy')) {
       reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; base-uri 'none'; frame-ancestors 'none'");
     }
-    reply.header('X-Frame-Options', 'DENY');
+    // Responses meant to be framed (the instant-login frames, SPEC §8) name their ancestors in the CSP instead.
+    if (!/frame-ancestors (?!'none')/.test(String(reply.getHeader('Content-Security-Policy')))) reply.header('X-Frame-Options', 'DENY');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     if (secureIssuer) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     return payload;
@@ -98,7 +101,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

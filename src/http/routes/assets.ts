@@ -22,6 +22,7 @@ function load(name: string, type: string): Asset {
 export const assetRoutes = (_ctx: Context): FastifyPluginAsync => async (app) => {
   const assets = new Map<string, Asset>([
     ['gatehouse.css', load('gatehouse.css', 'text/css; charset=utf-8')],
+    ['suggest.css', load('suggest.css', 'text/css; charset=utf-8')],
     ['logo.svg', load('logo.svg', 'image/svg+xml')],
     ['form-post.js', load('form-post.js', 'text/javascript; charset=utf-8')],
     ['verification-code.js', load('verification-code.js', 'text/javascript; charset=utf-8')],

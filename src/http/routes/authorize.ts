@@ -12,6 +12,7 @@ import {
 import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
 import { errorResponse, type AuthorizationResponse } from '../../oauth/redirect.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
+import { sendCompletedAuthorization } from '../suggest-handoff.js';
 import { consentPage } from '../../pages/consent-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
@@ -126,7 +127,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     }
     const response = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
     await auditImplicit(request, signedIn, req, response);
-    return sendAuthorizationResponse(request, reply, response);
+    return sendCompletedAuthorization(ctx, request, reply, req, response);
   });
 
   app.post('/authorize', async (request, reply) => {
@@ -155,6 +156,6 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     await ctx.audit.record({ ...audited, details: { scopes: granted } });
     const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
     await auditImplicit(request, signedIn, req, response);
-    return sendAuthorizationResponse(request, reply, response);
+    return sendCompletedAuthorization(ctx, request, reply, req, response);
   });
 };

@@ -1,0 +1,53 @@
+/**
+ * The browser SDK's built files (dist/sdk, made by scripts/build-sdk.mjs):
+ * loaded once, with one version — a hash of them all — for the immutable
+ * `/sdk/v/<version>/…` URLs that Gatehouse's own pages use.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// Two levels above both src/http and dist/http is the package root.
+const SDK_DIR = new URL('../../dist/sdk/', import.meta.url);
+
+export interface SdkFile {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+export interface SdkFiles {
+  /** Hash of every file: changes whenever any of them does. */
+  version: string;
+  files: ReadonlyMap<string, SdkFile>;
+  /** The immutable URL of one file, for Gatehouse's own pages. */
+  url(name: string): string;
+}
+
+function load(): SdkFiles | null {
+  let names: string[];
+  try {
+    names = readdirSync(fileURLToPath(SDK_DIR)).filter((n) => n.endsWith('.js') || n.endsWith('.js.map')).sort();
+  } catch {
+    return null;
+  }
+  const files = new Map<string, SdkFile>();
+  const all = createHash('sha256');
+  for (const name of names) {
+    const body = readFileSync(fileURLToPath(new URL(name, SDK_DIR)));
+    all.update(name).update(body);
+    const type = name.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8';
+    files.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
+  }
+  if (!files.has('suggest.js')) return null;
+  const version = all.digest('hex').slice(0, 12);
+  return { version, files, url: (name) => `/sdk/v/${version}/${name}` };
+}
+
+let cached: SdkFiles | null | undefined;
+
+/** The built SDK, or null when it has not been built (`npm run build`). */
+export function sdkFiles(): SdkFiles | null {
+  if (cached === undefined) cached = load();
+  return cached;
+}
