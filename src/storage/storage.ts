@@ -255,6 +255,39 @@ export interface AuditQuery {
   beforeId?: string;
 }
 
+/** A picture Gatehouse serves (an avatar in one size, an app icon), drawn by src/images/pictures.ts. */
+export interface ImageRecord {
+  /** The avatar id (`UserRecord.avatarId`) or icon id. */
+  id: string;
+  /** The size name (`islands-200`, `icon`). */
+  variant: string;
+  contentType: string;
+  data: Buffer;
+  createdAt: Millis;
+}
+
+/** Which tokens `listTokens` returns; every given filter must match. */
+export interface TokenQuery {
+  clientId?: ClientId;
+  userId?: UserId;
+  type?: TokenType;
+  isDebug?: boolean;
+  /** Only tokens issued for a device (`device_id` set). */
+  deviceBound?: boolean;
+  /** Only tokens neither revoked nor expired at this time. */
+  activeAt?: Millis;
+  /** At most this many, newest first (default 1000). */
+  limit?: number;
+}
+
+/** What the developer console shows of an app's use (SPEC §10). */
+export interface AppTokenStats {
+  /** Access tokens neither revoked nor expired. */
+  activeTokens: number;
+  /** Users holding an access or refresh token neither revoked nor expired. */
+  users: number;
+}
+
 export type ConsumeResult<T> =
   | { outcome: 'consumed'; record: T }
   | { outcome: 'already_consumed'; record: T }
@@ -268,14 +301,18 @@ export interface Storage {
   createUser(user: UserRecord): Promise<void>;
   findUserById(id: UserId): Promise<UserRecord | null>;
   findUserByLogin(login: string): Promise<UserRecord | null>;
-  listUsers(options?: { limit?: number; offset?: number }): Promise<UserRecord[]>;
+  /** Oldest first; `search` matches a part of the login, name or an email, ignoring case, or the whole id. */
+  listUsers(options?: { limit?: number; offset?: number; search?: string }): Promise<UserRecord[]>;
   updateUser(id: UserId, patch: UserPatch): Promise<void>;
 
   // Apps
   createApp(app: AppRecord): Promise<void>;
   findApp(clientId: ClientId): Promise<AppRecord | null>;
-  listApps(options?: { ownerId?: UserId }): Promise<AppRecord[]>;
+  /** Oldest first; `search` matches a part of the name, ignoring case, or the whole client_id. */
+  listApps(options?: { ownerId?: UserId; search?: string; limit?: number }): Promise<AppRecord[]>;
   updateApp(clientId: ClientId, patch: AppPatch): Promise<void>;
+  /** Deletes an app with its tokens, codes, consents and grants (its pictures are the caller's). */
+  deleteApp(clientId: ClientId): Promise<void>;
 
   // Sessions
   createSession(session: SessionRecord): Promise<void>;
@@ -283,11 +320,15 @@ export interface Storage {
   extendSession(hash: SecretHash, expiresAt: Millis): Promise<void>;
   deleteSession(hash: SecretHash): Promise<void>;
   deleteSessionsOfUser(userId: UserId, keep?: SecretHash): Promise<void>;
+  /** A user's unexpired sessions, newest first (the account page lists them). */
+  listSessionsOfUser(userId: UserId, now: Millis): Promise<SessionRecord[]>;
 
   // Consent
   findConsent(userId: UserId, clientId: ClientId): Promise<ConsentRecord | null>;
   saveConsent(consent: ConsentRecord): Promise<void>;
   deleteConsent(userId: UserId, clientId: ClientId): Promise<void>;
+  /** Every app a user consented to, oldest consent first. */
+  listConsentsOfUser(userId: UserId): Promise<ConsentRecord[]>;
 
   // Authorization codes
   createCode(code: AuthCodeRecord): Promise<void>;
@@ -308,6 +349,9 @@ export interface Storage {
   revokeTokensOfUser(userId: UserId, now: Millis): Promise<void>;
   revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void>;
   revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void>;
+  /** Tokens matching the query, newest first (the console's debug tokens, the account page's apps and devices). */
+  listTokens(query: TokenQuery): Promise<TokenRecord[]>;
+  appTokenStats(clientId: ClientId, now: Millis): Promise<AppTokenStats>;
 
   // Device authorization (RFC 8628)
   createDeviceCode(code: DeviceCodeRecord): Promise<void>;
@@ -353,6 +397,13 @@ export interface Storage {
   appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<string>;
   /** Entries matching every given filter, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+
+  // Pictures (avatars, app icons)
+  /** Stores the sizes of one picture, replacing any of the same id and size. */
+  saveImages(images: ImageRecord[]): Promise<void>;
+  findImage(id: string, variant: string): Promise<ImageRecord | null>;
+  /** Deletes every size of a picture. */
+  deleteImages(id: string): Promise<void>;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -597,6 +597,130 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
+    describe('console, account and admin pages (SPEC §10)', () => {
+      test('searches users by a part of the login, name or email, ignoring case, or by id', async () => {
+        const ada = userRecord({ login: 'ada.l', displayName: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', emails: ['countess@example.org'] });
+        const bob = userRecord({ login: 'bob', displayName: 'Bob', firstName: 'Bob', lastName: null, emails: [] });
+        const pct = userRecord({ login: 'pct', displayName: '100% real', firstName: null, lastName: null, emails: [] });
+        for (const u of [ada, bob, pct]) await s.createUser(u);
+        const ids = async (search: string) => (await s.listUsers({ search })).map((u) => u.id);
+        expect(await ids('LOVE')).toEqual([ada.id]);
+        expect(await ids('COUNTESS@')).toEqual([ada.id]);
+        expect(await ids('bo')).toEqual([bob.id]);
+        expect(await ids(bob.id)).toEqual([bob.id]);
+        expect(await ids('%')).toEqual([pct.id]);
+        expect(await ids('_')).toEqual([]);
+        expect(await ids('')).toEqual([ada.id, bob.id, pct.id]);
+      });
+
+      test('searches apps by a part of the name or by client_id, with a limit', async () => {
+        const a = appRecord({ name: 'Photo Frame' });
+        const b = appRecord({ name: 'Cinema TV' });
+        await s.createApp(a);
+        await s.createApp(b);
+        expect((await s.listApps({ search: 'frame' })).map((x) => x.clientId)).toEqual([a.clientId]);
+        expect((await s.listApps({ search: b.clientId })).map((x) => x.clientId)).toEqual([b.clientId]);
+        expect(await s.listApps({ limit: 1 })).toHaveLength(1);
+      });
+
+      test('deletes an app with its tokens, codes, consents and nothing of other apps', async () => {
+        const { user, app } = await seed();
+        const other = appRecord();
+        await s.createApp(other);
+        const tokens = family(user, app);
+        const kept = family(user, other);
+        await save(tokens);
+        await save(kept);
+        const code = codeRecord(user, app);
+        await s.createCode(code);
+        await s.saveConsent({ userId: user.id, clientId: app.clientId, scopes: ['login:info'], createdAt: T0, updatedAt: T0 });
+        await s.deleteApp(app.clientId);
+        expect(await s.findApp(app.clientId)).toBeNull();
+        expect(await s.findToken(tokens[0]!.hash)).toBeNull();
+        expect(await s.findConsent(user.id, app.clientId)).toBeNull();
+        expect((await s.consumeCode(code.hash, T0)).outcome).toBe('not_found');
+        expect(await s.findToken(kept[0]!.hash)).not.toBeNull();
+        expect(await s.findApp(other.clientId)).not.toBeNull();
+      });
+
+      test('lists a user\'s unexpired sessions newest first', async () => {
+        const { user } = await seed();
+        const other = userRecord();
+        await s.createUser(other);
+        const session = (userId: UserId, createdAt: Millis, expiresAt: Millis): SessionRecord => ({
+          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
+        });
+        const older = session(user.id, T0, T0 + 60 * MINUTE);
+        const newer = session(user.id, T0 + MINUTE, T0 + 60 * MINUTE);
+        const expired = session(user.id, T0 + 2 * MINUTE, T0 + 3 * MINUTE);
+        for (const x of [older, newer, expired, session(other.id, T0, T0 + 60 * MINUTE)]) await s.createSession(x);
+        expect(await s.listSessionsOfUser(user.id, T0 + 5 * MINUTE)).toEqual([newer, older]);
+      });
+
+      test('lists the apps a user consented to', async () => {
+        const { user, app } = await seed();
+        const second = appRecord();
+        await s.createApp(second);
+        await s.saveConsent({ userId: user.id, clientId: app.clientId, scopes: ['login:info'], createdAt: T0, updatedAt: T0 });
+        await s.saveConsent({ userId: user.id, clientId: second.clientId, scopes: ['login:email', 'login:info'], createdAt: T0 + 1, updatedAt: T0 + 2 });
+        expect(await s.listConsentsOfUser(user.id)).toEqual([
+          { userId: user.id, clientId: app.clientId, scopes: ['login:info'], createdAt: T0, updatedAt: T0 },
+          { userId: user.id, clientId: second.clientId, scopes: ['login:email', 'login:info'], createdAt: T0 + 1, updatedAt: T0 + 2 },
+        ]);
+      });
+
+      test('lists tokens by app, user, type, debug mark, device and liveness, newest first', async () => {
+        const { user, app } = await seed();
+        const other = userRecord();
+        await s.createUser(other);
+        const debug = family(user, app, { isDebug: true, createdAt: T0 + 1 });
+        const device = family(user, app, { deviceId: 'tv-000001', deviceName: 'Living room TV', createdAt: T0 + 2 });
+        const revoked = family(other, app, { createdAt: T0 + 3, revokedAt: T0 + 3 });
+        const plain = family(other, app, { createdAt: T0 + 4 });
+        for (const f of [debug, device, revoked, plain]) await save(f);
+        const hashes = (list: TokenRecord[]) => list.map((t) => t.hash).sort();
+        expect(hashes(await s.listTokens({ clientId: app.clientId, isDebug: true }))).toEqual(hashes(debug));
+        expect(await s.listTokens({ clientId: app.clientId, isDebug: true, type: 'access' })).toEqual([debug[0]]);
+        expect(hashes(await s.listTokens({ userId: user.id, deviceBound: true }))).toEqual(hashes(device));
+        expect(hashes(await s.listTokens({ userId: other.id, activeAt: T0 + 10 }))).toEqual(hashes(plain));
+        const all = await s.listTokens({ clientId: app.clientId, type: 'access' });
+        expect(all.map((t) => t.createdAt)).toEqual([T0 + 4, T0 + 3, T0 + 2, T0 + 1]);
+        expect(await s.listTokens({ clientId: app.clientId, limit: 2 })).toHaveLength(2);
+        // Expired by the time asked about.
+        expect(await s.listTokens({ userId: other.id, activeAt: T0 + 1000 * MINUTE })).toEqual([]);
+      });
+
+      test('counts an app\'s live access tokens and the users holding live tokens', async () => {
+        const { user, app } = await seed();
+        const other = userRecord();
+        await s.createUser(other);
+        await save(family(user, app));
+        await save(family(user, app));
+        await save(family(other, app, { revokedAt: T0 }));
+        await save(family(null, app));
+        expect(await s.appTokenStats(app.clientId, T0 + 1)).toEqual({ activeTokens: 3, users: 1 });
+        // After the access tokens expire, the refresh tokens still count their users.
+        expect(await s.appTokenStats(app.clientId, T0 + 61 * MINUTE)).toEqual({ activeTokens: 0, users: 1 });
+        expect(await s.appTokenStats(appRecord().clientId, T0)).toEqual({ activeTokens: 0, users: 0 });
+      });
+
+      test('stores pictures by id and size, replaces a size, and deletes every size of one', async () => {
+        const bytes = (n: number) => Buffer.from(Array.from({ length: 300 }, (_, i) => (i * n) % 256));
+        await s.saveImages([
+          { id: 'a1', variant: 'islands-50', contentType: 'image/png', data: bytes(1), createdAt: T0 },
+          { id: 'a1', variant: 'islands-200', contentType: 'image/png', data: bytes(2), createdAt: T0 },
+          { id: 'b2', variant: 'icon', contentType: 'image/png', data: bytes(3), createdAt: T0 },
+        ]);
+        expect(await s.findImage('a1', 'islands-200')).toEqual({ id: 'a1', variant: 'islands-200', contentType: 'image/png', data: bytes(2), createdAt: T0 });
+        await s.saveImages([{ id: 'a1', variant: 'islands-200', contentType: 'image/png', data: bytes(5), createdAt: T0 + 1 }]);
+        expect((await s.findImage('a1', 'islands-200'))!.data).toEqual(bytes(5));
+        await s.deleteImages('a1');
+        expect(await s.findImage('a1', 'islands-50')).toBeNull();
+        expect(await s.findImage('a1', 'islands-200')).toBeNull();
+        expect((await s.findImage('b2', 'icon'))!.data).toEqual(bytes(3));
+      });
+    });
+
     describe('attempt counters (abuse limits, issue 10)', () => {
       test('counts attempts in a fixed window, peeks without counting, and starts over when the window has passed', async () => {
         expect(await s.countAttempt('k', MINUTE, T0)).toBe(1);

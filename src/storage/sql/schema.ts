@@ -16,6 +16,7 @@ export interface Database {
   revoked_families: RevokedFamiliesTable;
   suggest_grants: SuggestGrantsTable;
   audit_log: AuditLogTable;
+  images: ImagesTable;
 }
 
 export interface UsersTable {
@@ -176,4 +177,12 @@ export interface AuditLogTable {
   ip: string | null;
   /** JSON object of plain values. */
   details: string;
+}
+
+export interface ImagesTable {
+  id: string;
+  variant: string;
+  content_type: string;
+  data: Buffer;
+  created_at: number;
 }

@@ -9,8 +9,8 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppPatch, AppRecord, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
-  PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenRecord, UserPatch, UserRecord,
+  AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  ImageRecord, PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
 
@@ -19,6 +19,8 @@ const joinScopes = (s: readonly string[]): string => s.join(' ');
 /** bigint columns arrive as strings from some drivers; the contract speaks numbers. */
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+/** `%part%` for LIKE … ESCAPE, lowercased, with the user's own `%`, `_` and backslash taken literally. */
+const containing = (part: string): string => `%${part.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function toUser(r: Selectable<UsersTable>): UserRecord {
   return {
@@ -242,11 +244,20 @@ export class SqlStorage implements Storage {
     return row ? toUser(row) : null;
   }
 
-  async listUsers(options: { limit?: number; offset?: number } = {}): Promise<UserRecord[]> {
-    const rows = await this.db
-      .selectFrom('users').selectAll().orderBy('created_at').orderBy('id')
-      .limit(options.limit ?? 1000).offset(options.offset ?? 0)
-      .execute();
+  async listUsers(options: { limit?: number; offset?: number; search?: string } = {}): Promise<UserRecord[]> {
+    let query = this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id');
+    const search = options.search?.trim();
+    if (search) {
+      const like = containing(search);
+      query = query.where((eb) => eb.or([
+        eb('id', '=', search),
+        sql<boolean>`lower(login) like ${like} escape '\\'`,
+        sql<boolean>`lower(coalesce(display_name, '')) like ${like} escape '\\'`,
+        sql<boolean>`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) like ${like} escape '\\'`,
+        sql<boolean>`lower(emails) like ${like} escape '\\'`,
+      ]));
+    }
+    const rows = await query.limit(options.limit ?? 1000).offset(options.offset ?? 0).execute();
     return rows.map(toUser);
   }
 
@@ -277,15 +288,26 @@ export class SqlStorage implements Storage {
     return row ? toApp(row) : null;
   }
 
-  async listApps(options: { ownerId?: UserId } = {}): Promise<AppRecord[]> {
+  async listApps(options: { ownerId?: UserId; search?: string; limit?: number } = {}): Promise<AppRecord[]> {
     let query = this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('client_id');
     if (options.ownerId !== undefined) query = query.where('owner_id', '=', options.ownerId);
+    const search = options.search?.trim();
+    if (search) {
+      const like = containing(search);
+      query = query.where((eb) => eb.or([eb('client_id', '=', search.toLowerCase()), sql<boolean>`lower(name) like ${like} escape '\\'`]));
+    }
+    if (options.limit !== undefined) query = query.limit(options.limit);
     return (await query.execute()).map(toApp);
   }
 
   async updateApp(clientId: ClientId, patch: AppPatch): Promise<void> {
     const row = fromAppPatch(patch);
     if (Object.keys(row).length > 0) await this.db.updateTable('apps').set(row).where('client_id', '=', clientId).execute();
+  }
+
+  async deleteApp(clientId: ClientId): Promise<void> {
+    // Dependent rows go by their foreign keys (ON DELETE CASCADE); revoked-family markers outlive it harmlessly.
+    await this.db.deleteFrom('apps').where('client_id', '=', clientId).execute();
   }
 
   // Sessions
@@ -322,6 +344,15 @@ export class SqlStorage implements Storage {
     await query.execute();
   }
 
+  async listSessionsOfUser(userId: UserId, now: Millis): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom('sessions').selectAll()
+      .where('user_id', '=', userId).where('expires_at', '>', now)
+      .orderBy('created_at', 'desc').orderBy('hash')
+      .execute();
+    return rows.map(toSession);
+  }
+
   // Consent
 
   async findConsent(userId: UserId, clientId: ClientId): Promise<ConsentRecord | null> {
@@ -346,6 +377,14 @@ export class SqlStorage implements Storage {
 
   async deleteConsent(userId: UserId, clientId: ClientId): Promise<void> {
     await this.db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
+  }
+
+  async listConsentsOfUser(userId: UserId): Promise<ConsentRecord[]> {
+    const rows = await this.db.selectFrom('consents').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('client_id').execute();
+    return rows.map((row) => ({
+      userId: row.user_id as UserId, clientId: row.client_id as ClientId, scopes: splitScopes(row.scopes),
+      createdAt: num(row.created_at), updatedAt: num(row.updated_at),
+    }));
   }
 
   // Authorization codes
@@ -457,6 +496,28 @@ export class SqlStorage implements Storage {
   async revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void> {
     await this.db.updateTable('tokens').set({ revoked_at: now })
       .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  }
+
+  async listTokens(q: TokenQuery): Promise<TokenRecord[]> {
+    let query = this.db.selectFrom('tokens').selectAll();
+    if (q.clientId !== undefined) query = query.where('client_id', '=', q.clientId);
+    if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
+    if (q.type !== undefined) query = query.where('type', '=', q.type);
+    if (q.isDebug !== undefined) query = query.where('is_debug', '=', q.isDebug ? 1 : 0);
+    if (q.deviceBound !== undefined) query = query.where('device_id', q.deviceBound ? 'is not' : 'is', null);
+    if (q.activeAt !== undefined) query = query.where('revoked_at', 'is', null).where('expires_at', '>', q.activeAt);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('hash').limit(q.limit ?? 1000).execute();
+    return rows.map(toToken);
+  }
+
+  async appTokenStats(clientId: ClientId, now: Millis): Promise<AppTokenStats> {
+    const live = this.db.selectFrom('tokens')
+      .where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+    const [tokens, users] = await Promise.all([
+      live.select((eb) => eb.fn.countAll().as('n')).where('type', '=', 'access').executeTakeFirstOrThrow(),
+      live.select((eb) => eb.fn.count('user_id').distinct().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { activeTokens: num(tokens.n as number | string), users: num(users.n as number | string) };
   }
 
   // Device authorization
@@ -608,6 +669,30 @@ export class SqlStorage implements Storage {
     const limit = Math.max(1, Math.min(10_000, Math.floor(q.limit ?? 100)));
     const rows = await query.orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toAuditEntry);
+  }
+
+  // Pictures
+
+  async saveImages(images: ImageRecord[]): Promise<void> {
+    if (images.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const i of images) {
+        await trx.insertInto('images')
+          .values({ id: i.id, variant: i.variant, content_type: i.contentType, data: i.data, created_at: i.createdAt })
+          .onConflict((oc) => oc.columns(['id', 'variant']).doUpdateSet({ content_type: i.contentType, data: i.data, created_at: i.createdAt }))
+          .execute();
+      }
+    });
+  }
+
+  async findImage(id: string, variant: string): Promise<ImageRecord | null> {
+    const r = await this.db.selectFrom('images').selectAll().where('id', '=', id).where('variant', '=', variant).executeTakeFirst();
+    if (!r) return null;
+    return { id: r.id, variant: r.variant, contentType: r.content_type, data: Buffer.from(r.data), createdAt: num(r.created_at) };
+  }
+
+  async deleteImages(id: string): Promise<void> {
+    await this.db.deleteFrom('images').where('id', '=', id).execute();
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {

@@ -11,6 +11,7 @@ import * as oidcAppSettings from './0003-oidc-app-settings.js';
 import * as revokedFamilies from './0004-revoked-families.js';
 import * as suggestGrants from './0005-suggest-grants.js';
 import * as auditLog from './0006-audit-log.js';
+import * as images from './0007-images.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-revoked-families': revokedFamilies,
   '0005-suggest-grants': suggestGrants,
   '0006-audit-log': auditLog,
+  '0007-images': images,
 };
