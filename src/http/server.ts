@@ -13,14 +13,18 @@ import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, sendOAuthError } from './render.js';
 import { registerCors } from './cors.js';
 import { accountRoutes } from './routes/accounts.js';
+import { accountPageRoutes } from './routes/account.js';
+import { adminRoutes } from './routes/admin.js';
 import { appLinkRoutes } from './routes/app-links.js';
 import { assetRoutes } from './routes/assets.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { confirmationRoutes } from './routes/confirmation.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { infoRoutes } from './routes/info.js';
 import { logoutRoutes } from './routes/logout.js';
 import { oidcRoutes } from './routes/oidc.js';
+import { pictureRoutes } from './routes/pictures.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { suggestRoutes } from './routes/suggest.js';
@@ -101,7 +105,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

@@ -102,6 +102,7 @@ export function homePage(msgs: Messages, csrf: string, user: PageUser | null): S
     title: msgs.homeTitle,
     body: html`<h1>${msgs.homeTitle}</h1>
 ${identity(user)}
+<p class="actions"><a class="button primary" href="/account">${msgs.navAccount}</a> <a class="button" href="/console">${msgs.navConsole}</a></p>
 <form method="post" action="/logout" class="form">${csrfField(csrf)}<button type="submit">${msgs.signOut}</button></form>`,
   });
 }

@@ -15,6 +15,19 @@ export interface LayoutOptions {
   body: SafeHtml;
   /** `popup` renders compactly for the 640×720 instant-login window (SPEC §8). */
   display?: 'page' | 'popup';
+  /** Signed-in pages with room for tables (account, console, admin): a top bar with navigation. */
+  nav?: NavOptions;
+  /** This page's path and query, for the language links (`?lang=`) in the footer. */
+  here?: string;
+}
+
+export type NavSection = 'account' | 'console' | 'admin';
+
+export interface NavOptions {
+  current: NavSection | null;
+  csrf: string;
+  showConsole: boolean;
+  showAdmin: boolean;
 }
 
 export function layout(o: LayoutOptions): SafeHtml {
@@ -29,13 +42,45 @@ export function layout(o: LayoutOptions): SafeHtml {
 <link rel="stylesheet" href="/assets/gatehouse.css">
 <link rel="icon" href="/assets/logo.svg" type="image/svg+xml">
 </head>
-<body class="${o.display === 'popup' ? 'popup' : 'page'}">
-<main class="card">
-<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}</span></div>
+<body class="${o.display === 'popup' ? 'popup' : 'page'}${o.nav ? ' wide' : ''}">
+${o.nav ? topBar(o.msgs, o.nav) : null}
+<main class="card${o.nav ? ' wide' : ''}" id="content">
+${o.nav ? null : html`<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}</span></div>`}
 ${o.body}
 </main>
+${o.here !== undefined ? languageLinks(o.msgs, o.here) : null}
+${o.nav ? html`<script src="/assets/pages.js"></script>` : null}
 </body>
 </html>`;
+}
+
+function topBar(msgs: Messages, nav: NavOptions): SafeHtml {
+  const link = (section: NavSection, href: string, label: string) =>
+    html`<li><a href="${href}"${nav.current === section ? trusted(' aria-current="page"') : null}>${label}</a></li>`;
+  return html`<a class="skip" href="#content">${msgs.skipToContent}</a>
+<header class="topbar">
+<a class="brand" href="/">${LOGO_SVG}<span>${msgs.productName}</span></a>
+<nav aria-label="${msgs.navLabel}"><ul>
+${link('account', '/account', msgs.navAccount)}
+${nav.showConsole ? link('console', '/console', msgs.navConsole) : null}
+${nav.showAdmin ? link('admin', '/admin', msgs.navAdmin) : null}
+</ul></nav>
+<form method="post" action="/logout" class="signout">${csrfField(nav.csrf)}<button type="submit">${msgs.signOut}</button></form>
+</header>`;
+}
+
+/** Each language named in itself, marked with its own `lang` for screen readers. */
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = { en: 'English', ru: 'Русский' };
+
+function languageLinks(msgs: Messages, here: string): SafeHtml {
+  const url = new URL(here, 'http://x');
+  const links = Object.entries(LANGUAGE_NAMES).map(([lang, name]) => {
+    url.searchParams.set('lang', lang);
+    return lang === msgs.lang
+      ? html`<li><span lang="${lang}" aria-current="true">${name}</span></li>`
+      : html`<li><a href="${url.pathname + url.search}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
+  });
+  return html`<footer class="footer"><nav aria-label="${msgs.languageLabel}"><ul>${links}</ul></nav></footer>`;
 }
 
 /** A hidden CSRF field; every form carries one (see http/csrf.ts). */

@@ -34,3 +34,21 @@ export function decisionButtons(msgs: Messages): SafeHtml {
 <button type="submit" name="decision" value="deny">${msgs.deny}</button>
 </div>`;
 }
+
+/** A time in the reader's language, in UTC (the server does not know the reader's time zone). */
+export function dateTime(msgs: Messages, at: number): string {
+  return new Intl.DateTimeFormat(msgs.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at) + ' UTC';
+}
+
+/** A value with a copy button (assets/pages.js); without script the value is still there to select. */
+export function copyBox(msgs: Messages, id: string, value: string, label: string): SafeHtml {
+  return html`<div class="secret-box"><code id="${id}" class="token-text" aria-label="${label}">${value}</code>
+<button type="button" class="copy" data-copy="${id}" data-copied="${msgs.copied}" aria-label="${format(msgs.copyWhat, { what: label })}">${msgs.copy}</button></div>`;
+}
+
+/** A small square picture of an app: its icon, or its initial on the accent colour. */
+export function appIcon(app: { name: string; iconUrl: string | null }, size: 40 | 64 = 40): SafeHtml {
+  return app.iconUrl
+    ? html`<img class="app-icon s${size}" src="${app.iconUrl}" alt="" width="${size}" height="${size}">`
+    : html`<span class="app-icon s${size} initial" aria-hidden="true">${Array.from(app.name)[0]?.toUpperCase() ?? '?'}</span>`;
+}

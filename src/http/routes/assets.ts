@@ -26,6 +26,7 @@ export const assetRoutes = (_ctx: Context): FastifyPluginAsync => async (app) =>
     ['logo.svg', load('logo.svg', 'image/svg+xml')],
     ['form-post.js', load('form-post.js', 'text/javascript; charset=utf-8')],
     ['verification-code.js', load('verification-code.js', 'text/javascript; charset=utf-8')],
+    ['pages.js', load('pages.js', 'text/javascript; charset=utf-8')],
   ]);
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);

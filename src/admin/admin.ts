@@ -1,0 +1,86 @@
+/**
+ * What operators do on /admin (SPEC §10), free of HTTP: find users and apps,
+ * block and unblock them, reset passwords, end every session and token. Each
+ * action is written to the audit log with the operator who took it.
+ */
+import type { Users } from '../accounts/users.js';
+import type { Apps } from '../apps/apps.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { randomFromAlphabet } from '../crypto/random.js';
+import { InputError } from '../errors.js';
+import type { AppRecord, Storage, UserRecord } from '../storage/storage.js';
+import type { Clock } from '../types.js';
+
+/** Readable and unambiguous (no 0/O, 1/l/I): an operator reads it out or pastes it. */
+const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+export type UserAction = 'block' | 'unblock' | 'revoke' | 'reset_password' | 'make_developer' | 'remove_developer' | 'make_admin' | 'remove_admin';
+export const USER_ACTIONS: readonly UserAction[] = ['block', 'unblock', 'revoke', 'reset_password', 'make_developer', 'remove_developer', 'make_admin', 'remove_admin'];
+
+export class Admin {
+  constructor(
+    private readonly storage: Storage,
+    private readonly users: Users,
+    private readonly apps: Apps,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Ends everything the user holds: sessions, tokens, instant-login grants. */
+  private async endAccess(user: UserRecord): Promise<void> {
+    await this.storage.deleteSessionsOfUser(user.id);
+    await this.storage.revokeTokensOfUser(user.id, this.clock());
+    await this.storage.deleteSuggestGrants(user.id);
+  }
+
+  /**
+   * Applies one action to a user; returns the new password for `reset_password`
+   * (shown once to the operator), else null. An operator cannot lock themself
+   * out: blocking or demoting oneself is refused.
+   */
+  async actOnUser(operator: UserRecord, user: UserRecord, action: UserAction, ip: string | null): Promise<string | null> {
+    const self = operator.id === user.id;
+    if (self && (action === 'block' || action === 'remove_admin' || action === 'revoke' || action === 'reset_password')) {
+      throw new InputError('operators cannot do this to their own account');
+    }
+    const now = this.clock();
+    const actor = { type: 'user' as const, id: operator.id };
+    const base = { actor, userId: user.id, ip, details: { login: user.login, action, by: 'operator' } };
+    switch (action) {
+      case 'block':
+        await this.storage.updateUser(user.id, { status: 'blocked', updatedAt: now });
+        await this.endAccess(user);
+        await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: true } });
+        return null;
+      case 'unblock':
+        await this.storage.updateUser(user.id, { status: 'active', updatedAt: now });
+        await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: false } });
+        return null;
+      case 'revoke':
+        await this.endAccess(user);
+        await this.audit.record({ ...base, action: 'user_updated' });
+        return null;
+      case 'reset_password': {
+        const password = randomFromAlphabet(PASSWORD_ALPHABET, 16);
+        await this.users.changePassword(user, password);
+        await this.storage.deleteSuggestGrants(user.id);
+        await this.audit.record({ ...base, action: 'password_changed' });
+        return password;
+      }
+      default: {
+        const patch = action === 'make_developer' || action === 'remove_developer'
+          ? { isDeveloper: action === 'make_developer' }
+          : { isAdmin: action === 'make_admin' };
+        await this.storage.updateUser(user.id, { ...patch, updatedAt: now });
+        await this.audit.record({ ...base, action: 'user_updated', details: { ...base.details, ...patch } });
+        return null;
+      }
+    }
+  }
+
+  /** Blocks (revoking every token: SPEC §1 `unauthorized_client` everywhere) or unblocks an app. */
+  async setAppBlocked(operator: UserRecord, app: AppRecord, blocked: boolean, ip: string | null): Promise<void> {
+    await this.apps.update(app.clientId, { status: blocked ? 'blocked' : 'active' });
+    await this.audit.record({ action: 'app_blocked', actor: { type: 'user', id: operator.id }, clientId: app.clientId, ip, details: { name: app.name, blocked, by: 'operator' } });
+  }
+}

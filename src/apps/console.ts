@@ -1,0 +1,111 @@
+/**
+ * The developer console's rules (SPEC §10, §5.3), free of HTTP: who may use
+ * it, which apps a developer sees, icons, debug tokens, blocking and deleting.
+ * Changing an app's fields goes through `Apps` (apps.ts), which revokes tokens
+ * when scopes change or the app is blocked (SPEC §1).
+ */
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import { randomHex } from '../crypto/random.js';
+import { InputError } from '../errors.js';
+import { iconPng } from '../images/pictures.js';
+import type { AppRecord, AppTokenStats, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
+import type { ClientId, Clock } from '../types.js';
+import type { Apps } from './apps.js';
+
+/** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
+export const ICON_PATH = '/icons/';
+
+/** SPEC §1: every user may be a developer, unless the operator keeps the console to the developers they name. */
+export function mayUseConsole(user: UserRecord, config: Pick<Config, 'developers'>): boolean {
+  return user.isDeveloper || config.developers === 'anyone';
+}
+
+export interface AppOverview {
+  stats: AppTokenStats;
+  /** Live debug access tokens, newest first (SPEC §5.3), with the login they act for. */
+  debugTokens: (TokenRecord & { login: string })[];
+  /** The owner may lift this block (they set it); an operator's block is theirs to lift. */
+  ownerMayUnblock: boolean;
+}
+
+export class Console {
+  constructor(
+    private readonly storage: Storage,
+    private readonly apps: Apps,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The app if `user` owns it; null otherwise, so another developer's app looks exactly like a missing one. */
+  async ownedApp(user: UserRecord, clientId: string): Promise<AppRecord | null> {
+    if (!/^[0-9a-f]{32}$/.test(clientId)) return null;
+    const app = await this.storage.findApp(clientId as ClientId);
+    return app && app.ownerId === user.id ? app : null;
+  }
+
+  /** The first app makes its creator a developer (GATEHOUSE_DEVELOPERS=anyone). */
+  async becomeDeveloper(user: UserRecord): Promise<void> {
+    if (!user.isDeveloper) await this.storage.updateUser(user.id, { isDeveloper: true, updatedAt: this.clock() });
+  }
+
+  async overview(app: AppRecord): Promise<AppOverview> {
+    const now = this.clock();
+    const [stats, tokens, lastBlock] = await Promise.all([
+      this.storage.appTokenStats(app.clientId, now),
+      this.storage.listTokens({ clientId: app.clientId, isDebug: true, type: 'access', activeAt: now, limit: 100 }),
+      this.storage.listAudit({ clientId: app.clientId, action: 'app_blocked', limit: 1 }),
+    ]);
+    const logins = new Map<string, string>();
+    const debugTokens = [];
+    for (const t of tokens) {
+      if (t.userId === null) continue;
+      if (!logins.has(t.userId)) logins.set(t.userId, (await this.storage.findUserById(t.userId))?.login ?? '?');
+      debugTokens.push({ ...t, login: logins.get(t.userId)! });
+    }
+    const block = lastBlock[0];
+    const ownerMayUnblock = app.status === 'blocked' && block !== undefined && block.actorType === 'user' && block.actorId === app.ownerId && block.details.blocked !== false;
+    return { stats, debugTokens, ownerMayUnblock };
+  }
+
+  async revokeDebugToken(app: AppRecord, familyId: string): Promise<void> {
+    const now = this.clock();
+    const tokens = await this.storage.listTokens({ clientId: app.clientId, isDebug: true, activeAt: now, limit: 1000 });
+    if (!tokens.some((t) => t.familyId === familyId)) throw new InputError('no such debug token');
+    await this.storage.revokeFamily(familyId, now);
+  }
+
+  /** Replaces the app's icon with the upload, redrawn as a square PNG. */
+  async setIcon(app: AppRecord, file: Buffer): Promise<void> {
+    const data = iconPng(file);
+    const id = randomHex(16);
+    const now = this.clock();
+    await this.storage.saveImages([{ id, variant: 'icon', contentType: 'image/png', data, createdAt: now }]);
+    await this.storage.updateApp(app.clientId, { iconUrl: ICON_PATH + id, updatedAt: now });
+    await this.dropIcon(app);
+  }
+
+  async removeIcon(app: AppRecord): Promise<void> {
+    await this.storage.updateApp(app.clientId, { iconUrl: null, updatedAt: this.clock() });
+    await this.dropIcon(app);
+  }
+
+  private async dropIcon(app: AppRecord): Promise<void> {
+    if (app.iconUrl?.startsWith(ICON_PATH)) await this.storage.deleteImages(app.iconUrl.slice(ICON_PATH.length));
+  }
+
+  /** Blocks or unblocks the app by its owner; blocking revokes its tokens (SPEC §1, in Apps.update). */
+  async setBlocked(app: AppRecord, owner: UserRecord, blocked: boolean, ip: string | null): Promise<void> {
+    if (!blocked && !(await this.overview(app)).ownerMayUnblock) throw new InputError('an operator blocked this app');
+    await this.apps.update(app.clientId, { status: blocked ? 'blocked' : 'active' });
+    await this.audit.record({ action: 'app_blocked', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { blocked, by: 'owner' } });
+  }
+
+  /** Deletes the app: its tokens, codes and consents go with it, so nothing issued to it works any more. */
+  async delete(app: AppRecord, owner: UserRecord, ip: string | null): Promise<void> {
+    await this.storage.revokeTokensOfApp(app.clientId, this.clock());
+    await this.storage.deleteApp(app.clientId);
+    await this.dropIcon(app);
+    await this.audit.record({ action: 'app_deleted', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { name: app.name } });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * /account (SPEC §10): a person's profile, avatar, password, the apps and
+ * devices they gave access to, and where they are signed in. Every form
+ * carries the CSRF token; revoking and signing out everywhere are confirmed
+ * first; every change answers with a redirect (post/redirect/get).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { accessOverview, ProfileError, Profiles, type ProfileInput } from '../../accounts/profile.js';
+import { isClientId } from '../../apps/apps.js';
+import type { Context } from '../../context.js';
+import { InputError } from '../../errors.js';
+import { accountPage, profileValues, sessionHandle, type AccountPageOptions, type ProfileValues } from '../../pages/account-page.js';
+import { format } from '../../pages/messages/en.js';
+import type { ClientId } from '../../types.js';
+import { sendPage } from '../render.js';
+import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { acceptUploads, readUpload } from '../uploads.js';
+
+type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
+const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemoved', 'passwordChanged', 'accessRevoked', 'deviceRevoked', 'sessionEnded', 'signedOutEverywhere'];
+
+const PROBLEM_MESSAGES = {
+  name: 'errName', email: 'errEmail', tooManyEmails: 'errTooManyEmails', birthday: 'errBirthday', phone: 'errPhone', sex: 'errSex',
+} as const;
+
+export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  await acceptUploads(app);
+  const profiles = new Profiles(ctx.storage, ctx.clock);
+
+  async function render(page: PageContext, reply: FastifyReply, extra: { values?: ProfileValues; notice?: string | null; error?: AccountPageOptions['error']; status?: number } = {}) {
+    // The user as stored now: a change just made shows.
+    const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
+    const now = ctx.clock();
+    const [{ apps, devices }, sessions] = await Promise.all([accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now)]);
+    return sendPage(reply, accountPage({
+      msgs: page.msgs,
+      nav: page.nav,
+      csrf: page.csrf,
+      here: page.here,
+      user,
+      values: extra.values ?? profileValues(user),
+      apps,
+      devices,
+      sessions,
+      currentSession: page.signedIn.session.hash,
+      notice: extra.notice ?? null,
+      error: extra.error ?? null,
+    }), extra.status ?? 200);
+  }
+
+  const audit = (page: PageContext, request: FastifyRequest, action: 'user_updated' | 'password_changed' | 'token_revoked', details: Record<string, string | boolean>, clientId: ClientId | null = null) =>
+    ctx.audit.record({ action, actor: { type: 'user', id: page.user.id }, clientId, ip: request.ip, details });
+
+  app.get('/account', async (request, reply) => {
+    const page = await signedInPage(ctx, request, reply, 'account');
+    if (!page) return reply;
+    const done = (request.query as Record<string, unknown>).done;
+    const notice = NOTICES.find((n) => n === done);
+    return render(page, reply, { notice: notice ? page.msgs.account[notice] : null });
+  });
+
+  /** The signed-in page and its form, or null when the reply has been sent. */
+  async function formOf(request: FastifyRequest, reply: FastifyReply, body: unknown = request.body): Promise<[PageContext, Record<string, string | undefined>] | null> {
+    const page = await signedInPage(ctx, request, reply, 'account');
+    if (!page) return null;
+    const form = readForm(ctx, request, reply, body);
+    return form ? [page, form] : null;
+  }
+
+  app.post('/account/profile', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const input: ProfileInput = {
+      firstName: form.first_name ?? '', lastName: form.last_name ?? '', displayName: form.display_name ?? '', emails: form.emails ?? '',
+      defaultEmail: form.default_email ?? '', birthday: form.birthday ?? '', sex: form.sex ?? '', phone: form.phone ?? '',
+    };
+    try {
+      await profiles.update(page.user, input);
+    } catch (err) {
+      if (!(err instanceof ProfileError)) throw err;
+      return render(page, reply, { values: input, error: { section: 'profile', text: page.msgs.account[PROBLEM_MESSAGES[err.problem]] }, status: 400 });
+    }
+    await audit(page, request, 'user_updated', { fields: 'profile' });
+    return redirectWithNotice(reply, '/account', 'profileSaved');
+  });
+
+  app.post('/account/avatar', async (request, reply) => {
+    const page = await signedInPage(ctx, request, reply, 'account');
+    if (!page) return reply;
+    const upload = await readUpload(request);
+    const form = readForm(ctx, request, reply, upload.fields);
+    if (!form) return reply;
+    const refuse = () => render(page, reply, { error: { section: 'avatar', text: page.msgs.account.errPicture }, status: 400 });
+    if (upload.tooLarge || !upload.file) return refuse();
+    try {
+      await profiles.setAvatar(page.user, upload.file);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return refuse();
+    }
+    await audit(page, request, 'user_updated', { fields: 'avatar' });
+    return redirectWithNotice(reply, '/account', 'avatarSaved');
+  });
+
+  app.post('/account/avatar/remove', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    await profiles.removeAvatar(got[0].user);
+    await audit(got[0], request, 'user_updated', { fields: 'avatar' });
+    return redirectWithNotice(reply, '/account', 'avatarRemoved');
+  });
+
+  app.post('/account/password', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const a = page.msgs.account;
+    // The current password goes through the sign-in guard: a stolen session cannot guess it faster than /login could.
+    const check = await ctx.signInGuard.signIn(page.user.login, form.current_password ?? '', request.ip);
+    if (!check.ok || check.user.id !== page.user.id) {
+      const text = check.ok || check.reason === 'bad_credentials'
+        ? a.errPasswordWrong
+        : format(page.msgs.tooManySignIns, { minutes: String(Math.ceil(check.retryAfterSeconds / 60)) });
+      return render(page, reply, { error: { section: 'password', text }, status: check.ok || check.reason === 'bad_credentials' ? 400 : 429 });
+    }
+    try {
+      await ctx.users.changePassword(page.user, form.new_password ?? '', page.signedIn.session.hash);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return render(page, reply, { error: { section: 'password', text: a.errPasswordShort }, status: 400 });
+    }
+    await ctx.storage.deleteSuggestGrants(page.user.id);
+    await audit(page, request, 'password_changed', { by: 'user' });
+    return redirectWithNotice(reply, '/account', 'passwordChanged');
+  });
+
+  /** An app the user may revoke: one they consented to or hold tokens of. */
+  async function grantedApp(page: PageContext, clientId: string | undefined) {
+    if (!clientId || !isClientId(clientId)) return null;
+    const { apps, devices } = await accessOverview(ctx.storage, page.user.id, ctx.clock());
+    return { app: apps.find((g) => g.clientId === clientId) ?? null, devices: devices.filter((d) => d.clientId === clientId) };
+  }
+
+  app.post('/account/apps/revoke', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const found = await grantedApp(page, form.client_id);
+    if (!found?.app) return notFound(page.msgs, reply);
+    const a = page.msgs.account;
+    const vars = { app: found.app.name };
+    if (!confirmed(page, reply, form, {
+      title: format(a.revokeConfirmTitle, vars), text: format(a.revokeConfirmText, vars),
+      action: '/account/apps/revoke', confirmLabel: a.revokeAccess, cancelHref: '/account#apps',
+    })) return reply;
+    await profiles.revokeApp(page.user.id, found.app.clientId);
+    await audit(page, request, 'token_revoked', { reason: 'access revoked on /account' }, found.app.clientId);
+    return redirectWithNotice(reply, '/account', 'accessRevoked');
+  });
+
+  app.post('/account/devices/revoke', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const found = await grantedApp(page, form.client_id);
+    const device = found?.devices.find((d) => d.deviceId === form.device_id);
+    if (!device) return notFound(page.msgs, reply);
+    const a = page.msgs.account;
+    const vars = { device: device.deviceName ?? device.deviceId, app: device.appName };
+    if (!confirmed(page, reply, form, {
+      title: format(a.deviceConfirmTitle, vars), text: format(a.deviceConfirmText, vars),
+      action: '/account/devices/revoke', confirmLabel: a.revokeDevice, cancelHref: '/account#devices',
+    })) return reply;
+    await profiles.revokeDevice(page.user.id, device.clientId, device.deviceId);
+    await audit(page, request, 'token_revoked', { reason: 'device signed out on /account', device: device.deviceName ?? device.deviceId }, device.clientId);
+    return redirectWithNotice(reply, '/account', 'deviceRevoked');
+  });
+
+  app.post('/account/sessions/end', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const sessions = await ctx.storage.listSessionsOfUser(page.user.id, ctx.clock());
+    const session = sessions.find((s) => sessionHandle(s) === form.session && s.hash !== page.signedIn.session.hash);
+    if (!session) return notFound(page.msgs, reply);
+    await ctx.storage.deleteSession(session.hash);
+    await audit(page, request, 'user_updated', { signedOut: 'one other session' });
+    return redirectWithNotice(reply, '/account', 'sessionEnded');
+  });
+
+  app.post('/account/sign-out-everywhere', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const a = page.msgs.account;
+    if (!confirmed(page, reply, form, {
+      title: a.everywhereConfirmTitle, text: a.everywhereConfirmText,
+      action: '/account/sign-out-everywhere', confirmLabel: a.signOutEverywhere, cancelHref: '/account#sessions',
+    })) return reply;
+    await profiles.signOutEverywhere(page.user.id, page.signedIn.session.hash);
+    await audit(page, request, 'token_revoked', { reason: 'signed out everywhere on /account' });
+    return redirectWithNotice(reply, '/account', 'signedOutEverywhere');
+  });
+};
+

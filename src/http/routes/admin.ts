@@ -1,0 +1,154 @@
+/**
+ * /admin, for operators (`--admin` users, SPEC §10): users (search, view,
+ * block, unblock, reset password, end every session and token, roles), apps
+ * (search, block, unblock) and the audit log. Anyone else gets the same 404
+ * as for a page that does not exist.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Admin, USER_ACTIONS, type UserAction } from '../../admin/admin.js';
+import { isClientId } from '../../apps/apps.js';
+import { listAuditEntries } from '../../audit/audit-log.js';
+import type { Context } from '../../context.js';
+import { InputError } from '../../errors.js';
+import { adminAppsPage, adminAuditPage, adminUserPage, adminUsersPage } from '../../pages/admin-pages.js';
+import { format } from '../../pages/messages/en.js';
+import type { UserRecord } from '../../storage/storage.js';
+import type { ClientId, UserId } from '../../types.js';
+import { sendPage } from '../render.js';
+import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+
+const PAGE_SIZE = 100;
+/** Actions that take something away: asked again before they happen. */
+const CONFIRMED_ACTIONS: readonly UserAction[] = ['block', 'revoke', 'reset_password', 'remove_admin'];
+
+const text = (value: unknown, max: number) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
+
+export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock);
+
+  async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
+    const page = await signedInPage(ctx, request, reply, 'admin');
+    if (!page) return null;
+    if (!page.user.isAdmin) {
+      notFound(page.msgs, reply);
+      return null;
+    }
+    return page;
+  }
+
+  async function findUser(id: string): Promise<UserRecord | null> {
+    return /^\d{1,32}$/.test(id) ? ctx.storage.findUserById(id as UserId) : null;
+  }
+
+  async function showUser(page: PageContext, reply: FastifyReply, user: UserRecord, extra: { notice?: string | null; error?: string | null; newPassword?: string | null } = {}, status = 200) {
+    const now = ctx.clock();
+    const [apps, sessions, tokens, audit] = await Promise.all([
+      ctx.storage.listApps({ ownerId: user.id }),
+      ctx.storage.listSessionsOfUser(user.id, now),
+      ctx.storage.listTokens({ userId: user.id, type: 'access', activeAt: now, limit: 10_000 }),
+      ctx.storage.listAudit({ userId: user.id, limit: 50 }),
+    ]);
+    return sendPage(reply, adminUserPage({
+      ...page, user, apps, sessions, activeTokens: tokens.length, audit,
+      notice: extra.notice ?? null, error: extra.error ?? null, newPassword: extra.newPassword ?? null, self: user.id === page.user.id,
+    }), status);
+  }
+
+  app.get('/admin', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const query = text((request.query as Record<string, unknown>).q, 100);
+    const users = await ctx.storage.listUsers({ search: query, limit: PAGE_SIZE });
+    return sendPage(reply, adminUsersPage({ ...page, query, users }));
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/users/:id', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const user = await findUser(request.params.id);
+    if (!user) return notFound(page.msgs, reply);
+    const done = (request.query as Record<string, unknown>).done;
+    const action = USER_ACTIONS.find((a) => a === done);
+    return showUser(page, reply, user, { notice: action ? page.msgs.admin.done[action] : null });
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/admin/users/:id/:action', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const user = await findUser(request.params.id);
+    const action = USER_ACTIONS.find((a) => a === request.params.action);
+    if (!user || !action) return notFound(page.msgs, reply);
+    const form = readForm(ctx, request, reply);
+    if (!form) return reply;
+    const ad = page.msgs.admin;
+    if (CONFIRMED_ACTIONS.includes(action)) {
+      const [title, body]: [string, string] = {
+        block: [ad.confirmBlockUser, ad.confirmBlockUserText] as [string, string],
+        revoke: [ad.confirmRevokeAll, ad.confirmRevokeAllText] as [string, string],
+        reset_password: [ad.confirmReset, ad.confirmResetText] as [string, string],
+        remove_admin: [ad.confirmRemoveAdmin, ad.confirmRemoveAdminText] as [string, string],
+      }[action as 'block' | 'revoke' | 'reset_password' | 'remove_admin'];
+      const label = { block: ad.block, revoke: ad.revokeAll, reset_password: ad.resetPassword, remove_admin: ad.removeAdmin }[action as 'block'];
+      if (!confirmed(page, reply, form, {
+        title: format(title, { login: user.login }), text: body, action: `/admin/users/${user.id}/${action}`,
+        confirmLabel: label, cancelHref: `/admin/users/${user.id}`,
+      })) return reply;
+    }
+    let password: string | null;
+    try {
+      password = await admin.actOnUser(page.user, user, action, request.ip);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return showUser(page, reply, user, { error: ad.errSelf }, 400);
+    }
+    const changed = (await ctx.storage.findUserById(user.id))!;
+    // A new password is shown in this answer only.
+    if (password !== null) return showUser({ ...page, here: `/admin/users/${user.id}` }, reply, changed, { notice: ad.done.reset_password, newPassword: password });
+    return redirectWithNotice(reply, `/admin/users/${user.id}`, action);
+  });
+
+  app.get('/admin/apps', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const q = request.query as Record<string, unknown>;
+    const query = text(q.q, 100);
+    const apps = await ctx.storage.listApps({ search: query, limit: PAGE_SIZE });
+    const owners = new Map<string, string | null>();
+    for (const a of apps) {
+      if (a.ownerId && !owners.has(a.ownerId)) owners.set(a.ownerId, (await ctx.storage.findUserById(a.ownerId))?.login ?? null);
+    }
+    const doneFor = typeof q.app === 'string' && isClientId(q.app) ? await ctx.storage.findApp(q.app as ClientId) : null;
+    const notice = doneFor && (q.done === 'blocked' || q.done === 'unblocked')
+      ? format(q.done === 'blocked' ? page.msgs.admin.appBlocked : page.msgs.admin.appUnblocked, { app: doneFor.name })
+      : null;
+    return sendPage(reply, adminAppsPage({ ...page, query, notice, apps: apps.map((a) => ({ ...a, ownerLogin: a.ownerId ? owners.get(a.ownerId) ?? null : null })) }));
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/admin/apps/:id/:action', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const { id, action } = request.params;
+    const target = isClientId(id) ? await ctx.storage.findApp(id) : null;
+    if (!target || (action !== 'block' && action !== 'unblock')) return notFound(page.msgs, reply);
+    const form = readForm(ctx, request, reply);
+    if (!form) return reply;
+    const ad = page.msgs.admin;
+    if (action === 'block' && !confirmed(page, reply, form, {
+      title: format(ad.confirmBlockApp, { app: target.name }), text: ad.confirmBlockAppText,
+      action: `/admin/apps/${target.clientId}/block`, confirmLabel: ad.block, cancelHref: '/admin/apps',
+    })) return reply;
+    await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
+    return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: `${action}ed` }).toString()}`, 303);
+  });
+
+  app.get('/admin/audit', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const q = request.query as Record<string, unknown>;
+    const login = text(q.login, 64);
+    const before = text(q.before, 40);
+    const entries = await listAuditEntries(ctx, { limit: PAGE_SIZE, ...(login ? { login } : {}), ...(before ? { beforeId: before } : {}) });
+    const nextBefore = entries.length === PAGE_SIZE ? entries[entries.length - 1]!.id : null;
+    return sendPage(reply, adminAuditPage({ ...page, entries, login, nextBefore }));
+  });
+};

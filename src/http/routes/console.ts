@@ -1,0 +1,362 @@
+/**
+ * /console, the developer console (SPEC §10): a developer's apps; creating
+ * and editing them with every field of SPEC §1 and §9; the client secret
+ * shown once after creating and after rotating (the old one dies at once);
+ * debug tokens (SPEC §5.3); counts of tokens and users; icon; block and
+ * delete. Only the owner sees an app: anyone else gets the same 404 as for an
+ * app that does not exist.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppInput } from '../../apps/apps.js';
+import { Console, mayUseConsole } from '../../apps/console.js';
+import type { Context } from '../../context.js';
+import { InputError } from '../../errors.js';
+import { VERIFICATION_PAGE } from '../../oauth/authorize/request.js';
+import { SCOPE_CATALOGUE } from '../../oauth/scopes.js';
+import { appFormPage, appPage, consoleClosedPage, consoleHomePage, type AppFormValues } from '../../pages/console-pages.js';
+import { format, type Messages } from '../../pages/messages/en.js';
+import type { AppRecord, Platform, PlatformType } from '../../storage/storage.js';
+import type { Params } from '../params.js';
+import { PLATFORM_TYPES } from '../../apps/platforms.js';
+import { sendPage } from '../render.js';
+import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { acceptUploads, readUpload } from '../uploads.js';
+
+const lines = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+export function formValuesOf(app: AppRecord): AppFormValues {
+  const ios = app.platforms.find((p) => p.type === 'ios');
+  const android = app.platforms.find((p) => p.type === 'android');
+  const scopeModes: AppFormValues['scopeModes'] = {};
+  for (const s of app.scopes) scopeModes[s] = 'required';
+  for (const s of app.optionalScopes) scopeModes[s] = 'optional';
+  return {
+    name: app.name,
+    description: app.description,
+    redirectUris: app.redirectUris.join('\n'),
+    suggestHostnames: app.suggestHostnames.join('\n'),
+    postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
+    scopeModes,
+    platforms: app.platforms.map((p) => p.type),
+    iosAppId: ios?.appId ?? '',
+    iosStoreUrl: ios?.storeUrl ?? '',
+    androidPackage: android?.packageName ?? '',
+    androidFingerprints: (android?.sha256Fingerprints ?? []).join('\n'),
+    androidStoreUrl: android?.storeUrl ?? '',
+    ttl: String(app.accessTokenTtlSeconds),
+    idTokenAlg: app.idTokenAlg,
+  };
+}
+
+function blankValues(defaultTtl: number): AppFormValues {
+  return {
+    name: '', description: '', redirectUris: '', suggestHostnames: '', postLogoutRedirectUris: '',
+    scopeModes: { 'login:info': 'required' }, platforms: ['web'],
+    iosAppId: '', iosStoreUrl: '', androidPackage: '', androidFingerprints: '', androidStoreUrl: '',
+    ttl: String(defaultTtl), idTokenAlg: 'ES256',
+  };
+}
+
+export function formValuesFrom(form: Params): AppFormValues {
+  const scopeModes: AppFormValues['scopeModes'] = {};
+  for (const s of SCOPE_CATALOGUE) {
+    const mode = form[`scope:${s.name}`];
+    if (mode === 'required' || mode === 'optional') scopeModes[s.name] = mode;
+  }
+  return {
+    name: form.name ?? '',
+    description: form.description ?? '',
+    redirectUris: form.redirect_uris ?? '',
+    suggestHostnames: form.suggest_hostnames ?? '',
+    postLogoutRedirectUris: form.post_logout_redirect_uris ?? '',
+    scopeModes,
+    // Checkboxes arrive joined by spaces (params.ts), also when a confirmation page repeats them.
+    platforms: PLATFORM_TYPES.filter((p) => (form.platform ?? '').split(' ').includes(p)),
+    iosAppId: form.ios_app_id ?? '',
+    iosStoreUrl: form.ios_store_url ?? '',
+    androidPackage: form.android_package ?? '',
+    androidFingerprints: form.android_fingerprints ?? '',
+    androidStoreUrl: form.android_store_url ?? '',
+    ttl: form.ttl ?? '',
+    idTokenAlg: form.id_token_alg === 'RS256' ? 'RS256' : 'ES256',
+  };
+}
+
+export function appInputOf(v: AppFormValues): AppInput & { name: string } {
+  const optional = (s: string) => (s.trim() === '' ? undefined : s.trim());
+  const platforms: Platform[] = v.platforms.map((type: PlatformType): Platform => {
+    if (type === 'ios') return { type, appId: optional(v.iosAppId), storeUrl: optional(v.iosStoreUrl) } as Platform;
+    if (type === 'android') {
+      return { type, packageName: optional(v.androidPackage), sha256Fingerprints: lines(v.androidFingerprints), storeUrl: optional(v.androidStoreUrl) } as Platform;
+    }
+    return { type };
+  });
+  // Fields left empty are absent, not empty strings: validatePlatform checks only what is given.
+  for (const p of platforms) for (const key of Object.keys(p) as (keyof Platform)[]) if (p[key] === undefined) delete p[key];
+  const ttl = Number(v.ttl);
+  return {
+    name: v.name,
+    description: v.description.trim(),
+    redirectUris: lines(v.redirectUris),
+    suggestHostnames: lines(v.suggestHostnames),
+    postLogoutRedirectUris: lines(v.postLogoutRedirectUris),
+    scopes: Object.entries(v.scopeModes).filter(([, m]) => m === 'required').map(([s]) => s),
+    optionalScopes: Object.entries(v.scopeModes).filter(([, m]) => m === 'optional').map(([s]) => s),
+    platforms,
+    accessTokenTtlSeconds: Number.isFinite(ttl) ? ttl : NaN,
+    idTokenAlg: v.idTokenAlg,
+  };
+}
+
+/** The reader's words for a refused form; the validator's own sentence (with the offending value) follows it. */
+function appErrorText(m: Messages, err: InputError): string {
+  const c = m.console;
+  const text = err.message;
+  const kind =
+    /app name/.test(text) ? c.errName
+    : /redirect URI/.test(text) ? c.errRedirect
+    : /origin/.test(text) ? c.errOrigin
+    : /platform|App ID|package|fingerprint|store URL/i.test(text) ? c.errPlatform
+    : /scope/.test(text) ? c.errScope
+    : /lifetime/.test(text) ? c.errTtl
+    : c.errGeneric;
+  return `${kind} (${text})`;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+type Notice = 'created' | 'saved' | 'savedRevoked' | 'rotated' | 'debugRevoked' | 'iconSaved' | 'iconRemoved' | 'blocked' | 'unblocked';
+const NOTICES: readonly Notice[] = ['saved', 'savedRevoked', 'debugRevoked', 'iconSaved', 'iconRemoved', 'blocked', 'unblocked'];
+
+export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  await acceptUploads(app);
+  const consoleService = new Console(ctx.storage, ctx.apps, ctx.audit, ctx.clock);
+  const debugTokenUrl = (a: AppRecord) => `/authorize?${new URLSearchParams({
+    response_type: 'token', client_id: a.clientId, redirect_uri: ctx.config.issuer + VERIFICATION_PAGE, force_confirm: 'yes',
+  }).toString()}`;
+
+  /** The signed-in developer, or null once the reply is sent (sign-in redirect, or the closed console). */
+  async function developer(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
+    const page = await signedInPage(ctx, request, reply, 'console');
+    if (!page) return null;
+    if (!mayUseConsole(page.user, ctx.config)) {
+      sendPage(reply, consoleClosedPage(page), 403);
+      return null;
+    }
+    return page;
+  }
+
+  async function ownApp(page: PageContext, request: FastifyRequest, reply: FastifyReply): Promise<AppRecord | null> {
+    const found = await consoleService.ownedApp(page.user, (request.params as { id: string }).id);
+    if (!found) notFound(page.msgs, reply);
+    return found;
+  }
+
+  async function showApp(page: PageContext, reply: FastifyReply, a: AppRecord, extra: { secret?: string | null; notice?: string | null; error?: string | null } = {}, status = 200) {
+    return sendPage(reply, appPage({
+      msgs: page.msgs, nav: page.nav, csrf: page.csrf, here: page.here, app: a,
+      overview: await consoleService.overview(a),
+      secret: extra.secret ?? null, notice: extra.notice ?? null, error: extra.error ?? null,
+      debugTokenUrl: debugTokenUrl(a),
+    }), status);
+  }
+
+  app.get('/console', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const deleted = (request.query as Record<string, unknown>).done === 'deleted';
+    return sendPage(reply, consoleHomePage({
+      ...page,
+      apps: await ctx.storage.listApps({ ownerId: page.user.id }),
+      notice: deleted ? page.msgs.console.deleted : null,
+    }));
+  });
+
+  app.get('/console/apps/new', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    return sendPage(reply, appFormPage({ ...page, app: null, values: blankValues(ctx.config.accessTokenTtlSeconds), error: null, maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }));
+  });
+
+  app.post('/console/apps/new', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const form = readForm(ctx, request, reply, request.body, ['platform']);
+    if (!form) return reply;
+    const values = formValuesFrom(form);
+    let created;
+    try {
+      created = await ctx.apps.create({ ...appInputOf(values), ownerId: page.user.id });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return sendPage(reply, appFormPage({ ...page, app: null, values, error: appErrorText(page.msgs, err), maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }), 400);
+    }
+    await consoleService.becomeDeveloper(page.user);
+    await ctx.audit.record({ action: 'app_created', actor: { type: 'user', id: page.user.id }, clientId: created.app.clientId, ip: request.ip, details: { name: created.app.name } });
+    // Shown in this answer only: the secret is never stored in a readable form here.
+    return showApp({ ...page, here: `/console/apps/${created.app.clientId}` }, reply, created.app, { secret: created.clientSecret, notice: page.msgs.console.created });
+  });
+
+  app.get('/console/apps/:id', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const a = await ownApp(page, request, reply);
+    if (!a) return reply;
+    const done = (request.query as Record<string, unknown>).done;
+    const notice = NOTICES.find((n) => n === done);
+    return showApp(page, reply, a, { notice: notice ? page.msgs.console[notice] : null });
+  });
+
+  app.get('/console/apps/:id/edit', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const a = await ownApp(page, request, reply);
+    if (!a) return reply;
+    return sendPage(reply, appFormPage({ ...page, app: a, values: formValuesOf(a), error: null, maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }));
+  });
+
+  app.post('/console/apps/:id/edit', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const a = await ownApp(page, request, reply);
+    if (!a) return reply;
+    const form = readForm(ctx, request, reply, request.body, ['platform']);
+    if (!form) return reply;
+    const values = formValuesFrom(form);
+    const input = appInputOf(values);
+    const scopesChange = !sameSet(input.scopes ?? [], a.scopes) || !sameSet(input.optionalScopes ?? [], a.optionalScopes);
+    const c = page.msgs.console;
+    if (scopesChange) {
+      // SPEC §1: new scopes revoke every token of the app; say so, with the count, before doing it.
+      const stats = await ctx.storage.appTokenStats(a.clientId, ctx.clock());
+      if (!confirmed(page, reply, form, {
+        title: format(c.scopesConfirmTitle, { app: a.name }),
+        text: format(c.scopesConfirmText, { tokens: String(stats.activeTokens) }),
+        action: `/console/apps/${a.clientId}/edit`, confirmLabel: c.save, cancelHref: `/console/apps/${a.clientId}/edit`,
+      })) return reply;
+    }
+    let changed;
+    try {
+      changed = await ctx.apps.update(a.clientId, input);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return sendPage(reply, appFormPage({ ...page, app: a, values, error: appErrorText(page.msgs, err), maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }), 400);
+    }
+    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { scopesChanged: scopesChange } });
+    // Becoming a web app creates a secret: it is shown now or never.
+    if (changed.clientSecret) return showApp({ ...page, here: `/console/apps/${a.clientId}` }, reply, changed.app, { secret: changed.clientSecret, notice: c.saved });
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, scopesChange ? 'savedRevoked' : 'saved');
+  });
+
+  /** An owned app and its form for a POST action, or null once answered. */
+  async function action(request: FastifyRequest, reply: FastifyReply): Promise<[PageContext, AppRecord, Params] | null> {
+    const page = await developer(request, reply);
+    if (!page) return null;
+    const a = await ownApp(page, request, reply);
+    if (!a) return null;
+    const form = readForm(ctx, request, reply);
+    return form ? [page, a, form] : null;
+  }
+
+  app.post('/console/apps/:id/secret', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a, form] = got;
+    const c = page.msgs.console;
+    if (!confirmed(page, reply, form, {
+      title: format(c.rotateConfirmTitle, { app: a.name }), text: c.rotateConfirmText,
+      action: `/console/apps/${a.clientId}/secret`, confirmLabel: c.rotateSecret, cancelHref: `/console/apps/${a.clientId}`,
+    })) return reply;
+    let secret: string;
+    try {
+      secret = await ctx.apps.rotateSecret(a.clientId);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return showApp(page, reply, a, { error: c.publicClient }, 400);
+    }
+    await ctx.audit.record({ action: 'app_secret_rotated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip });
+    return showApp({ ...page, here: `/console/apps/${a.clientId}` }, reply, (await ctx.storage.findApp(a.clientId))!, { secret, notice: c.rotated });
+  });
+
+  app.post('/console/apps/:id/debug-tokens/revoke', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a, form] = got;
+    try {
+      await consoleService.revokeDebugToken(a, form.family ?? '');
+    } catch (err) {
+      if (err instanceof InputError) return notFound(page.msgs, reply);
+      throw err;
+    }
+    await ctx.audit.record({ action: 'token_revoked', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { debug: true } });
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'debugRevoked');
+  });
+
+  app.post('/console/apps/:id/icon', async (request, reply) => {
+    const page = await developer(request, reply);
+    if (!page) return reply;
+    const a = await ownApp(page, request, reply);
+    if (!a) return reply;
+    const upload = await readUpload(request);
+    const form = readForm(ctx, request, reply, upload.fields);
+    if (!form) return reply;
+    const refuse = () => showApp(page, reply, a, { error: page.msgs.console.errPicture }, 400);
+    if (upload.tooLarge || !upload.file) return refuse();
+    try {
+      await consoleService.setIcon(a, upload.file);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return refuse();
+    }
+    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { fields: 'icon' } });
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'iconSaved');
+  });
+
+  app.post('/console/apps/:id/icon/remove', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a] = got;
+    await consoleService.removeIcon(a);
+    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { fields: 'icon' } });
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'iconRemoved');
+  });
+
+  app.post('/console/apps/:id/block', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a, form] = got;
+    const c = page.msgs.console;
+    if (!confirmed(page, reply, form, {
+      title: format(c.blockConfirmTitle, { app: a.name }), text: c.blockConfirmText,
+      action: `/console/apps/${a.clientId}/block`, confirmLabel: c.block, cancelHref: `/console/apps/${a.clientId}`,
+    })) return reply;
+    await consoleService.setBlocked(a, page.user, true, request.ip);
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'blocked');
+  });
+
+  app.post('/console/apps/:id/unblock', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a] = got;
+    try {
+      await consoleService.setBlocked(a, page.user, false, request.ip);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return showApp(page, reply, a, { error: page.msgs.console.errOperatorBlock }, 403);
+    }
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'unblocked');
+  });
+
+  app.post('/console/apps/:id/delete', async (request, reply) => {
+    const got = await action(request, reply);
+    if (!got) return reply;
+    const [page, a, form] = got;
+    const c = page.msgs.console;
+    if (!confirmed(page, reply, form, {
+      title: format(c.deleteConfirmTitle, { app: a.name }), text: c.deleteConfirmText,
+      action: `/console/apps/${a.clientId}/delete`, confirmLabel: c.deleteApp, cancelHref: `/console/apps/${a.clientId}`,
+    })) return reply;
+    await consoleService.delete(a, page.user, request.ip);
+    return redirectWithNotice(reply, '/console', 'deleted');
+  });
+};

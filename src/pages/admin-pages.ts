@@ -1,0 +1,131 @@
+/** /admin (SPEC §10): operators find and manage users and apps, and read the audit log. */
+import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
+import { html, type SafeHtml } from './html.js';
+import { csrfField, layout, type NavOptions } from './layout.js';
+import { format, type Messages } from './messages/en.js';
+import { appIcon, copyBox, dateTime } from './parts.js';
+
+export interface AdminPage {
+  msgs: Messages;
+  nav: NavOptions;
+  csrf: string;
+  here: string;
+}
+
+type Tab = 'users' | 'apps' | 'audit';
+
+function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): SafeHtml {
+  const m = o.msgs;
+  const link = (t: Tab, href: string, label: string) => html`<li><a href="${href}"${t === tab ? html` aria-current="page"` : null}>${label}</a></li>`;
+  return layout({
+    msgs: m,
+    title,
+    nav: o.nav,
+    here: o.here,
+    body: html`<nav class="tabs" aria-label="${m.admin.title}"><ul>
+${link('users', '/admin', m.admin.users)}${link('apps', '/admin/apps', m.admin.apps)}${link('audit', '/admin/audit', m.admin.audit)}
+</ul></nav>
+${body}`,
+  });
+}
+
+function searchForm(m: Messages, action: string, label: string, value: string): SafeHtml {
+  return html`<form method="get" action="${action}" class="search" role="search">
+<label for="q" class="visually-hidden">${label}</label>
+<input id="q" name="q" type="search" value="${value}" placeholder="${label}" maxlength="100">
+<button type="submit">${m.admin.search}</button></form>`;
+}
+
+function userStatus(m: Messages, u: UserRecord): SafeHtml {
+  return html`<span class="badge ${u.status}">${u.status === 'active' ? m.admin.userActive : m.admin.userBlocked}</span>
+${u.isAdmin ? html`<span class="badge role">${m.admin.roleAdmin}</span>` : null}
+${u.isDeveloper ? html`<span class="badge role">${m.admin.roleDeveloper}</span>` : null}`;
+}
+
+export function adminUsersPage(o: AdminPage & { query: string; users: UserRecord[] }): SafeHtml {
+  const m = o.msgs;
+  return frame(o, 'users', m.admin.users, html`<h1>${m.admin.users}</h1>
+${searchForm(m, '/admin', m.admin.searchUsers, o.query)}
+${o.users.length === 0 ? html`<p class="empty">${m.admin.nothingFound}</p>` : html`<ul class="app-list">${o.users.map((u) => html`<li>
+<span class="avatar" aria-hidden="true">${Array.from(u.displayName ?? u.login)[0]?.toUpperCase()}</span>
+<div class="grow"><a href="/admin/users/${u.id}" class="app-name">${u.displayName ?? u.login}</a>
+<div class="muted small"><span translate="no">${u.login}</span>${u.defaultEmail ? html` · <span translate="no">${u.defaultEmail}</span>` : null}</div></div>
+<div class="badges">${userStatus(m, u)}</div></li>`)}</ul>`}`);
+}
+
+export function adminUserPage(o: AdminPage & {
+  user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[];
+  notice: string | null; error: string | null; newPassword: string | null; self: boolean;
+}): SafeHtml {
+  const m = o.msgs;
+  const ad = m.admin;
+  const u = o.user;
+  const act = (action: string, label: string, danger = false) => html`<form method="post" action="/admin/users/${u.id}/${action}" class="inline">${csrfField(o.csrf)}
+<button type="submit"${danger ? html` class="danger"` : null}>${label}</button></form>`;
+  return frame(o, 'users', u.displayName ?? u.login, html`<p class="crumbs"><a href="/admin">${ad.users}</a></p>
+<div class="page-head"><h1 class="grow">${u.displayName ?? u.login}</h1><div class="badges">${userStatus(m, u)}</div></div>
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
+${o.error ? html`<p class="alert" role="alert">${o.error}</p>` : null}
+${o.newPassword ? html`<section class="once" aria-labelledby="pw-title"><h2 id="pw-title">${ad.newPasswordTitle}</h2><p>${ad.newPasswordText}</p>
+${copyBox(m, 'new-password', o.newPassword, ad.newPasswordTitle)}</section>` : null}
+<dl class="details">
+<dt>${ad.login}</dt><dd translate="no">${u.login}</dd>
+<dt>${ad.userId}</dt><dd><code>${u.id}</code></dd>
+<dt>${ad.emails}</dt><dd>${u.emails.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<span translate="no">${u.emails.join(', ')}</span>`}</dd>
+<dt>${ad.created}</dt><dd>${dateTime(m, u.createdAt)}</dd>
+<dt>${ad.sessions}</dt><dd>${o.sessions.length}</dd>
+<dt>${ad.activeTokens}</dt><dd>${o.activeTokens}</dd>
+<dt>${ad.ownedApps}</dt><dd>${o.apps.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${o.apps.map((a) => html`<li><a href="/admin/apps?q=${a.clientId}">${a.name}</a></li>`)}</ul>`}</dd>
+</dl>
+<section aria-labelledby="actions"><h2 id="actions">${ad.actions}</h2>
+${o.self ? html`<p class="muted">${ad.selfNote}</p>` : null}
+<div class="button-row">
+${u.status === 'active' ? (o.self ? null : act('block', ad.block, true)) : act('unblock', ad.unblock)}
+${o.self ? null : act('revoke', ad.revokeAll, true)}
+${o.self ? null : act('reset_password', ad.resetPassword, true)}
+${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
+${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
+</div></section>
+<section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit)}</section>`);
+}
+
+export function adminAppsPage(o: AdminPage & { query: string; apps: (AppRecord & { ownerLogin: string | null })[]; notice: string | null }): SafeHtml {
+  const m = o.msgs;
+  const ad = m.admin;
+  return frame(o, 'apps', ad.apps, html`<h1>${ad.apps}</h1>
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
+${searchForm(m, '/admin/apps', ad.searchApps, o.query)}
+${o.apps.length === 0 ? html`<p class="empty">${ad.nothingFound}</p>` : html`<ul class="app-list">${o.apps.map((a) => html`<li>
+${appIcon(a)}
+<div class="grow"><strong class="app-name">${a.name}</strong>
+<div class="muted small"><code>${a.clientId}</code>${a.ownerLogin ? html` · ${format(ad.ownedBy, { login: a.ownerLogin })}` : null}</div></div>
+<span class="badge ${a.status}">${m.console.status[a.status]}</span>
+<form method="post" action="/admin/apps/${a.clientId}/${a.status === 'blocked' ? 'unblock' : 'block'}" class="inline">${csrfField(o.csrf)}
+<button type="submit" class="small${a.status === 'blocked' ? '' : ' danger'}" aria-label="${format(a.status === 'blocked' ? ad.unblockApp : ad.blockApp, { app: a.name })}">${a.status === 'blocked' ? ad.unblock : ad.block}</button></form>
+</li>`)}</ul>`}`);
+}
+
+function auditTable(m: Messages, entries: AuditEntry[]): SafeHtml {
+  if (entries.length === 0) return html`<p class="empty">${m.admin.noAudit}</p>`;
+  return html`<div class="table-wrap"><table class="audit"><caption class="visually-hidden">${m.admin.audit}</caption>
+<thead><tr><th scope="col">${m.admin.auditWhen}</th><th scope="col">${m.admin.auditWhat}</th><th scope="col">${m.admin.auditWho}</th><th scope="col">${m.admin.auditDetails}</th></tr></thead>
+<tbody>${entries.map((e) => html`<tr><td>${dateTime(m, e.at)}</td>
+<td><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span></td>
+<td>${m.admin.actor[e.actorType]}${e.actorId ? html` <code>${e.actorId}</code>` : null}${e.ip ? html`<br><span class="muted small" translate="no">${e.ip}</span>` : null}</td>
+<td class="small">${e.userId ? html`${m.admin.auditUser} <a href="/admin/users/${e.userId}"><code>${e.userId}</code></a> ` : null}${e.clientId ? html`${m.admin.auditApp} <code>${e.clientId}</code> ` : null}
+${Object.keys(e.details).length > 0 ? html`<code class="details-json">${JSON.stringify(e.details)}</code>` : null}</td></tr>`)}</tbody></table></div>`;
+}
+
+export function adminAuditPage(o: AdminPage & { entries: AuditEntry[]; login: string; nextBefore: string | null }): SafeHtml {
+  const m = o.msgs;
+  const ad = m.admin;
+  const next = o.nextBefore ? `/admin/audit?${new URLSearchParams({ ...(o.login ? { login: o.login } : {}), before: o.nextBefore }).toString()}` : null;
+  return frame(o, 'audit', ad.audit, html`<h1>${ad.audit}</h1>
+<p class="muted">${ad.auditText}</p>
+<form method="get" action="/admin/audit" class="search" role="search">
+<label for="login" class="visually-hidden">${ad.auditByLogin}</label>
+<input id="login" name="login" type="search" value="${o.login}" placeholder="${ad.auditByLogin}" maxlength="64">
+<button type="submit">${ad.search}</button></form>
+${auditTable(m, o.entries)}
+${next ? html`<p><a class="button" href="${next}">${ad.older}</a></p>` : null}`);
+}
