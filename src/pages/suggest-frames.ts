@@ -129,7 +129,7 @@ export function buttonFrame(o: ButtonFrameOptions): SafeHtml {
     config: o.config,
     body: iconOnly
       ? html`<button id="gh-button" type="button" class="${classes}" aria-label="${text}" title="${text}">${trusted(markSvg(48))}</button>`
-      : html`<button id="gh-button" type="button" class="${classes}">${who ? avatar(who, 's') : trusted(markSvg(48))}${label(text, who ? who.callName : m.suggestShort)}</button>`,
+      : html`<button id="gh-button" type="button" class="${classes}" title="${text}">${who ? avatar(who, 's') : trusted(markSvg(48))}${label(text, who ? who.callName : m.suggestShort)}</button>`,
   });
 }
 

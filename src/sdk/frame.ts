@@ -21,13 +21,22 @@ function tell(type: FrameMessage['type'], extra: Partial<FrameMessage> = {}): vo
   window.parent.postMessage(message, config.parentOrigin as string);
 }
 
-/** Long label when it fits, short ("Gatehouse") when the frame is narrow (SPEC §8). */
+/**
+ * The longest label that fits (SPEC §8: short text when the container is
+ * narrow): the long one; the short one; the short one without the mark; the
+ * mark alone.
+ */
+const FITS = ['', 'gh-narrow', 'gh-narrow gh-bare', 'gh-tiny'];
+
 function fitLabel(button: HTMLElement): void {
   const label = button.querySelector<HTMLElement>('.gh-label');
   if (!label) return;
   const fit = () => {
-    button.classList.remove('gh-narrow');
-    if (label.scrollWidth > label.clientWidth + 1) button.classList.add('gh-narrow');
+    for (const level of FITS) {
+      button.classList.remove('gh-narrow', 'gh-bare', 'gh-tiny');
+      if (level) button.classList.add(...level.split(' '));
+      if (level === 'gh-tiny' || label.scrollWidth <= label.clientWidth + 1) return;
+    }
   };
   fit();
   new ResizeObserver(fit).observe(document.documentElement);

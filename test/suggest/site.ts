@@ -9,7 +9,8 @@
  *   in `window.outcome` for the test to read;
  * - `/token` the token page (the redirect URI): `YaSendSuggestToken`;
  * - `/forge` a page that posts a forged token message to its parent;
- * - `/plain` a page with only the SDK, for `openOauthPopup`.
+ * - `/plain` a page with only the SDK, for `openOauthPopup`;
+ * - `/grid?…` many buttons at once, for screenshots (see `gridUrl`).
  * The same server also answers on `http://127.0.0.1:PORT`, an origin that is
  * not a suggest hostname.
  */
@@ -23,6 +24,8 @@ export interface Site {
   tokenPage: string;
   /** The page calling `init` with these options. */
   pageUrl(options: PageOptions, origin?: string): string;
+  /** A page of many buttons, drawn one after another. */
+  gridUrl(grid: Grid): string;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,52 @@ export interface PageOptions {
   forgeFrom?: string;
   /** Call handler() right away (default) or leave it to the test (`window.handler`). */
   autoHandler?: boolean;
+}
+
+/** Sections of buttons on a light or dark page. */
+export interface Grid {
+  clientId: string;
+  lang: string;
+  sections: { title: string; dark: boolean; rows: { label: string; cells: { button: Record<string, string | number>; width: number }[] }[] }[];
+}
+
+function gridPage(gatehouse: string, origin: string, grid: Grid): string {
+  let n = 0;
+  const cells: { id: string; button: Record<string, string | number> }[] = [];
+  const sections = grid.sections.map((section) => `<section class="${section.dark ? 'dark' : 'light'}"><h2>${section.title}</h2>
+${section.rows.map((row) => `<div class="row"><span class="label">${row.label}</span>${row.cells.map((cell) => {
+    const id = `b${n++}`;
+    cells.push({ id, button: cell.button });
+    return `<div class="cell" id="${id}" style="width:${cell.width}px"></div>`;
+  }).join('')}</div>`).join('\n')}</section>`).join('\n');
+  return `<!doctype html>
+<html lang="${grid.lang}">
+<head><meta charset="utf-8"><title>Buttons</title>
+<script src="${gatehouse}/sdk/suggest.js"></script>
+<style>
+body { margin: 0; font: 13px system-ui; }
+section { padding: 16px 20px 20px; }
+section.light { background: #f6f7fa; color: #1b1e27; }
+section.dark { background: #15171c; color: #e8eaf0; }
+h2 { font-size: 14px; margin: 0 0 12px; }
+.row { display: flex; align-items: center; gap: 16px; margin: 10px 0; }
+.label { width: 150px; flex: none; opacity: .7; }
+.cell { flex: none; }
+</style></head>
+<body>
+${sections}
+<script>
+window.drawn = 0;
+(async function () {
+  for (const cell of ${json(cells)}) {
+    const answer = await YaAuthSuggest.init(${json({ client_id: grid.clientId, response_type: 'token' })}, location.origin, Object.assign({ view: 'button', parentId: cell.id }, cell.button));
+    answer.handler().catch(function () {});
+    window.drawn++;
+  }
+})();
+</script>
+</body>
+</html>`;
 }
 
 const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
@@ -83,6 +132,7 @@ export async function startSite(gatehouse: string): Promise<Site> {
     const url = new URL(req.url ?? '/', origin);
     res.setHeader('content-type', 'text/html; charset=utf-8');
     if (url.pathname === '/') return res.end(page(gatehouse, origin, url.searchParams));
+    if (url.pathname === '/grid') return res.end(gridPage(gatehouse, origin, JSON.parse(url.searchParams.get('g') ?? '{}') as Grid));
     if (url.pathname === '/token') {
       return res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Token</title>
 <script src="${gatehouse}/sdk/suggest-token.js"></script></head>
@@ -110,6 +160,7 @@ setInterval(function () {
     otherOrigin: `http://127.0.0.1:${port}`,
     tokenPage: `${origin}/token`,
     pageUrl: (options, at = origin) => `${at}/?o=${encodeURIComponent(JSON.stringify(options))}`,
+    gridUrl: (grid) => `${origin}/grid?g=${encodeURIComponent(JSON.stringify(grid))}`,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
