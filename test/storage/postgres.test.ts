@@ -4,8 +4,9 @@ import { openStorage } from '../../src/storage/open.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { freshDatabase } from '../helpers/postgres.js';
 import { storageContract } from './contract.js';
+import { deviceCodeContract } from './device-codes.contract.js';
 
-storageContract('PostgreSQL', async () => {
+const openPostgreSql = async () => {
   const db = await freshDatabase(inject('postgresUrl'));
   const config = { dataDir: '/nonexistent', databaseUrl: db.url };
   const storage = await openStorage(config);
@@ -23,4 +24,7 @@ storageContract('PostgreSQL', async () => {
       await db.drop();
     },
   };
-});
+};
+
+storageContract('PostgreSQL', openPostgreSql);
+deviceCodeContract('PostgreSQL', openPostgreSql);

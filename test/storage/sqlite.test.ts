@@ -9,10 +9,11 @@ import { MIGRATIONS } from '../../src/storage/sql/migrations/index.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
+import { deviceCodeContract } from './device-codes.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
-storageContract('SQLite', async () => {
+const openSqlite = async () => {
   const dataDir = tempDir();
   const config = { dataDir, databaseUrl: '' };
   const storage = await openStorage(config);
@@ -30,7 +31,10 @@ storageContract('SQLite', async () => {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-});
+};
+
+storageContract('SQLite', openSqlite);
+deviceCodeContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {
