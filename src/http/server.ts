@@ -28,6 +28,7 @@ import { pictureRoutes } from './routes/pictures.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { suggestRoutes } from './routes/suggest.js';
+import { buttonGeneratorRoutes } from './routes/button-generator.js';
 import { tokenRoutes } from './routes/token.js';
 
 /** Form bodies are small; anything larger is refused before parsing. */
@@ -105,7 +106,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

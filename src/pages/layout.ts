@@ -19,6 +19,8 @@ export interface LayoutOptions {
   nav?: NavOptions;
   /** This page's path and query, for the language links (`?lang=`) in the footer. */
   here?: string;
+  /** A wide card without the top bar (the button generator, also for visitors). */
+  wide?: boolean;
 }
 
 export type NavSection = 'account' | 'console' | 'admin';
@@ -44,7 +46,7 @@ export function layout(o: LayoutOptions): SafeHtml {
 </head>
 <body class="${o.display === 'popup' ? 'popup' : 'page'}${o.nav ? ' wide' : ''}">
 ${o.nav ? topBar(o.msgs, o.nav) : null}
-<main class="card${o.nav ? ' wide' : ''}" id="content">
+<main class="card${o.nav || o.wide ? ' wide' : ''}" id="content">
 ${o.nav ? null : html`<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}</span></div>`}
 ${o.body}
 </main>

@@ -19,13 +19,21 @@ export interface FrameIdentity {
   initial: string;
   /** One of eight avatar colours, stable per user. */
   colour: number;
+  /** The user's picture (SPEC §6's avatars, on Gatehouse's own origin), or null for the initial. */
+  picture: string | null;
 }
 
 export function frameIdentity(user: UserRecord): FrameIdentity {
   const callName = user.firstName ?? user.displayName ?? user.login;
   let h = 0;
   for (const c of user.id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return { callName, fullName: user.displayName ?? user.login, initial: Array.from(callName)[0]?.toUpperCase() ?? '?', colour: h % 8 };
+  return {
+    callName,
+    fullName: user.displayName ?? user.login,
+    initial: Array.from(callName)[0]?.toUpperCase() ?? '?',
+    colour: h % 8,
+    picture: user.avatarId ? `/avatars/${user.avatarId}/islands-retina-middle` : null,
+  };
 }
 
 /** What the frame's script needs: where to send messages, the pop-up's address. */
@@ -78,7 +86,7 @@ ${configElement(o.config)}
 }
 
 function avatar(who: FrameIdentity, size: 's' | 'l'): SafeHtml {
-  return html`<span class="gh-avatar gh-avatar-${size} gh-c${who.colour}" aria-hidden="true">${who.initial}</span>`;
+  return html`<span class="gh-avatar gh-avatar-${size} gh-c${who.colour}" aria-hidden="true">${who.picture ? html`<img src="${who.picture}" alt="">` : who.initial}</span>`;
 }
 
 /** The long and the short label; frame.js shows the short one when the long one does not fit. */

@@ -26,6 +26,8 @@ export interface Site {
   pageUrl(options: PageOptions, origin?: string): string;
   /** A page of many buttons, drawn one after another. */
   gridUrl(grid: Grid): string;
+  /** Serves `html` at `path` from now on (e.g. a snippet copied from the button generator). */
+  serve(path: string, html: string): string;
   close(): Promise<void>;
 }
 
@@ -126,12 +128,14 @@ window.waitForToken = function () {
 
 export async function startSite(gatehouse: string): Promise<Site> {
   let port = 0;
+  const served = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     const host = req.headers.host ?? '';
     const origin = `http://${host}`;
     const url = new URL(req.url ?? '/', origin);
     res.setHeader('content-type', 'text/html; charset=utf-8');
     if (url.pathname === '/') return res.end(page(gatehouse, origin, url.searchParams));
+    if (served.has(url.pathname)) return res.end(served.get(url.pathname));
     if (url.pathname === '/grid') return res.end(gridPage(gatehouse, origin, JSON.parse(url.searchParams.get('g') ?? '{}') as Grid));
     if (url.pathname === '/token') {
       return res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Token</title>
@@ -161,6 +165,10 @@ setInterval(function () {
     tokenPage: `${origin}/token`,
     pageUrl: (options, at = origin) => `${at}/?o=${encodeURIComponent(JSON.stringify(options))}`,
     gridUrl: (grid) => `${origin}/grid?g=${encodeURIComponent(JSON.stringify(grid))}`,
+    serve(path, html) {
+      served.set(path, html);
+      return origin + path;
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

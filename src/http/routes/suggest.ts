@@ -90,15 +90,18 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const script = sdk.url('frame.js');
     const appRecord = await findApp(p.client_id);
 
-    // A preview on Gatehouse's own button generator: only Gatehouse may frame it.
-    if (p.preview === '1' && kind === 'button') {
+    // A preview on Gatehouse's own button generator (SPEC §8.1): only Gatehouse may frame it, and it does nothing.
+    if (p.preview === '1') {
+      const signedIn = await currentSession(ctx, request);
+      const who = signedIn ? frameIdentity(signedIn.user) : null;
+      const config: FrameConfig = { parentOrigin: issuerOrigin, channel, clientId: appRecord?.clientId ?? '', authorize: '/', preview: true };
+      if (kind === 'widget') {
+        reply.header('Content-Security-Policy', frameCsp(["'self'"]));
+        return sendPage(reply, widgetFrame({ msgs, appName: appRecord?.name ?? msgs.productName, who, config, script }));
+      }
       const nonce = randomToken(16);
       reply.header('Content-Security-Policy', frameCsp(["'self'"], nonce));
-      const signedIn = await currentSession(ctx, request);
-      const config: FrameConfig = { parentOrigin: issuerOrigin, channel, clientId: appRecord?.clientId ?? '', authorize: '/', preview: true };
-      return sendPage(reply, buttonFrame({
-        msgs, options: parseButtonOptions(p), who: signedIn ? frameIdentity(signedIn.user) : null, config, styleNonce: nonce, script,
-      }));
+      return sendPage(reply, buttonFrame({ msgs, options: parseButtonOptions(p), who, config, styleNonce: nonce, script }));
     }
 
     const check = checkFrameRequest(appRecord, p.location);
