@@ -8,12 +8,13 @@
     document.getElementById('empty-view').hidden = true;
     document.getElementById(id).hidden = false;
   }
-  function humanDuration(seconds) {
+  // The words come from the page (its message catalogue), so they are in the page's language.
+  function humanDuration(seconds, element) {
     var days = Math.floor(seconds / 86400);
-    if (days >= 2) return days + ' days';
+    if (days >= 2) return element.dataset.days.replace('{n}', days);
     var hours = Math.floor(seconds / 3600);
-    if (hours >= 2) return hours + ' hours';
-    return Math.max(1, Math.round(seconds / 60)) + ' minutes';
+    if (hours >= 2) return element.dataset.hours.replace('{n}', hours);
+    return element.dataset.minutes.replace('{n}', Math.max(1, Math.round(seconds / 60)));
   }
   if (params.get('code')) {
     document.getElementById('code').textContent = params.get('code');
@@ -22,7 +23,7 @@
     document.getElementById('token').textContent = params.get('access_token');
     var expiry = document.getElementById('token-expiry');
     var seconds = Number(params.get('expires_in'));
-    if (seconds > 0) expiry.textContent = expiry.dataset.template.replace('{time}', humanDuration(seconds));
+    if (seconds > 0) expiry.textContent = expiry.dataset.template.replace('{time}', humanDuration(seconds, expiry));
     show('token-view');
   } else if (params.get('error')) {
     document.getElementById('error-code').textContent = params.get('error');

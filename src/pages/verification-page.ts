@@ -24,7 +24,7 @@ export function verificationPage(msgs: Messages): SafeHtml {
 <p>${msgs.debugTokenText}</p>
 <div class="secret-box"><output id="token" class="token-text"></output>
 <button type="button" class="copy" data-copy="token" data-copied="${msgs.copied}">${msgs.copy}</button></div>
-<p class="muted" id="token-expiry" data-template="${msgs.expiresIn}"></p>
+<p class="muted" id="token-expiry" data-template="${msgs.expiresIn}" data-days="${msgs.durationDays}" data-hours="${msgs.durationHours}" data-minutes="${msgs.durationMinutes}"></p>
 </section>
 <section id="error-view" hidden>
 <h1>${msgs.verificationError}</h1>
