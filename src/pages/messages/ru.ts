@@ -85,7 +85,7 @@ export const ru: Messages = {
   generatorTitle: 'Конструктор кнопки входа',
   generatorIntro: 'Выберите вид кнопки, посмотрите на настоящую кнопку такой, какой её увидят посетители, и скопируйте код для сайта.',
   generatorApp: 'Приложение',
-  generatorClientId: 'Client ID',
+  generatorClientId: 'Идентификатор клиента (client_id)',
   generatorClientIdHint: 'client_id вашего приложения. Войдите, чтобы выбрать одно из своих приложений.',
   generatorNoApps: 'У вас пока нет приложений: создайте приложение и возвращайтесь.',
   generatorKind: 'Что показать',
