@@ -37,3 +37,12 @@ export function singleValued(raw: unknown, repeatable: readonly string[] = []): 
   }
   return out;
 }
+
+/** `singleValued` for pages that must render whatever comes (the instant-login frames): a repeated parameter counts as absent. */
+export function lenientParams(raw: unknown): Params {
+  try {
+    return singleValued(raw);
+  } catch {
+    return Object.create(null) as Params;
+  }
+}

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { FastifyReply } from 'fastify';
 
 // Two levels above both src/http and dist/http is the package root.
 const SDK_DIR = new URL('../../dist/sdk/', import.meta.url);
@@ -50,4 +51,9 @@ let cached: SdkFiles | null | undefined;
 export function sdkFiles(): SdkFiles | null {
   if (cached === undefined) cached = load();
   return cached;
+}
+
+/** The answer while the SDK is not built: pages and scripts that need it cannot be served. */
+export function sdkNotBuilt(reply: FastifyReply): FastifyReply {
+  return reply.code(503).send({ error: 'temporarily_unavailable', error_description: 'the browser SDK is not built: run npm run build' });
 }

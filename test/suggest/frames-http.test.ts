@@ -210,6 +210,10 @@ describe('the personalisation grant', () => {
   test('where the browser sends the session cookie (same-site sites), the frame is personal by it', async () => {
     const { user } = await signedInWithConsent('lena');
     expect(await frameWith(user.jar.header())).toContain('Log in as Lena');
+    // With the user's picture when there is one, else her initial.
+    expect(await frameWith(user.jar.header())).toMatch(/<span class="gh-avatar gh-avatar-s gh-c\d" aria-hidden="true">L<\/span>/);
+    await gh.ctx.storage.updateUser((await gh.ctx.storage.findUserByLogin('lena'))!.id, { avatarId: 'abc123' });
+    expect(await frameWith(user.jar.header())).toContain('<img src="/avatars/abc123/islands-retina-middle" alt="">');
   });
 });
 

@@ -11,9 +11,9 @@ import type { Context } from '../../context.js';
 import { buttonGeneratorPage, type GeneratorApp } from '../../pages/button-generator-page.js';
 import { BUTTON_LANGS, parseButtonOptions } from '../../suggest/button-options.js';
 import { csrfToken } from '../csrf.js';
-import { singleValued, type Params } from '../params.js';
+import { lenientParams } from '../params.js';
 import { messagesFor, sendPage } from '../render.js';
-import { sdkFiles } from '../sdk-files.js';
+import { sdkFiles, sdkNotBuilt } from '../sdk-files.js';
 import { currentSession } from '../session.js';
 
 /** The page frames Gatehouse's own button (frame-src 'self'); nothing else changes from the default policy. */
@@ -22,13 +22,8 @@ const GENERATOR_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data
 export const buttonGeneratorRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.get('/button-generator', async (request, reply) => {
     const sdk = sdkFiles();
-    if (!sdk) return reply.code(503).send({ error: 'temporarily_unavailable', error_description: 'the browser SDK is not built: run npm run build' });
-    let p: Params;
-    try {
-      p = singleValued(request.query);
-    } catch {
-      p = {};
-    }
+    if (!sdk) return sdkNotBuilt(reply);
+    const p = lenientParams(request.query);
     const msgs = messagesFor(request);
     const signedIn = await currentSession(ctx, request);
     const apps: GeneratorApp[] | null = signedIn

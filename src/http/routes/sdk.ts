@@ -8,15 +8,13 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { sdkFiles } from '../sdk-files.js';
+import { sdkFiles, sdkNotBuilt } from '../sdk-files.js';
 
 const DAY = 24 * 60 * 60;
 
 function send(request: FastifyRequest, reply: FastifyReply, name: string, cacheControl: string) {
   const sdk = sdkFiles();
-  if (!sdk) {
-    return reply.code(503).send({ error: 'temporarily_unavailable', error_description: 'the browser SDK is not built: run npm run build' });
-  }
+  if (!sdk) return sdkNotBuilt(reply);
   const file = sdk.files.get(name);
   if (!file) return reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' });
   reply

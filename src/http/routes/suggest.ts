@@ -20,9 +20,9 @@ import { checkFrameRequest, frameCsp, pageOrigin } from '../../suggest/frame-pol
 import { mintSuggestGrant, userOfGrant } from '../../suggest/grants.js';
 import type { ClientId } from '../../types.js';
 import { csrfValid } from '../csrf.js';
-import { singleValued, type Params } from '../params.js';
+import { lenientParams, singleValued, type Params } from '../params.js';
 import { messagesFor, sendPage } from '../render.js';
-import { sdkFiles } from '../sdk-files.js';
+import { sdkFiles, sdkNotBuilt } from '../sdk-files.js';
 import { currentSession } from '../session.js';
 import { authorizeUrl } from './authorize.js';
 
@@ -78,13 +78,8 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
 
   async function frame(request: FastifyRequest, reply: FastifyReply, kind: 'button' | 'widget') {
     const sdk = sdkFiles();
-    if (!sdk) return reply.code(503).send({ error: 'temporarily_unavailable', error_description: 'the browser SDK is not built: run npm run build' });
-    let p: Params;
-    try {
-      p = singleValued(request.query);
-    } catch {
-      p = {};
-    }
+    if (!sdk) return sdkNotBuilt(reply);
+    const p = lenientParams(request.query);
     const msgs = catalogue(p.language) ?? messagesFor(request);
     const channel = CHANNEL.test(p.sid ?? '') ? p.sid! : '';
     const script = sdk.url('frame.js');
