@@ -3,7 +3,7 @@
  * and routes. Protocol rules live in `oauth/`; this layer only translates.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
@@ -52,6 +52,18 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     trustProxy: false,
     routerOptions: { querystringParser: (s: string) => parseUrlEncoded(s) },
     genReqId: () => crypto.randomUUID(),
+    // A request Node cannot parse (headers too large, bad framing) is answered without a body,
+    // which a HEAD request must not get either, and the connection closed.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      else socket.destroy();
+    },
+    // A URL that cannot be decoded is refused before routing; Fastify's own answer would echo it.
+    frameworkErrors: (_error, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).header('Cache-Control', 'no-store')
+        .send({ error: 'invalid_request', error_description: 'the request is malformed' });
+    },
   });
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
