@@ -32,7 +32,7 @@ export const sdkRoutes = (_ctx: Context): FastifyPluginAsync => async (app) => {
 
   app.get<{ Params: { version: string; name: string } }>('/sdk/v/:version/:name', (request, reply) => {
     if (request.params.version !== sdkFiles()?.version) {
-      return reply.code(404).send({ error: 'not_found', error_description: 'no such version of the SDK: use /sdk/' + request.params.name.slice(0, 40) });
+      return reply.code(404).send({ error: 'not_found', error_description: 'no such version of the SDK: use its unversioned address under /sdk/' });
     }
     return send(request, reply, request.params.name, `public, max-age=${365 * DAY}, immutable`);
   });
