@@ -98,10 +98,10 @@ ${csrfField(o.csrf)}
 <input id="display_name" name="display_name" autocomplete="nickname" maxlength="100" value="${v.displayName}" aria-describedby="display_name-hint">
 <small id="display_name-hint" class="hint">${a.displayNameHint}</small>
 <label for="emails">${a.emails}</label>
-<textarea id="emails" name="emails" rows="2" spellcheck="false" autocapitalize="none" aria-describedby="emails-hint">${v.emails}</textarea>
+<textarea id="emails" name="emails" rows="2" spellcheck="false" autocapitalize="none" translate="no" aria-describedby="emails-hint">${v.emails}</textarea>
 <small id="emails-hint" class="hint">${a.emailsHint}</small>
 ${emails.length > 1 ? html`<label for="default_email">${a.defaultEmail}</label>
-<select id="default_email" name="default_email">${emails.map((e) => html`<option value="${e}" ${e.toLowerCase() === v.defaultEmail.toLowerCase() ? 'selected' : ''}>${e}</option>`)}</select>`
+<select id="default_email" name="default_email" translate="no">${emails.map((e) => html`<option value="${e}" ${e.toLowerCase() === v.defaultEmail.toLowerCase() ? 'selected' : ''}>${e}</option>`)}</select>`
   : html`<input type="hidden" name="default_email" value="${v.defaultEmail}">`}
 <div class="row">
 <div><label for="birthday">${a.birthday}</label>
@@ -122,7 +122,7 @@ ${sexOption('', a.sexUnset)}${sexOption('female', a.sexFemale)}${sexOption('male
 <h2 id="avatar">${a.avatar}</h2>
 ${err('avatar')}
 <div class="avatar-row">
-${avatarSrc ? html`<img class="avatar-img large" src="${avatarSrc}" alt="${a.avatarAlt}" width="100" height="100">` : html`<p class="muted">${a.noAvatar}</p>`}
+${avatarSrc ? html`<img class="avatar-img large" src="${avatarSrc}" alt="${a.avatarAlt}" width="100" height="100">` : html`<p class="avatar-placeholder"><img src="/avatars/0/0-0/islands-retina-50" alt="" width="100" height="100">${a.noAvatar}</p>`}
 <form method="post" action="/account/avatar" enctype="multipart/form-data" class="form grow">
 ${csrfField(o.csrf)}
 <label for="avatar-file">${a.avatarUpload}</label>

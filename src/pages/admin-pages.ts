@@ -3,7 +3,7 @@ import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storag
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
-import { appIcon, copyBox, dateTime } from './parts.js';
+import { appIcon, copyBox, dateTime, formatHtml } from './parts.js';
 
 export interface AdminPage {
   msgs: Messages;
@@ -54,7 +54,7 @@ ${o.users.length === 0 ? html`<p class="empty">${m.admin.nothingFound}</p>` : ht
 }
 
 export function adminUserPage(o: AdminPage & {
-  user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[];
+  user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
   notice: string | null; error: string | null; newPassword: string | null; self: boolean;
 }): SafeHtml {
   const m = o.msgs;
@@ -86,7 +86,7 @@ ${o.self ? null : act('reset_password', ad.resetPassword, true)}
 ${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
 ${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
 </div></section>
-<section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit)}</section>`);
+<section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit, o.logins)}</section>`);
 }
 
 export function adminAppsPage(o: AdminPage & { query: string; apps: (AppRecord & { ownerLogin: string | null })[]; notice: string | null }): SafeHtml {
@@ -98,25 +98,33 @@ ${searchForm(m, '/admin/apps', ad.searchApps, o.query)}
 ${o.apps.length === 0 ? html`<p class="empty">${ad.nothingFound}</p>` : html`<ul class="app-list">${o.apps.map((a) => html`<li>
 ${appIcon(a)}
 <div class="grow"><strong class="app-name">${a.name}</strong>
-<div class="muted small"><code>${a.clientId}</code>${a.ownerLogin ? html` · ${format(ad.ownedBy, { login: a.ownerLogin })}` : null}</div></div>
+<div class="muted small"><code>${a.clientId}</code>${a.ownerLogin ? html` · ${formatHtml(ad.ownedBy, { login: html`<span translate="no">${a.ownerLogin}</span>` })}` : null}</div></div>
 <span class="badge ${a.status}">${m.console.status[a.status]}</span>
 <form method="post" action="/admin/apps/${a.clientId}/${a.status === 'blocked' ? 'unblock' : 'block'}" class="inline">${csrfField(o.csrf)}
 <button type="submit" class="small${a.status === 'blocked' ? '' : ' danger'}" aria-label="${format(a.status === 'blocked' ? ad.unblockApp : ad.blockApp, { app: a.name })}">${a.status === 'blocked' ? ad.unblock : ad.block}</button></form>
 </li>`)}</ul>`}`);
 }
 
-function auditTable(m: Messages, entries: AuditEntry[]): SafeHtml {
+/** Logins of the users an audit log names, by user id, so people read names instead of numbers. */
+export type LoginsById = ReadonlyMap<string, string>;
+
+function userLink(id: string, logins: LoginsById): SafeHtml {
+  const login = logins.get(id);
+  return html`<a href="/admin/users/${id}">${login ? html`<span translate="no">${login}</span>` : html`<code>${id}</code>`}</a>`;
+}
+
+function auditTable(m: Messages, entries: AuditEntry[], logins: LoginsById): SafeHtml {
   if (entries.length === 0) return html`<p class="empty">${m.admin.noAudit}</p>`;
-  return html`<div class="table-wrap"><table class="audit"><caption class="visually-hidden">${m.admin.audit}</caption>
+  return html`<div class="table-wrap"><table class="audit stack"><caption class="visually-hidden">${m.admin.audit}</caption>
 <thead><tr><th scope="col">${m.admin.auditWhen}</th><th scope="col">${m.admin.auditWhat}</th><th scope="col">${m.admin.auditWho}</th><th scope="col">${m.admin.auditDetails}</th></tr></thead>
-<tbody>${entries.map((e) => html`<tr><td>${dateTime(m, e.at)}</td>
-<td><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span></td>
-<td>${m.admin.actor[e.actorType]}${e.actorId ? html` <code>${e.actorId}</code>` : null}${e.ip ? html`<br><span class="muted small" translate="no">${e.ip}</span>` : null}</td>
-<td class="small">${e.userId ? html`${m.admin.auditUser} <a href="/admin/users/${e.userId}"><code>${e.userId}</code></a> ` : null}${e.clientId ? html`${m.admin.auditApp} <code>${e.clientId}</code> ` : null}
+<tbody>${entries.map((e) => html`<tr><td data-label="${m.admin.auditWhen}">${dateTime(m, e.at)}</td>
+<td data-label="${m.admin.auditWhat}"><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span></td>
+<td data-label="${m.admin.auditWho}">${m.admin.actor[e.actorType]}${e.actorId ? html` ${e.actorType === 'user' ? userLink(e.actorId, logins) : html`<code>${e.actorId}</code>`}` : null}${e.ip ? html`<br><span class="muted small" translate="no">${e.ip}</span>` : null}</td>
+<td data-label="${m.admin.auditDetails}" class="small">${e.userId && e.userId !== e.actorId ? html`${m.admin.auditUser} ${userLink(e.userId, logins)} ` : null}${e.clientId ? html`${m.admin.auditApp} <a href="/admin/apps?q=${e.clientId}"><code>${e.clientId}</code></a> ` : null}
 ${Object.keys(e.details).length > 0 ? html`<code class="details-json">${JSON.stringify(e.details)}</code>` : null}</td></tr>`)}</tbody></table></div>`;
 }
 
-export function adminAuditPage(o: AdminPage & { entries: AuditEntry[]; login: string; nextBefore: string | null }): SafeHtml {
+export function adminAuditPage(o: AdminPage & { entries: AuditEntry[]; logins: LoginsById; login: string; nextBefore: string | null }): SafeHtml {
   const m = o.msgs;
   const ad = m.admin;
   const next = o.nextBefore ? `/admin/audit?${new URLSearchParams({ ...(o.login ? { login: o.login } : {}), before: o.nextBefore }).toString()}` : null;
@@ -126,6 +134,6 @@ export function adminAuditPage(o: AdminPage & { entries: AuditEntry[]; login: st
 <label for="login" class="visually-hidden">${ad.auditByLogin}</label>
 <input id="login" name="login" type="search" value="${o.login}" placeholder="${ad.auditByLogin}" maxlength="64">
 <button type="submit">${ad.search}</button></form>
-${auditTable(m, o.entries)}
+${auditTable(m, o.entries, o.logins)}
 ${next ? html`<p><a class="button" href="${next}">${ad.older}</a></p>` : null}`);
 }

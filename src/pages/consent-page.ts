@@ -2,12 +2,14 @@
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
-import { decisionButtons, identity, scopeChoices, type PageUser } from './parts.js';
+import { appIcon, decisionButtons, identity, scopeChoices, type PageUser } from './parts.js';
 
 export interface ConsentPageOptions {
   msgs: Messages;
   csrf: string;
   appName: string;
+  /** The app's icon (uploaded in the developer console), if it has one. */
+  appIconUrl?: string | null;
   user: PageUser;
   scopes: string[];
   optionalScopes: string[];
@@ -28,7 +30,7 @@ export function consentPage(o: ConsentPageOptions): SafeHtml {
     title: format(m.consentTitle, { app: o.appName }),
     display: o.display,
     body: html`
-<h1>${format(m.consentTitle, { app: o.appName })}</h1>
+<div class="consent-head">${appIcon({ name: o.appName, iconUrl: o.appIconUrl ?? null }, 64)}<h1>${format(m.consentTitle, { app: o.appName })}</h1></div>
 ${identity(o.user, html` · <a href="${o.switchAccountHref}">${m.notYou} ${m.switchAccount}</a>`)}
 <form method="post" action="/authorize" class="form consent">
 ${csrfField(o.csrf)}
@@ -47,6 +49,6 @@ export function errorPage(msgs: Messages, code: string, description: string): Sa
     title: msgs.errorTitle,
     body: html`<h1>${msgs.errorTitle}</h1>
 <p>${msgs.errorBack}</p>
-<dl class="error"><dt>${msgs.errorCode}</dt><dd><code>${code}</code></dd><dd>${description}</dd></dl>`,
+<dl class="error"><dt>${msgs.errorCode}</dt><dd><code>${code}</code></dd><dd lang="en">${description}</dd></dl>`,
   });
 }

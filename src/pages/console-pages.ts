@@ -84,11 +84,11 @@ function ttlLabel(m: Messages, seconds: number): string {
 
 function textArea(id: string, label: string, value: string, hint: string, rows = 3): SafeHtml {
   return html`<label for="${id}">${label}</label>
-<textarea id="${id}" name="${id}" rows="${rows}" spellcheck="false" autocapitalize="none" aria-describedby="${id}-hint">${value}</textarea>
+<textarea id="${id}" name="${id}" rows="${rows}" spellcheck="false" autocapitalize="none" translate="no" aria-describedby="${id}-hint">${value}</textarea>
 <small id="${id}-hint" class="hint">${hint}</small>`;
 }
 
-function field(id: string, label: string, value: string, hint: string | null, extra = ''): SafeHtml {
+function field(id: string, label: string, value: string, hint: string | null, extra: SafeHtml | null = null): SafeHtml {
   return html`<label for="${id}">${label}</label>
 <input id="${id}" name="${id}" value="${value}" spellcheck="false" autocapitalize="none"${hint ? html` aria-describedby="${id}-hint"` : null} ${extra}>
 ${hint ? html`<small id="${id}-hint" class="hint">${hint}</small>` : null}`;
@@ -114,7 +114,7 @@ ${alertBox(o.error)}
 <form method="post" action="${editing ? `/console/apps/${o.app!.clientId}/edit` : '/console/apps/new'}" class="form wide-form">
 ${csrfField(o.csrf)}
 <fieldset><legend>${c.sectionBasics}</legend>
-${field('name', c.name, v.name, null, 'required maxlength="100" autocomplete="off"')}
+${field('name', c.name, v.name, null, html`required maxlength="100" autocomplete="off"`)}
 <label for="description">${c.description}</label>
 <textarea id="description" name="description" rows="3" maxlength="2000">${v.description}</textarea>
 </fieldset>
@@ -122,10 +122,10 @@ ${field('name', c.name, v.name, null, 'required maxlength="100" autocomplete="of
 <fieldset><legend>${c.sectionPlatforms}</legend>
 <p class="hint">${c.platformsHint}</p>
 ${PLATFORM_TYPES.map((p) => html`<label class="check"><input type="checkbox" name="platform" value="${p}" ${checkedPlatform(p)}> ${c.platforms[p]}</label>
-${p === 'ios' ? html`<div class="sub">${field('ios_app_id', c.iosAppId, v.iosAppId, c.iosAppIdHint, 'maxlength="255"')}${field('ios_store_url', c.iosStoreUrl, v.iosStoreUrl, null, 'type="url" maxlength="500"')}</div>` : null}
-${p === 'android' ? html`<div class="sub">${field('android_package', c.androidPackage, v.androidPackage, c.androidPackageHint, 'maxlength="255"')}
+${p === 'ios' ? html`<div class="sub">${field('ios_app_id', c.iosAppId, v.iosAppId, c.iosAppIdHint, html`maxlength="255"`)}${field('ios_store_url', c.iosStoreUrl, v.iosStoreUrl, null, html`type="url" maxlength="500"`)}</div>` : null}
+${p === 'android' ? html`<div class="sub">${field('android_package', c.androidPackage, v.androidPackage, c.androidPackageHint, html`maxlength="255"`)}
 ${textArea('android_fingerprints', c.androidFingerprints, v.androidFingerprints, c.androidFingerprintsHint, 2)}
-${field('android_store_url', c.androidStoreUrl, v.androidStoreUrl, null, 'type="url" maxlength="500"')}</div>` : null}`)}
+${field('android_store_url', c.androidStoreUrl, v.androidStoreUrl, null, html`type="url" maxlength="500"`)}</div>` : null}`)}
 </fieldset>
 
 <fieldset><legend>${c.sectionRedirects}</legend>
@@ -227,9 +227,9 @@ ${confidential
 ${blocked ? null : html`<p><a class="button primary" href="${o.debugTokenUrl}">${c.getDebugToken}</a></p>`}
 ${o.overview.debugTokens.length === 0
   ? html`<p class="empty">${c.noDebugTokens}</p>`
-  : html`<div class="table-wrap"><table><caption class="visually-hidden">${c.debugTokens}</caption>
+  : html`<div class="table-wrap"><table class="stack"><caption class="visually-hidden">${c.debugTokens}</caption>
 <thead><tr><th scope="col">${c.tokenUser}</th><th scope="col">${c.tokenIssued}</th><th scope="col">${c.tokenExpires}</th><th scope="col"><span class="visually-hidden">${m.actions}</span></th></tr></thead>
-<tbody>${o.overview.debugTokens.map((t) => html`<tr><td translate="no">${t.login}</td><td>${dateTime(m, t.createdAt)}</td><td>${dateTime(m, t.expiresAt)}</td>
+<tbody>${o.overview.debugTokens.map((t) => html`<tr><td data-label="${c.tokenUser}" translate="no">${t.login}</td><td data-label="${c.tokenIssued}">${dateTime(m, t.createdAt)}</td><td data-label="${c.tokenExpires}">${dateTime(m, t.expiresAt)}</td>
 <td><form method="post" action="${base}/debug-tokens/revoke" class="inline">${csrfField(o.csrf)}<input type="hidden" name="family" value="${t.familyId}">
 <button type="submit" class="danger small">${c.revoke}</button></form></td></tr>`)}</tbody></table></div>`}
 </section>

@@ -44,7 +44,7 @@ export function deviceConfirmPage(o: DeviceConfirmOptions): SafeHtml {
     body: html`
 <h1>${title}</h1>
 ${identity(o.user)}
-${normalized ? html`<p class="code-check">${m.deviceCodeCheck} <strong>${formatUserCode(normalized)}</strong></p>` : null}
+${normalized ? html`<p class="code-check">${m.deviceCodeCheck} <strong translate="no">${formatUserCode(normalized)}</strong></p>` : null}
 <form method="post" action="/device" class="form consent">
 ${csrfField(o.csrf)}
 <input type="hidden" name="user_code" value="${o.userCode}">

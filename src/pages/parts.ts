@@ -11,7 +11,7 @@ export interface PageUser {
 /** Avatar initial, name and login; `extra` follows the login (e.g. "switch account"). */
 export function identity(user: PageUser, extra: SafeHtml | null = null): SafeHtml {
   return html`<p class="identity"><span class="avatar" aria-hidden="true">${user.displayName.slice(0, 1).toUpperCase()}</span>
-<span><strong>${user.displayName}</strong><br><span class="muted">${user.login}</span>${extra}</span></p>`;
+<span><strong>${user.displayName}</strong><br><span class="muted" translate="no">${user.login}</span>${extra}</span></p>`;
 }
 
 /** What the app will be allowed to do, in plain words, with optional scopes as checkboxes. */
@@ -51,4 +51,10 @@ export function appIcon(app: { name: string; iconUrl: string | null }, size: 40 
   return app.iconUrl
     ? html`<img class="app-icon s${size}" src="${app.iconUrl}" alt="" width="${size}" height="${size}">`
     : html`<span class="app-icon s${size} initial" aria-hidden="true">${Array.from(app.name)[0]?.toUpperCase() ?? '?'}</span>`;
+}
+
+/** `format` for markup: fills `{name}` with pieces of HTML (a login marked not to be translated), escaping the rest. */
+export function formatHtml(template: string, vars: Record<string, SafeHtml>): SafeHtml {
+  const parts = template.split(/\{(\w+)\}/);
+  return html`${parts.map((part, i) => (i % 2 === 1 ? (vars[part] ?? `{${part}}`) : part))}`;
 }

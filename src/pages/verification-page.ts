@@ -16,13 +16,13 @@ export function verificationPage(msgs: Messages): SafeHtml {
 <section id="code-view" hidden>
 <h1>${msgs.verificationTitle}</h1>
 <p>${msgs.verificationCodeText}</p>
-<div class="secret-box"><output id="code" class="big-code" aria-live="polite"></output>
+<div class="secret-box"><output id="code" class="big-code" aria-live="polite" translate="no"></output>
 <button type="button" class="copy" data-copy="code" data-copied="${msgs.copied}">${msgs.copy}</button></div>
 </section>
 <section id="token-view" hidden>
 <h1>${msgs.debugTokenTitle}</h1>
 <p>${msgs.debugTokenText}</p>
-<div class="secret-box"><output id="token" class="token-text"></output>
+<div class="secret-box"><output id="token" class="token-text" translate="no"></output>
 <button type="button" class="copy" data-copy="token" data-copied="${msgs.copied}">${msgs.copy}</button></div>
 <p class="muted" id="token-expiry" data-template="${msgs.expiresIn}" data-days="${msgs.durationDays}" data-hours="${msgs.durationHours}" data-minutes="${msgs.durationMinutes}"></p>
 </section>

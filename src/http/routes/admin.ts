@@ -12,7 +12,7 @@ import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { adminAppsPage, adminAuditPage, adminUserPage, adminUsersPage } from '../../pages/admin-pages.js';
 import { format } from '../../pages/messages/en.js';
-import type { UserRecord } from '../../storage/storage.js';
+import type { AuditEntry, UserRecord } from '../../storage/storage.js';
 import type { ClientId, UserId } from '../../types.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
@@ -22,6 +22,21 @@ const PAGE_SIZE = 100;
 const CONFIRMED_ACTIONS: readonly UserAction[] = ['block', 'revoke', 'reset_password', 'remove_admin'];
 
 const text = (value: unknown, max: number) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
+
+/** The logins of the users the entries name (as actor or subject). */
+async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  for (const e of entries) {
+    if (e.actorType === 'user' && e.actorId) ids.add(e.actorId);
+    if (e.userId) ids.add(e.userId);
+  }
+  const logins = new Map<string, string>();
+  for (const id of ids) {
+    const user = /^\d{1,32}$/.test(id) ? await storage.findUserById(id as UserId) : null;
+    if (user) logins.set(id, user.login);
+  }
+  return logins;
+}
 
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock);
@@ -49,7 +64,7 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       ctx.storage.listAudit({ userId: user.id, limit: 50 }),
     ]);
     return sendPage(reply, adminUserPage({
-      ...page, user, apps, sessions, activeTokens: tokens.length, audit,
+      ...page, user, apps, sessions, activeTokens: tokens.length, audit, logins: await loginsOf(ctx.storage, audit),
       notice: extra.notice ?? null, error: extra.error ?? null, newPassword: extra.newPassword ?? null, self: user.id === page.user.id,
     }), status);
   }
@@ -149,6 +164,6 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     const before = text(q.before, 40);
     const entries = await listAuditEntries(ctx, { limit: PAGE_SIZE, ...(login ? { login } : {}), ...(before ? { beforeId: before } : {}) });
     const nextBefore = entries.length === PAGE_SIZE ? entries[entries.length - 1]!.id : null;
-    return sendPage(reply, adminAuditPage({ ...page, entries, login, nextBefore }));
+    return sendPage(reply, adminAuditPage({ ...page, entries, logins: await loginsOf(ctx.storage, entries), login, nextBefore }));
   });
 };

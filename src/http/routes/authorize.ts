@@ -90,6 +90,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       msgs,
       csrf: csrfToken(ctx, request, reply),
       appName: req.app.name,
+      appIconUrl: req.app.iconUrl,
       user: { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login },
       scopes: req.scopes,
       optionalScopes: req.optionalScopes,

@@ -1,0 +1,238 @@
+/**
+ * Every page Gatehouse shows a person (SPEC §10), in Chromium, in English and
+ * Russian, light and dark, on a desktop and a 360 px phone:
+ * - axe-core finds no serious or critical accessibility violation;
+ * - in Russian, no English word is left (text, placeholders, labels, titles),
+ *   apart from names and technical terms and what is marked as not to be
+ *   translated (`translate="no"`, `<code>`, another `lang`);
+ * - nothing is wider than the screen;
+ * - a screenshot of each goes to test-results/screens/ for a person to look at.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchBrowser, RESULTS_DIR, type TestBrowser } from '../helpers/browser.js';
+import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
+import { HttpUser, postForm } from '../helpers/http-client.js';
+import { PASSWORD } from '../console/support.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SCREENS = path.join(RESULTS_DIR, 'screens');
+
+/** Latin words a Russian page may show: names and technical terms people use untranslated. */
+const ALLOWED_LATIN = new Set([
+  'Gatehouse', 'OAuth', 'OpenID', 'Connect', 'PKCE', 'URI', 'PNG', 'JPEG', 'iOS', 'Android', 'App', 'Store', 'Google', 'Play', 'SHA',
+  'keytool', 'apksigner', 'https', 'http', 'localhost', 'example', 'org', 'ES', 'RS', 'id', 'token', 'logout', 'unauthorized', 'client',
+  'redirect', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site',
+]);
+
+interface Variant {
+  name: string;
+  lang: 'en' | 'ru';
+  colorScheme: 'light' | 'dark';
+  viewport: { width: number; height: number };
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'light', lang: 'en', colorScheme: 'light', viewport: { width: 1100, height: 800 } },
+  { name: 'dark', lang: 'en', colorScheme: 'dark', viewport: { width: 1100, height: 800 } },
+  { name: 'phone', lang: 'en', colorScheme: 'light', viewport: { width: 360, height: 740 } },
+  { name: 'ru', lang: 'ru', colorScheme: 'light', viewport: { width: 1100, height: 800 } },
+  { name: 'ru-phone-dark', lang: 'ru', colorScheme: 'dark', viewport: { width: 360, height: 740 } },
+];
+
+/** One page: how to get there in a browser signed in (or not), and a name for its screenshot. */
+interface PageVisit {
+  name: string;
+  signedIn: boolean;
+  open(page: Page): Promise<void>;
+}
+
+let gh: TestGatehouse;
+let browser: TestBrowser;
+let appId = '';
+let tvId = '';
+let rootId = '';
+
+function visits(): PageVisit[] {
+  const go = (p: string) => async (page: Page) => {
+    await page.goto(gh.url + p);
+  };
+  return [
+    { name: 'login', signedIn: false, open: go('/login') },
+    { name: 'signup', signedIn: false, open: go('/signup') },
+    { name: 'home-signed-out', signedIn: false, open: go('/') },
+    { name: 'home', signedIn: true, open: go('/') },
+    { name: 'logout', signedIn: true, open: go('/logout') },
+    {
+      name: 'consent', signedIn: true,
+      open: async (page) => {
+        await page.goto(`${gh.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: appId, scope: 'login:info login:email', optional_scope: 'login:avatar', force_confirm: 'yes', device_id: 'frame-0001', device_name: 'Кухонная рамка' })}`);
+        await page.locator('button[name="decision"]').first().waitFor();
+      },
+    },
+    { name: 'device', signedIn: true, open: go('/device') },
+    {
+      name: 'device-confirm', signedIn: true,
+      open: async (page) => {
+        const res = await postForm(`${gh.url}/device/code`, { client_id: tvId, device_name: 'Телевизор в гостиной', scope: 'login:info' });
+        const { user_code } = (await res.json()) as { user_code: string };
+        await page.goto(`${gh.url}/device?user_code=${user_code}`);
+        await page.locator('form[action="/device"] button[type=submit]').click();
+        await page.locator('button[name="decision"]').first().waitFor();
+      },
+    },
+    {
+      name: 'verification-token', signedIn: true,
+      open: async (page) => {
+        await page.goto('about:blank');
+        await page.goto(`${gh.url}/verification_code#access_token=gate_at_${'k'.repeat(43)}&token_type=bearer&expires_in=31536000`);
+        await page.locator('#token-view').waitFor();
+      },
+    },
+    {
+      name: 'verification-code', signedIn: true,
+      open: async (page) => {
+        await page.goto('about:blank');
+        await page.goto(`${gh.url}/verification_code#code=4815162`);
+        await page.locator('#code-view').waitFor();
+      },
+    },
+    { name: 'error', signedIn: true, open: go(`/authorize?response_type=code&client_id=${'0'.repeat(32)}`) },
+    { name: 'account', signedIn: true, open: go('/account') },
+    { name: 'console', signedIn: true, open: go('/console') },
+    { name: 'console-new', signedIn: true, open: go('/console/apps/new') },
+    { name: 'console-app', signedIn: true, open: go(`/console/apps/${appId}`) },
+    { name: 'console-edit', signedIn: true, open: go(`/console/apps/${appId}/edit`) },
+    {
+      name: 'console-confirm-delete', signedIn: true,
+      open: async (page) => {
+        await page.goto(`${gh.url}/console/apps/${appId}`);
+        await page.locator(`form[action="/console/apps/${appId}/delete"] button`).click();
+        await page.locator('input[name="confirmed"]').waitFor({ state: 'attached' });
+      },
+    },
+    { name: 'admin-users', signedIn: true, open: go('/admin') },
+    { name: 'admin-user', signedIn: true, open: go(`/admin/users/${rootId}`) },
+    { name: 'admin-apps', signedIn: true, open: go('/admin/apps') },
+    { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
+    { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
+    { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
+  ];
+}
+
+interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+async function axe(page: Page): Promise<Violation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run({ resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+}
+
+/** Latin words on the page outside what is meant to stay untranslated. */
+async function englishLeft(page: Page): Promise<string[]> {
+  const found = await page.evaluate(() => {
+    const SKIP = 'script,style,code,pre,kbd,samp,svg,noscript,[translate="no"],input[type="hidden"]';
+    const texts: string[] = [document.title];
+    const foreign = (el: Element) => {
+      const tagged = el.closest('[lang]');
+      return tagged !== null && tagged !== document.documentElement && tagged.getAttribute('lang') !== document.documentElement.lang;
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || el.closest(SKIP) || foreign(el)) continue;
+      texts.push(node.textContent ?? '');
+    }
+    for (const el of document.querySelectorAll('[placeholder],[aria-label],[title],[alt]')) {
+      if (el.closest(SKIP) || foreign(el)) continue;
+      for (const attr of ['placeholder', 'aria-label', 'title', 'alt']) texts.push(el.getAttribute(attr) ?? '');
+    }
+    return texts.flatMap((t) => t.match(/[A-Za-z]{2,}/g) ?? []);
+  });
+  return [...new Set(found.filter((w) => !ALLOWED_LATIN.has(w)))];
+}
+
+describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, light and dark, desktop and phone', () => {
+  beforeAll(async () => {
+    [gh, browser] = await Promise.all([startGatehouse(), launchBrowser()]);
+    // Names in Cyrillic, so that the Russian pages' only Latin words are the ones Gatehouse itself writes.
+    const root = await gh.ctx.users.create({ login: 'root', password: PASSWORD, firstName: 'Маргарита', lastName: 'Николаевна', email: 'margarita@example.org', isAdmin: true, isDeveloper: true });
+    rootId = root.id;
+    await gh.ctx.storage.updateUser(root.id, { birthday: '1990-05-04', defaultPhone: '+74951234567', sex: 'female' });
+    await gh.ctx.users.create({ login: 'ivan', password: PASSWORD, firstName: 'Иван', lastName: 'Петров', email: 'ivan@example.org' });
+    const created = await gh.ctx.apps.create({
+      name: 'Фоторамка', description: 'Показывает ваши фотографии на кухне.', ownerId: root.id,
+      redirectUris: ['https://frame.example/callback'], suggestHostnames: ['https://frame.example'],
+      scopes: ['login:info', 'login:email'], optionalScopes: ['login:avatar', 'login:birthday'],
+      platforms: ['web', { type: 'android', packageName: 'org.example.frame', sha256Fingerprints: ['AB'.repeat(32)] }],
+    });
+    appId = created.app.clientId;
+    tvId = (await gh.ctx.apps.create({ name: 'Кинотеатр', platforms: ['tv'], scopes: ['login:info'], ownerId: root.id })).app.clientId;
+    await gh.ctx.apps.create({ name: 'Чужое приложение', scopes: ['login:info'], redirectUris: ['https://other.example/cb'] });
+    // Something to list: a consent with a device, a debug token, an audit entry.
+    const user = new HttpUser(gh, 'root', PASSWORD);
+    await user.authorize({ response_type: 'token', client_id: appId, redirect_uri: `${gh.url}/verification_code` });
+    await user.authorize({ response_type: 'code', client_id: appId, device_id: 'frame-0001', device_name: 'Кухонная рамка' });
+    await gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } });
+    mkdirSync(SCREENS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gh?.close();
+  });
+
+  async function contextFor(variant: Variant, signedIn: boolean): Promise<BrowserContext> {
+    const context = await browser.browser.newContext({ viewport: variant.viewport, colorScheme: variant.colorScheme, locale: variant.lang === 'ru' ? 'ru-RU' : 'en-US' });
+    await context.addCookies([{ name: 'gatehouse_lang', value: variant.lang, url: gh.url }]);
+    if (signedIn) {
+      const page = await context.newPage();
+      await page.goto(`${gh.url}/login`);
+      await page.locator('#login').fill('root');
+      await page.locator('#password').fill(PASSWORD);
+      await page.locator('form[action="/login"] button[type=submit]').click();
+      await page.waitForURL(`${gh.url}/`);
+      await page.close();
+    }
+    return context;
+  }
+
+  for (const variant of VARIANTS) {
+    test(`${variant.name}: no serious accessibility problems${variant.lang === 'ru' ? ', no English left' : ''}, nothing wider than the screen`, async () => {
+      const problems: string[] = [];
+      const contexts = { true: await contextFor(variant, true), false: await contextFor(variant, false) };
+      for (const visit of visits()) {
+        const page = await contexts[String(visit.signedIn) as 'true' | 'false'].newPage();
+        await visit.open(page);
+        await page.waitForLoadState('load');
+        const where = `${visit.name} (${variant.name})`;
+        expect(await page.evaluate(() => document.documentElement.lang), where).toBe(variant.lang);
+        for (const v of await axe(page)) {
+          if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${where}: axe ${v.impact} ${v.id} — ${v.help} at ${v.nodes.join(', ')}`);
+        }
+        if (variant.lang === 'ru') {
+          const left = await englishLeft(page);
+          if (left.length > 0) problems.push(`${where}: English left: ${left.join(', ')}`);
+        }
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (overflow > 0) problems.push(`${where}: ${overflow} px wider than the screen`);
+        await page.screenshot({ path: path.join(SCREENS, `${visit.name}-${variant.name}.png`), fullPage: true });
+        await page.close();
+      }
+      await contexts.true.close();
+      await contexts.false.close();
+      expect(problems).toEqual([]);
+    }, 240_000);
+  }
+});
