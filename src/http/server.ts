@@ -46,7 +46,14 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
             serializers: {
               req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
             },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // Nothing logs bodies or headers; should anything ever log one of these, it is censored.
+            redact: {
+              paths: [
+                'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.client_secret',
+                '*.access_token', '*.refresh_token', '*.id_token', '*.code_verifier', '*.device_code', '*.jwt_secret', '*.oauth_token',
+              ],
+              censor: '[redacted]',
+            },
           },
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
@@ -94,7 +101,11 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof OAuthError) return sendOAuthError(reply, error);
+    if (error instanceof OAuthError) {
+      // The description never carries input (OAuthError), so it is safe to log: operators debugging an app see why it was refused.
+      request.log.debug({ error: error.code, description: error.description }, 'refused with an OAuth error');
+      return sendOAuthError(reply, error);
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Parser and framework errors (bad content type, body too large): say so without echoing input.
