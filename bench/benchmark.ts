@@ -1,0 +1,180 @@
+/**
+ * The benchmark of issue 11: Gatehouse on SQLite (and PostgreSQL when its
+ * server binaries exist), node-oidc-provider and a bare node:http server,
+ * started in one run on one machine and driven one at a time with the same
+ * load; one table of requests/s and latencies, the ratios, and the files.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
+import { argon2Rate } from './argon2.js';
+import { chooseDriver, type LoadDriver } from './load/load.js';
+import { assertClean, BenchFailure, loadRun, probe, type Measured } from './measure.js';
+import { gitCommit, uptime } from './machine.js';
+import type { BenchOptions } from './options.js';
+import { buildRows, toMarkdown, toSvg, type LoginResult, type Report } from './report.js';
+import { startFloor } from './targets/floor.js';
+import { loginScenario, startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
+import { startOidcProvider } from './targets/oidc-provider.js';
+import type { EndpointId, Target } from './targets/target.js';
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** Fresh values to mint for a single-use run: 1.5× what the fastest token grant of this server managed, or a floor. */
+function freshNeeded(runs: Measured[], target: string, seconds: number, connections: number): number {
+  const seen = runs.filter((r) => r.target === target && (r.endpoint === 'client_credentials' || r.endpoint === 'refresh' || r.endpoint === 'code')).map((r) => r.rps);
+  const rate = Math.max(1000, ...seen);
+  return Math.ceil(rate * 1.5 * seconds) + connections * 4;
+}
+
+async function measureEndpoint(driver: LoadDriver, o: BenchOptions, target: Target, endpoint: EndpointId, round: number, runs: Measured[]): Promise<Measured | null> {
+  const fresh = (seconds: number) => (endpoint === 'code' ? freshNeeded(runs, target.id, seconds, o.connections) : 0);
+  const what = `${target.id} ${endpoint} (round ${round + 1})`;
+  if (o.warmup > 0) {
+    const warm = await target.scenario(endpoint, fresh(o.warmup));
+    if (!warm) return null;
+    assertClean(`${what} warm-up`, await loadRun(driver, target, warm, o.connections, o.warmup), warm, { warmup: true });
+  }
+  const scenario = await target.scenario(endpoint, fresh(o.duration));
+  if (!scenario) return null;
+  const result = await loadRun(driver, target, scenario, o.connections, o.duration);
+  assertClean(what, result, scenario);
+  const servedBy = scenario.servedBy ?? '';
+  log(`${what}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
+  return { ...result, target: target.id, endpoint, servedBy, round };
+}
+
+/** Sign-ins at full concurrency while /info runs at 4 connections beside them; /info alone first for comparison. */
+async function measureLogin(driver: LoadDriver, o: BenchOptions, target: GatehouseTarget, hashRate: number, runs: Measured[]): Promise<LoginResult> {
+  const login = loginScenario();
+  await probe(target, login);
+  const info = (await target.scenario('info', 0))!;
+  const alone = await loadRun(driver, target, info, 4, o.duration);
+  assertClean(`${target.id} info alone`, alone, info);
+  if (o.warmup > 0) assertClean(`${target.id} login warm-up`, await loadRun(driver, target, login, o.connections, o.warmup), login, { warmup: true });
+  const [signIns, during] = await Promise.all([
+    loadRun(driver, target, login, o.connections, o.duration),
+    loadRun(driver, target, info, 4, o.duration),
+  ]);
+  assertClean(`${target.id} login`, signIns, login);
+  assertClean(`${target.id} info during login`, during, info);
+  runs.push({ ...signIns, target: target.id, endpoint: 'login', servedBy: '', round: 0 });
+  runs.push({ ...alone, target: target.id, endpoint: 'info-alone', servedBy: '', round: 0 });
+  runs.push({ ...during, target: target.id, endpoint: 'info-during-login', servedBy: '', round: 0 });
+  log(`${target.id} login: ${signIns.rps.toFixed(1)}/s (${((signIns.rps / hashRate) * 100).toFixed(0)} % of argon2); /info p99 ${alone.p99Ms.toFixed(2)} → ${during.p99Ms.toFixed(2)} ms`);
+  return {
+    target: target.id,
+    rps: signIns.rps,
+    p50Ms: signIns.p50Ms,
+    p99Ms: signIns.p99Ms,
+    shareOfHashRate: signIns.rps / hashRate,
+    infoAloneP99Ms: alone.p99Ms,
+    infoDuringP99Ms: during.p99Ms,
+    infoDuringRps: during.rps,
+  };
+}
+
+export async function runBenchmark(o: BenchOptions): Promise<Report> {
+  const startedAt = new Date().toISOString();
+  const uptimeStart = uptime();
+  const loadavgStart = os.loadavg();
+  log(uptimeStart);
+  const driver = chooseDriver({ prefer: o.driver === 'auto' ? undefined : o.driver, install: o.install, log });
+  log(`load generator: ${driver.name}`);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+  const targets: Target[] = [];
+  const gatehouses: GatehouseTarget[] = [];
+  let postgres: RunningPostgres | null = null;
+  let database: { url: string; drop(): Promise<void> } | null = null;
+  const runs: Measured[] = [];
+  const failures: string[] = [];
+  const login: LoginResult[] = [];
+  let hashRate: Report['hashRate'] = null;
+  try {
+    const sqlite = await startGatehouse({ id: 'gatehouse-sqlite', label: 'Gatehouse (SQLite)', dir: path.join(work, 'sqlite'), databaseUrl: '', logLevel: o.logLevel });
+    gatehouses.push(sqlite);
+    targets.push(sqlite);
+    if (o.postgres) {
+      try {
+        postgres = await startPostgres();
+        database = await freshDatabase(postgres.url);
+      } catch (err) {
+        log(`no PostgreSQL, measuring SQLite only: ${(err as Error).message.split('\n')[0]}`);
+      }
+      if (database) {
+        const pg = await startGatehouse({ id: 'gatehouse-postgres', label: 'Gatehouse (PostgreSQL)', dir: path.join(work, 'postgres'), databaseUrl: database.url, logLevel: o.logLevel });
+        gatehouses.push(pg);
+        targets.push(pg);
+      }
+    }
+    targets.push(await startOidcProvider());
+    targets.push(await startFloor());
+    log(`servers: ${targets.map((t) => `${t.id} (pid ${t.pid})`).join(', ')}`);
+
+    // Every server must answer every scenario correctly before anything is timed.
+    for (const target of targets) {
+      for (const endpoint of o.endpoints) {
+        const scenario = await target.scenario(endpoint, 1);
+        if (scenario) await probe(target, scenario);
+      }
+    }
+
+    for (let round = 0; round < o.rounds; round++) {
+      for (const endpoint of o.endpoints) {
+        // Rotate the order each round so no server always runs first (or just after a heavy one).
+        const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+        for (const target of order) {
+          const measured = await measureEndpoint(driver, o, target, endpoint, round, runs);
+          if (measured) runs.push(measured);
+        }
+      }
+    }
+
+    if (o.login) {
+      const rate = await argon2Rate(o.duration, o.connections);
+      hashRate = { perSecond: rate.perSecond, threadPool: rate.threadPool };
+      log(`raw argon2id: ${rate.perSecond.toFixed(1)} verifications/s`);
+      for (const g of gatehouses) login.push(await measureLogin(driver, o, g, rate.perSecond, runs));
+    }
+  } catch (err) {
+    if (!(err instanceof BenchFailure)) throw err;
+    failures.push(err.message);
+    log(`FAILED: ${err.message}`);
+  } finally {
+    await Promise.allSettled(targets.map((t) => t.stop()));
+    await database?.drop().catch(() => {});
+    await postgres?.stop().catch(() => {});
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const ids = targets.map((t) => t.id);
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model.trim() ?? 'unknown',
+      node: process.versions.node,
+      loadavgStart,
+      loadavgEnd: os.loadavg(),
+      uptimeStart,
+      uptimeEnd: uptime(),
+      commit: gitCommit(),
+    },
+    settings: { driver: driver.name, connections: o.connections, durationSec: o.duration, warmupSec: o.warmup, rounds: o.rounds, logLevel: o.logLevel, smoke: o.smoke },
+    targets: targets.map((t) => ({ id: t.id, label: t.label })),
+    rows: buildRows(runs, o.endpoints, ids),
+    hashRate,
+    login,
+    runs,
+    failures,
+  };
+}
+
+export function writeReport(report: Report, dir: string, name = 'bench'): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(dir, `${name}.md`), toMarkdown(report));
+  writeFileSync(path.join(dir, `${name}.svg`), toSvg(report));
+}

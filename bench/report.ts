@@ -1,0 +1,212 @@
+/**
+ * The benchmark's one table — requests/s, p50 and p99 per endpoint and server,
+ * Gatehouse / node-oidc-provider, Gatehouse as a % of the node:http floor —
+ * as text for the terminal, Markdown, JSON, and an SVG bar chart of the ratios.
+ */
+import type { Measured } from './measure.js';
+import { ENDPOINT_LABELS, type EndpointId } from './targets/target.js';
+
+export interface Cell {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  servedBy: string;
+  /** Requests/s of every round, in order. */
+  rounds: number[];
+}
+
+export interface Row {
+  endpoint: EndpointId;
+  label: string;
+  cells: Record<string, Cell | null>;
+  /** Gatehouse target id → its requests/s over node-oidc-provider's. */
+  ratioToPeer: Record<string, number | null>;
+  /** Gatehouse target id → its requests/s as a share of the floor's (0–1). */
+  shareOfFloor: Record<string, number | null>;
+}
+
+export interface LoginResult {
+  target: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Logins/s over raw argon2 verifications/s. */
+  shareOfHashRate: number;
+  /** /info at low concurrency, alone and while sign-ins saturate the machine. */
+  infoAloneP99Ms: number;
+  infoDuringP99Ms: number;
+  infoDuringRps: number;
+}
+
+export interface Report {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; model: string; node: string; loadavgStart: number[]; loadavgEnd: number[]; uptimeStart: string; uptimeEnd: string; commit: string };
+  settings: { driver: string; connections: number; durationSec: number; warmupSec: number; rounds: number; logLevel: string; smoke: boolean };
+  targets: { id: string; label: string }[];
+  rows: Row[];
+  hashRate: { perSecond: number; threadPool: number } | null;
+  login: LoginResult[];
+  runs: Measured[];
+  failures: string[];
+}
+
+export const PEER = 'oidc-provider';
+export const FLOOR = 'node-http';
+export const isGatehouse = (id: string) => id.startsWith('gatehouse');
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+};
+
+/** Per endpoint and server, the round with the median requests/s. */
+export function buildRows(runs: Measured[], endpoints: EndpointId[], targets: string[]): Row[] {
+  return endpoints.map((endpoint) => {
+    const cells: Record<string, Cell | null> = {};
+    for (const t of targets) {
+      const mine = runs.filter((r) => r.endpoint === endpoint && r.target === t);
+      if (mine.length === 0) {
+        cells[t] = null;
+        continue;
+      }
+      const mid = median(mine.map((r) => r.rps));
+      const chosen = mine.find((r) => r.rps === mid)!;
+      cells[t] = { rps: chosen.rps, p50Ms: chosen.p50Ms, p99Ms: chosen.p99Ms, servedBy: chosen.servedBy, rounds: mine.map((r) => r.rps) };
+    }
+    const ratioToPeer: Record<string, number | null> = {};
+    const shareOfFloor: Record<string, number | null> = {};
+    for (const t of targets.filter(isGatehouse)) {
+      const mine = cells[t];
+      ratioToPeer[t] = mine && cells[PEER] ? mine.rps / cells[PEER]!.rps : null;
+      shareOfFloor[t] = mine && cells[FLOOR] ? mine.rps / cells[FLOOR]!.rps : null;
+    }
+    return { endpoint, label: ENDPOINT_LABELS[endpoint], cells, ratioToPeer, shareOfFloor };
+  });
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
+const ratio = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)}×`);
+const pct = (n: number | null) => (n === null ? '–' : `${(n * 100).toFixed(0)} %`);
+
+function tableRows(report: Report): string[][] {
+  const ids = report.targets.map((t) => t.id);
+  const gatehouses = ids.filter(isGatehouse);
+  const header = ['endpoint', ...ids.map((id) => `${id} req/s (p50 / p99 ms)`), ...gatehouses.map((g) => `${g} / oidc-provider`), ...gatehouses.map((g) => `${g} % of floor`)];
+  const rows = report.rows.map((row) => [
+    row.label,
+    ...ids.map((id) => {
+      const c = row.cells[id];
+      return c ? `${f0(c.rps)} (${ms(c.p50Ms)} / ${ms(c.p99Ms)})` : '–';
+    }),
+    ...gatehouses.map((g) => ratio(row.ratioToPeer[g] ?? null)),
+    ...gatehouses.map((g) => pct(row.shareOfFloor[g] ?? null)),
+  ]);
+  return [header, ...rows];
+}
+
+function loginLines(report: Report): string[] {
+  if (!report.hashRate) return [];
+  const lines = [`raw argon2id verifications: ${report.hashRate.perSecond.toFixed(1)}/s (libuv pool of ${report.hashRate.threadPool})`];
+  for (const l of report.login) {
+    lines.push(
+      `${l.target} POST /login: ${l.rps.toFixed(1)}/s = ${pct(l.shareOfHashRate)} of the hash rate (p50 ${ms(l.p50Ms)} ms, p99 ${ms(l.p99Ms)} ms); ` +
+        `/info p99 at 4 connections ${ms(l.infoAloneP99Ms)} ms alone, ${ms(l.infoDuringP99Ms)} ms while sign-ins run (${f0(l.infoDuringRps)} req/s)`,
+    );
+  }
+  return lines;
+}
+
+function context(report: Report): string[] {
+  const m = report.machine;
+  const s = report.settings;
+  return [
+    `${report.startedAt} · ${m.cpus} × ${m.model} · Node ${m.node} · commit ${m.commit}`,
+    `load average at start ${m.loadavgStart.map((x) => x.toFixed(2)).join(', ')}; at end ${m.loadavgEnd.map((x) => x.toFixed(2)).join(', ')}`,
+    `${s.driver}, ${s.connections} connections, ${s.durationSec} s measured after ${s.warmupSec} s warm-up, ${s.rounds} round(s) (median shown), Gatehouse log level ${s.logLevel}${s.smoke ? ' — SMOKE MODE, figures meaningless' : ''}`,
+  ];
+}
+
+export function toText(report: Report): string {
+  const table = tableRows(report);
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    ...context(report),
+    '',
+    line(table[0]!),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...table.slice(1).map(line),
+    '',
+    ...loginLines(report),
+    ...(report.failures.length ? ['', 'FAILURES:', ...report.failures] : []),
+  ].join('\n');
+}
+
+export function toMarkdown(report: Report): string {
+  const table = tableRows(report);
+  const peerNotes = report.rows
+    .map((r) => r.cells[PEER])
+    .filter((c): c is Cell => c !== null && c !== undefined && c.servedBy !== '')
+    .map((c) => c.servedBy);
+  return [
+    '# Gatehouse benchmark',
+    '',
+    ...context(report).map((l) => `- ${l}`),
+    '',
+    `| ${table[0]!.join(' | ')} |`,
+    `|${table[0]!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...table.slice(1).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    ...(peerNotes.length ? [`node-oidc-provider answers /info and /userinfo at \`GET /me\`, introspection at \`POST /token/introspection\`.`, ''] : []),
+    ...loginLines(report).map((l) => `- ${l}`),
+    ...(report.failures.length ? ['', '**Failures:**', '', ...report.failures.map((f) => `- ${f}`)] : []),
+    '',
+  ].join('\n');
+}
+
+const escapeXml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** Horizontal bars of Gatehouse / node-oidc-provider per endpoint, one bar per Gatehouse engine, with the 1× and 5× lines. */
+export function toSvg(report: Report, title = 'Gatehouse requests/s ÷ node-oidc-provider requests/s (same run)'): string {
+  const gatehouses = report.targets.map((t) => t.id).filter(isGatehouse);
+  const colours = ['#2563eb', '#16a34a', '#9333ea'];
+  const values = report.rows.flatMap((r) => gatehouses.map((g) => r.ratioToPeer[g] ?? 0));
+  const max = Math.max(6, ...values) * 1.1;
+  const left = 250;
+  const width = 760;
+  const plot = width - left - 60;
+  const bar = 14;
+  const group = gatehouses.length * (bar + 3) + 14;
+  const top = 54;
+  const height = top + report.rows.length * group + 40;
+  const x = (v: number) => left + (v / max) * plot;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="${left}" y="18" font-size="14" font-weight="600">${escapeXml(title)}</text>`,
+    `<text x="${left}" y="36" fill="#555">${escapeXml(`${report.startedAt.slice(0, 16)} · ${report.machine.cpus} cores · load ${report.machine.loadavgStart[0]!.toFixed(1)} · ${report.settings.connections} connections`)}</text>`,
+  ];
+  gatehouses.forEach((g, i) => {
+    out.push(`<rect x="${left + 330 + i * 150}" y="${height - 22}" width="10" height="10" fill="${colours[i % colours.length]}"/>`);
+    out.push(`<text x="${left + 345 + i * 150}" y="${height - 13}">${escapeXml(g)}</text>`);
+  });
+  for (const mark of [1, 5]) {
+    out.push(`<line x1="${x(mark)}" y1="${top - 6}" x2="${x(mark)}" y2="${height - 30}" stroke="${mark === 1 ? '#888' : '#dc2626'}" stroke-dasharray="4 3"/>`);
+    out.push(`<text x="${x(mark) + 3}" y="${height - 13}" fill="${mark === 1 ? '#555' : '#dc2626'}">${mark}×${mark === 5 ? ' goal' : ''}</text>`);
+  }
+  report.rows.forEach((row, r) => {
+    const y0 = top + r * group;
+    out.push(`<text x="${left - 8}" y="${y0 + group / 2 - 2}" text-anchor="end">${escapeXml(row.label)}</text>`);
+    gatehouses.forEach((g, i) => {
+      const v = row.ratioToPeer[g];
+      const y = y0 + i * (bar + 3);
+      if (v === null || v === undefined) return;
+      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="${bar}" fill="${colours[i % colours.length]}"/>`);
+      out.push(`<text x="${(x(v) + 4).toFixed(1)}" y="${y + bar - 3}">${v.toFixed(2)}×</text>`);
+    });
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,205 @@
+/**
+ * Gatehouse as a target: `node dist/main.js`, as operators run it, on a
+ * database seeded beforehand through Gatehouse's own services (a user, a
+ * confidential app, pools of tokens) and, before each code-exchange run, with
+ * fresh authorization codes written in bulk straight to storage, hashed as
+ * Gatehouse hashes them.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, type Context } from '../../src/context.js';
+import { randomToken, sha256Hex } from '../../src/crypto/random.js';
+import { newFamilyId } from '../../src/oauth/tokens.js';
+import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
+import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
+import { freePort } from './child.js';
+import { basic, expectJson, type EndpointId, type Scenario, type Target } from './target.js';
+import { POOL } from './oidc-provider.js';
+
+export const BENCH_LOGIN = 'bench';
+export const BENCH_PASSWORD = 'bench-password-0123456789';
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+/** Yandex-style scopes for /info and the OpenID Connect ones for /userinfo and id_tokens. */
+export const SCOPES = ['login:info', 'login:email', 'openid', 'profile', 'email'];
+
+export interface Fixtures {
+  ctx: Context;
+  storage: SqlStorage;
+  user: UserRecord;
+  app: AppRecord;
+  clientSecret: string;
+  access: string[];
+  refresh: string[];
+}
+
+/** The configuration the benchmark's server and its seeding share (one database, one server key). */
+export function benchConfig(o: { dataDir: string; databaseUrl: string; port: number; secretKey: string; logLevel: string }): Config {
+  return loadConfig({
+    dataDir: o.dataDir,
+    databaseUrl: o.databaseUrl,
+    port: o.port,
+    issuer: `http://127.0.0.1:${o.port}`,
+    secretKey: o.secretKey,
+    logLevel: o.logLevel as Config['logLevel'],
+  }, {});
+}
+
+/** A user, a confidential app with every scope the endpoints need, and pools of tokens issued the normal way. */
+export async function seedFixtures(config: Config, pool = POOL): Promise<Fixtures> {
+  const ctx = await createContext(config);
+  if (!(ctx.storage instanceof SqlStorage)) throw new Error('the benchmark seeds SQL storage');
+  const user = (await ctx.storage.findUserByLogin(BENCH_LOGIN)) ?? await ctx.users.create({
+    login: BENCH_LOGIN, password: BENCH_PASSWORD, email: 'bench@example.org', firstName: 'Bench', lastName: 'User',
+  });
+  const { app, clientSecret } = await ctx.apps.create({ name: 'Benchmark', redirectUris: [REDIRECT_URI], scopes: SCOPES, platforms: ['web'] });
+  const access: string[] = [];
+  const refresh: string[] = [];
+  for (let i = 0; i < pool; i++) {
+    const issued = await ctx.tokens.issue({ app, userId: user.id, scopes: SCOPES, withRefresh: true });
+    access.push(issued.access_token);
+    refresh.push(issued.refresh_token!);
+  }
+  return { ctx, storage: ctx.storage, user, app, clientSecret: clientSecret!, access, refresh };
+}
+
+/** `count` authorization codes for the app, as /authorize would have stored them after consent. */
+export async function mintCodes(f: Fixtures, count: number, codeTtlSeconds: number): Promise<string[]> {
+  const codes: string[] = [];
+  const now = Date.now();
+  const batch = 500;
+  for (let start = 0; start < count; start += batch) {
+    const rows = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      const code = randomToken(32);
+      codes.push(code);
+      rows.push({
+        hash: sha256Hex(code), kind: 'redirect', client_id: f.app.clientId, user_id: f.user.id, redirect_uri: REDIRECT_URI,
+        scopes: SCOPES.join(' '), code_challenge: null, code_challenge_method: null, nonce: null, device_id: null, device_name: null,
+        auth_time: now, family_id: newFamilyId(), created_at: now, expires_at: now + codeTtlSeconds * 1000, consumed_at: null,
+      });
+    }
+    await f.storage.db.insertInto('auth_codes').values(rows).execute();
+  }
+  return codes;
+}
+
+export interface GatehouseOptions {
+  id: string;
+  label: string;
+  /** Data directory (the SQLite file, unless `databaseUrl` names PostgreSQL) and log file. */
+  dir: string;
+  databaseUrl: string;
+  /** Gatehouse's default is `info`: one log line per request, kept as operators keep it (in a file). */
+  logLevel: string;
+  /** Extra node options, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export interface GatehouseTarget extends Target {
+  fixtures: Fixtures;
+  logFile: string;
+}
+
+export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseTarget> {
+  mkdirSync(o.dir, { recursive: true });
+  const port = await freePort();
+  const secretKey = randomBytes(32).toString('base64');
+  const config = benchConfig({ dataDir: o.dir, databaseUrl: o.databaseUrl, port, secretKey, logLevel: o.logLevel });
+  const fixtures = await seedFixtures(config);
+
+  const logFile = path.join(o.dir, `${o.id}.log`);
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), 'dist/main.js'], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env.PATH ?? '',
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_ISSUER: config.issuer,
+      GATEHOUSE_DATA_DIR: o.dir,
+      GATEHOUSE_DATABASE_URL: o.databaseUrl,
+      GATEHOUSE_SECRET_KEY: secretKey,
+      GATEHOUSE_LOG_LEVEL: o.logLevel,
+      ...o.env,
+    },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const origin = config.issuer;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${o.id} exited with ${child.exitCode}; see ${logFile}`);
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${o.id} did not answer /healthz in 60 s; see ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic(fixtures.app.clientId, fixtures.clientSecret) };
+  const scenario = async (endpoint: EndpointId, fresh: number): Promise<Scenario> => {
+    switch (endpoint) {
+      case 'info':
+        return { method: 'GET', path: '/info', headers: { Authorization: 'OAuth {v}' }, values: fixtures.access, expectStatus: 200, check: expectJson(200, ['id', 'login', 'default_email']) };
+      case 'userinfo':
+        return { method: 'GET', path: '/userinfo', headers: { Authorization: 'Bearer {v}' }, values: fixtures.access, expectStatus: 200, check: expectJson(200, ['sub', 'email']) };
+      case 'introspect':
+        return {
+          method: 'POST', path: '/introspect', headers: form, body: 'token={v}', values: fixtures.access, expectStatus: 200,
+          check: expectJson(200, ['active'], (b) => (b.active === true ? null : 'active is not true')),
+        };
+      case 'client_credentials':
+        return { method: 'POST', path: '/token', headers: form, body: 'grant_type=client_credentials', expectStatus: 200, check: expectJson(200, ['access_token']) };
+      case 'refresh':
+        return { method: 'POST', path: '/token', headers: form, body: 'grant_type=refresh_token&refresh_token={v}', values: fixtures.refresh, expectStatus: 200, check: expectJson(200, ['access_token', 'id_token']) };
+      case 'code':
+        return {
+          method: 'POST', path: '/token', headers: form, body: `grant_type=authorization_code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code={v}`,
+          values: await mintCodes(fixtures, fresh, config.codeTtlSeconds), once: true, expectStatus: 200,
+          check: expectJson(200, ['access_token', 'refresh_token', 'id_token']),
+        };
+    }
+  };
+
+  return {
+    id: o.id,
+    label: o.label,
+    origin,
+    pid: child.pid!,
+    fixtures,
+    logFile,
+    scenario,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(force);
+      }
+      await fixtures.ctx.close();
+    },
+  };
+}
+
+/**
+ * A password sign-in through the login form (argon2id): the double-submit
+ * CSRF pair is a random token sent as both cookie and field, as a browser
+ * holding the login page would. Success is the 303 to `return_to`.
+ */
+export function loginScenario(): Scenario {
+  const csrf = randomToken(32);
+  return {
+    method: 'POST',
+    path: '/login',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `gatehouse_csrf=${csrf}` },
+    body: `login=${BENCH_LOGIN}&password=${encodeURIComponent(BENCH_PASSWORD)}&csrf=${csrf}&return_to=%2Faccount`,
+    expectStatus: 303,
+    check: (status, body) => (status === 303 ? null : `status ${status}, expected 303: ${body.slice(0, 200)}`),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The benchmark harness (issue 11) in its smoke mode — about a second per
+ * endpoint — so that it cannot rot. Speed is not asserted: only that every
+ * server in it answered every benchmark request correctly, because a fast
+ * error is not a result.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, inject, test } from 'vitest';
+// @ts-expect-error -- a plain ES module without type declarations
+import { bundleBench } from '../../bench/run.mjs';
+import type { Report } from '../../bench/report.js';
+import { ENDPOINTS } from '../../bench/targets/target.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const bundle = path.join(ROOT, '.tmp', `bench-smoke-${process.pid}`);
+const out = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-smoke-'));
+
+afterAll(() => {
+  rmSync(bundle, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    // The suite's PostgreSQL stands in for the throwaway cluster the benchmark would start.
+    const child = spawn(process.execPath, [path.join(bundle, 'main.mjs'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, GATEHOUSE_TEST_DATABASE_URL: inject('postgresUrl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+test('every server answers every benchmark request with the expected status, and the table, JSON and chart are written', async () => {
+  await bundleBench(bundle);
+  const { code, output } = await run(['--smoke', '--no-install', '--out', out]);
+  expect(code, output).toBe(0);
+
+  const report = JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')) as Report;
+  expect(report.failures).toEqual([]);
+  expect(report.targets.map((t) => t.id)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres', 'oidc-provider', 'node-http']);
+  expect(report.rows.map((r) => r.endpoint)).toEqual([...ENDPOINTS]);
+  for (const row of report.rows) {
+    for (const target of report.targets) {
+      const cell = row.cells[target.id];
+      expect(cell, `${target.id} ${row.endpoint}`).not.toBeNull();
+      expect(cell!.rps).toBeGreaterThan(0);
+    }
+    expect(row.ratioToPeer['gatehouse-sqlite']).toBeGreaterThan(0);
+    expect(row.shareOfFloor['gatehouse-postgres']).toBeGreaterThan(0);
+  }
+  // Every measured request was checked: no run had an unexpected status or a connection error.
+  for (const r of report.runs) expect([r.target, r.endpoint, r.bad, r.socketErrors]).toEqual([r.target, r.endpoint, 0, 0]);
+  expect(report.hashRate!.perSecond).toBeGreaterThan(0);
+  expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres']);
+  for (const l of report.login) expect(l.rps).toBeGreaterThan(0);
+
+  expect(readFileSync(path.join(out, 'bench.md'), 'utf8')).toContain('| POST /token authorization_code |');
+  expect(readFileSync(path.join(out, 'bench.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+  expect(existsSync(path.join(out, 'bench.json'))).toBe(true);
+}, 300_000);
