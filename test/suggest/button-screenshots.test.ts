@@ -71,9 +71,17 @@ async function drawGrid(grid: Grid, name: string): Promise<Page> {
     expect(cell.box, `${cell.id}: ${view} ${size}`).toEqual([wide ? parseInt(cell.width, 10) : height, height]);
     expect(cell.visible, cell.id).toBe('visible');
   }
-  // Out-of-process frames paint on their own schedule: let each draw twice before the picture.
-  for (const frame of page.frames()) await frame.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-  await page.waitForTimeout(1500);
+  // Chromium does not paint cross-site frames outside the viewport: make the viewport the whole page, then let
+  // each frame draw twice (out-of-process frames paint on their own schedule) before the picture.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
+  for (const frame of page.frames()) {
+    await frame.evaluate(() => new Promise((done) => {
+      requestAnimationFrame(() => requestAnimationFrame(done));
+      setTimeout(done, 1000);
+    }));
+  }
+  await page.waitForTimeout(1000);
   await tb.screenshot(page, name);
   return page;
 }
