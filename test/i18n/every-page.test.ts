@@ -233,6 +233,6 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
       await contexts.true.close();
       await contexts.false.close();
       expect(problems).toEqual([]);
-    }, 240_000);
+    }, 600_000);
   }
 });
