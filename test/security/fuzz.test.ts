@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
 
-const RUNS = Number(process.env.GATEHOUSE_FUZZ_RUNS) || 1200;
+const RUNS = Number(process.env.GATEHOUSE_FUZZ_RUNS) || 800;
 const SEED = Number(process.env.GATEHOUSE_FUZZ_SEED) || 20261125;
 const TIMEOUT = Math.max(120_000, RUNS * 100);
 

@@ -1,0 +1,31 @@
+/**
+ * docs/security.md cites a test for each claim it makes, as `file` › *title*:
+ * every cited file exists and holds a test whose title contains the cited
+ * words, so the document cannot point at tests that are gone or renamed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+test('every test docs/security.md cites exists', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs/security.md'), 'utf8');
+  // `file` › *title*, *title*, … (a file alone is cited as a whole).
+  const citations = [...doc.matchAll(/`(test\/[\w./-]+\.ts)`((?:\s*›\s*\*[^*]+\*(?:[,;]?\s*\*[^*]+\*)*)?)/g)];
+  expect(citations.length).toBeGreaterThan(40);
+  const missing: string[] = [];
+  for (const [, file, titles] of citations) {
+    const full = path.join(ROOT, file!);
+    if (!existsSync(full)) {
+      missing.push(file!);
+      continue;
+    }
+    const source = readFileSync(full, 'utf8').replace(/\\'/g, "'");
+    for (const [, title] of (titles ?? '').matchAll(/\*([^*]+)\*/g)) {
+      const words = title!.trim().replace(/\s+/g, ' ');
+      if (!source.replace(/\s+/g, ' ').includes(words)) missing.push(`${file} › ${words}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});
