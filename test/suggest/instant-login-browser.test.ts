@@ -62,6 +62,12 @@ async function initAnswered(page: Page): Promise<Outcome> {
   return outcome(page);
 }
 
+/** `init` resolved; when it did not, the assertion says why. */
+async function initOk(page: Page): Promise<void> {
+  const answer = await initAnswered(page);
+  expect(answer.init, JSON.stringify(answer.error)).toBe('ok');
+}
+
 async function settled(page: Page): Promise<Outcome> {
   await page.waitForFunction(() => {
     const o = (window as unknown as { outcome: Outcome }).outcome;
@@ -109,7 +115,7 @@ describe('the button on another site, third-party cookies blocked', () => {
 
   test('loads suggest.js, draws Gatehouse’s button; a click opens the 640×720 pop-up; after sign-in and consent the token reaches the page and works on /info', async () => {
     const page = await openSite(profile, { state: 'first visit' });
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const button = buttonFrame(page).locator('#gh-button');
     await expect.poll(() => button.textContent()).toContain('Log in with Gatehouse');
     expect(await page.locator('#login iframe').evaluate((f) => [f.getBoundingClientRect().width, f.getBoundingClientRect().height])).toEqual([320, 44]);
@@ -136,7 +142,7 @@ describe('the button on another site, third-party cookies blocked', () => {
 
   test('the next visit to the site shows the personal button, "Log in as Alice"; after signing out of Gatehouse it no longer does', async () => {
     const page = await openSite(profile);
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const button = buttonFrame(page).locator('#gh-button');
     expect(await button.textContent()).toContain('Log in as Alice');
     expect(await buttonFrame(page).locator('.gh-avatar').textContent()).toBe('A');
@@ -156,7 +162,7 @@ describe('the button on another site, third-party cookies blocked', () => {
     await gatehouse.close();
 
     await page.reload();
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const after = buttonFrame(page).locator('#gh-button');
     expect(await after.textContent()).toContain('Log in with Gatehouse');
     expect(await after.textContent()).not.toContain('Alice');
@@ -175,7 +181,7 @@ describe('the token, the code and the refusals', () => {
 
   test('a forged token message from another origin is ignored; the real one arrives', async () => {
     const page = await openSite(profile, { forgeFrom: site.otherOrigin, state: 'real' });
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     // The forger posts every 100 ms; give it time to be heard.
     await page.waitForTimeout(600);
     expect((await outcome(page)).result).toBeNull();
@@ -190,7 +196,7 @@ describe('the token, the code and the refusals', () => {
 
   test('response_type=code delivers a code, which the app exchanges for tokens', async () => {
     const page = await openSite(profile, { responseType: 'code', state: 'with a code' });
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     await clickForPopup(page);
     const done = await settled(page);
     expect(done.error).toBeNull();
@@ -206,7 +212,7 @@ describe('the token, the code and the refusals', () => {
   test('denying consent rejects with denied', async () => {
     const fresh = await freshProfile();
     const page = await openSite(fresh);
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const popup = await clickForPopup(page);
     const login = await gh.createUser(undefined, PASSWORD);
     await signInAndDecide(popup, login.login, 'Deny');
@@ -219,7 +225,7 @@ describe('the token, the code and the refusals', () => {
   test('closing the pop-up rejects with close_widget', async () => {
     const fresh = await freshProfile();
     const page = await openSite(fresh);
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const popup = await clickForPopup(page);
     await popup.close();
     const done = await settled(page);
@@ -232,7 +238,7 @@ describe('the widget', () => {
   test('appears in a corner, personal after a sign-in from this site; closing it rejects with close_widget', async () => {
     const profile = await freshProfile();
     const page = await openSite(profile, { view: 'default' });
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const frame = page.locator('iframe[src*="/suggest?"]');
     const box = (await frame.boundingBox())!;
     expect(box.x + box.width).toBeGreaterThan(1000 - 40);
@@ -249,7 +255,7 @@ describe('the widget', () => {
 
     // Next visit: the widget greets Carol; closing it rejects handler() with close_widget.
     await page.reload();
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     expect(await widgetFrame(page).locator('.gh-who strong').textContent()).toBe('Carol Vorderman');
     expect(await widgetFrame(page).locator('#gh-button').textContent()).toContain('Log in as Carol');
     await tb.screenshot(page, 'suggest-widget-personal');
@@ -264,13 +270,11 @@ describe('the widget', () => {
 describe('who may show the button', () => {
   test('a page on an origin that is not a suggest hostname gets bad_origin', async () => {
     const profile = await freshProfile();
-    const started = Date.now();
     const page = await openSite(profile, {}, site.otherOrigin);
     const answer = await initAnswered(page);
     expect(answer.init).toBe('error');
+    // Said by Gatehouse's frame: had it stayed silent, the button view would have resolved after 5 s with a local button.
     expect(answer.error).toMatchObject({ status: 'error', code: 'bad_origin' });
-    // Told at once, not after the 5 s timeout.
-    expect(Date.now() - started).toBeLessThan(4000);
     expect(await page.locator('#login iframe').count()).toBe(0);
     await profile.close();
   });
@@ -278,7 +282,7 @@ describe('who may show the button', () => {
   test('a second init of the same view while the first is pending rejects with in_progress', async () => {
     const profile = await freshProfile();
     const page = await openSite(profile);
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     const codes = await page.evaluate((clientId) => {
       const sdk = (window as unknown as { YaAuthSuggest: { init(...a: unknown[]): Promise<unknown> } }).YaAuthSuggest;
       const again = () => sdk.init({ client_id: clientId, response_type: 'token' }, location.origin, { view: 'button', parentId: 'login' })
@@ -296,7 +300,7 @@ describe('when Gatehouse’s frame does not answer', () => {
     await profile.route(/\/suggest\/button\?/, (route) => route.abort());
     const started = Date.now();
     const page = await openSite(profile, { state: 'fallback' });
-    expect((await initAnswered(page)).init).toBe('ok');
+    await initOk(page);
     expect(Date.now() - started).toBeGreaterThan(4000);
     const local = page.locator('#login > button');
     expect(await local.textContent()).toContain('Log in with Gatehouse');
