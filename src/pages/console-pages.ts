@@ -1,6 +1,6 @@
 /** The developer console (SPEC §10): a developer's apps, the app form, one app's page. */
 import type { AppOverview } from '../apps/console.js';
-import { PLATFORM_TYPES } from '../apps/platforms.js';
+import { isDeviceFlowOnly, PLATFORM_TYPES } from '../apps/platforms.js';
 import { SCOPE_CATALOGUE, scopeLabel } from '../oauth/scopes.js';
 import type { AppRecord, PlatformType } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
@@ -224,7 +224,7 @@ ${confidential
 <section aria-labelledby="debug">
 <h2 id="debug">${c.debugTokens}</h2>
 <p class="muted">${c.debugTokensText}</p>
-${blocked ? null : html`<p><a class="button primary" href="${o.debugTokenUrl}">${c.getDebugToken}</a></p>`}
+${blocked ? null : isDeviceFlowOnly(a) ? html`<p class="muted">${c.debugTokensTv} <code>gatehouse token debug --app ${a.clientId} --user LOGIN</code></p>` : html`<p><a class="button primary" href="${o.debugTokenUrl}">${c.getDebugToken}</a></p>`}
 ${o.overview.debugTokens.length === 0
   ? html`<p class="empty">${c.noDebugTokens}</p>`
   : html`<div class="table-wrap"><table class="stack"><caption class="visually-hidden">${c.debugTokens}</caption>

@@ -56,6 +56,8 @@ let browser: TestBrowser;
 let appId = '';
 let tvId = '';
 let rootId = '';
+/** Pages other issues add, visited once they exist (the button generator, SPEC §8.1). */
+let optional: PageVisit[] = [];
 
 function visits(): PageVisit[] {
   const go = (p: string) => async (page: Page) => {
@@ -121,6 +123,7 @@ function visits(): PageVisit[] {
     { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
     { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
     { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
+    ...optional,
   ];
 }
 
@@ -186,6 +189,9 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     await user.authorize({ response_type: 'token', client_id: appId, redirect_uri: `${gh.url}/verification_code` });
     await user.authorize({ response_type: 'code', client_id: appId, device_id: 'frame-0001', device_name: 'Кухонная рамка' });
     await gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } });
+    if ((await fetch(`${gh.url}/button-generator`)).status === 200) {
+      optional = [{ name: 'button-generator', signedIn: true, open: async (page) => { await page.goto(`${gh.url}/button-generator`); } }];
+    }
     mkdirSync(SCREENS, { recursive: true });
   });
   afterAll(async () => {

@@ -271,6 +271,7 @@ export const en = {
     debugTokens: 'Debug tokens',
     debugTokensText: 'A token for your own account, to try the app’s API calls without a sign-in flow.',
     getDebugToken: 'Get debug token',
+    debugTokensTv: 'A TV app signs in with a device code, not in this browser; an operator can issue a debug token on the command line:',
     noDebugTokens: 'No debug tokens.',
     tokenUser: 'Account',
     tokenIssued: 'Issued',
