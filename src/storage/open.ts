@@ -96,12 +96,19 @@ export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet>
     migrationTableName: 'gatehouse_migrations',
     migrationLockTableName: 'gatehouse_migrations_lock',
   });
-  const result = await migrator.migrateToLatest();
-  if (result.error) {
+  // Kysely takes no migration lock on SQLite, so a server and a CLI started
+  // together on a new file can race: the loser fails on a table the winner
+  // has just made. It tries again once the winner has recorded its work.
+  for (let attempt = 1; ; attempt++) {
+    const result = await migrator.migrateToLatest();
+    if (!result.error) return result;
+    if (attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      continue;
+    }
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new StorageError(`migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
   }
-  return result;
 }
 
 /** Opens storage and migrates it: what the server and the CLI do on start. */
