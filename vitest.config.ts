@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that run a whole Gatehouse: once on SQLite, once more on PostgreSQL (issue 9: one suite, two engines). */
-const ON_BOTH_ENGINES = ['test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts'];
+const ON_BOTH_ENGINES = [
+  'test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts',
+  // Races need the real engine's atomicity: one winner on PostgreSQL too (issue 10).
+  'test/security/races.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -54,7 +54,7 @@ function oneWinner(answers: Answer[], loserErrors: string[]): Answer {
   return winners[0]!;
 }
 
-describe(`${N} concurrent requests, ${ROUNDS} rounds each`, () => {
+describe(`${N} concurrent requests, ${ROUNDS} rounds each`, { timeout: 120_000 }, () => {
   test('exchanges of one authorization code: one winner, whose tokens the replays revoke (RFC 9700 §4.5)', async () => {
     const app = await gh.createApp();
     const authorization = basicAuth(app.clientId, app.clientSecret!);
