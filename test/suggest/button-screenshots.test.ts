@@ -63,6 +63,7 @@ async function drawGrid(grid: Grid, name: string): Promise<Page> {
     return { id: cell.id, width: (cell as HTMLElement).style.width, src: frame?.src ?? '', box: r ? [r.width, r.height] : null, visible: frame ? getComputedStyle(frame).visibility : null };
   }));
   for (const cell of boxes) {
+    expect(cell.src, `${cell.id}: no frame, so Gatehouse's frame did not answer within 5 s and the SDK drew its local button`).not.toBe('');
     const q = new URL(cell.src).searchParams;
     const size = q.get('buttonSize') as ButtonSize;
     const view = q.get('buttonView')!;

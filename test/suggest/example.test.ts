@@ -4,10 +4,13 @@
  * the widget appear, and a sign-in through the button greets the user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { freePort } from '../helpers/postgres.js';
+
+// Each test signs in through a real pop-up in Chromium: allow for a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let gh: TestGatehouse;
 let tb: TestBrowser;

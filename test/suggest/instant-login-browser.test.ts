@@ -7,11 +7,14 @@
  * token to the site's page.
  */
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, postForm } from '../helpers/http-client.js';
 import { startSite, type PageOptions, type Site } from './site.js';
+
+// Each test signs in through a real pop-up in Chromium: allow for a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const PASSWORD = 'correct horse battery';
 
