@@ -53,7 +53,8 @@ function themeSection(theme: 'light' | 'dark', extra: Record<string, string | nu
 async function drawGrid(grid: Grid, name: string): Promise<Page> {
   const page = await profile.newPage();
   const cells = grid.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.cells.length, 0), 0);
-  await page.goto(site.gridUrl(grid));
+  // The grid draws its buttons one after another: wait for them, not for the page's load event.
+  await page.goto(site.gridUrl(grid), { waitUntil: 'domcontentloaded' });
   await page.waitForFunction((n) => (window as unknown as { drawn: number }).drawn === n, cells, { timeout: GRID_TIMEOUT });
   // Every frame has drawn its button (the SDK shows a frame once it answered), at its size.
   for (const frame of page.frames().slice(1)) await frame.locator('#gh-button').waitFor();
