@@ -73,7 +73,7 @@ describe('a full run leaves a trail', () => {
     // Declined consent.
     await person.authorize({ response_type: 'code', client_id: app.clientId, force_confirm: 'yes' }, 'deny');
     entries = (await listAuditEntries(gh.ctx, { limit: 1000 })).reverse();
-  });
+  }, 300_000);
 
   test('sign-ins: failed (naming the account only when it exists), then ok, each with the address', () => {
     const signIns = entries.filter((e) => e.action === 'sign_in');
@@ -131,7 +131,7 @@ describe('a full run leaves a trail', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout.trim().split('\n').every((line) => line.includes(desktop))).toBe(true);
     expect(text.stdout).toContain('token_replay refused');
-  }, 60_000);
+  }, 300_000);
 
   test('gatehouse audit refuses bad options with one line and exit 1; an unknown user is an error', () => {
     for (const args of [['--limit', '0'], ['--limit', 'many'], ['--app', 'not-a-client-id'], ['--user', 'nobody-here'], ['--action', 'DROP TABLE']]) {
@@ -139,7 +139,7 @@ describe('a full run leaves a trail', () => {
       expect(result.status, args.join(' ')).toBe(1);
       expect(result.stderr).toMatch(/^gatehouse: .+\n$/);
     }
-  }, 120_000);
+  }, 300_000);
 
   test('operator changes made with the CLI are recorded as the operator', () => {
     const created = cli(['app', 'create', '--name', 'CLI app', '--redirect-uri', 'https://cli.example/cb', '--json']);
@@ -151,7 +151,7 @@ describe('a full run leaves a trail', () => {
     expect(log.every((e) => e.actor.type === 'operator' && e.actor.id === null)).toBe(true);
     expect(log[0]!.details.fields).toContain('status');
     expect(JSON.stringify(log)).not.toContain((JSON.parse(created.stdout) as { client_secret: string }).client_secret);
-  }, 120_000);
+  }, 300_000);
 });
 
 test('details named or shaped like secrets are replaced', () => {

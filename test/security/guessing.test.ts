@@ -34,7 +34,7 @@ function countingGuard(): { guard: SignInGuard; checks: () => number } {
   return { guard: new SignInGuard(gh.ctx.storage, users, clock, gh.ctx.limits, async () => {}), checks: () => checks };
 }
 
-describe('password guessing per account (default limit: 40 an hour)', () => {
+describe('password guessing per account (default limit: 40 an hour)', { timeout: 300_000 }, () => {
   test('the 41st wrong password in a row is refused without the password being checked, and so is the right one', async () => {
     const user = await gh.createUser('guessed1');
     const { guard, checks } = countingGuard();
@@ -83,7 +83,7 @@ describe('password guessing per account (default limit: 40 an hour)', () => {
   });
 });
 
-describe('user codes on /device (default limit: 10 wrong codes in 10 minutes per session and per address)', () => {
+describe('user codes on /device (default limit: 10 wrong codes in 10 minutes per session and per address)', { timeout: 300_000 }, () => {
   test('30 parallel wrong codes from one session: at most 10 are looked up, the rest and then the right code get 429', async () => {
     const app = await gh.createApp({ name: 'Guessing TV', platforms: ['tv'] });
     const tv = new DeviceClient(gh, app.clientId, app.clientSecret);

@@ -138,4 +138,4 @@ test('a full run at debug level logs JSON lines with request ids and none of the
       expect(output.includes(form), `the log contains the ${what}`).toBe(false);
     }
   }
-}, 120_000);
+}, 600_000);
