@@ -91,6 +91,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const failures: string[] = [];
   const login: LoginResult[] = [];
   let hashRate: Report['hashRate'] = null;
+  let completed = false;
   try {
     const sqlite = await startGatehouse({ id: 'gatehouse-sqlite', label: 'Gatehouse (SQLite)', dir: path.join(work, 'sqlite'), databaseUrl: '', logLevel: o.logLevel });
     gatehouses.push(sqlite);
@@ -137,6 +138,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       log(`raw argon2id: ${rate.perSecond.toFixed(1)} verifications/s`);
       for (const g of gatehouses) login.push(await measureLogin(driver, o, g, rate.perSecond, runs));
     }
+    completed = true;
   } catch (err) {
     if (!(err instanceof BenchFailure)) throw err;
     failures.push(err.message);
@@ -145,7 +147,9 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     await Promise.allSettled(targets.map((t) => t.stop()));
     await database?.drop().catch(() => {});
     await postgres?.stop().catch(() => {});
-    rmSync(work, { recursive: true, force: true });
+    // Keep the servers' logs and databases when something went wrong.
+    if (completed) rmSync(work, { recursive: true, force: true });
+    else log(`servers' data and logs kept in ${work}`);
   }
 
   const ids = targets.map((t) => t.id);

@@ -42,7 +42,15 @@ export function assertClean(what: string, result: LoadResult, scenario: Scenario
   if (result.requests === 0 && !options.warmup) throw new BenchFailure(`${what}: no response at all`);
 }
 
+/** One load run; a server that died, or a load generator that failed, is a failure of the benchmark with the reason. */
 export async function loadRun(driver: LoadDriver, target: Target, scenario: Scenario, connections: number, durationSec: number): Promise<LoadResult> {
   const { check: _check, servedBy: _servedBy, ...spec } = scenario;
-  return driver.run({ ...spec, origin: target.origin, connections, durationSec });
+  const before = target.exited();
+  if (before) throw new BenchFailure(`${target.id} ${before}`);
+  try {
+    return await driver.run({ ...spec, origin: target.origin, connections, durationSec });
+  } catch (err) {
+    const ended = target.exited();
+    throw new BenchFailure(`${target.id} ${scenario.method} ${scenario.path}: ${ended ?? (err as Error).message}`);
+  }
 }

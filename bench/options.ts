@@ -24,6 +24,8 @@ export interface BenchOptions {
   logLevel: string;
   out: string;
   smoke: boolean;
+  /** Re-render the table, Markdown and chart of a saved bench.json instead of measuring. */
+  fromJson: string | null;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -38,7 +40,8 @@ export const USAGE = `npm run bench -- [options]
   --no-install       never apt-get install wrk
   --log-level L      Gatehouse's GATEHOUSE_LOG_LEVEL (default info, its own default)
   --out DIR          where the JSON, Markdown and SVG go (default bench/results/<time>)
-  --smoke            one second per endpoint, 8 connections, one round: checks the harness`;
+  --smoke            one second per endpoint, 8 connections, one round: checks the harness
+  --from-json FILE   re-render the table and chart of a saved bench.json (no measuring)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -56,6 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'log-level': { type: 'string' },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
+      'from-json': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -88,5 +92,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     logLevel: values['log-level'] ?? 'info',
     out: path.resolve(values.out ?? path.join('bench', 'results', stamp)),
     smoke,
+    fromJson: values['from-json'] ?? null,
   };
 }

@@ -19,9 +19,9 @@ export interface Row {
   endpoint: EndpointId;
   label: string;
   cells: Record<string, Cell | null>;
-  /** Gatehouse target id → its requests/s over node-oidc-provider's. */
+  /** Gatehouse target id → its requests/s over node-oidc-provider's (median of the per-round ratios). */
   ratioToPeer: Record<string, number | null>;
-  /** Gatehouse target id → its requests/s as a share of the floor's (0–1). */
+  /** Gatehouse target id → its requests/s as a share of the floor's (0–1, median of the per-round shares). */
   shareOfFloor: Record<string, number | null>;
 }
 
@@ -60,6 +60,20 @@ const median = (xs: number[]) => {
   return s[Math.floor((s.length - 1) / 2)]!;
 };
 
+/**
+ * `a`'s requests/s over `b`'s: the median over rounds of the ratio within each
+ * round. The servers of one round ran back to back, so they saw the same
+ * machine; pairing them cancels most of the load other programs put on it.
+ */
+function pairedRatio(runs: Measured[], endpoint: EndpointId, a: string, b: string): number | null {
+  const ratios: number[] = [];
+  for (const ra of runs.filter((r) => r.endpoint === endpoint && r.target === a)) {
+    const rb = runs.find((r) => r.endpoint === endpoint && r.target === b && r.round === ra.round);
+    if (rb) ratios.push(ra.rps / rb.rps);
+  }
+  return ratios.length > 0 ? median(ratios) : null;
+}
+
 /** Per endpoint and server, the round with the median requests/s. */
 export function buildRows(runs: Measured[], endpoints: EndpointId[], targets: string[]): Row[] {
   return endpoints.map((endpoint) => {
@@ -77,9 +91,8 @@ export function buildRows(runs: Measured[], endpoints: EndpointId[], targets: st
     const ratioToPeer: Record<string, number | null> = {};
     const shareOfFloor: Record<string, number | null> = {};
     for (const t of targets.filter(isGatehouse)) {
-      const mine = cells[t];
-      ratioToPeer[t] = mine && cells[PEER] ? mine.rps / cells[PEER]!.rps : null;
-      shareOfFloor[t] = mine && cells[FLOOR] ? mine.rps / cells[FLOOR]!.rps : null;
+      ratioToPeer[t] = pairedRatio(runs, endpoint, t, PEER);
+      shareOfFloor[t] = pairedRatio(runs, endpoint, t, FLOOR);
     }
     return { endpoint, label: ENDPOINT_LABELS[endpoint], cells, ratioToPeer, shareOfFloor };
   });
@@ -124,7 +137,7 @@ function context(report: Report): string[] {
   return [
     `${report.startedAt} · ${m.cpus} × ${m.model} · Node ${m.node} · commit ${m.commit}`,
     `load average at start ${m.loadavgStart.map((x) => x.toFixed(2)).join(', ')}; at end ${m.loadavgEnd.map((x) => x.toFixed(2)).join(', ')}`,
-    `${s.driver}, ${s.connections} connections, ${s.durationSec} s measured after ${s.warmupSec} s warm-up, ${s.rounds} round(s) (median shown), Gatehouse log level ${s.logLevel}${s.smoke ? ' — SMOKE MODE, figures meaningless' : ''}`,
+    `${s.driver}, ${s.connections} connections, ${s.durationSec} s measured after ${s.warmupSec} s warm-up, ${s.rounds} round(s): the median round is shown, ratios are the median of the per-round ratios; Gatehouse log level ${s.logLevel}${s.smoke ? ' — SMOKE MODE, figures meaningless' : ''}`,
   ];
 }
 
@@ -179,18 +192,18 @@ export function toSvg(report: Report, title = 'Gatehouse requests/s ÷ node-oidc
   const plot = width - left - 60;
   const bar = 14;
   const group = gatehouses.length * (bar + 3) + 14;
-  const top = 54;
+  const top = 72;
   const height = top + report.rows.length * group + 40;
   const x = (v: number) => left + (v / max) * plot;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${left}" y="18" font-size="14" font-weight="600">${escapeXml(title)}</text>`,
-    `<text x="${left}" y="36" fill="#555">${escapeXml(`${report.startedAt.slice(0, 16)} · ${report.machine.cpus} cores · load ${report.machine.loadavgStart[0]!.toFixed(1)} · ${report.settings.connections} connections`)}</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="600">${escapeXml(title)}</text>`,
+    `<text x="10" y="36" fill="#555">${escapeXml(`${report.startedAt.slice(0, 16)} · ${report.machine.cpus} cores · load ${report.machine.loadavgStart[0]!.toFixed(1)} · ${report.settings.connections} connections`)}</text>`,
   ];
   gatehouses.forEach((g, i) => {
-    out.push(`<rect x="${left + 330 + i * 150}" y="${height - 22}" width="10" height="10" fill="${colours[i % colours.length]}"/>`);
-    out.push(`<text x="${left + 345 + i * 150}" y="${height - 13}">${escapeXml(g)}</text>`);
+    out.push(`<rect x="${left + i * 170}" y="46" width="10" height="10" fill="${colours[i % colours.length]}"/>`);
+    out.push(`<text x="${left + 15 + i * 170}" y="55">${escapeXml(g)}</text>`);
   });
   for (const mark of [1, 5]) {
     out.push(`<line x1="${x(mark)}" y1="${top - 6}" x2="${x(mark)}" y2="${height - 30}" stroke="${mark === 1 ? '#888' : '#dc2626'}" stroke-dasharray="4 3"/>`);

@@ -14,6 +14,8 @@ export interface Child<T> {
   child: ChildProcess;
   ready: T;
   output(): string;
+  /** Null while running; else the exit code or signal. */
+  exited(): string | null;
   stop(): Promise<void>;
 }
 
@@ -48,11 +50,18 @@ export async function spawnReady<T>(args: string[], options: { env?: NodeJS.Proc
       reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
     });
   });
+  let ended: string | null = null;
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) ended = `exited with ${signal ?? code}:\n${output.slice(-2000)}`;
+  });
   return {
     child,
     ready,
     output: () => output,
+    exited: () => ended,
     async stop() {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

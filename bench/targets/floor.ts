@@ -34,6 +34,7 @@ export async function startFloor(): Promise<Target> {
     origin: `http://127.0.0.1:${child.ready.port}`,
     pid: child.child.pid!,
     scenario: async (endpoint, fresh) => floorScenario(endpoint, fresh),
+    exited: () => child.exited(),
     stop: () => child.stop(),
   };
 }

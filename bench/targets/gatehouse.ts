@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
@@ -128,6 +128,18 @@ export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseTarg
     stdio: ['ignore', log, log],
   });
   closeSync(log);
+  let ended: string | null = null;
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    let tail = '';
+    try {
+      tail = readFileSync(logFile, 'utf8').slice(-3000);
+    } catch {
+      // no log
+    }
+    ended = `exited with ${signal ?? code}; the end of ${logFile}:\n${tail}`;
+  });
   const origin = config.issuer;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -174,7 +186,9 @@ export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseTarg
     fixtures,
     logFile,
     scenario,
+    exited: () => ended,
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

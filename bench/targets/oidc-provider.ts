@@ -63,6 +63,7 @@ export async function startOidcProvider(): Promise<Target> {
     origin: `http://127.0.0.1:${port}`,
     pid: child.child.pid!,
     scenario,
+    exited: () => child.exited(),
     stop: () => child.stop(),
   };
 }

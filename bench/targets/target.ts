@@ -29,6 +29,8 @@ export interface Target {
   pid: number;
   /** The scenario for `endpoint`, or null when this server has no such endpoint. `fresh` values are minted for single-use scenarios. */
   scenario(endpoint: EndpointId, fresh: number): Promise<Scenario | null>;
+  /** Null while the server runs; else how it ended and the end of what it wrote. */
+  exited(): string | null;
   stop(): Promise<void>;
 }
 

@@ -37,20 +37,8 @@ export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'gatehouse.db');
 }
 
-/**
- * better-sqlite3 with the settings Gatehouse relies on. Prepared statements are
- * cached by SQL text: Kysely asks for a statement on every query, and the set
- * of distinct queries is small and fixed.
- */
-function openSqlite(file: string): SQLite.Database {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const db = new SQLite(file);
-  db.pragma('journal_mode = WAL');
-  // FULL: a token whose response was sent survives power loss, not just a crash.
-  // Commits are grouped (sqlite-group-commit.ts) so that this costs one fsync per batch of requests.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+/** Prepared statements cached by SQL text: Kysely asks for one on every query, and the set of distinct queries is small and fixed. */
+function cachePrepared(db: SQLite.Database): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {
@@ -62,6 +50,26 @@ function openSqlite(file: string): SQLite.Database {
     return stmt;
   }) as typeof db.prepare;
   return db;
+}
+
+/**
+ * better-sqlite3 with the settings Gatehouse relies on: the connection that
+ * writes, and a second one that only reads (in WAL mode it sees what is
+ * committed, so reads never wait for a group commit, sqlite-group-commit.ts).
+ */
+function openSqlite(file: string): { writer: SQLite.Database; reader: SQLite.Database } {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a token whose response was sent survives power loss, not just a crash.
+  // Commits are grouped (sqlite-group-commit.ts) so that this costs one fsync per batch of requests.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const reader = new SQLite(file);
+  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 5000');
+  return { writer: cachePrepared(db), reader: cachePrepared(reader) };
 }
 
 /**
@@ -80,7 +88,8 @@ function openPostgresPool(url: string, max: number): pg.Pool {
 export function openKysely(config: StorageConfig): Kysely<Database> {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
-    return new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(openSqlite(path.resolve(file))) });
+    const { writer, reader } = openSqlite(path.resolve(file));
+    return new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) });
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10) }) });

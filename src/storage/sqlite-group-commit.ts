@@ -11,16 +11,16 @@
  * Here the first write outside a transaction opens one (`BEGIN IMMEDIATE`);
  * every statement issued until the event loop comes round (`setImmediate`)
  * joins it, and one COMMIT — one fsync — makes them durable together.
- * - No statement's result is released before that COMMIT, reads included (a
- *   read may have seen the group's writes), so no response ever reflects
- *   anything a power cut could undo: durability is what it was.
+ * - No write's result is released before that COMMIT, and reads run on a
+ *   second connection that sees only what is committed, so no response ever
+ *   reflects anything a power cut could undo: durability is what it was.
  * - Each statement still runs whole and alone (SQLite is single-writer and
  *   better-sqlite3 synchronous), so conditional UPDATEs keep exactly one
  *   winner; a statement that fails (a constraint) fails alone, and if SQLite
  *   rolls the whole group back every statement in it fails.
  * - Kysely transactions run as before, on their own: the open group is
  *   committed first, and other statements wait until the transaction ends.
- * - Reads when no group is open run at once, as before.
+ * - Reads never wait: they run at once on the reading connection.
  * - Waiting for the write lock never blocks the event loop (see
  *   `beginImmediate`), so two connections in one process cannot deadlock.
  */
@@ -67,7 +67,15 @@ class GroupCommitDriver implements Driver {
   private begins = 0;
   private readonly busyTimeoutMs: number;
 
-  constructor(private readonly db: SQLite.Database) {
+  /**
+   * `reader`: a second connection to the same file for statements that only
+   * read. In WAL mode it sees exactly what is committed, so reads run at once,
+   * never wait for a group's COMMIT, and never see what a power cut could undo
+   * — the read-committed behaviour the storage code has on PostgreSQL. Without
+   * it (an in-memory database), reads issued while a group is open are
+   * released when it commits.
+   */
+  constructor(private readonly db: SQLite.Database, private readonly reader: SQLite.Database | null = null) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
   }
 
@@ -127,6 +135,9 @@ class GroupCommitDriver implements Driver {
   }
 
   async execute(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    if (this.reader !== null && this.owner !== connection && !/^\s*pragma\b/i.test(query.sql) && this.db.prepare(query.sql).readonly) {
+      return run(this.reader.prepare(query.sql), query.parameters);
+    }
     for (;;) {
       await this.waitForTransaction(connection);
       if (this.owner === null && /^\s*pragma\b/i.test(query.sql)) {
@@ -245,15 +256,17 @@ class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     this.commitGroup();
     this.db.close();
+    this.reader?.close();
   }
 }
 
 /** Kysely's SQLite dialect with the group-commit driver above. */
 export class GroupCommitSqliteDialect implements Dialect {
-  constructor(private readonly db: SQLite.Database) {}
+  /** `reader`: a second connection to the same file, used for reads (see GroupCommitDriver). */
+  constructor(private readonly db: SQLite.Database, private readonly reader: SQLite.Database | null = null) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.db);
+    return new GroupCommitDriver(this.db, this.reader);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { GroupCommitSqliteDialect } from '../../src/storage/sqlite-group-commit.js';
 
 interface Db {
@@ -137,4 +137,50 @@ test('a pragma runs outside any group (settings cannot change inside a transacti
   await write;
   expect(committed('p').n).toBe(1);
   expect(raw.pragma('synchronous', { simple: true })).toBe(1);
+});
+
+describe('with a second connection for reads (as Gatehouse opens SQLite)', () => {
+  let withReader: Kysely<Db>;
+
+  beforeEach(() => {
+    const writer = new SQLite(file);
+    writer.pragma('busy_timeout = 5000');
+    const reader = new SQLite(file);
+    reader.pragma('query_only = ON');
+    withReader = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, reader) });
+  });
+
+  afterEach(async () => {
+    await withReader.destroy();
+  });
+
+  test('a read runs at once and sees only what is committed', async () => {
+    const write = withReader.insertInto('items').values({ id: 'w', taken_at: null }).execute();
+    const during = await withReader.selectFrom('items').selectAll().execute();
+    expect(during).toEqual([]);
+    await write;
+    expect(committed('w').n).toBe(1);
+    expect((await withReader.selectFrom('items').selectAll().execute()).map((r) => r.id)).toEqual(['w']);
+  });
+
+  test('writes are still grouped, each committed before it resolves, and conditional updates have one winner', async () => {
+    const seen: number[] = [];
+    await Promise.all(Array.from({ length: 100 }, (_, i) => withReader.insertInto('items').values({ id: `r${i}`, taken_at: null }).execute().then(() => seen.push(committed(`r${i}`).n))));
+    expect(seen).toEqual(Array(100).fill(1));
+    const winners = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        withReader.updateTable('items').set({ taken_at: i }).where('id', '=', 'r0').where('taken_at', 'is', null).returningAll().executeTakeFirst(),
+      ),
+    );
+    expect(winners.filter((w) => w !== undefined)).toHaveLength(1);
+  });
+
+  test('a transaction sees its own writes; others see them once it commits', async () => {
+    await withReader.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 't', taken_at: null }).execute();
+      expect((await trx.selectFrom('items').selectAll().execute()).map((r) => r.id)).toEqual(['t']);
+      expect(await withReader.selectFrom('items').selectAll().execute()).toEqual([]);
+    });
+    expect((await withReader.selectFrom('items').selectAll().execute()).map((r) => r.id)).toEqual(['t']);
+  });
 });
