@@ -9,7 +9,8 @@ const ON_BOTH_ENGINES = [
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
+    // Generous: CI machines are shared, and a browser test on a busy two-core machine can take several times its idle time.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Two cores here: browser tests and argon2 compete for them.

@@ -11,6 +11,7 @@ import {
 import { pageSnippet, previewPath, siteOf, tokenPageSnippet } from '../suggest/snippet.js';
 import { html, trusted, type SafeHtml } from './html.js';
 import { layout, type NavOptions } from './layout.js';
+import { formatHtml } from './parts.js';
 import { format, type Messages } from './messages/en.js';
 
 /** An app of the signed-in developer, as the generator offers it. */
@@ -39,9 +40,11 @@ export interface GeneratorPageOptions {
   script: string;
 }
 
-function select(name: string, label: string, options: [string, string][], chosen: string): SafeHtml {
+/** `options`: value, text, and the text's language when it is not the page's (a language's own name), or `code` for a value shown as it is written in code. */
+function select(name: string, label: string, options: [string, string, string?][], chosen: string): SafeHtml {
+  const lang = (tag: string | undefined) => tag === 'code' ? trusted(' translate="no"') : tag ? html` lang="${tag}"` : null;
   return html`<label for="gen-${name}">${label}</label>
-<select id="gen-${name}" name="${name}">${options.map(([value, text]) => html`<option value="${value}"${value === chosen ? trusted(' selected') : null}>${text}</option>`)}</select>`;
+<select id="gen-${name}" name="${name}">${options.map(([value, text, tag]) => html`<option value="${value}"${lang(tag)}${value === chosen ? trusted(' selected') : null}>${text}</option>`)}</select>`;
 }
 
 function radios(name: string, legend: string, options: [string, string][], chosen: string): SafeHtml {
@@ -71,7 +74,7 @@ function appField(o: GeneratorPageOptions): SafeHtml {
 function hostnameNote(m: Messages, clientId: string, hostnames: string[] | null): SafeHtml | null {
   if (hostnames === null) return null;
   return hostnames.length > 0
-    ? html`<p class="hint" id="gen-hostnames">${format(m.generatorHostnames, { origins: hostnames.join(', ') })}</p>`
+    ? html`<p class="hint" id="gen-hostnames">${formatHtml(m.generatorHostnames, { origins: html`<span translate="no">${hostnames.join(', ')}</span>` })}</p>`
     : html`<p class="alert" id="gen-hostnames">${format(m.generatorNoHostnames, { id: clientId })}</p>`;
 }
 
@@ -84,7 +87,7 @@ export function buttonGeneratorPage(o: GeneratorPageOptions): SafeHtml {
   const { height, square } = buttonBox(b.view, b.size);
   const frame = (theme: 'light' | 'dark') => c.kind === 'widget'
     ? html`<iframe class="gen-frame" title="${m.generatorPreview}" src="${previewPath(c)}" width="360" height="200"></iframe>`
-    : html`<iframe class="gen-frame" title="${m.generatorPreview} (${theme})" src="${previewPath(c)}" width="${square ? height : 300}" height="${height}"></iframe>`;
+    : html`<iframe class="gen-frame" title="${m.generatorPreview} (${theme === 'light' ? m.generatorThemeLight : m.generatorThemeDark})" src="${previewPath(c)}" width="${square ? height : 300}" height="${height}"></iframe>`;
   const views: [ButtonView, string][] = [
     ['main', m.generatorViewMain], ['additional', m.generatorViewAdditional], ['icon', m.generatorViewIcon], ['iconBg', m.generatorViewIconBg],
   ];
@@ -104,7 +107,7 @@ ${radios('kind', m.generatorKind, [['button', m.generatorKindButton], ['widget',
 <div class="gen-button-options">
 ${select('buttonView', m.generatorButtonView, views, b.view)}
 ${radios('buttonTheme', m.generatorTheme, [['light', m.generatorThemeLight], ['dark', m.generatorThemeDark]], b.theme)}
-${select('buttonSize', m.generatorSize, BUTTON_SIZES.map((s) => [s, `${s} · ${BUTTON_HEIGHTS[s]} px`]), b.size)}
+${select('buttonSize', m.generatorSize, BUTTON_SIZES.map((s) => [s, `${s} · ${BUTTON_HEIGHTS[s]} px`, 'code']), b.size)}
 <label for="gen-radius">${m.generatorRadius}</label>
 <input id="gen-radius" name="buttonBorderRadius" type="number" min="0" max="28" step="1" value="${b.borderRadius}">
 <fieldset class="choices gen-colours"><legend>${m.generatorColours}</legend>
@@ -115,7 +118,7 @@ ${colourField('customBorderHoveredColor', m.generatorBorderHover, b.colours.cust
 <label class="colour"><input type="number" name="customBorderWidth" min="0" max="8" value="${b.borderWidth ?? 0}"${b.borderWidth !== null ? trusted(' data-chosen') : null}> ${m.generatorBorderWidth}</label>
 </fieldset>
 </div>
-${select('language', m.generatorLanguage, BUTTON_LANGS.map((l) => [l, l === 'en' ? 'English' : 'Русский']), c.lang)}
+${select('language', m.generatorLanguage, BUTTON_LANGS.map((l) => [l, l === 'en' ? 'English' : 'Русский', l]), c.lang)}
 <noscript><button type="submit" class="primary">${m.generatorPreview}</button></noscript>
 </form>
 <section class="gen-preview" aria-labelledby="gen-preview-title">
@@ -128,9 +131,9 @@ ${select('language', m.generatorLanguage, BUTTON_LANGS.map((l) => [l, l === 'en'
 <section class="gen-code" aria-labelledby="gen-code-title">
 <div class="gen-code-head"><h2 id="gen-code-title">${m.generatorCode}</h2><button type="button" class="primary copy" id="gen-copy" data-copied="${m.copied}">${m.generatorCopy}</button></div>
 <h3>${m.generatorPageSnippet}</h3>
-<pre><code id="gen-page-snippet">${pageSnippet(snippetOptions)}</code></pre>
+<pre tabindex="0"><code id="gen-page-snippet">${pageSnippet(snippetOptions)}</code></pre>
 <h3>${m.generatorTokenSnippet}</h3>
-<pre><code id="gen-token-snippet">${tokenPageSnippet(snippetOptions)}</code></pre>
+<pre tabindex="0"><code id="gen-token-snippet">${tokenPageSnippet(snippetOptions)}</code></pre>
 </section>
 <script src="${o.script}"></script>`,
   });

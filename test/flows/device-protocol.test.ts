@@ -185,7 +185,7 @@ describe('typing user codes on /device', () => {
     expect(confirm.status).toBe(200);
     expect(heading(confirm.page)).toBe(`Allow Cinema TV on Bedroom TV?`);
     // Shown as the device shows it, to compare (RFC 8628 §3.3.1).
-    expect(confirm.page).toContain(`<strong>${started.user_code}</strong>`);
+    expect(confirm.page).toContain(`<strong translate="no">${started.user_code}</strong>`);
   });
 
   test('wrong codes are limited per session: after 10 even the right code gets the 429 page, from any address', async () => {

@@ -26,7 +26,7 @@ const SCREENS = path.join(RESULTS_DIR, 'screens');
 const ALLOWED_LATIN = new Set([
   'Gatehouse', 'OAuth', 'OpenID', 'Connect', 'PKCE', 'URI', 'PNG', 'JPEG', 'iOS', 'Android', 'App', 'Store', 'Google', 'Play', 'SHA',
   'keytool', 'apksigner', 'https', 'http', 'localhost', 'example', 'org', 'ES', 'RS', 'id', 'token', 'logout', 'unauthorized', 'client',
-  'redirect', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site',
+  'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site',
 ]);
 
 interface Variant {

@@ -89,7 +89,7 @@ async function checkAuthorizeUrl(url: string): Promise<void> {
   if (res.status >= 300 && res.status < 400) return;
   const page = await res.text();
   const code = /<code>([a-z_]+)<\/code>/.exec(page)?.[1] ?? `HTTP ${res.status}`;
-  const description = /<\/code><\/dd><dd>([^<]*)<\/dd>/.exec(page)?.[1]?.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&') ?? 'the authorization request was refused';
+  const description = /<\/code><\/dd><dd[^>]*>([^<]*)<\/dd>/.exec(page)?.[1]?.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&') ?? 'the authorization request was refused';
   throw new Failure(`Gatehouse refused the sign-in: ${code}: ${description}`, EXIT.appRefused);
 }
 
