@@ -119,7 +119,7 @@ test('a full run at debug level logs JSON lines with request ids and none of the
   await server.stop();
   const output = server.output();
   const lines = output.split('\n').filter((l) => l.trim() !== '');
-  expect(lines.length).toBeGreaterThan(50);
+  expect(lines.length).toBeGreaterThan(30);
   const parsed = lines.map((l) => {
     try {
       return JSON.parse(l) as Record<string, unknown>;
@@ -128,8 +128,19 @@ test('a full run at debug level logs JSON lines with request ids and none of the
     }
   });
   const requestLines = parsed.filter((l) => l.req !== undefined || l.res !== undefined);
-  expect(requestLines.length).toBeGreaterThan(40);
+  expect(requestLines.length).toBeGreaterThan(25);
   for (const l of requestLines) expect(typeof l.reqId, JSON.stringify(l).slice(0, 200)).toBe('string');
+  // One access line per request, when it completes: method, path (no query), status and time.
+  const access = parsed.filter((l) => l.msg === 'request completed') as { reqId: string; req: { method: string; path: string }; res: { statusCode: number }; responseTime: number }[];
+  expect(access.length).toBeGreaterThan(25);
+  expect(new Set(access.map((l) => l.reqId)).size).toBe(access.length);
+  for (const l of access) {
+    expect(l.req.method).toMatch(/^(GET|POST|HEAD)$/);
+    expect(l.req.path).toMatch(/^\/[^?]*$/);
+    expect(l.res.statusCode).toBeGreaterThanOrEqual(200);
+    expect(l.responseTime).toBeGreaterThanOrEqual(0);
+  }
+  expect(access.some((l) => l.req.path === '/info' && l.res.statusCode === 401)).toBe(true);
   expect(parsed.some((l) => l.level === 20)).toBe(true); // debug lines were written: the level took effect
 
   expect(secrets.size).toBeGreaterThan(20);

@@ -4,9 +4,8 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { randomBytes } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { SecretHash } from '../../crypto/random.js';
+import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
@@ -649,7 +648,7 @@ export class SqlStorage implements Storage {
 
   async appendAudit(e: Omit<AuditEntry, 'id'>): Promise<string> {
     // Sorts by time as text, then unique by 64 random bits.
-    const id = `${String(e.at).padStart(15, '0')}-${randomBytes(8).toString('hex')}`;
+    const id = `${String(e.at).padStart(15, '0')}-${randomHex(8)}`;
     await this.db
       .insertInto('audit_log')
       .values({
