@@ -29,3 +29,16 @@ test('every test docs/security.md cites exists', () => {
   }
   expect(missing).toEqual([]);
 });
+
+test('every relative link in the README and docs/ names a file that exists', () => {
+  const files = ['README.md', 'packages/client/README.md', ...['instant-login', 'scaling', 'security', 'benchmarks', 'yandex-compatibility'].map((d) => `docs/${d}.md`)];
+  const broken: string[] = [];
+  for (const file of files) {
+    const doc = readFileSync(path.join(ROOT, file), 'utf8');
+    for (const [, target] of doc.matchAll(/\]\(((?!https?:|mailto:|#)[^)\s]+)\)/g)) {
+      const local = target!.split('#')[0]!;
+      if (local !== '' && !existsSync(path.join(ROOT, path.dirname(file), local))) broken.push(`${file} → ${target}`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
