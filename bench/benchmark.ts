@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
 import { argon2Rate } from './argon2.js';
+import { measureFootprint, rssMb, type Footprint } from './footprint.js';
 import { chooseDriver, type LoadDriver } from './load/load.js';
 import { assertClean, BenchFailure, loadRun, probe, type Measured } from './measure.js';
 import { gitCommit, uptime } from './machine.js';
@@ -91,8 +92,13 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const failures: string[] = [];
   const login: LoginResult[] = [];
   let hashRate: Report['hashRate'] = null;
+  let footprint: Footprint | null = null;
+  const rss: NonNullable<Report['rss']> = {};
   let completed = false;
   try {
+    // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
+    footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
+    log(`footprint: start ${footprint.firstStartMs.toFixed(0)} ms (restart ${footprint.restartMs.toFixed(0)} ms), idle RSS ${footprint.idleRssMb.toFixed(1)} MB, suggest.js ${footprint.suggestGzipBytes} bytes gzipped`);
     const sqlite = await startGatehouse({ id: 'gatehouse-sqlite', label: 'Gatehouse (SQLite)', dir: path.join(work, 'sqlite'), databaseUrl: '', logLevel: o.logLevel });
     gatehouses.push(sqlite);
     targets.push(sqlite);
@@ -121,6 +127,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       }
     }
 
+    for (const t of targets) rss[t.id] = { beforeLoadMb: rssMb(t.pid), afterLoadMb: null };
+
     for (let round = 0; round < o.rounds; round++) {
       for (const endpoint of o.endpoints) {
         // Rotate the order each round so no server always runs first (or just after a heavy one).
@@ -131,6 +139,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
         }
       }
     }
+
+    for (const t of targets) rss[t.id]!.afterLoadMb = rssMb(t.pid);
 
     if (o.login) {
       const rate = await argon2Rate(o.duration, o.connections);
@@ -171,6 +181,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     rows: buildRows(runs, o.endpoints, ids),
     hashRate,
     login,
+    footprint,
+    rss,
     runs,
     failures,
   };

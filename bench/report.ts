@@ -3,6 +3,7 @@
  * Gatehouse / node-oidc-provider, Gatehouse as a % of the node:http floor —
  * as text for the terminal, Markdown, JSON, and an SVG bar chart of the ratios.
  */
+import type { Footprint } from './footprint.js';
 import type { Measured } from './measure.js';
 import { ENDPOINT_LABELS, type EndpointId } from './targets/target.js';
 
@@ -47,6 +48,10 @@ export interface Report {
   rows: Row[];
   hashRate: { perSecond: number; threadPool: number } | null;
   login: LoginResult[];
+  /** Start-up time, idle memory and SDK size (absent from reports saved before they were measured). */
+  footprint?: Footprint | null;
+  /** Resident memory of each server once started and seeded (before load) and after every round. */
+  rss?: Record<string, { beforeLoadMb: number | null; afterLoadMb: number | null }>;
   runs: Measured[];
   failures: string[];
 }
@@ -131,6 +136,55 @@ function loginLines(report: Report): string[] {
   return lines;
 }
 
+function footprintLines(report: Report): string[] {
+  const lines: string[] = [];
+  const f = report.footprint;
+  if (f) {
+    lines.push(`Gatehouse (SQLite) start to first /healthz answer: ${f0(f.firstStartMs)} ms on an empty data directory (migrations, keys), ${f0(f.restartMs)} ms on its database (median of ${f.restarts.length})`);
+    lines.push(`Gatehouse idle resident memory: ${f.idleRssMb.toFixed(1)} MB (${f.idleSeconds} s after start)`);
+    lines.push(`/sdk/suggest.js: ${f0(f.suggestBytes)} bytes, ${f0(f.suggestGzipBytes)} bytes gzipped`);
+  }
+  const rss = Object.entries(report.rss ?? {});
+  if (rss.length > 0) {
+    const mb = (n: number | null) => (n === null ? '–' : `${n.toFixed(0)} MB`);
+    lines.push(`resident memory before → after the load: ${rss.map(([id, r]) => `${id} ${mb(r.beforeLoadMb)} → ${mb(r.afterLoadMb)}`).join('; ')}`);
+  }
+  return lines;
+}
+
+/** Issue 11's goals, each with the figure of this run and whether it was met. */
+export function goals(report: Report): { goal: string; measured: string; met: boolean | null }[] {
+  const out: { goal: string; measured: string; met: boolean | null }[] = [];
+  const gatehouses = report.targets.map((t) => t.id).filter(isGatehouse);
+  for (const g of gatehouses) {
+    const ratios = report.rows.map((r) => ({ label: r.label, v: r.ratioToPeer[g] ?? null })).filter((r) => r.v !== null) as { label: string; v: number }[];
+    if (ratios.length > 0) {
+      const worst = ratios.reduce((a, b) => (b.v < a.v ? b : a));
+      out.push({ goal: `${g}: every hot endpoint ≥ 5× node-oidc-provider`, measured: `worst ${worst.v.toFixed(2)}× (${worst.label})`, met: worst.v >= 5 });
+    }
+    const info = report.rows.find((r) => r.endpoint === 'info')?.shareOfFloor[g] ?? null;
+    if (info !== null) out.push({ goal: `${g}: /info ≥ 50 % of the node:http floor`, measured: pct(info), met: info >= 0.5 });
+    const p99s = report.rows.map((r) => ({ label: r.label, v: r.cells[g]?.p99Ms ?? null })).filter((r) => r.v !== null) as { label: string; v: number }[];
+    if (p99s.length > 0) {
+      const worst = p99s.reduce((a, b) => (b.v > a.v ? b : a));
+      out.push({ goal: `${g}: p99 < 10 ms at ${report.settings.connections} connections`, measured: `worst ${ms(worst.v)} ms (${worst.label})`, met: worst.v < 10 });
+    }
+    const login = report.login.find((l) => l.target === g);
+    if (login) out.push({ goal: `${g}: sign-ins ≥ 90 % of the argon2 rate`, measured: pct(login.shareOfHashRate), met: login.shareOfHashRate >= 0.9 });
+  }
+  const f = report.footprint;
+  if (f) {
+    out.push({ goal: 'idle resident memory ≤ 80 MB', measured: `${f.idleRssMb.toFixed(1)} MB`, met: f.idleRssMb <= 80 });
+    out.push({ goal: 'cold start to /healthz ≤ 500 ms (SQLite)', measured: `${f0(f.firstStartMs)} ms first start, ${f0(f.restartMs)} ms restart`, met: Math.max(f.firstStartMs, f.restartMs) <= 500 });
+    out.push({ goal: 'suggest.js ≤ 8 KB gzipped', measured: `${f0(f.suggestGzipBytes)} bytes`, met: f.suggestGzipBytes <= 8192 });
+  }
+  return out;
+}
+
+function goalLines(report: Report): string[] {
+  return goals(report).map((g) => `${g.met === null ? '?' : g.met ? 'met' : 'NOT MET'} · ${g.goal}: ${g.measured}`);
+}
+
 function context(report: Report): string[] {
   const m = report.machine;
   const s = report.settings;
@@ -153,6 +207,10 @@ export function toText(report: Report): string {
     ...table.slice(1).map(line),
     '',
     ...loginLines(report),
+    ...footprintLines(report),
+    '',
+    'goals:',
+    ...goalLines(report),
     ...(report.failures.length ? ['', 'FAILURES:', ...report.failures] : []),
   ].join('\n');
 }
@@ -174,6 +232,11 @@ export function toMarkdown(report: Report): string {
     '',
     ...(peerNotes.length ? [`node-oidc-provider answers /info and /userinfo at \`GET /me\`, introspection at \`POST /token/introspection\`.`, ''] : []),
     ...loginLines(report).map((l) => `- ${l}`),
+    ...footprintLines(report).map((l) => `- ${l}`),
+    '',
+    '## Goals',
+    '',
+    ...goalLines(report).map((l) => `- ${l}`),
     ...(report.failures.length ? ['', '**Failures:**', '', ...report.failures.map((f) => `- ${f}`)] : []),
     '',
   ].join('\n');

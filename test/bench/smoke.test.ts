@@ -62,7 +62,15 @@ test('every server answers every benchmark request with the expected status, and
   expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres']);
   for (const l of report.login) expect(l.rps).toBeGreaterThan(0);
 
-  expect(readFileSync(path.join(out, 'bench.md'), 'utf8')).toContain('| POST /token authorization_code |');
+  // Start-up, memory and SDK size are measured and reported (not judged: speed is never asserted).
+  const f = report.footprint!;
+  for (const v of [f.firstStartMs, f.restartMs, f.idleRssMb, f.suggestGzipBytes]) expect(v).toBeGreaterThan(0);
+  expect(f.suggestGzipBytes).toBeLessThan(f.suggestBytes);
+  for (const target of report.targets) expect(report.rss![target.id]!.afterLoadMb).toBeGreaterThan(0);
+
+  const markdown = readFileSync(path.join(out, 'bench.md'), 'utf8');
+  expect(markdown).toContain('| POST /token authorization_code |');
+  expect(markdown).toMatch(/## Goals\n\n(- (met|NOT MET) · .+\n){10,}/);
   expect(readFileSync(path.join(out, 'bench.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
   expect(existsSync(path.join(out, 'bench.json'))).toBe(true);
 }, 300_000);
