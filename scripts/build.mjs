@@ -24,9 +24,40 @@ try {
   chmodSync(`${out}/cli/main.js`, 0o755);
   // The browser SDK (SPEC §8), bundled by esbuild into <out>/sdk.
   await (await import('./build-sdk.mjs')).buildSdk(out);
+  await bundleServer(out);
   swapIn(out);
 } finally {
   rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * `<out>/main.js`, what `npm start` runs, becomes one file holding the server
+ * and the pure-JavaScript libraries it uses: Node then reads and links one
+ * module instead of about a thousand (Kysely alone is 288 files), which was
+ * most of a start-up (docs/benchmarks.md). The rest of dist/ stays as tsc
+ * wrote it, for the CLI and for anything importing single modules. Native
+ * modules, and pg (loaded only when PostgreSQL is configured), stay outside.
+ */
+async function bundleServer(out) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [`${out}/main.js`],
+    outfile: `${out}/main.js`,
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', '@opentelemetry/api'],
+    // CommonJS libraries inside an ES module bundle still call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+    // Minified (names kept, for stack traces and class names in logs): a third of the source for V8 to parse.
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
 }
 
 /** Replaces dist/ with `dir` by two renames; tries again when a concurrent build swapped in between them. */

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { FastifyReply } from 'fastify';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-// Two levels above both src/http and dist/http is the package root.
-const SDK_DIR = new URL('../../dist/sdk/', import.meta.url);
+const SDK_DIR = path.join(PACKAGE_ROOT, 'dist', 'sdk');
 
 export interface SdkFile {
   body: Buffer;
@@ -28,14 +28,14 @@ export interface SdkFiles {
 function load(): SdkFiles | null {
   let names: string[];
   try {
-    names = readdirSync(fileURLToPath(SDK_DIR)).filter((n) => n.endsWith('.js') || n.endsWith('.js.map')).sort();
+    names = readdirSync(SDK_DIR).filter((n) => n.endsWith('.js') || n.endsWith('.js.map')).sort();
   } catch {
     return null;
   }
   const files = new Map<string, SdkFile>();
   const all = createHash('sha256');
   for (const name of names) {
-    const body = readFileSync(fileURLToPath(new URL(name, SDK_DIR)));
+    const body = readFileSync(path.join(SDK_DIR, name));
     all.update(name).update(body);
     const type = name.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8';
     files.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });

@@ -4,10 +4,11 @@
  * directory, in WAL mode so readers never wait for the writer.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { MIGRATIONS } from './sql/migrations/index.js';
 import type { Database } from './sql/schema.js';
@@ -78,7 +79,9 @@ function openSqlite(file: string): { writer: SQLite.Database; reader: SQLite.Dat
  * fail (readiness turns 503) and new connections are made when it returns.
  */
 function openPostgresPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // Loaded only when PostgreSQL is configured: a SQLite server starts faster without it (docs/benchmarks.md).
+  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+  const pool = new Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {
     // A dropped idle connection; the pool replaces it on next use.
   });

@@ -1,12 +1,12 @@
 /** Static assets of the pages: one stylesheet and the logo, no external files (SPEC §10). */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
-// assets/ sits at the package root: three levels above both src/http/routes and dist/http/routes.
-const ASSETS = new URL('../../../assets/', import.meta.url);
+const ASSETS = path.join(PACKAGE_ROOT, 'assets');
 
 interface Asset {
   body: Buffer;
@@ -15,7 +15,7 @@ interface Asset {
 }
 
 function load(name: string, type: string): Asset {
-  const body = readFileSync(fileURLToPath(new URL(name, ASSETS)));
+  const body = readFileSync(path.join(ASSETS, name));
   return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
 }
 
