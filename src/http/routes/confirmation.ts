@@ -15,6 +15,7 @@ import { deviceCodePage, deviceConfirmPage } from '../../pages/device-page.js';
 import { format } from '../../pages/messages/en.js';
 import { verificationPage } from '../../pages/verification-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
+import { edgeParams, PARAMS } from '../edge-params.js';
 import { singleValued, type Params } from '../params.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
 import { currentSession, type SignedIn } from '../session.js';
@@ -23,7 +24,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   app.get('/verification_code', async (request, reply) => sendPage(reply, verificationPage(messagesFor(request))));
 
   app.post('/device/code', async (request, reply) => {
-    const params = singleValued(request.body);
+    const params = edgeParams(PARAMS.deviceCode, request.body);
     // SPEC §5.1: client_secret is optional here; the poll at /token authenticates fully.
     const client = await authenticateClient(ctx.storage, {
       authorization: request.headers.authorization,

@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import { loginInfo, toJwt, toXml } from '../../info/login-info.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { extractAccessToken } from '../bearer.js';
-import { singleValued } from '../params.js';
+import { edgeParams, PARAMS } from '../edge-params.js';
 import { sendOAuthError } from '../render.js';
 
 function unauthorized(reply: FastifyReply, error: OAuthError): FastifyReply {
@@ -20,7 +20,7 @@ export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     let params;
     let raw;
     try {
-      params = { ...singleValued(request.query), ...(request.method === 'POST' ? singleValued(request.body) : {}) };
+      params = edgeParams(PARAMS.resource, request.query, request.method === 'POST' ? request.body : null);
       raw = extractAccessToken(request, params);
     } catch (err) {
       if (err instanceof OAuthError) return unauthorized(reply, new InvalidRequest(err.description, 400));

@@ -11,7 +11,7 @@ import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js'
 import { serverMetadata } from '../../oidc/discovery.js';
 import { userClaims } from '../../oidc/userinfo.js';
 import { extractAccessToken } from '../bearer.js';
-import { singleValued } from '../params.js';
+import { edgeParams, PARAMS } from '../edge-params.js';
 import { sendOAuthError } from '../render.js';
 
 /** RFC 6750 §3: the error goes in WWW-Authenticate too. */
@@ -36,7 +36,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     let raw: string | null;
     try {
-      const params = { ...singleValued(request.query), ...(request.method === 'POST' ? singleValued(request.body) : {}) };
+      const params = edgeParams(PARAMS.resource, request.query, request.method === 'POST' ? request.body : null);
       raw = extractAccessToken(request, params);
     } catch (err) {
       if (err instanceof OAuthError) return bearerError(reply, new InvalidRequest(err.description, 400));
@@ -60,7 +60,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/userinfo', userinfo);
 
   app.post('/introspect', async (request, reply) => {
-    const params = singleValued(request.body);
+    const params = edgeParams(PARAMS.introspect, request.body);
     // RFC 7662 §2.1: only authenticated callers may introspect.
     if (request.headers.authorization === undefined && params.client_id === undefined) {
       throw new HeaderInvalidClient('introspection requires client authentication');

@@ -9,7 +9,7 @@ import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { InvalidGrant, InvalidRequest } from '../../oauth/errors.js';
 import type { AppRecord } from '../../storage/storage.js';
-import { singleValued } from '../params.js';
+import { edgeParams, PARAMS } from '../edge-params.js';
 
 async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Promise<void> {
   const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
@@ -23,7 +23,7 @@ async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Pr
 
 export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/revoke_token', async (request, reply) => {
-    const params = singleValued(request.body);
+    const params = edgeParams(PARAMS.revokeToken, request.body);
     const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
     if (!params.access_token) throw new InvalidRequest('access_token is required');
     await revoke(ctx, client.app, params.access_token, request.ip);
@@ -31,7 +31,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
   });
 
   app.post('/revoke', async (request, reply) => {
-    const params = singleValued(request.body);
+    const params = edgeParams(PARAMS.revoke, request.body);
     const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
     if (!params.token) throw new InvalidRequest('token is required');
     await revoke(ctx, client.app, params.token, request.ip);

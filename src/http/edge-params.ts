@@ -1,0 +1,73 @@
+/**
+ * The parameters each API endpoint accepts, as schemas checked at the edge —
+ * right after parsing, before any protocol code or storage sees them: every
+ * value within its length and in the character set RFC 6749 Appendix A gives
+ * it (VSCHAR, printable ASCII, for codes, tokens, client credentials and URIs;
+ * device names may be any text without control characters). A value outside
+ * its schema is `invalid_request` (RFC 6749 §5.2: "otherwise malformed"),
+ * described by the parameter's name and never by its value. Parameters not
+ * listed are ignored, as RFC 6749 §3.1 requires.
+ *
+ * What a well-formed value means — an unknown code, an unsupported grant type,
+ * a scope the app may not ask for — stays with the protocol code, which
+ * answers it with its own error (`invalid_grant`, `unsupported_grant_type`,
+ * `invalid_scope`). `/authorize` checks its parameters in
+ * `oauth/authorize/request.ts`, because whether an error goes back to the app
+ * or is shown on a page depends on which parameters were valid.
+ */
+import { z } from 'zod';
+import { InvalidRequest } from '../oauth/errors.js';
+import { singleValued, type Params } from './params.js';
+
+/** Printable ASCII and space (RFC 6749 Appendix A, VSCHAR), at most `max` characters; absent is fine (the protocol code says what is required). */
+const vschar = (max: number) => z.string().max(max).regex(/^[\x20-\x7e]*$/).optional();
+/** Any text without control characters, at most `max` characters. */
+const text = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/).optional();
+
+/** The longest token or code Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
+const TOKEN = vschar(512);
+
+const CLIENT = {
+  client_id: vschar(128),
+  client_secret: vschar(512),
+};
+
+const DEVICE = {
+  device_id: vschar(50),
+  device_name: text(100),
+};
+
+export const PARAMS = {
+  token: z.looseObject({
+    ...CLIENT,
+    grant_type: vschar(256),
+    code: TOKEN,
+    redirect_uri: vschar(2048),
+    code_verifier: vschar(256),
+    refresh_token: TOKEN,
+    device_code: TOKEN,
+    scope: vschar(1024),
+    ...DEVICE,
+  }),
+  deviceCode: z.looseObject({ ...CLIENT, scope: vschar(1024), optional_scope: vschar(1024), ...DEVICE }),
+  revoke: z.looseObject({ ...CLIENT, token: TOKEN, token_type_hint: vschar(64) }),
+  revokeToken: z.looseObject({ ...CLIENT, access_token: TOKEN }),
+  introspect: z.looseObject({ ...CLIENT, token: TOKEN, token_type_hint: vschar(64) }),
+  /** `/info` and `/userinfo`: the token may come as a parameter (Yandex's `oauth_token`, RFC 6750's `access_token`). */
+  resource: z.looseObject({ oauth_token: TOKEN, access_token: TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
+} as const;
+
+export type ParamSchema = (typeof PARAMS)[keyof typeof PARAMS];
+
+/** Parameters of one request: one value per name (`singleValued`), each within the endpoint's schema. */
+export function edgeParams(schema: ParamSchema, ...sources: unknown[]): Params {
+  const params: Params = Object.assign(Object.create(null) as Params, ...sources.map((s) => singleValued(s)));
+  const result = schema.safeParse(params);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    // The name comes from the schema's own keys: it is never input.
+    const name = String(issue.path[0]);
+    throw new InvalidRequest(issue.code === 'too_big' ? `${name} is too long` : `${name} contains characters that are not allowed`);
+  }
+  return params;
+}
