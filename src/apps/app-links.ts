@@ -1,6 +1,6 @@
 /**
  * The association files that let Android and iOS open a verified link in the
- * app instead of the browser (SPEC §9): Digital Asset Links
+ * app instead of the browser: Digital Asset Links
  * (`/.well-known/assetlinks.json`) for Android App Links, and the
  * apple-app-site-association file for iOS Universal Links and saved passwords.
  *

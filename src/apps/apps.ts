@@ -188,8 +188,8 @@ export class Apps {
   }
 
   /**
-   * Blocks the app as its owner or an operator and revokes every token it had
-   * (SPEC §1). Who blocked is stored on the app: an operator's block stays an
+   * Blocks the app as its owner or an operator and revokes every token it
+   * had. Who blocked is stored on the app: an operator's block stays an
    * operator's when the owner blocks too.
    */
   async block(clientId: ClientId, by: AppBlocker): Promise<void> {

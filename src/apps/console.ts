@@ -93,7 +93,7 @@ export class Console {
   }
 
   /**
-   * Blocks or unblocks the app by its owner; blocking revokes its tokens (SPEC §1).
+   * Blocks or unblocks the app by its owner; blocking revokes its tokens.
    * Lifting an operator's block throws OperatorBlockError (Apps.unblock decides).
    */
   async setBlocked(app: AppRecord, owner: UserRecord, blocked: boolean, ip: string | null): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * GET /.well-known/assetlinks.json and /.well-known/apple-app-site-association
- * (SPEC §9): public, JSON, no auth. What they list depends on the host asked
+ * (mobile App Links): public, JSON, no auth. What they list depends on the host asked
  * (apps/app-links.ts): an app's own `yx<client_id>.<issuer host>` lists that
  * app; the issuer host, and any other, the first-party apps only.
  */
