@@ -5,6 +5,7 @@ const ON_BOTH_ENGINES = [
   'test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts',
   // Races need the real engine's atomicity: one winner on PostgreSQL too (issue 10).
   'test/security/races.test.ts',
+  'test/security/app-trust.test.ts', // who may claim the issuer host and lift a block is stored state (issue 15)
 ];
 
 export default defineConfig({

@@ -80,7 +80,14 @@ export class Admin {
 
   /** Blocks (revoking every token: SPEC §1 `unauthorized_client` everywhere) or unblocks an app. */
   async setAppBlocked(operator: UserRecord, app: AppRecord, blocked: boolean, ip: string | null): Promise<void> {
-    await this.apps.update(app.clientId, { status: blocked ? 'blocked' : 'active' });
+    if (blocked) await this.apps.block(app.clientId, 'operator');
+    else await this.apps.unblock(app.clientId, 'operator');
     await this.audit.record({ action: 'app_blocked', actor: { type: 'user', id: operator.id }, clientId: app.clientId, ip, details: { name: app.name, blocked, by: 'operator' } });
+  }
+
+  /** Marks the app the provider's own, or takes the mark away: an operator's decision alone (Apps.setFirstParty). */
+  async setAppFirstParty(operator: UserRecord, app: AppRecord, firstParty: boolean, ip: string | null): Promise<void> {
+    await this.apps.setFirstParty(app.clientId, firstParty);
+    await this.audit.record({ action: 'app_updated', actor: { type: 'user', id: operator.id }, clientId: app.clientId, ip, details: { name: app.name, firstParty, by: 'operator' } });
   }
 }

@@ -3,7 +3,7 @@ import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { isKnownScope } from '../oauth/scopes.js';
-import type { AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
+import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { isConfidential, validatePlatform } from './platforms.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
@@ -23,6 +23,10 @@ export interface AppInput {
   accessTokenTtlSeconds?: number | undefined;
   idTokenAlg?: IdTokenAlg | undefined;
   postLogoutRedirectUris?: string[] | undefined;
+  /**
+   * An operator's decision (the CLI's `--status`): `blocked` blocks as an
+   * operator, `active` lifts any block. Owners go through `block`/`unblock`.
+   */
   status?: AppStatus | undefined;
 }
 
@@ -46,6 +50,13 @@ function validateScopes(scopes: string[], what: string): string[] {
   const unique = [...new Set(scopes.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean))];
   for (const s of unique) if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}`);
   return unique;
+}
+
+/** The owner tried to lift an operator's block. */
+export class OperatorBlockError extends InputError {
+  constructor() {
+    super('an operator blocked this app; only an operator can unblock it');
+  }
 }
 
 export class Apps {
@@ -109,7 +120,7 @@ export class Apps {
       if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
       patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
     }
-    if (input.status !== undefined) patch.status = input.status;
+    if (input.status === 'pending') patch.status = input.status;
     if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
     return patch;
   }
@@ -135,7 +146,9 @@ export class Apps {
       accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? this.limits.defaultTtlSeconds,
       idTokenAlg: patch.idTokenAlg ?? 'ES256',
       postLogoutRedirectUris: patch.postLogoutRedirectUris ?? [],
-      status: patch.status ?? 'active',
+      status: input.status ?? 'active',
+      blockedBy: input.status === 'blocked' ? 'operator' : null,
+      firstParty: false,
       createdAt: now,
       updatedAt: now,
     };
@@ -167,9 +180,43 @@ export class Apps {
       (patch.scopes && !sameSet(patch.scopes, current.scopes)) ||
       (patch.optionalScopes && !sameSet(patch.optionalScopes, current.optionalScopes));
     await this.storage.updateApp(clientId, patch);
-    if (scopesChanged || patch.status === 'blocked') await this.storage.revokeTokensOfApp(clientId, this.clock());
+    if (scopesChanged) await this.storage.revokeTokensOfApp(clientId, this.clock());
+    if (input.status === 'blocked') await this.block(clientId, 'operator');
+    if (input.status === 'active') await this.unblock(clientId, 'operator');
     const app = (await this.storage.findApp(clientId))!;
     return { app, clientSecret };
+  }
+
+  /**
+   * Blocks the app as its owner or an operator and revokes every token it
+   * had. Who blocked is stored on the app: an operator's block stays an
+   * operator's when the owner blocks too.
+   */
+  async block(clientId: ClientId, by: AppBlocker): Promise<void> {
+    const now = this.clock();
+    await this.storage.blockApp(clientId, by, now);
+    await this.storage.revokeTokensOfApp(clientId, now);
+  }
+
+  /**
+   * Lifts a block: an operator lifts any; the owner only their own, decided
+   * from who blocked as stored on the app (whatever the owner did since), in
+   * the same statement that lifts it, so every door obeys the same rule.
+   */
+  async unblock(clientId: ClientId, by: AppBlocker): Promise<void> {
+    if (!(await this.storage.unblockApp(clientId, by, this.clock()))) throw new OperatorBlockError();
+  }
+
+  /**
+   * Marks the app first-party or takes the mark away: an operator's decision
+   * (the CLI and /admin), never the developer console's. Only first-party apps
+   * are listed in the issuer host's app-link files and `webcredentials`.
+   */
+  async setFirstParty(clientId: ClientId, firstParty: boolean): Promise<AppRecord> {
+    const current = await this.storage.findApp(clientId);
+    if (!current) throw new InputError(`no app with client_id ${clientId}`);
+    await this.storage.updateApp(clientId, { firstParty, updatedAt: this.clock() });
+    return (await this.storage.findApp(clientId))!;
   }
 
   /** A new secret; the old one stops working at once. */

@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import { iconPng } from '../images/pictures.js';
 import type { AppRecord, AppTokenStats, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock } from '../types.js';
-import type { Apps } from './apps.js';
+import { OperatorBlockError, type Apps } from './apps.js';
 
 /** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
 export const ICON_PATH = '/icons/';
@@ -51,10 +51,9 @@ export class Console {
 
   async overview(app: AppRecord): Promise<AppOverview> {
     const now = this.clock();
-    const [stats, tokens, lastBlock] = await Promise.all([
+    const [stats, tokens] = await Promise.all([
       this.storage.appTokenStats(app.clientId, now),
       this.storage.listTokens({ clientId: app.clientId, isDebug: true, type: 'access', activeAt: now, limit: 100 }),
-      this.storage.listAudit({ clientId: app.clientId, action: 'app_blocked', limit: 1 }),
     ]);
     const logins = new Map<string, string>();
     const debugTokens = [];
@@ -63,9 +62,8 @@ export class Console {
       if (!logins.has(t.userId)) logins.set(t.userId, (await this.storage.findUserById(t.userId))?.login ?? '?');
       debugTokens.push({ ...t, login: logins.get(t.userId)! });
     }
-    const block = lastBlock[0];
-    const ownerMayUnblock = app.status === 'blocked' && block !== undefined && block.actorType === 'user' && block.actorId === app.ownerId && block.details.blocked !== false;
-    return { stats, debugTokens, ownerMayUnblock };
+    // Who blocked is stored on the app (not read back from the audit log, where the owner's own later entries would hide an operator's).
+    return { stats, debugTokens, ownerMayUnblock: app.status === 'blocked' && app.blockedBy === 'owner' };
   }
 
   async revokeDebugToken(app: AppRecord, familyId: string): Promise<void> {
@@ -94,11 +92,20 @@ export class Console {
     if (app.iconUrl?.startsWith(ICON_PATH)) await this.storage.deleteImages(app.iconUrl.slice(ICON_PATH.length));
   }
 
-  /** Blocks or unblocks the app by its owner; blocking revokes its tokens (SPEC §1, in Apps.update). */
+  /**
+   * Blocks or unblocks the app by its owner; blocking revokes its tokens.
+   * Lifting an operator's block throws OperatorBlockError (Apps.unblock decides).
+   */
   async setBlocked(app: AppRecord, owner: UserRecord, blocked: boolean, ip: string | null): Promise<void> {
-    if (!blocked && !(await this.overview(app)).ownerMayUnblock) throw new InputError('an operator blocked this app');
-    await this.apps.update(app.clientId, { status: blocked ? 'blocked' : 'active' });
-    await this.audit.record({ action: 'app_blocked', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { blocked, by: 'owner' } });
+    const entry = { action: 'app_blocked', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { blocked, by: 'owner' } } as const;
+    try {
+      if (blocked) await this.apps.block(app.clientId, 'owner');
+      else await this.apps.unblock(app.clientId, 'owner');
+    } catch (err) {
+      if (err instanceof OperatorBlockError) await this.audit.record({ ...entry, outcome: 'refused' });
+      throw err;
+    }
+    await this.audit.record(entry);
   }
 
   /** Deletes the app: its tokens, codes and consents go with it, so nothing issued to it works any more. */

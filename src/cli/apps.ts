@@ -27,6 +27,7 @@ interface AppOptions {
   iosStoreUrl?: string;
   androidStoreUrl?: string;
   storeUrl?: string;
+  firstParty?: boolean;
   json?: boolean;
 }
 
@@ -48,6 +49,8 @@ function withAppOptions(cmd: Command): Command {
     .option('--ios-store-url <url>', 'App Store URL')
     .option('--android-store-url <url>', 'Google Play URL')
     .option('--store-url <url>', 'store URL of the one mobile platform (ios or android)')
+    .option('--first-party', 'the provider\'s own app: listed in the issuer host\'s app-link files and webcredentials')
+    .option('--no-first-party', 'a third-party app (the default): its app links live on yx<client_id>.<issuer host> only')
     .option('--json', 'print JSON');
 }
 
@@ -86,6 +89,8 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     id_token_alg: a.idTokenAlg,
     post_logout_redirect_uris: a.postLogoutRedirectUris,
     status: a.status,
+    blocked_by: a.blockedBy,
+    first_party: a.firstParty,
   };
 }
 
@@ -159,6 +164,8 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   const derived = derivedUris(a, issuer);
   if (derived.length > 0) lines.push(`also accepted: ${derived.join(' ')}`);
   lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
+  if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
+  if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);
   return lines.join('\n');
 }
 
@@ -176,7 +183,8 @@ export function appCommands(cli: Command): void {
           ownerId = owner.id;
         }
         const made = await ctx.apps.create({ ...toInput(o), platforms: platformsInput(o, null), name: o.name!, ownerId });
-        await ctx.audit.record({ action: 'app_created', actor: OPERATOR, clientId: made.app.clientId, details: { name: made.app.name } });
+        if (o.firstParty) made.app = await ctx.apps.setFirstParty(made.app.clientId, true);
+        await ctx.audit.record({ action: 'app_created', actor: OPERATOR, clientId: made.app.clientId, details: { name: made.app.name, firstParty: made.app.firstParty } });
         return { ...made, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(created.app, created.clientSecret, created.issuer), describe(created.app, created.clientSecret, created.issuer));
@@ -198,8 +206,9 @@ export function appCommands(cli: Command): void {
           input.ownerId = owner.id;
         }
         const changed = await ctx.apps.update(clientId as ClientId, input);
-        const fields = Object.entries(input).filter(([, v]) => v !== undefined).map(([k]) => k);
-        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields } });
+        if (o.firstParty !== undefined) changed.app = await ctx.apps.setFirstParty(clientId as ClientId, o.firstParty);
+        const fields = Object.entries({ ...input, firstParty: o.firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k);
+        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields, ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}) } });
         return { ...changed, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(updated.app, updated.clientSecret, updated.issuer), describe(updated.app, updated.clientSecret, updated.issuer));

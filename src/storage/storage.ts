@@ -53,6 +53,8 @@ export interface Platform {
 }
 
 export type AppStatus = 'active' | 'blocked' | 'pending';
+/** Who blocked an app: an operator's block is lifted only by an operator; the owner's by either. */
+export type AppBlocker = 'operator' | 'owner';
 export type IdTokenAlg = 'ES256' | 'RS256';
 
 export interface AppRecord {
@@ -79,6 +81,14 @@ export interface AppRecord {
   /** Where /logout may send the browser afterwards (OIDC RP-Initiated Logout §2). */
   postLogoutRedirectUris: string[];
   status: AppStatus;
+  /** Who blocked it, while it is blocked; null otherwise. Set by `blockApp`, cleared by `unblockApp`. */
+  blockedBy: AppBlocker | null;
+  /**
+   * The provider's own app, as an operator marked it: only such apps are listed
+   * in the issuer host's app-link files and `webcredentials`. Never set from
+   * the developer console.
+   */
+  firstParty: boolean;
   createdAt: Millis;
   updatedAt: Millis;
 }
@@ -294,7 +304,8 @@ export type ConsumeResult<T> =
   | { outcome: 'not_found' };
 
 export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>;
-export type AppPatch = Partial<Omit<AppRecord, 'clientId' | 'createdAt'>>;
+/** A `status` in a patch also sets `blockedBy`: `operator` for `blocked`, null otherwise (blockApp is the owner's way). */
+export type AppPatch = Partial<Omit<AppRecord, 'clientId' | 'createdAt' | 'blockedBy'>>;
 
 export interface Storage {
   // Users
@@ -311,6 +322,16 @@ export interface Storage {
   /** Oldest first; `search` matches a part of the name, ignoring case, or the whole client_id. */
   listApps(options?: { ownerId?: UserId; search?: string; limit?: number }): Promise<AppRecord[]>;
   updateApp(clientId: ClientId, patch: AppPatch): Promise<void>;
+  /**
+   * Blocks the app as `by`, in one statement: an operator's block (or one of
+   * unknown origin) stays an operator's when the owner blocks too.
+   */
+  blockApp(clientId: ClientId, by: AppBlocker, now: Millis): Promise<void>;
+  /**
+   * Lifts the block if `by` may, in one statement: an operator lifts any, the
+   * owner only their own. False when a block stays that `by` may not lift.
+   */
+  unblockApp(clientId: ClientId, by: AppBlocker, now: Millis): Promise<boolean>;
   /** Deletes an app with its tokens, codes, consents and grants (its pictures are the caller's). */
   deleteApp(clientId: ClientId): Promise<void>;
 

@@ -2,7 +2,8 @@
  * Platforms with their fields, set by `gatehouse app create/update` (the built
  * CLI, as an operator runs it) and validated, and the association files built
  * from them: `/.well-known/assetlinks.json` (Android App Links) and
- * `/.well-known/apple-app-site-association` (iOS Universal Links), public JSON.
+ * `/.well-known/apple-app-site-association` (iOS Universal Links), public JSON,
+ * listing on the issuer host the apps an operator marked first-party.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -108,20 +109,30 @@ describe('gatehouse app create/update with platform fields', () => {
 describe('association files', () => {
   let notes: string;
   beforeAll(async () => {
-    notes = (await gh.createApp({
+    // The issuer host lists first-party apps only (test/security/app-trust.test.ts covers third-party apps and their own hosts).
+    const firstParty = async (input: Parameters<TestGatehouse['createApp']>[0]) => {
+      const created = await gh.createApp(input);
+      await gh.ctx.apps.setFirstParty(created.clientId as ClientId, true);
+      return created;
+    };
+    notes = (await firstParty({
       name: 'Notes', redirectUris: [],
       platforms: [{ type: 'android', packageName: 'org.example.notes', sha256Fingerprints: [FP1] }, { type: 'ios', appId: 'ABCDE12345.org.example.notes' }],
     })).clientId;
-    await gh.createApp({ name: 'Same package, second key', redirectUris: [], platforms: [{ type: 'android', packageName: 'org.example.notes', sha256Fingerprints: [FP2] }] });
-    await gh.createApp({ name: 'Android without a key', redirectUris: [], platforms: [{ type: 'android', packageName: 'org.example.nokey' }] });
-    const blocked = await gh.createApp({
+    await firstParty({ name: 'Same package, second key', redirectUris: [], platforms: [{ type: 'android', packageName: 'org.example.notes', sha256Fingerprints: [FP2] }] });
+    await firstParty({ name: 'Android without a key', redirectUris: [], platforms: [{ type: 'android', packageName: 'org.example.nokey' }] });
+    await gh.createApp({
+      name: 'Third party', redirectUris: [],
+      platforms: [{ type: 'android', packageName: 'org.example.thirdparty', sha256Fingerprints: [FP1] }, { type: 'ios', appId: 'YYYYY88888.org.example.thirdparty' }],
+    });
+    const blocked = await firstParty({
       name: 'Blocked', redirectUris: [],
       platforms: [{ type: 'android', packageName: 'org.example.blocked', sha256Fingerprints: [FP1] }, { type: 'ios', appId: 'ZZZZZ99999.org.example.blocked' }],
     });
     await gh.ctx.apps.update(blocked.clientId as ClientId, { status: 'blocked' });
   });
 
-  test('assetlinks.json lists each active Android package with its fingerprints, as JSON without authentication', async () => {
+  test('assetlinks.json lists each active first-party Android package with its fingerprints, as JSON without authentication', async () => {
     const res = await fetch(`${gh.url}/.well-known/assetlinks.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -134,15 +145,16 @@ describe('association files', () => {
     expect(ours[0]!.target).toHaveProperty('sha256_cert_fingerprints.length', 2);
   });
 
-  test('apple-app-site-association lists each active App ID for /auth/finish, as JSON without authentication', async () => {
+  test('apple-app-site-association lists each active first-party App ID for /auth/finish, as JSON without authentication', async () => {
     const res = await fetch(`${gh.url}/.well-known/apple-app-site-association`, { redirect: 'manual' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as { applinks: { details: Array<{ appID: string }> }; webcredentials: { apps: string[] } };
-    const ours = body.applinks.details.filter((d) => d.appID.endsWith('org.example.notes') || d.appID.endsWith('org.example.blocked'));
+    const ours = body.applinks.details.filter((d) => d.appID.includes('.org.example.'));
     expect(ours).toEqual([{ appID: 'ABCDE12345.org.example.notes', appIDs: ['ABCDE12345.org.example.notes'], paths: ['/auth/finish'], components: [{ '/': '/auth/finish' }] }]);
     expect(body.webcredentials.apps).toContain('ABCDE12345.org.example.notes');
     expect(body.webcredentials.apps).not.toContain('ZZZZZ99999.org.example.blocked');
+    expect(body.webcredentials.apps).not.toContain('YYYYY88888.org.example.thirdparty');
     expect(notes).toMatch(/^[0-9a-f]{32}$/);
   });
 });

@@ -76,6 +76,8 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       idTokenAlg: 'ES256',
       postLogoutRedirectUris: [],
       status: 'active',
+      blockedBy: null,
+      firstParty: false,
       createdAt: T0 + seq,
       updatedAt: T0 + seq,
       ...over,
@@ -174,7 +176,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
           ownerId: owner.id, iconUrl: 'https://app.example/icon.png', description: 'Notes',
           platforms: [{ type: 'web' }, { type: 'android', packageName: 'org.example', sha256Fingerprints: ['AA:BB'] }],
           redirectUris: ['https://app.example/cb', 'gh0123:///auth/finish?platform=android'],
-          suggestHostnames: ['https://app.example'], optionalScopes: ['login:avatar'], status: 'pending',
+          suggestHostnames: ['https://app.example'], optionalScopes: ['login:avatar'], status: 'pending', firstParty: true,
         });
         await s.createApp(app);
         expect(await s.findApp(app.clientId)).toEqual(app);
@@ -207,7 +209,56 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
           accessTokenTtlSeconds: 60, idTokenAlg: 'RS256' as const, postLogoutRedirectUris: ['https://x.example/bye'], updatedAt: T0 + 99,
         };
         await s.updateApp(app.clientId, patch);
-        expect(await s.findApp(app.clientId)).toEqual({ ...app, ...patch });
+        // A block through a plain patch counts as an operator's: only blockApp records the owner's.
+        expect(await s.findApp(app.clientId)).toEqual({ ...app, ...patch, blockedBy: 'operator' });
+        await s.updateApp(app.clientId, { status: 'active', firstParty: true });
+        expect(await s.findApp(app.clientId)).toMatchObject({ status: 'active', blockedBy: null, firstParty: true });
+      });
+
+      test('keeps who blocked an app: the owner lifts only their own block, an operator any, and the owner\'s block never replaces an operator\'s', async () => {
+        const app = appRecord();
+        await s.createApp(app);
+        const state = async () => {
+          const found = (await s.findApp(app.clientId))!;
+          return [found.status, found.blockedBy];
+        };
+        await s.blockApp(app.clientId, 'owner', T0 + 1);
+        expect(await state()).toEqual(['blocked', 'owner']);
+        expect((await s.findApp(app.clientId))!.updatedAt).toBe(T0 + 1);
+        expect(await s.unblockApp(app.clientId, 'owner', T0 + 2)).toBe(true);
+        expect(await state()).toEqual(['active', null]);
+        // An operator's block, then the owner's: still the operator's, and the owner cannot lift it.
+        await s.blockApp(app.clientId, 'operator', T0 + 3);
+        await s.blockApp(app.clientId, 'owner', T0 + 4);
+        expect(await state()).toEqual(['blocked', 'operator']);
+        expect(await s.unblockApp(app.clientId, 'owner', T0 + 5)).toBe(false);
+        expect(await state()).toEqual(['blocked', 'operator']);
+        // The owner's block, then an operator's: now the operator's.
+        expect(await s.unblockApp(app.clientId, 'operator', T0 + 6)).toBe(true);
+        await s.blockApp(app.clientId, 'owner', T0 + 7);
+        await s.blockApp(app.clientId, 'operator', T0 + 8);
+        expect(await s.unblockApp(app.clientId, 'owner', T0 + 9)).toBe(false);
+        expect(await state()).toEqual(['blocked', 'operator']);
+        expect(await s.unblockApp(app.clientId, 'operator', T0 + 10)).toBe(true);
+        // Unblocking an app that is not blocked is no refusal; an app created blocked is an operator's block.
+        expect(await s.unblockApp(app.clientId, 'owner', T0 + 11)).toBe(true);
+        const created = appRecord({ status: 'blocked' });
+        await s.createApp(created);
+        expect((await s.findApp(created.clientId))!.blockedBy).toBe('operator');
+        expect(await s.unblockApp(created.clientId, 'owner', T0 + 12)).toBe(false);
+      });
+
+      test('an owner\'s block racing an operator\'s, then the owner\'s unblock, never leaves the app unblocked by the owner', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        for (let round = 0; round < 10; round++) {
+          const app = appRecord();
+          await s.createApp(app);
+          await s.blockApp(app.clientId, 'owner', T0);
+          await Promise.all([other.blockApp(app.clientId, 'operator', T0 + 1), s.unblockApp(app.clientId, 'owner', T0 + 1)]);
+          await s.unblockApp(app.clientId, 'owner', T0 + 2);
+          // Whichever ran first, the operator's block is the last word.
+          expect((await s.findApp(app.clientId))!.blockedBy, `round ${round}`).toBe('operator');
+        }
       });
     });
 

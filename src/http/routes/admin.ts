@@ -1,7 +1,7 @@
 /**
  * /admin, for operators (`--admin` users, SPEC §10): users (search, view,
  * block, unblock, reset password, end every session and token, roles), apps
- * (search, block, unblock) and the audit log. Anyone else gets the same 404
+ * (search, block, unblock, mark first-party) and the audit log. Anyone else gets the same 404
  * as for a page that does not exist.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,6 +20,10 @@ import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type P
 const PAGE_SIZE = 100;
 /** Actions that take something away: asked again before they happen. */
 const CONFIRMED_ACTIONS: readonly UserAction[] = ['block', 'revoke', 'reset_password', 'remove_admin'];
+
+/** What an operator does to an app on /admin/apps, and the notice each leaves. */
+const APP_ACTIONS = ['block', 'unblock', 'first-party', 'third-party'] as const;
+const APP_NOTICES = { block: 'appBlocked', unblock: 'appUnblocked', 'first-party': 'appFirstParty', 'third-party': 'appThirdParty' } as const;
 
 const text = (value: unknown, max: number) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
 
@@ -133,27 +137,32 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       if (a.ownerId && !owners.has(a.ownerId)) owners.set(a.ownerId, (await ctx.storage.findUserById(a.ownerId))?.login ?? null);
     }
     const doneFor = typeof q.app === 'string' && isClientId(q.app) ? await ctx.storage.findApp(q.app as ClientId) : null;
-    const notice = doneFor && (q.done === 'blocked' || q.done === 'unblocked')
-      ? format(q.done === 'blocked' ? page.msgs.admin.appBlocked : page.msgs.admin.appUnblocked, { app: doneFor.name })
-      : null;
+    const done = APP_ACTIONS.find((a) => a === q.done);
+    const notice = doneFor && done ? format(page.msgs.admin[APP_NOTICES[done]], { app: doneFor.name }) : null;
     return sendPage(reply, adminAppsPage({ ...page, query, notice, apps: apps.map((a) => ({ ...a, ownerLogin: a.ownerId ? owners.get(a.ownerId) ?? null : null })) }));
   });
 
   app.post<{ Params: { id: string; action: string } }>('/admin/apps/:id/:action', async (request, reply) => {
     const page = await operator(request, reply);
     if (!page) return reply;
-    const { id, action } = request.params;
+    const { id } = request.params;
     const target = isClientId(id) ? await ctx.storage.findApp(id) : null;
-    if (!target || (action !== 'block' && action !== 'unblock')) return notFound(page.msgs, reply);
+    const action = APP_ACTIONS.find((a) => a === request.params.action);
+    if (!target || !action) return notFound(page.msgs, reply);
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
     const ad = page.msgs.admin;
-    if (action === 'block' && !confirmed(page, reply, form, {
-      title: format(ad.confirmBlockApp, { app: target.name }), text: ad.confirmBlockAppText,
-      action: `/admin/apps/${target.clientId}/block`, confirmLabel: ad.block, cancelHref: '/admin/apps',
+    // Blocking takes the app away from its users; the first-party mark hands it the provider's own domain: both are asked first.
+    const ask = action === 'block' ? { title: ad.confirmBlockApp, text: ad.confirmBlockAppText, label: ad.block }
+      : action === 'first-party' ? { title: ad.confirmFirstParty, text: ad.confirmFirstPartyText, label: ad.markFirstParty }
+      : null;
+    if (ask && !confirmed(page, reply, form, {
+      title: format(ask.title, { app: target.name }), text: ask.text,
+      action: `/admin/apps/${target.clientId}/${action}`, confirmLabel: ask.label, cancelHref: '/admin/apps',
     })) return reply;
-    await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
-    return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: `${action}ed` }).toString()}`, 303);
+    if (action === 'block' || action === 'unblock') await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
+    else await admin.setAppFirstParty(page.user, target, action === 'first-party', request.ip);
+    return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: action }).toString()}`, 303);
   });
 
   app.get('/admin/audit', async (request, reply) => {

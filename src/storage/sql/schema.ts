@@ -56,6 +56,10 @@ export interface AppsTable {
   id_token_alg: string;
   post_logout_redirect_uris: string;
   status: string;
+  /** 1 when an operator marked the app first-party (migration 0008). */
+  first_party: number;
+  /** `operator` or `owner` while the app is blocked, else null (migration 0008). */
+  blocked_by: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -8,7 +8,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
@@ -81,6 +81,8 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     idTokenAlg: r.id_token_alg as AppRecord['idTokenAlg'],
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
     status: r.status as AppRecord['status'],
+    blockedBy: r.status === 'blocked' ? (r.blocked_by === 'owner' ? 'owner' : 'operator') : null,
+    firstParty: num(r.first_party) === 1,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -102,7 +104,11 @@ function fromAppPatch(p: AppPatch): Partial<AppsTable> {
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
   if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
   if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
-  if (p.status !== undefined) row.status = p.status;
+  if (p.status !== undefined) {
+    row.status = p.status;
+    row.blocked_by = p.status === 'blocked' ? 'operator' : null;
+  }
+  if (p.firstParty !== undefined) row.first_party = p.firstParty ? 1 : 0;
   if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
   return row;
 }
@@ -277,7 +283,8 @@ export class SqlStorage implements Storage {
         suggest_hostnames: JSON.stringify(a.suggestHostnames), scopes: joinScopes(a.scopes),
         optional_scopes: joinScopes(a.optionalScopes), access_token_ttl: a.accessTokenTtlSeconds,
         id_token_alg: a.idTokenAlg ?? 'ES256', post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
-        status: a.status, created_at: a.createdAt, updated_at: a.updatedAt,
+        status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
+        first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
       })
       .execute();
   }
@@ -302,6 +309,23 @@ export class SqlStorage implements Storage {
   async updateApp(clientId: ClientId, patch: AppPatch): Promise<void> {
     const row = fromAppPatch(patch);
     if (Object.keys(row).length > 0) await this.db.updateTable('apps').set(row).where('client_id', '=', clientId).execute();
+  }
+
+  async blockApp(clientId: ClientId, by: AppBlocker, now: Millis): Promise<void> {
+    // One statement, so an operator's block racing the owner's cannot end up the owner's.
+    const blockedBy = by === 'operator'
+      ? sql<string>`'operator'`
+      : sql<string>`case when status = 'blocked' and (blocked_by is null or blocked_by <> 'owner') then 'operator' else 'owner' end`;
+    await this.db.updateTable('apps').set({ status: 'blocked', blocked_by: blockedBy, updated_at: now }).where('client_id', '=', clientId).execute();
+  }
+
+  async unblockApp(clientId: ClientId, by: AppBlocker, now: Millis): Promise<boolean> {
+    let query = this.db.updateTable('apps').set({ status: 'active', blocked_by: null, updated_at: now }).where('client_id', '=', clientId);
+    // The owner lifts only a block recorded as theirs; the condition is checked by the same statement that lifts it.
+    if (by === 'owner') query = query.where('status', '=', 'blocked').where('blocked_by', '=', 'owner');
+    if (Number((await query.executeTakeFirst()).numUpdatedRows) === 1) return true;
+    const app = await this.findApp(clientId);
+    return app === null || app.status !== 'blocked';
   }
 
   async deleteApp(clientId: ClientId): Promise<void> {
