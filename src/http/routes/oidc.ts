@@ -10,16 +10,11 @@ import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { serverMetadata } from '../../oidc/discovery.js';
 import { userClaims } from '../../oidc/userinfo.js';
-import { extractAccessToken } from '../bearer.js';
+import { extractAccessToken, sendBearerError } from '../bearer.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
-import { sendOAuthError } from '../render.js';
 
-/** RFC 6750 §3: the error goes in WWW-Authenticate too. */
-function bearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  const code = error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token';
-  reply.header('WWW-Authenticate', `Bearer realm="gatehouse", error="${code}", error_description="${error.description.replace(/["\\]/g, '')}"`);
-  return sendOAuthError(reply, error);
-}
+/** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
+const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
 
 export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const issuer = ctx.config.issuer;
@@ -44,8 +39,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     }
     if (raw === null) {
       // RFC 6750 §3.1: no credentials at all gets a bare challenge.
-      reply.header('WWW-Authenticate', 'Bearer realm="gatehouse"');
-      return sendOAuthError(reply, new InvalidToken('an access token is required'));
+      return sendBearerError(reply, new InvalidToken('an access token is required'), { credentialsSent: false });
     }
     const token = await ctx.tokens.resolve(raw, 'access');
     if (!token || token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));

@@ -126,7 +126,7 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
   if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
   const type = normalizeResponseType(raw);
   if (type === null) {
-    throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(raw.slice(0, 40))} is not supported`), target);
+    throw new RedirectableError(new UnsupportedResponseType('response_type is not supported: use code, token, id_token or id_token token'), target);
   }
   if (type !== 'code' && params.response_mode === 'query') {
     // OAuth Multiple Response Types §5: tokens must never travel in the query.
@@ -192,7 +192,7 @@ function checkOidc(params: AuthorizeParams, target: RedirectTarget, responseType
   }
   const prompt = (params.prompt ?? '').split(' ').filter(Boolean);
   for (const p of prompt) {
-    if (p !== 'none' && p !== 'login' && p !== 'consent' && p !== 'select_account') throw fail(`prompt ${JSON.stringify(p.slice(0, 30))} is not supported`);
+    if (p !== 'none' && p !== 'login' && p !== 'consent' && p !== 'select_account') throw fail('prompt is not supported: use none, login, consent or select_account');
   }
   if (prompt.includes('none') && prompt.length > 1) throw fail('prompt=none cannot be combined with other values');
   let maxAge: number | null = null;
