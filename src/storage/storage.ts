@@ -110,7 +110,7 @@ export interface AuthCodeRecord {
   kind: CodeKind;
   clientId: ClientId;
   userId: UserId;
-  /** The redirect_uri sent to /authorize, or null when it was omitted. */
+  /** Where the code was delivered (the redirect_uri sent to /authorize, or the app's only one); null in codes issued before this was recorded. */
   redirectUri: string | null;
   scopes: string[];
   codeChallenge: string | null;

@@ -203,10 +203,16 @@ describe('authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6)', () => {
     await expectError(await exchange(code, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
   });
 
-  test('rejects a redirect_uri that differs from the one sent to /authorize', async () => {
+  test('rejects a redirect_uri that differs from the one sent to /authorize with invalid_grant (RFC 6749 §4.1.3)', async () => {
     await expectError(await exchange(await newCode(), { redirect_uri: OTHER_REDIRECT }), 400, 'invalid_grant');
+    await expectError(await exchange(await newCode(), { redirect_uri: REDIRECT + '/' }), 400, 'invalid_grant');
+  });
+
+  test('exchanges a code without redirect_uri, as Yandex ID\'s token request has none', async () => {
     const res = await token({ grant_type: 'authorization_code', code: await newCode() }, basic());
-    await expectError(res, 400, 'invalid_grant');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { access_token } = (await res.json()) as { access_token: string };
+    expect((await info(access_token)).status).toBe(200);
   });
 
   test('rejects an unknown code and a missing code', async () => {
