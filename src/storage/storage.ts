@@ -78,6 +78,11 @@ export interface AppRecord {
   idTokenAlg: IdTokenAlg;
   /** Where /logout may send the browser afterwards (OIDC RP-Initiated Logout §2). */
   postLogoutRedirectUris: string[];
+  /**
+   * Apps whose tokens this app may introspect besides its own: it is their
+   * resource server (RFC 7662 §4). Set only by an operator.
+   */
+  introspects: ClientId[];
   status: AppStatus;
   createdAt: Millis;
   updatedAt: Millis;

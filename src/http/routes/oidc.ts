@@ -8,6 +8,7 @@ import type { Context } from '../../context.js';
 import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
+import { mayIntrospect } from '../../oauth/introspection.js';
 import { serverMetadata } from '../../oidc/discovery.js';
 import { userClaims } from '../../oidc/userinfo.js';
 import { extractAccessToken, sendBearerError } from '../bearer.js';
@@ -65,7 +66,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     reply.header('Cache-Control', 'no-store');
     const token = params.token.length <= 512 ? await ctx.storage.findToken(sha256Hex(params.token)) : null;
     const now = ctx.clock();
-    if (!token || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
+    if (!token || !mayIntrospect(client.app, token) || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
     const [user, appRecord] = await Promise.all([
       token.userId === null ? null : ctx.storage.findUserById(token.userId),
       ctx.storage.findApp(token.clientId),
