@@ -89,6 +89,18 @@ describe('introspection of another app\'s token (RFC 7662 §4)', () => {
     expect(await (await introspect(api, tokens.access_token)).json()).toEqual({ active: false });
   });
 
+  test('shows the designation to operators on /admin/apps', async () => {
+    const api = await confidential('Reports API');
+    await gh.ctx.apps.setIntrospection(api.clientId as ClientId, [owner.clientId]);
+    const op = await gh.createUser('olga');
+    await gh.ctx.storage.updateUser(op.id, { isAdmin: true });
+    const operator = new HttpUser(gh, op.login, op.password);
+    await operator.signIn();
+    const page = await (await operator.get(`/admin/apps?q=${api.clientId}`)).text();
+    expect(page).toContain('Resource server of');
+    expect(page).toContain(`<code>${owner.clientId}</code>`);
+  });
+
   test('refuses to designate an app that does not exist', async () => {
     const api = await confidential('Another API');
     await expect(gh.ctx.apps.setIntrospection(api.clientId as ClientId, ['0'.repeat(32)])).rejects.toThrow(/no app with client_id/);
