@@ -146,6 +146,7 @@ export class Apps {
       accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? this.limits.defaultTtlSeconds,
       idTokenAlg: patch.idTokenAlg ?? 'ES256',
       postLogoutRedirectUris: patch.postLogoutRedirectUris ?? [],
+      introspects: [],
       status: input.status ?? 'active',
       blockedBy: input.status === 'blocked' ? 'operator' : null,
       firstParty: false,
@@ -216,6 +217,27 @@ export class Apps {
     const current = await this.storage.findApp(clientId);
     if (!current) throw new InputError(`no app with client_id ${clientId}`);
     await this.storage.updateApp(clientId, { firstParty, updatedAt: this.clock() });
+    return (await this.storage.findApp(clientId))!;
+  }
+
+  /**
+   * Makes an app the resource server of others: it may introspect their
+   * tokens (RFC 7662 §4), which otherwise only their own app may. For
+   * operators only (the CLI): no AppInput carries it, so neither /console nor
+   * an app's owner can set it. An empty list withdraws it.
+   */
+  async setIntrospection(clientId: ClientId, targets: readonly string[]): Promise<AppRecord> {
+    const current = await this.storage.findApp(clientId);
+    if (!current) throw new InputError(`no app with client_id ${clientId}`);
+    const introspects: ClientId[] = [];
+    for (const target of new Set(targets)) {
+      if (!isClientId(target)) throw new InputError(`not a client_id (32 hex characters): ${target.slice(0, 40)}`);
+      // An app always introspects its own tokens.
+      if (target === clientId) continue;
+      if (!(await this.storage.findApp(target))) throw new InputError(`no app with client_id ${target}`);
+      introspects.push(target);
+    }
+    await this.storage.updateApp(clientId, { introspects, updatedAt: this.clock() });
     return (await this.storage.findApp(clientId))!;
   }
 

@@ -25,8 +25,15 @@ import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 export const PLATFORM_TYPES: readonly PlatformType[] = ['web', 'ios', 'android', 'desktop', 'tv'];
 export const MOBILE_PLATFORMS: readonly PlatformType[] = ['ios', 'android'];
 
-/** How a redirect URI was accepted. `native`: it lands on a device (derived or any-port loopback), so PKCE is required. */
-export type RedirectMatch = 'registered' | 'native';
+/**
+ * How a redirect URI was accepted. `native`: it lands on a device (a derived
+ * mobile URI or a desktop app's registered loopback URI), so PKCE is required.
+ * `loopback`: a desktop app's loopback URI that matched a registered or derived
+ * one only by ignoring its port (RFC 8252 §7.3). Whatever listens on that port
+ * of the user's machine receives the answer, so it takes a code with PKCE and
+ * never a token (RFC 9700 §2.1.2).
+ */
+export type RedirectMatch = 'registered' | 'native' | 'loopback';
 
 const has = (app: Pick<AppRecord, 'platforms'>, type: PlatformType) => app.platforms.some((p) => p.type === type);
 
@@ -86,14 +93,16 @@ function withoutPort(uri: string): string | null {
  * Whether `uri` may receive this app's authorization responses: an exact
  * match with a registered URI (RFC 9700 §4.1.3), a derived mobile URI, or, for
  * desktop apps only, a loopback URI that differs from a registered or derived
- * one in its port alone. Web apps' loopback URIs match exactly, port included.
+ * one in its port alone (`loopback`). Web apps' loopback URIs match exactly,
+ * port included.
  */
 export function matchRedirectUri(app: Pick<AppRecord, 'clientId' | 'platforms' | 'redirectUris'>, uri: string, issuer: string): RedirectMatch | null {
   const desktop = has(app, 'desktop');
   if (derivedMobileRedirectUris(app, issuer).includes(uri)) return 'native';
   if (desktop) {
     const key = withoutPort(uri);
-    if (key !== null && [...app.redirectUris, ...DERIVED_LOOPBACK_URIS].some((r) => withoutPort(r) === key)) return 'native';
+    if (key !== null && app.redirectUris.includes(uri)) return 'native';
+    if (key !== null && [...app.redirectUris, ...DERIVED_LOOPBACK_URIS].some((r) => withoutPort(r) === key)) return 'loopback';
   }
   return app.redirectUris.includes(uri) ? 'registered' : null;
 }

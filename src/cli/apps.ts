@@ -21,6 +21,7 @@ interface AppOptions {
   idTokenAlg?: 'ES256' | 'RS256';
   postLogoutRedirectUri?: string[];
   status?: 'active' | 'blocked';
+  introspects?: string;
   iosAppId?: string;
   androidPackage?: string;
   androidSha256?: string[];
@@ -88,6 +89,7 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     access_token_ttl: a.accessTokenTtlSeconds,
     id_token_alg: a.idTokenAlg,
     post_logout_redirect_uris: a.postLogoutRedirectUris,
+    introspects: a.introspects,
     status: a.status,
     blocked_by: a.blockedBy,
     first_party: a.firstParty,
@@ -166,6 +168,7 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
   if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
   if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);
+  if (a.introspects.length > 0) lines.push(`introspects:   tokens of ${a.introspects.join(' ')}`);
   return lines.join('\n');
 }
 
@@ -194,6 +197,7 @@ export function appCommands(cli: Command): void {
     .argument('<client_id>', 'the app to change')
     .option('--name <name>', 'app name'))
     .addOption(new Option('--status <status>', 'active or blocked (blocking revokes its tokens)').choices(['active', 'blocked']))
+    .option('--introspects <client_ids>', 'make this app the resource server of these apps: it may introspect their tokens (comma-separated client_ids; "" for none)')
     .action(async (clientId: string, o: AppOptions) => {
       if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
       const updated = await withContext(async (ctx) => {
@@ -205,10 +209,11 @@ export function appCommands(cli: Command): void {
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           input.ownerId = owner.id;
         }
+        const introspects = o.introspects === undefined ? undefined : (await ctx.apps.setIntrospection(clientId as ClientId, o.introspects.split(/[\s,]+/).filter(Boolean))).introspects;
         const changed = await ctx.apps.update(clientId as ClientId, input);
         if (o.firstParty !== undefined) changed.app = await ctx.apps.setFirstParty(clientId as ClientId, o.firstParty);
-        const fields = Object.entries({ ...input, firstParty: o.firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k);
-        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields, ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}) } });
+        const fields = [...Object.entries({ ...input, firstParty: o.firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k), ...(introspects ? ['introspects'] : [])];
+        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields, ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}), ...(introspects ? { introspects } : {}) } });
         return { ...changed, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(updated.app, updated.clientSecret, updated.issuer), describe(updated.app, updated.clientSecret, updated.issuer));

@@ -20,6 +20,23 @@ export function parseUrlEncoded(source: string): RawParams {
 }
 
 /**
+ * Parameter names an error may mention: Gatehouse's own words. Any other name
+ * is input, and error descriptions never repeat input (RFC 6749 §5.2; it could
+ * carry CR/LF, quotes or markup into a header, a redirect or a page).
+ */
+const NAMED_PARAMETERS = new Set([
+  'client_id', 'client_secret', 'grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'device_code',
+  'scope', 'optional_scope', 'state', 'response_type', 'response_mode', 'nonce', 'prompt', 'display', 'login_hint',
+  'max_age', 'ui_locales', 'force_confirm', 'code_challenge', 'code_challenge_method', 'device_id', 'device_name',
+  'token', 'token_type_hint', 'access_token', 'oauth_token', 'format', 'jwt_secret', 'csrf', 'decision',
+]);
+
+/** "parameter scope was sent more than once", or without the name when the name is not one of Gatehouse's. */
+function sentTwice(name: string): InstanceType<typeof InvalidRequest> {
+  return new InvalidRequest(NAMED_PARAMETERS.has(name) ? `parameter ${name} was sent more than once` : 'a parameter was sent more than once');
+}
+
+/**
  * One value per name. Parameters sent more than once are refused, except
  * those listed in `repeatable` (form checkboxes), which are returned joined by
  * spaces. Empty values count as absent (RFC 6749 §3.1).
@@ -29,7 +46,7 @@ export function singleValued(raw: unknown, repeatable: readonly string[] = []): 
   if (raw === null || typeof raw !== 'object') return out;
   for (const [key, value] of Object.entries(raw as RawParams)) {
     if (Array.isArray(value)) {
-      if (!repeatable.includes(key)) throw new InvalidRequest(`parameter ${key.slice(0, 40)} was sent more than once`);
+      if (!repeatable.includes(key)) throw sentTwice(key);
       out[key] = value.join(' ');
     } else if (value !== '') {
       out[key] = value;

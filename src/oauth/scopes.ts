@@ -34,6 +34,15 @@ export function scopeLabel(name: string): string {
 }
 
 /**
+ * A scope the app may not ask for. Only a scope from the catalogue is named:
+ * its name is Gatehouse's own text, while anything else is input, which an
+ * error description never repeats (RFC 6749 §5.2).
+ */
+export function scopeNotAllowed(scope: string): InstanceType<typeof InvalidScope> {
+  return new InvalidScope(isKnownScope(scope) ? `scope ${scope} is not allowed for this app` : 'a requested scope does not exist');
+}
+
+/**
  * Splits a space-delimited scope parameter (RFC 6749 §3.3): order is kept,
  * duplicates dropped, and each token must be printable ASCII without `"` or `\`.
  * Returns null when the string is not a valid scope list.
@@ -63,7 +72,7 @@ export function resolveRequestedScopes(app: AppRecord, params: Readonly<Record<s
   if (scope === null || optional === null) throw new InvalidScope('scope is malformed');
   const allowed = [...app.scopes, ...app.optionalScopes];
   const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));
-  if (unknown !== undefined) throw new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`);
+  if (unknown !== undefined) throw scopeNotAllowed(unknown);
   if (scope.length === 0 && optional.length === 0) return { scopes: [...app.scopes], optionalScopes: [] };
   return { scopes: scope, optionalScopes: optional.filter((s) => !scope.includes(s)) };
 }

@@ -24,7 +24,7 @@ export async function handleTokenRequest(
   const grantType = params.grant_type;
   if (!grantType) throw new InvalidRequest('grant_type is required');
   const grant = GRANTS.get(grantType);
-  if (!grant) throw new UnsupportedGrantType(`grant_type ${JSON.stringify(grantType.slice(0, 60))} is not supported`);
+  if (!grant) throw new UnsupportedGrantType(`grant_type is not supported: use one of ${[...GRANTS.keys()].join(', ')}`);
   const credentials = { authorization, clientId: params.client_id, clientSecret: params.client_secret };
   const limit = (ctx.limits ?? LIMITS).tokenFailuresPerClient;
   const claimed = claimedClientId(credentials);

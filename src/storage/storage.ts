@@ -80,6 +80,11 @@ export interface AppRecord {
   idTokenAlg: IdTokenAlg;
   /** Where /logout may send the browser afterwards (OIDC RP-Initiated Logout §2). */
   postLogoutRedirectUris: string[];
+  /**
+   * Apps whose tokens this app may introspect besides its own: it is their
+   * resource server (RFC 7662 §4). Set only by an operator.
+   */
+  introspects: ClientId[];
   status: AppStatus;
   /** Who blocked it, while it is blocked; null otherwise. Set by `blockApp`, cleared by `unblockApp`. */
   blockedBy: AppBlocker | null;
@@ -120,7 +125,7 @@ export interface AuthCodeRecord {
   kind: CodeKind;
   clientId: ClientId;
   userId: UserId;
-  /** The redirect_uri sent to /authorize, or null when it was omitted. */
+  /** Where the code was delivered (the redirect_uri sent to /authorize, or the app's only one); null in codes issued before this was recorded. */
   redirectUri: string | null;
   scopes: string[];
   codeChallenge: string | null;

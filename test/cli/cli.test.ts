@@ -125,6 +125,17 @@ describe('gatehouse CLI', SLOW, () => {
     expect(JSON.stringify(apps)).not.toMatch(/secret"/);
   });
 
+  test('app update --introspects makes an app the resource server of others, audited; "" withdraws it', async () => {
+    const api = JSON.parse(succeeded(await run(['app', 'create', '--name', 'Notes API', '--redirect-uri', 'https://api.notes.example/cb', '--json'])).stdout) as { client_id: string };
+    const updated = JSON.parse(succeeded(await run(['app', 'update', api.client_id, '--introspects', webClientId, '--json'])).stdout);
+    expect(updated).toMatchObject({ client_id: api.client_id, introspects: [webClientId] });
+    const audit = JSON.parse(succeeded(await run(['audit', '--app', api.client_id, '--action', 'app_updated', '--json'])).stdout) as { actor_type?: string; details: Record<string, unknown> }[];
+    expect(audit[0]!.details).toMatchObject({ fields: ['introspects'], introspects: [webClientId] });
+    const cleared = JSON.parse(succeeded(await run(['app', 'update', api.client_id, '--introspects', '', '--json'])).stdout);
+    expect(cleared.introspects).toEqual([]);
+    refused(await run(['app', 'update', api.client_id, '--introspects', 'f'.repeat(32)]), /no app with client_id/);
+  });
+
   test('keys rotate adds a key per algorithm and retires the old ones; keys list shows both', async () => {
     const added = JSON.parse(succeeded(await run(['keys', 'rotate', '--json'])).stdout) as { kid: string; alg: string }[];
     expect(added.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);

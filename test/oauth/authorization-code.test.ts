@@ -117,9 +117,11 @@ describe('authorization_code grant', () => {
     const asTwo = (params: Record<string, string>) =>
       core.token({ grant_type: 'authorization_code', ...params }, basic(twoUris.app.clientId, twoUris.secret!));
 
-    test('requires redirect_uri when it was sent to /authorize', async () => {
+    test('accepts a missing redirect_uri, as Yandex ID\'s token request has none: the code stays bound to the one sent to /authorize', async () => {
       const code = await core.code(alice, twoUris.app, { redirect_uri: SECOND });
-      await oauthError(asTwo({ code }), 'invalid_grant');
+      expect((await asTwo({ code })).access_token).toMatch(/^gate_at_/);
+      const again = await core.code(alice, twoUris.app, { redirect_uri: SECOND });
+      await oauthError(asTwo({ code: again, redirect_uri: REDIRECT_URI }), 'invalid_grant');
     });
 
     test('requires the same redirect_uri as was sent to /authorize', async () => {
@@ -145,6 +147,16 @@ describe('authorization_code grant', () => {
     test('accepts a registered redirect_uri when /authorize had none', async () => {
       const code = await core.code(alice, web.app);
       expect((await asWeb({ code, redirect_uri: REDIRECT_URI })).access_token).toMatch(/^gate_at_/);
+    });
+
+    test('binds a code to the URI it was delivered to when /authorize had none, even after the app registers another', async () => {
+      const single = await core.app({ redirectUris: [REDIRECT_URI] });
+      const code = await core.code(alice, single.app);
+      await core.ctx.apps.update(single.app.clientId, { redirectUris: [REDIRECT_URI, SECOND] });
+      const exchange = (params: Record<string, string>) => core.token({ grant_type: 'authorization_code', ...params }, basic(single.app.clientId, single.secret!));
+      await oauthError(exchange({ code, redirect_uri: SECOND }), 'invalid_grant');
+      const code2 = await core.code(alice, single.app, { redirect_uri: REDIRECT_URI });
+      expect((await exchange({ code: code2 })).access_token).toMatch(/^gate_at_/);
     });
 
     test('rejects an unregistered redirect_uri when /authorize had none', async () => {

@@ -149,6 +149,39 @@ describe('desktop apps: loopback redirects on any port (RFC 8252 §7.3)', () => 
   });
 });
 
+describe('implicit response types and loopback URIs on any port (RFC 8252 §7.3, RFC 9700 §2.1.2)', () => {
+  let clientId: string;
+  const REGISTERED = 'http://127.0.0.1:8765/implicit';
+  beforeAll(async () => {
+    ({ clientId } = await gh.createApp({
+      name: 'Site with a desktop app', platforms: ['web', 'desktop'],
+      redirectUris: ['https://site.example/callback', REGISTERED], scopes: ['login:info', 'openid'],
+    }));
+  });
+  const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
+
+  test.each(['token', 'id_token', 'id_token token'])('refuse response_type=%s to http://127.0.0.1:<random port>/ and hand out no token', async (responseType) => {
+    for (const redirectUri of [`http://127.0.0.1:${randomPort()}/`, `http://[::1]:${randomPort()}/`, `http://127.0.0.1:${randomPort()}/implicit`]) {
+      const { location } = await user.authorize({ response_type: responseType, client_id: clientId, redirect_uri: redirectUri, scope: 'login:info openid', nonce: 'n-1', state: 'imp' });
+      const fragment = new URLSearchParams(location.hash.slice(1));
+      expect(location.href.startsWith(redirectUri), location.href).toBe(true);
+      expect(fragment.get('error'), location.href).toBe('unauthorized_client');
+      expect(fragment.get('state')).toBe('imp');
+      expect(fragment.has('access_token')).toBe(false);
+      expect(fragment.has('id_token')).toBe(false);
+      expect(location.search).toBe('');
+    }
+  });
+
+  test('still give a code with PKCE on any port, and a token at a loopback URI registered exactly', async () => {
+    const port = randomPort();
+    const code = await user.code({ response_type: 'code', client_id: clientId, redirect_uri: `http://127.0.0.1:${port}/`, code_challenge: pkcePair().challenge });
+    expect(code).toBeTruthy();
+    const { location } = await user.authorize({ response_type: 'token', client_id: clientId, redirect_uri: REGISTERED, state: 'ok' });
+    expect(new URLSearchParams(location.hash.slice(1)).get('access_token')).toMatch(/^gate_at_/);
+  });
+});
+
 describe('web apps', () => {
   test('match a loopback redirect URI exactly, port included', async () => {
     const { clientId } = await gh.createApp({ name: 'Local site', redirectUris: ['http://127.0.0.1:9999/callback'] });

@@ -3,15 +3,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { loginInfo, toJwt, toXml } from '../../info/login-info.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
-import { extractAccessToken } from '../bearer.js';
+import { extractAccessToken, sendBearerError } from '../bearer.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
-import { sendOAuthError } from '../render.js';
 
-function unauthorized(reply: FastifyReply, error: OAuthError): FastifyReply {
-  const code = error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token';
-  reply.header('WWW-Authenticate', `Bearer realm="gatehouse", error="${code}"`);
-  return sendOAuthError(reply, error);
-}
+const unauthorized = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
 
 export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const psuidKey = ctx.secrets.deriveKey('psuid');

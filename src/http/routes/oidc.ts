@@ -8,18 +8,14 @@ import type { Context } from '../../context.js';
 import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
+import { mayIntrospect } from '../../oauth/introspection.js';
 import { serverMetadata } from '../../oidc/discovery.js';
 import { userClaims } from '../../oidc/userinfo.js';
-import { extractAccessToken } from '../bearer.js';
+import { extractAccessToken, sendBearerError } from '../bearer.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
-import { sendOAuthError } from '../render.js';
 
-/** RFC 6750 §3: the error goes in WWW-Authenticate too. */
-function bearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  const code = error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token';
-  reply.header('WWW-Authenticate', `Bearer realm="gatehouse", error="${code}", error_description="${error.description.replace(/["\\]/g, '')}"`);
-  return sendOAuthError(reply, error);
-}
+/** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
+const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
 
 export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const issuer = ctx.config.issuer;
@@ -44,8 +40,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     }
     if (raw === null) {
       // RFC 6750 §3.1: no credentials at all gets a bare challenge.
-      reply.header('WWW-Authenticate', 'Bearer realm="gatehouse"');
-      return sendOAuthError(reply, new InvalidToken('an access token is required'));
+      return sendBearerError(reply, new InvalidToken('an access token is required'), { credentialsSent: false });
     }
     const token = await ctx.tokens.resolve(raw, 'access');
     if (!token || token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
@@ -71,7 +66,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     reply.header('Cache-Control', 'no-store');
     const token = params.token.length <= 512 ? await ctx.storage.findToken(sha256Hex(params.token)) : null;
     const now = ctx.clock();
-    if (!token || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
+    if (!token || !mayIntrospect(client.app, token) || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
     const [user, appRecord] = await Promise.all([
       token.userId === null ? null : ctx.storage.findUserById(token.userId),
       ctx.storage.findApp(token.clientId),

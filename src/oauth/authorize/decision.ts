@@ -95,7 +95,8 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
     kind: (req.toVerificationPage ? 'verification' : 'redirect') as AuthCodeRecord['kind'],
     clientId: req.app.clientId,
     userId: user.id,
-    redirectUri: req.redirectUriParam,
+    // Where the code goes, also when redirect_uri was omitted: the code stays bound to it (RFC 6749 §4.1.3).
+    redirectUri: req.redirectUri,
     scopes,
     codeChallenge: req.codeChallenge,
     codeChallengeMethod: req.codeChallengeMethod,

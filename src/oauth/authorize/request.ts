@@ -40,7 +40,7 @@ export interface RedirectTarget {
   state: string | null;
   /** The answer goes to Gatehouse's own verification page, not to the app. */
   toVerificationPage: boolean;
-  /** `native`: a derived mobile URI or any-port loopback of a desktop app (SPEC §9), which needs PKCE. */
+  /** `native`: a derived mobile URI or a desktop app's loopback URI, which needs PKCE; `loopback`: one accepted on any port, which takes only codes. */
   redirectMatch: RedirectMatch;
 }
 
@@ -126,7 +126,7 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
   if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
   const type = normalizeResponseType(raw);
   if (type === null) {
-    throw new RedirectableError(new UnsupportedResponseType(`response_type ${JSON.stringify(raw.slice(0, 40))} is not supported`), target);
+    throw new RedirectableError(new UnsupportedResponseType('response_type is not supported: use code, token, id_token or id_token token'), target);
   }
   if (type !== 'code' && params.response_mode === 'query') {
     // OAuth Multiple Response Types §5: tokens must never travel in the query.
@@ -138,6 +138,11 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
   if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0
     && !isYandexSdkRedirectUri(app, issuer, target.redirectUri)) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
+  }
+  // A port nobody registered may belong to any program on the user's machine (RFC 8252 §7.3,
+  // §8.1): it gets a code, useless without the PKCE verifier, and never a token (RFC 9700 §2.1.2).
+  if (type !== 'code' && target.redirectMatch === 'loopback') {
+    throw new RedirectableError(new UnauthorizedClient('tokens and id_tokens go only to a redirect URI registered exactly; a loopback URI on any port takes response_type=code with PKCE'), target);
   }
   return type;
 }
@@ -159,7 +164,7 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
     if (method) throw new RedirectableError(new InvalidRequest('code_challenge_method was sent without code_challenge'), target);
     if (app.secretHash === null) throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for public clients'), target);
     // A native redirect lands on a device, where another app may catch it (RFC 8252 §8.1).
-    if (target.redirectMatch === 'native') throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for native redirect URIs'), target);
+    if (target.redirectMatch !== 'registered') throw new RedirectableError(new InvalidRequest('code_challenge is required: PKCE is mandatory for native redirect URIs'), target);
     return { challenge: null, method: null };
   }
   if (!isValidPkceValue(challenge)) throw new RedirectableError(new InvalidRequest('code_challenge must be 43–128 characters of [A-Za-z0-9-._~]'), target);
@@ -187,7 +192,7 @@ function checkOidc(params: AuthorizeParams, target: RedirectTarget, responseType
   }
   const prompt = (params.prompt ?? '').split(' ').filter(Boolean);
   for (const p of prompt) {
-    if (p !== 'none' && p !== 'login' && p !== 'consent' && p !== 'select_account') throw fail(`prompt ${JSON.stringify(p.slice(0, 30))} is not supported`);
+    if (p !== 'none' && p !== 'login' && p !== 'consent' && p !== 'select_account') throw fail('prompt is not supported: use none, login, consent or select_account');
   }
   if (prompt.includes('none') && prompt.length > 1) throw fail('prompt=none cannot be combined with other values');
   let maxAge: number | null = null;

@@ -6,7 +6,7 @@
  */
 import { matchRedirectUri } from '../../apps/platforms.js';
 import { sha256Hex } from '../../crypto/random.js';
-import type { AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
+import type { AppRecord, AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
 import type { ClientId, Millis } from '../../types.js';
 import { isLimited, LIMITS, recordFailure, TooManyAttempts } from '../attempts.js';
 import { verificationCodeHash } from '../authorize/decision.js';
@@ -49,6 +49,27 @@ async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: 
   return result;
 }
 
+/**
+ * A code is bound to the URI it was delivered to (RFC 6749 §4.1.3): a
+ * redirect_uri that is sent must be exactly that one. One that is not sent is
+ * accepted, because Yandex ID's token request has no redirect_uri and code
+ * written for it sends none. Nothing is lost by that: /authorize delivers
+ * codes only to URIs registered for the app and compared exactly
+ * (RFC 9700 §4.1.3), so the URI a code went to is always the app's own, and
+ * the exchange still needs the app's secret or its PKCE verifier.
+ */
+function checkRedirectUri(ctx: GrantContext, app: AppRecord, code: AuthCodeRecord, sent: string | undefined): void {
+  if (sent === undefined) return;
+  // A confirmation code was shown on Gatehouse's own page: no other redirect_uri can be right.
+  const deliveredTo = code.kind === 'verification' ? ctx.issuer + VERIFICATION_PAGE : code.redirectUri;
+  if (deliveredTo !== null) {
+    if (sent !== deliveredTo) throw new InvalidGrant('redirect_uri does not match the one the code was issued for');
+  } else if (matchRedirectUri(app, sent, ctx.issuer) === null) {
+    // A code issued before Gatehouse recorded where each code went.
+    throw new InvalidGrant('redirect_uri is not registered for this app');
+  }
+}
+
 export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.code;
@@ -70,18 +91,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
   }
   if (code.expiresAt <= now) throw badCode(code.kind, 'the code has expired');
 
-  // A confirmation code was shown on Gatehouse's own page: no other redirect_uri can be right.
-  if (code.kind === 'verification' && params.redirect_uri !== undefined && params.redirect_uri !== ctx.issuer + VERIFICATION_PAGE) {
-    throw new InvalidGrant('redirect_uri does not match the one sent to /authorize');
-  }
-  // RFC 6749 §4.1.3: redirect_uri must match when it was sent to /authorize.
-  const redirectUri = params.redirect_uri;
-  if (code.redirectUri !== null && code.kind === 'redirect') {
-    if (redirectUri === undefined) throw new InvalidGrant('redirect_uri is required: it was sent to /authorize');
-    if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri does not match the one sent to /authorize');
-  } else if (redirectUri !== undefined && code.kind === 'redirect' && matchRedirectUri(app, redirectUri, ctx.issuer) === null) {
-    throw new InvalidGrant('redirect_uri is not registered for this app');
-  }
+  checkRedirectUri(ctx, app, code, params.redirect_uri);
 
   // RFC 7636 §4.6; RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
   const verifier = params.code_verifier;

@@ -3,7 +3,7 @@
  * with no user and no refresh token. Only confidential clients may use it.
  */
 import { InvalidScope, UnauthorizedClient } from '../errors.js';
-import { parseScopeParam } from '../scopes.js';
+import { parseScopeParam, scopeNotAllowed } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
 
 export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) => {
@@ -13,6 +13,6 @@ export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) 
   if (requested === null) throw new InvalidScope('scope is malformed');
   const allowed = [...app.scopes, ...app.optionalScopes];
   const unknown = requested.find((s) => !allowed.includes(s));
-  if (unknown !== undefined) throw new InvalidScope(`scope ${unknown.slice(0, 60)} is not allowed for this app`);
+  if (unknown !== undefined) throw scopeNotAllowed(unknown);
   return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false });
 };

@@ -356,6 +356,7 @@ export const en = {
     removeAdmin: 'Remove operator role',
     history: 'History',
     ownedBy: 'owner {login}',
+    introspects: 'Resource server of (may introspect their tokens; set with gatehouse app update --introspects):',
     blockApp: 'Block {app}',
     unblockApp: 'Unblock {app}',
     noAudit: 'No entries.',

@@ -352,6 +352,7 @@ export const ru: Messages = {
     removeAdmin: 'Снять роль администратора',
     history: 'История',
     ownedBy: 'владелец {login}',
+    introspects: 'Сервер ресурсов для приложений (может проверять их токены; задаётся командой gatehouse app update --introspects):',
     blockApp: 'Заблокировать {app}',
     unblockApp: 'Разблокировать {app}',
     noAudit: 'Записей нет.',

@@ -55,6 +55,8 @@ export interface AppsTable {
   access_token_ttl: number;
   id_token_alg: string;
   post_logout_redirect_uris: string;
+  /** JSON list of client ids (migration 0011). */
+  introspects: string;
   status: string;
   /** 1 when an operator marked the app first-party (migration 0008). */
   first_party: number;

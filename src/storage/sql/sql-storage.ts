@@ -80,6 +80,7 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     accessTokenTtlSeconds: num(r.access_token_ttl),
     idTokenAlg: r.id_token_alg as AppRecord['idTokenAlg'],
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+    introspects: JSON.parse(r.introspects) as ClientId[],
     status: r.status as AppRecord['status'],
     blockedBy: r.status === 'blocked' ? (r.blocked_by === 'owner' ? 'owner' : 'operator') : null,
     firstParty: num(r.first_party) === 1,
@@ -104,6 +105,7 @@ function fromAppPatch(p: AppPatch): Partial<AppsTable> {
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
   if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
   if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
+  if (p.introspects !== undefined) row.introspects = JSON.stringify(p.introspects);
   if (p.status !== undefined) {
     row.status = p.status;
     row.blocked_by = p.status === 'blocked' ? 'operator' : null;
@@ -283,6 +285,7 @@ export class SqlStorage implements Storage {
         suggest_hostnames: JSON.stringify(a.suggestHostnames), scopes: joinScopes(a.scopes),
         optional_scopes: joinScopes(a.optionalScopes), access_token_ttl: a.accessTokenTtlSeconds,
         id_token_alg: a.idTokenAlg ?? 'ES256', post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
+        introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
         first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
       })

@@ -13,6 +13,7 @@ import * as suggestGrants from './0005-suggest-grants.js';
 import * as auditLog from './0006-audit-log.js';
 import * as images from './0007-images.js';
 import * as appTrust from './0008-app-trust.js';
+import * as introspection from './0011-introspection.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006-audit-log': auditLog,
   '0007-images': images,
   '0008-app-trust': appTrust,
+  '0011-introspection': introspection,
 };
