@@ -34,12 +34,23 @@ export const LIMITS = {
   /** Wrong user codes typed on /device, per session and per IP (RFC 8628 §5.1). */
   userCode: { max: 10, windowMs: 10 * 60_000 },
   /**
-   * Wrong passwords for one account: after `max` the account refuses sign-in
-   * without checking the password until its window (from the first failure) ends,
-   * so its owner is locked out for at most an hour, never for good.
+   * Wrong passwords for one account from browsers without the account's device
+   * cookie (NIST SP 800-63B §5.2.2, OWASP's device cookies): after `max`, such
+   * browsers are refused without the password being checked until the window
+   * (from the first failure) ends. The owner's browser is not affected.
    */
-  loginPerAccount: { max: 40, windowMs: HOUR },
-  /** Wrong passwords from one address, whatever the account (spraying). */
+  loginPerAccount: { max: 20, windowMs: HOUR },
+  /** Wrong passwords from one browser with the account's device cookie; past it, that browser counts as unknown. */
+  loginPerDevice: { max: 10, windowMs: HOUR },
+  /**
+   * Failed sign-ins to one account in a row, from anywhere (NIST SP 800-63B
+   * §5.2.2: at most 100): past it, browsers without the account's device
+   * cookie are refused until an operator unlocks the account (`gatehouse user
+   * unlock`, or /admin) or the owner signs in from such a browser. There is
+   * no mail to reset it by. The window is how long the count is kept.
+   */
+  loginFailuresBeforeReset: { max: 100, windowMs: 10 * 365 * 24 * HOUR },
+  /** Wrong passwords from one address (from browsers without a device cookie), whatever the account (spraying). */
   loginPerIp: { max: 200, windowMs: HOUR },
   /** New accounts from one address. */
   signupPerIp: { max: 20, windowMs: HOUR },

@@ -107,11 +107,11 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
   test('the device cookie is HttpOnly, SameSite=Lax, kept for a year, and set only by a successful sign-in', async () => {
     const user = await gh.createUser('cookied');
     const person = new Person(gh, 'cookied', 'not the password', '127.0.0.44');
-    const page = await person.get('/login');
-    const failed = await person.post('/login', { ...hiddenFields(await page.text()), login: 'cookied', password: 'not the password' });
+    const form = hiddenFields(await (await person.get('/login')).text());
+    const failed = await person.post('/login', { ...form, login: 'cookied', password: 'not the password' });
     expect(failed.status).toBe(401);
     expect(failed.headers.getSetCookie().some((c) => c.startsWith('gatehouse_device='))).toBe(false);
-    const ok = await person.post('/login', { ...hiddenFields(await page.text()), login: 'cookied', password: user.password });
+    const ok = await person.post('/login', { ...form, login: 'cookied', password: user.password });
     expect(ok.status).toBe(303);
     const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('gatehouse_device='));
     expect(cookie).toMatch(/; HttpOnly/i);
