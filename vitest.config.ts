@@ -5,6 +5,8 @@ const ON_BOTH_ENGINES = [
   'test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts',
   // Races need the real engine's atomicity: one winner on PostgreSQL too (issue 10).
   'test/security/races.test.ts',
+  // Abuse limits are counters in the database, shared by every process (issue 15).
+  'test/security/{limits,guessing,proxy}.test.ts',
 ];
 
 export default defineConfig({

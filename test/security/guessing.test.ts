@@ -25,11 +25,11 @@ beforeAll(async () => {
   gh = await startGatehouse({ clock, config: { limits: { loginPerIp: { max: 30, windowMs: 3600_000 } } } });
 });
 
-/** `gatehouse …` as an operator runs it, on this server's data directory. */
-function runCli(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `gatehouse …` as an operator runs it, on this server's database. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--no-install', 'gatehouse', ...args], { cwd: ROOT, env: { ...env, GATEHOUSE_DATA_DIR: dataDir }, stdio: 'pipe' });
+    const child = spawn('npx', ['--no-install', 'gatehouse', ...args], { cwd: ROOT, env: { ...env, GATEHOUSE_DATA_DIR: gh.dataDir, GATEHOUSE_DATABASE_URL: gh.ctx.config.databaseUrl }, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -190,7 +190,7 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
       expect(text).not.toMatch(/minutes|мин\./);
     }
 
-    const unlock = await runCli(gh.dataDir, ['user', 'unlock', '--login', 'guessed7']);
+    const unlock = await runCli(['user', 'unlock', '--login', 'guessed7']);
     expect(unlock.stderr).toBe('');
     expect(unlock.code).toBe(0);
     expect(await guard.signIn('guessed7', user.password, '198.51.100.30')).toMatchObject({ ok: true });
