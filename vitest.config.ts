@@ -6,6 +6,8 @@ const ON_BOTH_ENGINES = [
   // Races need the real engine's atomicity: one winner on PostgreSQL too (issue 10).
   'test/security/races.test.ts',
   'test/security/app-trust.test.ts', // who may claim the issuer host and lift a block is stored state (issue 15)
+  // Abuse limits are counters in the database, shared by every process (issue 15).
+  'test/security/{limits,guessing,proxy}.test.ts',
 ];
 
 export default defineConfig({

@@ -4,11 +4,14 @@
  * because the browser tests drive it through playwright-core
  * (test/helpers/browser.ts), and PostgreSQL's server binaries, because the
  * suite runs on PostgreSQL too (test/helpers/postgres.ts starts a throwaway
- * cluster; no service is enabled). Nothing else is downloaded: Playwright's
- * own browser builds (`npx playwright install`) are never fetched.
+ * cluster; no service is enabled), and Debian's nginx, because
+ * test/security/proxy.test.ts runs Gatehouse behind a real reverse proxy
+ * (test/helpers/nginx.ts starts it in the foreground; no service is enabled).
+ * Nothing else is downloaded: Playwright's own browser builds
+ * (`npx playwright install`) are never fetched.
  *
- * Fast and silent when both are already there, or when
- * GATEHOUSE_TEST_DATABASE_URL names a PostgreSQL to use instead.
+ * Fast and silent when all are already there (PostgreSQL also when
+ * GATEHOUSE_TEST_DATABASE_URL names a server to use instead).
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
@@ -78,4 +81,28 @@ if (!process.env.GATEHOUSE_TEST_DATABASE_URL && !hasPostgresServer()) {
     process.exit(1);
   }
   console.log('test-setup: postgresql installed.');
+}
+
+const NGINX = '/usr/sbin/nginx';
+
+if (!isExecutable(NGINX)) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      `test-setup: ${NGINX} is missing; the reverse-proxy tests run Gatehouse behind Debian's nginx.\n` +
+        'Install it as root, then run the tests again:\n' +
+        '  sudo apt-get update && sudo apt-get install -y nginx',
+    );
+    process.exit(1);
+  }
+  console.log(`test-setup: ${NGINX} is missing; installing Debian's nginx package (apt-get update && apt-get install -y nginx)…`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx']);
+  // The package starts a system nginx on port 80 where it can; the tests start their own and need none.
+  spawnSync('systemctl', ['disable', '--now', 'nginx'], { stdio: 'ignore' });
+  if (!isExecutable(NGINX)) {
+    console.error(`test-setup: apt-get finished but ${NGINX} is still missing`);
+    process.exit(1);
+  }
+  console.log('test-setup: nginx installed.');
 }

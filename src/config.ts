@@ -7,8 +7,30 @@
  * `GATEHOUSE_CONFIG` (if any), environment variables, explicit overrides.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** proxy-addr's names for address ranges, accepted in GATEHOUSE_TRUST_PROXY besides addresses and CIDRs. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [ip = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(ip);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** `true`/`false`, a hop count, or a comma-separated list of addresses and CIDRs, from text or JSON. */
+function readTrustProxy(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^(false|no|off|0)?$/i.test(text)) return false;
+  if (/^(true|yes|on)$/i.test(text)) return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
 
 const configSchema = z.object({
   /** Public origin of this server; every endpoint lives under it (SPEC §2). */
@@ -17,6 +39,20 @@ const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   /** Interface to bind: loopback by default, `0.0.0.0` to serve a network. */
   host: z.string().min(1),
+  /**
+   * Which reverse proxies to believe about the client (`X-Forwarded-For`) and
+   * the scheme (`X-Forwarded-Proto`): `false` (default) believes nobody, and
+   * every request comes from its TCP peer; a comma-separated list of
+   * addresses and CIDRs (or `loopback`, `linklocal`, `uniquelocal`) believes
+   * those peers only, the safe choice; a number believes that many hops, and
+   * `true` every hop — both only safe when nothing but the proxy can reach
+   * Gatehouse, since a client connecting directly could then name any address.
+   */
+  trustProxy: z.preprocess(readTrustProxy, z.union([
+    z.boolean(),
+    z.number().int().min(0).max(32),
+    z.array(z.string().refine(isProxyAddress, { message: 'expected true, false, a hop count, or addresses and CIDRs separated by commas' })).min(1),
+  ], { message: 'expected true, false, a hop count, or addresses and CIDRs separated by commas' })),
   /** Directory for the SQLite file and the server's secret key. */
   dataDir: z.string().min(1),
   /** `postgres://…` for PostgreSQL; empty means the embedded SQLite file `<dataDir>/gatehouse.db`. */
@@ -75,6 +111,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     issuer: `http://localhost:${port}`,
     port,
     host: '127.0.0.1',
+    trustProxy: false,
     dataDir: './data',
     databaseUrl: '',
     databasePoolSize: 10,
@@ -97,6 +134,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   issuer: 'GATEHOUSE_ISSUER',
   port: 'GATEHOUSE_PORT',
   host: 'GATEHOUSE_HOST',
+  trustProxy: 'GATEHOUSE_TRUST_PROXY',
   dataDir: 'GATEHOUSE_DATA_DIR',
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
   databasePoolSize: 'GATEHOUSE_DATABASE_POOL_SIZE',

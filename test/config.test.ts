@@ -55,7 +55,20 @@ describe('config', () => {
     }
   });
 
+  test('reads GATEHOUSE_TRUST_PROXY: off by default, or true, a hop count, or addresses and CIDRs separated by commas', () => {
+    expect(loadConfig({}, {}).trustProxy).toBe(false);
+    expect(loadConfig({}, { GATEHOUSE_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({}, { GATEHOUSE_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}, { GATEHOUSE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({}, { GATEHOUSE_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,::1 , fd00::/8,loopback' }).trustProxy)
+      .toEqual(['10.0.0.5', '192.168.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    expect(loadConfig({ trustProxy: ['127.0.0.1'] }, {}).trustProxy).toEqual(['127.0.0.1']);
+  });
+
   test.each([
+    ['GATEHOUSE_TRUST_PROXY', 'nginx'],
+    ['GATEHOUSE_TRUST_PROXY', '10.0.0.0/33'],
+    ['GATEHOUSE_TRUST_PROXY', '10.0.0.1/8/8'],
     ['GATEHOUSE_PORT', 'eighty'],
     ['GATEHOUSE_PORT', '70000'],
     ['GATEHOUSE_PORT', '80.5'],

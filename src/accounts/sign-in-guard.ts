@@ -1,10 +1,23 @@
 /**
  * Password sign-in with guessing limits kept in storage, so they hold across
- * every process on one database (issue 10): per account (progressive delay,
- * then refusal without checking the password until the window ends) and per
- * address. Attempts are counted before the password is checked. The answer never says whether the login exists.
+ * every process on one database (issue 10), shaped so that nobody can lock
+ * the owner out (issue 15; NIST SP 800-63B §5.2.2 and OWASP's device cookies):
+ *
+ * - A browser that signed in to the account before presents a device id
+ *   (the HTTP layer reads it from a signed cookie naming the account). Its
+ *   own failures are limited (`loginPerDevice`); past that it counts as
+ *   unknown. Nobody else's failures ever refuse it.
+ * - Unknown browsers share a budget per account (`loginPerAccount`, with a
+ *   progressive delay before it) and per address (`loginPerIp`).
+ * - Failures in a row from anywhere are counted (`loginFailuresBeforeReset`);
+ *   past 100, unknown browsers are refused until an operator unlocks the
+ *   account or its owner signs in from a known browser.
+ *
+ * Attempts are counted before the password is checked, so parallel guesses
+ * cannot slip past a limit. The answer never says whether the login exists:
+ * counters are keyed by the typed login, existing or not.
  */
-import { loginDelayMs, recordFailure, type Limits } from '../oauth/attempts.js';
+import { loginDelayMs, recordFailure, sourceAddress, type Limits } from '../oauth/attempts.js';
 import type { Storage, UserRecord } from '../storage/storage.js';
 import type { Clock } from '../types.js';
 import type { Users } from './users.js';
@@ -12,42 +25,81 @@ import type { Users } from './users.js';
 export type SignInResult =
   | { ok: true; user: UserRecord }
   | { ok: false; reason: 'bad_credentials' }
-  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+  | { ok: false; reason: 'locked'; retryAfterSeconds: number }
+  /** Too many failures in a row: only an operator (or the owner's known browser) lifts it. */
+  | { ok: false; reason: 'needs_reset' };
 
-const accountKey = (login: string) => `login:account:${login.trim().toLowerCase().slice(0, 64)}`;
-const ipKey = (ip: string) => `login:ip:${ip}`;
+/** The form the counters know a login by. */
+export const normalizeLogin = (login: string) => login.trim().toLowerCase().slice(0, 64);
+
+const accountKey = (login: string) => `login:account:${normalizeLogin(login)}`;
+const inARowKey = (login: string) => `login:in_a_row:${normalizeLogin(login)}`;
+const deviceKey = (device: string) => `login:device:${device}`;
+const ipKey = (ip: string) => `login:ip:${sourceAddress(ip)}`;
+
+type GuardLimits = Pick<Limits, 'loginPerAccount' | 'loginPerIp' | 'loginPerDevice' | 'loginFailuresBeforeReset'>;
 
 export class SignInGuard {
   constructor(
     private readonly storage: Storage,
     private readonly users: Users,
     private readonly clock: Clock,
-    private readonly limits: Pick<Limits, 'loginPerAccount' | 'loginPerIp'>,
+    private readonly limits: GuardLimits,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  async signIn(login: string, password: string, ip: string): Promise<SignInResult> {
-    const account = accountKey(login);
-    const address = ipKey(ip);
-    // Every attempt counts before the password is checked, so parallel guesses
-    // cannot slip past the limit; a right password is forgiven afterwards.
-    const [accountAttempts, addressAttempts] = await Promise.all([
-      recordFailure(this.storage, this.clock, account, this.limits.loginPerAccount),
-      recordFailure(this.storage, this.clock, address, this.limits.loginPerIp),
+  /**
+   * `device`: the id from this browser's device cookie for this login (already
+   * verified), or null for a browser that has not signed in to it before.
+   */
+  async signIn(login: string, password: string, ip: string, device: string | null = null): Promise<SignInResult> {
+    const count = (key: string, limit: keyof GuardLimits) => recordFailure(this.storage, this.clock, key, this.limits[limit]);
+    const deviceFailures = device === null ? null : await count(deviceKey(device), 'loginPerDevice');
+    if (deviceFailures !== null && deviceFailures <= this.limits.loginPerDevice.max) {
+      await count(inARowKey(login), 'loginFailuresBeforeReset');
+      return this.check(login, password, deviceFailures, async () => {
+        await Promise.all([this.storage.resetAttempts(deviceKey(device!)), this.storage.resetAttempts(inARowKey(login))]);
+      });
+    }
+
+    const [inARow, accountAttempts, addressAttempts] = await Promise.all([
+      count(inARowKey(login), 'loginFailuresBeforeReset'),
+      count(accountKey(login), 'loginPerAccount'),
+      count(ipKey(ip), 'loginPerIp'),
     ]);
+    // Refused without looking at the password.
+    if (inARow > this.limits.loginFailuresBeforeReset.max) return { ok: false, reason: 'needs_reset' };
     const ipLimited = addressAttempts > this.limits.loginPerIp.max;
     if (accountAttempts > this.limits.loginPerAccount.max || ipLimited) {
-      // Refused without looking at the password (issue 10: the 41st wrong password in a row is not checked).
       const window = ipLimited ? this.limits.loginPerIp.windowMs : this.limits.loginPerAccount.windowMs;
       return { ok: false, reason: 'locked', retryAfterSeconds: Math.ceil(window / 1000) };
     }
-    const delay = loginDelayMs(accountAttempts - 1);
+    return this.check(login, password, accountAttempts, async () => {
+      await Promise.all([
+        this.storage.resetAttempts(accountKey(login)),
+        this.storage.resetAttempts(inARowKey(login)),
+        this.storage.forgiveAttempt(ipKey(ip)),
+      ]);
+    });
+  }
+
+  /** Lifts every limit on one account (an operator's action): its failures in a row and its unknown-browser budget. */
+  async unlock(login: string): Promise<void> {
+    await Promise.all([this.storage.resetAttempts(inARowKey(login)), this.storage.resetAttempts(accountKey(login))]);
+  }
+
+  /** Whether the account is refused to unknown browsers until an operator unlocks it. */
+  async needsReset(login: string): Promise<boolean> {
+    const limit = this.limits.loginFailuresBeforeReset;
+    return (await this.storage.peekAttempts(inARowKey(login), limit.windowMs, this.clock())) >= limit.max;
+  }
+
+  private async check(login: string, password: string, failuresSoFar: number, onSuccess: () => Promise<void>): Promise<SignInResult> {
+    const delay = loginDelayMs(failuresSoFar - 1);
     if (delay > 0) await this.sleep(delay);
     const user = await this.users.authenticate(login, password);
-    if (user) {
-      await Promise.all([this.storage.resetAttempts(account), this.storage.forgiveAttempt(address)]);
-      return { ok: true, user };
-    }
-    return { ok: false, reason: 'bad_credentials' };
+    if (!user) return { ok: false, reason: 'bad_credentials' };
+    await onSuccess();
+    return { ok: true, user };
   }
 }

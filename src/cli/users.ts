@@ -41,6 +41,19 @@ export function userCommands(cli: Command): void {
       print(!!o.json, publicUser(created), `created user ${created.login} (id ${created.id})`);
     });
 
+  user.command('unlock').description('let a user whose account is locked after too many failed sign-ins in a row sign in again')
+    .requiredOption('--login <login>', 'the account\'s login')
+    .action(async (o: { login: string }) => {
+      const login = await withContext(async (ctx) => {
+        const found = await ctx.storage.findUserByLogin(o.login.trim());
+        if (!found) throw new CliError(`no user with login ${o.login.slice(0, 64)}`);
+        await ctx.signInGuard.unlock(found.login);
+        await ctx.audit.record({ action: 'user_updated', actor: OPERATOR, userId: found.id, details: { login: found.login, signInUnlocked: true } });
+        return found.login;
+      });
+      print(false, null, `sign-in is unlocked for ${login}`);
+    });
+
   user.command('list').description('list users')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {

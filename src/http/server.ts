@@ -4,6 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
@@ -45,6 +46,15 @@ class AccessLog extends LogController {
   }
 }
 
+/**
+ * GATEHOUSE_TRUST_PROXY as Fastify takes it. A hop count becomes a function
+ * trusting the nearest `n` hops: Fastify itself trusts nobody for a bare number.
+ */
+function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return trust === 0 ? false : (_address, hop) => hop < trust;
+  return trust;
+}
+
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
 
@@ -71,7 +81,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
           },
     logController: new AccessLog(),
     bodyLimit: BODY_LIMIT,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     routerOptions: { querystringParser: (s: string) => parseUrlEncoded(s) },
     genReqId: () => crypto.randomUUID(),
     // A request Node cannot parse (headers too large, bad framing) is answered without a body,
@@ -102,7 +112,9 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     }
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // RFC 6797 §7.2: no HSTS over plain http. Known only when a trusted proxy says so (X-Forwarded-Proto).
+  const knowsScheme = ctx.config.trustProxy !== false && ctx.config.trustProxy !== 0;
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (!reply.hasHeader('Content-Security-Policy')) {
@@ -111,7 +123,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     // Responses meant to be framed (the instant-login frames, SPEC §8) name their ancestors in the CSP instead.
     if (!/frame-ancestors (?!'none')/.test(String(reply.getHeader('Content-Security-Policy')))) reply.header('X-Frame-Options', 'DENY');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
-    if (secureIssuer) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (secureIssuer && !(knowsScheme && request.protocol === 'http')) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     return payload;
   });
 

@@ -55,7 +55,7 @@ ${o.users.length === 0 ? html`<p class="empty">${m.admin.nothingFound}</p>` : ht
 
 export function adminUserPage(o: AdminPage & {
   user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
-  notice: string | null; error: string | null; newPassword: string | null; self: boolean;
+  notice: string | null; error: string | null; newPassword: string | null; self: boolean; signInLocked: boolean;
 }): SafeHtml {
   const m = o.msgs;
   const ad = m.admin;
@@ -74,6 +74,7 @@ ${copyBox(m, 'new-password', o.newPassword, ad.newPasswordTitle)}</section>` : n
 <dt>${ad.emails}</dt><dd>${u.emails.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<span translate="no">${u.emails.join(', ')}</span>`}</dd>
 <dt>${ad.created}</dt><dd>${dateTime(m, u.createdAt)}</dd>
 <dt>${ad.sessions}</dt><dd>${o.sessions.length}</dd>
+${o.signInLocked ? html`<dt>${ad.signInLocked}</dt><dd class="alert">${ad.signInLockedText}</dd>` : null}
 <dt>${ad.activeTokens}</dt><dd>${o.activeTokens}</dd>
 <dt>${ad.ownedApps}</dt><dd>${o.apps.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${o.apps.map((a) => html`<li><a href="/admin/apps?q=${a.clientId}">${a.name}</a></li>`)}</ul>`}</dd>
 </dl>
@@ -83,6 +84,7 @@ ${o.self ? html`<p class="muted">${ad.selfNote}</p>` : null}
 ${u.status === 'active' ? (o.self ? null : act('block', ad.block, true)) : act('unblock', ad.unblock)}
 ${o.self ? null : act('revoke', ad.revokeAll, true)}
 ${o.self ? null : act('reset_password', ad.resetPassword, true)}
+${o.signInLocked ? act('unlock_sign_in', ad.unlockSignIn) : null}
 ${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
 ${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
 </div></section>

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, HttpUser, pkcePair, postForm } from '../helpers/http-client.js';
-import { info, infoStatus, PASSWORD } from './support.js';
+import { fetchFrom, info, infoStatus, PASSWORD } from './support.js';
 
 const clock = testClock(Date.UTC(2025, 5, 2, 9));
 let gh: TestGatehouse;
@@ -117,6 +117,29 @@ describe('the code on /verification_code', () => {
     const tokens = await body(res);
     expect(res.status, JSON.stringify(tokens)).toBe(200);
     expect(await infoStatus(gh, tokens.access_token!)).toBe(200);
+  });
+
+  test('wrong codes are counted per app and address: 8 guessers × 5 wrong codes do not stop a person at another address from exchanging the right code', async () => {
+    clock.advance(60_000);
+    const { code } = await confirmationCode(appB.clientId);
+    const exchangeFrom = (address: string, tried: string) => fetchFrom(address, new URL('/token', gh.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(appB.clientId, appB.clientSecret) },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: tried }).toString(),
+    });
+    for (let g = 0; g < 8; g++) {
+      for (let i = 0; i < 6; i++) {
+        const res = await exchangeFrom(`127.0.${1 + g}.10`, wrongCode(code, g * 6 + i));
+        expect(res.status, `guesser ${g}, code ${i + 1}`).toBe(i < 5 ? 400 : 429);
+      }
+    }
+    // The guessers' addresses are refused even the right code; the person's address is not.
+    expect((await exchangeFrom('127.0.1.10', code)).status).toBe(429);
+    const res = await exchangeFrom('127.0.20.20', code);
+    const tokens = await body(res);
+    expect(res.status, JSON.stringify(tokens)).toBe(200);
+    expect(await infoStatus(gh, tokens.access_token!)).toBe(200);
+    clock.advance(60_000);
   });
 
   test('a public console app uses it with PKCE: the verifier is required at the exchange', async () => {

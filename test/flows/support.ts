@@ -90,7 +90,7 @@ export async function info(gh: TestGatehouse, accessToken: string): Promise<Reco
  * fetch's shape over node:http, bound to a local address: every request of
  * this person comes from that loopback address (127.0.0.0/8 is all loopback).
  */
-function fetchFrom(localAddress: string, url: URL, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<Response> {
+export function fetchFrom(localAddress: string, url: URL, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: init.method, headers: init.headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];

@@ -26,6 +26,12 @@ export class CookieJar {
     return this.cookies.get(name);
   }
 
+  /** Sets or (with undefined) forgets a cookie, as a user clearing or editing cookies would. */
+  set(name: string, value: string | undefined): void {
+    if (value === undefined) this.cookies.delete(name);
+    else this.cookies.set(name, value);
+  }
+
   header(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }

@@ -12,6 +12,7 @@ import { InputError } from '../../errors.js';
 import { accountPage, profileValues, sessionHandle, type AccountPageOptions, type ProfileValues } from '../../pages/account-page.js';
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
+import { knownDevice } from '../device-cookie.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
 import { acceptUploads, readUpload } from '../uploads.js';
@@ -117,10 +118,11 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const [page, form] = got;
     const a = page.msgs.account;
     // The current password goes through the sign-in guard: a stolen session cannot guess it faster than /login could.
-    const check = await ctx.signInGuard.signIn(page.user.login, form.current_password ?? '', request.ip);
+    const check = await ctx.signInGuard.signIn(page.user.login, form.current_password ?? '', request.ip, knownDevice(ctx, request, page.user.login));
     if (!check.ok || check.user.id !== page.user.id) {
       const text = check.ok || check.reason === 'bad_credentials'
         ? a.errPasswordWrong
+        : check.reason === 'needs_reset' ? page.msgs.signInNeedsReset
         : format(page.msgs.tooManySignIns, { minutes: String(Math.ceil(check.retryAfterSeconds / 60)) });
       return render(page, reply, { error: { section: 'password', text }, status: check.ok || check.reason === 'bad_credentials' ? 400 : 429 });
     }

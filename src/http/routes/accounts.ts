@@ -4,12 +4,13 @@ import type { SignInResult } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
-import { recordFailure } from '../../oauth/attempts.js';
+import { recordFailure, sourceAddress } from '../../oauth/attempts.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
 import { homePage, loginPage, messagePage, signupPage } from '../../pages/account-pages.js';
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { csrfToken, csrfValid } from '../csrf.js';
+import { knownDevice, rememberDevice } from '../device-cookie.js';
 import { singleValued, type Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
@@ -44,7 +45,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const user = result.ok ? result.user : login.length <= 64 ? await ctx.storage.findUserByLogin(login.trim()) : null;
     await ctx.audit.record({
       action: 'sign_in',
-      outcome: result.ok ? 'ok' : result.reason === 'locked' ? 'refused' : 'failed',
+      outcome: result.ok ? 'ok' : result.reason === 'bad_credentials' ? 'failed' : 'refused',
       actor: result.ok ? { type: 'user', id: result.user.id } : { type: 'anonymous' },
       userId: user?.id ?? null,
       ip,
@@ -79,24 +80,28 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!form) return reply;
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
-    const result = await ctx.signInGuard.signIn(form.login ?? '', form.password ?? '', request.ip);
+    const login = form.login ?? '';
+    const result = await ctx.signInGuard.signIn(login, form.password ?? '', request.ip, knownDevice(ctx, request, login));
     await auditSignIn(form.login ?? '', result, request.ip);
     if (!result.ok) {
       const msgs = messagesFor(request);
-      const locked = result.reason === 'locked';
-      if (locked) reply.header('Retry-After', String(result.retryAfterSeconds));
+      const locked = result.reason === 'locked' || result.reason === 'needs_reset';
+      if (result.reason === 'locked') reply.header('Retry-After', String(result.retryAfterSeconds));
       return sendPage(reply, loginPage({
         msgs,
         csrf: csrfToken(ctx, request, reply),
         returnTo,
         login: form.login?.slice(0, 64) ?? null,
-        error: locked ? format(msgs.tooManySignIns, { minutes: String(Math.ceil(result.retryAfterSeconds / 60)) }) : msgs.badCredentials,
+        error: result.reason === 'locked' ? format(msgs.tooManySignIns, { minutes: String(Math.ceil(result.retryAfterSeconds / 60)) })
+          : result.reason === 'needs_reset' ? msgs.signInNeedsReset
+          : msgs.badCredentials,
         appName: await appNameFor(returnTo),
         signupEnabled: ctx.config.signupEnabled,
         display: display(form),
       }), locked ? 429 : 401);
     }
     await signIn(ctx, request, reply, result.user);
+    rememberDevice(ctx, request, reply, result.user.login);
     return reply.redirect(returnTo, 303);
   });
 
@@ -115,7 +120,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
-    const signups = await recordFailure(ctx.storage, ctx.clock, `signup:ip:${request.ip}`, ctx.limits.signupPerIp);
+    const signups = await recordFailure(ctx.storage, ctx.clock, `signup:ip:${sourceAddress(request.ip)}`, ctx.limits.signupPerIp);
     if (signups > ctx.limits.signupPerIp.max) {
       reply.header('Retry-After', String(Math.ceil(ctx.limits.signupPerIp.windowMs / 1000)));
       return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.tooManySignups), 429);
@@ -129,6 +134,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         lastName: form.last_name,
       });
       await signIn(ctx, request, reply, user);
+      rememberDevice(ctx, request, reply, user.login);
       await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
       return reply.redirect(returnTo, 303);
     } catch (err) {

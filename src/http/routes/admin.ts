@@ -43,7 +43,7 @@ async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Pro
 }
 
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock);
+  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard);
 
   async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
     const page = await signedInPage(ctx, request, reply, 'admin');
@@ -70,6 +70,7 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     return sendPage(reply, adminUserPage({
       ...page, user, apps, sessions, activeTokens: tokens.length, audit, logins: await loginsOf(ctx.storage, audit),
       notice: extra.notice ?? null, error: extra.error ?? null, newPassword: extra.newPassword ?? null, self: user.id === page.user.id,
+      signInLocked: await ctx.signInGuard.needsReset(user.login),
     }), status);
   }
 

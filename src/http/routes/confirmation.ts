@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import type { SecretHash } from '../../crypto/random.js';
-import { recordFailure, TooManyAttempts } from '../../oauth/attempts.js';
+import { recordFailure, sourceAddress, TooManyAttempts } from '../../oauth/attempts.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
@@ -31,14 +31,19 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
       clientId: params.client_id,
       clientSecret: params.client_secret,
     }, { secretOptional: true });
-    const started = await recordFailure(ctx.storage, ctx.clock, `device_code:client:${client.app.clientId}`, ctx.limits.deviceCodePerClient);
-    if (started > ctx.limits.deviceCodePerClient.max) throw new TooManyAttempts('too many device authorizations for this app: wait a minute');
+    // Only the app itself (with its secret) spends the app's budget; anyone can
+    // send a secret-less start, so those count per address (issue 15).
+    const [key, limit] = client.method === 'none'
+      ? [`device_code:client:${client.app.clientId}:${sourceAddress(request.ip)}`, ctx.limits.deviceCodePerAddress]
+      : [`device_code:client:${client.app.clientId}`, ctx.limits.deviceCodePerClient];
+    const started = await recordFailure(ctx.storage, ctx.clock, key, limit);
+    if (started > limit.max) throw new TooManyAttempts('too many device authorizations for this app: wait a minute');
     const response = await startDeviceAuthorization(ctx.storage, ctx.clock, ctx.config.issuer, client.app, params);
     return reply.header('Cache-Control', 'no-store').send(response);
   });
 
   /** Wrong codes are counted per session and per address (RFC 8628 §5.1). */
-  const limitKeys = (request: FastifyRequest, signedIn: SignedIn) => [`user_code:session:${signedIn.session.hash}`, `user_code:ip:${request.ip}`];
+  const limitKeys = (request: FastifyRequest, signedIn: SignedIn) => [`user_code:session:${signedIn.session.hash}`, `user_code:ip:${sourceAddress(request.ip)}`];
 
   async function requireSignIn(request: FastifyRequest, reply: FastifyReply, userCode: string): Promise<SignedIn | null> {
     const signedIn = await currentSession(ctx, request);

@@ -8,7 +8,7 @@ import { matchRedirectUri } from '../../apps/platforms.js';
 import { sha256Hex } from '../../crypto/random.js';
 import type { AppRecord, AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
 import type { ClientId, Millis } from '../../types.js';
-import { isLimited, LIMITS, recordFailure, TooManyAttempts } from '../attempts.js';
+import { isLimited, LIMITS, recordFailure, sourceAddress, sourceNetwork, TooManyAttempts } from '../attempts.js';
 import { verificationCodeHash } from '../authorize/decision.js';
 import { VERIFICATION_PAGE } from '../authorize/request.js';
 import { parseDeviceParams } from '../device-params.js';
@@ -30,9 +30,11 @@ const isConfirmationCode = (raw: string) => /^\d{7}$/.test(raw);
 /**
  * Consumes a code as the app presented it. A 7-digit confirmation code is
  * looked up under the app's own key (so another app's code never matches),
- * and guessing is limited (SPEC §5.2): every attempt from one address counts
- * before the lookup, atomically, so parallel guesses cannot slip past the
- * limit; wrong codes from all addresses count towards a wider limit per app.
+ * and guessing is limited (SPEC §5.2) per app *and* source: every attempt from
+ * one address counts before the lookup, atomically, so parallel guesses cannot
+ * slip past the limit, and a right code is forgiven; wrong codes from one
+ * network count towards a wider limit. Nothing is counted for the app as a
+ * whole, so guessers elsewhere never lock its users out (issue 15).
  */
 async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis, meta: RequestMeta): Promise<ConsumeResult<AuthCodeRecord>> {
   if (!isConfirmationCode(raw)) {
@@ -40,12 +42,15 @@ async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: 
     return ctx.storage.consumeCode(sha256Hex(raw), now);
   }
   const limits = ctx.limits ?? LIMITS;
-  const perAddress = await recordFailure(ctx.storage, ctx.clock, `verification_code:${clientId}:${meta.ip}`, limits.verificationCode);
-  if (perAddress > limits.verificationCode.max || (await isLimited(ctx.storage, ctx.clock, `verification_code:${clientId}`, limits.verificationCodePerClient))) {
+  const addressKey = `verification_code:${clientId}:${sourceAddress(meta.ip)}`;
+  const networkKey = `verification_code:${clientId}:net:${sourceNetwork(meta.ip)}`;
+  const perAddress = await recordFailure(ctx.storage, ctx.clock, addressKey, limits.verificationCode);
+  if (perAddress > limits.verificationCode.max || (await isLimited(ctx.storage, ctx.clock, networkKey, limits.verificationCodePerClient))) {
     throw new TooManyAttempts('too many confirmation codes tried: wait a minute before trying again');
   }
   const result = await ctx.storage.consumeCode(verificationCodeHash(clientId, raw), now);
-  if (result.outcome === 'not_found') await recordFailure(ctx.storage, ctx.clock, `verification_code:${clientId}`, limits.verificationCodePerClient);
+  if (result.outcome === 'not_found') await recordFailure(ctx.storage, ctx.clock, networkKey, limits.verificationCodePerClient);
+  else await ctx.storage.forgiveAttempt(addressKey);
   return result;
 }
 
