@@ -6,8 +6,9 @@
  * stored in the database, so a database dump alone reveals none of them.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { privateDirectory, privateFile } from '../storage/private-files.js';
 
 const VERSION = 'v1';
 
@@ -29,8 +30,9 @@ export class SecretBox {
   /** Loads `<dataDir>/secret.key`, creating it on first start. */
   static fromDataDir(dataDir: string): SecretBox {
     const file = path.join(dataDir, 'secret.key');
-    mkdirSync(dataDir, { recursive: true });
+    privateDirectory(dataDir);
     try {
+      privateFile(file);
       return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
