@@ -9,6 +9,7 @@ import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { serverMetadata } from '../../oidc/discovery.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.js';
 import { userClaims } from '../../oidc/userinfo.js';
 import { extractAccessToken } from '../bearer.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
@@ -31,7 +32,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.get('/.well-known/oauth-authorization-server', sendMetadata);
 
   app.get('/jwks', async (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
+    reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     let raw: string | null;
