@@ -32,18 +32,20 @@ export const JWKS_MAX_AGE_SECONDS = 60;
  */
 export const NEXT_KEY_LEAD_MS = KEY_CACHE_MS + JWKS_MAX_AGE_SECONDS * 1000 + 25_000;
 
-async function newSigningKey(secrets: SecretBox, clock: Clock, alg: string, activatesAt: Millis): Promise<SigningKeyRecord> {
+/** A new key pair for `alg`, signing from `leadMs` after its creation. */
+async function newSigningKey(secrets: SecretBox, clock: Clock, alg: string, leadMs: number): Promise<SigningKeyRecord> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg.startsWith('RS') ? { modulusLength: 2048 } : {}) });
   const kid = randomHex(8);
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
+  const createdAt = clock();
   return {
     kid,
     alg,
     privateJwkSealed: secrets.seal(JSON.stringify(privateJwk)),
     publicJwk: JSON.stringify(publicJwk),
-    createdAt: clock(),
-    activatesAt,
+    createdAt,
+    activatesAt: createdAt + leadMs,
     retiredAt: null,
   };
 }
@@ -71,7 +73,7 @@ export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, cl
   for (const alg of SIGNING_ALGS) {
     if (keys.some((k) => k.alg === alg && k.retiredAt === null)) continue;
     // The first key of an algorithm signs at once: no relying party can have cached a key set without it.
-    await storage.addSigningKey(await newSigningKey(secrets, clock, alg, clock()));
+    await storage.addSigningKey(await newSigningKey(secrets, clock, alg, 0));
   }
 }
 
@@ -83,7 +85,7 @@ export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, cl
 export async function rotateSigningKeys(storage: Storage, secrets: SecretBox, clock: Clock): Promise<SigningKeyRecord[]> {
   const next: SigningKeyRecord[] = [];
   for (const alg of SIGNING_ALGS) {
-    const key = await newSigningKey(secrets, clock, alg, clock() + NEXT_KEY_LEAD_MS);
+    const key = await newSigningKey(secrets, clock, alg, NEXT_KEY_LEAD_MS);
     await storage.rotateSigningKey(key);
     next.push(key);
   }
