@@ -42,6 +42,8 @@ export const LIMITS = {
   tokenFailuresPerClient: { max: 100, windowMs: 60_000 },
   /** Device authorizations started per client (each creates a pending row). */
   deviceCodePerClient: { max: 120, windowMs: 60_000 },
+  /** Pictures (avatars, app icons) uploaded per user: each can cost a second of a core to decode. */
+  pictureUploadsPerUser: { max: 20, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;
