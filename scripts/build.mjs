@@ -41,14 +41,16 @@ try {
 async function bundleServer(out) {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [`${out}/main.js`],
-    outfile: `${out}/main.js`,
+    // The picture worker (src/images/picture-pool.ts) is started from `picture-worker.js` beside main.js.
+    entryPoints: { main: `${out}/main.js`, 'picture-worker': `${out}/images/picture-worker.js` },
+    outdir: out,
     allowOverwrite: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', '@opentelemetry/api'],
+    // esbuild: imported only when running from the TypeScript sources (picture-pool.ts), never from dist/.
+    external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', '@opentelemetry/api', 'esbuild'],
     // CommonJS libraries inside an ES module bundle still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
     // Minified (names kept, for stack traces and class names in logs): a third of the source for V8 to parse.

@@ -8,6 +8,7 @@ import { Apps } from './apps/apps.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { PictureUploads } from './images/picture-uploads.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
@@ -31,6 +32,8 @@ export interface Context extends GrantContext {
   idTokens: IdTokens;
   /** Who did what, when and from where (issue 10). */
   audit: AuditLog;
+  /** Avatar and icon uploads: limited per user, decoded in a worker thread. */
+  pictures: PictureUploads;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
   const limits: Limits = { ...LIMITS, ...config.limits };
   const users = new Users(storage, clock);
+  const pictures = new PictureUploads(storage, clock, limits.pictureUploadsPerUser);
   return {
     config,
     issuer: config.issuer,
@@ -62,6 +66,10 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     keys,
     idTokens,
     audit: new AuditLog(storage, clock),
-    close: () => storage.close(),
+    pictures,
+    close: async () => {
+      await pictures.close();
+      await storage.close();
+    },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { randomHex } from '../crypto/random.js';
 import { InputError } from '../errors.js';
-import { avatarVariants } from '../images/pictures.js';
+import type { PictureUploads } from '../images/picture-uploads.js';
 import type { Sex, Storage, UserPatch, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { validateEmail } from './users.js';
@@ -105,7 +105,7 @@ export function validateProfile(input: ProfileInput, user: Pick<UserRecord, 'log
  * instant-login grants of the sites involved.
  */
 export class Profiles {
-  constructor(private readonly storage: Storage, private readonly clock: Clock) {}
+  constructor(private readonly storage: Storage, private readonly clock: Clock, private readonly pictures: PictureUploads) {}
 
   async update(user: UserRecord, input: ProfileInput): Promise<void> {
     await this.storage.updateUser(user.id, { ...validateProfile(input, user), updatedAt: this.clock() });
@@ -113,7 +113,7 @@ export class Profiles {
 
   /** Stores the upload in every size of SPEC §6 under a new id, then drops the old picture. */
   async setAvatar(user: UserRecord, file: Buffer): Promise<string> {
-    const variants = avatarVariants(file);
+    const variants = await this.pictures.avatar(user.id, file);
     const id = randomHex(16);
     const now = this.clock();
     await this.storage.saveImages([...variants].map(([variant, data]) => ({ id, variant, contentType: 'image/png', data, createdAt: now })));

@@ -8,7 +8,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import { randomHex } from '../crypto/random.js';
 import { InputError } from '../errors.js';
-import { iconPng } from '../images/pictures.js';
+import type { PictureUploads } from '../images/picture-uploads.js';
 import type { AppRecord, AppTokenStats, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock } from '../types.js';
 import { OperatorBlockError, type Apps } from './apps.js';
@@ -35,6 +35,7 @@ export class Console {
     private readonly apps: Apps,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly pictures: PictureUploads,
   ) {}
 
   /** The app if `user` owns it; null otherwise, so another developer's app looks exactly like a missing one. */
@@ -73,9 +74,9 @@ export class Console {
     await this.storage.revokeFamily(familyId, now);
   }
 
-  /** Replaces the app's icon with the upload, redrawn as a square PNG. */
-  async setIcon(app: AppRecord, file: Buffer): Promise<void> {
-    const data = iconPng(file);
+  /** Replaces the app's icon with the upload by `by` (counted against their uploads), redrawn as a square PNG. */
+  async setIcon(app: AppRecord, file: Buffer, by: UserRecord): Promise<void> {
+    const data = await this.pictures.icon(by.id, file);
     const id = randomHex(16);
     const now = this.clock();
     await this.storage.saveImages([{ id, variant: 'icon', contentType: 'image/png', data, createdAt: now }]);

@@ -6,8 +6,9 @@
  * stored in the database, so a database dump alone reveals none of them.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { privateDirectory, privateFile } from '../storage/private-files.js';
 
 const VERSION = 'v1';
 
@@ -29,20 +30,27 @@ export class SecretBox {
   /** Loads `<dataDir>/secret.key`, creating it on first start. */
   static fromDataDir(dataDir: string): SecretBox {
     const file = path.join(dataDir, 'secret.key');
-    mkdirSync(dataDir, { recursive: true });
+    privateDirectory(dataDir);
     try {
+      privateFile(file);
       return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const key = randomBytes(32);
+    // Written whole under a name of our own, then linked into place: link fails if another
+    // process started together with us made the file first (then use theirs), and nobody
+    // ever reads a file that exists but is still empty.
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     try {
-      // 'wx' fails if another process created the file meanwhile: then use theirs.
-      writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      linkSync(temporary, file);
       return new SecretBox(key);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+    } finally {
+      unlinkSync(temporary);
     }
   }
 

@@ -6,8 +6,12 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MAX_UPLOAD_BYTES } from '../images/pictures.js';
+import type { InputError } from '../errors.js';
+import { PicturesBusy } from '../images/picture-pool.js';
+import { TooManyUploads } from '../images/picture-uploads.js';
+import { MAX_MEGAPIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PictureTooLarge } from '../images/pictures.js';
 import { InvalidRequest } from '../oauth/errors.js';
+import { format, type Messages } from '../pages/messages/en.js';
 import type { RawParams } from './params.js';
 
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -51,4 +55,20 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
     else throw new InvalidRequest('the form is not valid multipart/form-data');
   }
   return { fields, file, tooLarge };
+}
+
+/**
+ * How a refused picture is answered on the page that took it: 413 over the
+ * pixel cap, 429 past the user's upload limit, 503 while too many pictures
+ * wait for the worker, else 400 with the form's own message (`unreadable`).
+ */
+export function pictureRefusal(err: InputError, msgs: Messages, unreadable: string): { status: number; text: string; retryAfterSeconds: number | null } {
+  if (err instanceof PictureTooLarge) {
+    return { status: 413, text: format(msgs.pictureTooLarge, { megapixels: String(MAX_MEGAPIXELS), side: String(MAX_SIDE) }), retryAfterSeconds: null };
+  }
+  if (err instanceof TooManyUploads) {
+    return { status: 429, text: format(msgs.tooManyPictures, { minutes: String(Math.ceil(err.retryAfterSeconds / 60)) }), retryAfterSeconds: err.retryAfterSeconds };
+  }
+  if (err instanceof PicturesBusy) return { status: 503, text: msgs.picturesBusy, retryAfterSeconds: 60 };
+  return { status: 400, text: unreadable, retryAfterSeconds: null };
 }

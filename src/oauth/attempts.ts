@@ -69,6 +69,8 @@ export const LIMITS = {
    * so they never spend the app's own budget above.
    */
   deviceCodePerAddress: { max: 30, windowMs: 60_000 },
+  /** Pictures (avatars, app icons) uploaded per user: each can cost a second of a core to decode. */
+  pictureUploadsPerUser: { max: 20, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

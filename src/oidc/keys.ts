@@ -4,33 +4,50 @@
  * Every process reads them from the database, so all of them sign with and
  * publish the same keys; a rotation made by any process (or the CLI) is seen
  * by the others within `KEY_CACHE_MS`.
+ *
+ * Rotation is staged, so that no relying party ever meets an id_token whose
+ * `kid` its cached copy of /jwks lacks: `gatehouse keys rotate` publishes the
+ * next key at once but dates its `activatesAt` `NEXT_KEY_LEAD_MS` ahead, and
+ * the old key keeps signing until then. Every process picks, on each id_token,
+ * the newest key whose `activatesAt` has passed, so they all switch at the
+ * same moment without telling each other anything.
  */
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { randomHex } from '../crypto/random.js';
 import { SecretKeyError, type SecretBox } from '../crypto/secret-box.js';
 import type { IdTokenAlg, SigningKeyRecord, Storage } from '../storage/storage.js';
-import type { Clock } from '../types.js';
+import type { Clock, Millis } from '../types.js';
 
 export const DEFAULT_SIGNING_ALG: IdTokenAlg = 'ES256';
 export const SIGNING_ALGS: readonly IdTokenAlg[] = ['ES256', 'RS256'];
 /** How stale this process's view of the key table may be. */
 const KEY_CACHE_MS = 5_000;
+/** How long relying parties (and shared HTTP caches) may keep /jwks: its `Cache-Control: max-age`. */
+export const JWKS_MAX_AGE_SECONDS = 60;
+/**
+ * How long a rotated-in key is published before it signs: every process has
+ * read it (`KEY_CACHE_MS`), then every cached /jwks from before has expired
+ * (`JWKS_MAX_AGE_SECONDS`), with 25 s to spare for clocks of several machines
+ * that disagree a little.
+ */
+export const NEXT_KEY_LEAD_MS = KEY_CACHE_MS + JWKS_MAX_AGE_SECONDS * 1000 + 25_000;
 
-export async function createSigningKey(storage: Storage, secrets: SecretBox, clock: Clock, alg: string = DEFAULT_SIGNING_ALG): Promise<SigningKeyRecord> {
+/** A new key pair for `alg`, signing from `leadMs` after its creation. */
+async function newSigningKey(secrets: SecretBox, clock: Clock, alg: string, leadMs: number): Promise<SigningKeyRecord> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg.startsWith('RS') ? { modulusLength: 2048 } : {}) });
   const kid = randomHex(8);
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
-  const record: SigningKeyRecord = {
+  const createdAt = clock();
+  return {
     kid,
     alg,
     privateJwkSealed: secrets.seal(JSON.stringify(privateJwk)),
     publicJwk: JSON.stringify(publicJwk),
-    createdAt: clock(),
+    createdAt,
+    activatesAt: createdAt + leadMs,
     retiredAt: null,
   };
-  await storage.addSigningKey(record);
-  return record;
 }
 
 /**
@@ -38,6 +55,10 @@ export async function createSigningKey(storage: Storage, secrets: SecretBox, clo
  * that this process's server key opens the stored ones: a process started
  * with another key (a second machine without the shared key) stops here with a
  * clear message instead of failing at its first id_token.
+ *
+ * Processes started together on a new database race to make the first keys:
+ * the database keeps one open key per algorithm (a unique index), so one
+ * insert wins and the others drop theirs and use the winner's.
  */
 export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, clock: Clock): Promise<void> {
   const keys = await storage.listSigningKeys();
@@ -50,19 +71,35 @@ export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, cl
     }
   }
   for (const alg of SIGNING_ALGS) {
-    if (!keys.some((k) => k.alg === alg && k.retiredAt === null)) await createSigningKey(storage, secrets, clock, alg);
+    if (keys.some((k) => k.alg === alg && k.retiredAt === null)) continue;
+    // The first key of an algorithm signs at once: no relying party can have cached a key set without it.
+    await storage.addSigningKey(await newSigningKey(secrets, clock, alg, 0));
   }
 }
 
-/** Adds a new key per algorithm and retires the old ones (`gatehouse keys rotate`). */
+/**
+ * `gatehouse keys rotate`: a new key per algorithm, published at once and
+ * signing from `NEXT_KEY_LEAD_MS` later, when the current key retires (it
+ * stays published for the id_token lifetime after that).
+ */
 export async function rotateSigningKeys(storage: Storage, secrets: SecretBox, clock: Clock): Promise<SigningKeyRecord[]> {
-  const current = (await storage.listSigningKeys()).filter((k) => k.retiredAt === null);
-  const fresh: SigningKeyRecord[] = [];
+  const next: SigningKeyRecord[] = [];
   for (const alg of SIGNING_ALGS) {
-    fresh.push(await createSigningKey(storage, secrets, clock, alg));
-    for (const old of current.filter((k) => k.alg === alg)) await storage.retireSigningKey(old.kid, clock());
+    const key = await newSigningKey(secrets, clock, alg, NEXT_KEY_LEAD_MS);
+    await storage.rotateSigningKey(key);
+    next.push(key);
   }
-  return fresh;
+  return next;
+}
+
+/** The key that signs for `alg` at `now`: the newest that has activated and not retired. */
+export function signingKeyAt(records: readonly SigningKeyRecord[], alg: string, now: Millis): SigningKeyRecord | null {
+  let best: SigningKeyRecord | null = null;
+  for (const k of records) {
+    if (k.alg !== alg || k.activatesAt > now || (k.retiredAt !== null && k.retiredAt <= now)) continue;
+    if (!best || k.activatesAt > best.activatesAt || (k.activatesAt === best.activatesAt && k.createdAt > best.createdAt)) best = k;
+  }
+  return best;
 }
 
 export interface SigningKey {
@@ -84,14 +121,14 @@ export class KeyStore {
   ) {}
 
   private async records(): Promise<SigningKeyRecord[]> {
-    const now = Date.now();
-    if (!this.cache || now - this.cache.at > KEY_CACHE_MS) this.cache = { at: now, records: await this.storage.listSigningKeys() };
+    const now = this.clock();
+    if (!this.cache || now - this.cache.at > KEY_CACHE_MS || now < this.cache.at) this.cache = { at: now, records: await this.storage.listSigningKeys() };
     return this.cache.records;
   }
 
-  /** The newest current key for `alg`. */
+  /** The key that signs for `alg` now (`signingKeyAt`). */
   async signingKey(alg: IdTokenAlg): Promise<SigningKey> {
-    const record = (await this.records()).filter((k) => k.alg === alg && k.retiredAt === null).at(-1);
+    const record = signingKeyAt(await this.records(), alg, this.clock());
     if (!record) throw new Error(`no current ${alg} signing key: run gatehouse keys rotate`);
     let key = this.imported.get(record.kid);
     if (!key) {
@@ -102,7 +139,7 @@ export class KeyStore {
     return key;
   }
 
-  /** The public keys to publish: current ones, and retired ones whose tokens may still be alive. */
+  /** The public keys to publish: the open ones (signing now or next), and retired ones whose tokens may still be alive. */
   async jwks(): Promise<{ keys: JWK[] }> {
     const cutoff = this.clock() - this.retiredKeyGraceMs;
     const keys = (await this.records()).filter((k) => k.retiredAt === null || k.retiredAt > cutoff);

@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { privateDatabaseFiles, privateDirectory, PRIVATE_DIR_MODE } from './private-files.js';
 import { MIGRATIONS } from './sql/migrations/index.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
@@ -58,8 +59,11 @@ function cachePrepared(db: SQLite.Database): SQLite.Database {
  * writes, and a second one that only reads (in WAL mode it sees what is
  * committed, so reads never wait for a group commit, sqlite-group-commit.ts).
  */
-function openSqlite(file: string): { writer: SQLite.Database; reader: SQLite.Database } {
-  mkdirSync(path.dirname(file), { recursive: true });
+function openSqlite(file: string, dataDir: string | null): { writer: SQLite.Database; reader: SQLite.Database } {
+  // The data directory 0700 and the database 0600, -wal and -shm with it (private-files.ts).
+  if (dataDir !== null) privateDirectory(dataDir);
+  else mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  privateDatabaseFiles(file);
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   // FULL: a token whose response was sent survives power loss, not just a crash.
@@ -91,7 +95,7 @@ function openPostgresPool(url: string, max: number): pg.Pool {
 export function openKysely(config: StorageConfig): Kysely<Database> {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
-    const { writer, reader } = openSqlite(path.resolve(file));
+    const { writer, reader } = openSqlite(path.resolve(file), config.databaseUrl === '' ? config.dataDir : null);
     return new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) });
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {

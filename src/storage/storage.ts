@@ -171,7 +171,17 @@ export interface SigningKeyRecord {
   privateJwkSealed: string;
   publicJwk: string;
   createdAt: Millis;
-  /** No longer used to sign; still published until tokens it signed expire. */
+  /**
+   * From when it signs. A rotated-in key is published at /jwks first and signs
+   * only once relying parties' cached key sets have had time to pick it up
+   * (staged rotation, src/oidc/keys.ts).
+   */
+  activatesAt: Millis;
+  /**
+   * From when it no longer signs (the next key's `activatesAt`, so possibly in
+   * the future); still published until tokens it signed expire. Null for the
+   * one open key per algorithm: the one signing now, or the next one.
+   */
   retiredAt: Millis | null;
 }
 
@@ -433,8 +443,18 @@ export interface Storage {
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;
-  addSigningKey(key: SigningKeyRecord): Promise<void>;
-  retireSigningKey(kid: string, now: Millis): Promise<void>;
+  /**
+   * *Atomic*: adds the first key of its algorithm. False, storing nothing, when
+   * the algorithm already has an open key (`retiredAt` null): another process
+   * made it first. A unique index holds one open key per algorithm.
+   */
+  addSigningKey(key: SigningKeyRecord): Promise<boolean>;
+  /**
+   * *Atomic*: adds `next` as its algorithm's open key and retires the open one
+   * at `next.activatesAt`. Fails when a rotation running at the same time
+   * added its key first.
+   */
+  rotateSigningKey(next: SigningKeyRecord): Promise<void>;
 
   /**
    * Deletes what can never be used again: codes, device codes and sessions

@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, test } from 'vitest';
 import { parseBirthday, parsePhone, validateProfile } from '../../src/accounts/profile.js';
 import { InputError } from '../../src/errors.js';
-import { AVATAR_SIZES, avatarVariants, decodePicture, exifOrientation, iconPng, squareThumbnail } from '../../src/images/pictures.js';
+import { AVATAR_SIZES, avatarVariants, decodePicture, exifOrientation, iconPng, pictureDimensions, squareThumbnail } from '../../src/images/pictures.js';
 
 function png(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): Buffer {
   const image = new PNG({ width, height });
@@ -89,6 +89,17 @@ describe('pictures', () => {
     huge.writeUInt32BE(100_000, 20);
     expect(() => decodePicture(huge)).toThrow(/too large/);
     expect(() => decodePicture(Buffer.alloc(6 * 1024 * 1024, 0x89))).toThrow(/too large/);
+  });
+
+  test('reads the size from the PNG IHDR and the JPEG frame header, past EXIF, without decoding', () => {
+    expect(pictureDimensions(png(30, 7, () => [0, 0, 0, 255]))).toEqual({ width: 30, height: 7 });
+    expect(pictureDimensions(jpegWithOrientation(40, 20, 6, () => [1, 2, 3]))).toEqual({ width: 40, height: 20 });
+    expect(pictureDimensions(Buffer.from('GIF89a……………………'))).toBeNull();
+    // 9000 × 1000 is under the pixel count but over a side: refused like any picture too large.
+    const long = png(1, 1, () => [0, 0, 0, 255]);
+    long.writeUInt32BE(9000, 16);
+    long.writeUInt32BE(1000, 20);
+    expect(() => decodePicture(long)).toThrow(/too large/);
   });
 
   test('an icon is one 128 px square PNG', () => {

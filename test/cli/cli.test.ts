@@ -137,6 +137,7 @@ describe('gatehouse CLI', SLOW, () => {
   });
 
   test('keys rotate adds a key per algorithm and retires the old ones; keys list shows both', async () => {
+    // Staged rotation (src/oidc/keys.ts): the new keys are published now and sign once cached /jwks copies have expired.
     const added = JSON.parse(succeeded(await run(['keys', 'rotate', '--json'])).stdout) as { kid: string; alg: string }[];
     expect(added.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     const keys = JSON.parse(succeeded(await run(['keys', 'list', '--json'])).stdout) as { kid: string; alg: string; retired_at: string | null }[];
@@ -144,6 +145,8 @@ describe('gatehouse CLI', SLOW, () => {
     expect(keys).toHaveLength(4);
     expect(keys.filter((k) => k.retired_at === null).map((k) => k.kid).sort()).toEqual(added.map((k) => k.kid).sort());
     expect(keys.filter((k) => k.retired_at !== null).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    const states = Object.fromEntries(keys.map((k) => [k.kid, (k as { state?: string }).state]));
+    for (const k of keys) expect(states[k.kid], k.kid).toBe(k.retired_at === null ? 'next' : 'signing');
   });
 
   describe('bad input: one line on stderr, a non-zero exit, no stack trace', SLOW, () => {

@@ -1,58 +1,56 @@
 /**
- * Signing key rotation (SPEC §2, `gatehouse keys rotate`): new id_tokens are
- * signed with the new key at once, and the old public key stays published at
- * /jwks until the id_tokens it signed have expired, so they still validate.
+ * Signing key rotation (SPEC §2, `gatehouse keys rotate`), staged so that no
+ * relying party ever meets an id_token whose `kid` is missing from the copy of
+ * /jwks it cached (`Cache-Control: max-age=60`): the next key is published at
+ * /jwks at once but signs only once every cached copy from before the
+ * rotation has expired (NEXT_KEY_LEAD_MS); then the old key retires, and it
+ * stays published until the id_tokens it signed have expired, so they still
+ * validate.
  *
- * Each server process caches the key table for a few seconds; instead of
- * waiting that out, the rotation is made the way the CLI makes it (on the
- * shared database) and Gatehouse is restarted on the same database and port,
- * as an operator's restart or another process would see it.
+ * The rotation is made the way the CLI makes it (on the shared database); the
+ * server's clock is a controllable one, moved on past its few seconds of key
+ * cache as another process would see the rotation.
  */
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createContext, type Context } from '../../src/context.js';
-import { buildServer } from '../../src/http/server.js';
-import { rotateSigningKeys } from '../../src/oidc/keys.js';
+import { JWKS_MAX_AGE_SECONDS, NEXT_KEY_LEAD_MS, rotateSigningKeys } from '../../src/oidc/keys.js';
 import type { SigningKeyRecord } from '../../src/storage/storage.js';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
 import { decodeJwt, discover, login, OIDC_SCOPES, PASSWORD, POST_LOGOUT, REDIRECT } from './support.js';
 
-/** Server time may be moved ahead of real time, to see retired keys age out. */
-let offset = 0;
-const clock = () => Date.now() + offset;
+/**
+ * Server time starts a few minutes behind real time, so that moving it on by
+ * the rotation's lead never makes the relying party library see an id_token
+ * issued in its future.
+ */
+const clock = testClock(Date.now() - 10 * 60_000);
 
 let gh: TestGatehouse;
-/** The Gatehouse started after the rotation, on the same database and port. */
-let restarted: { ctx: Context; close(): Promise<void> } | null = null;
 let user: HttpUser;
 let apps: { es: { clientId: string; clientSecret: string }; rs: { clientId: string; clientSecret: string } };
 /** id_tokens signed before the rotation. */
 let before: { es: string; rs: string };
+/** /jwks as a relying party cached it just before the rotation. */
+let cachedBefore: JSONWebKeySet;
 let fresh: SigningKeyRecord[];
+let rotatedAt: number;
 
-async function restart(): Promise<void> {
-  await gh.server.close();
-  const ctx = await createContext(gh.ctx.config, { clock });
-  const server = await buildServer(ctx, { logger: false });
-  await server.listen({ port: gh.ctx.config.port, host: gh.ctx.config.host });
-  restarted = { ctx, close: async () => { await server.close(); await ctx.close(); } };
-  // fetch may still hold keep-alive sockets of the stopped server: let each fail once, as any client would.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const res = await fetch(`${gh.url}/healthz`);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch (err) {
-      if (attempt >= 10) throw err;
-    }
-  }
+async function jwks(): Promise<JSONWebKeySet> {
+  return (await (await fetch(`${gh.url}/jwks`)).json()) as JSONWebKeySet;
+}
+const kids = async () => (await jwks()).keys.map((k) => k.kid!).sort();
+
+/** A fresh sign-in through openid-client for one app: the new id_token's header. */
+async function newIdToken(app: { clientId: string; clientSecret: string }, alg: 'ES256' | 'RS256'): Promise<string> {
+  const config = await discover(gh, app.clientId, app.clientSecret, { id_token_signed_response_alg: alg });
+  client.enableNonRepudiationChecks(config);
+  return (await login(config, user)).tokens.id_token!;
 }
 
-async function jwks(): Promise<Array<Record<string, string>>> {
-  return ((await (await fetch(`${gh.url}/jwks`)).json()) as { keys: Array<Record<string, string>> }).keys;
-}
+const oldKid = (alg: 'ES256' | 'RS256') => decodeJwt(alg === 'ES256' ? before.es : before.rs).header.kid;
+const newKid = (alg: 'ES256' | 'RS256') => fresh.find((k) => k.alg === alg)!.kid;
 
 beforeAll(async () => {
   gh = await startGatehouse({ clock });
@@ -61,31 +59,58 @@ beforeAll(async () => {
   const a = await gh.createApp({ redirectUris: [REDIRECT], scopes: OIDC_SCOPES, postLogoutRedirectUris: [POST_LOGOUT] });
   const b = await gh.createApp({ redirectUris: [REDIRECT], scopes: OIDC_SCOPES, idTokenAlg: 'RS256' });
   apps = { es: { clientId: a.clientId, clientSecret: a.clientSecret! }, rs: { clientId: b.clientId, clientSecret: b.clientSecret! } };
-  const es = await discover(gh, a.clientId, a.clientSecret);
-  const rs = await discover(gh, b.clientId, b.clientSecret, { id_token_signed_response_alg: 'RS256' });
-  before = { es: (await login(es, user)).tokens.id_token!, rs: (await login(rs, user)).tokens.id_token! };
+  before = { es: await newIdToken(apps.es, 'ES256'), rs: await newIdToken(apps.rs, 'RS256') };
+  cachedBefore = await jwks();
 
+  rotatedAt = clock();
   fresh = await rotateSigningKeys(gh.ctx.storage, gh.ctx.secrets, gh.ctx.clock);
-  await restart();
+  // Past this process's few seconds of key cache, as every process sees the rotation.
+  clock.advance(6_000);
 });
 afterAll(async () => {
-  await restarted?.close();
   await gh?.close();
 });
 
 const verify = (jwt: string, audience: string) =>
-  jwtVerify(jwt, createRemoteJWKSet(new URL(`${gh.url}/jwks`)), { issuer: gh.url, audience });
+  jwtVerify(jwt, createRemoteJWKSet(new URL(`${gh.url}/jwks`)), { issuer: gh.url, audience, currentDate: new Date(clock()) });
 
 describe('after gatehouse keys rotate', () => {
-  test('the rotation adds one new key per algorithm', () => {
+  test('the rotation adds one new key per algorithm, published now and signing only after /jwks caches expire', () => {
     expect(fresh.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
-    const oldKids = [decodeJwt(before.es).header.kid, decodeJwt(before.rs).header.kid];
-    for (const key of fresh) expect(oldKids).not.toContain(key.kid);
+    for (const key of fresh) {
+      expect([oldKid('ES256'), oldKid('RS256')]).not.toContain(key.kid);
+      expect(key.activatesAt - rotatedAt).toBe(NEXT_KEY_LEAD_MS);
+    }
+    expect(NEXT_KEY_LEAD_MS).toBeGreaterThan(JWKS_MAX_AGE_SECONDS * 1000);
   });
 
-  test('/jwks publishes the new keys and keeps the retired ones', async () => {
-    const kids = (await jwks()).map((k) => k.kid).sort();
-    expect(kids).toEqual([decodeJwt(before.es).header.kid, decodeJwt(before.rs).header.kid, ...fresh.map((k) => k.kid)].sort());
+  test('/jwks publishes the next keys at once and keeps the current ones', async () => {
+    expect(await kids()).toEqual([oldKid('ES256'), oldKid('RS256'), newKid('ES256'), newKid('RS256')].sort());
+    const res = await fetch(`${gh.url}/jwks`);
+    expect(res.headers.get('cache-control')).toBe(`public, max-age=${JWKS_MAX_AGE_SECONDS}`);
+  });
+
+  test('right after the rotation, and still when /jwks caches from before it may live (60 s), id_tokens carry the old kid: a relying party with a cached key set never sees an unknown kid', async () => {
+    for (const at of [rotatedAt + 6_000, rotatedAt + JWKS_MAX_AGE_SECONDS * 1000 + 1_000]) {
+      clock.set(at);
+      for (const [app, alg] of [[apps.es, 'ES256'], [apps.rs, 'RS256']] as const) {
+        const idToken = await newIdToken(app, alg);
+        expect(decodeJwt(idToken).header).toMatchObject({ alg, kid: oldKid(alg) });
+        // The relying party's copy of /jwks from before the rotation still validates it.
+        await expect(jwtVerify(idToken, createLocalJWKSet(cachedBefore), { issuer: gh.url, audience: app.clientId, currentDate: new Date(clock()) }))
+          .resolves.toBeDefined();
+      }
+    }
+  });
+
+  test('once the next key has been published longer than /jwks may be cached, it signs; the old key stays in /jwks', async () => {
+    clock.set(rotatedAt + NEXT_KEY_LEAD_MS + 6_000);
+    for (const [app, alg] of [[apps.es, 'ES256'], [apps.rs, 'RS256']] as const) {
+      const idToken = await newIdToken(app, alg);
+      expect(decodeJwt(idToken).header).toMatchObject({ alg, kid: newKid(alg) });
+      await expect(verify(idToken, app.clientId)).resolves.toBeDefined();
+    }
+    expect(await kids()).toEqual([oldKid('ES256'), oldKid('RS256'), newKid('ES256'), newKid('RS256')].sort());
   });
 
   test('id_tokens signed before the rotation still validate through /jwks', async () => {
@@ -99,21 +124,9 @@ describe('after gatehouse keys rotate', () => {
     expect(res.headers.get('location')).toBe(`${POST_LOGOUT}?state=x`);
   });
 
-  test('new id_tokens carry the new kid, and a relying party that discovers Gatehouse afresh validates them', async () => {
-    for (const [app, alg] of [[apps.es, 'ES256'], [apps.rs, 'RS256']] as const) {
-      const config = await discover(gh, app.clientId, app.clientSecret, { id_token_signed_response_alg: alg });
-      client.enableNonRepudiationChecks(config);
-      const { tokens } = await login(config, user);
-      const { header } = decodeJwt(tokens.id_token!);
-      expect(header).toMatchObject({ alg, kid: fresh.find((k) => k.alg === alg)!.kid });
-      await expect(verify(tokens.id_token!, app.clientId)).resolves.toBeDefined();
-    }
-  });
-
   test('a retired key leaves /jwks once every id_token it signed has expired', async () => {
-    offset += (gh.ctx.config.idTokenTtlSeconds + 60) * 1000;
-    const kids = (await jwks()).map((k) => k.kid).sort();
-    expect(kids).toEqual(fresh.map((k) => k.kid).sort());
+    clock.set(rotatedAt + NEXT_KEY_LEAD_MS + (gh.ctx.config.idTokenTtlSeconds + 60) * 1000);
+    expect(await kids()).toEqual(fresh.map((k) => k.kid).sort());
     // An id_token_hint signed by a key no longer published is not ours any more.
     const res = await fetch(`${gh.url}/logout?${new URLSearchParams({ id_token_hint: before.es, post_logout_redirect_uri: POST_LOGOUT }).toString()}`, { redirect: 'manual' });
     expect(res.status).toBe(400);

@@ -805,23 +805,41 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
     describe('signing keys', () => {
       const keyRecord = (over: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
-        kid: randomHex(8), alg: 'ES256', privateJwkSealed: 'v1.sealed', publicJwk: '{"kty":"EC"}', createdAt: T0, retiredAt: null, ...over,
+        kid: randomHex(8), alg: 'ES256', privateJwkSealed: 'v1.sealed', publicJwk: '{"kty":"EC"}', createdAt: T0, activatesAt: T0, retiredAt: null, ...over,
       });
 
       test('lists keys oldest first', async () => {
         const newer = keyRecord({ createdAt: T0 + 1, alg: 'RS256' });
         const older = keyRecord();
-        await s.addSigningKey(newer);
-        await s.addSigningKey(older);
+        expect(await s.addSigningKey(newer)).toBe(true);
+        expect(await s.addSigningKey(older)).toBe(true);
         expect(await s.listSigningKeys()).toEqual([older, newer]);
       });
 
-      test('retires a key once, keeping it listed', async () => {
-        const key = keyRecord();
-        await s.addSigningKey(key);
-        await s.retireSigningKey(key.kid, T0 + 5);
-        await s.retireSigningKey(key.kid, T0 + 9);
-        expect(await s.listSigningKeys()).toEqual([{ ...key, retiredAt: T0 + 5 }]);
+      test('keeps one open key per algorithm: a second first key, also from 10 racing adds over two connections, is not stored', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        const candidates = Array.from({ length: 10 }, (_, i) => keyRecord({ createdAt: T0 + i }));
+        const added = await Promise.all(candidates.map((k, i) => (i % 2 ? other : s).addSigningKey(k)));
+        expect(added.filter(Boolean)).toHaveLength(1);
+        const winner = candidates[added.indexOf(true)]!;
+        expect(await s.listSigningKeys()).toEqual([winner]);
+        expect(await s.addSigningKey(keyRecord({ alg: 'RS256' }))).toBe(true);
+      });
+
+      test('a rotation adds the next key and retires the open one when the next activates', async () => {
+        const first = keyRecord();
+        await s.addSigningKey(first);
+        const next = keyRecord({ createdAt: T0 + 10, activatesAt: T0 + 100 });
+        await s.rotateSigningKey(next);
+        expect(await s.listSigningKeys()).toEqual([{ ...first, retiredAt: T0 + 100 }, next]);
+      });
+
+      test('two rotations racing over two connections leave exactly one open key', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        await s.addSigningKey(keyRecord());
+        const results = await Promise.allSettled([s, other].map((db, i) => db.rotateSigningKey(keyRecord({ createdAt: T0 + 1 + i, activatesAt: T0 + 100 }))));
+        expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+        expect((await s.listSigningKeys()).filter((k) => k.retiredAt === null)).toHaveLength(1);
       });
     });
 

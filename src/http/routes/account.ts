@@ -15,7 +15,7 @@ import type { ClientId } from '../../types.js';
 import { knownDevice } from '../device-cookie.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
-import { acceptUploads, readUpload } from '../uploads.js';
+import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
 const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemoved', 'passwordChanged', 'accessRevoked', 'deviceRevoked', 'sessionEnded', 'signedOutEverywhere'];
@@ -26,7 +26,7 @@ const PROBLEM_MESSAGES = {
 
 export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   await acceptUploads(app);
-  const profiles = new Profiles(ctx.storage, ctx.clock);
+  const profiles = new Profiles(ctx.storage, ctx.clock, ctx.pictures);
 
   async function render(page: PageContext, reply: FastifyReply, extra: { values?: ProfileValues; notice?: string | null; error?: AccountPageOptions['error']; status?: number } = {}) {
     // The user as stored now: a change just made shows.
@@ -92,13 +92,15 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const upload = await readUpload(request);
     const form = readForm(ctx, request, reply, upload.fields);
     if (!form) return reply;
-    const refuse = () => render(page, reply, { error: { section: 'avatar', text: page.msgs.account.errPicture }, status: 400 });
+    const refuse = (text = page.msgs.account.errPicture, status = 400) => render(page, reply, { error: { section: 'avatar', text }, status });
     if (upload.tooLarge || !upload.file) return refuse();
     try {
       await profiles.setAvatar(page.user, upload.file);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      return refuse();
+      const refusal = pictureRefusal(err, page.msgs, page.msgs.account.errPicture);
+      if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
+      return refuse(refusal.text, refusal.status);
     }
     await audit(page, request, 'user_updated', { fields: 'avatar' });
     return redirectWithNotice(reply, '/account', 'avatarSaved');

@@ -20,7 +20,7 @@ import type { Params } from '../params.js';
 import { PLATFORM_TYPES } from '../../apps/platforms.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
-import { acceptUploads, readUpload } from '../uploads.js';
+import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 const lines = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -130,7 +130,7 @@ const NOTICES: readonly Notice[] = ['saved', 'savedRevoked', 'debugRevoked', 'ic
 
 export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   await acceptUploads(app);
-  const consoleService = new Console(ctx.storage, ctx.apps, ctx.audit, ctx.clock);
+  const consoleService = new Console(ctx.storage, ctx.apps, ctx.audit, ctx.clock, ctx.pictures);
   const debugTokenUrl = (a: AppRecord) => `/authorize?${new URLSearchParams({
     response_type: 'token', client_id: a.clientId, redirect_uri: ctx.config.issuer + VERIFICATION_PAGE, force_confirm: 'yes',
   }).toString()}`;
@@ -300,13 +300,15 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const upload = await readUpload(request);
     const form = readForm(ctx, request, reply, upload.fields);
     if (!form) return reply;
-    const refuse = () => showApp(page, reply, a, { error: page.msgs.console.errPicture }, 400);
+    const refuse = (error = page.msgs.console.errPicture, status = 400) => showApp(page, reply, a, { error }, status);
     if (upload.tooLarge || !upload.file) return refuse();
     try {
-      await consoleService.setIcon(a, upload.file);
+      await consoleService.setIcon(a, upload.file, page.user);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      return refuse();
+      const refusal = pictureRefusal(err, page.msgs, page.msgs.console.errPicture);
+      if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
+      return refuse(refusal.text, refusal.status);
     }
     await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { fields: 'icon' } });
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'iconSaved');

@@ -10,6 +10,7 @@ import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
 import { serverMetadata } from '../../oidc/discovery.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.js';
 import { userClaims } from '../../oidc/userinfo.js';
 import { extractAccessToken, sendBearerError } from '../bearer.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
@@ -27,7 +28,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.get('/.well-known/oauth-authorization-server', sendMetadata);
 
   app.get('/jwks', async (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
+    reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     let raw: string | null;

@@ -126,6 +126,7 @@ export interface SigningKeysTable {
   private_jwk_sealed: string;
   public_jwk: string;
   created_at: number;
+  activates_at: number;
   retired_at: number | null;
 }
 

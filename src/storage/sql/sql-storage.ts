@@ -4,14 +4,14 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
-import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, TokensTable, UsersTable } from './schema.js';
+import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
 const joinScopes = (s: readonly string[]): string => s.join(' ');
@@ -220,6 +220,13 @@ function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
     clientId: r.client_id as ClientId | null,
     ip: r.ip,
     details: JSON.parse(r.details) as AuditEntry['details'],
+  };
+}
+
+function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
+  return {
+    kid: k.kid, alg: k.alg, private_jwk_sealed: k.privateJwkSealed, public_jwk: k.publicJwk,
+    created_at: k.createdAt, activates_at: k.activatesAt, retired_at: k.retiredAt,
   };
 }
 
@@ -725,19 +732,22 @@ export class SqlStorage implements Storage {
     const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
     return rows.map((r) => ({
       kid: r.kid, alg: r.alg, privateJwkSealed: r.private_jwk_sealed, publicJwk: r.public_jwk,
-      createdAt: num(r.created_at), retiredAt: numOrNull(r.retired_at),
+      createdAt: num(r.created_at), activatesAt: num(r.activates_at), retiredAt: numOrNull(r.retired_at),
     }));
   }
 
-  async addSigningKey(k: SigningKeyRecord): Promise<void> {
-    await this.db
-      .insertInto('signing_keys')
-      .values({ kid: k.kid, alg: k.alg, private_jwk_sealed: k.privateJwkSealed, public_jwk: k.publicJwk, created_at: k.createdAt, retired_at: k.retiredAt })
-      .execute();
+  async addSigningKey(k: SigningKeyRecord): Promise<boolean> {
+    // The unique index on open keys (migration 0012) refuses a second one: the loser of a race stores nothing.
+    const result = await this.db.insertInto('signing_keys').values(fromSigningKey(k)).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  async retireSigningKey(kid: string, now: Millis): Promise<void> {
-    await this.db.updateTable('signing_keys').set({ retired_at: now }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
+  async rotateSigningKey(next: SigningKeyRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('signing_keys').set({ retired_at: next.activatesAt })
+        .where('alg', '=', next.alg).where('retired_at', 'is', null).execute();
+      await trx.insertInto('signing_keys').values(fromSigningKey(next)).execute();
+    });
   }
 
   async deleteExpired(now: Millis, o: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number> {

@@ -14,6 +14,7 @@ import * as auditLog from './0006-audit-log.js';
 import * as images from './0007-images.js';
 import * as appTrust from './0008-app-trust.js';
 import * as introspection from './0011-introspection.js';
+import * as signingKeyActivation from './0012-signing-key-activation.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -25,4 +26,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-images': images,
   '0008-app-trust': appTrust,
   '0011-introspection': introspection,
+  '0012-signing-key-activation': signingKeyActivation,
 };
