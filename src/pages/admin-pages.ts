@@ -102,7 +102,7 @@ ${appIcon(a)}
 <div class="grow"><strong class="app-name">${a.name}</strong>
 <div class="muted small"><code>${a.clientId}</code>${a.ownerLogin ? html` · ${formatHtml(ad.ownedBy, { login: html`<span translate="no">${a.ownerLogin}</span>` })}` : null}</div>
 ${a.introspects.length > 0 ? html`<div class="muted small">${ad.introspects} ${a.introspects.map((id, i) => html`${i > 0 ? ', ' : ''}<a href="/admin/apps?q=${id}"><code>${id}</code></a>`)}</div>` : null}</div>
-<span class="badge ${a.status}">${m.console.status[a.status]}</span>
+<span class="badge ${a.status}">${m.console.status[a.status]}</span>${a.blockedBy === 'owner' ? html` <span class="muted small">${ad.blockedByOwner}</span>` : null}
 ${a.firstParty ? html`<span class="badge role">${ad.firstParty}</span>` : null}
 <form method="post" action="/admin/apps/${a.clientId}/${a.firstParty ? 'third-party' : 'first-party'}" class="inline">${csrfField(o.csrf)}
 <button type="submit" class="small" aria-label="${format(a.firstParty ? ad.unmarkFirstPartyApp : ad.markFirstPartyApp, { app: a.name })}">${a.firstParty ? ad.unmarkFirstParty : ad.markFirstParty}</button></form>

@@ -289,6 +289,8 @@ describe('an operator\'s block', () => {
     expect(await status()).toMatchObject({ status: 'active', blockedBy: null });
 
     expect((await ownerPost('block')).status).toBe(303);
+    // The operator sees whose block they would lift.
+    expect(await (await operator.get(`/admin/apps?q=${clientId}`)).text()).toContain('blocked by its owner');
     expect((await operatorPost('unblock')).status).toBe(303);
     expect(await status()).toMatchObject({ status: 'active', blockedBy: null });
   });

@@ -1,8 +1,8 @@
 /**
  * /admin, for operators (`--admin` users, SPEC §10): users (search, view,
  * block, unblock, reset password, end every session and token, roles), apps
- * (search, block, unblock, mark first-party) and the audit log. Anyone else gets the same 404
- * as for a page that does not exist.
+ * (search, block, unblock, mark first-party) and the audit log. Anyone else
+ * gets the same 404 as for a page that does not exist.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Admin, USER_ACTIONS, type UserAction } from '../../admin/admin.js';

@@ -402,6 +402,7 @@ export const en = {
     appBlocked: '{app} is blocked and its tokens are revoked.',
     appUnblocked: '{app} is unblocked.',
     firstParty: 'First-party',
+    blockedByOwner: 'blocked by its owner',
     markFirstParty: 'Mark first-party',
     markFirstPartyApp: 'Mark {app} first-party',
     unmarkFirstParty: 'Not first-party',

@@ -398,6 +398,7 @@ export const ru: Messages = {
     appBlocked: '{app}: приложение заблокировано, его токены отозваны.',
     appUnblocked: '{app}: приложение разблокировано.',
     firstParty: 'Собственное',
+    blockedByOwner: 'заблокировал владелец',
     markFirstParty: 'Сделать собственным',
     markFirstPartyApp: 'Сделать {app} собственным приложением',
     unmarkFirstParty: 'Не собственное',
