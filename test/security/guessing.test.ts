@@ -210,6 +210,25 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
     expect(await guard.signIn('guessed8', user.password, '198.51.100.41')).toMatchObject({ ok: true });
   });
 
+  test('an operator unlocks a locked account on /admin: the user’s page says it is locked and offers “Unlock sign-in”, which lifts it', async () => {
+    const user = await gh.createUser('guessed9');
+    await gh.ctx.users.create({ login: 'operator9', password: PASSWORD, isAdmin: true });
+    const { guard } = countingGuard();
+    for (let hour = 0; hour < 5; hour++) {
+      for (let i = 1; i <= 20; i++) await guard.signIn('guessed9', `wrong ${hour}/${i}`, '198.51.100.50');
+      clock.advance(3600_000);
+    }
+    expect(await guard.signIn('guessed9', user.password, '198.51.100.51')).toEqual({ ok: false, reason: 'needs_reset' });
+
+    const operator = await new Person(gh, 'operator9', PASSWORD, '127.0.0.60').signIn();
+    const page = await (await operator.get(`/admin/users/${user.id}`)).text();
+    expect(page).toContain('Unlock sign-in');
+    const res = await operator.post(`/admin/users/${user.id}/unlock_sign_in`, hiddenFields(page));
+    expect(res.status).toBe(303);
+    expect(await (await operator.get(`/admin/users/${user.id}`)).text()).not.toContain('Unlock sign-in');
+    expect(await guard.signIn('guessed9', user.password, '198.51.100.51')).toMatchObject({ ok: true });
+  });
+
   test('a right password forgives its own attempt: signing in often from one address never locks it (address limit set to 5 here)', async () => {
     await gh.createUser('regular');
     const users = new Users(gh.ctx.storage, clock);
