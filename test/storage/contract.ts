@@ -75,6 +75,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       accessTokenTtlSeconds: 3600,
       idTokenAlg: 'ES256',
       postLogoutRedirectUris: [],
+      introspects: [],
       status: 'active',
       blockedBy: null,
       firstParty: false,
@@ -207,6 +208,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
           name: 'Renamed', scopes: ['login:email'], optionalScopes: ['login:info'], redirectUris: ['https://x.example/cb'],
           secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' as const }], status: 'blocked' as const,
           accessTokenTtlSeconds: 60, idTokenAlg: 'RS256' as const, postLogoutRedirectUris: ['https://x.example/bye'], updatedAt: T0 + 99,
+          introspects: [randomHex(16) as ClientId],
         };
         await s.updateApp(app.clientId, patch);
         // A block through a plain patch counts as an operator's: only blockApp records the owner's.
