@@ -89,6 +89,9 @@ export interface SessionRecord {
   /** When the user last typed their password (OIDC `auth_time`). */
   authTime: Millis;
   createdAt: Millis;
+  /** When a request last used it, to within a minute (src/http/session.ts): the idle timeout counts from here. */
+  lastSeenAt: Millis;
+  /** The earlier of the idle expiry (last use + idle timeout) and the absolute one (sign-in + lifetime). */
   expiresAt: Millis;
   userAgent: string | null;
   ip: string | null;
@@ -317,7 +320,8 @@ export interface Storage {
   // Sessions
   createSession(session: SessionRecord): Promise<void>;
   findSession(hash: SecretHash, now: Millis): Promise<SessionRecord | null>;
-  extendSession(hash: SecretHash, expiresAt: Millis): Promise<void>;
+  /** Records a use of the session and its new expiry; never moves either back (another process may have written later). */
+  extendSession(hash: SecretHash, lastSeenAt: Millis, expiresAt: Millis): Promise<void>;
   deleteSession(hash: SecretHash): Promise<void>;
   deleteSessionsOfUser(userId: UserId, keep?: SecretHash): Promise<void>;
   /** A user's unexpired sessions, newest first (the account page lists them). */

@@ -213,7 +213,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
     describe('sessions', () => {
       const sessionRecord = (user: UserRecord, over: Partial<SessionRecord> = {}): SessionRecord => ({
-        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE,
+        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE,
         userAgent: 'Mozilla/5.0', ip: '127.0.0.1', ...over,
       });
 
@@ -227,12 +227,15 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findSession(sha256Hex('unknown'), T0)).toBeNull();
       });
 
-      test('extends a session', async () => {
+      test('extends a session, never back to an earlier use', async () => {
         const { user } = await seed();
         const session = sessionRecord(user);
         await s.createSession(session);
-        await s.extendSession(session.hash, session.expiresAt + 60 * MINUTE);
-        expect((await s.findSession(session.hash, session.expiresAt + MINUTE))?.expiresAt).toBe(session.expiresAt + 60 * MINUTE);
+        await s.extendSession(session.hash, T0 + 30 * MINUTE, session.expiresAt + 60 * MINUTE);
+        expect(await s.findSession(session.hash, session.expiresAt + MINUTE)).toMatchObject({ lastSeenAt: T0 + 30 * MINUTE, expiresAt: session.expiresAt + 60 * MINUTE });
+        // A slower process that saw an earlier request writes after it: nothing moves back.
+        await s.extendSession(session.hash, T0 + 10 * MINUTE, session.expiresAt + 40 * MINUTE);
+        expect(await s.findSession(session.hash, session.expiresAt + MINUTE)).toMatchObject({ lastSeenAt: T0 + 30 * MINUTE, expiresAt: session.expiresAt + 60 * MINUTE });
       });
 
       test('deletes one session, or all of a user\'s but the one kept', async () => {
@@ -479,7 +482,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     describe('personalisation grants of the instant-login frames (SPEC §8)', () => {
       async function sessionOf(user: UserRecord): Promise<SessionRecord> {
         const session: SessionRecord = {
-          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
+          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
         };
         await s.createSession(session);
         return session;
@@ -648,7 +651,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const other = userRecord();
         await s.createUser(other);
         const session = (userId: UserId, createdAt: Millis, expiresAt: Millis): SessionRecord => ({
-          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
+          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, lastSeenAt: createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
         });
         const older = session(user.id, T0, T0 + 60 * MINUTE);
         const newer = session(user.id, T0 + MINUTE, T0 + 60 * MINUTE);

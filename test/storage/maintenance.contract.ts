@@ -53,7 +53,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       const liveCode = code(now + 60_000);
       await s.createCode(oldCode);
       await s.createCode(liveCode);
-      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, createdAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
+      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
       const liveSession = { ...oldSession, hash: sha256Hex('live'), expiresAt: now + DAY };
       await s.createSession(oldSession);
       await s.createSession(liveSession);

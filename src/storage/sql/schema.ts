@@ -65,6 +65,7 @@ export interface SessionsTable {
   user_id: string;
   auth_time: number;
   created_at: number;
+  last_seen_at: number;
   expires_at: number;
   user_agent: string | null;
   ip: string | null;

@@ -113,6 +113,7 @@ function toSession(r: Selectable<SessionsTable>): SessionRecord {
     userId: r.user_id as UserId,
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),
+    lastSeenAt: num(r.last_seen_at),
     expiresAt: num(r.expires_at),
     userAgent: r.user_agent,
     ip: r.ip,
@@ -315,7 +316,7 @@ export class SqlStorage implements Storage {
     await this.db
       .insertInto('sessions')
       .values({
-        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt,
+        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt, last_seen_at: s.lastSeenAt,
         expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip,
       })
       .execute();
@@ -329,8 +330,9 @@ export class SqlStorage implements Storage {
     return row ? toSession(row) : null;
   }
 
-  async extendSession(hash: SecretHash, expiresAt: Millis): Promise<void> {
-    await this.db.updateTable('sessions').set({ expires_at: expiresAt }).where('hash', '=', hash).execute();
+  async extendSession(hash: SecretHash, lastSeenAt: Millis, expiresAt: Millis): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+      .where('hash', '=', hash).where('last_seen_at', '<', lastSeenAt).execute();
   }
 
   async deleteSession(hash: SecretHash): Promise<void> {
