@@ -246,6 +246,8 @@ export interface AuditEntry {
   ip: string | null;
   /** Plain, non-secret facts: grant type, scopes, changed fields, an error code. */
   details: Record<string, string | number | boolean | null | string[]>;
+  /** Present when this one entry stands for several identical events (anonymous failures, src/audit/audit-log.ts): how many, and when the last was. */
+  repeated?: { count: number; lastAt: Millis };
 }
 
 export interface AuditQuery {
@@ -397,8 +399,12 @@ export interface Storage {
   deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void>;
 
   // Audit log (issue 10)
-  /** Appends one entry; its `id` is assigned here and returned. */
-  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<string>;
+  /**
+   * Appends one entry; its `id` is assigned here and returned. With a
+   * `repeatKey`, an entry already stored under that key is counted once more
+   * instead (atomically, from any process) and its id returned.
+   */
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string>;
   /** Entries matching every given filter, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 
@@ -417,10 +423,11 @@ export interface Storage {
   /**
    * Deletes what can never be used again: codes, device codes and sessions
    * and personalisation grants past expiry, tokens expired before `tokensBefore`, stale attempt counters
-   * and revoked-family markers older than any token. Safe to run from several
+   * and revoked-family markers older than any token, audit entries older than
+   * `auditBefore` (the retention; none when absent). Safe to run from several
    * processes at once (plain conditional DELETEs). Returns rows deleted.
    */
-  deleteExpired(now: Millis, options: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number>;
+  deleteExpired(now: Millis, options: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis; auditBefore?: Millis }): Promise<number>;
 
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;

@@ -587,6 +587,20 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect((await s.listAudit({ action: 'sign_in' })).map((e) => e.userId)).toEqual([bob, alice]);
       });
 
+      test('counts repeats under one key in one entry, parallel ones too; other keys and keyless entries stay apart', async () => {
+        const failure = entry({ outcome: 'failed', actorType: 'anonymous', actorId: null, userId: null });
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => s.appendAudit({ ...failure, at: T0 + i }, 'key-1')));
+        await s.appendAudit(failure, 'key-2');
+        await s.appendAudit(failure);
+        expect(new Set(ids).size).toBe(1);
+        const all = await s.listAudit();
+        expect(all).toHaveLength(3);
+        const counted = all.find((e) => e.id === ids[0])!;
+        expect(counted.repeated?.count).toBe(20);
+        expect(counted.repeated?.lastAt).toBeGreaterThanOrEqual(T0 + 1);
+        expect(all.filter((e) => e.id !== ids[0]).map((e) => e.repeated)).toEqual([undefined, undefined]);
+      });
+
       test('keeps entries about users and apps that no longer exist (no foreign keys)', async () => {
         const id = await s.appendAudit(entry({ userId: '999999999999999' as UserId, clientId: 'c'.repeat(32) as ClientId }));
         expect((await s.listAudit())[0]!.id).toBe(id);

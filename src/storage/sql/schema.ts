@@ -178,6 +178,11 @@ export interface AuditLogTable {
   ip: string | null;
   /** JSON object of plain values. */
   details: string;
+  /** Events this row stands for (1 unless repeated under `repeat_key`). */
+  count: number;
+  /** The last repeat's time; null for a single event. */
+  last_at: number | null;
+  repeat_key: string | null;
 }
 
 export interface ImagesTable {
