@@ -16,18 +16,30 @@
     if (hours >= 2) return element.dataset.hours.replace('{n}', hours);
     return element.dataset.minutes.replace('{n}', Math.max(1, Math.round(seconds / 60)));
   }
-  if (params.get('code')) {
-    document.getElementById('code').textContent = params.get('code');
+  // Anyone can link here with any fragment: only values shaped like Gatehouse's are shown.
+  var code = params.get('code') || '';
+  var token = params.get('access_token') || '';
+  if (/^\d{7}$/.test(code)) {
+    document.getElementById('code').textContent = code;
     show('code-view');
-  } else if (params.get('access_token')) {
-    document.getElementById('token').textContent = params.get('access_token');
+  } else if (/^gate_at_[A-Za-z0-9_-]{20,100}$/.test(token)) {
+    document.getElementById('token').textContent = token;
     var expiry = document.getElementById('token-expiry');
     var seconds = Number(params.get('expires_in'));
     if (seconds > 0) expiry.textContent = expiry.dataset.template.replace('{time}', humanDuration(seconds, expiry));
     show('token-view');
   } else if (params.get('error')) {
-    document.getElementById('error-code').textContent = params.get('error');
-    document.getElementById('error-description').textContent = params.get('error_description') || params.get('error');
+    // The page's own words for a known error code, or its generic message; error_description is never shown.
+    var error = params.get('error');
+    var known = null;
+    var generic = null;
+    document.querySelectorAll('#error-messages [data-error]').forEach(function (message) {
+      if (message.dataset.error === error) known = message;
+      if (message.dataset.error === '') generic = message;
+    });
+    document.getElementById('error-description').textContent = (known || generic).textContent;
+    if (known) document.getElementById('error-code').textContent = error;
+    else document.getElementById('error-code-line').hidden = true;
     show('error-view');
   } else {
     document.getElementById('empty-text').hidden = false;

@@ -69,8 +69,12 @@ const configSchema = z.object({
   codeTtlSeconds: z.coerce.number().int().positive(),
   /** id_token lifetime; retired signing keys stay published at least this long (SPEC §2). */
   idTokenTtlSeconds: z.coerce.number().int().positive(),
-  /** How long a sign-in lasts without activity. */
+  /** How long a sign-in lasts without activity (the idle timeout): each request moves the end, at most once a minute. */
   sessionTtlSeconds: z.coerce.number().int().positive(),
+  /** How long a sign-in lasts however active (the absolute lifetime): then the password is asked for again. */
+  sessionMaxAgeSeconds: z.coerce.number().int().positive(),
+  /** Days the audit log keeps an entry; the periodic clean-up deletes older ones. 0 keeps entries for ever. */
+  auditRetentionDays: z.coerce.number().int().min(0),
   /**
    * The server key (32 bytes, base64) that seals client secrets and signing
    * keys. Empty: `<dataDir>/secret.key`, created on first start. Several
@@ -121,6 +125,8 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     codeTtlSeconds: 600,
     idTokenTtlSeconds: 3600,
     sessionTtlSeconds: 30 * DAY,
+    sessionMaxAgeSeconds: 90 * DAY,
+    auditRetentionDays: 365,
     secretKey: '',
     logLevel: 'info',
     signupEnabled: true,
@@ -144,6 +150,8 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   codeTtlSeconds: 'GATEHOUSE_CODE_TTL',
   idTokenTtlSeconds: 'GATEHOUSE_ID_TOKEN_TTL',
   sessionTtlSeconds: 'GATEHOUSE_SESSION_TTL',
+  sessionMaxAgeSeconds: 'GATEHOUSE_SESSION_MAX_AGE',
+  auditRetentionDays: 'GATEHOUSE_AUDIT_RETENTION',
   secretKey: 'GATEHOUSE_SECRET_KEY',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   signupEnabled: 'GATEHOUSE_SIGNUP',

@@ -17,7 +17,15 @@
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
  * otherwise with `[redacted]` (a test greps the log for every secret a run used).
+ *
+ * Anyone can make anonymous failures (a wrong password for an unknown login)
+ * as fast as the limits let them, so they are not stored one by one: the same
+ * failure from the same address within one clock hour is one entry whose
+ * `repeated.count` grows. Everything else is one entry per event. Entries
+ * older than `auditRetentionDays` are deleted by the periodic clean-up
+ * (src/storage/cleanup.ts).
  */
+import { sha256Hex } from '../crypto/random.js';
 import type { AuditActorType, AuditEntry, AuditQuery, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 
@@ -55,6 +63,8 @@ const SECRET_NAME = /pass|secret|token(?!_type)|code|verifier|cookie|authorizati
 /** Values shaped like something Gatehouse hands out (SPEC §4 token prefixes). */
 const SECRET_VALUE = /gate_(?:at|rt)_|^\$argon2/;
 const REDACTED = '[redacted]';
+/** Identical anonymous failures within one such window share an entry. */
+const REPEAT_WINDOW_MS = 60 * 60 * 1000;
 
 function cleanValue(value: AuditDetails[string]): AuditDetails[string] {
   if (typeof value === 'string') return SECRET_VALUE.test(value) ? REDACTED : value.slice(0, 200);
@@ -81,7 +91,7 @@ export class AuditLog {
   /** Appends one entry; returns its id. */
   async record(event: AuditEvent): Promise<string> {
     const actorType: AuditActorType = event.actor.type;
-    return this.storage.appendAudit({
+    const entry = {
       at: this.clock(),
       action: event.action,
       outcome: event.outcome ?? 'ok',
@@ -91,7 +101,10 @@ export class AuditLog {
       clientId: event.clientId ?? (event.actor.type === 'app' ? event.actor.id : null),
       ip: event.ip?.slice(0, 64) ?? null,
       details: cleanDetails(event.details),
-    });
+    };
+    if (actorType !== 'anonymous' || entry.outcome === 'ok') return this.storage.appendAudit(entry);
+    const { at, ...what } = entry;
+    return this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])));
   }
 
   list(query: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -134,5 +147,6 @@ export function formatAuditEntry(e: AuditEntry): string {
   const about = [e.userId !== null && e.actorId !== e.userId ? `user ${e.userId}` : '', e.clientId !== null && e.actorId !== e.clientId ? `app ${e.clientId}` : '']
     .filter(Boolean).join(' ');
   const details = Object.keys(e.details).length > 0 ? `  ${JSON.stringify(e.details)}` : '';
-  return `${new Date(e.at).toISOString()}  ${e.action} ${e.outcome}  by ${who}${about ? ` (${about})` : ''}${e.ip ? ` from ${e.ip}` : ''}${details}`;
+  const repeated = e.repeated ? ` ×${e.repeated.count} until ${new Date(e.repeated.lastAt).toISOString()}` : '';
+  return `${new Date(e.at).toISOString()}  ${e.action} ${e.outcome}${repeated}  by ${who}${about ? ` (${about})` : ''}${e.ip ? ` from ${e.ip}` : ''}${details}`;
 }

@@ -9,6 +9,7 @@ function publicEntry(e: AuditEntry) {
   return {
     id: e.id, at: new Date(e.at).toISOString(), action: e.action, outcome: e.outcome,
     actor: { type: e.actorType, id: e.actorId }, user_id: e.userId, client_id: e.clientId, ip: e.ip, details: e.details,
+    ...(e.repeated ? { count: e.repeated.count, last_at: new Date(e.repeated.lastAt).toISOString() } : {}),
   };
 }
 

@@ -3,7 +3,8 @@
  * right after parsing, before any protocol code or storage sees them: every
  * value within its length and in the character set RFC 6749 Appendix A gives
  * it (VSCHAR, printable ASCII, for codes, tokens, client credentials and URIs;
- * device names may be any text without control characters). A value outside
+ * device names follow `deviceNameProblem`: short, and nothing that changes how
+ * the text around them reads). A value outside
  * its schema is `invalid_request` (RFC 6749 §5.2: "otherwise malformed"),
  * described by the parameter's name and never by its value. Parameters not
  * listed are ignored, as RFC 6749 §3.1 requires.
@@ -16,13 +17,18 @@
  * or is shown on a page depends on which parameters were valid.
  */
 import { z } from 'zod';
+import { DEVICE_NAME_MAX, deviceNameProblem } from '../oauth/device-params.js';
 import { InvalidRequest } from '../oauth/errors.js';
 import { singleValued, type Params } from './params.js';
 
 /** Printable ASCII and space (RFC 6749 Appendix A, VSCHAR), at most `max` characters; absent is fine (the protocol code says what is required). */
 const vschar = (max: number) => z.string().max(max).regex(/^[\x20-\x7e]*$/).optional();
-/** Any text without control characters, at most `max` characters. */
-const text = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/).optional();
+/** A device name, by the same rule the protocol code applies (src/oauth/device-params.ts). */
+const deviceName = z.string().superRefine((value, ctx) => {
+  const problem = deviceNameProblem(value);
+  if (problem === 'too_long') ctx.addIssue({ code: 'too_big', maximum: DEVICE_NAME_MAX, origin: 'string', inclusive: true, input: value });
+  else if (problem === 'characters') ctx.addIssue({ code: 'custom', input: value });
+}).optional();
 
 /** The longest token or code Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
 const TOKEN = vschar(512);
@@ -34,7 +40,7 @@ const CLIENT = {
 
 const DEVICE = {
   device_id: vschar(50),
-  device_name: text(100),
+  device_name: deviceName,
 };
 
 export const PARAMS = {

@@ -124,7 +124,7 @@ function auditTable(m: Messages, entries: AuditEntry[], logins: LoginsById): Saf
   return html`<div class="table-wrap"><table class="audit stack"><caption class="visually-hidden">${m.admin.audit}</caption>
 <thead><tr><th scope="col">${m.admin.auditWhen}</th><th scope="col">${m.admin.auditWhat}</th><th scope="col">${m.admin.auditWho}</th><th scope="col">${m.admin.auditDetails}</th></tr></thead>
 <tbody>${entries.map((e) => html`<tr><td data-label="${m.admin.auditWhen}">${dateTime(m, e.at)}</td>
-<td data-label="${m.admin.auditWhat}"><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span></td>
+<td data-label="${m.admin.auditWhat}"><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span>${e.repeated ? html` ×${e.repeated.count}<br><span class="muted small">→ ${dateTime(m, e.repeated.lastAt)}</span>` : null}</td>
 <td data-label="${m.admin.auditWho}">${m.admin.actor[e.actorType]}${e.actorId ? html` ${e.actorType === 'user' ? userLink(e.actorId, logins) : html`<code>${e.actorId}</code>`}` : null}${e.ip ? html`<br><span class="muted small" translate="no">${e.ip}</span>` : null}</td>
 <td data-label="${m.admin.auditDetails}" class="small">${e.userId && e.userId !== e.actorId ? html`${m.admin.auditUser} ${userLink(e.userId, logins)} ` : null}${e.clientId ? html`${m.admin.auditApp} <a href="/admin/apps?q=${e.clientId}"><code>${e.clientId}</code></a> ` : null}
 ${Object.keys(e.details).length > 0 ? html`<code class="details-json">${JSON.stringify(e.details)}</code>` : null}</td></tr>`)}</tbody></table></div>`;

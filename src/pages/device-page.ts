@@ -3,7 +3,7 @@ import { formatUserCode, normalizeUserCode } from '../oauth/device-authorization
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
-import { decisionButtons, identity, scopeChoices, type PageUser } from './parts.js';
+import { dateTime, decisionButtons, formatHtml, identity, scopeChoices, type PageUser } from './parts.js';
 
 export function deviceCodePage(msgs: Messages, csrf: string, userCode: string, error: string | null): SafeHtml {
   return layout({
@@ -28,15 +28,26 @@ export interface DeviceConfirmOptions {
   csrf: string;
   userCode: string;
   appName: string;
+  /** As the app gave it (refused unless short and free of bidi and format characters, src/oauth/device-params.ts). */
   deviceName: string | null;
+  /** The login of the app's owner; null for an app the operator registered. */
+  developer: string | null;
+  /** When the device asked (the device code's creation). */
+  requestedAt: number;
   user: PageUser;
   scopes: string[];
   optionalScopes: string[];
 }
 
+/**
+ * The device's name comes from whoever started the request, so it is never
+ * part of the question: it is a labelled, quoted field (isolated with <bdi>),
+ * next to what the app cannot choose — its developer and the time of the
+ * request — under a warning against codes that someone else sent.
+ */
 export function deviceConfirmPage(o: DeviceConfirmOptions): SafeHtml {
   const m = o.msgs;
-  const title = o.deviceName ? format(m.deviceConfirmTitle, { app: o.appName, device: o.deviceName }) : format(m.deviceConfirmTitleNoName, { app: o.appName });
+  const title = format(m.deviceConfirmTitle, { app: o.appName });
   const normalized = normalizeUserCode(o.userCode);
   return layout({
     msgs: m,
@@ -45,6 +56,12 @@ export function deviceConfirmPage(o: DeviceConfirmOptions): SafeHtml {
 <h1>${title}</h1>
 ${identity(o.user)}
 ${normalized ? html`<p class="code-check">${m.deviceCodeCheck} <strong translate="no">${formatUserCode(normalized)}</strong></p>` : null}
+<dl class="details device-request">
+<dt>${m.deviceNameLabel}</dt><dd id="device-name">${o.deviceName ? formatHtml(m.deviceNameQuoted, { device: html`<bdi translate="no">${o.deviceName}</bdi>` }) : html`<span class="muted">${m.deviceNameNone}</span>`}</dd>
+<dt>${m.deviceDeveloperLabel}</dt><dd id="device-developer">${o.developer ? html`<span translate="no">${o.developer}</span>` : m.deviceDeveloperOperator}</dd>
+<dt>${m.deviceRequestedLabel}</dt><dd id="device-requested">${dateTime(m, o.requestedAt)}</dd>
+</dl>
+<p class="warning" role="note">${m.deviceWarning}</p>
 <form method="post" action="/device" class="form consent">
 ${csrfField(o.csrf)}
 <input type="hidden" name="user_code" value="${o.userCode}">

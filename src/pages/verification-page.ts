@@ -3,6 +3,11 @@
  * (SPEC §5.2) or a debug token (SPEC §5.3). Both arrive in the URL fragment,
  * which browsers never send to a server; the page's script shows them and then
  * removes the fragment from the address bar and history.
+ *
+ * Anyone can link to this page with any fragment, so the script shows nothing
+ * it did not expect: a code only if it is 7 digits, a token only if it looks
+ * like Gatehouse's, and for an error only the page's own message for a known
+ * code (rendered here, in the reader's language) — never `error_description`.
  */
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
@@ -30,7 +35,11 @@ export function verificationPage(msgs: Messages): SafeHtml {
 <h1>${msgs.verificationError}</h1>
 <p class="alert" role="alert" id="error-description"></p>
 <p>${msgs.errorBack}</p>
-<p class="muted">${msgs.errorCode}: <code id="error-code"></code></p>
+<p class="muted" id="error-code-line">${msgs.errorCode}: <code id="error-code"></code></p>
+<div id="error-messages" hidden>
+${Object.entries(msgs.verificationErrors).map(([code, text]) => html`<span data-error="${code}">${text}</span>`)}
+<span data-error="">${msgs.verificationErrorUnknown}</span>
+</div>
 </section>
 <section id="empty-view">
 <h1>${msgs.verificationTitle}</h1>

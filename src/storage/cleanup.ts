@@ -6,20 +6,28 @@
  */
 import type { Config } from '../config.js';
 import type { Storage } from './storage.js';
-import type { Clock } from '../types.js';
+import type { Clock, Millis } from '../types.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-export function startCleanup(storage: Storage, clock: Clock, config: Pick<Config, 'refreshTokenTtlSeconds'>, onError: (err: unknown) => void, everyMs = 10 * 60_000): () => void {
+type CleanupConfig = Pick<Config, 'refreshTokenTtlSeconds' | 'auditRetentionDays'>;
+
+/** One pass of the clean-up at `now`; returns the rows deleted. */
+export function cleanUpOnce(storage: Storage, now: Millis, config: CleanupConfig): Promise<number> {
+  return storage.deleteExpired(now, {
+    tokensBefore: now - DAY,
+    // A revoked family can have no live token once its refresh tokens would have expired.
+    familiesBefore: now - config.refreshTokenTtlSeconds * 1000 - DAY,
+    countersBefore: now - DAY,
+    // The audit log keeps what the operator's retention says (0: for ever).
+    ...(config.auditRetentionDays > 0 ? { auditBefore: now - config.auditRetentionDays * DAY } : {}),
+  });
+}
+
+export function startCleanup(storage: Storage, clock: Clock, config: CleanupConfig, onError: (err: unknown) => void, everyMs = 10 * 60_000): () => void {
   const run = async () => {
-    const now = clock();
     try {
-      await storage.deleteExpired(now, {
-        tokensBefore: now - DAY,
-        // A revoked family can have no live token once its refresh tokens would have expired.
-        familiesBefore: now - config.refreshTokenTtlSeconds * 1000 - DAY,
-        countersBefore: now - DAY,
-      });
+      await cleanUpOnce(storage, clock(), config);
     } catch (err) {
       onError(err);
     }

@@ -104,6 +104,9 @@ export interface SessionRecord {
   /** When the user last typed their password (OIDC `auth_time`). */
   authTime: Millis;
   createdAt: Millis;
+  /** When a request last used it, to within a minute (src/http/session.ts): the idle timeout counts from here. */
+  lastSeenAt: Millis;
+  /** The earlier of the idle expiry (last use + idle timeout) and the absolute one (sign-in + lifetime). */
   expiresAt: Millis;
   userAgent: string | null;
   ip: string | null;
@@ -268,6 +271,8 @@ export interface AuditEntry {
   ip: string | null;
   /** Plain, non-secret facts: grant type, scopes, changed fields, an error code. */
   details: Record<string, string | number | boolean | null | string[]>;
+  /** Present when this one entry stands for several identical events (anonymous failures, src/audit/audit-log.ts): how many, and when the last was. */
+  repeated?: { count: number; lastAt: Millis };
 }
 
 export interface AuditQuery {
@@ -353,7 +358,8 @@ export interface Storage {
   // Sessions
   createSession(session: SessionRecord): Promise<void>;
   findSession(hash: SecretHash, now: Millis): Promise<SessionRecord | null>;
-  extendSession(hash: SecretHash, expiresAt: Millis): Promise<void>;
+  /** Records a use of the session and its new expiry; never moves either back (another process may have written later). */
+  extendSession(hash: SecretHash, lastSeenAt: Millis, expiresAt: Millis): Promise<void>;
   deleteSession(hash: SecretHash): Promise<void>;
   deleteSessionsOfUser(userId: UserId, keep?: SecretHash): Promise<void>;
   /** A user's unexpired sessions, newest first (the account page lists them). */
@@ -429,8 +435,12 @@ export interface Storage {
   deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void>;
 
   // Audit log (issue 10)
-  /** Appends one entry; its `id` is assigned here and returned. */
-  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<string>;
+  /**
+   * Appends one entry; its `id` is assigned here and returned. With a
+   * `repeatKey`, an entry already stored under that key is counted once more
+   * instead (atomically, from any process) and its id returned.
+   */
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string>;
   /** Entries matching every given filter, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 
@@ -459,10 +469,11 @@ export interface Storage {
   /**
    * Deletes what can never be used again: codes, device codes and sessions
    * and personalisation grants past expiry, tokens expired before `tokensBefore`, stale attempt counters
-   * and revoked-family markers older than any token. Safe to run from several
+   * and revoked-family markers older than any token, audit entries older than
+   * `auditBefore` (the retention; none when absent). Safe to run from several
    * processes at once (plain conditional DELETEs). Returns rows deleted.
    */
-  deleteExpired(now: Millis, options: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number>;
+  deleteExpired(now: Millis, options: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis; auditBefore?: Millis }): Promise<number>;
 
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;

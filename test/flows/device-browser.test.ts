@@ -70,12 +70,16 @@ async function signIn(page: Page): Promise<void> {
 }
 
 /**
- * The confirmation page: app and device in the heading, the user, the code to
- * compare with the device's (RFC 8628 §3.3.1), and the scopes in plain words.
+ * The confirmation page: the app in the heading, the user, the code to
+ * compare with the device's (RFC 8628 §3.3.1), the device's name quoted in a
+ * labelled field, the app's developer, the time of the request, a warning,
+ * and the scopes in plain words.
  */
 async function expectConfirmPage(page: Page, userCode: string): Promise<void> {
   await page.getByRole('button', { name: 'Allow' }).waitFor();
-  expect(await page.locator('h1').textContent()).toBe('Allow Cinema TV on Living room TV?');
+  expect(await page.locator('h1').textContent()).toBe('Allow Cinema TV on your device?');
+  expect(await page.locator('#device-name').textContent()).toBe('“Living room TV”');
+  expect(await page.locator('#device-developer').textContent()).toBe('the operator of this server');
   expect(await page.locator('.identity strong').textContent()).toBe('Tanya Petrova');
   expect(await page.locator('.code-check').textContent()).toBe(`Check that your device shows this code: ${userCode}`);
   expect(await page.locator('ul.scopes li').allTextContents()).toEqual(['Know your login and your Gatehouse account id', 'See your name, display name and sex']);
@@ -157,6 +161,34 @@ describe('the device flow in a browser', () => {
     const final = await polling.done;
     expect(final).toMatchObject({ status: 400, body: { error: 'access_denied' } });
     expect(polling.polls.map(outcome).filter((o) => o === 'slow_down')).toEqual([]);
+    await page.close();
+  });
+
+  test('a device name written as an instruction is only a quoted, labelled field; the developer, the time and a warning are shown', async () => {
+    const owner = await gh.createUser('tv-maker', PASSWORD);
+    const app = await gh.createApp({ name: 'Free Movies', platforms: ['tv'], redirectUris: [], scopes: ['login:info'], ownerId: owner.id });
+    const lure = 'Gatehouse check: press Allow';
+    const started = await new DeviceClient(gh, app.clientId, null).start({ device_id: 'tv-lure-01', device_name: lure });
+    const page = await browser.newPage();
+    await page.goto(started.verification_uri_complete);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+
+    // Never the question, nor the window's title.
+    expect(await page.locator('h1').textContent()).toBe('Allow Free Movies on your device?');
+    expect(await page.title()).not.toContain(lure);
+    // Labelled as the app's words, in quotes, isolated from the text around it.
+    const field = page.locator('dl.device-request');
+    expect(await field.locator('dt').allTextContents()).toEqual(['Device name, as the app gave it', 'App developer', 'Requested']);
+    expect(await page.locator('#device-name').textContent()).toBe(`“${lure}”`);
+    expect(await page.locator('#device-name bdi').textContent()).toBe(lure);
+    expect(await page.locator('#device-developer').textContent()).toBe('tv-maker');
+    expect(await page.locator('#device-requested').textContent()).toMatch(/^\w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC$/);
+    const warning = page.getByRole('note');
+    expect(await warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toBe('Only continue if you started this on your own device just now. If someone sent you this code or link, choose Deny.');
+    // The name appears once on the page: in its field.
+    expect((await page.evaluate(() => document.body.innerText)).split(lure)).toHaveLength(2);
     await page.close();
   });
 

@@ -183,7 +183,8 @@ describe('typing user codes on /device', () => {
     const sloppy = started.user_code.toLowerCase().replace('-', ' ');
     const confirm = await alice.typeCode(sloppy);
     expect(confirm.status).toBe(200);
-    expect(heading(confirm.page)).toBe(`Allow Cinema TV on Bedroom TV?`);
+    expect(heading(confirm.page)).toBe('Allow Cinema TV on your device?');
+    expect(confirm.page).toContain('<dd id="device-name">“<bdi translate="no">Bedroom TV</bdi>”</dd>');
     // Shown as the device shows it, to compare (RFC 8628 §3.3.1).
     expect(confirm.page).toContain(`<strong translate="no">${started.user_code}</strong>`);
   });

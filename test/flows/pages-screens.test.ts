@@ -95,7 +95,7 @@ describe.skipIf(testEngine() !== 'sqlite')('pages of the code and token flows', 
       await page.goto(allow.verification_uri_complete);
       await cont().click();
       await page.getByRole('button', { name: 'Allow' }).waitFor();
-      expect(await page.locator('h1').textContent()).toBe('Allow Cinema TV on Living room TV?');
+      expect(await page.locator('h1').textContent()).toBe('Allow Cinema TV on your device?');
       await shoot(page, variant, 'device-confirm');
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.getByRole('heading', { name: 'Done! Go back to your device' }).waitFor();

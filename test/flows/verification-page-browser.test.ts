@@ -87,8 +87,50 @@ describe('the confirmation code page', () => {
     await consent('Deny');
     await page.locator('#error-view').waitFor();
     expect(await page.locator('#error-code').textContent()).toBe('access_denied');
-    expect(await page.locator('#error-description').textContent()).toBe('the user declined');
+    // The page's own words for the code, not the description that came in the fragment.
+    expect(await page.locator('#error-description').textContent()).toBe('You did not allow the app to use your account.');
     expect(await page.evaluate(() => location.hash)).toBe('');
+  });
+});
+
+describe('text in the fragment is never shown as Gatehouse\'s own', () => {
+  // Anyone can send a link to Gatehouse's page with any fragment: none of its words may appear.
+  const LURE = 'Your account is locked. Call +1 555 0100 and read this code to our agent';
+
+  async function visibleText(fragment: Record<string, string>, lang = 'en'): Promise<string> {
+    const attacker = await browser.newPage();
+    await attacker.goto(`${verificationPage()}?lang=${lang}#${new URLSearchParams(fragment).toString()}`);
+    await attacker.waitForFunction(() => document.getElementById('empty-view')?.hidden || !document.getElementById('empty-text')?.hidden);
+    const text = await attacker.evaluate(() => document.body.innerText);
+    await attacker.close();
+    return text;
+  }
+
+  test('a known error code shows only its own localised message, whatever error_description says', async () => {
+    const en = await visibleText({ error: 'access_denied', error_description: LURE });
+    expect(en).toContain('You did not allow the app to use your account.');
+    expect(en).not.toContain('locked');
+    const ru = await visibleText({ error: 'invalid_scope', error_description: LURE }, 'ru');
+    expect(ru).toContain('Приложение запросило доступ, который ему не разрешён.');
+    expect(ru).not.toContain('locked');
+  });
+
+  test('an unknown error code shows one generic localised message, and not the code', async () => {
+    const en = await visibleText({ error: LURE, error_description: LURE });
+    expect(en).toContain('The app reported an error this page does not know.');
+    expect(en).not.toContain('locked');
+    const ru = await visibleText({ error: 'call_support_now' }, 'ru');
+    expect(ru).toContain('Приложение сообщило об ошибке, которой эта страница не знает.');
+    expect(ru).not.toContain('call_support_now');
+  });
+
+  test('a code or token that is not shaped like Gatehouse\'s is not shown as one', async () => {
+    for (const fragment of [{ code: LURE }, { access_token: LURE, expires_in: '60' }, { code: '1234567 — call +1 555 0100' }]) {
+      const text = await visibleText(fragment);
+      expect(text, JSON.stringify(fragment)).not.toContain('locked');
+      expect(text, JSON.stringify(fragment)).not.toContain('555');
+      expect(text).toContain('There is no code to show.');
+    }
   });
 });
 

@@ -8,8 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { en } from '../../src/pages/messages/en.js';
 import { ru } from '../../src/pages/messages/ru.js';
 
-/** Messages that are names, written the same in every language, or only arrange other words ("{browser}, {os}"). */
-const SAME_IN_BOTH = new Set(['productName', 'navLabel', 'suggestShort', 'browserOn']);
+/** Messages that are names, written the same in every language, or only arrange other words ("{browser}, {os}", quotation marks around a device name). */
+const SAME_IN_BOTH = new Set(['productName', 'navLabel', 'suggestShort', 'browserOn', 'deviceNameQuoted']);
 
 function leaves(value: unknown, path: string[] = []): [string, string][] {
   if (typeof value === 'string') return [[path.join('.'), value]];

@@ -266,7 +266,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
     describe('sessions', () => {
       const sessionRecord = (user: UserRecord, over: Partial<SessionRecord> = {}): SessionRecord => ({
-        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE,
+        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE,
         userAgent: 'Mozilla/5.0', ip: '127.0.0.1', ...over,
       });
 
@@ -280,12 +280,15 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findSession(sha256Hex('unknown'), T0)).toBeNull();
       });
 
-      test('extends a session', async () => {
+      test('extends a session, never back to an earlier use', async () => {
         const { user } = await seed();
         const session = sessionRecord(user);
         await s.createSession(session);
-        await s.extendSession(session.hash, session.expiresAt + 60 * MINUTE);
-        expect((await s.findSession(session.hash, session.expiresAt + MINUTE))?.expiresAt).toBe(session.expiresAt + 60 * MINUTE);
+        await s.extendSession(session.hash, T0 + 30 * MINUTE, session.expiresAt + 60 * MINUTE);
+        expect(await s.findSession(session.hash, session.expiresAt + MINUTE)).toMatchObject({ lastSeenAt: T0 + 30 * MINUTE, expiresAt: session.expiresAt + 60 * MINUTE });
+        // A slower process that saw an earlier request writes after it: nothing moves back.
+        await s.extendSession(session.hash, T0 + 10 * MINUTE, session.expiresAt + 40 * MINUTE);
+        expect(await s.findSession(session.hash, session.expiresAt + MINUTE)).toMatchObject({ lastSeenAt: T0 + 30 * MINUTE, expiresAt: session.expiresAt + 60 * MINUTE });
       });
 
       test('deletes one session, or all of a user\'s but the one kept', async () => {
@@ -532,7 +535,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     describe('personalisation grants of the instant-login frames (SPEC §8)', () => {
       async function sessionOf(user: UserRecord): Promise<SessionRecord> {
         const session: SessionRecord = {
-          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
+          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
         };
         await s.createSession(session);
         return session;
@@ -637,6 +640,20 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect((await s.listAudit({ action: 'sign_in' })).map((e) => e.userId)).toEqual([bob, alice]);
       });
 
+      test('counts repeats under one key in one entry, parallel ones too; other keys and keyless entries stay apart', async () => {
+        const failure = entry({ outcome: 'failed', actorType: 'anonymous', actorId: null, userId: null });
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => s.appendAudit({ ...failure, at: T0 + i }, 'key-1')));
+        await s.appendAudit(failure, 'key-2');
+        await s.appendAudit(failure);
+        expect(new Set(ids).size).toBe(1);
+        const all = await s.listAudit();
+        expect(all).toHaveLength(3);
+        const counted = all.find((e) => e.id === ids[0])!;
+        expect(counted.repeated?.count).toBe(20);
+        expect(counted.repeated?.lastAt).toBeGreaterThanOrEqual(T0 + 1);
+        expect(all.filter((e) => e.id !== ids[0]).map((e) => e.repeated)).toEqual([undefined, undefined]);
+      });
+
       test('keeps entries about users and apps that no longer exist (no foreign keys)', async () => {
         const id = await s.appendAudit(entry({ userId: '999999999999999' as UserId, clientId: 'c'.repeat(32) as ClientId }));
         expect((await s.listAudit())[0]!.id).toBe(id);
@@ -701,7 +718,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const other = userRecord();
         await s.createUser(other);
         const session = (userId: UserId, createdAt: Millis, expiresAt: Millis): SessionRecord => ({
-          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
+          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, lastSeenAt: createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
         });
         const older = session(user.id, T0, T0 + 60 * MINUTE);
         const newer = session(user.id, T0 + MINUTE, T0 + 60 * MINUTE);

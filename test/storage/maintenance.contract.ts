@@ -53,7 +53,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       const liveCode = code(now + 60_000);
       await s.createCode(oldCode);
       await s.createCode(liveCode);
-      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, createdAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
+      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
       const liveSession = { ...oldSession, hash: sha256Hex('live'), expiresAt: now + DAY };
       await s.createSession(oldSession);
       await s.createSession(liveSession);
@@ -78,6 +78,20 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
 
       // Several processes run it at once: a second pass finds nothing more.
       expect(await s.deleteExpired(now, { tokensBefore: now - DAY, familiesBefore: now - 365 * DAY, countersBefore: now - DAY })).toBe(0);
+    });
+
+    test('deletes audit entries older than auditBefore, and none without it', async () => {
+      const now = T0 + 100 * DAY;
+      const entry = (at: number) => ({
+        at, action: 'sign_in', outcome: 'failed' as const, actorType: 'anonymous' as const, actorId: null, userId: null, clientId: null, ip: '203.0.113.9', details: {},
+      });
+      const old = await s.appendAudit(entry(now - 31 * DAY));
+      const kept = await s.appendAudit(entry(now - 29 * DAY));
+      const options = { tokensBefore: now - DAY, familiesBefore: now - 365 * DAY, countersBefore: now - DAY };
+      await s.deleteExpired(now, options);
+      expect((await s.listAudit()).map((e) => e.id)).toEqual([kept, old]);
+      await s.deleteExpired(now, { ...options, auditBefore: now - 30 * DAY });
+      expect((await s.listAudit()).map((e) => e.id)).toEqual([kept]);
     });
   });
 }

@@ -98,12 +98,15 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     await Promise.all(keys.map((key) => ctx.storage.forgiveAttempt(key)));
 
     if (form.decision === undefined) {
+      const owner = appRecord.ownerId ? await ctx.storage.findUserById(appRecord.ownerId) : null;
       return sendPage(reply, deviceConfirmPage({
         msgs,
         csrf,
         userCode: typed,
         appName: appRecord.name,
         deviceName: pending.deviceName,
+        developer: owner?.login ?? null,
+        requestedAt: pending.createdAt,
         user: { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login },
         scopes: pending.scopes,
         optionalScopes: pending.optionalScopes,

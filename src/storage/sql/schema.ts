@@ -71,6 +71,7 @@ export interface SessionsTable {
   user_id: string;
   auth_time: number;
   created_at: number;
+  last_seen_at: number;
   expires_at: number;
   user_agent: string | null;
   ip: string | null;
@@ -184,6 +185,11 @@ export interface AuditLogTable {
   ip: string | null;
   /** JSON object of plain values. */
   details: string;
+  /** Events this row stands for (1 unless repeated under `repeat_key`). */
+  count: number;
+  /** The last repeat's time; null for a single event. */
+  last_at: number | null;
+  repeat_key: string | null;
 }
 
 export interface ImagesTable {

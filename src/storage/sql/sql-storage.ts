@@ -121,6 +121,7 @@ function toSession(r: Selectable<SessionsTable>): SessionRecord {
     userId: r.user_id as UserId,
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),
+    lastSeenAt: num(r.last_seen_at),
     expiresAt: num(r.expires_at),
     userAgent: r.user_agent,
     ip: r.ip,
@@ -220,6 +221,7 @@ function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
     clientId: r.client_id as ClientId | null,
     ip: r.ip,
     details: JSON.parse(r.details) as AuditEntry['details'],
+    ...(r.last_at !== null ? { repeated: { count: num(r.count), lastAt: num(r.last_at) } } : {}),
   };
 }
 
@@ -349,7 +351,7 @@ export class SqlStorage implements Storage {
     await this.db
       .insertInto('sessions')
       .values({
-        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt,
+        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt, last_seen_at: s.lastSeenAt,
         expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip,
       })
       .execute();
@@ -363,8 +365,9 @@ export class SqlStorage implements Storage {
     return row ? toSession(row) : null;
   }
 
-  async extendSession(hash: SecretHash, expiresAt: Millis): Promise<void> {
-    await this.db.updateTable('sessions').set({ expires_at: expiresAt }).where('hash', '=', hash).execute();
+  async extendSession(hash: SecretHash, lastSeenAt: Millis, expiresAt: Millis): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+      .where('hash', '=', hash).where('last_seen_at', '<', lastSeenAt).execute();
   }
 
   async deleteSession(hash: SecretHash): Promise<void> {
@@ -680,17 +683,24 @@ export class SqlStorage implements Storage {
 
   // Audit log
 
-  async appendAudit(e: Omit<AuditEntry, 'id'>): Promise<string> {
+  async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string> {
     // Sorts by time as text, then unique by 64 random bits.
     const id = `${String(e.at).padStart(15, '0')}-${randomHex(8)}`;
-    await this.db
+    const row = await this.db
       .insertInto('audit_log')
       .values({
         id, at: e.at, action: e.action, outcome: e.outcome, actor_type: e.actorType, actor_id: e.actorId,
         user_id: e.userId, client_id: e.clientId, ip: e.ip, details: JSON.stringify(e.details),
+        count: 1, last_at: null, repeat_key: repeatKey ?? null,
       })
-      .execute();
-    return id;
+      // One statement, so parallel repeats from any process are all counted (the unique index decides).
+      .$if(repeatKey !== undefined, (q) => q.onConflict((oc) => oc.column('repeat_key').doUpdateSet((eb) => ({
+        count: eb('audit_log.count', '+', 1),
+        last_at: e.at,
+      }))))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
   }
 
   async listAudit(q: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -750,7 +760,7 @@ export class SqlStorage implements Storage {
     });
   }
 
-  async deleteExpired(now: Millis, o: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis }): Promise<number> {
+  async deleteExpired(now: Millis, o: { tokensBefore: Millis; familiesBefore: Millis; countersBefore: Millis; auditBefore?: Millis }): Promise<number> {
     const results = await Promise.all([
       this.db.deleteFrom('auth_codes').where('expires_at', '<', now).executeTakeFirst(),
       this.db.deleteFrom('device_codes').where('expires_at', '<', now).executeTakeFirst(),
@@ -759,6 +769,7 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
       this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
+      ...(o.auditBefore !== undefined ? [this.db.deleteFrom('audit_log').where('at', '<', o.auditBefore).executeTakeFirst()] : []),
     ]);
     return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
   }

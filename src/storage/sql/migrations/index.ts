@@ -15,6 +15,7 @@ import * as images from './0007-images.js';
 import * as appTrust from './0008-app-trust.js';
 import * as introspection from './0011-introspection.js';
 import * as signingKeyActivation from './0012-signing-key-activation.js';
+import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-app-trust': appTrust,
   '0011-introspection': introspection,
   '0012-signing-key-activation': signingKeyActivation,
+  '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
 };
