@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const ON_BOTH_ENGINES = [
   'test/integration/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/oidc/**/*.test.ts',
   // Races need the real engine's atomicity: one winner on PostgreSQL too (issue 10).
-  'test/security/races.test.ts',
+  'test/security/races.test.ts', 'test/security/revocation-races.test.ts',
 ];
 
 export default defineConfig({
