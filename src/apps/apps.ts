@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { isKnownScope } from '../oauth/scopes.js';
 import type { AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
+import { endAppAccess } from '../accounts/revocation.js';
 import { isConfidential, validatePlatform } from './platforms.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
 
@@ -167,7 +168,7 @@ export class Apps {
       (patch.scopes && !sameSet(patch.scopes, current.scopes)) ||
       (patch.optionalScopes && !sameSet(patch.optionalScopes, current.optionalScopes));
     await this.storage.updateApp(clientId, patch);
-    if (scopesChanged || patch.status === 'blocked') await this.storage.revokeTokensOfApp(clientId, this.clock());
+    if (scopesChanged || patch.status === 'blocked') await endAppAccess(this.storage, this.clock(), clientId);
     const app = (await this.storage.findApp(clientId))!;
     return { app, clientSecret };
   }
