@@ -140,7 +140,7 @@ async function explainHotQueries(url: string, target: GatehouseTarget): Promise<
   await f.storage.saveTokens([spare], { now, maxDeviceFamilies: 30 });
   await as('rotateRefreshToken (public clients)', () => storage.rotateRefreshToken(spare.hash, now));
   await as('revokeFamily (replays, /revoke)', () => storage.revokeFamily(family, now));
-  await as('revokeTokensOfUserAndApp (consent withdrawn)', () => storage.revokeTokensOfUserAndApp('900000000000001' as UserId, '00000000000000000000000000000001' as ClientId, now));
+  await as('revokeAccess (consent withdrawn)', () => storage.revokeAccess({ userId: '900000000000001' as UserId, clientId: '00000000000000000000000000000001' as ClientId }, now));
   await as('findSession (pages)', () => storage.findSession(sha256Hex('no such session'), now));
   await as('countAttempt (failed /token, logins)', () => storage.countAttempt('scale:probe', 60_000, now));
   await db.destroy();

@@ -9,6 +9,7 @@ import { InputError } from '../errors.js';
 import type { PictureUploads } from '../images/picture-uploads.js';
 import type { Sex, Storage, UserPatch, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
+import { endGrant, endUserAccess } from './revocation.js';
 import { validateEmail } from './users.js';
 
 export interface ProfileInput {
@@ -130,9 +131,7 @@ export class Profiles {
 
   /** "Revoke access": the app's tokens, the consent (so the next sign-in asks again) and its instant-login grants. */
   async revokeApp(userId: UserId, clientId: ClientId): Promise<void> {
-    await this.storage.revokeTokensOfUserAndApp(userId, clientId, this.clock());
-    await this.storage.deleteConsent(userId, clientId);
-    await this.storage.deleteSuggestGrants(userId, clientId);
+    await endGrant(this.storage, this.clock(), userId, clientId);
   }
 
   /** Revokes the token families issued to one device of one app (SPEC §3 `device_id`). */
@@ -146,9 +145,7 @@ export class Profiles {
 
   /** "Sign out everywhere": every session but this one, every token, every instant-login grant (SPEC §4). */
   async signOutEverywhere(userId: UserId, keepSession?: Parameters<Storage['deleteSessionsOfUser']>[1]): Promise<void> {
-    await this.storage.deleteSessionsOfUser(userId, keepSession);
-    await this.storage.revokeTokensOfUser(userId, this.clock());
-    await this.storage.deleteSuggestGrants(userId);
+    await endUserAccess(this.storage, this.clock(), userId, keepSession);
   }
 }
 

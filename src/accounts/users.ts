@@ -5,6 +5,7 @@ import type { SecretHash } from '../crypto/random.js';
 import { InputError } from '../errors.js';
 import type { Storage, UserRecord } from '../storage/storage.js';
 import type { Clock, UserId } from '../types.js';
+import { endUserAccess } from './revocation.js';
 
 export interface NewUser {
   login: string;
@@ -102,12 +103,11 @@ export class Users {
     return ok && user && user.status === 'active' ? user : null;
   }
 
-  /** Sets a new password and signs the user out everywhere else, revoking their tokens (SPEC §4). */
+  /** Sets a new password and signs the user out everywhere else, ending their tokens, codes and instant-login grants (SPEC §4). */
   async changePassword(user: UserRecord, password: string, keepSession?: SecretHash): Promise<void> {
     validatePassword(password);
     const now = this.clock();
     await this.storage.updateUser(user.id, { passwordHash: await hashPassword(password), updatedAt: now });
-    await this.storage.deleteSessionsOfUser(user.id, keepSession);
-    await this.storage.revokeTokensOfUser(user.id, now);
+    await endUserAccess(this.storage, now, user.id, keepSession);
   }
 }

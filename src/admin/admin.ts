@@ -4,6 +4,7 @@
  * action is written to the audit log with the operator who took it.
  */
 import type { SignInGuard } from '../accounts/sign-in-guard.js';
+import { endUserAccess } from '../accounts/revocation.js';
 import type { Users } from '../accounts/users.js';
 import type { Apps } from '../apps/apps.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -30,9 +31,7 @@ export class Admin {
 
   /** Ends everything the user holds: sessions, tokens, instant-login grants. */
   private async endAccess(user: UserRecord): Promise<void> {
-    await this.storage.deleteSessionsOfUser(user.id);
-    await this.storage.revokeTokensOfUser(user.id, this.clock());
-    await this.storage.deleteSuggestGrants(user.id);
+    await endUserAccess(this.storage, this.clock(), user.id);
   }
 
   /**
@@ -66,7 +65,6 @@ export class Admin {
         const password = randomFromAlphabet(PASSWORD_ALPHABET, 16);
         await this.users.changePassword(user, password);
         await this.signInGuard.unlock(user.login);
-        await this.storage.deleteSuggestGrants(user.id);
         await this.audit.record({ ...base, action: 'password_changed' });
         return password;
       }

@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { isKnownScope } from '../oauth/scopes.js';
 import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
+import { endAppAccess } from '../accounts/revocation.js';
 import { isConfidential, validatePlatform } from './platforms.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
 
@@ -181,7 +182,7 @@ export class Apps {
       (patch.scopes && !sameSet(patch.scopes, current.scopes)) ||
       (patch.optionalScopes && !sameSet(patch.optionalScopes, current.optionalScopes));
     await this.storage.updateApp(clientId, patch);
-    if (scopesChanged) await this.storage.revokeTokensOfApp(clientId, this.clock());
+    if (scopesChanged) await endAppAccess(this.storage, this.clock(), clientId);
     if (input.status === 'blocked') await this.block(clientId, 'operator');
     if (input.status === 'active') await this.unblock(clientId, 'operator');
     const app = (await this.storage.findApp(clientId))!;
@@ -196,7 +197,7 @@ export class Apps {
   async block(clientId: ClientId, by: AppBlocker): Promise<void> {
     const now = this.clock();
     await this.storage.blockApp(clientId, by, now);
-    await this.storage.revokeTokensOfApp(clientId, now);
+    await endAppAccess(this.storage, now, clientId);
   }
 
   /**

@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import type { PictureUploads } from '../images/picture-uploads.js';
 import type { AppRecord, AppTokenStats, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock } from '../types.js';
+import { endAppAccess } from '../accounts/revocation.js';
 import { OperatorBlockError, type Apps } from './apps.js';
 
 /** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
@@ -111,7 +112,7 @@ export class Console {
 
   /** Deletes the app: its tokens, codes and consents go with it, so nothing issued to it works any more. */
   async delete(app: AppRecord, owner: UserRecord, ip: string | null): Promise<void> {
-    await this.storage.revokeTokensOfApp(app.clientId, this.clock());
+    await endAppAccess(this.storage, this.clock(), app.clientId);
     await this.storage.deleteApp(app.clientId);
     await this.dropIcon(app);
     await this.audit.record({ action: 'app_deleted', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { name: app.name } });

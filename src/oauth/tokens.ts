@@ -4,9 +4,10 @@
  * only their SHA-256 is stored.
  */
 import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
-import type { AppRecord, Storage, TokenRecord } from '../storage/storage.js';
+import type { AppRecord, Storage, TokenRecord, TokenType } from '../storage/storage.js';
 import type { IdTokens } from '../oidc/id-token.js';
 import type { Clock, Millis, UserId } from '../types.js';
+import { InvalidGrant } from './errors.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
 export const REFRESH_TOKEN_PREFIX = 'gate_rt_';
@@ -42,6 +43,12 @@ export interface IssueOptions {
   isDebug?: boolean;
   /** OIDC nonce of the authorization request; only the code flow's first id_token carries it. */
   nonce?: string | null;
+  /**
+   * The revocation generation of what the tokens descend from (the code, the
+   * device code, the refresh token), read before it was checked; absent: the
+   * app's for its own tokens, else the current one (`RevocationScope`).
+   */
+  generation?: number;
 }
 
 export function newFamilyId(): string {
@@ -71,6 +78,8 @@ export class TokenService {
       createdAt: now,
       revokedAt: null,
       rotatedAt: null,
+      // A client_credentials token's authorization is the app record it was checked against.
+      generation: o.generation ?? (o.userId === null ? o.app.generation : undefined),
     };
     const accessToken = ACCESS_TOKEN_PREFIX + randomToken(32);
     const ttl = o.app.accessTokenTtlSeconds;
@@ -81,7 +90,10 @@ export class TokenService {
       const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
       records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
     }
-    await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS });
+    // Revoked while being issued (the user, the app or this grant): the tokens are dead, and not handed out.
+    if ((await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS })) === 'revoked') {
+      throw new InvalidGrant('access was revoked while the tokens were issued');
+    }
     const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     if (o.userId !== null && o.scopes.includes('openid')) {
@@ -90,11 +102,17 @@ export class TokenService {
     return response;
   }
 
-  /** A usable token of the given type, or null when unknown, revoked or expired. */
-  async resolve(raw: string, type: TokenRecord['type']): Promise<TokenRecord | null> {
+  /**
+   * A usable token (of `type`, when given), or null when unknown, revoked —
+   * also by a revocation of its user, app or grant after it was issued —,
+   * expired, or a refresh token already exchanged. The one check /info,
+   * /userinfo and /introspect make.
+   */
+  async resolve(raw: string, type?: TokenType): Promise<TokenRecord | null> {
     if (raw.length === 0 || raw.length > 512) return null;
     const token = await this.storage.findToken(sha256Hex(raw));
-    if (!token || token.type !== type || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;
+    if (!token || (type !== undefined && token.type !== type) || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;
+    if (token.type === 'refresh' && token.rotatedAt !== null) return null;
     return token;
   }
 }

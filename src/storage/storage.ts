@@ -96,6 +96,8 @@ export interface AppRecord {
   firstParty: boolean;
   createdAt: Millis;
   updatedAt: Millis;
+  /** The app's revocation generation as read (see `RevocationScope`); storage fills it, nobody sets it. */
+  generation?: number;
 }
 
 export interface SessionRecord {
@@ -142,6 +144,8 @@ export interface AuthCodeRecord {
   createdAt: Millis;
   expiresAt: Millis;
   consumedAt: Millis | null;
+  /** The revocation generation it was issued under (see `RevocationScope`); absent when created: the current one. */
+  generation?: number;
 }
 
 export type TokenType = 'access' | 'refresh';
@@ -165,6 +169,12 @@ export interface TokenRecord {
   revokedAt: Millis | null;
   /** Refresh tokens of public clients: when this one was exchanged for a new one. */
   rotatedAt: Millis | null;
+  /**
+   * The revocation generation of the authorization it descends from (its
+   * code's, device code's or refresh token's; see `RevocationScope`); absent
+   * when saved: the current one.
+   */
+  generation?: number;
 }
 
 export interface SigningKeyRecord {
@@ -212,6 +222,8 @@ export interface DeviceCodeRecord {
   createdAt: Millis;
   expiresAt: Millis;
   consumedAt: Millis | null;
+  /** The revocation generation when the user decided (see `RevocationScope`). */
+  generation?: number;
 }
 
 export interface DeviceDecision {
@@ -323,6 +335,20 @@ export type ConsumeResult<T> =
   | { outcome: 'already_consumed'; record: T }
   | { outcome: 'not_found' };
 
+/**
+ * Whose access a revocation ends: one user's (password change, "sign out
+ * everywhere", a block), one app's (a block, new scopes), or one user's in one
+ * app ("revoke access"). Each has a generation counter in storage, and every
+ * token, code and device code carries the sum of its user's, app's and
+ * grant's counters as they were when its authorization was checked: one whose
+ * sum is behind is dead (RFC 9700 §4.14, RFC 7009 §2.1), whichever process
+ * issued it and however it raced the revocation.
+ */
+export type RevocationScope =
+  | { userId: UserId; clientId?: undefined }
+  | { userId?: undefined; clientId: ClientId }
+  | { userId: UserId; clientId: ClientId };
+
 export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>;
 /** A `status` in a patch also sets `blockedBy`: `operator` for `blocked`, null otherwise (blockApp is the owner's way). */
 export type AppPatch = Partial<Omit<AppRecord, 'clientId' | 'createdAt' | 'blockedBy'>>;
@@ -382,15 +408,25 @@ export interface Storage {
    * Stores tokens issued together (an access token and its refresh token).
    * When they are device-bound, the user's oldest device-bound families for
    * the same app beyond `maxDeviceFamilies` are revoked in the same transaction.
+   * Checked again once stored: tokens whose family, user, app or grant was
+   * revoked meanwhile (or whose user or app is blocked) are revoked at once,
+   * and the answer is `revoked` when a revocation of the user, app or grant
+   * did it (their holder must not be given them).
    */
-  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<void>;
+  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<'saved' | 'revoked'>;
+  /** A token by hash; one whose revocation generation is behind reads as revoked (`revokedAt` set). */
   findToken(hash: SecretHash): Promise<TokenRecord | null>;
-  /** *Atomic*: retires a refresh token by rotation; exactly one caller gets `consumed`. */
+  /** *Atomic*: retires an unrevoked refresh token by rotation; exactly one caller gets `consumed`. */
   rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>>;
   revokeFamily(familyId: string, now: Millis): Promise<void>;
-  revokeTokensOfUser(userId: UserId, now: Millis): Promise<void>;
-  revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void>;
-  revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void>;
+  /**
+   * Ends access for good: moves the scope's revocation generation on first
+   * (from then on every token, code and device code issued before is dead,
+   * also one a racing request is storing), then deletes its unused
+   * authorization codes and undecided or unused device codes and marks its
+   * tokens revoked.
+   */
+  revokeAccess(scope: RevocationScope, now: Millis): Promise<void>;
   /** Tokens matching the query, newest first (the console's debug tokens, the account page's apps and devices). */
   listTokens(query: TokenQuery): Promise<TokenRecord[]>;
   appTokenStats(clientId: ClientId, now: Millis): Promise<AppTokenStats>;

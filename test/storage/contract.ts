@@ -81,6 +81,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       firstParty: false,
       createdAt: T0 + seq,
       updatedAt: T0 + seq,
+      generation: 0,
       ...over,
     });
     const codeRecord = (user: UserRecord, app: AppRecord, over: Partial<AuthCodeRecord> = {}): AuthCodeRecord => ({
@@ -100,13 +101,14 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       createdAt: T0,
       expiresAt: T0 + 10 * MINUTE,
       consumedAt: null,
+      generation: 0,
       ...over,
     });
     /** An access token and its refresh token, issued together as one family. */
     const family = (user: UserRecord | null, app: AppRecord, over: Partial<TokenRecord> = {}): TokenRecord[] => {
       const base = {
         clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
-        deviceId: null, deviceName: null, isDebug: false, authTime: T0, createdAt: T0, revokedAt: null, rotatedAt: null,
+        deviceId: null, deviceName: null, isDebug: false, authTime: T0, createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
         ...over,
       };
       return [
@@ -458,18 +460,58 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         for (const f of [mine, mineElsewhere, theirs, theirsElsewhere, appOnly]) await save(f);
         const revoked = async (tokens: TokenRecord[]) => Promise.all(tokens.map(revokedAt));
 
-        await s.revokeTokensOfUserAndApp(user.id, app.clientId, T0 + 1);
+        await s.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 1);
         expect(await revoked(mine)).toEqual([T0 + 1, T0 + 1]);
         expect(await revoked([...mineElsewhere, ...theirs, ...theirsElsewhere, ...appOnly])).toEqual([null, null, null, null, null, null, null]);
 
-        await s.revokeTokensOfUser(user.id, T0 + 2);
+        await s.revokeAccess({ userId: user.id }, T0 + 2);
         expect(await revoked(mine)).toEqual([T0 + 1, T0 + 1]);
         expect(await revoked(mineElsewhere)).toEqual([T0 + 2, T0 + 2]);
         expect(await revoked([...theirs, ...theirsElsewhere, ...appOnly])).toEqual([null, null, null, null, null]);
 
-        await s.revokeTokensOfApp(otherApp.clientId, T0 + 3);
+        await s.revokeAccess({ clientId: otherApp.clientId }, T0 + 3);
         expect(await revoked([...theirsElsewhere, ...appOnly])).toEqual([T0 + 3, T0 + 3, T0 + 3]);
         expect(await revoked(theirs)).toEqual([null, null]);
+      });
+
+      test('a revocation deletes the unused codes and device codes it covers, and keeps used ones and everyone else\'s', async () => {
+        const { user, app } = await seed();
+        const otherUser = userRecord();
+        await s.createUser(otherUser);
+        const unused = codeRecord(user, app);
+        const used = codeRecord(user, app);
+        const theirs = codeRecord(otherUser, app);
+        for (const c of [unused, used, theirs]) await s.createCode(c);
+        await s.consumeCode(used.hash, T0 + 1);
+        const device = { hash: sha256Hex(randomHex(32)), userCodeHash: sha256Hex(randomHex(8)), clientId: app.clientId, scopes: ['login:info'], optionalScopes: [],
+          deviceId: null, deviceName: null, status: 'pending' as const, userId: null, grantedScopes: null, authTime: null, intervalSeconds: 5, lastPolledAt: null,
+          familyId: randomHex(16), createdAt: T0, expiresAt: T0 + 10 * MINUTE, consumedAt: null };
+        await s.createDeviceCode(device);
+        await s.decideDeviceCode(device.userCodeHash, { approved: true, userId: user.id, grantedScopes: ['login:info'], authTime: T0 }, T0 + 1);
+
+        await s.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 2);
+        expect((await s.consumeCode(unused.hash, T0 + 3)).outcome).toBe('not_found');
+        expect((await s.consumeCode(used.hash, T0 + 3)).outcome).toBe('already_consumed');
+        expect((await s.consumeCode(theirs.hash, T0 + 3)).outcome).toBe('consumed');
+        expect(await s.pollDeviceCode(device.hash, app.clientId, T0 + 3)).toBeNull();
+      });
+
+      test('a token issued under an earlier revocation generation reads as revoked, and its refresh token no longer rotates', async () => {
+        const { user, app } = await seed();
+        const before = family(user, app);
+        expect(await save(before)).toBe('saved');
+        await s.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 1);
+        // Issued from something read before the revocation (a refresh racing it): dead on arrival.
+        const raced = family(user, app, { generation: before[0]!.generation });
+        expect(await save(raced)).toBe('revoked');
+        for (const t of raced) expect(await revokedAt(t)).not.toBeNull();
+        // Issued afresh after it (a new sign-in): the current generation, alive.
+        const fresh = family(user, app, { generation: undefined });
+        expect(await save(fresh)).toBe('saved');
+        expect(await revokedAt(fresh[0]!)).toBeNull();
+        expect((await s.findToken(fresh[0]!.hash))!.generation).not.toBe(before[0]!.generation);
+        expect((await s.rotateRefreshToken(raced[1]!.hash, T0 + 2)).outcome).toBe('already_consumed');
+        expect((await s.rotateRefreshToken(fresh[1]!.hash, T0 + 2)).outcome).toBe('consumed');
       });
 
       describe('device cap (SPEC §4: at most 30 device-bound families per user and app)', () => {

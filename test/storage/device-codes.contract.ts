@@ -62,6 +62,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       createdAt: T0,
       expiresAt: T0 + 300_000,
       consumedAt: null,
+      generation: 0,
       ...over,
     });
     const decision = { approved: true, userId: '100000000000777' as UserId, grantedScopes: ['login:info', 'login:email'], authTime: T0 + 1 };

@@ -134,7 +134,6 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       if (!(err instanceof InputError)) throw err;
       return render(page, reply, { error: { section: 'password', text: a.errPasswordShort }, status: 400 });
     }
-    await ctx.storage.deleteSuggestGrants(page.user.id);
     await audit(page, request, 'password_changed', { by: 'user' });
     return redirectWithNotice(reply, '/account', 'passwordChanged');
   });

@@ -5,7 +5,6 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
@@ -65,9 +64,8 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
     if (!params.token) throw new InvalidRequest('token is required');
     reply.header('Cache-Control', 'no-store');
-    const token = params.token.length <= 512 ? await ctx.storage.findToken(sha256Hex(params.token)) : null;
-    const now = ctx.clock();
-    if (!token || !mayIntrospect(client.app, token) || token.revokedAt !== null || token.expiresAt <= now || (token.type === 'refresh' && token.rotatedAt !== null)) return { active: false };
+    const token = params.token.length <= 512 ? await ctx.tokens.resolve(params.token) : null;
+    if (!token || !mayIntrospect(client.app, token)) return { active: false };
     const [user, appRecord] = await Promise.all([
       token.userId === null ? null : ctx.storage.findUserById(token.userId),
       ctx.storage.findApp(token.clientId),

@@ -122,5 +122,6 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
     authTime: code.authTime,
     nonce: code.nonce,
     withRefresh: true,
+    generation: code.generation,
   });
 };

@@ -35,5 +35,6 @@ export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
     deviceName: record.deviceName,
     authTime: record.authTime,
     withRefresh: true,
+    generation: record.generation,
   });
 };

@@ -28,6 +28,8 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
   const rotate = app.secretHash === null;
   if (rotate || token.rotatedAt !== null) {
     const result = await ctx.storage.rotateRefreshToken(token.hash, now);
+    // Revoked since it was read (its user, app or grant): not a replay, just refused.
+    if (result.outcome === 'already_consumed' && result.record.rotatedAt === null) throw new InvalidGrant('the refresh token was revoked');
     if (result.outcome !== 'consumed') {
       await ctx.storage.revokeFamily(token.familyId, now);
       await ctx.audit?.record({ action: 'token_replay', outcome: 'refused', actor: { type: 'app', id: app.clientId }, userId: token.userId, ip: meta.ip, details: { grant: 'refresh_token', family: token.familyId } });
@@ -48,6 +50,7 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
     deviceName: token.deviceName,
     authTime: token.authTime,
     withRefresh: true,
+    generation: token.generation,
     ...(rotate ? { refreshExpiresAt: token.expiresAt, refreshScopes: token.scopes } : { reuseRefreshToken: raw }),
   });
 };

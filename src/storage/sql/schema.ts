@@ -3,6 +3,8 @@
  * SQLite and PostgreSQL: times are integer milliseconds (bigint), booleans are
  * 0/1 integers, lists are JSON text, scopes are space-separated text.
  */
+import type { Generated } from 'kysely';
+
 export interface Database {
   users: UsersTable;
   apps: AppsTable;
@@ -17,6 +19,7 @@ export interface Database {
   suggest_grants: SuggestGrantsTable;
   audit_log: AuditLogTable;
   images: ImagesTable;
+  grant_generations: GrantGenerationsTable;
 }
 
 export interface UsersTable {
@@ -37,6 +40,8 @@ export interface UsersTable {
   status: string;
   created_at: number;
   updated_at: number;
+  /** Moved on by every revocation of all the user's tokens (migration 0009). */
+  token_generation: Generated<number>;
 }
 
 export interface AppsTable {
@@ -64,6 +69,8 @@ export interface AppsTable {
   blocked_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Moved on by every revocation of all the app's tokens (migration 0009). */
+  token_generation: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -102,6 +109,8 @@ export interface AuthCodesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** The user's, app's and grant's generations added up when its authorization was checked. */
+  generation: Generated<number>;
 }
 
 export interface TokensTable {
@@ -119,6 +128,8 @@ export interface TokensTable {
   expires_at: number;
   revoked_at: number | null;
   rotated_at: number | null;
+  /** The user's, app's and grant's generations added up when its authorization was checked. */
+  generation: Generated<number>;
 }
 
 export interface SigningKeysTable {
@@ -150,6 +161,8 @@ export interface DeviceCodesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** The user's, app's and grant's generations added up when its authorization was checked. */
+  generation: Generated<number>;
 }
 
 export interface AttemptCountersTable {
@@ -198,4 +211,11 @@ export interface ImagesTable {
   content_type: string;
   data: Buffer;
   created_at: number;
+}
+
+/** One user's revocations of one app ("revoke access"); a missing row is generation 0. */
+export interface GrantGenerationsTable {
+  user_id: string;
+  client_id: string;
+  generation: number;
 }

@@ -4,12 +4,12 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type Expression, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
-  ImageRecord, PollResult, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
+  ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -20,6 +20,18 @@ const num = (v: number | string): number => (typeof v === 'number' ? v : Number(
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
 /** `%part%` for LIKE … ESCAPE, lowercased, with the user's own `%`, `_` and backslash taken literally. */
 const containing = (part: string): string => `%${part.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The revocation generation of a user (or null) in an app, as SQL: the user's,
+ * the app's and the grant's counters added up (`RevocationScope`). Each only
+ * ever grows, so a sum equal to one read earlier means that none has moved.
+ * Three primary-key lookups; `user` and `client` are values or column refs.
+ */
+function generationOf(user: Expression<string | null> | string | null, client: Expression<string> | string): RawBuilder<number> {
+  return sql<number>`(coalesce((select u.token_generation from users u where u.id = ${user}), 0)
+    + coalesce((select a.token_generation from apps a where a.client_id = ${client}), 0)
+    + coalesce((select g.generation from grant_generations g where g.user_id = ${user} and g.client_id = ${client}), 0))`;
+}
 
 function toUser(r: Selectable<UsersTable>): UserRecord {
   return {
@@ -43,8 +55,8 @@ function toUser(r: Selectable<UsersTable>): UserRecord {
   };
 }
 
-function fromUserPatch(p: UserPatch): Partial<UsersTable> {
-  const row: Partial<UsersTable> = {};
+function fromUserPatch(p: UserPatch): Updateable<UsersTable> {
+  const row: Updateable<UsersTable> = {};
   if (p.login !== undefined) row.login = p.login.toLowerCase();
   if (p.passwordHash !== undefined) row.password_hash = p.passwordHash;
   if (p.firstName !== undefined) row.first_name = p.firstName;
@@ -86,11 +98,12 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     firstParty: num(r.first_party) === 1,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
+    generation: num(r.token_generation),
   };
 }
 
-function fromAppPatch(p: AppPatch): Partial<AppsTable> {
-  const row: Partial<AppsTable> = {};
+function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
+  const row: Updateable<AppsTable> = {};
   if (p.secretHash !== undefined) row.secret_hash = p.secretHash;
   if (p.secretSealed !== undefined) row.secret_sealed = p.secretSealed;
   if (p.name !== undefined) row.name = p.name;
@@ -146,10 +159,17 @@ function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     consumedAt: numOrNull(r.consumed_at),
+    generation: num(r.generation),
   };
 }
 
-function toToken(r: Selectable<TokensTable>): TokenRecord {
+/**
+ * `current`: the token's revocation generation now, when the query read it. A
+ * token issued under an older one reads as revoked; when is not recorded, so
+ * `revokedAt` is then its issue time.
+ */
+function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRecord {
+  const stale = current !== undefined && num(current) !== num(r.generation);
   return {
     hash: r.hash as SecretHash,
     type: r.type as TokenRecord['type'],
@@ -163,8 +183,9 @@ function toToken(r: Selectable<TokensTable>): TokenRecord {
     authTime: numOrNull(r.auth_time),
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
-    revokedAt: numOrNull(r.revoked_at),
+    revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
     rotatedAt: numOrNull(r.rotated_at),
+    generation: num(r.generation),
   };
 }
 
@@ -187,10 +208,11 @@ function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     consumedAt: numOrNull(r.consumed_at),
+    generation: num(r.generation),
   };
 }
 
-function fromToken(t: TokenRecord): TokensTable {
+function fromToken(t: TokenRecord): Insertable<TokensTable> {
   return {
     hash: t.hash,
     type: t.type,
@@ -433,6 +455,7 @@ export class SqlStorage implements Storage {
         scopes: joinScopes(c.scopes), code_challenge: c.codeChallenge, code_challenge_method: c.codeChallengeMethod,
         nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime,
         family_id: c.familyId, created_at: c.createdAt, expires_at: c.expiresAt, consumed_at: c.consumedAt,
+        generation: c.generation ?? generationOf(c.userId, c.clientId),
       })
       .execute();
   }
@@ -450,17 +473,17 @@ export class SqlStorage implements Storage {
 
   // Tokens
 
-  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<void> {
-    if (tokens.length === 0) return;
+  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<'saved' | 'revoked'> {
+    if (tokens.length === 0) return 'saved';
     const first = tokens[0]!;
+    const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
     const capped = first.deviceId !== null && first.userId !== null;
     if (!capped) {
-      await this.db.insertInto('tokens').values(tokens.map(fromToken)).execute();
-      await this.revokeIfFamilyRevoked(first.familyId);
-      return;
+      await this.db.insertInto('tokens').values(rows).execute();
+      return this.checkIssued(tokens, options.now);
     }
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('tokens').values(tokens.map(fromToken)).execute();
+      await trx.insertInto('tokens').values(rows).execute();
       // SPEC §4: at most N device-bound token families per user and app; the oldest go first.
       // The family just issued always stays, even when others share its millisecond (or a
       // skewed clock made them look newer): it is never handed out already revoked.
@@ -479,17 +502,37 @@ export class SqlStorage implements Storage {
           .where('family_id', 'in', excess).where('revoked_at', 'is', null).execute();
       }
     });
-    await this.revokeIfFamilyRevoked(first.familyId);
+    return this.checkIssued(tokens, options.now);
   }
 
   /**
-   * Checked after every insert: whoever revokes a family records it before
-   * revoking its tokens, and whoever issues into it looks after inserting, so
-   * in every interleaving of the two the new tokens end up revoked.
+   * Checked after every insert has committed, in one query: whoever revokes a
+   * family, a user, an app or a grant records it (`revoked_families`, a
+   * generation, a status) before revoking tokens, and whoever issues looks
+   * after inserting. So in every interleaving, on SQLite and on PostgreSQL
+   * under READ COMMITTED alike, either this read sees the revocation and
+   * revokes the new tokens, or the revocation's UPDATE started after they were
+   * committed and revoked them itself.
    */
-  private async revokeIfFamilyRevoked(familyId: string): Promise<void> {
-    const revoked = await this.db.selectFrom('revoked_families').select('revoked_at').where('family_id', '=', familyId).executeTakeFirst();
-    if (revoked) await this.revokeFamilyTokens(familyId, num(revoked.revoked_at));
+  private async checkIssued(tokens: TokenRecord[], now: Millis): Promise<'saved' | 'revoked'> {
+    const first = tokens[0]!;
+    const seen = await this.db
+      .selectFrom('tokens as t')
+      .select((eb) => [
+        't.generation',
+        generationOf(eb.ref('t.user_id'), eb.ref('t.client_id')).as('current'),
+        eb.selectFrom('users as u').select('u.status').whereRef('u.id', '=', 't.user_id').as('user_status'),
+        eb.selectFrom('apps as a').select('a.status').whereRef('a.client_id', '=', 't.client_id').as('app_status'),
+        eb.selectFrom('revoked_families as f').select('f.revoked_at').whereRef('f.family_id', '=', 't.family_id').as('family_revoked'),
+      ])
+      .where('t.hash', '=', first.hash)
+      .executeTakeFirst();
+    if (seen?.family_revoked != null) await this.revokeFamilyTokens(first.familyId, num(seen.family_revoked));
+    const ended = !seen || num(seen.generation) !== num(seen.current) || seen.app_status !== 'active' || (first.userId !== null && seen.user_status !== 'active');
+    if (!ended) return 'saved';
+    await this.db.updateTable('tokens').set({ revoked_at: now })
+      .where('hash', 'in', tokens.map((t) => t.hash)).where('revoked_at', 'is', null).execute();
+    return 'revoked';
   }
 
   private async revokeFamilyTokens(familyId: string, at: Millis): Promise<void> {
@@ -498,14 +541,19 @@ export class SqlStorage implements Storage {
   }
 
   async findToken(hash: SecretHash): Promise<TokenRecord | null> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row ? toToken(row) : null;
+    // The revocation marks in the same query: every use of a token (/info, /userinfo, /introspect, /token, /revoke) sees them.
+    const row = await this.db.selectFrom('tokens').selectAll()
+      .select(generationOf(sql.ref('tokens.user_id'), sql.ref('tokens.client_id')).as('current_generation'))
+      .where('hash', '=', hash).executeTakeFirst();
+    return row ? toToken(row, row.current_generation) : null;
   }
 
   async rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>> {
+    // Never a revoked one: a refresh read just before a revocation must not rotate after it.
     const won = await this.db
       .updateTable('tokens').set({ rotated_at: now })
-      .where('hash', '=', hash).where('type', '=', 'refresh').where('rotated_at', 'is', null)
+      .where('hash', '=', hash).where('type', '=', 'refresh').where('rotated_at', 'is', null).where('revoked_at', 'is', null)
+      .where(({ eb, ref }) => eb(ref('generation'), '=', generationOf(sql.ref('tokens.user_id'), sql.ref('tokens.client_id'))))
       .returningAll()
       .executeTakeFirst();
     if (won) return { outcome: 'consumed', record: toToken(won) };
@@ -519,19 +567,35 @@ export class SqlStorage implements Storage {
     await this.revokeFamilyTokens(familyId, now);
   }
 
-  async revokeTokensOfUser(userId: UserId, now: Millis): Promise<void> {
-    await this.db.updateTable('tokens').set({ revoked_at: now })
-      .where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
-  }
-
-  async revokeTokensOfApp(clientId: ClientId, now: Millis): Promise<void> {
-    await this.db.updateTable('tokens').set({ revoked_at: now })
-      .where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
-  }
-
-  async revokeTokensOfUserAndApp(userId: UserId, clientId: ClientId, now: Millis): Promise<void> {
-    await this.db.updateTable('tokens').set({ revoked_at: now })
-      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  async revokeAccess(scope: RevocationScope, now: Millis): Promise<void> {
+    const { userId, clientId } = scope;
+    // The mark first, in a statement of its own: once it is committed nothing issued before
+    // works, and what a racing request stores after it is revoked by that request's own check.
+    if (userId !== undefined && clientId !== undefined) {
+      await this.db.insertInto('grant_generations').values({ user_id: userId, client_id: clientId, generation: 1 })
+        .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ generation: sql`grant_generations.generation + 1` }))
+        .execute();
+    } else if (userId !== undefined) {
+      await this.db.updateTable('users').set({ token_generation: sql`token_generation + 1` }).where('id', '=', userId).execute();
+    } else if (clientId !== undefined) {
+      await this.db.updateTable('apps').set({ token_generation: sql`token_generation + 1` }).where('client_id', '=', clientId).execute();
+    }
+    let codes = this.db.deleteFrom('auth_codes').where('consumed_at', 'is', null);
+    let devices = this.db.deleteFrom('device_codes').where('consumed_at', 'is', null);
+    let live = this.db.updateTable('tokens').set({ revoked_at: now }).where('revoked_at', 'is', null);
+    if (userId !== undefined) {
+      codes = codes.where('user_id', '=', userId);
+      devices = devices.where('user_id', '=', userId);
+      live = live.where('user_id', '=', userId);
+    }
+    if (clientId !== undefined) {
+      codes = codes.where('client_id', '=', clientId);
+      devices = devices.where('client_id', '=', clientId);
+      live = live.where('client_id', '=', clientId);
+    }
+    await codes.execute();
+    await devices.execute();
+    await live.execute();
   }
 
   async listTokens(q: TokenQuery): Promise<TokenRecord[]> {
@@ -582,7 +646,10 @@ export class SqlStorage implements Storage {
   async decideDeviceCode(userCodeHash: SecretHash, d: DeviceDecision, now: Millis): Promise<boolean> {
     const result = await this.db
       .updateTable('device_codes')
-      .set({ status: d.approved ? 'approved' : 'denied', user_id: d.userId, granted_scopes: joinScopes(d.grantedScopes), auth_time: d.authTime })
+      .set({
+        status: d.approved ? 'approved' : 'denied', user_id: d.userId, granted_scopes: joinScopes(d.grantedScopes), auth_time: d.authTime,
+        generation: generationOf(d.userId, sql.ref('device_codes.client_id')),
+      })
       .where('user_code_hash', '=', userCodeHash).where('status', '=', 'pending').where('expires_at', '>', now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;

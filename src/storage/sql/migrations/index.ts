@@ -16,6 +16,7 @@ import * as appTrust from './0008-app-trust.js';
 import * as introspection from './0011-introspection.js';
 import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
+import * as revocationMarks from './0009-revocation-marks.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011-introspection': introspection,
   '0012-signing-key-activation': signingKeyActivation,
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
+  '0009-revocation-marks': revocationMarks,
 };
