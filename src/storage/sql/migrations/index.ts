@@ -13,10 +13,10 @@ import * as suggestGrants from './0005-suggest-grants.js';
 import * as auditLog from './0006-audit-log.js';
 import * as images from './0007-images.js';
 import * as appTrust from './0008-app-trust.js';
+import * as revocationMarks from './0009-revocation-marks.js';
 import * as introspection from './0011-introspection.js';
 import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
-import * as revocationMarks from './0009-revocation-marks.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -27,8 +27,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006-audit-log': auditLog,
   '0007-images': images,
   '0008-app-trust': appTrust,
+  '0009-revocation-marks': revocationMarks,
   '0011-introspection': introspection,
   '0012-signing-key-activation': signingKeyActivation,
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
-  '0009-revocation-marks': revocationMarks,
 };
