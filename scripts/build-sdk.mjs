@@ -1,4 +1,4 @@
-// The browser SDK (SPEC §8): src/sdk/*.ts bundled and minified by esbuild into
+// The browser SDK (docs/protocol.md §8): src/sdk/*.ts bundled and minified by esbuild into
 // <out>/sdk, with source maps. Called by build.mjs once the server is compiled,
 // so the SDK's few strings come from the same message catalogues as the pages.
 import { build } from 'esbuild';

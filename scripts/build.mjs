@@ -22,7 +22,7 @@ const out = `dist.building-${process.pid}`;
 try {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', out], { stdio: 'inherit' });
   chmodSync(`${out}/cli/main.js`, 0o755);
-  // The browser SDK (SPEC §8), bundled by esbuild into <out>/sdk.
+  // The browser SDK (docs/protocol.md §8), bundled by esbuild into <out>/sdk.
   await (await import('./build-sdk.mjs')).buildSdk(out);
   await bundleServer(out);
   swapIn(out);

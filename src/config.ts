@@ -33,7 +33,7 @@ function readTrustProxy(value: unknown): unknown {
 }
 
 const configSchema = z.object({
-  /** Public origin of this server; every endpoint lives under it (SPEC §2). */
+  /** Public origin of this server; every endpoint lives under it (docs/protocol.md §2). */
   issuer: z.string().url().transform((s) => s.replace(/\/+$/, '')),
   /** Port the HTTP server listens on. */
   port: z.coerce.number().int().min(0).max(65535),
@@ -59,15 +59,15 @@ const configSchema = z.object({
   databaseUrl: z.string(),
   /** PostgreSQL connections per process; size so that processes × pool stays under the server's max_connections. */
   databasePoolSize: z.coerce.number().int().min(1).max(1000),
-  /** Default access-token lifetime for new apps: one year, as Yandex ID does (SPEC §4). */
+  /** Default access-token lifetime for new apps: one year, as Yandex ID does (docs/protocol.md §4). */
   accessTokenTtlSeconds: z.coerce.number().int().positive(),
   /** Upper bound operators may put on every app's access-token lifetime. */
   maxAccessTokenTtlSeconds: z.coerce.number().int().positive(),
-  /** Refresh-token lifetime: longer than any access token (SPEC §4). */
+  /** Refresh-token lifetime: longer than any access token (docs/protocol.md §4). */
   refreshTokenTtlSeconds: z.coerce.number().int().positive(),
-  /** Authorization codes live 10 minutes (SPEC §3). */
+  /** Authorization codes live 10 minutes (docs/protocol.md §3). */
   codeTtlSeconds: z.coerce.number().int().positive(),
-  /** id_token lifetime; retired signing keys stay published at least this long (SPEC §2). */
+  /** id_token lifetime; retired signing keys stay published at least this long (docs/protocol.md §2). */
   idTokenTtlSeconds: z.coerce.number().int().positive(),
   /** How long a sign-in lasts without activity (the idle timeout): each request moves the end, at most once a minute. */
   sessionTtlSeconds: z.coerce.number().int().positive(),

@@ -1,4 +1,4 @@
-/** Configuration (SPEC §2): defaults, environment variables, and errors that name the variable. */
+/** Configuration (docs/protocol.md §2): defaults, environment variables, and errors that name the variable. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A website with Gatehouse's instant login (SPEC §8): the login button and the
+// A website with Gatehouse's instant login (docs/protocol.md §8): the login button and the
 // widget on /, the token page on /token.html. Run Gatehouse first (`npm start`
 // in the repository), then, from the repository:
 //

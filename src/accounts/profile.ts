@@ -1,7 +1,7 @@
 /**
- * What a person changes about their own account on /account (SPEC §10):
+ * What a person changes about their own account on /account (docs/protocol.md §10):
  * profile fields, the avatar, and what they granted to apps and devices.
- * Every rule that decides what an app may later read (SPEC §1, §6) is here,
+ * Every rule that decides what an app may later read (docs/protocol.md §1, §6) is here,
  * free of HTTP.
  */
 import { randomHex } from '../crypto/random.js';
@@ -43,7 +43,7 @@ function name(value: string, what: string): string | null {
   return trimmed;
 }
 
-/** SPEC §1: `YYYY-MM-DD` with unknown parts as zeros (`0000-12-31` when the year is not told). */
+/** docs/protocol.md §1: `YYYY-MM-DD` with unknown parts as zeros (`0000-12-31` when the year is not told). */
 export function parseBirthday(value: string): string | null {
   const v = value.trim();
   if (v === '') return null;
@@ -61,7 +61,7 @@ export function parseBirthday(value: string): string | null {
   return v === '0000-00-00' ? null : v;
 }
 
-/** E.164 (SPEC §1): `+` and up to 15 digits; spaces, dashes, dots and brackets people type are dropped. */
+/** E.164 (docs/protocol.md §1): `+` and up to 15 digits; spaces, dashes, dots and brackets people type are dropped. */
 export function parsePhone(value: string): string | null {
   const v = value.trim().replace(/[\s().-]/g, '');
   if (v === '') return null;
@@ -112,7 +112,7 @@ export class Profiles {
     await this.storage.updateUser(user.id, { ...validateProfile(input, user), updatedAt: this.clock() });
   }
 
-  /** Stores the upload in every size of SPEC §6 under a new id, then drops the old picture. */
+  /** Stores the upload in every size of docs/protocol.md §6 under a new id, then drops the old picture. */
   async setAvatar(user: UserRecord, file: Buffer): Promise<string> {
     const variants = await this.pictures.avatar(user.id, file);
     const id = randomHex(16);
@@ -134,7 +134,7 @@ export class Profiles {
     await endGrant(this.storage, this.clock(), userId, clientId);
   }
 
-  /** Revokes the token families issued to one device of one app (SPEC §3 `device_id`). */
+  /** Revokes the token families issued to one device of one app (docs/protocol.md §3 `device_id`). */
   async revokeDevice(userId: UserId, clientId: ClientId, deviceId: string): Promise<void> {
     const now = this.clock();
     const tokens = await this.storage.listTokens({ userId, clientId, deviceBound: true, activeAt: now });
@@ -143,7 +143,7 @@ export class Profiles {
     }
   }
 
-  /** "Sign out everywhere": every session but this one, every token, every instant-login grant (SPEC §4). */
+  /** "Sign out everywhere": every session but this one, every token, every instant-login grant (docs/protocol.md §4). */
   async signOutEverywhere(userId: UserId, keepSession?: Parameters<Storage['deleteSessionsOfUser']>[1]): Promise<void> {
     await endUserAccess(this.storage, this.clock(), userId, keepSession);
   }

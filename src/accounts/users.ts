@@ -103,7 +103,7 @@ export class Users {
     return ok && user && user.status === 'active' ? user : null;
   }
 
-  /** Sets a new password and signs the user out everywhere else, ending their tokens, codes and instant-login grants (SPEC §4). */
+  /** Sets a new password and signs the user out everywhere else, ending their tokens, codes and instant-login grants (docs/protocol.md §4). */
   async changePassword(user: UserRecord, password: string, keepSession?: SecretHash): Promise<void> {
     validatePassword(password);
     const now = this.clock();

@@ -1,5 +1,5 @@
 /**
- * What operators do on /admin (SPEC §10), free of HTTP: find users and apps,
+ * What operators do on /admin (docs/protocol.md §10), free of HTTP: find users and apps,
  * block and unblock them, reset passwords, end every session and token. Each
  * action is written to the audit log with the operator who took it.
  */
@@ -84,7 +84,7 @@ export class Admin {
     }
   }
 
-  /** Blocks (revoking every token: SPEC §1 `unauthorized_client` everywhere) or unblocks an app. */
+  /** Blocks (revoking every token: docs/protocol.md §1 `unauthorized_client` everywhere) or unblocks an app. */
   async setAppBlocked(operator: UserRecord, app: AppRecord, blocked: boolean, ip: string | null): Promise<void> {
     if (blocked) await this.apps.block(app.clientId, 'operator');
     else await this.apps.unblock(app.clientId, 'operator');

@@ -1,4 +1,4 @@
-/** Registering and changing apps (OAuth clients, SPEC §1). */
+/** Registering and changing apps (OAuth clients, docs/protocol.md §1). */
 import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
@@ -17,7 +17,7 @@ export interface AppInput {
   redirectUris?: string[] | undefined;
   scopes?: string[] | undefined;
   optionalScopes?: string[] | undefined;
-  /** A bare type keeps the fields the app already has for it; an object replaces them (SPEC §9). */
+  /** A bare type keeps the fields the app already has for it; an object replaces them (docs/protocol.md §9). */
   platforms?: (PlatformType | Platform)[] | undefined;
   suggestHostnames?: string[] | undefined;
   ownerId?: UserId | null | undefined;
@@ -69,7 +69,7 @@ export class Apps {
   ) {}
 
   private newSecret(): { clientSecret: string; secretHash: AppRecord['secretHash']; secretSealed: string } {
-    const clientSecret = randomHex(32); // 256 bits (SPEC §1)
+    const clientSecret = randomHex(32); // 256 bits (docs/protocol.md §1)
     return { clientSecret, secretHash: sha256Hex(clientSecret), secretSealed: this.secrets.seal(clientSecret) };
   }
 
@@ -160,7 +160,7 @@ export class Apps {
 
   /**
    * Changes an app. Changing its scopes revokes every token issued to it: the
-   * users consented to something else (SPEC §1). Becoming confidential creates
+   * users consented to something else (docs/protocol.md §1). Becoming confidential creates
    * a secret (returned); becoming public drops it.
    */
   async update(clientId: ClientId, input: AppInput): Promise<CreatedApp> {

@@ -1,8 +1,8 @@
 /**
- * The developer console's rules (SPEC §10, §5.3), free of HTTP: who may use
+ * The developer console's rules (docs/protocol.md §10, §5.3), free of HTTP: who may use
  * it, which apps a developer sees, icons, debug tokens, blocking and deleting.
  * Changing an app's fields goes through `Apps` (apps.ts), which revokes tokens
- * when scopes change or the app is blocked (SPEC §1).
+ * when scopes change or the app is blocked (docs/protocol.md §1).
  */
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
@@ -17,14 +17,14 @@ import { OperatorBlockError, type Apps } from './apps.js';
 /** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
 export const ICON_PATH = '/icons/';
 
-/** SPEC §1: every user may be a developer, unless the operator keeps the console to the developers they name. */
+/** docs/protocol.md §1: every user may be a developer, unless the operator keeps the console to the developers they name. */
 export function mayUseConsole(user: UserRecord, config: Pick<Config, 'developers'>): boolean {
   return user.isDeveloper || config.developers === 'anyone';
 }
 
 export interface AppOverview {
   stats: AppTokenStats;
-  /** Live debug access tokens, newest first (SPEC §5.3), with the login they act for. */
+  /** Live debug access tokens, newest first (docs/protocol.md §5.3), with the login they act for. */
   debugTokens: (TokenRecord & { login: string })[];
   /** The owner may lift this block (they set it); an operator's block is theirs to lift. */
   ownerMayUnblock: boolean;

@@ -1,5 +1,5 @@
 /**
- * What an app's platforms mean for the protocol (SPEC §9), free of HTTP and SQL.
+ * What an app's platforms mean for the protocol (docs/protocol.md §9), free of HTTP and SQL.
  *
  * - `web`: a confidential client with a secret, which is always required at
  *   /token. An app that has `web` *and* a native platform stays one
@@ -42,7 +42,7 @@ export function isConfidential(platforms: readonly Platform[]): boolean {
   return platforms.some((p) => p.type === 'web');
 }
 
-/** TV apps sign in with the device flow only (SPEC §9). */
+/** TV apps sign in with the device flow only (docs/protocol.md §9). */
 export function isDeviceFlowOnly(app: Pick<AppRecord, 'platforms'>): boolean {
   return app.platforms.length > 0 && app.platforms.every((p) => p.type === 'tv');
 }
@@ -65,12 +65,12 @@ export function derivedMobileRedirectUris(app: Pick<AppRecord, 'clientId' | 'pla
   return uris;
 }
 
-/** Yandex's SDK redirect URIs (`yx…`), where Yandex's implicit flow is accepted for compatibility (SPEC §9). */
+/** Yandex's SDK redirect URIs (`yx…`), where Yandex's implicit flow is accepted for compatibility (docs/protocol.md §9). */
 export function isYandexSdkRedirectUri(app: Pick<AppRecord, 'clientId' | 'platforms'>, issuer: string, uri: string): boolean {
   return derivedMobileRedirectUris(app, issuer).includes(uri) && (uri.startsWith('yx') || uri.startsWith('https://yx'));
 }
 
-/** The loopback redirect URIs a desktop app may always use (SPEC §9: loopback for desktop and CLI). */
+/** The loopback redirect URIs a desktop app may always use (docs/protocol.md §9: loopback for desktop and CLI). */
 export const DERIVED_LOOPBACK_URIS = ['http://127.0.0.1/', 'http://[::1]/'] as const;
 
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;

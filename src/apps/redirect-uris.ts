@@ -34,7 +34,7 @@ export function validateRedirectUri(value: string): string {
   return value;
 }
 
-/** A suggest hostname is an origin: scheme, host and optional port, nothing else (SPEC §8). */
+/** A suggest hostname is an origin: scheme, host and optional port, nothing else (docs/protocol.md §8). */
 export function validateOrigin(value: string): string {
   let url: URL;
   try {

@@ -60,7 +60,7 @@ export interface AuditEvent {
 
 /** Names of details that could only hold a secret. */
 const SECRET_NAME = /pass|secret|token(?!_type)|code|verifier|cookie|authorization|session|csrf|assertion|jwt|hash|key/i;
-/** Values shaped like something Gatehouse hands out (SPEC §4 token prefixes). */
+/** Values shaped like something Gatehouse hands out (docs/protocol.md §4 token prefixes). */
 const SECRET_VALUE = /gate_(?:at|rt)_|^\$argon2/;
 const REDACTED = '[redacted]';
 /** Identical anonymous failures within one such window share an entry. */

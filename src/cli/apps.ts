@@ -55,7 +55,7 @@ function withAppOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-/** The platform fields, in the wire names of SPEC §9's console. */
+/** The platform fields, in the wire names of docs/protocol.md §9's console. */
 function platformDetails(a: AppRecord) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const p of a.platforms) {
@@ -65,7 +65,7 @@ function platformDetails(a: AppRecord) {
   return out;
 }
 
-/** The redirect URIs Gatehouse accepts for the app's native platforms without registration (SPEC §9). */
+/** The redirect URIs Gatehouse accepts for the app's native platforms without registration (docs/protocol.md §9). */
 function derivedUris(a: AppRecord, issuer: string): string[] {
   const loopback = a.platforms.some((p) => p.type === 'desktop') ? DERIVED_LOOPBACK_URIS.map((u) => `${u} (any port)`) : [];
   return [...derivedMobileRedirectUris(a, issuer), ...loopback];

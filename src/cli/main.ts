@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `gatehouse`, the operator's command line (SPEC §11). It reads the same
+ * `gatehouse`, the operator's command line (docs/protocol.md §11). It reads the same
  * settings as the server, so it works on the same database, also while the
  * server runs. Bad input prints one line and exits non-zero; `--json` prints
  * machine-readable output for scripts.

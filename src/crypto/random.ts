@@ -1,9 +1,9 @@
 /**
  * Random values and hashes for everything Gatehouse hands out. Tokens, codes
  * and client secrets are ≥ 256-bit random strings; only their SHA-256 hashes are
- * stored (SPEC §4, RFC 9700 §4.14), so a stolen database yields nothing usable.
+ * stored (docs/protocol.md §4, RFC 9700 §4.14), so a stolen database yields nothing usable.
  * A fast hash is right here: the inputs are high-entropy, so there is nothing to
- * brute-force, and every API call pays for the lookup (SPEC §1).
+ * brute-force, and every API call pays for the lookup (docs/protocol.md §1).
  */
 import { createHash, randomFillSync, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Brand } from '../types.js';

@@ -1,7 +1,7 @@
 /**
  * AES-256-GCM encryption of secrets that must be recoverable: client secrets,
  * because `/info?format=jwt` signs with the secret itself as Yandex ID does
- * (SPEC §6), and private signing keys. The key is 32 random bytes in
+ * (docs/protocol.md §6), and private signing keys. The key is 32 random bytes in
  * `<dataDir>/secret.key`, created with mode 0600 on first start and never
  * stored in the database, so a database dump alone reveals none of them.
  */

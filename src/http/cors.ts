@@ -1,6 +1,6 @@
 /**
  * Cross-origin access for the endpoints an app calls from a browser page (a
- * single-page app with PKCE, SPEC §9): the token, revocation, device
+ * single-page app with PKCE, docs/protocol.md §9): the token, revocation, device
  * authorization and login info endpoints answer any origin. None of them reads
  * cookies, and `*` forbids sending any, so another site gains nothing it could
  * not do from a server; the endpoints that act on a browser's session

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (SPEC §12) on `GET /metrics`: requests by route and
+ * Prometheus metrics (docs/protocol.md §12) on `GET /metrics`: requests by route and
  * status, latency histograms, tokens issued by grant, sign-ins ok/failed,
  * limit refusals, and Node's own (event-loop lag, memory, GC). One registry
  * per server, so tests can run several servers in one process.

@@ -120,7 +120,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     if (!reply.hasHeader('Content-Security-Policy')) {
       reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; base-uri 'none'; frame-ancestors 'none'");
     }
-    // Responses meant to be framed (the instant-login frames, SPEC §8) name their ancestors in the CSP instead.
+    // Responses meant to be framed (the instant-login frames, docs/protocol.md §8) name their ancestors in the CSP instead.
     if (!/frame-ancestors (?!'none')/.test(String(reply.getHeader('Content-Security-Policy')))) reply.header('X-Frame-Options', 'DENY');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     if (secureIssuer && !(knowsScheme && request.protocol === 'http')) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');

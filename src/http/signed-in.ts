@@ -81,7 +81,7 @@ export function confirmed(
   return false;
 }
 
-/** The same answer for "no such thing" and "not yours", so nobody learns what exists (SPEC §10: owners only). */
+/** The same answer for "no such thing" and "not yours", so nobody learns what exists (docs/protocol.md §10: owners only). */
 export function notFound(msgs: Messages, reply: FastifyReply): FastifyReply {
   return sendPage(reply, messagePage(msgs, msgs.notFoundTitle, msgs.notFound), 404);
 }

@@ -1,5 +1,5 @@
 /**
- * The end of an authorization in the instant-login pop-up (SPEC §8): instead
+ * The end of an authorization in the instant-login pop-up (docs/protocol.md §8): instead
  * of redirecting at once, Gatehouse shows a moment's page that hands the
  * frame which opened the pop-up a personalisation grant, then goes on to the
  * site's token page with the response. Every other authorization is sent as

@@ -1,6 +1,6 @@
 /**
  * Uploaded pictures turned into what Gatehouse stores: every avatar size of
- * SPEC §6, or an app's icon. The account page and the developer console both
+ * docs/protocol.md §6, or an app's icon. The account page and the developer console both
  * come here, so every door applies the same three rules in the same order:
  *
  * 1. the uploads of one user are counted (`pictureUploadsPerUser`, in the

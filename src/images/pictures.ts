@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { InputError } from '../errors.js';
 
-/** Avatar sizes of the login info API (SPEC §6), as Yandex ID names them. */
+/** Avatar sizes of the login info API (docs/protocol.md §6), as Yandex ID names them. */
 export const AVATAR_SIZES: Readonly<Record<string, number>> = {
   'islands-small': 28,
   'islands-34': 34,

@@ -1,5 +1,5 @@
 /**
- * The login info API's answer (SPEC §6): exactly the fields of the scopes the
+ * The login info API's answer (docs/protocol.md §6): exactly the fields of the scopes the
  * token holds, as JSON, XML or a JWT signed with the app's own secret.
  */
 import { createHmac } from 'node:crypto';

@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 /** The defaults; operators override any of them with `GATEHOUSE_LIMITS` (see src/config.ts). */
 export const LIMITS = {
   /**
-   * Wrong 7-digit confirmation codes per app and address (SPEC §5.2): 5 a
+   * Wrong 7-digit confirmation codes per app and address (docs/protocol.md §5.2): 5 a
    * minute, so 50 guesses in a code's 10-minute life. Right codes are forgiven.
    */
   verificationCode: { max: 5, windowMs: 60_000 },

@@ -1,6 +1,6 @@
 /**
  * Client authentication at the token and revocation endpoints
- * (RFC 6749 §2.3.1, SPEC §4): HTTP Basic with form-urlencoded id and secret,
+ * (RFC 6749 §2.3.1, docs/protocol.md §4): HTTP Basic with form-urlencoded id and secret,
  * or `client_id` and `client_secret` in the body; public clients send only
  * `client_id`. When a Basic header is present, body credentials are ignored.
  */
@@ -47,7 +47,7 @@ function parseBasic(header: string): { id: string; secret: string } {
 
 /**
  * `secretOptional`: a confidential client may omit its secret (Yandex's
- * /device/code, SPEC §5.1); a secret that is sent must still be right.
+ * /device/code, docs/protocol.md §5.1); a secret that is sent must still be right.
  */
 /** The client_id a request claims, before checking anything; null when absent or not a client_id. */
 export function claimedClientId(input: ClientCredentialsInput): string | null {

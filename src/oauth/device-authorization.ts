@@ -1,6 +1,6 @@
 /**
  * Starting a device authorization (RFC 8628 §3.1–3.2, Yandex's /device/code,
- * SPEC §5.1): the app gets a device code to poll with, the user gets a short
+ * docs/protocol.md §5.1): the app gets a device code to poll with, the user gets a short
  * code to type on /device.
  */
 import { randomFromAlphabet, randomToken, sha256Hex, type SecretHash } from '../crypto/random.js';
@@ -10,7 +10,7 @@ import { parseDeviceParams } from './device-params.js';
 import { resolveRequestedScopes } from './scopes.js';
 import { newFamilyId } from './tokens.js';
 
-/** No 0/O, 1/I: nothing a person could misread (SPEC §5.1). 32 symbols × 8 = 40 bits. */
+/** No 0/O, 1/I: nothing a person could misread (docs/protocol.md §5.1). 32 symbols × 8 = 40 bits. */
 export const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 export const USER_CODE_LENGTH = 8;
 export const DEVICE_CODE_TTL_SECONDS = 300;

@@ -1,4 +1,4 @@
-/** `device_id` and `device_name` (SPEC §3): identify the user's device so its tokens can be revoked per device. */
+/** `device_id` and `device_name` (docs/protocol.md §3): identify the user's device so its tokens can be revoked per device. */
 import { InvalidRequest } from './errors.js';
 
 export interface DeviceInfo {

@@ -3,7 +3,7 @@
  * the HTTP layer renders them in exactly one place (JSON for endpoints, a page
  * for browsers, a redirect only to a verified redirect URI).
  * Codes and statuses follow RFC 6749 §5.2, RFC 6750 §3.1, RFC 8628 §3.5 and
- * SPEC §4; Yandex-specific codes are marked.
+ * docs/protocol.md §4; Yandex-specific codes are marked.
  */
 export class OAuthError extends Error {
   constructor(
@@ -30,10 +30,10 @@ const define = (code: string, status = 400) =>
   };
 
 export const InvalidRequest = define('invalid_request');
-/** 401 when the credentials came in the Authorization header, 400 in the body (SPEC §4, as Yandex does). */
+/** 401 when the credentials came in the Authorization header, 400 in the body (docs/protocol.md §4, as Yandex does). */
 export const InvalidClient = define('invalid_client', 401);
 export const InvalidGrant = define('invalid_grant');
-/** Yandex ID's name for a wrong or expired confirmation code (SPEC §4). */
+/** Yandex ID's name for a wrong or expired confirmation code (docs/protocol.md §4). */
 export const BadVerificationCode = define('bad_verification_code');
 export const UnauthorizedClient = define('unauthorized_client');
 export const UnsupportedGrantType = define('unsupported_grant_type');

@@ -1,5 +1,5 @@
 /**
- * The scope catalogue (SPEC §1): which permissions exist, what they are called
+ * The scope catalogue (docs/protocol.md §1): which permissions exist, what they are called
  * in plain words on the consent page, and what they unlock.
  */
 import type { AppRecord } from '../storage/storage.js';
@@ -63,7 +63,7 @@ export function formatScopes(scopes: readonly string[]): string {
 }
 
 /**
- * The scopes a request asks for (`scope` and `optional_scope`, SPEC §3), each
+ * The scopes a request asks for (`scope` and `optional_scope`, docs/protocol.md §3), each
  * allowed for the app; none asked means the app's default scopes.
  */
 export function resolveRequestedScopes(app: AppRecord, params: Readonly<Record<string, string | undefined>>): { scopes: string[]; optionalScopes: string[] } {

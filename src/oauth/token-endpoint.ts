@@ -1,5 +1,5 @@
 /**
- * POST /token (RFC 6749 §3.2, SPEC §4): pick the grant, authenticate the
+ * POST /token (RFC 6749 §3.2, docs/protocol.md §4): pick the grant, authenticate the
  * client, run the grant. Wrong secrets are counted per client and address;
  * past the limit that address's wrong secrets get 429 instead of 401. The
  * right secret is always checked and never refused (issue 15: anyone could

@@ -1,6 +1,6 @@
 /**
  * Minting and resolving tokens. Tokens are opaque random strings (256 bits)
- * with a recognisable prefix so secret scanners find leaked ones (SPEC §4);
+ * with a recognisable prefix so secret scanners find leaked ones (docs/protocol.md §4);
  * only their SHA-256 is stored.
  */
 import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
@@ -11,7 +11,7 @@ import { InvalidGrant } from './errors.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
 export const REFRESH_TOKEN_PREFIX = 'gate_rt_';
-/** SPEC §4: at most this many device-bound tokens per user and app. */
+/** docs/protocol.md §4: at most this many device-bound tokens per user and app. */
 export const MAX_DEVICE_TOKENS = 30;
 
 export interface TokenResponse {
@@ -34,7 +34,7 @@ export interface IssueOptions {
   authTime?: Millis | null;
   /** Mint a refresh token too. */
   withRefresh: boolean;
-  /** Return this refresh token instead of minting one (confidential clients keep theirs, SPEC §4). */
+  /** Return this refresh token instead of minting one (confidential clients keep theirs, docs/protocol.md §4). */
   reuseRefreshToken?: string;
   /** Refresh-token expiry to keep when rotating (the family does not live longer by refreshing). */
   refreshExpiresAt?: Millis;

@@ -1,5 +1,5 @@
 /**
- * Signing keys for id_tokens (SPEC §2, §7): generated on first start, stored
+ * Signing keys for id_tokens (docs/protocol.md §2, §7): generated on first start, stored
  * with the private half sealed under the server key, published at /jwks.
  * Every process reads them from the database, so all of them sign with and
  * publish the same keys; a rotation made by any process (or the CLI) is seen

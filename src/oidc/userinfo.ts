@@ -1,5 +1,5 @@
 /**
- * Standard claims by scope (OIDC Core §5.1, §5.4, SPEC §7). Yandex's
+ * Standard claims by scope (OIDC Core §5.1, §5.4, docs/protocol.md §7). Yandex's
  * `login:*` scopes grant the claims of the same data, so an app with Yandex-era
  * scopes gets the same user in either API.
  */
@@ -16,7 +16,7 @@ const PHONE_SCOPES = ['phone', 'login:default_phone'];
 const PICTURE_SCOPES = ['profile', 'login:avatar'];
 const BIRTHDATE_SCOPES = ['profile', 'login:birthday'];
 
-/** OIDC's birthdate wants unknown parts omitted or as 0000 (year); SPEC §1 stores zeros. */
+/** OIDC's birthdate wants unknown parts omitted or as 0000 (year); docs/protocol.md §1 stores zeros. */
 function birthdate(value: string | null): string | null {
   if (value === null) return null;
   const [y, m, d] = value.split('-');

@@ -1,4 +1,4 @@
-/** /account (SPEC §10): profile, avatar, password, apps with access, devices, sessions. */
+/** /account (docs/protocol.md §10): profile, avatar, password, apps with access, devices, sessions. */
 import type { Device, GrantedApp } from '../accounts/profile.js';
 import { scopeLabel } from '../oauth/scopes.js';
 import type { SessionRecord, UserRecord } from '../storage/storage.js';

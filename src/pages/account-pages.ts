@@ -1,4 +1,4 @@
-/** Sign-in, sign-up, signed-out and home pages (SPEC §10). */
+/** Sign-in, sign-up, signed-out and home pages (docs/protocol.md §10). */
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';

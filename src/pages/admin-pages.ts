@@ -1,4 +1,4 @@
-/** /admin (SPEC §10): operators find and manage users and apps, and read the audit log. */
+/** /admin (docs/protocol.md §10): operators find and manage users and apps, and read the audit log. */
 import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';

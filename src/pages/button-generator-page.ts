@@ -1,5 +1,5 @@
 /**
- * The button generator (SPEC §8.1): choose the app, the view, theme, size,
+ * The button generator (docs/protocol.md §8.1): choose the app, the view, theme, size,
  * corner radius and language; see the real button (Gatehouse's own frame, in
  * preview) on a light and a dark page; copy the code with one click. The form
  * is a GET form, so it works without JavaScript; the SDK build's

@@ -1,4 +1,4 @@
-/** The consent page: app, user, scopes in plain words, optional scopes as checkboxes (SPEC §3). */
+/** The consent page: app, user, scopes in plain words, optional scopes as checkboxes (docs/protocol.md §3). */
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';

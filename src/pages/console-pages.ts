@@ -1,4 +1,4 @@
-/** The developer console (SPEC §10): a developer's apps, the app form, one app's page. */
+/** The developer console (docs/protocol.md §10): a developer's apps, the app form, one app's page. */
 import type { AppOverview } from '../apps/console.js';
 import { isDeviceFlowOnly, PLATFORM_TYPES } from '../apps/platforms.js';
 import { SCOPE_CATALOGUE, scopeLabel } from '../oauth/scopes.js';
@@ -74,7 +74,7 @@ export interface AppFormValues {
   idTokenAlg: 'ES256' | 'RS256';
 }
 
-/** Lifetimes offered for access tokens; the operator's maximum caps them (SPEC §4). */
+/** Lifetimes offered for access tokens; the operator's maximum caps them (docs/protocol.md §4). */
 export const TTL_CHOICES = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400] as const;
 
 function ttlLabel(m: Messages, seconds: number): string {

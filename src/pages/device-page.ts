@@ -1,4 +1,4 @@
-/** /device: the person types the code from their TV or console and allows or denies (SPEC §5.1). */
+/** /device: the person types the code from their TV or console and allows or denies (docs/protocol.md §5.1). */
 import { formatUserCode, normalizeUserCode } from '../oauth/device-authorization.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';

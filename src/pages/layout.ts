@@ -13,7 +13,7 @@ export interface LayoutOptions {
   msgs: Messages;
   title: string;
   body: SafeHtml;
-  /** `popup` renders compactly for the 640×720 instant-login window (SPEC §8). */
+  /** `popup` renders compactly for the 640×720 instant-login window (docs/protocol.md §8). */
   display?: 'page' | 'popup';
   /** Signed-in pages with room for tables (account, console, admin): a top bar with navigation. */
   nav?: NavOptions;

@@ -1,5 +1,5 @@
 /**
- * Gatehouse's instant-login frames inside a site's page (SPEC §8): the button
+ * Gatehouse's instant-login frames inside a site's page (docs/protocol.md §8): the button
  * (`/suggest/button`) and the widget (`/suggest`), drawn here on the server
  * from the OAuth parameters and whether Gatehouse knows the user; and the
  * error frame that tells the SDK why it cannot be served. Their behaviour is
@@ -19,7 +19,7 @@ export interface FrameIdentity {
   initial: string;
   /** One of eight avatar colours, stable per user. */
   colour: number;
-  /** The user's picture (SPEC §6's avatars, on Gatehouse's own origin), or null for the initial. */
+  /** The user's picture (docs/protocol.md §6's avatars, on Gatehouse's own origin), or null for the initial. */
   picture: string | null;
 }
 
@@ -123,7 +123,7 @@ export interface ButtonFrameOptions {
 export function buttonFrame(o: ButtonFrameOptions): SafeHtml {
   const m = o.msgs;
   const b = o.options;
-  // Only the main view is personal (SPEC §8); the others always say "Log in with Gatehouse".
+  // Only the main view is personal (docs/protocol.md §8); the others always say "Log in with Gatehouse".
   const who = b.view === 'main' ? o.who : null;
   const text = who ? format(m.suggestLogInAs, { name: who.callName }) : m.suggestLogIn;
   const iconOnly = b.view === 'icon' || b.view === 'iconBg';

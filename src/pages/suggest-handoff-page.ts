@@ -1,5 +1,5 @@
 /**
- * Gatehouse's last page in the instant-login pop-up (SPEC §8): it hands the
+ * Gatehouse's last page in the instant-login pop-up (docs/protocol.md §8): it hands the
  * frame that opened the pop-up a personalisation grant, then goes on to the
  * site's token page (handoff.js in the SDK build does both). Without
  * JavaScript, a link goes on.

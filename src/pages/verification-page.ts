@@ -1,6 +1,6 @@
 /**
  * /verification_code: Gatehouse's own page that shows a confirmation code
- * (SPEC §5.2) or a debug token (SPEC §5.3). Both arrive in the URL fragment,
+ * (docs/protocol.md §5.2) or a debug token (docs/protocol.md §5.3). Both arrive in the URL fragment,
  * which browsers never send to a server; the page's script shows them and then
  * removes the fragment from the address bar and history.
  *

@@ -1,5 +1,5 @@
 /**
- * button-generator.js — the button generator page's script (SPEC §8.1):
+ * button-generator.js — the button generator page's script (docs/protocol.md §8.1):
  * redraws the preview (Gatehouse's real button frame) and the code as the
  * form changes, keeps the choice in the address, and copies the code with one
  * click. The page works without it, as a GET form.

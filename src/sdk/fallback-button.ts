@@ -1,6 +1,6 @@
 /**
  * The local login button the SDK draws when Gatehouse's frame does not answer
- * within 5 s (SPEC §8): not personal, but the same size, colours and mark, and
+ * within 5 s (docs/protocol.md §8): not personal, but the same size, colours and mark, and
  * it opens the pop-up directly. Built with DOM calls and CSSOM styles only, so
  * it works under the site's CSP (no inline markup, no style attributes).
  */

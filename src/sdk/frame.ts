@@ -1,6 +1,6 @@
 /**
  * frame.js — the script of Gatehouse's frames inside a site's page:
- * `/suggest/button` (the button) and `/suggest` (the widget), SPEC §8. The
+ * `/suggest/button` (the button) and `/suggest` (the widget), docs/protocol.md §8. The
  * server has already drawn the frame, personal or not; this script
  * - tells the page it is ready (or why it cannot serve: bad_origin, blocked…),
  * - opens the pop-up on a click and reports when the user closes it,
@@ -22,7 +22,7 @@ function tell(type: FrameMessage['type'], extra: Partial<FrameMessage> = {}): vo
 }
 
 /**
- * The longest label that fits (SPEC §8: short text when the container is
+ * The longest label that fits (docs/protocol.md §8: short text when the container is
  * narrow): the long one; the short one; the short one without the mark; the
  * mark alone.
  */

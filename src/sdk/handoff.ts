@@ -1,6 +1,6 @@
 /**
  * handoff.js — Gatehouse's page in the instant-login pop-up, between consent
- * and the site's token page (SPEC §8). When a frame opened the pop-up (its
+ * and the site's token page (docs/protocol.md §8). When a frame opened the pop-up (its
  * window name says so), the page offers that frame a personalisation grant:
  * the frame answers with the site it is on, this first-party page (it has the
  * session cookie the frame cannot get) asks the server for a grant for that

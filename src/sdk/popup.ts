@@ -1,4 +1,4 @@
-/** The 640×720 pop-up of the instant login (SPEC §8), centred on the browser window. */
+/** The 640×720 pop-up of the instant login (docs/protocol.md §8), centred on the browser window. */
 import { POPUP_HEIGHT, POPUP_WIDTH } from '../suggest/button-options';
 
 /** Opens `url` in a pop-up; null when the browser blocked it. Must run in a click's handler. */

@@ -1,6 +1,6 @@
 /**
  * suggest-token.js — for the site's token page, the redirect URI the pop-up
- * lands on (SPEC §8). `YaSendSuggestToken(origin, extraData)` reads the
+ * lands on (docs/protocol.md §8). `YaSendSuggestToken(origin, extraData)` reads the
  * response from the fragment and the query and posts it to the page that
  * holds the login button — `window.opener.parent`: the opener is Gatehouse's
  * frame, its parent the site's page (or, for a pop-up the page opened itself,

@@ -1,5 +1,5 @@
 /**
- * suggest.js — the instant-login SDK a site includes (SPEC §8). Globals
+ * suggest.js — the instant-login SDK a site includes (docs/protocol.md §8). Globals
  * `Gatehouse.suggest` and, for code written for Yandex ID, `YaAuthSuggest`:
  *
  *   init(oauthQueryParams, tokenPageOrigin, suggestParams?) → Promise<{status:'ok', handler}>
@@ -52,7 +52,7 @@ const BUTTON_PARAMS = [
 /** The pop-up the page opens itself (fallback button, openOauthPopup): not the frame's, so no grant hand-over. */
 const DIRECT_POPUP = 'gatehouse_suggest_direct';
 
-/** How long the frame has to answer before the button falls back to a local one (SPEC §8). */
+/** How long the frame has to answer before the button falls back to a local one (docs/protocol.md §8). */
 const FRAME_TIMEOUT_MS = 5000;
 
 /** Gatehouse's origin: the one this script was loaded from. */
@@ -222,7 +222,7 @@ function createFrame(inst: Instance): HTMLIFrameElement {
   return frame;
 }
 
-/** Shows the button or the widget and waits for the token (SPEC §8's `handler`). */
+/** Shows the button or the widget and waits for the token (docs/protocol.md §8's `handler`). */
 function show(inst: Instance): Promise<TokenData> {
   return new Promise<TokenData>((resolve, reject) => {
     settle(inst, fail('in_progress'));

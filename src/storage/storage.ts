@@ -24,7 +24,7 @@ export interface UserRecord {
   lastName: string | null;
   displayName: string | null;
   sex: Sex | null;
-  /** `YYYY-MM-DD`, unknown parts as zeros (SPEC §1). */
+  /** `YYYY-MM-DD`, unknown parts as zeros (docs/protocol.md §1). */
   birthday: string | null;
   emails: string[];
   defaultEmail: string | null;
@@ -61,7 +61,7 @@ export interface AppRecord {
   clientId: ClientId;
   /** SHA-256 of the client secret; null for public clients (no secret). */
   secretHash: SecretHash | null;
-  /** The secret sealed with the server key (SPEC §6 signs `/info?format=jwt` with it). */
+  /** The secret sealed with the server key (docs/protocol.md §6 signs `/info?format=jwt` with it). */
   secretSealed: string | null;
   name: string;
   description: string;
@@ -69,7 +69,7 @@ export interface AppRecord {
   ownerId: UserId | null;
   platforms: Platform[];
   redirectUris: string[];
-  /** Origins allowed to embed the instant-login button and widget (SPEC §8). */
+  /** Origins allowed to embed the instant-login button and widget (docs/protocol.md §8). */
   suggestHostnames: string[];
   /** Scopes granted unless the request narrows them. */
   scopes: string[];
@@ -122,7 +122,7 @@ export interface ConsentRecord {
   updatedAt: Millis;
 }
 
-/** Where the user sees a code: the app's redirect URI, or Gatehouse's own page (SPEC §5.2). */
+/** Where the user sees a code: the app's redirect URI, or Gatehouse's own page (docs/protocol.md §5.2). */
 export type CodeKind = 'redirect' | 'verification';
 
 export interface AuthCodeRecord {
@@ -161,7 +161,7 @@ export interface TokenRecord {
   familyId: string;
   deviceId: string | null;
   deviceName: string | null;
-  /** Issued for development without a code exchange (SPEC §5.3). */
+  /** Issued for development without a code exchange (docs/protocol.md §5.3). */
   isDebug: boolean;
   authTime: Millis | null;
   createdAt: Millis;
@@ -240,7 +240,7 @@ export interface PollResult {
 }
 
 /**
- * A personalisation grant of the instant-login frames (SPEC §8): lets
+ * A personalisation grant of the instant-login frames (docs/protocol.md §8): lets
  * Gatehouse's frame on one site show who is signed in, where the browser sends
  * the frame no Gatehouse cookie. Narrow: one user, one app, one site; it
  * reveals the user's name to Gatehouse's own frame and nothing to the site.
@@ -322,7 +322,7 @@ export interface TokenQuery {
   limit?: number;
 }
 
-/** What the developer console shows of an app's use (SPEC §10). */
+/** What the developer console shows of an app's use (docs/protocol.md §10). */
 export interface AppTokenStats {
   /** Access tokens neither revoked nor expired. */
   activeTokens: number;
@@ -462,7 +462,7 @@ export interface Storage {
    */
   forgiveAttempt(key: string): Promise<void>;
 
-  // Personalisation grants of the instant-login frames (SPEC §8)
+  // Personalisation grants of the instant-login frames (docs/protocol.md §8)
   /** Stores a grant; it is deleted with its session, user or app. */
   createSuggestGrant(grant: SuggestGrantRecord): Promise<void>;
   /** An unexpired grant by its hash. */

@@ -1,5 +1,5 @@
 /**
- * The look of the instant-login button (SPEC §8), in one place for the server
+ * The look of the instant-login button (docs/protocol.md §8), in one place for the server
  * that renders the frames and the browser SDK that sizes them. Pure: no Node,
  * no DOM, so esbuild bundles it into the SDK unchanged.
  */
@@ -14,9 +14,9 @@ export type ButtonTheme = (typeof BUTTON_THEMES)[number];
 export type ButtonSize = (typeof BUTTON_SIZES)[number];
 export type ButtonLang = (typeof BUTTON_LANGS)[number];
 
-/** Heights of the `main`, `additional` and `iconBg` buttons (SPEC §8: 36–56 px). */
+/** Heights of the `main`, `additional` and `iconBg` buttons (docs/protocol.md §8: 36–56 px). */
 export const BUTTON_HEIGHTS: Readonly<Record<ButtonSize, number>> = { xs: 36, s: 40, m: 44, l: 48, xl: 52, xxl: 56 };
-/** The `icon` view is the bare logo, smaller (SPEC §8: 28–48 px). */
+/** The `icon` view is the bare logo, smaller (docs/protocol.md §8: 28–48 px). */
 export const ICON_HEIGHTS: Readonly<Record<ButtonSize, number>> = { xs: 28, s: 32, m: 36, l: 40, xl: 44, xxl: 48 };
 
 /** The custom colours of the `iconBg` view, as `suggestParams` names them. */
@@ -78,7 +78,7 @@ export function buttonBox(view: ButtonView, size: ButtonSize): { height: number;
   return { height: BUTTON_HEIGHTS[size], square: view === 'iconBg' };
 }
 
-/** The instant-login SDK's error codes (SPEC §8). */
+/** The instant-login SDK's error codes (docs/protocol.md §8). */
 export type SuggestErrorCode = 'in_progress' | 'timeout' | 'not_available' | 'denied' | 'blocked' | 'bad_origin' | 'close_widget';
 
 /** Names of the frame URL's own parameters (the rest are the OAuth request's). */

@@ -1,5 +1,5 @@
 /**
- * Who may embed Gatehouse's instant-login frames (SPEC §8): only the pages of
+ * Who may embed Gatehouse's instant-login frames (docs/protocol.md §8): only the pages of
  * the app's suggest hostnames. Two checks, for two audiences: the browser
  * enforces `Content-Security-Policy: frame-ancestors` built from the list (a
  * page that lies about where it is gets no frame), and the frame compares the

@@ -1,5 +1,5 @@
 /**
- * Personalisation grants (SPEC §8). Browsers send Gatehouse's frame inside a
+ * Personalisation grants (docs/protocol.md §8). Browsers send Gatehouse's frame inside a
  * site's page no Gatehouse cookie (third-party cookies are blocked), so the
  * frame cannot see the session. When the user signs in through the pop-up the
  * frame opened, Gatehouse's page in the pop-up (first party: it has the session)

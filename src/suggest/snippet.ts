@@ -1,5 +1,5 @@
 /**
- * The code a site pastes (SPEC §8.1): the page with the button or the widget,
+ * The code a site pastes (docs/protocol.md §8.1): the page with the button or the widget,
  * and the token page. Pure, so the button generator shows the same snippet
  * when the server draws the page and when its script redraws it live.
  */

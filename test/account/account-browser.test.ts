@@ -1,7 +1,7 @@
 /**
- * /account as a person lives it, in Chromium (SPEC §10): they allow an app,
+ * /account as a person lives it, in Chromium (docs/protocol.md §10): they allow an app,
  * see it with its permissions and last use, revoke it and its token stops
- * working; edit the profile the login info API reads (SPEC §6); upload an
+ * working; edit the profile the login info API reads (docs/protocol.md §6); upload an
  * avatar served in every size; see and sign out devices and sessions; change
  * the password and sign out everywhere (sessions and tokens elsewhere die).
  */
@@ -110,7 +110,7 @@ describe.skipIf(testEngine() !== 'sqlite')('account page in Chromium', () => {
     expect((await gh.ctx.storage.findUserByLogin('alice'))!.defaultPhone).toBe('+442079460958');
   });
 
-  test('an uploaded avatar is served in every size of SPEC §6 and named by /info', async () => {
+  test('an uploaded avatar is served in every size of docs/protocol.md §6 and named by /info', async () => {
     const png = new PNG({ width: 640, height: 480 });
     for (let y = 0; y < 480; y++) for (let x = 0; x < 640; x++) {
       const o = (y * 640 + x) * 4;

@@ -2,7 +2,7 @@
  * Pictures (src/images/pictures.ts): uploads decoded and redrawn as square
  * PNGs in pure JavaScript, the EXIF orientation of phone photos honoured,
  * anything but PNG and JPEG refused, huge pictures refused before decoding;
- * and the profile rules the account page applies (SPEC §1: birthday with
+ * and the profile rules the account page applies (docs/protocol.md §1: birthday with
  * zeros, E.164 phone numbers).
  */
 import jpeg from 'jpeg-js';
@@ -32,7 +32,7 @@ function jpegWithOrientation(width: number, height: number, orientation: number,
 const pixelAt = (p: { width: number; data: Uint8Array }, x: number, y: number) => Array.from(p.data.subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 4));
 
 describe('pictures', () => {
-  test('an avatar upload becomes every size of SPEC §6, square, from the middle of the picture', () => {
+  test('an avatar upload becomes every size of docs/protocol.md §6, square, from the middle of the picture', () => {
     // 300×100: red left third, green middle, blue right third. The square kept is the green middle.
     const file = png(300, 100, (x) => (x < 100 ? [255, 0, 0, 255] : x < 200 ? [0, 255, 0, 255] : [0, 0, 255, 255]));
     const variants = avatarVariants(file);

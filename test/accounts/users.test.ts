@@ -104,7 +104,7 @@ describe('users', () => {
     });
   });
 
-  test('changing the password signs the user out everywhere else and revokes their tokens (SPEC §4)', async () => {
+  test('changing the password signs the user out everywhere else and revokes their tokens (docs/protocol.md §4)', async () => {
     const carol = await core.ctx.users.create({ login: 'carol', password: PASSWORD });
     const now = core.clock();
     const [kept, dropped] = [sha256Hex('session-kept'), sha256Hex('session-dropped')];

@@ -1,5 +1,5 @@
 /**
- * /admin as an operator uses it, in Chromium (SPEC §10): find a user and
+ * /admin as an operator uses it, in Chromium (docs/protocol.md §10): find a user and
  * block them (their sessions and tokens die, they cannot sign in), unblock,
  * reset a password; block an app (`unauthorized_client` at /authorize, /token,
  * /device/code and /revoke_token, its tokens dead); every action in the audit

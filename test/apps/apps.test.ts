@@ -1,4 +1,4 @@
-/** Registering and changing apps (SPEC §1). */
+/** Registering and changing apps (docs/protocol.md §1). */
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkClientSecret, isClientId } from '../../src/apps/apps.js';
@@ -75,7 +75,7 @@ describe('apps', () => {
     expect(toDesktop.app).toMatchObject({ secretHash: null, secretSealed: null });
   });
 
-  test('default to the configured token lifetime, one year (SPEC §4)', async () => {
+  test('default to the configured token lifetime, one year (docs/protocol.md §4)', async () => {
     expect((await core.app()).app.accessTokenTtlSeconds).toBe(365 * 24 * 3600);
   });
 
@@ -112,7 +112,7 @@ describe('apps', () => {
   });
 
   describe('changes', () => {
-    test('changing the scopes revokes every token issued to the app (SPEC §1)', async () => {
+    test('changing the scopes revokes every token issued to the app (docs/protocol.md §1)', async () => {
       const { app } = await core.app();
       const other = await core.app();
       const tokens = await tokensFor(app.clientId);

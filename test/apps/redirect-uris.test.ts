@@ -45,7 +45,7 @@ describe('redirect URIs', () => {
   });
 });
 
-describe('suggest hostnames (origins, SPEC §8)', () => {
+describe('suggest hostnames (origins, docs/protocol.md §8)', () => {
   test('accepts an https origin, or http on loopback, with or without a trailing slash', () => {
     expect(validateOrigin('https://shop.example')).toBe('https://shop.example');
     expect(validateOrigin('https://shop.example/')).toBe('https://shop.example');

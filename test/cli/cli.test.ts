@@ -1,5 +1,5 @@
 /**
- * The `gatehouse` command (SPEC §11), run exactly as an operator runs it: the
+ * The `gatehouse` command (docs/protocol.md §11), run exactly as an operator runs it: the
  * built package through `npx --no-install gatehouse …` from the repository
  * root, with GATEHOUSE_DATA_DIR naming a temporary directory. Bad input gives
  * one line on stderr and a non-zero exit, never a stack trace.

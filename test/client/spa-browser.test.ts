@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   const port: number = await new Promise((resolve) => spa.listen(0, '127.0.0.1', () => resolve((spa.address() as { port: number }).port)));
   spaUrl = `http://127.0.0.1:${port}/`;
-  // A browser app cannot keep a secret: a public client, PKCE required (SPEC §9).
+  // A browser app cannot keep a secret: a public client, PKCE required (docs/protocol.md §9).
   ({ clientId } = await gh.createApp({ name: 'Notes in the browser', platforms: ['desktop'], redirectUris: [spaUrl], scopes: ['login:info'] }));
 });
 afterAll(async () => {

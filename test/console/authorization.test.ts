@@ -1,5 +1,5 @@
 /**
- * Who may see and change what (SPEC §10): another developer cannot see or
+ * Who may see and change what (docs/protocol.md §10): another developer cannot see or
  * change an app that is not theirs (the same 404 as a missing app); a
  * non-operator cannot reach /admin; GATEHOUSE_DEVELOPERS=developers keeps the
  * console to the developers an operator names. And every user-provided field

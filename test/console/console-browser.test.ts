@@ -1,5 +1,5 @@
 /**
- * The developer console as a developer lives it, in Chromium (SPEC §10, §5.3):
+ * The developer console as a developer lives it, in Chromium (docs/protocol.md §10, §5.3):
  * sign up, create an app, copy its client id, get a debug token that works on
  * /info, rotate the secret (the old one fails at /token at once), revoke the
  * debug token; change scopes (a warning first, then every token revoked);

@@ -1,5 +1,5 @@
 /**
- * `gatehouse token debug --app ID --user LOGIN [--json]` (SPEC §5.3, §11) run
+ * `gatehouse token debug --app ID --user LOGIN [--json]` (docs/protocol.md §5.3, §11) run
  * as an operator runs it, `npx --no-install gatehouse …`, on the database of a
  * running server: the token it prints works on that server's /info.
  */

@@ -1,5 +1,5 @@
 /**
- * Codes shown on Gatehouse's own page (SPEC §5.2): 7 digits a person can type
+ * Codes shown on Gatehouse's own page (docs/protocol.md §5.2): 7 digits a person can type
  * into a console program, single-use, looked up per app, and guarded against
  * guessing. Real HTTP and SQLite; the clock is moved, never waited for.
  */

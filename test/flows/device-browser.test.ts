@@ -1,5 +1,5 @@
 /**
- * The device flow as people live it (RFC 8628, SPEC §5.1): a TV app (plain
+ * The device flow as people live it (RFC 8628, docs/protocol.md §5.1): a TV app (plain
  * fetch here) asks for a code and polls /token on its own schedule while a
  * person, in headless Chromium, signs in on /device, types the code (or opens
  * the QR code's link with it prefilled), reads what the app wants and allows

@@ -1,5 +1,5 @@
 /**
- * The device flow's protocol rules (RFC 8628 §3.4, §3.5, §5; SPEC §5.1) over
+ * The device flow's protocol rules (RFC 8628 §3.4, §3.5, §5; docs/protocol.md §5.1) over
  * real HTTP and SQLite, with a clock the test moves instead of sleeping.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -30,7 +30,7 @@ describe('POST /device/code', () => {
   test('answers a device code, an unambiguous user code, both verification URLs, interval 5 and expires_in 300', async () => {
     const started = await tv.start({ device_id: 'tv-0001', device_name: 'Living room TV' });
     expect(started.device_code).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    // 8 characters without 0/O/1/I, shown as XXXX-XXXX (SPEC §5.1).
+    // 8 characters without 0/O/1/I, shown as XXXX-XXXX (docs/protocol.md §5.1).
     expect(started.user_code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
     expect(started.verification_uri).toBe(`${gh.url}/device`);
     expect(started.verification_url).toBe(started.verification_uri);

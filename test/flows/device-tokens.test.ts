@@ -1,5 +1,5 @@
 /**
- * Tokens bound to a device (SPEC §3 `device_id`, §4 "at most 30 per user and
+ * Tokens bound to a device (docs/protocol.md §3 `device_id`, §4 "at most 30 per user and
  * app", §6.1 `/revoke_token`), over real HTTP with a clock the test moves.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -8,7 +8,7 @@
  * server's interval (5 s) before each poll, so the time from the click on
  * Allow to the token measured here is what a TV's user waits.
  *
- * There is no discovery endpoint yet (SPEC §7): the metadata is written out.
+ * There is no discovery endpoint yet (docs/protocol.md §7): the metadata is written out.
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, expect, test } from 'vitest';

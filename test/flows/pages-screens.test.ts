@@ -1,5 +1,5 @@
 /**
- * The pages of the flows that hand out codes and tokens (SPEC §10: /device,
+ * The pages of the flows that hand out codes and tokens (docs/protocol.md §10: /device,
  * /verification_code, consent), rendered by Chromium in light and dark colour
  * schemes and at a phone's size. Screenshots go to test-results/screens/ for a
  * person to look at; the checks here catch what can be measured: nothing

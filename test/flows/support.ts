@@ -12,7 +12,7 @@ import { basicAuth, CookieJar, hiddenFields, postForm } from '../helpers/http-cl
 
 export const PASSWORD = 'correct horse battery';
 
-/** What POST /device/code answers (RFC 8628 §3.2, SPEC §5.1). */
+/** What POST /device/code answers (RFC 8628 §3.2, docs/protocol.md §5.1). */
 export interface DeviceCodeResponse {
   device_code: string;
   user_code: string;

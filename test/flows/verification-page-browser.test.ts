@@ -1,6 +1,6 @@
 /**
  * Codes and tokens that reach the user's browser, in headless Chromium:
- * the confirmation code page (SPEC §5.2), the debug token page (§5.3) — both
+ * the confirmation code page (docs/protocol.md §5.2), the debug token page (§5.3) — both
  * `redirect_uri={issuer}/verification_code`, answers in the fragment — and the
  * implicit flow to an app's own redirect URI (§3, RFC 6749 §4.2).
  */
@@ -213,7 +213,7 @@ describe('the implicit flow to the app\'s redirect URI', () => {
     expect(f.get('state')).toBe('desk');
     expect(f.has('access_token')).toBe(false);
 
-    // The same desktop app with a suggest hostname may use the implicit flow (instant login, SPEC §8).
+    // The same desktop app with a suggest hostname may use the implicit flow (instant login, docs/protocol.md §8).
     await gh.ctx.apps.update(desktop.app.clientId, { suggestHostnames: ['https://desktop.example'] });
     await authorize({ response_type: 'token', client_id: desktop.clientId, redirect_uri: target.redirectUri, state: 'desk2' });
     await consent('Allow');

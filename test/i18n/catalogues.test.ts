@@ -1,5 +1,5 @@
 /**
- * The message catalogues (SPEC §10: every page in English and Russian):
+ * The message catalogues (docs/protocol.md §10: every page in English and Russian):
  * the same keys, the same `{placeholders}` in each message, and every Russian
  * message actually Russian — none left as a copy of the English one, except
  * names that are the same in both languages.

@@ -1,5 +1,5 @@
 /**
- * Every page Gatehouse shows a person (SPEC §10), in Chromium, in English and
+ * Every page Gatehouse shows a person (docs/protocol.md §10), in Chromium, in English and
  * Russian, light and dark, on a desktop and a 360 px phone:
  * - axe-core finds no serious or critical accessibility violation;
  * - in Russian, no English word is left (text, placeholders, labels, titles),
@@ -56,7 +56,7 @@ let browser: TestBrowser;
 let appId = '';
 let tvId = '';
 let rootId = '';
-/** Pages other issues add, visited once they exist (the button generator, SPEC §8.1). */
+/** Pages other issues add, visited once they exist (the button generator, docs/protocol.md §8.1). */
 let optional: PageVisit[] = [];
 
 function visits(): PageVisit[] {

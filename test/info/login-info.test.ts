@@ -1,4 +1,4 @@
-/** The login info API's answer (SPEC §6): fields by scope, as JSON, XML or a JWT. */
+/** The login info API's answer (docs/protocol.md §6): fields by scope, as JSON, XML or a JWT. */
 import { jwtVerify } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { loginInfo, psuid, toJwt, toXml } from '../../src/info/login-info.js';
@@ -36,7 +36,7 @@ describe('login info', () => {
     expect(typeof info.id).toBe('string');
   });
 
-  test('adds exactly the fields of each granted scope (SPEC §1)', () => {
+  test('adds exactly the fields of each granted scope (docs/protocol.md §1)', () => {
     const base = ['client_id', 'id', 'login', 'psuid'];
     const fields: Record<string, string[]> = {
       'login:info': ['display_name', 'real_name', 'first_name', 'last_name', 'sex'],

@@ -1,5 +1,5 @@
 /**
- * A code is single-use even when many exchanges race (SPEC §3, §4): of 50
+ * A code is single-use even when many exchanges race (docs/protocol.md §3, §4): of 50
  * concurrent requests over HTTP exactly one wins, and because a code used twice
  * revokes every token issued from it (RFC 9700 §4.5), the winner's tokens end
  * up revoked too.

@@ -1,6 +1,6 @@
 /**
  * The authorization code flow with PKCE as a person lives it, in headless
- * Chromium (SPEC §3, §10): /authorize sends them to the login page, they sign
+ * Chromium (docs/protocol.md §3, §10): /authorize sends them to the login page, they sign
  * in, read the consent page, allow, and the browser lands on the app's
  * redirect URI — a small loopback server here — which exchanges the code.
  */
@@ -102,7 +102,7 @@ describe('a signed-in user with consent', () => {
     expect(await infoOf(tokens.access_token!)).toMatchObject({
       login: 'alice', first_name: 'Alice', last_name: 'Liddell', default_email: 'alice@example.org', client_id: app.clientId,
     });
-    // The same answer as XML and as a JWT signed with the app's own secret (SPEC §6).
+    // The same answer as XML and as a JWT signed with the app's own secret (docs/protocol.md §6).
     const auth = { authorization: `OAuth ${tokens.access_token}` };
     const xml = await (await fetch(`${gh.url}/info?format=xml`, { headers: auth })).text();
     expect(xml).toMatch(/<user>.*<login>alice<\/login>.*<default_email>alice@example.org<\/default_email>.*<\/user>$/s);

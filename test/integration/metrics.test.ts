@@ -1,4 +1,4 @@
-/** GET /metrics (SPEC §12): Prometheus text with requests, latencies, tokens by grant, sign-ins and limit refusals. */
+/** GET /metrics (docs/protocol.md §12): Prometheus text with requests, latencies, tokens by grant, sign-ins and limit refusals. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, HttpUser, postForm } from '../helpers/http-client.js';

@@ -5,7 +5,7 @@
  * plain fetch; everything the app does goes through oauth4webapi.
  *
  * The authorization server metadata (RFC 8414) is written out by hand, so the
- * flow does not depend on discovery (SPEC §7); one test checks that discovery
+ * flow does not depend on discovery (docs/protocol.md §7); one test checks that discovery
  * says the same.
  */
 import * as oauth from 'oauth4webapi';
@@ -97,7 +97,7 @@ describe('a confidential client (RFC 6749 §2.3.1)', () => {
     });
   }
 
-  test('keeps its refresh token when refreshing (SPEC §4)', async () => {
+  test('keeps its refresh token when refreshing (docs/protocol.md §4)', async () => {
     const { clientId, clientSecret } = await gh.createApp({ redirectUris: [REDIRECT] });
     const client: oauth.Client = { client_id: clientId };
     const clientAuth = oauth.ClientSecretBasic(clientSecret!);
@@ -133,7 +133,7 @@ describe('a confidential client (RFC 6749 §2.3.1)', () => {
   });
 });
 
-describe('a public client (RFC 8252, SPEC §9 desktop platform)', () => {
+describe('a public client (RFC 8252, docs/protocol.md §9 desktop platform)', () => {
   test('completes the code flow with PKCE and no client authentication', async () => {
     const { clientId, clientSecret } = await gh.createApp({ platforms: ['desktop'], redirectUris: [REDIRECT] });
     expect(clientSecret).toBeNull();

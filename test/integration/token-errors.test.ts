@@ -1,5 +1,5 @@
 /**
- * Bad input over real HTTP (SPEC §3, §4, §6, §6.1): every mistake a client can
+ * Bad input over real HTTP (docs/protocol.md §3, §4, §6, §6.1): every mistake a client can
  * make gets its exact OAuth error code and status, and never a 5xx.
  */
 import { randomBytes } from 'node:crypto';
@@ -64,7 +64,7 @@ async function issuedTokens(): Promise<{ access_token: string; refresh_token: st
   return (await res.json()) as { access_token: string; refresh_token: string };
 }
 
-describe('client authentication at /token (RFC 6749 §2.3.1, SPEC §4)', () => {
+describe('client authentication at /token (RFC 6749 §2.3.1, docs/protocol.md §4)', () => {
   test('answers a wrong secret in the Authorization header with 401 invalid_client and WWW-Authenticate', async () => {
     const res = await token({ grant_type: 'client_credentials' }, { authorization: basicAuth(app.clientId, 'f'.repeat(64)) });
     expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -94,7 +94,7 @@ describe('client authentication at /token (RFC 6749 §2.3.1, SPEC §4)', () => {
     await expectError(res, 401, 'invalid_client');
   });
 
-  test('ignores body credentials when Basic credentials are present (SPEC §4)', async () => {
+  test('ignores body credentials when Basic credentials are present (docs/protocol.md §4)', async () => {
     const res = await token({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: 'wrong' }, basic());
     expect(res.status, await res.clone().text()).toBe(200);
   });
@@ -136,7 +136,7 @@ describe('/authorize errors about the client or redirect URI: a page, never a re
   });
 });
 
-describe('the consent decision (SPEC §12: CSRF protection on every form)', () => {
+describe('the consent decision (docs/protocol.md §12: CSRF protection on every form)', () => {
   test('refuses an Allow posted without the CSRF token, and issues no code', async () => {
     const res = await postForm(gh.url + '/authorize', {
       response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT, state: 's', decision: 'allow',
@@ -155,7 +155,7 @@ describe('the consent decision (SPEC §12: CSRF protection on every form)', () =
   });
 });
 
-describe('/authorize errors sent back to the app with state and iss (SPEC §3, RFC 9207)', () => {
+describe('/authorize errors sent back to the app with state and iss (docs/protocol.md §3, RFC 9207)', () => {
   async function expectRedirectedError(query: Record<string, string>, error: string): Promise<void> {
     const res = await fetch(`${gh.url}/authorize?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -248,7 +248,7 @@ describe('authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6)', () => {
   });
 });
 
-describe('codes expire after 10 minutes (SPEC §3)', () => {
+describe('codes expire after 10 minutes (docs/protocol.md §3)', () => {
   let timed: TestGatehouse;
   const clock = testClock();
   beforeAll(async () => { timed = await startGatehouse({ clock }); });
@@ -319,7 +319,7 @@ describe('request format (RFC 6749 §3.2, §5.2)', () => {
   });
 });
 
-describe('login info API errors (SPEC §6)', () => {
+describe('login info API errors (docs/protocol.md §6)', () => {
   test('answers a missing token with 401 JSON and WWW-Authenticate', async () => {
     const res = await fetch(gh.url + '/info');
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
@@ -339,7 +339,7 @@ describe('login info API errors (SPEC §6)', () => {
   });
 });
 
-describe('revocation (SPEC §6.1, RFC 7009)', () => {
+describe('revocation (docs/protocol.md §6.1, RFC 7009)', () => {
   test('/revoke_token answers {"status":"ok"} and the token stops working, with its refresh token', async () => {
     const tokens = await issuedTokens();
     const res = await postForm(gh.url + '/revoke_token', { access_token: tokens.access_token }, basic());

@@ -1,4 +1,4 @@
-/** grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636, RFC 9700, SPEC §4). */
+/** grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636, RFC 9700, docs/protocol.md §4). */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import { newFamilyId } from '../../src/oauth/tokens.js';
@@ -62,7 +62,7 @@ describe('authorization_code grant', () => {
       expect(res.access_token).toMatch(/^gate_at_/);
     });
 
-    test('treats a challenge without a method as S256 (SPEC §3)', async () => {
+    test('treats a challenge without a method as S256 (docs/protocol.md §3)', async () => {
       const code = await core.code(alice, desktop.app, { code_challenge: CHALLENGE });
       expect((await asDesktop({ code, code_verifier: VERIFIER })).access_token).toMatch(/^gate_at_/);
     });
@@ -97,7 +97,7 @@ describe('authorization_code grant', () => {
       expect((await asWeb({ code, code_verifier: VERIFIER })).access_token).toMatch(/^gate_at_/);
     });
 
-    test('refuses a public client\'s code that has no challenge (SPEC §3: PKCE required)', async () => {
+    test('refuses a public client\'s code that has no challenge (docs/protocol.md §3: PKCE required)', async () => {
       // /authorize never issues such a code; one left from when the app was confidential must not work.
       const code = randomHex(32);
       const now = core.clock();
@@ -165,7 +165,7 @@ describe('authorization_code grant', () => {
     });
   });
 
-  describe('expiry (SPEC §3: codes live 10 minutes)', () => {
+  describe('expiry (docs/protocol.md §3: codes live 10 minutes)', () => {
     test('accepts a code until its tenth minute ends', async () => {
       const code = await core.code(alice, web.app);
       core.clock.advance(10 * 60_000 - 1);
@@ -215,7 +215,7 @@ describe('authorization_code grant', () => {
     await oauthError(asWeb({ code }), 'invalid_grant');
   });
 
-  describe('devices (SPEC §3)', () => {
+  describe('devices (docs/protocol.md §3)', () => {
     test('binds the tokens to the device named at /authorize', async () => {
       const code = await core.code(alice, web.app, { device_id: 'device-123456', device_name: 'Alice\'s phone' });
       const res = await asWeb({ code, device_id: 'another-device', device_name: 'Other' });

@@ -1,6 +1,6 @@
 /**
  * Validating /authorize requests (RFC 6749 §4.1.1, §4.1.2.1, RFC 7636 §4.3,
- * RFC 9700 §4.1.3, SPEC §3). Errors about the client or the redirect URI are
+ * RFC 9700 §4.1.3, docs/protocol.md §3). Errors about the client or the redirect URI are
  * shown on Gatehouse's page (UntrustedRedirectError) and never redirect; every
  * later error goes back to the verified redirect URI (RedirectableError).
  */
@@ -127,7 +127,7 @@ describe('authorization request', () => {
     });
   });
 
-  describe('scope and optional_scope (SPEC §3)', () => {
+  describe('scope and optional_scope (docs/protocol.md §3)', () => {
     test('defaults to the app\'s scopes when neither is sent', async () => {
       expect(await request()).toMatchObject({ scopes: ['login:info', 'login:email'], optionalScopes: [] });
     });
@@ -160,7 +160,7 @@ describe('authorization request', () => {
   });
 
   describe('PKCE (RFC 7636 §4.3)', () => {
-    test('defaults the method to S256 (SPEC §3)', async () => {
+    test('defaults the method to S256 (docs/protocol.md §3)', async () => {
       expect(await request({ code_challenge: CHALLENGE })).toMatchObject({ codeChallenge: CHALLENGE, codeChallengeMethod: 'S256' });
     });
 
@@ -197,7 +197,7 @@ describe('authorization request', () => {
     });
   });
 
-  describe('device_id and device_name (SPEC §3)', () => {
+  describe('device_id and device_name (docs/protocol.md §3)', () => {
     test('accepts 6 to 50 printable ASCII characters', async () => {
       expect((await request({ device_id: 'abcdef' })).deviceId).toBe('abcdef');
       expect((await request({ device_id: 'x'.repeat(50), device_name: 'Alice’s phone' })).deviceName).toBe('Alice’s phone');
@@ -223,7 +223,7 @@ describe('authorization request', () => {
     });
   });
 
-  describe('state (SPEC §3: up to 1024 characters, returned unchanged)', () => {
+  describe('state (docs/protocol.md §3: up to 1024 characters, returned unchanged)', () => {
     test('returns state unchanged', async () => {
       const state = 'a b&c=d/é'.padEnd(1024, 'z');
       expect((await request({ state })).state).toBe(state);

@@ -1,4 +1,4 @@
-/** Client authentication at the token endpoint (RFC 6749 §2.3.1, §5.2, SPEC §4). */
+/** Client authentication at the token endpoint (RFC 6749 §2.3.1, §5.2, docs/protocol.md §4). */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { authenticateClient, HeaderInvalidClient } from '../../src/oauth/client-auth.js';
 import type { AppRecord } from '../../src/storage/storage.js';

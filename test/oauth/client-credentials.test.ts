@@ -1,4 +1,4 @@
-/** grant_type=client_credentials (RFC 6749 §4.4, SPEC §4): tokens for the app itself. */
+/** grant_type=client_credentials (RFC 6749 §4.4, docs/protocol.md §4): tokens for the app itself. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AppRecord } from '../../src/storage/storage.js';
 import { basic, oauthError, openCore, type Core } from '../helpers/core.js';

@@ -1,4 +1,4 @@
-/** grant_type=refresh_token (RFC 6749 §6, RFC 9700 §4.14.2, SPEC §4). */
+/** grant_type=refresh_token (RFC 6749 §6, RFC 9700 §4.14.2, docs/protocol.md §4). */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TokenResponse } from '../../src/oauth/tokens.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
@@ -148,7 +148,7 @@ describe('refresh_token grant', () => {
     });
   });
 
-  describe('confidential clients (SPEC §4)', () => {
+  describe('confidential clients (docs/protocol.md §4)', () => {
     test('keep their refresh token: the response repeats it and it keeps working', async () => {
       const first = await webTokens();
       const second = await refreshWeb(first.refresh_token!);

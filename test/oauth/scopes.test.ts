@@ -1,9 +1,9 @@
-/** Scope parameters (RFC 6749 §3.3) and the catalogue (SPEC §1). */
+/** Scope parameters (RFC 6749 §3.3) and the catalogue (docs/protocol.md §1). */
 import { describe, expect, test } from 'vitest';
 import { formatScopes, isKnownScope, parseScopeParam, SCOPE_CATALOGUE, scopeLabel } from '../../src/oauth/scopes.js';
 
 describe('scopes', () => {
-  test('the catalogue holds the scopes of SPEC §1', () => {
+  test('the catalogue holds the scopes of docs/protocol.md §1', () => {
     expect(SCOPE_CATALOGUE.map((s) => s.name)).toEqual([
       'login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone', 'openid', 'profile', 'email', 'phone',
     ]);

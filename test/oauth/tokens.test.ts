@@ -1,4 +1,4 @@
-/** Minting and resolving tokens (SPEC §4): opaque, ≥ 256 bits, prefixed, stored only as hashes. */
+/** Minting and resolving tokens (docs/protocol.md §4): opaque, ≥ 256 bits, prefixed, stored only as hashes. */
 import { existsSync, readFileSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -104,14 +104,14 @@ describe('tokens', () => {
     expect(await core.ctx.tokens.resolve(res.refresh_token!, 'refresh')).toBeNull();
   });
 
-  test('a password change revokes the user\'s tokens (SPEC §4)', async () => {
+  test('a password change revokes the user\'s tokens (docs/protocol.md §4)', async () => {
     const bob = await core.user();
     const res = await issue({ userId: bob.id });
     await core.ctx.users.changePassword(bob, 'a new password 123');
     expect(await core.ctx.tokens.resolve(res.access_token, 'access')).toBeNull();
   });
 
-  test('the 31st device-bound authorization retires the oldest (SPEC §4)', async () => {
+  test('the 31st device-bound authorization retires the oldest (docs/protocol.md §4)', async () => {
     const carol = await core.user();
     const first = await issue({ userId: carol.id, deviceId: 'device-0' });
     for (let i = 1; i < 30; i++) {

@@ -1,5 +1,5 @@
 /**
- * Signing key rotation (SPEC §2, `gatehouse keys rotate`), staged so that no
+ * Signing key rotation (docs/protocol.md §2, `gatehouse keys rotate`), staged so that no
  * relying party ever meets an id_token whose `kid` is missing from the copy of
  * /jwks it cached (`Cache-Control: max-age=60`): the next key is published at
  * /jwks at once but signs only once every cached copy from before the

@@ -1,5 +1,5 @@
 /**
- * Server metadata (OpenID Connect Discovery 1.0 §3, RFC 8414 §2, SPEC §7):
+ * Server metadata (OpenID Connect Discovery 1.0 §3, RFC 8414 §2, docs/protocol.md §7):
  * both documents list exactly what Gatehouse supports, client libraries
  * accept them, and every endpoint they name answers.
  */

@@ -53,7 +53,7 @@ describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
     const { header } = decodeJwt(tokens.id_token!);
     expect(header.alg).toBe('ES256');
     expect(await publishedKey(header.kid)).toMatchObject({ alg: 'ES256', kty: 'EC', use: 'sig' });
-    // The subject is pairwise: the app's psuid from the Yandex-style /info (SPEC §6).
+    // The subject is pairwise: the app's psuid from the Yandex-style /info (docs/protocol.md §6).
     expect(claims.sub).toBe(await psuidOf(tokens.access_token));
   });
 
@@ -93,7 +93,7 @@ describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
     expect(refreshed.id_token).not.toBe(first.tokens.id_token);
     expect(claims).toMatchObject({ iss: gh.url, aud: app.clientId, sub: first.claims.sub, auth_time: first.claims.auth_time, at_hash: atHash(refreshed.access_token) });
     expect(claims).not.toHaveProperty('nonce');
-    // A confidential client keeps its refresh token (SPEC §4).
+    // A confidential client keeps its refresh token (docs/protocol.md §4).
     expect(refreshed.refresh_token).toBe(first.tokens.refresh_token);
     expect((await client.fetchUserInfo(config, refreshed.access_token, first.claims.sub)).sub).toBe(first.claims.sub);
   });

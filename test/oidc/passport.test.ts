@@ -1,8 +1,8 @@
 /**
  * Passport strategies written for Yandex ID, and the generic OAuth 2.0 one,
  * in an Express 5 relying party on a loopback port, signing in against
- * Gatehouse (SPEC: "integration code written for Yandex ID works after
- * changing the base URL").
+ * Gatehouse: integration code written for Yandex ID works after changing
+ * the base URL (docs/protocol.md §1).
  *
  * - passport-oauth2 takes Gatehouse's /authorize and /token from its options,
  *   with state and PKCE (S256); its profile comes from /info with a Bearer

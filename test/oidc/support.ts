@@ -145,7 +145,7 @@ export function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
 }
 
-/** Yandex's login info API (SPEC §6) for an access token, which must answer 200. */
+/** Yandex's login info API (docs/protocol.md §6) for an access token, which must answer 200. */
 export async function loginInfo(gh: TestGatehouse, accessToken: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${gh.url}/info`, { headers: { authorization: `OAuth ${accessToken}` } });
   expect(res.status).toBe(200);

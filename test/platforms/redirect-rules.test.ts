@@ -1,5 +1,5 @@
 /**
- * Platform rules at /authorize and /token over real HTTP (SPEC §9): mobile
+ * Platform rules at /authorize and /token over real HTTP (docs/protocol.md §9): mobile
  * apps' derived custom-scheme redirect URIs, any loopback port for desktop
  * apps only (RFC 8252 §7.3), PKCE on native redirects, TV apps refused, and
  * an app with web and native platforms staying confidential.

@@ -31,7 +31,7 @@ test('every test docs/security.md cites exists', () => {
 });
 
 test('every relative link in the README and docs/ names a file that exists', () => {
-  const files = ['README.md', 'packages/client/README.md', ...['instant-login', 'scaling', 'security', 'benchmarks', 'yandex-compatibility'].map((d) => `docs/${d}.md`)];
+  const files = ['README.md', 'packages/client/README.md', ...['instant-login', 'scaling', 'security', 'benchmarks', 'yandex-compatibility', 'protocol'].map((d) => `docs/${d}.md`)];
   const broken: string[] = [];
   for (const file of files) {
     const doc = readFileSync(path.join(ROOT, file), 'utf8');

@@ -252,7 +252,7 @@ afterAll(async () => {
 });
 
 describe('fuzzing every endpoint', () => {
-  test('the router lists the endpoints SPEC §3–§12 name, so the fuzzer reaches them', () => {
+  test('the router lists the endpoints docs/protocol.md §3–§12 name, so the fuzzer reaches them', () => {
     const paths = new Set(routes.map((r) => `${r.method} ${r.path}`));
     for (const expected of ['GET /authorize', 'POST /authorize', 'POST /token', 'POST /revoke', 'POST /revoke_token', 'POST /device/code', 'POST /device',
       'GET /info', 'GET /userinfo', 'POST /introspect', 'GET /login', 'POST /login', 'POST /signup', 'POST /logout', 'GET /jwks',

@@ -1,5 +1,5 @@
 /**
- * Headers and cookies on every page and endpoint (issue 10, SPEC §12): every
+ * Headers and cookies on every page and endpoint (issue 10, docs/protocol.md §12): every
  * GET route the router knows, anonymous and signed in, answers with nosniff,
  * Referrer-Policy no-referrer and a Content-Security-Policy; pages allow no
  * inline script or style (and have none), cannot be framed except the

@@ -1,5 +1,5 @@
 /**
- * Logs (issue 10, SPEC §12): a full run against Gatehouse as its own process
+ * Logs (issue 10, docs/protocol.md §12): a full run against Gatehouse as its own process
  * with GATEHOUSE_LOG_LEVEL=debug — sign-up, a wrong and a right password, the
  * code flow with PKCE and OpenID Connect, refresh, the login info API (also
  * with the token in the query string and a jwt_secret), userinfo,

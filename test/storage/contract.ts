@@ -514,7 +514,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect((await s.rotateRefreshToken(fresh[1]!.hash, T0 + 2)).outcome).toBe('consumed');
       });
 
-      describe('device cap (SPEC §4: at most 30 device-bound families per user and app)', () => {
+      describe('device cap (docs/protocol.md §4: at most 30 device-bound families per user and app)', () => {
         test('the 31st device-bound family revokes the oldest family', async () => {
           const { user, app } = await seed();
           const families: TokenRecord[][] = [];
@@ -574,7 +574,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
-    describe('personalisation grants of the instant-login frames (SPEC §8)', () => {
+    describe('personalisation grants of the instant-login frames (docs/protocol.md §8)', () => {
       async function sessionOf(user: UserRecord): Promise<SessionRecord> {
         const session: SessionRecord = {
           hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
@@ -709,7 +709,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
-    describe('console, account and admin pages (SPEC §10)', () => {
+    describe('console, account and admin pages (docs/protocol.md §10)', () => {
       test('searches users by a part of the login, name or email, ignoring case, or by id', async () => {
         const ada = userRecord({ login: 'ada.l', displayName: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', emails: ['countess@example.org'] });
         const bob = userRecord({ login: 'bob', displayName: 'Bob', firstName: 'Bob', lastName: null, emails: [] });

@@ -1,5 +1,5 @@
 /**
- * The device-authorization verbs of the storage contract (RFC 8628, SPEC §5.1),
+ * The device-authorization verbs of the storage contract (RFC 8628, docs/protocol.md §5.1),
  * run by test/storage/sqlite.test.ts and postgres.test.ts next to the main
  * contract. Their atomic verbs are raced across connections where the engine
  * offers a second one, as several server processes would.

@@ -1,5 +1,5 @@
 /**
- * The button generator (SPEC §8.1) in Chromium: a visitor types a client_id,
+ * The button generator (docs/protocol.md §8.1) in Chromium: a visitor types a client_id,
  * a signed-in developer picks one of their apps; the preview is Gatehouse's
  * real button on a light and a dark page and follows every choice; one click
  * copies the code, and the copied code, pasted into a site, works.

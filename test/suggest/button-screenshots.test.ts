@@ -1,5 +1,5 @@
 /**
- * Every look of the login button (SPEC §8), drawn by the real SDK into a page
+ * Every look of the login button (docs/protocol.md §8), drawn by the real SDK into a page
  * of another site, in Chromium: each buttonView in both themes and all six
  * sizes, in English and Russian; personal after a sign-in; narrow containers;
  * border radius; iconBg's custom colours. The grids are saved under
@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 const WIDE = 300;
-/** Each button is a frame of its own, drawn one after another (SPEC §8: one init at a time): slow on a busy machine. */
+/** Each button is a frame of its own, drawn one after another (docs/protocol.md §8: one init at a time): slow on a busy machine. */
 const GRID_TIMEOUT = 240_000;
 const width = (view: string, size: ButtonSize) => (view === 'icon' ? ICON_HEIGHTS[size] : view === 'iconBg' ? BUTTON_HEIGHTS[size] : WIDE);
 
@@ -89,7 +89,7 @@ async function drawGrid(grid: Grid, name: string): Promise<Page> {
 }
 
 describe('every button, as a site shows it', () => {
-  test('each view, theme and size in English, at the heights of SPEC §8', async () => {
+  test('each view, theme and size in English, at the heights of docs/protocol.md §8', async () => {
     const page = await drawGrid({ clientId, lang: 'en', sections: [themeSection('light'), themeSection('dark')] }, 'suggest-buttons-en');
     expect(await page.locator('.cell iframe').count()).toBe(2 * BUTTON_SIZES.length * BUTTON_VIEWS.length);
     const main = page.frameLocator('#b0 iframe').locator('#gh-button');

@@ -1,5 +1,5 @@
 /**
- * The instant login over plain HTTP (SPEC §8): the SDK's files and their
+ * The instant login over plain HTTP (docs/protocol.md §8): the SDK's files and their
  * cache headers, the bundle's size, who may frame the button, the
  * personalisation grant's whole life, and the pop-up's hand-over page.
  */
@@ -73,7 +73,7 @@ describe('the SDK files (GET /sdk/…)', () => {
   });
 });
 
-describe('who may frame the button (SPEC §8: suggest hostnames)', () => {
+describe('who may frame the button (docs/protocol.md §8: suggest hostnames)', () => {
   test('a page on a suggest hostname gets the button, framable by the suggest hostnames only, without X-Frame-Options', async () => {
     const res = await fetch(frameUrl({}));
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * Instant login on another website, in real Chromium (SPEC §8): the site on
+ * Instant login on another website, in real Chromium (docs/protocol.md §8): the site on
  * `http://localhost:PORT`, Gatehouse on `http://127.0.0.1:PORT2`, so
  * Gatehouse's frame is third-party and Chromium sends it no Gatehouse cookie.
  * The site loads suggest.js, the button or the widget appears, a click opens

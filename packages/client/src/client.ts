@@ -43,7 +43,7 @@ export interface AuthorizeOptions {
   forceConfirm?: boolean;
   deviceId?: string;
   deviceName?: string;
-  /** Any other /authorize parameter (SPEC §3), e.g. `prompt`, `nonce`, `ui_locales`. */
+  /** Any other /authorize parameter (docs/protocol.md §3), e.g. `prompt`, `nonce`, `ui_locales`. */
   extraParams?: Record<string, string>;
 }
 
@@ -79,7 +79,7 @@ export interface DeviceLoginOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** The user info API's answer: Gatehouse's `/info` fields (SPEC §6) or OpenID Connect `/userinfo` claims. */
+/** The user info API's answer: Gatehouse's `/info` fields (docs/protocol.md §6) or OpenID Connect `/userinfo` claims. */
 export type UserInfo = Record<string, unknown>;
 
 function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
@@ -193,7 +193,7 @@ export class GatehouseClient {
   /**
    * Exchanges an authorization code at /token (RFC 6749 §4.1.3) with its PKCE
    * verifier (RFC 7636 §4.5) and stores the tokens. `handleRedirect()` calls
-   * it; call it directly for a code the user typed (SPEC §5.2, `redirectUri`
+   * it; call it directly for a code the user typed (docs/protocol.md §5.2, `redirectUri`
    * being `{issuer}/verification_code`).
    */
   async exchangeCode(code: string, codeVerifier: string | null, redirectUri: string): Promise<TokenSet> {
@@ -287,7 +287,7 @@ export class GatehouseClient {
   }
 
   /**
-   * The signed-in user: Gatehouse's login info API (`/info`, SPEC §6, the
+   * The signed-in user: Gatehouse's login info API (`/info`, docs/protocol.md §6, the
    * fields of the granted `login:*` scopes) or, with `endpoint: 'userinfo'`,
    * OpenID Connect claims (OIDC Core §5.3). Sent as a form body
    * (RFC 6750 §2.2), so a browser needs no CORS preflight. Refreshes first if

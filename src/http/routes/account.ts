@@ -1,5 +1,5 @@
 /**
- * /account (SPEC §10): a person's profile, avatar, password, the apps and
+ * /account (docs/protocol.md §10): a person's profile, avatar, password, the apps and
  * devices they gave access to, and where they are signed in. Every form
  * carries the CSRF token; revoking and signing out everywhere are confirmed
  * first; every change answers with a redirect (post/redirect/get).

@@ -1,4 +1,4 @@
-/** Sign-in, sign-up and sign-out pages (SPEC §10), and the home page. */
+/** Sign-in, sign-up and sign-out pages (docs/protocol.md §10), and the home page. */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInResult } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';

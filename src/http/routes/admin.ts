@@ -1,5 +1,5 @@
 /**
- * /admin, for operators (`--admin` users, SPEC §10): users (search, view,
+ * /admin, for operators (`--admin` users, docs/protocol.md §10): users (search, view,
  * block, unblock, reset password, end every session and token, roles), apps
  * (search, block, unblock, mark first-party) and the audit log. Anyone else
  * gets the same 404 as for a page that does not exist.

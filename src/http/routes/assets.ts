@@ -1,4 +1,4 @@
-/** Static assets of the pages: one stylesheet and the logo, no external files (SPEC §10). */
+/** Static assets of the pages: one stylesheet and the logo, no external files (docs/protocol.md §10). */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * GET /authorize and the consent decision POSTed back to it (SPEC §3).
+ * GET /authorize and the consent decision POSTed back to it (docs/protocol.md §3).
  * Steps: validate the request (page for client/redirect errors, redirect for
  * the rest) → sign in → consent unless already given → code → redirect.
  */

@@ -1,5 +1,5 @@
 /**
- * GET /button-generator (SPEC §8.1): the instant-login button's generator.
+ * GET /button-generator (docs/protocol.md §8.1): the instant-login button's generator.
  * A signed-in developer picks one of their apps; anyone else types a
  * client_id. The query carries the choice, so the page works without
  * JavaScript too.

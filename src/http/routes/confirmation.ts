@@ -1,5 +1,5 @@
 /**
- * Confirmation codes for apps without a browser or a backend (SPEC §5):
+ * Confirmation codes for apps without a browser or a backend (docs/protocol.md §5):
  * the device flow (`POST /device/code`, the `/device` page) and the page that
  * shows a confirmation code or debug token (`/verification_code`).
  */
@@ -25,7 +25,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
 
   app.post('/device/code', async (request, reply) => {
     const params = edgeParams(PARAMS.deviceCode, request.body);
-    // SPEC §5.1: client_secret is optional here; the poll at /token authenticates fully.
+    // docs/protocol.md §5.1: client_secret is optional here; the poll at /token authenticates fully.
     const client = await authenticateClient(ctx.storage, {
       authorization: request.headers.authorization,
       clientId: params.client_id,

@@ -1,8 +1,8 @@
 /**
- * /console, the developer console (SPEC §10): a developer's apps; creating
- * and editing them with every field of SPEC §1 and §9; the client secret
+ * /console, the developer console (docs/protocol.md §10): a developer's apps; creating
+ * and editing them with every field of docs/protocol.md §1 and §9; the client secret
  * shown once after creating and after rotating (the old one dies at once);
- * debug tokens (SPEC §5.3); counts of tokens and users; icon; block and
+ * debug tokens (docs/protocol.md §5.3); counts of tokens and users; icon; block and
  * delete. Only the owner sees an app: anyone else gets the same 404 as for an
  * app that does not exist.
  */
@@ -227,7 +227,7 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const scopesChange = !sameSet(input.scopes ?? [], a.scopes) || !sameSet(input.optionalScopes ?? [], a.optionalScopes);
     const c = page.msgs.console;
     if (scopesChange) {
-      // SPEC §1: new scopes revoke every token of the app; say so, with the count, before doing it.
+      // docs/protocol.md §1: new scopes revoke every token of the app; say so, with the count, before doing it.
       const stats = await ctx.storage.appTokenStats(a.clientId, ctx.clock());
       if (!confirmed(page, reply, form, {
         title: format(c.scopesConfirmTitle, { app: a.name }),

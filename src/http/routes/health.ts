@@ -1,4 +1,4 @@
-/** Liveness and readiness probes (SPEC §12). */
+/** Liveness and readiness probes (docs/protocol.md §12). */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 

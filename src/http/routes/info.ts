@@ -1,4 +1,4 @@
-/** GET /info, the login info API (SPEC §6). */
+/** GET /info, the login info API (docs/protocol.md §6). */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { loginInfo, toJwt, toXml } from '../../info/login-info.js';

@@ -1,5 +1,5 @@
 /**
- * OpenID Connect and standard OAuth endpoints (SPEC §7): metadata, JWKS,
+ * OpenID Connect and standard OAuth endpoints (docs/protocol.md §7): metadata, JWKS,
  * userinfo (OIDC Core §5.3, errors per RFC 6750 §3) and token introspection
  * (RFC 7662).
  */

@@ -1,6 +1,6 @@
 /**
  * Pictures Gatehouse serves: avatars at `/avatars/{default_avatar_id}/{size}`
- * in the sizes of SPEC §6 (the id `0/0-0` of an account without one draws a
+ * in the sizes of docs/protocol.md §6 (the id `0/0-0` of an account without one draws a
  * placeholder, as Yandex ID does), and app icons at `/icons/{id}`. A picture
  * never changes under its id (a new upload gets a new id), so it is cached.
  */

@@ -1,5 +1,5 @@
 /**
- * Revocation: Yandex's `POST /revoke_token` (SPEC §6.1) and RFC 7009's
+ * Revocation: Yandex's `POST /revoke_token` (docs/protocol.md §6.1) and RFC 7009's
  * `POST /revoke`. Either revokes the token, its refresh token and every other
  * token of the same authorization. Another app's token is answered like an
  * unknown one and left alone.

@@ -1,5 +1,5 @@
 /**
- * GET /sdk/<file>: the instant-login SDK (SPEC §8) and its source maps.
+ * GET /sdk/<file>: the instant-login SDK (docs/protocol.md §8) and its source maps.
  * `/sdk/suggest.js` and `/sdk/suggest-token.js` are the addresses sites
  * include: cached for a day and revalidated by ETag, so a new Gatehouse
  * reaches them soon. `/sdk/v/<version>/<file>` never changes and is cached

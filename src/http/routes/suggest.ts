@@ -1,5 +1,5 @@
 /**
- * The instant-login frames and their personalisation (SPEC §8):
+ * The instant-login frames and their personalisation (docs/protocol.md §8):
  * - GET /suggest/button, GET /suggest: the button and the widget, inside a
  *   site's page, embeddable only by the app's suggest hostnames;
  * - POST /suggest/grant: Gatehouse's page in the pop-up (first party, signed
@@ -57,7 +57,7 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const q: Record<string, string> = {};
     for (const name of AUTHORIZE_PARAMS) if (p[name] !== undefined) q[name] = p[name]!;
     q.display = 'popup';
-    // SPEC §8: redirect_uri defaults to the app's first registered one.
+    // docs/protocol.md §8: redirect_uri defaults to the app's first registered one.
     if (!q.redirect_uri && appRecord.redirectUris[0]) q.redirect_uri = appRecord.redirectUris[0];
     if (!q.ui_locales) q.ui_locales = lang;
     return authorizeUrl(q);
@@ -85,7 +85,7 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const script = sdk.url('frame.js');
     const appRecord = await findApp(p.client_id);
 
-    // A preview on Gatehouse's own button generator (SPEC §8.1): only Gatehouse may frame it, and it does nothing.
+    // A preview on Gatehouse's own button generator (docs/protocol.md §8.1): only Gatehouse may frame it, and it does nothing.
     if (p.preview === '1') {
       const signedIn = await currentSession(ctx, request);
       const who = signedIn ? frameIdentity(signedIn.user) : null;

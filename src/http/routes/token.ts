@@ -1,4 +1,4 @@
-/** POST /token (SPEC §4). */
+/** POST /token (docs/protocol.md §4). */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';

@@ -1,7 +1,7 @@
 /**
  * What happens once the user is known: whether consent must be asked, and
  * issuing the code that carries the user's decision back to the app
- * (RFC 6749 §4.1.2, SPEC §3).
+ * (RFC 6749 §4.1.2, docs/protocol.md §3).
  */
 import { randomFromAlphabet, randomToken, sha256Hex, type SecretHash } from '../../crypto/random.js';
 import type { AuthCodeRecord, Storage, UserRecord } from '../../storage/storage.js';
@@ -47,7 +47,7 @@ export interface CompletionOptions {
   idTokens: IdTokens;
 }
 
-/** Confirmation codes are 7 digits, typeable from Gatehouse's page into a console program (SPEC §5.2). */
+/** Confirmation codes are 7 digits, typeable from Gatehouse's page into a console program (docs/protocol.md §5.2). */
 export function verificationCodeHash(clientId: ClientId, code: string): SecretHash {
   // Keyed by app, so a code can only ever match for the app it was issued to.
   return sha256Hex(`${clientId}:${code}`);

@@ -1,6 +1,6 @@
 /**
  * Validating an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3,
- * SPEC §3) as a list of small steps, in the order they must run: nothing may be
+ * docs/protocol.md §3) as a list of small steps, in the order they must run: nothing may be
  * redirected until the client and its redirect URI are known to be genuine
  * (RFC 6749 §4.1.2.1), so those two steps throw `UntrustedRedirectError`,
  * rendered as a page; every later step throws a `RedirectableError`.
@@ -14,7 +14,7 @@ import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedResponseType
 import { isValidPkceValue, type PkceMethod } from '../pkce.js';
 import { resolveRequestedScopes } from '../scopes.js';
 
-/** `code`; `token` (implicit, SPEC §3); OIDC's `id_token` and `id_token token` (OIDC Core §3.2). */
+/** `code`; `token` (implicit, docs/protocol.md §3); OIDC's `id_token` and `id_token token` (OIDC Core §3.2). */
 export type ResponseType = 'code' | 'token' | 'id_token' | 'id_token token';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
@@ -26,7 +26,7 @@ export function normalizeResponseType(value: string | undefined): ResponseType |
   return words === 'code' || words === 'token' || words === 'id_token' || words === 'id_token token' ? words : null;
 }
 
-/** Gatehouse's own page that shows a code or token to type or copy (SPEC §5.2, §5.3). */
+/** Gatehouse's own page that shows a code or token to type or copy (docs/protocol.md §5.2, §5.3). */
 export const VERIFICATION_PAGE = '/verification_code';
 
 /** Where a validated request's answer goes. */
@@ -93,7 +93,7 @@ async function checkClient(storage: Storage, params: AuthorizeParams): Promise<A
   return app;
 }
 
-/** TV apps have no browser to come back to: the device flow is their only way in (SPEC §9). */
+/** TV apps have no browser to come back to: the device flow is their only way in (docs/protocol.md §9). */
 function checkPlatform(app: AppRecord): void {
   if (isDeviceFlowOnly(app)) {
     throw new UntrustedRedirectError('unauthorized_client', 'this is a TV app: it signs in with the device flow (POST /device/code and the /device page), not /authorize');
@@ -102,7 +102,7 @@ function checkPlatform(app: AppRecord): void {
 
 function checkRedirectUri(app: AppRecord, params: AuthorizeParams, issuer: string): { uri: string; match: RedirectMatch } {
   const uri = params.redirect_uri;
-  // Every app may send the user to Gatehouse's own code page (SPEC §5.2).
+  // Every app may send the user to Gatehouse's own code page (docs/protocol.md §5.2).
   if (uri === issuer + VERIFICATION_PAGE) return { uri, match: 'registered' };
   if (uri === undefined || uri === '') {
     if (app.redirectUris.length === 1) return { uri: app.redirectUris[0]!, match: 'registered' };
@@ -133,8 +133,8 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
     throw new RedirectableError(new InvalidRequest('response_mode=query is not allowed for this response_type'), target);
   }
   // The implicit flow hands a token to a browser: only for web apps and instant-login sites,
-  // for debug tokens shown on Gatehouse's own page (SPEC §5.3), and for Yandex's mobile SDKs,
-  // which ask for a token on their `yx…` redirect URI (SPEC §9).
+  // for debug tokens shown on Gatehouse's own page (docs/protocol.md §5.3), and for Yandex's mobile SDKs,
+  // which ask for a token on their `yx…` redirect URI (docs/protocol.md §9).
   if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0
     && !isYandexSdkRedirectUri(app, issuer, target.redirectUri)) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
@@ -168,7 +168,7 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
     return { challenge: null, method: null };
   }
   if (!isValidPkceValue(challenge)) throw new RedirectableError(new InvalidRequest('code_challenge must be 43–128 characters of [A-Za-z0-9-._~]'), target);
-  // SPEC §3: S256 is the default when the method is omitted.
+  // docs/protocol.md §3: S256 is the default when the method is omitted.
   const m = method === undefined || method === '' ? 'S256' : method;
   if (m !== 'S256' && m !== 'plain') throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 or plain'), target);
   return { challenge, method: m };

@@ -1,5 +1,5 @@
 /**
- * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, SPEC §4).
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, docs/protocol.md §4).
  * The code is consumed atomically before anything else: of many concurrent
  * exchanges exactly one wins, and a code used twice revokes every token issued
  * from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
@@ -18,7 +18,7 @@ import type { GrantContext, GrantHandler, RequestMeta } from './grant.js';
 
 /**
  * Yandex-era console programs expect `bad_verification_code` for a wrong
- * confirmation code (SPEC §5.2); every other code answers RFC 6749's
+ * confirmation code (docs/protocol.md §5.2); every other code answers RFC 6749's
  * `invalid_grant`, which standard client libraries understand.
  */
 function badCode(kind: AuthCodeRecord['kind'] | null, description: string): OAuthError {
@@ -30,7 +30,7 @@ const isConfirmationCode = (raw: string) => /^\d{7}$/.test(raw);
 /**
  * Consumes a code as the app presented it. A 7-digit confirmation code is
  * looked up under the app's own key (so another app's code never matches),
- * and guessing is limited (SPEC §5.2) per app *and* source: every attempt from
+ * and guessing is limited (docs/protocol.md §5.2) per app *and* source: every attempt from
  * one address counts before the lookup, atomically, so parallel guesses cannot
  * slip past the limit, and a right code is forgiven; wrong codes from one
  * network count towards a wider limit. Nothing is counted for the app as a

@@ -1,5 +1,5 @@
 /**
- * `grant_type=refresh_token` (RFC 6749 §6, SPEC §4). Public clients' refresh
+ * `grant_type=refresh_token` (RFC 6749 §6, docs/protocol.md §4). Public clients' refresh
  * tokens rotate with reuse detection: a retired one presented again revokes the
  * whole family (RFC 9700 §4.14.2). A confidential client keeps its refresh token
  * until it expires or is revoked; the response repeats it.

@@ -153,7 +153,7 @@ export const en = {
   actions: 'Actions',
   copyWhat: 'Copy {what}',
   notFoundTitle: 'Not found',
-  /** /account (SPEC §10). */
+  /** /account (docs/protocol.md §10). */
   account: {
     title: 'Your account',
     profile: 'Profile',
@@ -228,7 +228,7 @@ export const en = {
     errPasswordWrong: 'The current password is incorrect.',
     errPasswordShort: 'The new password must be 8 to 256 characters.',
   },
-  /** /console, the developer console (SPEC §10). */
+  /** /console, the developer console (docs/protocol.md §10). */
   console: {
     title: 'Developer console',
     closed: 'On this server only developers named by the operator can register apps. Ask the operator to make you a developer.',
@@ -345,7 +345,7 @@ export const en = {
     errPicture: 'That picture could not be used: upload a PNG or JPEG of up to 5 MB.',
     errOperatorBlock: 'The operator blocked this app; only the operator can unblock it.',
   },
-  /** /admin, for operators (SPEC §10). */
+  /** /admin, for operators (docs/protocol.md §10). */
   admin: {
     title: 'Administration',
     users: 'Users',
@@ -433,7 +433,7 @@ export const en = {
     appThirdParty: '{app} is no longer first-party.',
     errSelf: 'Operators cannot do this to their own account.',
   },
-  /** What each scope lets an app do, as the consent page says it (SPEC §1). */
+  /** What each scope lets an app do, as the consent page says it (docs/protocol.md §1). */
   scopes: {
     'login:info': 'See your name, display name and sex',
     'login:email': 'See your email addresses',

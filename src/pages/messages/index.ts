@@ -1,5 +1,5 @@
 /**
- * Choosing the language of a page (SPEC §10): `?lang=`, then the language
+ * Choosing the language of a page (docs/protocol.md §10): `?lang=`, then the language
  * cookie, then `ui_locales` (OIDC), then `Accept-Language`, then English.
  */
 import { en, type Messages } from './en.js';

@@ -484,7 +484,7 @@ export class SqlStorage implements Storage {
     }
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('tokens').values(rows).execute();
-      // SPEC §4: at most N device-bound token families per user and app; the oldest go first.
+      // docs/protocol.md §4: at most N device-bound token families per user and app; the oldest go first.
       // The family just issued always stays, even when others share its millisecond (or a
       // skewed clock made them look newer): it is never handed out already revoked.
       const live = await trx

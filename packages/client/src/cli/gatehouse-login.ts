@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `gatehouse-login`: signs a user in to a Gatehouse app from a terminal and
- * prints the tokens (SPEC §9). Loopback redirect by default (RFC 8252 §7.3),
+ * prints the tokens (docs/protocol.md §9). Loopback redirect by default (RFC 8252 §7.3),
  * device code with `--device` (RFC 8628). Messages go to stderr, tokens to
  * stdout, so `--json` output can be piped.
  */
@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.device) {
     tokens = await client.deviceLogin({
       signal: controller.signal,
-      // Gatehouse keeps a device name only with a device id (SPEC §3): this computer's name.
+      // Gatehouse keeps a device name only with a device id (docs/protocol.md §3): this computer's name.
       ...(values['device-name'] ? { deviceName: values['device-name'], deviceId: `gatehouse-login@${hostname()}`.slice(0, 50).padEnd(6, '-') } : {}),
       onCode(code) {
         say(`To sign in, open ${code.verificationUri} and enter the code ${code.userCode}`);

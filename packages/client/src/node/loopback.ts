@@ -13,7 +13,7 @@ import type { TokenSet } from '../token-store.js';
 export interface LoopbackLoginOptions extends Omit<AuthorizeOptions, 'redirectUri'> {
   /** Port to listen on; 0 (default) lets the system pick one. Gatehouse accepts any port for desktop apps. */
   port?: number;
-  /** Path of the redirect URI; `/` by default, which every desktop app may use (SPEC §9). */
+  /** Path of the redirect URI; `/` by default, which every desktop app may use (docs/protocol.md §9). */
   path?: string;
   /** Opens the URL in the system browser (default true). */
   openBrowser?: boolean;

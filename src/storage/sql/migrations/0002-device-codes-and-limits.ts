@@ -1,4 +1,4 @@
-/** Device authorization (RFC 8628, SPEC §5.1) and attempt counters for rate limits. */
+/** Device authorization (RFC 8628, docs/protocol.md §5.1) and attempt counters for rate limits. */
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {

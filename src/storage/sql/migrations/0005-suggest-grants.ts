@@ -1,5 +1,5 @@
 /**
- * Personalisation grants of the instant-login frames (SPEC §8): what lets
+ * Personalisation grants of the instant-login frames (docs/protocol.md §8): what lets
  * Gatehouse's button inside a site's page say "Log in as Alice" although the
  * browser sends it no cookie of Gatehouse's own. A grant lives no longer than
  * the session it was made from: signing out deletes the session, and the

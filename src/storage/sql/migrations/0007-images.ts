@@ -1,8 +1,8 @@
 /**
- * Pictures Gatehouse serves itself: avatars in SPEC §6's sizes and app icons,
+ * Pictures Gatehouse serves itself: avatars in docs/protocol.md §6's sizes and app icons,
  * one row per picture and size. They live in the database, not in the data
  * directory, so every process sharing a PostgreSQL serves the same ones
- * (SPEC §2). `bytea` is PostgreSQL's binary type; SQLite keeps the bytes as a
+ * (docs/protocol.md §2). `bytea` is PostgreSQL's binary type; SQLite keeps the bytes as a
  * BLOB under any declared type.
  */
 import type { Kysely } from 'kysely';
