@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { Person, PASSWORD, timeLapseClock } from '../flows/support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PACKAGE = path.join(ROOT, 'packages/client');
@@ -94,7 +95,7 @@ async function signInAt(page: Page, url: string, decision: 'Allow' | 'Deny'): Pr
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
-  await page.getByRole('button', { name: decision }).click();
+  await clickWhenArmed(page, decision);
 }
 
 describe('loopback mode', () => {
@@ -123,7 +124,7 @@ describe('loopback mode', () => {
     expect(new URL(url!).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/`);
     const page = await browser.newPage();
     await page.goto(`${gh.url}/authorize?${new URLSearchParams({ ...Object.fromEntries(new URL(url!).searchParams), force_confirm: 'yes' })}`);
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await clickWhenArmed(page, 'Deny');
     await page.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
     expect(await login.exit).toBe(5);
     expect(login.stdout()).toBe('');
