@@ -15,7 +15,8 @@ import { clickWhenArmed } from '../helpers/consent.js';
 import { confirm, PASSWORD, signInAt } from '../console/support.js';
 import { startSite, type PageOptions, type Site } from './site.js';
 
-vi.setConfig({ testTimeout: 120_000 });
+// Each test opens the site several times in fresh browser profiles: allow for a busy machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let gh: TestGatehouse;
 let site: Site;
