@@ -29,6 +29,7 @@ export function consentPage(o: ConsentPageOptions): SafeHtml {
     msgs: m,
     title: format(m.consentTitle, { app: o.appName }),
     display: o.display,
+    decision: true,
     body: html`
 <div class="consent-head">${appIcon({ name: o.appName, iconUrl: o.appIconUrl ?? null }, 64)}<h1>${format(m.consentTitle, { app: o.appName })}</h1></div>
 ${identity(o.user, html` · <a href="${o.switchAccountHref}">${m.notYou} ${m.switchAccount}</a>`)}

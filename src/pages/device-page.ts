@@ -52,6 +52,7 @@ export function deviceConfirmPage(o: DeviceConfirmOptions): SafeHtml {
   return layout({
     msgs: m,
     title,
+    decision: true,
     body: html`
 <h1>${title}</h1>
 ${identity(o.user)}

@@ -21,6 +21,8 @@ export interface LayoutOptions {
   here?: string;
   /** A wide card without the top bar (the button generator, also for visitors). */
   wide?: boolean;
+  /** A page with Allow and Deny (parts.ts decisionButtons): assets/decision.js, in the head so it guards them from the start. */
+  decision?: boolean;
 }
 
 export type NavSection = 'account' | 'console' | 'admin';
@@ -43,6 +45,7 @@ export function layout(o: LayoutOptions): SafeHtml {
 <title>${o.title} · ${o.msgs.productName}</title>
 <link rel="stylesheet" href="/assets/gatehouse.css">
 <link rel="icon" href="/assets/logo.svg" type="image/svg+xml">
+${o.decision ? html`<script src="/assets/decision.js"></script>` : null}
 </head>
 <body class="${o.display === 'popup' ? 'popup' : 'page'}${o.nav ? ' wide' : ''}">
 ${o.nav ? topBar(o.msgs, o.nav) : null}

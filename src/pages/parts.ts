@@ -28,10 +28,15 @@ ${optionalScopes.map((s) => html`<label class="check"><input type="checkbox" nam
   : null}`;
 }
 
+/**
+ * Allow and Deny. `data-arm`: assets/decision.js (the page's layout loads it
+ * with `decision: true`) makes them work only once the page has been visible
+ * and focused for a moment, so a click aimed at another window cannot land on them.
+ */
 export function decisionButtons(msgs: Messages): SafeHtml {
   return html`<div class="actions">
-<button type="submit" name="decision" value="allow" class="primary">${msgs.allow}</button>
-<button type="submit" name="decision" value="deny">${msgs.deny}</button>
+<button type="submit" name="decision" value="allow" class="primary" data-arm>${msgs.allow}</button>
+<button type="submit" name="decision" value="deny" data-arm>${msgs.deny}</button>
 </div>`;
 }
 

@@ -149,6 +149,21 @@ export interface WidgetFrameOptions {
   script: string;
 }
 
+/**
+ * The widget's greeting, or its pitch when nobody is greeted. Both are always
+ * drawn in one grid cell, the one not meant for this visitor invisible (and a
+ * stand-in without a name or picture): the widget's height, which it reports
+ * to the site's page, is then the same whether it greets someone or not, so
+ * the site cannot tell (the name is one line of fixed height).
+ */
+function intro(m: Messages, appName: string, who: FrameIdentity | null): SafeHtml {
+  const pitch = html`<p class="gh-pitch${who ? ' gh-stand-in' : ''}"${who ? trusted(' aria-hidden="true"') : ''}>${format(m.suggestWidgetPitch, { app: appName })}</p>`;
+  const greeting = who
+    ? html`<div class="gh-who">${avatar(who, 'l')}<div class="gh-who-text"><strong>${who.fullName}</strong><span>${format(m.signInTo, { app: appName })}</span></div></div>`
+    : html`<div class="gh-who gh-stand-in" aria-hidden="true"><span class="gh-avatar gh-avatar-l"></span><div class="gh-who-text"><strong>${m.productName}</strong><span>${format(m.signInTo, { app: appName })}</span></div></div>`;
+  return html`<div class="gh-intro">${pitch}${greeting}</div>`;
+}
+
 export function widgetFrame(o: WidgetFrameOptions): SafeHtml {
   const m = o.msgs;
   const who = o.who;
@@ -164,9 +179,7 @@ export function widgetFrame(o: WidgetFrameOptions): SafeHtml {
     body: html`<section class="gh-widget" aria-label="${m.productName}">
 <header class="gh-widget-head"><span class="gh-brand">${trusted(markSvg(24))}<span>${m.productName}</span></span>
 <button id="gh-close" class="gh-close" type="button" aria-label="${m.suggestClose}" title="${m.suggestClose}">${close}</button></header>
-${who
-  ? html`<div class="gh-who">${avatar(who, 'l')}<div class="gh-who-text"><strong>${who.fullName}</strong><span>${format(m.signInTo, { app: o.appName })}</span></div></div>`
-  : html`<p class="gh-pitch">${format(m.suggestWidgetPitch, { app: o.appName })}</p>`}
+${intro(m, o.appName, who)}
 <button id="gh-button" type="button" class="gh-button gh-main gh-light gh-l${who ? ' gh-personal' : ''}">${trusted(markSvg(48))}${label(text, who ? who.callName : m.suggestShort)}</button>
 </section>`,
   });

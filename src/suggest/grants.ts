@@ -18,7 +18,18 @@ import type { Clock } from '../types.js';
 /** Upper bound on a grant's life; it also never outlives its session. */
 export const GRANT_MAX_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
-async function consented(storage: Storage, user: UserRecord, app: AppRecord): Promise<boolean> {
+/**
+ * Whether `app`'s frame on `origin` may greet `user` by name: the one rule for
+ * every frame and every way the frame learns who is there (a grant, or the
+ * session cookie a same-site page lets through). The app is active and lists
+ * the site, the user is active, and the user allowed the app and has not
+ * revoked it since ("revoke access" deletes the consent). Anyone else gets
+ * the anonymous frame, so a site cannot learn that a visitor who never chose
+ * it has a Gatehouse account.
+ */
+export async function mayGreet(storage: Storage, user: UserRecord, app: AppRecord, origin: string): Promise<boolean> {
+  if (app.status !== 'active' || !app.suggestHostnames.includes(origin)) return false;
+  if (user.status !== 'active') return false;
   return (await storage.findConsent(user.id, app.clientId)) !== null;
 }
 
@@ -30,8 +41,7 @@ async function consented(storage: Storage, user: UserRecord, app: AppRecord): Pr
 export async function mintSuggestGrant(
   storage: Storage, clock: Clock, o: { user: UserRecord; session: SessionRecord; app: AppRecord; origin: string },
 ): Promise<{ grant: string; expiresAt: number } | null> {
-  if (o.app.status !== 'active' || !o.app.suggestHostnames.includes(o.origin)) return null;
-  if (o.user.status !== 'active' || !(await consented(storage, o.user, o.app))) return null;
+  if (!(await mayGreet(storage, o.user, o.app, o.origin))) return null;
   const now = clock();
   const grant = randomToken(32);
   const expiresAt = Math.min(o.session.expiresAt, now + GRANT_MAX_LIFETIME_MS);
@@ -50,10 +60,9 @@ export async function userOfGrant(
   const now = clock();
   const record = await storage.findSuggestGrant(sha256Hex(grant), now);
   if (!record || record.clientId !== app.clientId || record.origin !== origin) return null;
-  if (app.status !== 'active' || !app.suggestHostnames.includes(origin)) return null;
   // The session is checked as well as the foreign key that deletes the grant with it.
   if (!(await storage.findSession(record.sessionHash, now))) return null;
   const user = await storage.findUserById(record.userId);
-  if (!user || user.status !== 'active' || !(await consented(storage, user, app))) return null;
+  if (!user || !(await mayGreet(storage, user, app, origin))) return null;
   return { user, expiresAt: record.expiresAt };
 }

@@ -14,6 +14,7 @@ import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gateh
 import { HttpUser } from '../helpers/http-client.js';
 import { startRedirectTarget, type RedirectTarget } from '../helpers/redirect-target.js';
 import { confirm, exchangeCode, info, infoStatus, PASSWORD, signInAt } from '../console/support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let browser: TestBrowser;
@@ -47,7 +48,7 @@ describe.skipIf(testEngine() !== 'sqlite')('account page in Chromium', () => {
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('See your date of birth').check();
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await page.waitForURL((url) => url.href.startsWith(target.redirectUri));
     const tokens = await exchangeCode(gh, app.clientId, app.clientSecret, target.last().get('code')!);
     expect((await info(gh, tokens.access_token!)).login).toBe('alice');

@@ -11,6 +11,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedirectTarget, type RedirectTarget } from '../helpers/redirect-target.js';
 import { exchangeCode, info, infoStatus, PASSWORD } from '../console/support.js';
+import { decisionArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let browser: TestBrowser;
@@ -83,6 +84,8 @@ describe.skipIf(testEngine() !== 'sqlite')('keyboard only, in Chromium', () => {
 
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     await tabTo(page, (f) => f.tag === 'button' && f.name === 'Allow', 'the Allow button');
+    // Enter works once the page has been in front for a moment (assets/decision.js).
+    await decisionArmed(page);
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.href.startsWith(target.redirectUri));
     const tokens = await exchangeCode(gh, app.clientId, app.clientSecret, target.last().get('code')!);

@@ -6,13 +6,16 @@
  * is one line and a documented exit code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { Person, PASSWORD, timeLapseClock } from '../flows/support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PACKAGE = path.join(ROOT, 'packages/client');
@@ -31,9 +34,9 @@ interface Running {
  * `via: 'npx'` goes through `npx --no-install gatehouse-login` as a user would; `'node'` runs
  * the same bin directly, a few seconds faster on a busy machine, for the error cases.
  */
-function run(args: string[], via: 'npx' | 'node' = 'node'): Running {
+function run(args: string[], via: 'npx' | 'node' = 'node', env: NodeJS.ProcessEnv = process.env): Running {
   const [command, prefix] = via === 'npx' ? ['npx', ['--no-install', 'gatehouse-login']] : [process.execPath, [path.join(PACKAGE, 'dist/cli/gatehouse-login.js')]];
-  const child = spawn(command, [...prefix, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, [...prefix, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
@@ -94,7 +97,7 @@ async function signInAt(page: Page, url: string, decision: 'Allow' | 'Deny'): Pr
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
-  await page.getByRole('button', { name: decision }).click();
+  await clickWhenArmed(page, decision);
 }
 
 describe('loopback mode', () => {
@@ -123,12 +126,45 @@ describe('loopback mode', () => {
     expect(new URL(url!).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/`);
     const page = await browser.newPage();
     await page.goto(`${gh.url}/authorize?${new URLSearchParams({ ...Object.fromEntries(new URL(url!).searchParams), force_confirm: 'yes' })}`);
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await clickWhenArmed(page, 'Deny');
     await page.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
     expect(await login.exit).toBe(5);
     expect(login.stdout()).toBe('');
     expect(login.stderr().trimEnd().split('\n').at(-1)).toMatch(/^gatehouse-login: access_denied: /);
     await page.close();
+  });
+
+  test('opens the browser without the authorization URL on any command line (other users read them with ps): the opener gets a private page, not state=; then says who signed in', async () => {
+    // A stand-in for xdg-open that writes down its arguments, as `ps` shows them to everyone on the machine.
+    const bin = mkdtempSync(path.join(tmpdir(), 'gatehouse-opener-'));
+    const argvFile = path.join(bin, 'argv');
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${argvFile}.part" && mv "${argvFile}.part" "${argvFile}"\n`, { mode: 0o755 });
+    try {
+      const login = run(['--issuer', gh.url, '--client-id', desktop], 'node', { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+      await expect.poll(() => existsSync(argvFile), { timeout: 20_000 }).toBe(true);
+      const argv = readFileSync(argvFile, 'utf8').trimEnd().split('\n');
+      expect(argv.join(' ')).not.toContain('state=');
+      expect(argv.join(' ')).not.toContain('/authorize');
+      expect(argv.join(' ')).not.toContain('code_challenge');
+      // What it opens is a page only this user can read, in a directory only this user can list.
+      expect(argv).toHaveLength(1);
+      const opened = argv[0]!;
+      expect(statSync(opened).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(opened)).mode & 0o777).toBe(0o700);
+      const page = await browser.newPage();
+      // The page sends the browser on to Gatehouse.
+      await page.goto(pathToFileURL(opened).href);
+      await page.waitForURL((url) => url.origin === gh.url, { waitUntil: 'commit', timeout: 60_000 });
+      await signInAt(page, page.url(), 'Allow');
+      await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+      expect(await login.exit).toBe(0);
+      expect(login.stderr()).toMatch(/^Signed in as alice\.$/m);
+      // The page is gone with the sign-in.
+      expect(existsSync(opened)).toBe(false);
+      await page.close();
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   test('Ctrl-C while waiting for the browser exits 130', async () => {

@@ -15,6 +15,7 @@ import { FileTokenStore, loopbackLogin } from '../../packages/client/src/node/in
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -45,9 +46,7 @@ async function signInAndAllow(page: Page, url: string): Promise<string> {
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
-  const allow = page.getByRole('button', { name: 'Allow' });
-  await allow.waitFor();
-  await allow.click();
+  await clickWhenArmed(page, 'Allow');
   const heading = page.getByRole('heading', { name: 'Signed in' });
   await heading.waitFor();
   return (await heading.textContent()) ?? '';
@@ -225,7 +224,7 @@ describe('device login (RFC 8628)', () => {
           expect(await page.locator('#user_code').inputValue()).toBe(code.userCode);
           await page.getByRole('button', { name: 'Continue' }).click();
           expect(await page.locator('h1').textContent()).toContain('Build server');
-          await page.getByRole('button', { name: 'Allow' }).click();
+          await clickWhenArmed(page, 'Allow');
         })();
       },
     });

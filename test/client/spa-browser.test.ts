@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSpa } from '../../examples/spa/build.mjs';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SDK_SOURCE = path.join(ROOT, 'packages/client/src/index.ts');
@@ -62,7 +63,7 @@ describe('the SDK in a single-page app', () => {
     await page.locator('#login').fill('alice');
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('Signed in as Alice Liddell.');
 
     const authorize = new URL(find('/authorize').url()).searchParams;

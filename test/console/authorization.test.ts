@@ -11,6 +11,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser } from '../helpers/http-client.js';
 import { PASSWORD, signInAt } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -141,7 +142,7 @@ describe.skipIf(testEngine() !== 'sqlite')('user-provided fields render as text 
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(await page.locator('h1').textContent()).toContain(XSS);
     await page.route('https://app.example/**', (route) => route.fulfill({ body: 'ok' }));
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await page.waitForURL((url) => url.hostname === 'app.example');
 
     const pages = ['/', '/account', '/console', `/console/apps/${clientId}`, `/console/apps/${clientId}/edit`, '/admin', `/admin/users/${evil.id}`, '/admin/apps', '/admin/audit'];

@@ -11,6 +11,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedirectTarget, type RedirectTarget } from '../helpers/redirect-target.js';
 import { confirm, exchangeCode, info, infoStatus, PASSWORD, tokenEndpointError } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let browser: TestBrowser;
@@ -85,7 +86,7 @@ describe.skipIf(testEngine() !== 'sqlite')('developer console in Chromium', () =
   test('"Get debug token" asks for consent and shows a token that works on /info; the console lists and revokes it', async () => {
     await page.goto(`${gh.url}/console/apps/${clientId}`);
     await page.getByRole('link', { name: 'Get debug token' }).click();
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await page.locator('#token-view').waitFor();
     debugToken = (await page.locator('#token').textContent())!;
     expect(debugToken).toMatch(/^gate_at_/);
@@ -175,7 +176,7 @@ describe.skipIf(testEngine() !== 'sqlite')('developer console in Chromium', () =
   test('blocking the app revokes its tokens and refuses it everywhere; the owner may unblock it; deleting asks first', async () => {
     await page.goto(`${gh.url}/console/apps/${clientId}`);
     await page.getByRole('link', { name: 'Get debug token' }).click();
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await page.locator('#token-view').waitFor();
     const token = (await page.locator('#token').textContent())!;
     expect(await infoStatus(gh, token)).toBe(200);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { DeviceClient, info, outcome, PASSWORD, timeLapseClock, type DeviceCodeResponse, type PollAnswer } from './support.js';
+import { clickWhenArmed, decisionArmed } from '../helpers/consent.js';
 
 const SPEED = 10;
 /** Real milliseconds added to each wait, so network jitter never makes a poll early. */
@@ -88,8 +89,9 @@ async function expectConfirmPage(page: Page, userCode: string): Promise<void> {
 
 /** Clicks Allow, waits for the TV's token, and reports how long the TV waited after the click. */
 async function allowAndMeasure(page: Page, polling: { polls: Poll[]; done: Promise<Poll> }, label: string): Promise<Poll> {
+  await decisionArmed(page);
   const clickedAt = performance.now();
-  await page.getByRole('button', { name: 'Allow' }).click();
+  await clickWhenArmed(page, 'Allow');
   await page.getByRole('heading', { name: 'Done! Go back to your device' }).waitFor();
   const pageShownAt = performance.now();
   const final = await polling.done;
@@ -154,7 +156,7 @@ describe('the device flow in a browser', () => {
     await page.goto(started.verification_uri_complete);
     await page.getByRole('button', { name: 'Continue' }).click();
     await expectConfirmPage(page, started.user_code);
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await clickWhenArmed(page, 'Deny');
     await page.getByRole('heading', { name: 'Access denied' }).waitFor();
     expect(await page.locator('main p').last().textContent()).toBe('Cinema TV was not given access. You can close this page.');
 

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { info, PASSWORD } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let browser: TestBrowser;
@@ -56,7 +57,7 @@ test('openid-client starts a device authorization, polls while the user allows i
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Allow Set-top box on Hall set-top box?' }).waitFor();
   const clickedAt = performance.now();
-  await page.getByRole('button', { name: 'Allow' }).click();
+  await clickWhenArmed(page, 'Allow');
   await page.getByRole('heading', { name: 'Done! Go back to your device' }).waitFor();
 
   const tokens = await polling;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, RESULTS_DIR, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { DeviceClient, PASSWORD } from './support.js';
+import { clickWhenArmed, decisionArmed } from '../helpers/consent.js';
 
 const SCREENS = path.join(RESULTS_DIR, 'screens');
 
@@ -94,17 +95,17 @@ describe.skipIf(testEngine() !== 'sqlite')('pages of the code and token flows', 
       const allow = await tv.start({ device_id: 'tv-living-room', device_name: 'Living room TV', scope: 'login:info login:email', optional_scope: 'login:avatar login:birthday' });
       await page.goto(allow.verification_uri_complete);
       await cont().click();
-      await page.getByRole('button', { name: 'Allow' }).waitFor();
+      await decisionArmed(page);
       expect(await page.locator('h1').textContent()).toBe('Allow Cinema TV on your device?');
       await shoot(page, variant, 'device-confirm');
-      await page.getByRole('button', { name: 'Allow' }).click();
+      await clickWhenArmed(page, 'Allow');
       await page.getByRole('heading', { name: 'Done! Go back to your device' }).waitFor();
       await shoot(page, variant, 'device-done');
 
       const deny = await tv.start({ device_id: 'tv-living-room', device_name: 'Living room TV' });
       await page.goto(deny.verification_uri_complete);
       await cont().click();
-      await page.getByRole('button', { name: 'Deny' }).click();
+      await clickWhenArmed(page, 'Deny');
       await page.getByRole('heading', { name: 'Access denied' }).waitFor();
       await shoot(page, variant, 'device-denied');
 
@@ -133,7 +134,7 @@ describe.skipIf(testEngine() !== 'sqlite')('pages of the code and token flows', 
         response_type: 'code', client_id: photoFrame, scope: 'login:info login:email', optional_scope: 'login:avatar login:birthday',
         device_id: 'frame-000001', device_name: 'Kitchen photo frame', force_confirm: 'yes',
       }).toString()}`);
-      await page.getByRole('button', { name: 'Allow' }).waitFor();
+      await decisionArmed(page);
       await shoot(page, variant, 'consent');
       await context.close();
     }, 60_000);

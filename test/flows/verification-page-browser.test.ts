@@ -13,6 +13,7 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, postForm } from '../helpers/http-client.js';
 import { startRedirectTarget, type RedirectTarget } from '../helpers/redirect-target.js';
 import { info, PASSWORD } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let browser: TestBrowser;
@@ -46,7 +47,7 @@ const authorize = (params: Record<string, string>) => page.goto(`${gh.url}/autho
 
 /** Answers the consent page when it is shown. */
 async function consent(decision: 'Allow' | 'Deny'): Promise<void> {
-  await page.getByRole('button', { name: decision }).click();
+  await clickWhenArmed(page, decision);
 }
 
 async function tokenRecord(accessToken: string) {

@@ -18,6 +18,7 @@ import { launchBrowser, RESULTS_DIR, type TestBrowser } from '../helpers/browser
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser, postForm } from '../helpers/http-client.js';
 import { PASSWORD } from '../console/support.js';
+import { decisionArmed } from '../helpers/consent.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENS = path.join(RESULTS_DIR, 'screens');
@@ -73,7 +74,7 @@ function visits(): PageVisit[] {
       name: 'consent', signedIn: true,
       open: async (page) => {
         await page.goto(`${gh.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: appId, scope: 'login:info login:email', optional_scope: 'login:avatar', force_confirm: 'yes', device_id: 'frame-0001', device_name: 'Кухонная рамка' })}`);
-        await page.locator('button[name="decision"]').first().waitFor();
+        await decisionArmed(page);
       },
     },
     { name: 'device', signedIn: true, open: go('/device') },
@@ -84,7 +85,7 @@ function visits(): PageVisit[] {
         const { user_code } = (await res.json()) as { user_code: string };
         await page.goto(`${gh.url}/device?user_code=${user_code}`);
         await page.locator('form[action="/device"] button[type=submit]').click();
-        await page.locator('button[name="decision"]').first().waitFor();
+        await decisionArmed(page);
       },
     },
     {

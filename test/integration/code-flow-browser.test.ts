@@ -11,6 +11,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, pkcePair, postForm } from '../helpers/http-client.js';
 import { startRedirectTarget, type RedirectTarget } from '../helpers/redirect-target.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -55,7 +56,7 @@ async function consentHeading(): Promise<string> {
 }
 
 async function allow(): Promise<URLSearchParams> {
-  await page.getByRole('button', { name: 'Allow' }).click();
+  await clickWhenArmed(page, 'Allow');
   await page.waitForURL(onAppPage);
   return target.last();
 }
@@ -135,7 +136,7 @@ describe('a signed-in user with consent', () => {
     await page.goto(authorizeUrl({ state: 'say no' }, other.clientId));
     expect(await consentHeading()).toBe('Newsletter wants to access your Gatehouse account');
     expect(await page.locator('ul.scopes li').allTextContents()).toContain('See your email addresses');
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await clickWhenArmed(page, 'Deny');
     await page.waitForURL(onAppPage);
     const query = target.last();
     expect(query.get('error')).toBe('access_denied');

@@ -30,6 +30,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { CookieJar, HttpUser } from '../helpers/http-client.js';
 import { loginInfo, PASSWORD } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 interface SignedIn { strategy: string; accessToken: string; profile: Record<string, unknown>; params?: Record<string, unknown> }
 
@@ -173,7 +174,7 @@ describe('passport-yandex against Gatehouse, in Chromium', () => {
     await page.locator('#password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Yandex-era Shop wants to access your Gatehouse account');
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(page, 'Allow');
     await page.waitForURL((url) => url.pathname === '/auth/yandex/callback');
 
     const signedIn = signIns.find((s) => s.strategy === 'yandex')!;
@@ -207,7 +208,7 @@ describe('passport-yandex against Gatehouse, in Chromium', () => {
     again.search = new URLSearchParams({ response_type: 'code', client_id: yandexApp.clientId, redirect_uri: `${rpUrl}/auth/yandex/callback`, force_confirm: 'yes' }).toString();
     await page.goto(again.toString());
     const callback = page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/yandex/callback');
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await clickWhenArmed(page, 'Deny');
     const response = await callback;
     expect(new URL(response.url()).searchParams.get('error')).toBe('access_denied');
     expect(response.status()).toBe(401);

@@ -13,6 +13,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
 import { atHash, discover, OIDC_SCOPES, PASSWORD, REDIRECT, redirectOf } from './support.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 let gh: TestGatehouse;
 let user: HttpUser;
@@ -175,7 +176,7 @@ describe('response_mode=form_post', () => {
       await page.locator('#login').fill('dodo');
       await page.locator('#password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('button', { name: 'Allow' }).click();
+      await clickWhenArmed(page, 'Allow');
       await page.waitForURL(rpCallback);
       expect(await page.locator('h1').textContent()).toBe('Back in the app');
 

@@ -11,6 +11,7 @@ import { BUTTON_HEIGHTS, BUTTON_SIZES, BUTTON_VIEWS, ICON_HEIGHTS, type ButtonSi
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { startSite, type Grid, type Site } from './site.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -165,7 +166,7 @@ describe('every button, as a site shows it', () => {
     await popup.locator('#login').fill('alice');
     await popup.locator('#password').fill(PASSWORD);
     await popup.getByRole('button', { name: 'Sign in' }).click();
-    await popup.getByRole('button', { name: 'Allow' }).click();
+    await clickWhenArmed(popup, 'Allow');
     await first.waitForFunction(() => (window as unknown as { outcome: { result: unknown } }).outcome.result !== null);
     await first.close();
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { freePort } from '../helpers/postgres.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 // Each test signs in through a real pop-up in Chromium: allow for a busy machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -48,7 +49,7 @@ test('the example site shows the button and the widget; the button signs the use
   await popup.locator('#login').fill('alice');
   await popup.locator('#password').fill('correct horse battery');
   await popup.getByRole('button', { name: 'Sign in' }).click();
-  await popup.getByRole('button', { name: 'Allow' }).click();
+  await clickWhenArmed(popup, 'Allow');
   await expect.poll(() => page.locator('#result').textContent(), { timeout: 15_000 }).toContain('"hello": "Alice"');
   // Logged in: the page closes the widget.
   await expect.poll(() => page.locator('iframe[src*="/suggest?"]').count()).toBe(0);

@@ -12,6 +12,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, postForm } from '../helpers/http-client.js';
 import { startSite, type PageOptions, type Site } from './site.js';
+import { clickWhenArmed } from '../helpers/consent.js';
 
 // Each test signs in through a real pop-up in Chromium: allow for a busy machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -98,7 +99,7 @@ async function signInAndDecide(popup: Page, login: string | null, decision: 'All
     await popup.locator('#password').fill(PASSWORD);
     await popup.getByRole('button', { name: 'Sign in' }).click();
   }
-  if (decision) await popup.getByRole('button', { name: decision }).click();
+  if (decision) await clickWhenArmed(popup, decision);
 }
 
 async function info(token: string): Promise<Record<string, unknown>> {

@@ -27,6 +27,7 @@ export const assetRoutes = (_ctx: Context): FastifyPluginAsync => async (app) =>
     ['form-post.js', load('form-post.js', 'text/javascript; charset=utf-8')],
     ['verification-code.js', load('verification-code.js', 'text/javascript; charset=utf-8')],
     ['pages.js', load('pages.js', 'text/javascript; charset=utf-8')],
+    ['decision.js', load('decision.js', 'text/javascript; charset=utf-8')],
   ]);
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);

@@ -17,7 +17,7 @@ import { buttonFrame, errorFrame, frameIdentity, widgetFrame, type FrameConfig }
 import type { AppRecord, UserRecord } from '../../storage/storage.js';
 import { parseButtonOptions } from '../../suggest/button-options.js';
 import { checkFrameRequest, frameCsp, pageOrigin } from '../../suggest/frame-policy.js';
-import { mintSuggestGrant, userOfGrant } from '../../suggest/grants.js';
+import { mayGreet, mintSuggestGrant, userOfGrant } from '../../suggest/grants.js';
 import type { ClientId } from '../../types.js';
 import { csrfValid } from '../csrf.js';
 import { lenientParams, singleValued, type Params } from '../params.js';
@@ -63,7 +63,11 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     return authorizeUrl(q);
   }
 
-  /** Who the frame may greet: the user its partitioned grant names, else the session where the browser sends it. */
+  /**
+   * Who the frame may greet: the user its partitioned grant names, else the
+   * session where the browser sends it (a same-site page) — either way only
+   * when mayGreet allows it.
+   */
   async function frameUser(request: FastifyRequest, reply: FastifyReply, appRecord: AppRecord, origin: string): Promise<UserRecord | null> {
     const name = grantCookie(appRecord.clientId);
     const grant = request.cookies[name];
@@ -73,7 +77,8 @@ export const suggestRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       // Signed out, revoked or expired: the frame forgets it.
       reply.clearCookie(name, grantCookieOptions());
     }
-    return (await currentSession(ctx, request))?.user ?? null;
+    const signedIn = await currentSession(ctx, request);
+    return signedIn && (await mayGreet(ctx.storage, signedIn.user, appRecord, origin)) ? signedIn.user : null;
   }
 
   async function frame(request: FastifyRequest, reply: FastifyReply, kind: 'button' | 'widget') {

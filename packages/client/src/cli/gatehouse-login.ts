@@ -170,7 +170,10 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   }
-  say('Signed in.');
+  // Which account: the browser may have been signed in as someone else than the user thought.
+  const who = await client.getUserInfo().catch(() => null);
+  const name = typeof who?.login === 'string' ? who.login : typeof who?.id === 'string' ? who.id : null;
+  say(name ? `Signed in as ${name}.` : 'Signed in.');
   printTokens(tokens, values.json);
   return EXIT.ok;
 }
