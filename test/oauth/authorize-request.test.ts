@@ -213,9 +213,9 @@ describe('authorization request', () => {
       await redirected({ response_type: 'code', client_id: web.clientId, device_id: deviceId }, 'invalid_request');
     });
 
-    test('limits device_name to 100 characters', async () => {
-      expect((await request({ device_id: 'device-1', device_name: 'n'.repeat(100) })).deviceName).toHaveLength(100);
-      await redirected({ response_type: 'code', client_id: web.clientId, device_id: 'device-1', device_name: 'n'.repeat(101) }, 'invalid_request');
+    test('limits device_name to 40 characters, a label rather than a sentence', async () => {
+      expect((await request({ device_id: 'device-1', device_name: 'n'.repeat(40) })).deviceName).toHaveLength(40);
+      await redirected({ response_type: 'code', client_id: web.clientId, device_id: 'device-1', device_name: 'n'.repeat(41) }, 'invalid_request');
     });
 
     test('ignores device_name without device_id', async () => {
