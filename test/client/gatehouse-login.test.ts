@@ -154,7 +154,7 @@ describe('loopback mode', () => {
       const page = await browser.newPage();
       // The page sends the browser on to Gatehouse.
       await page.goto(pathToFileURL(opened).href);
-      await page.waitForURL((url) => url.origin === gh.url, { waitUntil: 'commit', timeout: 60_000 });
+      await expect.poll(() => new URL(page.url()).origin, { timeout: 60_000 }).toBe(gh.url);
       await signInAt(page, page.url(), 'Allow');
       await page.getByRole('heading', { name: 'Signed in' }).waitFor();
       expect(await login.exit).toBe(0);
