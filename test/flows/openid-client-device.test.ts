@@ -55,7 +55,7 @@ test('openid-client starts a device authorization, polls while the user allows i
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { name: 'Allow Set-top box on Hall set-top box?' }).waitFor();
+  await page.getByRole('heading', { name: 'Allow Set-top box on your device?' }).waitFor();
   const clickedAt = performance.now();
   await clickWhenArmed(page, 'Allow');
   await page.getByRole('heading', { name: 'Done! Go back to your device' }).waitFor();
