@@ -79,14 +79,20 @@ async function openedByAnotherSite(context: BrowserContext, url: string): Promis
 
 /** Two quick clicks at the centre of the button, as a lured double-click lands. */
 async function doubleClickAt(page: Page, name: string): Promise<void> {
-  const box = (await page.getByRole('button', { name, exact: true }).boundingBox())!;
+  const button = page.getByRole('button', { name, exact: true });
+  // Mouse clicks land at page coordinates, so the button must be on screen, as it is for a user who scrolled to it.
+  await button.scrollIntoViewIfNeeded();
+  const box = (await button.boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
 }
 
 /** One click at the centre of the button. */
 async function clickAt(page: Page, name: string): Promise<void> {
-  const box = (await page.getByRole('button', { name, exact: true }).boundingBox())!;
+  const button = page.getByRole('button', { name, exact: true });
+  // Mouse clicks land at page coordinates, so the button must be on screen, as it is for a user who scrolled to it.
+  await button.scrollIntoViewIfNeeded();
+  const box = (await button.boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
 }
 
