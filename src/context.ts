@@ -2,12 +2,16 @@
  * Wiring: builds every service from a configuration, in one visible place.
  * The server, the CLI and the tests all start here.
  */
+import { AddressConfirmations } from './accounts/addresses.js';
+import { PasswordResets } from './accounts/password-reset.js';
 import { SignInGuard } from './accounts/sign-in-guard.js';
 import { Users } from './accounts/users.js';
 import { Apps } from './apps/apps.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { mailerFor } from './mail/mailer.js';
+import { MailService } from './mail/mail-service.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
@@ -31,6 +35,12 @@ export interface Context extends GrantContext {
   idTokens: IdTokens;
   /** Who did what, when and from where (issue 10). */
   audit: AuditLog;
+  /** Every mail goes through here: recorded in the outbox, then sent (issue 16). */
+  mail: MailService;
+  /** Confirmation of the addresses users add; what apps may see (src/accounts/addresses.ts). */
+  addresses: AddressConfirmations;
+  /** "Forgot your password?" by mail. */
+  passwordResets: PasswordResets;
   close(): Promise<void>;
 }
 
@@ -48,6 +58,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
   const limits: Limits = { ...LIMITS, ...config.limits };
   const users = new Users(storage, clock);
+  const audit = new AuditLog(storage, clock);
+  const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom);
   return {
     config,
     issuer: config.issuer,
@@ -61,7 +73,14 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
-    audit: new AuditLog(storage, clock),
-    close: () => storage.close(),
+    audit,
+    mail,
+    addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
+    passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits }),
+    close: async () => {
+      // Mails being handed over finish first; any that fail stay in the outbox for the next start.
+      await mail.close();
+      await storage.close();
+    },
   };
 }

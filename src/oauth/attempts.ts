@@ -42,6 +42,12 @@ export const LIMITS = {
   tokenFailuresPerClient: { max: 100, windowMs: 60_000 },
   /** Device authorizations started per client (each creates a pending row). */
   deviceCodePerClient: { max: 120, windowMs: 60_000 },
+  /** "Forgot your password?" mails per account (or per text typed, when it names no account): a mailbox is not flooded. */
+  passwordResetPerAccount: { max: 5, windowMs: HOUR },
+  /** "Forgot your password?" requests from one address, whatever they name (probing many accounts). */
+  passwordResetPerIp: { max: 30, windowMs: HOUR },
+  /** Address confirmation mails per account (sign-up, added addresses, "send again"). */
+  confirmationMailPerAccount: { max: 10, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

@@ -20,6 +20,8 @@ export function startCleanup(storage: Storage, clock: Clock, config: Pick<Config
         familiesBefore: now - config.refreshTokenTtlSeconds * 1000 - DAY,
         countersBefore: now - DAY,
       });
+      // Mail links past expiry; the outbox's records (their bodies are gone once sent) after 30 days.
+      await storage.mail.deleteExpiredMail(now, { mailsBefore: now - 30 * DAY });
     } catch (err) {
       onError(err);
     }

@@ -67,7 +67,7 @@ describe('SQLite file', () => {
       const storage = await openStorage(config);
       await storage.createUser({
         id: '100000000000001' as UserId, login: 'kept', passwordHash: null, firstName: null, lastName: null, displayName: null,
-        sex: null, birthday: null, emails: [], defaultEmail: null, defaultPhone: null, avatarId: null, isDeveloper: false,
+        sex: null, birthday: null, emails: [], defaultEmail: null, confirmedEmails: [], defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false,
         isAdmin: false, status: 'active', createdAt: 1, updatedAt: 1,
       });
       await storage.close();

@@ -12,6 +12,7 @@ import * as revokedFamilies from './0004-revoked-families.js';
 import * as suggestGrants from './0005-suggest-grants.js';
 import * as auditLog from './0006-audit-log.js';
 import * as images from './0007-images.js';
+import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-suggest-grants': suggestGrants,
   '0006-audit-log': auditLog,
   '0007-images': images,
+  '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
 };
