@@ -17,8 +17,11 @@ import type { MailService } from '../mail/mail-service.js';
 import type { MailLanguage } from '../mail/templates.js';
 import type { Limit } from '../oauth/attempts.js';
 import type { MailLinkRecord } from '../storage/mail-store.js';
-import type { Storage, UserRecord } from '../storage/storage.js';
+import { InputError } from '../errors.js';
+import type { Storage, UserPatch, UserRecord } from '../storage/storage.js';
 import type { Clock } from '../types.js';
+import { MAX_EMAILS, parsePhone } from './profile.js';
+import { validateEmail } from './users.js';
 
 export const CONFIRMATION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -118,6 +121,42 @@ export class AddressConfirmations {
     await this.storage.updateUser(user.id, { confirmedEmails: [...new Set([...user.confirmedEmails, address])], updatedAt: this.clock() });
     await this.audit.record({ action: 'email_confirmed', actor: { type: 'user', id: user.id }, ip, details: { address, by: 'link' } });
     return { ok: true, user, address };
+  }
+
+  /**
+   * What an operator sets (`gatehouse user update`): the main address (added
+   * to the user's list if new) and the phone number. An operator vouches for
+   * what they set, so it counts as confirmed, unless they ask for a
+   * confirmation mail instead (`confirmByMail`). A number counts as confirmed
+   * when `phoneConfirmed` is set (Gatehouse sends no SMS); `phoneConfirmed`
+   * alone confirms the number the user has.
+   */
+  async setByOperator(
+    user: UserRecord,
+    what: { email?: string | undefined; phone?: string | undefined; phoneConfirmed?: boolean | undefined; confirmByMail?: boolean | undefined; language?: MailLanguage | undefined },
+    actor: AuditActor,
+    ip: string | null,
+  ): Promise<UserRecord> {
+    const patch: UserPatch = {};
+    if (what.email !== undefined) {
+      const email = validateEmail(what.email);
+      const others = user.emails.filter((e) => e.toLowerCase() !== email.toLowerCase());
+      if (others.length + 1 > MAX_EMAILS) throw new InputError(`at most ${MAX_EMAILS} email addresses`);
+      patch.emails = [email, ...others];
+      patch.defaultEmail = email;
+      if (!what.confirmByMail && !isConfirmedEmail(user, email)) patch.confirmedEmails = [...user.confirmedEmails, email.toLowerCase()];
+    }
+    const phone = what.phone !== undefined ? parsePhone(what.phone) : user.defaultPhone;
+    if (what.phone !== undefined) patch.defaultPhone = phone;
+    if (what.phoneConfirmed && phone !== null) patch.confirmedPhone = phone;
+    else if (phone !== user.confirmedPhone) patch.confirmedPhone = null;
+    const updated: UserRecord = { ...user, ...patch, updatedAt: this.clock() };
+    await this.storage.updateUser(user.id, { ...patch, updatedAt: updated.updatedAt });
+    await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { fields: Object.keys(patch), by: 'operator' } });
+    if (patch.confirmedEmails) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address: what.email!.toLowerCase(), by: 'operator' } });
+    if (patch.confirmedPhone) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator' } });
+    if (what.email !== undefined && what.confirmByMail) await this.send(user.id, what.email, what.language ?? 'en', actor, ip);
+    return updated;
   }
 
   /**
