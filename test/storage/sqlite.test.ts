@@ -10,6 +10,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import type { UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
+import { mailContract } from './mail.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
@@ -37,6 +38,7 @@ const openSqlite = async () => {
 storageContract('SQLite', openSqlite);
 deviceCodeContract('SQLite', openSqlite);
 maintenanceContract('SQLite', openSqlite);
+mailContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {
