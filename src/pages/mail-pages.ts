@@ -96,9 +96,9 @@ export function adminMailPage(o: AdminPage & { entries: OutboxEntry[]; smtp: boo
   const mm = m.mail;
   const badge = (status: OutboxRecord['status']) => (status === 'sent' ? 'active' : status === 'failed' ? 'blocked' : 'pending');
   return frame(o, 'mail', mm.outbox, html`<h1>${mm.outbox}</h1>
-<p class="${o.smtp ? 'muted' : 'warning'}">${o.smtp ? mm.outboxSmtp : mm.outboxNoSmtp}</p>
+<p class="${o.smtp ? 'muted' : 'warning'}">${o.smtp ? mm.outboxSmtp : formatHtml(mm.outboxNoSmtp, { setting: html`<code>GATEHOUSE_SMTP_URL</code>` })}</p>
 ${o.entries.length === 0 ? html`<p class="empty">${mm.outboxEmpty}</p>` : html`<ul class="app-list mail-list">${o.entries.map(({ mail, text }) => html`<li>
-<div class="grow"><strong>${mail.subject}</strong> <span class="badge ${badge(mail.status)}">${mm.status[mail.status] ?? mail.status}</span>
+<div class="grow"><strong translate="no">${mail.subject}</strong> <span class="badge ${badge(mail.status)}">${mm.status[mail.status] ?? mail.status}</span>
 <p class="muted small">${mm.kinds[mail.kind] ?? mail.kind} · <span translate="no">${format(mm.outboxTo, { address: mail.to })}</span> · ${dateTime(m, mail.createdAt)}${mail.attempts > 0 ? html` · ${format(mm.outboxAttempts, { n: String(mail.attempts) })}` : null}</p>
 ${mail.lastError ? html`<p class="small">${format(mm.outboxError, { error: mail.lastError })}</p>` : null}
 ${text !== null ? html`<details class="mail-text"><summary>${mm.outboxRead}</summary><pre>${linkedText(text, o.issuer)}</pre></details>` : null}</div>

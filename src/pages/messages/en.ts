@@ -431,7 +431,7 @@ export const en = {
     phoneNotConfirmed: 'Apps do not see this number until the operator confirms it.',
     outbox: 'Mail',
     outboxSmtp: 'Mail is sent through SMTP. The latest mails, and whether the SMTP server took them:',
-    outboxNoSmtp: 'No SMTP server is set up (GATEHOUSE_SMTP_URL), so nothing is sent: mails wait here. Open one to read it and follow its link.',
+    outboxNoSmtp: 'No SMTP server is set up ({setting}), so nothing is sent: mails wait here. Open one to read it and follow its link.',
     outboxEmpty: 'No mail yet.',
     outboxTo: 'To {address}',
     outboxAttempts: 'Attempts: {n}',
