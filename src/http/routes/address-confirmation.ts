@@ -36,6 +36,8 @@ export const addressConfirmationRoutes = (ctx: Context): FastifyPluginAsync => a
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
     const outcome = await ctx.addresses.send(page.user.id, form.address ?? '', mailLanguage(page.msgs.lang), { type: 'user', id: page.user.id }, request.ip);
+    // An address that is not the user's, or is confirmed already, gets nothing and no notice.
+    if (outcome === 'not_needed') return reply.redirect('/account', 303);
     return redirectWithNotice(reply, '/account', outcome === 'limited' ? 'confirmationLimited' : 'confirmationSent');
   });
 };
