@@ -53,8 +53,8 @@ export const passwordResetRoutes = (ctx: Context): FastifyPluginAsync => async (
         notice: msgs.mail.resetDone, signupEnabled: ctx.config.signupEnabled,
       }));
     }
-    if (result.reason === 'bad_link') return badLink(request, reply);
-    const user = (await ctx.passwordResets.check(token))!;
+    const user = result.reason === 'bad_password' ? await ctx.passwordResets.check(token) : null;
+    if (!user) return badLink(request, reply);
     return sendPage(reply, resetPage({ msgs, csrf: csrfToken(ctx, request, reply), token, login: user.login, error: msgs.account.errPasswordShort }), 400);
   });
 };
