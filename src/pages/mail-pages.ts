@@ -75,8 +75,13 @@ ${csrfField(o.csrf)}
 }
 
 export function confirmedPage(msgs: Messages, address: string): SafeHtml {
-  return messagePage(msgs, msgs.mail.confirmedTitle, format(msgs.mail.confirmedText, { address }),
-    html`<p class="actions start"><a class="button primary" href="/account">${msgs.mail.toAccount}</a></p>`);
+  return layout({
+    msgs,
+    title: msgs.mail.confirmedTitle,
+    body: html`<h1>${msgs.mail.confirmedTitle}</h1>
+<p>${formatHtml(msgs.mail.confirmedText, { address: html`<strong translate="no">${address}</strong>` })}</p>
+<p class="actions start"><a class="button primary" href="/account">${msgs.mail.toAccount}</a></p>`,
+  });
 }
 
 /** Plain text with the links to this Gatehouse made followable (the outbox shows them so a fresh install can be tried). */
@@ -99,8 +104,8 @@ export function adminMailPage(o: AdminPage & { entries: OutboxEntry[]; smtp: boo
 <p class="${o.smtp ? 'muted' : 'warning'}">${o.smtp ? mm.outboxSmtp : formatHtml(mm.outboxNoSmtp, { setting: html`<code>GATEHOUSE_SMTP_URL</code>` })}</p>
 ${o.entries.length === 0 ? html`<p class="empty">${mm.outboxEmpty}</p>` : html`<ul class="app-list mail-list">${o.entries.map(({ mail, text }) => html`<li>
 <div class="grow"><strong translate="no">${mail.subject}</strong> <span class="badge ${badge(mail.status)}">${mm.status[mail.status] ?? mail.status}</span>
-<p class="muted small">${mm.kinds[mail.kind] ?? mail.kind} · <span translate="no">${format(mm.outboxTo, { address: mail.to })}</span> · ${dateTime(m, mail.createdAt)}${mail.attempts > 0 ? html` · ${format(mm.outboxAttempts, { n: String(mail.attempts) })}` : null}</p>
-${mail.lastError ? html`<p class="small">${format(mm.outboxError, { error: mail.lastError })}</p>` : null}
+<p class="muted small">${mm.kinds[mail.kind] ?? mail.kind} · ${formatHtml(mm.outboxTo, { address: html`<span translate="no">${mail.to}</span>` })} · ${dateTime(m, mail.createdAt)}${mail.attempts > 0 ? html` · ${format(mm.outboxAttempts, { n: String(mail.attempts) })}` : null}</p>
+${mail.lastError ? html`<p class="small">${formatHtml(mm.outboxError, { error: html`<code>${mail.lastError}</code>` })}</p>` : null}
 ${text !== null ? html`<details class="mail-text"><summary>${mm.outboxRead}</summary><pre>${linkedText(text, o.issuer)}</pre></details>` : null}</div>
 </li>`)}</ul>`}`);
 }
