@@ -97,6 +97,15 @@ const configSchema = z.object({
    * developers by an operator (`gatehouse user create --developer` or /admin).
    */
   developers: z.enum(['anyone', 'developers']),
+  /**
+   * Where mail goes: `smtp://user:pass@host:587` (STARTTLS when the server
+   * offers it) or `smtps://user:pass@host:465` (TLS from the start). Empty:
+   * nothing is sent, and every mail waits in the outbox operators read on
+   * /admin/mail, so a fresh install can still be tried end to end.
+   */
+  smtpUrl: z.string().refine((v) => v === '' || /^smtps?:\/\/[^/?#\s]+/i.test(v), 'must be empty, smtp://… or smtps://…'),
+  /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`. */
+  mailFrom: z.string().max(200),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -132,6 +141,8 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     signupEnabled: true,
     developers: 'anyone',
     limits: {},
+    smtpUrl: '',
+    mailFrom: '',
   };
 }
 
@@ -157,6 +168,8 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   signupEnabled: 'GATEHOUSE_SIGNUP',
   developers: 'GATEHOUSE_DEVELOPERS',
   limits: 'GATEHOUSE_LIMITS',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  mailFrom: 'GATEHOUSE_MAIL_FROM',
 };
 
 export class ConfigError extends Error {}
@@ -200,5 +213,6 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   if (config.refreshTokenTtlSeconds <= config.accessTokenTtlSeconds) {
     throw new ConfigError('invalid setting GATEHOUSE_REFRESH_TOKEN_TTL: refresh tokens must outlive access tokens');
   }
-  return { ...config, dataDir: path.resolve(config.dataDir), secureCookies: config.issuer.startsWith('https:') };
+  const mailFrom = config.mailFrom || `Gatehouse <gatehouse@${new URL(config.issuer).hostname}>`;
+  return { ...config, mailFrom, dataDir: path.resolve(config.dataDir), secureCookies: config.issuer.startsWith('https:') };
 }

@@ -2,6 +2,8 @@
  * Wiring: builds every service from a configuration, in one visible place.
  * The server, the CLI and the tests all start here.
  */
+import { AddressConfirmations } from './accounts/addresses.js';
+import { PasswordResets } from './accounts/password-reset.js';
 import { SignInGuard } from './accounts/sign-in-guard.js';
 import { Users } from './accounts/users.js';
 import { Apps } from './apps/apps.js';
@@ -9,6 +11,8 @@ import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { PictureUploads } from './images/picture-uploads.js';
+import { mailerFor } from './mail/mailer.js';
+import { MailService } from './mail/mail-service.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
@@ -34,6 +38,12 @@ export interface Context extends GrantContext {
   audit: AuditLog;
   /** Avatar and icon uploads: limited per user, decoded in a worker thread. */
   pictures: PictureUploads;
+  /** Every mail goes through here: recorded in the outbox, then sent (issue 16). */
+  mail: MailService;
+  /** Confirmation of the addresses users add; what apps may see (src/accounts/addresses.ts). */
+  addresses: AddressConfirmations;
+  /** "Forgot your password?" by mail. */
+  passwordResets: PasswordResets;
   close(): Promise<void>;
 }
 
@@ -51,7 +61,10 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const idTokens = new IdTokens(keys, clock, config.issuer, config.idTokenTtlSeconds, secrets.deriveKey('psuid'));
   const limits: Limits = { ...LIMITS, ...config.limits };
   const users = new Users(storage, clock);
+  const signInGuard = new SignInGuard(storage, users, clock, limits);
   const pictures = new PictureUploads(storage, clock, limits.pictureUploadsPerUser);
+  const audit = new AuditLog(storage, clock);
+  const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom);
   return {
     config,
     issuer: config.issuer,
@@ -60,15 +73,20 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     secrets,
     users,
     limits,
-    signInGuard: new SignInGuard(storage, users, clock, limits),
+    signInGuard,
     apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds }),
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
-    audit: new AuditLog(storage, clock),
+    audit,
     pictures,
+    mail,
+    addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
+    passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
     close: async () => {
       await pictures.close();
+      // Mails being handed over finish first; any that fail stay in the outbox for the next start.
+      await mail.close();
       await storage.close();
     },
   };

@@ -12,6 +12,8 @@ export async function start(): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildServer(ctx);
   const stopCleanup = startCleanup(ctx.storage, ctx.clock, config, (err) => app.log.warn({ err }, 'clean-up of expired rows failed'));
+  // Mails whose delivery failed (or was cut short by a restart) are tried again.
+  const stopMail = ctx.mail.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -19,6 +21,7 @@ export async function start(): Promise<void> {
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     stopCleanup();
+    stopMail();
     try {
       await app.close();
       await ctx.close();

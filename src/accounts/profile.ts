@@ -108,8 +108,20 @@ export function validateProfile(input: ProfileInput, user: Pick<UserRecord, 'log
 export class Profiles {
   constructor(private readonly storage: Storage, private readonly clock: Clock, private readonly pictures: PictureUploads) {}
 
-  async update(user: UserRecord, input: ProfileInput): Promise<void> {
-    await this.storage.updateUser(user.id, { ...validateProfile(input, user), updatedAt: this.clock() });
+  /**
+   * Saves the profile; returns the addresses that are new and so need
+   * confirming (src/accounts/addresses.ts). Confirmation stays with the
+   * addresses kept; a changed phone number is no longer confirmed.
+   */
+  async update(user: UserRecord, input: ProfileInput): Promise<string[]> {
+    const patch = validateProfile(input, user);
+    const emails = patch.emails ?? [];
+    const kept = new Set(emails.map((e) => e.toLowerCase()));
+    const confirmedEmails = user.confirmedEmails.filter((e) => kept.has(e));
+    const confirmedPhone = patch.defaultPhone === user.confirmedPhone ? user.confirmedPhone : null;
+    await this.storage.updateUser(user.id, { ...patch, confirmedEmails, confirmedPhone, updatedAt: this.clock() });
+    const before = new Set(user.emails.map((e) => e.toLowerCase()));
+    return emails.filter((e) => !before.has(e.toLowerCase()) && !confirmedEmails.includes(e.toLowerCase()));
   }
 
   /** Stores the upload in every size of docs/protocol.md §6 under a new id, then drops the old picture. */

@@ -15,6 +15,13 @@ export interface NewUser {
   lastName?: string | undefined;
   isDeveloper?: boolean | undefined;
   isAdmin?: boolean | undefined;
+  /**
+   * Whether the address counts as confirmed: true when an operator sets it
+   * (they vouch for it), false when a person types it in at sign-up; an
+   * unconfirmed address is not released until its owner confirms it
+   * (src/accounts/addresses.ts). Default false.
+   */
+  emailConfirmed?: boolean | undefined;
 }
 
 const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$/i;
@@ -75,7 +82,9 @@ export class Users {
       birthday: null,
       emails: email ? [email] : [],
       defaultEmail: email,
+      confirmedEmails: email && input.emailConfirmed ? [email.toLowerCase()] : [],
       defaultPhone: null,
+      confirmedPhone: null,
       avatarId: null,
       isDeveloper: input.isDeveloper ?? false,
       isAdmin: input.isAdmin ?? false,

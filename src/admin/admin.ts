@@ -5,6 +5,7 @@
  */
 import type { SignInGuard } from '../accounts/sign-in-guard.js';
 import { endUserAccess } from '../accounts/revocation.js';
+import type { AddressConfirmations } from '../accounts/addresses.js';
 import type { Users } from '../accounts/users.js';
 import type { Apps } from '../apps/apps.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -16,8 +17,8 @@ import type { Clock } from '../types.js';
 /** Readable and unambiguous (no 0/O, 1/l/I): an operator reads it out or pastes it. */
 const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
-export type UserAction = 'block' | 'unblock' | 'revoke' | 'reset_password' | 'unlock_sign_in' | 'make_developer' | 'remove_developer' | 'make_admin' | 'remove_admin';
-export const USER_ACTIONS: readonly UserAction[] = ['block', 'unblock', 'revoke', 'reset_password', 'unlock_sign_in', 'make_developer', 'remove_developer', 'make_admin', 'remove_admin'];
+export type UserAction = 'block' | 'unblock' | 'revoke' | 'reset_password' | 'unlock_sign_in' | 'make_developer' | 'remove_developer' | 'make_admin' | 'remove_admin' | 'confirm_addresses';
+export const USER_ACTIONS: readonly UserAction[] = ['block', 'unblock', 'revoke', 'reset_password', 'unlock_sign_in', 'make_developer', 'remove_developer', 'make_admin', 'remove_admin', 'confirm_addresses'];
 
 export class Admin {
   constructor(
@@ -27,6 +28,7 @@ export class Admin {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly signInGuard: SignInGuard,
+    private readonly addresses: AddressConfirmations,
   ) {}
 
   /** Ends everything the user holds: sessions, tokens, instant-login grants. */
@@ -60,6 +62,10 @@ export class Admin {
       case 'revoke':
         await this.endAccess(user);
         await this.audit.record({ ...base, action: 'user_updated' });
+        return null;
+      case 'confirm_addresses':
+        // The operator vouches for every address and the phone number the user has now (src/accounts/addresses.ts).
+        await this.addresses.vouch(user, { emails: 'all', phone: true }, actor, ip);
         return null;
       case 'reset_password': {
         const password = randomFromAlphabet(PASSWORD_ALPHABET, 16);

@@ -13,6 +13,9 @@
  * | `token_replay`       | a used code or retired refresh token came back: its family is revoked (RFC 9700 §4.5, §4.14.2) | refused |
  * | `token_revoked`      | /revoke or /revoke_token                                | ok                   |
  * | `app_*`, `user_*`, `keys_rotated`, `debug_token_issued` | changes by the operator (CLI, /admin) or a developer (/console) | ok |
+ * | `mail_sent`          | a mail was recorded for sending; `details.kind`, never its link | ok, refused (limited) |
+ * | `email_confirmed`, `phone_confirmed` | a confirmation link was used, or an operator vouched | ok, failed (bad link) |
+ * | `password_reset`     | a new password was set with a "forgot your password?" link | ok, failed (bad link) |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -35,7 +38,8 @@ export type AuditAction =
   | 'token_issued' | 'token_replay' | 'token_revoked' | 'debug_token_issued'
   | 'app_created' | 'app_updated' | 'app_secret_rotated' | 'app_deleted' | 'app_blocked'
   | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
-  | 'keys_rotated';
+  | 'keys_rotated'
+  | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

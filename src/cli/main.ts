@@ -13,6 +13,7 @@ import { StorageError } from '../storage/open.js';
 import { appCommands } from './apps.js';
 import { auditCommands } from './audit.js';
 import { keyCommands } from './keys.js';
+import { mailCommands } from './mail.js';
 import { CliError, print } from './support.js';
 import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
@@ -47,6 +48,7 @@ export function program(): Command {
   keyCommands(cli);
   tokenCommands(cli);
   auditCommands(cli);
+  mailCommands(cli);
   return cli;
 }
 

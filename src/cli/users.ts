@@ -1,5 +1,6 @@
 /** `gatehouse user …` */
 import type { Command } from 'commander';
+import { mailLanguage } from '../mail/templates.js';
 import { CliError, OPERATOR, print, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
 
@@ -14,7 +15,8 @@ async function readStdin(): Promise<string> {
 function publicUser(u: UserRecord) {
   return {
     id: u.id, login: u.login, display_name: u.displayName, first_name: u.firstName, last_name: u.lastName,
-    default_email: u.defaultEmail, is_developer: u.isDeveloper, is_admin: u.isAdmin, status: u.status,
+    default_email: u.defaultEmail, emails: u.emails, confirmed_emails: u.confirmedEmails, phone: u.defaultPhone,
+    phone_confirmed: u.defaultPhone !== null && u.defaultPhone === u.confirmedPhone, is_developer: u.isDeveloper, is_admin: u.isAdmin, status: u.status,
     created_at: new Date(u.createdAt).toISOString(),
   };
 }
@@ -30,12 +32,19 @@ export function userCommands(cli: Command): void {
     .option('--last-name <name>', 'last name')
     .option('--developer', 'may register apps')
     .option('--admin', 'operator: may use the admin pages')
+    .option('--confirm-email', 'mail a confirmation link to --email instead of vouching for the address yourself')
+    .option('--lang <lang>', 'language of that mail: en or ru', 'en')
     .option('--json', 'print JSON')
-    .action(async (o: { login: string; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; json?: boolean }) => {
+    .action(async (o: { login: string; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; confirmEmail?: boolean; lang: string; json?: boolean }) => {
       const password = await readStdin();
       const created = await withContext(async (ctx) => {
-        const user = await ctx.users.create({ login: o.login, password, email: o.email, firstName: o.firstName, lastName: o.lastName, isDeveloper: !!o.developer, isAdmin: !!o.admin });
+        // The operator vouches for the address they set, unless they ask for a confirmation mail (src/accounts/addresses.ts).
+        const user = await ctx.users.create({
+          login: o.login, password, email: o.email, firstName: o.firstName, lastName: o.lastName, isDeveloper: !!o.developer, isAdmin: !!o.admin,
+          emailConfirmed: !o.confirmEmail,
+        });
         await ctx.audit.record({ action: 'user_created', actor: OPERATOR, userId: user.id, details: { login: user.login, developer: user.isDeveloper, admin: user.isAdmin } });
+        if (user.defaultEmail && o.confirmEmail) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(o.lang), OPERATOR, null);
         return user;
       });
       print(!!o.json, publicUser(created), `created user ${created.login} (id ${created.id})`);
@@ -52,6 +61,56 @@ export function userCommands(cli: Command): void {
         return found.login;
       });
       print(false, null, `sign-in is unlocked for ${login}`);
+    });
+
+  user.command('update').description('change a user\'s main email address or phone number; what you set counts as confirmed')
+    .argument('<login>', 'the user\'s login')
+    .option('--email <email>', 'main email address (added to the user\'s addresses if new)')
+    .option('--confirm-email', 'mail a confirmation link to --email instead of vouching for the address yourself')
+    .option('--phone <number>', 'phone number, international form (+44 20 7946 0958)')
+    .option('--phone-confirmed', 'the phone number (given or the user\'s own) counts as confirmed: apps may see it')
+    .option('--lang <lang>', 'language of a confirmation mail: en or ru', 'en')
+    .option('--json', 'print JSON')
+    .action(async (login: string, o: { email?: string; confirmEmail?: boolean; phone?: string; phoneConfirmed?: boolean; lang: string; json?: boolean }) => {
+      if (o.email === undefined && o.phone === undefined && !o.phoneConfirmed) throw new CliError('nothing to change: give --email, --phone or --phone-confirmed');
+      if (o.confirmEmail && o.email === undefined) throw new CliError('--confirm-email needs --email');
+      const updated = await withContext(async (ctx) => {
+        const found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
+        if (!found) throw new CliError(`no user with the login ${login.slice(0, 64)}`);
+        return ctx.addresses.setByOperator(found, { email: o.email, phone: o.phone, phoneConfirmed: o.phoneConfirmed, confirmByMail: o.confirmEmail, language: mailLanguage(o.lang) }, OPERATOR, null);
+      });
+      print(!!o.json, publicUser(updated), `updated user ${updated.login}${o.confirmEmail ? `: a confirmation link is mailed to ${o.email}` : ''}`);
+    });
+
+  user.command('confirm-emails').description('count users\' email addresses as confirmed, as if you had set them (apps may see them)')
+    .option('--all', 'every address of every user')
+    .option('--login <login>', 'every address of one user')
+    .option('--json', 'print JSON')
+    .action(async (o: { all?: boolean; login?: string; json?: boolean }) => {
+      if (!o.all === (o.login === undefined)) throw new CliError('give either --all or --login <login>');
+      const counted = await withContext(async (ctx) => {
+        let users = 0;
+        let addresses = 0;
+        const vouch = async (u: UserRecord) => {
+          const after = await ctx.addresses.vouch(u, { emails: 'all', phone: false }, OPERATOR, null);
+          const added = after.confirmedEmails.length - u.confirmedEmails.length;
+          if (added > 0) users++;
+          addresses += added;
+        };
+        if (o.login !== undefined) {
+          const found = await ctx.storage.findUserByLogin(o.login.trim().slice(0, 64));
+          if (!found) throw new CliError(`no user with the login ${o.login.slice(0, 64)}`);
+          await vouch(found);
+        } else {
+          for (let offset = 0; ; offset += 1000) {
+            const page = await ctx.storage.listUsers({ limit: 1000, offset });
+            for (const u of page) await vouch(u);
+            if (page.length < 1000) break;
+          }
+        }
+        return { users, addresses };
+      });
+      print(!!o.json, counted, `confirmed ${counted.addresses} address${counted.addresses === 1 ? '' : 'es'} of ${counted.users} user${counted.users === 1 ? '' : 's'}`);
     });
 
   user.command('list').description('list users')

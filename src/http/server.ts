@@ -14,6 +14,8 @@ import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, sendOAuthError } from './render.js';
 import { registerCors } from './cors.js';
 import { accountRoutes } from './routes/accounts.js';
+import { addressConfirmationRoutes } from './routes/address-confirmation.js';
+import { passwordResetRoutes } from './routes/password-reset.js';
 import { accountPageRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { appLinkRoutes } from './routes/app-links.js';
@@ -156,7 +158,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { releasedContacts } from '../accounts/addresses.js';
 import { randomHex } from '../crypto/random.js';
 import type { AppRecord, TokenRecord, UserRecord } from '../storage/storage.js';
 
@@ -30,10 +31,12 @@ export function loginInfo(user: UserRecord, app: AppRecord, token: TokenRecord, 
       sex: user.sex,
     });
   }
-  if (has('login:email')) Object.assign(info, { default_email: user.defaultEmail, emails: user.emails });
+  // Only confirmed addresses and numbers leave Gatehouse (src/accounts/addresses.ts).
+  const contacts = releasedContacts(user);
+  if (has('login:email')) Object.assign(info, { default_email: contacts.defaultEmail, emails: contacts.emails });
   if (has('login:avatar')) Object.assign(info, { default_avatar_id: user.avatarId ?? '0/0-0', is_avatar_empty: user.avatarId === null });
   if (has('login:birthday')) info.birthday = user.birthday;
-  if (has('login:default_phone')) info.default_phone = user.defaultPhone === null ? null : { id: 1, number: user.defaultPhone };
+  if (has('login:default_phone')) info.default_phone = contacts.phone === null ? null : { id: 1, number: contacts.phone };
   return info;
 }
 

@@ -71,6 +71,12 @@ export const LIMITS = {
   deviceCodePerAddress: { max: 30, windowMs: 60_000 },
   /** Pictures (avatars, app icons) uploaded per user: each can cost a second of a core to decode. */
   pictureUploadsPerUser: { max: 20, windowMs: HOUR },
+  /** "Forgot your password?" mails per account (or per text typed, when it names no account): a mailbox is not flooded. */
+  passwordResetPerAccount: { max: 5, windowMs: HOUR },
+  /** "Forgot your password?" requests from one address, whatever they name (probing many accounts). */
+  passwordResetPerIp: { max: 30, windowMs: HOUR },
+  /** Address confirmation mails per account (sign-up, added addresses, "send again"). */
+  confirmationMailPerAccount: { max: 10, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

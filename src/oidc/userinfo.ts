@@ -3,6 +3,7 @@
  * `login:*` scopes grant the claims of the same data, so an app with Yandex-era
  * scopes gets the same user in either API.
  */
+import { releasedContacts } from '../accounts/addresses.js';
 import type { UserRecord } from '../storage/storage.js';
 
 export const STANDARD_CLAIMS = [
@@ -42,9 +43,10 @@ export function userClaims(user: UserRecord, scopes: readonly string[], issuer: 
     const b = birthdate(user.birthday);
     if (b) claims.birthdate = b;
   }
-  // Gatehouse does not verify addresses or numbers yet, and says so.
-  if (any(EMAIL_SCOPES) && user.defaultEmail) Object.assign(claims, { email: user.defaultEmail, email_verified: false });
-  if (any(PHONE_SCOPES) && user.defaultPhone) Object.assign(claims, { phone_number: user.defaultPhone, phone_number_verified: false });
+  // Only confirmed addresses and numbers are released (src/accounts/addresses.ts), so those released are verified.
+  const contacts = releasedContacts(user);
+  if (any(EMAIL_SCOPES) && contacts.defaultEmail) Object.assign(claims, { email: contacts.defaultEmail, email_verified: true });
+  if (any(PHONE_SCOPES) && contacts.phone) Object.assign(claims, { phone_number: contacts.phone, phone_number_verified: true });
   for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
   return claims;
 }

@@ -1,4 +1,5 @@
 /** /account (docs/protocol.md §10): profile, avatar, password, apps with access, devices, sessions. */
+import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { Device, GrantedApp } from '../accounts/profile.js';
 import { scopeLabel } from '../oauth/scopes.js';
 import type { SessionRecord, UserRecord } from '../storage/storage.js';
@@ -65,6 +66,24 @@ export function describeUserAgent(ua: string | null): { browser: string; os: str
   return browser || os ? { browser: browser ?? '?', os: os ?? '?' } : null;
 }
 
+/** Which addresses apps may see: confirmed ones; the others can have their link sent again. */
+function addressStatus(o: AccountPageOptions): SafeHtml | null {
+  const mm = o.msgs.mail;
+  const u = o.user;
+  if (u.emails.length === 0 && u.defaultPhone === null) return null;
+  const phoneConfirmed = u.defaultPhone !== null && u.defaultPhone === u.confirmedPhone;
+  return html`<h3 id="addresses">${mm.addressesTitle}</h3>
+<p class="muted small">${mm.notConfirmedHint}</p>
+<ul class="grant-list" aria-labelledby="addresses">${u.emails.map((e) => {
+  const ok = isConfirmedEmail(u, e);
+  return html`<li><div class="grow"><span translate="no">${e}</span> <span class="badge ${ok ? 'active' : 'pending'}">${ok ? mm.confirmed : mm.notConfirmed}</span></div>
+${ok ? null : html`<form method="post" action="/account/emails/confirm" class="inline">${csrfField(o.csrf)}<input type="hidden" name="address" value="${e}">
+<button type="submit" class="small" aria-label="${format(mm.sendAgainFor, { address: e })}">${mm.sendAgain}</button></form>`}</li>`;
+})}
+${u.defaultPhone !== null ? html`<li><div class="grow"><span translate="no">${u.defaultPhone}</span> <span class="badge ${phoneConfirmed ? 'active' : 'pending'}">${phoneConfirmed ? mm.confirmed : mm.notConfirmed}</span>
+${phoneConfirmed ? null : html`<p class="muted small">${mm.phoneNotConfirmed}</p>`}</div></li>` : null}</ul>`;
+}
+
 export function accountPage(o: AccountPageOptions): SafeHtml {
   const m = o.msgs;
   const a = m.account;
@@ -116,6 +135,7 @@ ${sexOption('', a.sexUnset)}${sexOption('female', a.sexFemale)}${sexOption('male
 </fieldset>
 <div class="actions start"><button type="submit" class="primary">${a.saveProfile}</button></div>
 </form>
+${addressStatus(o)}
 </section>
 
 <section aria-labelledby="avatar">

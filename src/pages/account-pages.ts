@@ -10,6 +10,8 @@ export interface LoginPageOptions {
   returnTo: string;
   login?: string | null;
   error?: string | null;
+  /** Good news to show above the form (a password just reset). */
+  notice?: string | null;
   appName?: string | null;
   signupEnabled: boolean;
   display?: 'page' | 'popup';
@@ -29,6 +31,7 @@ export function loginPage(o: LoginPageOptions): SafeHtml {
     body: html`
 <h1>${m.signInTitle}</h1>
 ${o.appName ? html`<p class="subtitle">${format(m.signInTo, { app: o.appName })}</p>` : null}
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
 ${errorBox(o.error)}
 <form method="post" action="/login" class="form">
 ${csrfField(o.csrf)}
@@ -39,6 +42,7 @@ ${csrfField(o.csrf)}
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" ${o.login ? 'autofocus' : ''}>
 <button type="submit" class="primary">${m.signIn}</button>
 </form>
+<p class="aside"><a href="/login/forgot">${m.mail.forgotLink}</a></p>
 ${o.signupEnabled ? html`<p class="aside">${m.noAccount} <a href="${signupHref}">${m.signUp}</a></p>` : null}`,
   });
 }

@@ -1,4 +1,5 @@
 /** /admin (docs/protocol.md §10): operators find and manage users and apps, and read the audit log. */
+import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
@@ -12,9 +13,10 @@ export interface AdminPage {
   here: string;
 }
 
-type Tab = 'users' | 'apps' | 'audit';
+type Tab = 'users' | 'apps' | 'audit' | 'mail';
 
-function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): SafeHtml {
+/** The admin pages' frame: the tabs, then the page. */
+export function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): SafeHtml {
   const m = o.msgs;
   const link = (t: Tab, href: string, label: string) => html`<li><a href="${href}"${t === tab ? html` aria-current="page"` : null}>${label}</a></li>`;
   return layout({
@@ -23,7 +25,7 @@ function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): SafeHtml 
     nav: o.nav,
     here: o.here,
     body: html`<nav class="tabs" aria-label="${m.admin.title}"><ul>
-${link('users', '/admin', m.admin.users)}${link('apps', '/admin/apps', m.admin.apps)}${link('audit', '/admin/audit', m.admin.audit)}
+${link('users', '/admin', m.admin.users)}${link('apps', '/admin/apps', m.admin.apps)}${link('audit', '/admin/audit', m.admin.audit)}${link('mail', '/admin/mail', m.mail.outbox)}
 </ul></nav>
 ${body}`,
   });
@@ -53,6 +55,11 @@ ${o.users.length === 0 ? html`<p class="empty">${m.admin.nothingFound}</p>` : ht
 <div class="badges">${userStatus(m, u)}</div></li>`)}</ul>`}`);
 }
 
+/** An address or number with whether it is confirmed (only confirmed ones are released to apps). */
+function confirmation(m: Messages, value: string, confirmed: boolean): SafeHtml {
+  return html`<li><span translate="no">${value}</span> <span class="badge ${confirmed ? 'active' : 'pending'}">${confirmed ? m.mail.confirmed : m.mail.notConfirmed}</span></li>`;
+}
+
 export function adminUserPage(o: AdminPage & {
   user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
   notice: string | null; error: string | null; newPassword: string | null; self: boolean; signInLocked: boolean;
@@ -60,6 +67,7 @@ export function adminUserPage(o: AdminPage & {
   const m = o.msgs;
   const ad = m.admin;
   const u = o.user;
+  const unconfirmed = u.emails.some((e) => !isConfirmedEmail(u, e)) || (u.defaultPhone !== null && u.defaultPhone !== u.confirmedPhone);
   const act = (action: string, label: string, danger = false) => html`<form method="post" action="/admin/users/${u.id}/${action}" class="inline">${csrfField(o.csrf)}
 <button type="submit"${danger ? html` class="danger"` : null}>${label}</button></form>`;
   return frame(o, 'users', u.displayName ?? u.login, html`<p class="crumbs"><a href="/admin">${ad.users}</a></p>
@@ -71,7 +79,8 @@ ${copyBox(m, 'new-password', o.newPassword, ad.newPasswordTitle)}</section>` : n
 <dl class="details">
 <dt>${ad.login}</dt><dd translate="no">${u.login}</dd>
 <dt>${ad.userId}</dt><dd><code>${u.id}</code></dd>
-<dt>${ad.emails}</dt><dd>${u.emails.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<span translate="no">${u.emails.join(', ')}</span>`}</dd>
+<dt>${ad.emails}</dt><dd>${u.emails.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${u.emails.map((e) => confirmation(m, e, isConfirmedEmail(u, e)))}</ul>`}</dd>
+${u.defaultPhone !== null ? html`<dt>${m.account.phone}</dt><dd><ul class="plain">${confirmation(m, u.defaultPhone, u.defaultPhone === u.confirmedPhone)}</ul></dd>` : null}
 <dt>${ad.created}</dt><dd>${dateTime(m, u.createdAt)}</dd>
 <dt>${ad.sessions}</dt><dd>${o.sessions.length}</dd>
 ${o.signInLocked ? html`<dt>${ad.signInLocked}</dt><dd class="alert">${ad.signInLockedText}</dd>` : null}
@@ -87,6 +96,7 @@ ${o.self ? null : act('reset_password', ad.resetPassword, true)}
 ${o.signInLocked ? act('unlock_sign_in', ad.unlockSignIn) : null}
 ${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
 ${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
+${unconfirmed ? act('confirm_addresses', m.mail.confirmAddresses) : null}
 </div></section>
 <section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit, o.logins)}</section>`);
 }

@@ -13,8 +13,8 @@ const DAY = 24 * 60 * 60 * 1000;
 type CleanupConfig = Pick<Config, 'refreshTokenTtlSeconds' | 'auditRetentionDays'>;
 
 /** One pass of the clean-up at `now`; returns the rows deleted. */
-export function cleanUpOnce(storage: Storage, now: Millis, config: CleanupConfig): Promise<number> {
-  return storage.deleteExpired(now, {
+export async function cleanUpOnce(storage: Storage, now: Millis, config: CleanupConfig): Promise<number> {
+  const deleted = await storage.deleteExpired(now, {
     tokensBefore: now - DAY,
     // A revoked family can have no live token once its refresh tokens would have expired.
     familiesBefore: now - config.refreshTokenTtlSeconds * 1000 - DAY,
@@ -22,6 +22,9 @@ export function cleanUpOnce(storage: Storage, now: Millis, config: CleanupConfig
     // The audit log keeps what the operator's retention says (0: for ever).
     ...(config.auditRetentionDays > 0 ? { auditBefore: now - config.auditRetentionDays * DAY } : {}),
   });
+  // Mail links past expiry; the outbox's records (their bodies are gone once sent) after 30 days.
+  await storage.mail.deleteExpiredMail(now, { mailsBefore: now - 30 * DAY });
+  return deleted;
 }
 
 export function startCleanup(storage: Storage, clock: Clock, config: CleanupConfig, onError: (err: unknown) => void, everyMs = 10 * 60_000): () => void {

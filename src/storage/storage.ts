@@ -12,6 +12,7 @@
  */
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
+import type { MailStore } from './mail-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -28,8 +29,16 @@ export interface UserRecord {
   birthday: string | null;
   emails: string[];
   defaultEmail: string | null;
+  /**
+   * The addresses of `emails` someone proved (a confirmation link) or an
+   * operator vouched for, lowercased. Only these are released to apps
+   * (src/accounts/addresses.ts).
+   */
+  confirmedEmails: string[];
   /** E.164. */
   defaultPhone: string | null;
+  /** The number an operator marked confirmed; `defaultPhone` is released only while it equals this. */
+  confirmedPhone: string | null;
   avatarId: string | null;
   isDeveloper: boolean;
   isAdmin: boolean;
@@ -361,6 +370,8 @@ export interface Storage {
   /** Oldest first; `search` matches a part of the login, name or an email, ignoring case, or the whole id. */
   listUsers(options?: { limit?: number; offset?: number; search?: string }): Promise<UserRecord[]>;
   updateUser(id: UserId, patch: UserPatch): Promise<void>;
+  /** Active users who confirmed this address (ignoring case), oldest first: where a "forgot your password?" mail may go. */
+  findUsersByConfirmedEmail(email: string): Promise<UserRecord[]>;
 
   // Apps
   createApp(app: AppRecord): Promise<void>;
@@ -486,6 +497,9 @@ export interface Storage {
   findImage(id: string, variant: string): Promise<ImageRecord | null>;
   /** Deletes every size of a picture. */
   deleteImages(id: string): Promise<void>;
+
+  /** Mail: the outbox and the single-use links mails carry (src/storage/mail-store.ts). */
+  readonly mail: MailStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -80,7 +80,7 @@ describe.skipIf(testEngine() !== 'sqlite')('account page in Chromium', () => {
     expect(await gh.ctx.storage.findConsent((await gh.ctx.storage.findUserByLogin('alice'))!.id, app.clientId as never)).toBeNull();
   });
 
-  test('the profile form saves what /info returns, and refuses a bad phone number in place', async () => {
+  test('the profile form saves what /info returns (an address or number the user set only once confirmed), and refuses a bad phone number in place', async () => {
     await page.goto(`${gh.url}/account`);
     await page.getByLabel('Display name').fill('Alice in Wonderland');
     await page.getByLabel('Email addresses').fill('alice@example.org\nalice@wonderland.example');
@@ -96,12 +96,23 @@ describe.skipIf(testEngine() !== 'sqlite')('account page in Chromium', () => {
     const user = new HttpUser(gh, 'alice', PASSWORD);
     const code = await user.code({ response_type: 'code', client_id: app.clientId, scope: 'login:info login:email login:birthday login:default_phone' });
     const token = (await exchangeCode(gh, app.clientId, app.clientSecret, code)).access_token!;
-    const body = await info(gh, token);
-    expect(body).toMatchObject({
+    // The address she added and her number wait for confirmation: apps see the confirmed address only.
+    expect(await info(gh, token)).toMatchObject({
       display_name: 'Alice in Wonderland', sex: 'female', birthday: '0000-05-04',
+      default_email: 'alice@example.org', emails: ['alice@example.org'], default_phone: null,
+    });
+    // Without SMTP the confirmation mail waits in the outbox; its link confirms the address.
+    const [mail] = await gh.ctx.storage.mail.listMails({ limit: 1 });
+    const link = /http\S+\/confirm-email\?token=[\w-]+/.exec(gh.ctx.mail.body(mail!)!.text)![0];
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirm the address' }).click();
+    await page.getByRole('heading', { name: 'Address confirmed' }).waitFor();
+    await gh.ctx.addresses.vouch((await gh.ctx.storage.findUserByLogin('alice'))!, { emails: [], phone: true }, { type: 'operator' }, null);
+    expect(await info(gh, token)).toMatchObject({
       default_email: 'alice@wonderland.example', emails: ['alice@example.org', 'alice@wonderland.example'],
       default_phone: { number: '+442079460958' },
     });
+    await page.goto(`${gh.url}/account`);
 
     await page.getByLabel('Phone number').fill('12345');
     await page.getByRole('button', { name: 'Save profile' }).click();

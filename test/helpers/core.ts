@@ -52,7 +52,7 @@ export async function openCore(config: ConfigInput = {}): Promise<Core> {
     ctx,
     clock,
     dataDir,
-    user: (login) => ctx.users.create({ login: login ?? `user${++counter}`, password: PASSWORD, email: 'someone@example.org', firstName: 'Some', lastName: 'One' }),
+    user: (login) => ctx.users.create({ login: login ?? `user${++counter}`, password: PASSWORD, email: 'someone@example.org', emailConfirmed: true, firstName: 'Some', lastName: 'One' }),
     async app(input = {}) {
       const created = await ctx.apps.create({ name: `App ${++counter}`, redirectUris: [REDIRECT_URI], scopes: ['login:info', 'login:email'], ...input });
       return { app: created.app, secret: created.clientSecret };

@@ -19,6 +19,7 @@ import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gateh
 import { HttpUser, postForm } from '../helpers/http-client.js';
 import { PASSWORD } from '../console/support.js';
 import { decisionArmed } from '../helpers/consent.js';
+import { randomToken, sha256Hex } from '../../src/crypto/random.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENS = path.join(RESULTS_DIR, 'screens');
@@ -27,7 +28,7 @@ const SCREENS = path.join(RESULTS_DIR, 'screens');
 const ALLOWED_LATIN = new Set([
   'Gatehouse', 'OAuth', 'OpenID', 'Connect', 'PKCE', 'URI', 'PNG', 'JPEG', 'iOS', 'Android', 'App', 'Store', 'Google', 'Play', 'SHA',
   'keytool', 'apksigner', 'https', 'http', 'localhost', 'example', 'org', 'ES', 'RS', 'id', 'token', 'logout', 'unauthorized', 'client',
-  'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site',
+  'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site', 'SMTP',
 ]);
 
 interface Variant {
@@ -57,6 +58,17 @@ let browser: TestBrowser;
 let appId = '';
 let tvId = '';
 let rootId = '';
+/** Live links of the mail pages (the pages only show them; pressing their buttons uses them up). */
+let resetToken = '';
+let confirmToken = '';
+
+/** A fresh single-use link for root, as a mail would carry it. */
+async function mailLink(kind: 'confirm_email' | 'reset_password', address: string | null = null): Promise<string> {
+  const token = randomToken(32);
+  const now = gh.ctx.clock();
+  await gh.ctx.storage.mail.createMailLink({ hash: sha256Hex(token), kind, userId: rootId as never, address, createdAt: now, expiresAt: now + 3_600_000, consumedAt: null });
+  return token;
+}
 /** Pages other issues add, visited once they exist (the button generator, docs/protocol.md §8.1). */
 let optional: PageVisit[] = [];
 
@@ -122,6 +134,28 @@ function visits(): PageVisit[] {
     { name: 'admin-user', signedIn: true, open: go(`/admin/users/${rootId}`) },
     { name: 'admin-apps', signedIn: true, open: go('/admin/apps') },
     { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
+    { name: 'admin-mail', signedIn: true, open: go('/admin/mail') },
+    { name: 'forgot', signedIn: false, open: go('/login/forgot') },
+    {
+      name: 'forgot-sent', signedIn: false,
+      open: async (page) => {
+        await page.goto(`${gh.url}/login/forgot`);
+        await page.locator('#login').fill('nobody@example.org');
+        await page.locator('form[action="/login/forgot"] button[type=submit]').click();
+        await page.locator('h1').waitFor();
+      },
+    },
+    { name: 'reset', signedIn: false, open: go(`/login/reset?token=${resetToken}`) },
+    { name: 'bad-link', signedIn: false, open: go('/login/reset?token=no-such-link-at-all-here') },
+    { name: 'confirm-email', signedIn: false, open: go(`/confirm-email?token=${confirmToken}`) },
+    {
+      name: 'email-confirmed', signedIn: false,
+      open: async (page) => {
+        await page.goto(`${gh.url}/confirm-email?token=${await mailLink('confirm_email', 'margarita@example.org')}`);
+        await page.locator('form[action="/confirm-email"] button[type=submit]').click();
+        await page.locator('h1').waitFor();
+      },
+    },
     { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
     { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
     ...optional,
@@ -190,6 +224,10 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     await user.authorize({ response_type: 'token', client_id: appId, redirect_uri: `${gh.url}/verification_code` });
     await user.authorize({ response_type: 'code', client_id: appId, device_id: 'frame-0001', device_name: 'Кухонная рамка' });
     await gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } });
+    // Mail: an address waiting for confirmation, a mail in the outbox, live links for the mail pages.
+    await gh.ctx.addresses.send(root.id, 'margarita@example.org', 'ru', { type: 'user', id: root.id }, null);
+    resetToken = await mailLink('reset_password');
+    confirmToken = await mailLink('confirm_email', 'margarita@example.org');
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {
       optional = [{ name: 'button-generator', signedIn: true, open: async (page) => { await page.goto(`${gh.url}/button-generator`); } }];
     }

@@ -13,7 +13,7 @@ const SECRET = 'a'.repeat(64);
 const user: UserRecord = {
   id: '123456789012345' as UserId, login: 'alice', passwordHash: null, firstName: 'Alice', lastName: 'Smith',
   displayName: 'Ally', sex: 'female', birthday: '1990-00-15', emails: ['alice@example.org', 'a@work.example'],
-  defaultEmail: 'alice@example.org', defaultPhone: '+15551234567', avatarId: 'abc/123', isDeveloper: false, isAdmin: false,
+  defaultEmail: 'alice@example.org', confirmedEmails: ['alice@example.org', 'a@work.example'], defaultPhone: '+15551234567', confirmedPhone: '+15551234567', avatarId: 'abc/123', isDeveloper: false, isAdmin: false,
   status: 'active', createdAt: NOW, updatedAt: NOW,
 };
 const app = (clientId: string): AppRecord => ({

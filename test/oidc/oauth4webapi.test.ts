@@ -81,7 +81,7 @@ describe('the code flow, checked by oauth4webapi', () => {
 
     const userinfo = await oauth.userInfoRequest(as, client, tokens.access_token, insecure);
     expect(await oauth.processUserInfoResponse(as, client, claims.sub, userinfo)).toEqual({
-      sub: claims.sub, name: 'Dinah', given_name: 'Dinah', preferred_username: 'dinah', email: 'dinah@example.org', email_verified: false,
+      sub: claims.sub, name: 'Dinah', given_name: 'Dinah', preferred_username: 'dinah', email: 'dinah@example.org', email_verified: true,
     });
   });
 

@@ -66,14 +66,14 @@ describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
       family_name: 'Liddell',
       preferred_username: 'alice',
       email: 'alice@example.org',
-      email_verified: false,
+      email_verified: true,
     });
 
     const emailOnly = await login(config, alice, { scope: 'openid email' });
     expect(emailOnly.tokens.scope).toBe('openid email');
     expect(emailOnly.claims.sub).toBe(full.claims.sub);
     expect(await client.fetchUserInfo(config, emailOnly.tokens.access_token, full.claims.sub))
-      .toEqual({ sub: full.claims.sub, email: 'alice@example.org', email_verified: false });
+      .toEqual({ sub: full.claims.sub, email: 'alice@example.org', email_verified: true });
 
     const openidOnly = await login(config, alice, { scope: 'openid' });
     expect(await client.fetchUserInfo(config, openidOnly.tokens.access_token, full.claims.sub)).toEqual({ sub: full.claims.sub });

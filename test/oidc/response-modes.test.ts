@@ -90,7 +90,7 @@ describe('implicit responses with an id_token', () => {
     expect(payload.nonce).toBe('n-1');
     expect(payload.at_hash).toBe(atHash(accessToken));
     const info = await fetch(`${gh.url}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
-    expect(await info.json()).toEqual({ sub: payload.sub, email: 'dodo@example.org', email_verified: false });
+    expect(await info.json()).toEqual({ sub: payload.sub, email: 'dodo@example.org', email_verified: true });
   });
 
   test('response_type=id_token with response_mode=fragment and ui_locales: an id_token and nothing else', async () => {

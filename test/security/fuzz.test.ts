@@ -256,7 +256,10 @@ describe('fuzzing every endpoint', () => {
     const paths = new Set(routes.map((r) => `${r.method} ${r.path}`));
     for (const expected of ['GET /authorize', 'POST /authorize', 'POST /token', 'POST /revoke', 'POST /revoke_token', 'POST /device/code', 'POST /device',
       'GET /info', 'GET /userinfo', 'POST /introspect', 'GET /login', 'POST /login', 'POST /signup', 'POST /logout', 'GET /jwks',
-      'GET /.well-known/openid-configuration', 'GET /verification_code', 'GET /metrics', 'GET /readyz']) {
+      'GET /.well-known/openid-configuration', 'GET /verification_code', 'GET /metrics', 'GET /readyz',
+      // Mail links (issue 16): forgotten passwords, confirming addresses, the operators' outbox.
+      'GET /login/forgot', 'POST /login/forgot', 'GET /login/reset', 'POST /login/reset', 'GET /confirm-email', 'POST /confirm-email',
+      'POST /account/emails/confirm', 'GET /admin/mail']) {
       expect(paths, expected).toContain(expected);
     }
   });

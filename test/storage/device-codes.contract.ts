@@ -26,7 +26,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       userId = '100000000000777' as UserId;
       await s.createUser({
         id: userId, login: 'tv-owner', passwordHash: null, firstName: null, lastName: null, displayName: null, sex: null,
-        birthday: null, emails: [], defaultEmail: null, defaultPhone: null, avatarId: null, isDeveloper: false, isAdmin: false,
+        birthday: null, emails: [], defaultEmail: null, confirmedEmails: [], defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false, isAdmin: false,
         status: 'active', createdAt: T0, updatedAt: T0,
       });
       const app = (id: string) => ({

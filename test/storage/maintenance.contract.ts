@@ -24,7 +24,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       s = opened.storage;
       await s.createUser({
         id: userId, login: 'sweeper', passwordHash: null, firstName: null, lastName: null, displayName: null, sex: null,
-        birthday: null, emails: [], defaultEmail: null, defaultPhone: null, avatarId: null, isDeveloper: false, isAdmin: false,
+        birthday: null, emails: [], defaultEmail: null, confirmedEmails: [], defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false, isAdmin: false,
         status: 'active', createdAt: T0, updatedAt: T0,
       });
       await s.createApp({

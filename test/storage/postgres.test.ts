@@ -5,6 +5,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { freshDatabase } from '../helpers/postgres.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
+import { mailContract } from './mail.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 
 const openPostgreSql = async () => {
@@ -30,3 +31,4 @@ const openPostgreSql = async () => {
 storageContract('PostgreSQL', openPostgreSql);
 deviceCodeContract('PostgreSQL', openPostgreSql);
 maintenanceContract('PostgreSQL', openPostgreSql);
+mailContract('PostgreSQL', openPostgreSql);

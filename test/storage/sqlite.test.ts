@@ -10,6 +10,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import type { UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
+import { mailContract } from './mail.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
@@ -37,6 +38,7 @@ const openSqlite = async () => {
 storageContract('SQLite', openSqlite);
 deviceCodeContract('SQLite', openSqlite);
 maintenanceContract('SQLite', openSqlite);
+mailContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {
@@ -67,7 +69,7 @@ describe('SQLite file', () => {
       const storage = await openStorage(config);
       await storage.createUser({
         id: '100000000000001' as UserId, login: 'kept', passwordHash: null, firstName: null, lastName: null, displayName: null,
-        sex: null, birthday: null, emails: [], defaultEmail: null, defaultPhone: null, avatarId: null, isDeveloper: false,
+        sex: null, birthday: null, emails: [], defaultEmail: null, confirmedEmails: [], defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false,
         isAdmin: false, status: 'active', createdAt: 1, updatedAt: 1,
       });
       await storage.close();

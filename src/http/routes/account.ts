@@ -8,6 +8,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { accessOverview, ProfileError, Profiles, type ProfileInput } from '../../accounts/profile.js';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
+import { mailLanguage } from '../../mail/templates.js';
 import { InputError } from '../../errors.js';
 import { accountPage, profileValues, sessionHandle, type AccountPageOptions, type ProfileValues } from '../../pages/account-page.js';
 import { format } from '../../pages/messages/en.js';
@@ -19,6 +20,9 @@ import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
 const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemoved', 'passwordChanged', 'accessRevoked', 'deviceRevoked', 'sessionEnded', 'signedOutEverywhere'];
+
+/** Notices of the address confirmation forms (routes/address-confirmation.ts). */
+const MAIL_NOTICES = ['confirmationSent', 'confirmationLimited'] as const;
 
 const PROBLEM_MESSAGES = {
   name: 'errName', email: 'errEmail', tooManyEmails: 'errTooManyEmails', birthday: 'errBirthday', phone: 'errPhone', sex: 'errSex',
@@ -57,7 +61,8 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     if (!page) return reply;
     const done = (request.query as Record<string, unknown>).done;
     const notice = NOTICES.find((n) => n === done);
-    return render(page, reply, { notice: notice ? page.msgs.account[notice] : null });
+    const mailNotice = MAIL_NOTICES.find((n) => n === done);
+    return render(page, reply, { notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : null });
   });
 
   /** The signed-in page and its form, or null when the reply has been sent. */
@@ -76,13 +81,16 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       firstName: form.first_name ?? '', lastName: form.last_name ?? '', displayName: form.display_name ?? '', emails: form.emails ?? '',
       defaultEmail: form.default_email ?? '', birthday: form.birthday ?? '', sex: form.sex ?? '', phone: form.phone ?? '',
     };
+    let added: string[];
     try {
-      await profiles.update(page.user, input);
+      added = await profiles.update(page.user, input);
     } catch (err) {
       if (!(err instanceof ProfileError)) throw err;
       return render(page, reply, { values: input, error: { section: 'profile', text: page.msgs.account[PROBLEM_MESSAGES[err.problem]] }, status: 400 });
     }
     await audit(page, request, 'user_updated', { fields: 'profile' });
+    // New addresses are released only once confirmed: each gets its link (src/accounts/addresses.ts).
+    for (const address of added) await ctx.addresses.send(page.user.id, address, mailLanguage(page.msgs.lang), { type: 'user', id: page.user.id }, request.ip);
     return redirectWithNotice(reply, '/account', 'profileSaved');
   });
 

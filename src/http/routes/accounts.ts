@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInResult } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';
+import { mailLanguage } from '../../mail/templates.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { recordFailure, sourceAddress } from '../../oauth/attempts.js';
@@ -136,6 +137,8 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       await signIn(ctx, request, reply, user);
       rememberDevice(ctx, request, reply, user.login);
       await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
+      // An address typed at sign-up is not released until its owner confirms it (src/accounts/addresses.ts).
+      if (user.defaultEmail) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: user.id }, request.ip);
       return reply.redirect(returnTo, 303);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;

@@ -11,6 +11,7 @@ import { listAuditEntries } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { adminAppsPage, adminAuditPage, adminUserPage, adminUsersPage } from '../../pages/admin-pages.js';
+import { adminMailPage } from '../../pages/mail-pages.js';
 import { format } from '../../pages/messages/en.js';
 import type { AuditEntry, UserRecord } from '../../storage/storage.js';
 import type { ClientId, UserId } from '../../types.js';
@@ -43,7 +44,7 @@ async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Pro
 }
 
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard);
+  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses);
 
   async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
     const page = await signedInPage(ctx, request, reply, 'admin');
@@ -164,6 +165,15 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     if (action === 'block' || action === 'unblock') await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
     else await admin.setAppFirstParty(page.user, target, action === 'first-party', request.ip);
     return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: action }).toString()}`, 303);
+  });
+
+  /** The outbox: the latest mails and what became of them; without SMTP, their text and links (issue 16). */
+  app.get('/admin/mail', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const mails = await ctx.storage.mail.listMails({ limit: PAGE_SIZE });
+    const entries = mails.map((mail) => ({ mail, text: ctx.mail.body(mail)?.text ?? null }));
+    return sendPage(reply, adminMailPage({ ...page, entries, smtp: ctx.mail.transport === 'smtp', issuer: ctx.config.issuer }));
   });
 
   app.get('/admin/audit', async (request, reply) => {

@@ -20,6 +20,8 @@ export interface Database {
   audit_log: AuditLogTable;
   images: ImagesTable;
   grant_generations: GrantGenerationsTable;
+  mail_outbox: MailOutboxTable;
+  mail_links: MailLinksTable;
 }
 
 export interface UsersTable {
@@ -34,6 +36,9 @@ export interface UsersTable {
   emails: string;
   default_email: string | null;
   default_phone: string | null;
+  /** JSON list of lowercased addresses. */
+  confirmed_emails: string;
+  confirmed_phone: string | null;
   avatar_id: string | null;
   is_developer: number;
   is_admin: number;
@@ -218,4 +223,29 @@ export interface GrantGenerationsTable {
   user_id: string;
   client_id: string;
   generation: number;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  user_id: string | null;
+  body_sealed: string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface MailLinksTable {
+  hash: string;
+  kind: string;
+  user_id: string;
+  address: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }

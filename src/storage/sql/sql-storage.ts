@@ -11,6 +11,7 @@ import type {
   AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
+import { SqlMailStore } from './sql-mail-store.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -45,7 +46,9 @@ function toUser(r: Selectable<UsersTable>): UserRecord {
     birthday: r.birthday,
     emails: JSON.parse(r.emails) as string[],
     defaultEmail: r.default_email,
+    confirmedEmails: JSON.parse(r.confirmed_emails) as string[],
     defaultPhone: r.default_phone,
+    confirmedPhone: r.confirmed_phone,
     avatarId: r.avatar_id,
     isDeveloper: r.is_developer === 1,
     isAdmin: r.is_admin === 1,
@@ -67,6 +70,8 @@ function fromUserPatch(p: UserPatch): Updateable<UsersTable> {
   if (p.emails !== undefined) row.emails = JSON.stringify(p.emails);
   if (p.defaultEmail !== undefined) row.default_email = p.defaultEmail;
   if (p.defaultPhone !== undefined) row.default_phone = p.defaultPhone;
+  if (p.confirmedEmails !== undefined) row.confirmed_emails = JSON.stringify(p.confirmedEmails.map((e) => e.toLowerCase()));
+  if (p.confirmedPhone !== undefined) row.confirmed_phone = p.confirmedPhone;
   if (p.avatarId !== undefined) row.avatar_id = p.avatarId;
   if (p.isDeveloper !== undefined) row.is_developer = p.isDeveloper ? 1 : 0;
   if (p.isAdmin !== undefined) row.is_admin = p.isAdmin ? 1 : 0;
@@ -255,7 +260,11 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 }
 
 export class SqlStorage implements Storage {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly mail: SqlMailStore;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.mail = new SqlMailStore(db);
+  }
 
   // Users
 
@@ -266,6 +275,7 @@ export class SqlStorage implements Storage {
         id: u.id, login: u.login.toLowerCase(), password_hash: u.passwordHash, first_name: u.firstName,
         last_name: u.lastName, display_name: u.displayName, sex: u.sex, birthday: u.birthday,
         emails: JSON.stringify(u.emails), default_email: u.defaultEmail, default_phone: u.defaultPhone,
+        confirmed_emails: JSON.stringify(u.confirmedEmails.map((e) => e.toLowerCase())), confirmed_phone: u.confirmedPhone,
         avatar_id: u.avatarId, is_developer: u.isDeveloper ? 1 : 0, is_admin: u.isAdmin ? 1 : 0,
         status: u.status, created_at: u.createdAt, updated_at: u.updatedAt,
       })
@@ -302,6 +312,17 @@ export class SqlStorage implements Storage {
   async updateUser(id: UserId, patch: UserPatch): Promise<void> {
     const row = fromUserPatch(patch);
     if (Object.keys(row).length > 0) await this.db.updateTable('users').set(row).where('id', '=', id).execute();
+  }
+
+  async findUsersByConfirmedEmail(email: string): Promise<UserRecord[]> {
+    // Stored lowercased as a JSON list: the quoted address is a whole item, never a part of one.
+    const item = `%${JSON.stringify(email.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.db.selectFrom('users').selectAll()
+      .where('status', '=', 'active')
+      .where(sql<boolean>`confirmed_emails like ${item} escape '\\'`)
+      .orderBy('created_at').orderBy('id').limit(20)
+      .execute();
+    return rows.map(toUser);
   }
 
   // Apps

@@ -17,6 +17,7 @@ import * as revocationMarks from './0009-revocation-marks.js';
 import * as introspection from './0011-introspection.js';
 import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
+import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -31,4 +32,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011-introspection': introspection,
   '0012-signing-key-activation': signingKeyActivation,
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
+  '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
 };
