@@ -11,6 +11,7 @@
  * last one recorded is more than a minute old, not on every request.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { amrOf, type Amr } from '../accounts/authentication.js';
 import type { Context } from '../context.js';
 import { randomToken, sha256Hex, type SecretHash } from '../crypto/random.js';
 import type { SessionRecord, UserRecord } from '../storage/storage.js';
@@ -78,7 +79,11 @@ export function currentSession(ctx: Context, request: FastifyRequest): Promise<S
   return found;
 }
 
-export async function signIn(ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<void> {
+/**
+ * Starts a new session for `user`, who proved who they are with `amr`
+ * (src/accounts/authentication.ts): the id_tokens of apps they allow say so.
+ */
+export async function signIn(ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: readonly Amr[]): Promise<void> {
   const previous = await currentSession(ctx, request);
   if (previous) await ctx.storage.deleteSession(previous.session.hash);
   const id = randomToken(32);
@@ -87,6 +92,7 @@ export async function signIn(ctx: Context, request: FastifyRequest, reply: Fasti
     hash: sha256Hex(id),
     userId: user.id,
     authTime: now,
+    amr: amrOf(amr),
     createdAt: now,
     lastSeenAt: now,
     expiresAt: endOf(ctx, { createdAt: now }, now),

@@ -73,6 +73,7 @@ export async function startDeviceAuthorization(
         userId: null,
         grantedScopes: null,
         authTime: null,
+        amr: [],
         intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
         lastPolledAt: null,
         familyId: newFamilyId(),

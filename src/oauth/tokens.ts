@@ -32,6 +32,8 @@ export interface IssueOptions {
   deviceId?: string | null;
   deviceName?: string | null;
   authTime?: Millis | null;
+  /** How the user signed in (RFC 8176), for id_tokens now and after refreshes. */
+  amr?: string[];
   /** Mint a refresh token too. */
   withRefresh: boolean;
   /** Return this refresh token instead of minting one (confidential clients keep theirs, docs/protocol.md §4). */
@@ -75,6 +77,7 @@ export class TokenService {
       deviceName: o.deviceName ?? null,
       isDebug: o.isDebug ?? false,
       authTime: o.authTime ?? null,
+      amr: o.amr ?? [],
       createdAt: now,
       revokedAt: null,
       rotatedAt: null,
@@ -97,7 +100,7 @@ export class TokenService {
     const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     if (o.userId !== null && o.scopes.includes('openid')) {
-      response.id_token = await this.idTokens.sign({ app: o.app, userId: o.userId, nonce: o.nonce ?? null, authTime: o.authTime ?? null, accessToken });
+      response.id_token = await this.idTokens.sign({ app: o.app, userId: o.userId, nonce: o.nonce ?? null, authTime: o.authTime ?? null, amr: o.amr ?? [], accessToken });
     }
     return response;
   }

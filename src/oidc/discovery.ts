@@ -31,7 +31,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', ...STANDARD_CLAIMS],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'acr', 'amr', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     ui_locales_supported: LANGUAGES,

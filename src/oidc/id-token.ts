@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { acrOf } from '../accounts/authentication.js';
 import { psuid } from '../info/login-info.js';
 import type { AppRecord } from '../storage/storage.js';
 import type { Clock, Millis, UserId } from '../types.js';
@@ -20,6 +21,8 @@ export interface IdTokenInput {
   userId: UserId;
   nonce?: string | null;
   authTime?: Millis | null;
+  /** How the user signed in: the `amr` claim, and the `acr` derived from it. */
+  amr?: readonly string[];
   /** The access token issued alongside: adds `at_hash`. */
   accessToken?: string;
   /** The code issued alongside (hybrid flows): adds `c_hash`. */
@@ -46,6 +49,8 @@ export class IdTokens {
     const claims: Record<string, unknown> = {};
     if (input.nonce) claims.nonce = input.nonce;
     if (input.authTime) claims.auth_time = Math.floor(input.authTime / 1000);
+    const acr = acrOf(input.amr ?? []);
+    if (acr !== null) Object.assign(claims, { amr: [...input.amr!], acr });
     if (input.accessToken) claims.at_hash = halfHash(input.accessToken);
     if (input.code) claims.c_hash = halfHash(input.code);
     return new SignJWT(claims)

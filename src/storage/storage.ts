@@ -114,6 +114,8 @@ export interface SessionRecord {
   userId: UserId;
   /** When the user last typed their password (OIDC `auth_time`). */
   authTime: Millis;
+  /** How the user proved who they are (RFC 8176 `amr` values: pwd, otp, hwk, swk, user, mfa); the id_token's `amr` and `acr`. */
+  amr: string[];
   createdAt: Millis;
   /** When a request last used it, to within a minute (src/http/session.ts): the idle timeout counts from here. */
   lastSeenAt: Millis;
@@ -148,6 +150,8 @@ export interface AuthCodeRecord {
   deviceId: string | null;
   deviceName: string | null;
   authTime: Millis;
+  /** The session's `amr` when the code was issued; empty in codes issued before this was recorded. */
+  amr: string[];
   /** Tokens issued from this code carry the same family, so a replayed code revokes them (RFC 9700 §4.5). */
   familyId: string;
   createdAt: Millis;
@@ -173,6 +177,8 @@ export interface TokenRecord {
   /** Issued for development without a code exchange (docs/protocol.md §5.3). */
   isDebug: boolean;
   authTime: Millis | null;
+  /** The sign-in's `amr`, carried through refreshes for the id_token; empty when there was no sign-in (debug, client_credentials). */
+  amr: string[];
   createdAt: Millis;
   expiresAt: Millis;
   revokedAt: Millis | null;
@@ -224,6 +230,8 @@ export interface DeviceCodeRecord {
   userId: UserId | null;
   grantedScopes: string[] | null;
   authTime: Millis | null;
+  /** The approving session's `amr`; empty until the user decides. */
+  amr: string[];
   /** Minimum seconds between polls; grows by 5 on every `slow_down` (RFC 8628 §3.5). */
   intervalSeconds: number;
   lastPolledAt: Millis | null;
@@ -240,6 +248,7 @@ export interface DeviceDecision {
   userId: UserId;
   grantedScopes: string[];
   authTime: Millis;
+  amr: string[];
 }
 
 export interface PollResult {

@@ -109,7 +109,7 @@ describe('users', () => {
     const now = core.clock();
     const [kept, dropped] = [sha256Hex('session-kept'), sha256Hex('session-dropped')];
     for (const hash of [kept, dropped]) {
-      await core.ctx.storage.createSession({ hash, userId: carol.id, authTime: now, createdAt: now, lastSeenAt: now, expiresAt: now + 3600_000, userAgent: null, ip: null });
+      await core.ctx.storage.createSession({ hash, userId: carol.id, authTime: now, amr: ['pwd'], createdAt: now, lastSeenAt: now, expiresAt: now + 3600_000, userAgent: null, ip: null });
     }
     const { app } = await core.app();
     const tokens = await core.ctx.tokens.issue({ app, userId: carol.id, scopes: ['login:info'], withRefresh: true });

@@ -61,7 +61,7 @@ export async function openCore(config: ConfigInput = {}): Promise<Core> {
       const req = await validateAuthorizationRequest(ctx.storage, { response_type: 'code', client_id: app.clientId, ...params }, ctx.issuer);
       const response = await completeAuthorization(
         { storage: ctx.storage, clock, issuer: ctx.issuer, codeTtlSeconds: ctx.config.codeTtlSeconds, tokens: ctx.tokens, idTokens: ctx.idTokens },
-        user, req, req.scopes, clock(),
+        user, req, req.scopes, { authTime: clock(), amr: ['pwd'] },
       );
       const code = response.params.code;
       if (!code) throw new Error(`no code in ${JSON.stringify(response.params)}`);

@@ -24,7 +24,7 @@ const app = (clientId: string): AppRecord => ({
 const APP = app('0123456789abcdef0123456789abcdef');
 const token = (scopes: string[]): TokenRecord => ({
   hash: sha256Hex('t'), type: 'access', clientId: APP.clientId, userId: user.id, scopes, familyId: 'f', deviceId: null,
-  deviceName: null, isDebug: false, authTime: NOW, createdAt: NOW, expiresAt: NOW + 3600_000, revokedAt: null, rotatedAt: null,
+  deviceName: null, isDebug: false, authTime: NOW, amr: [], createdAt: NOW, expiresAt: NOW + 3600_000, revokedAt: null, rotatedAt: null,
 });
 const ALL = ['login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone'];
 

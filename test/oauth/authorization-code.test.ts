@@ -104,7 +104,7 @@ describe('authorization_code grant', () => {
       await core.ctx.storage.createCode({
         hash: sha256Hex(code), kind: 'redirect', clientId: desktop.app.clientId, userId: alice.id, redirectUri: null,
         scopes: ['login:info'], codeChallenge: null, codeChallengeMethod: null, nonce: null, deviceId: null, deviceName: null,
-        authTime: now, familyId: newFamilyId(), createdAt: now, expiresAt: now + 600_000, consumedAt: null,
+        authTime: now, amr: ['pwd'], familyId: newFamilyId(), createdAt: now, expiresAt: now + 600_000, consumedAt: null,
       });
       await oauthError(asDesktop({ code }), 'unauthorized_client');
     });

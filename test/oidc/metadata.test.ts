@@ -52,7 +52,7 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
     id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     // No response type Gatehouse supports carries c_hash (there is no hybrid flow).
     claims_supported: [
-      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash',
+      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'acr', 'amr',
       'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'birthdate', 'gender',
       'email', 'email_verified', 'phone_number', 'phone_number_verified',
     ],

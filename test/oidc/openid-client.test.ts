@@ -49,6 +49,8 @@ describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
     expect(tokens.scope).toBe('openid profile email');
     expect(claims).toMatchObject({ iss: gh.url, aud: app.clientId, nonce: pending.nonce, at_hash: atHash(tokens.access_token) });
     expect(claims.auth_time).toBeTypeOf('number');
+    // How Alice signed in (RFC 8176): a password alone, one factor.
+    expect(claims).toMatchObject({ amr: ['pwd'], acr: '1' });
     expect(claims.exp - claims.iat).toBeGreaterThan(0);
     const { header } = decodeJwt(tokens.id_token!);
     expect(header.alg).toBe('ES256');
@@ -91,7 +93,7 @@ describe('the code flow with PKCE and nonce (OIDC Core §3.1)', () => {
     const claims = refreshed.claims()!;
     expect(refreshed.id_token).toBeDefined();
     expect(refreshed.id_token).not.toBe(first.tokens.id_token);
-    expect(claims).toMatchObject({ iss: gh.url, aud: app.clientId, sub: first.claims.sub, auth_time: first.claims.auth_time, at_hash: atHash(refreshed.access_token) });
+    expect(claims).toMatchObject({ iss: gh.url, aud: app.clientId, sub: first.claims.sub, auth_time: first.claims.auth_time, amr: ['pwd'], acr: '1', at_hash: atHash(refreshed.access_token) });
     expect(claims).not.toHaveProperty('nonce');
     // A confidential client keeps its refresh token (docs/protocol.md §4).
     expect(refreshed.refresh_token).toBe(first.tokens.refresh_token);

@@ -165,7 +165,7 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
     await owner.signIn();
   });
 
-  test('after 100 failures in a row the account needs an operator: unknown browsers are refused even with the right password and told so (no mail yet), the owner’s browser still gets in, and `gatehouse user unlock` lifts it', async () => {
+  test('after 100 failures in a row the account is locked: unknown browsers are refused even with the right password and told to reset it by mail or ask an operator, the owner’s browser still gets in, and `gatehouse user unlock` lifts it', async () => {
     const user = await gh.createUser('guessed7');
     const owner = await new Person(gh, 'guessed7', user.password, '127.0.0.49').signIn();
     owner.jar.set('gatehouse_session', undefined);
@@ -187,7 +187,8 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBeNull();
       const text = await refused.text();
-      expect(text).toContain('gatehouse user unlock');
+      expect(text).toContain(lang === 'en' ? 'with “Forgot your password?” below, or ask an operator' : 'по ссылке «Забыли пароль?» ниже или попросите оператора');
+      expect(text).toContain('href="/login/forgot');
       expect(text).not.toMatch(/minutes|мин\./);
     }
 

@@ -99,6 +99,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       deviceId: null,
       deviceName: null,
       authTime: T0,
+      amr: ['pwd', 'otp', 'mfa'],
       familyId: randomHex(16),
       createdAt: T0,
       expiresAt: T0 + 10 * MINUTE,
@@ -110,7 +111,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     const family = (user: UserRecord | null, app: AppRecord, over: Partial<TokenRecord> = {}): TokenRecord[] => {
       const base = {
         clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
-        deviceId: null, deviceName: null, isDebug: false, authTime: T0, createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
+        deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
         ...over,
       };
       return [
@@ -270,7 +271,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
     describe('sessions', () => {
       const sessionRecord = (user: UserRecord, over: Partial<SessionRecord> = {}): SessionRecord => ({
-        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE,
+        hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, amr: ['pwd'], createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE,
         userAgent: 'Mozilla/5.0', ip: '127.0.0.1', ...over,
       });
 
@@ -486,10 +487,10 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         for (const c of [unused, used, theirs]) await s.createCode(c);
         await s.consumeCode(used.hash, T0 + 1);
         const device = { hash: sha256Hex(randomHex(32)), userCodeHash: sha256Hex(randomHex(8)), clientId: app.clientId, scopes: ['login:info'], optionalScopes: [],
-          deviceId: null, deviceName: null, status: 'pending' as const, userId: null, grantedScopes: null, authTime: null, intervalSeconds: 5, lastPolledAt: null,
+          deviceId: null, deviceName: null, status: 'pending' as const, userId: null, grantedScopes: null, authTime: null, amr: [], intervalSeconds: 5, lastPolledAt: null,
           familyId: randomHex(16), createdAt: T0, expiresAt: T0 + 10 * MINUTE, consumedAt: null };
         await s.createDeviceCode(device);
-        await s.decideDeviceCode(device.userCodeHash, { approved: true, userId: user.id, grantedScopes: ['login:info'], authTime: T0 }, T0 + 1);
+        await s.decideDeviceCode(device.userCodeHash, { approved: true, userId: user.id, grantedScopes: ['login:info'], authTime: T0, amr: ['pwd'] }, T0 + 1);
 
         await s.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 2);
         expect((await s.consumeCode(unused.hash, T0 + 3)).outcome).toBe('not_found');
@@ -579,7 +580,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     describe('personalisation grants of the instant-login frames (docs/protocol.md §8)', () => {
       async function sessionOf(user: UserRecord): Promise<SessionRecord> {
         const session: SessionRecord = {
-          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
+          hash: sha256Hex(randomHex(32)), userId: user.id, authTime: T0, amr: ['pwd'], createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60 * MINUTE, userAgent: null, ip: null,
         };
         await s.createSession(session);
         return session;
@@ -762,7 +763,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const other = userRecord();
         await s.createUser(other);
         const session = (userId: UserId, createdAt: Millis, expiresAt: Millis): SessionRecord => ({
-          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, createdAt, lastSeenAt: createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
+          hash: sha256Hex(randomHex(32)), userId, authTime: createdAt, amr: ['pwd'], createdAt, lastSeenAt: createdAt, expiresAt, userAgent: 'Test/1.0', ip: '127.0.0.1',
         });
         const older = session(user.id, T0, T0 + 60 * MINUTE);
         const newer = session(user.id, T0 + MINUTE, T0 + 60 * MINUTE);

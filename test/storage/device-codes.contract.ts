@@ -56,6 +56,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       userId: null,
       grantedScopes: null,
       authTime: null,
+      amr: [],
       intervalSeconds: 5,
       lastPolledAt: null,
       familyId: randomHex(16),
@@ -65,7 +66,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       generation: 0,
       ...over,
     });
-    const decision = { approved: true, userId: '100000000000777' as UserId, grantedScopes: ['login:info', 'login:email'], authTime: T0 + 1 };
+    const decision = { approved: true, userId: '100000000000777' as UserId, grantedScopes: ['login:info', 'login:email'], authTime: T0 + 1, amr: ['hwk', 'user', 'mfa'] };
 
     test('round-trips a pending code found by its user code until it expires', async () => {
       const code = record();
@@ -88,7 +89,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       expect(await s.decideDeviceCode(code.userCodeHash, { ...decision, approved: false }, T0 + 3)).toBe(false);
       expect(await s.findPendingDeviceCode(code.userCodeHash, T0 + 4)).toBeNull();
       const polled = await s.pollDeviceCode(code.hash, clientId, T0 + 5);
-      expect(polled?.record).toMatchObject({ status: 'approved', userId: decision.userId, grantedScopes: decision.grantedScopes, authTime: decision.authTime });
+      expect(polled?.record).toMatchObject({ status: 'approved', userId: decision.userId, grantedScopes: decision.grantedScopes, authTime: decision.authTime, amr: decision.amr });
     });
 
     test('refuses a decision on an expired code', async () => {

@@ -39,12 +39,12 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
 
     const code = (expiresAt: Millis): AuthCodeRecord => ({
       hash: sha256Hex(randomHex(16)), kind: 'redirect', clientId, userId, redirectUri: null, scopes: [], codeChallenge: null,
-      codeChallengeMethod: null, nonce: null, deviceId: null, deviceName: null, authTime: T0, familyId: randomHex(16),
+      codeChallengeMethod: null, nonce: null, deviceId: null, deviceName: null, authTime: T0, amr: ['pwd'], familyId: randomHex(16),
       createdAt: T0, expiresAt, consumedAt: null,
     });
     const token = (expiresAt: Millis): TokenRecord => ({
       hash: sha256Hex(randomHex(16)), type: 'access', clientId, userId, scopes: [], familyId: randomHex(16), deviceId: null,
-      deviceName: null, isDebug: false, authTime: null, createdAt: T0, expiresAt, revokedAt: null, rotatedAt: null,
+      deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: T0, expiresAt, revokedAt: null, rotatedAt: null,
     });
 
     test('deletes expired codes, sessions, long-expired tokens and stale counters, and keeps everything still usable', async () => {
@@ -53,7 +53,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       const liveCode = code(now + 60_000);
       await s.createCode(oldCode);
       await s.createCode(liveCode);
-      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, createdAt: T0, lastSeenAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
+      const oldSession = { hash: sha256Hex('old'), userId, authTime: T0, amr: ['pwd'], createdAt: T0, lastSeenAt: T0, expiresAt: now - 1, userAgent: null, ip: null };
       const liveSession = { ...oldSession, hash: sha256Hex('live'), expiresAt: now + DAY };
       await s.createSession(oldSession);
       await s.createSession(liveSession);

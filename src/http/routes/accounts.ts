@@ -101,7 +101,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         display: display(form),
       }), locked ? 429 : 401);
     }
-    await signIn(ctx, request, reply, result.user);
+    await signIn(ctx, request, reply, result.user, ['pwd']);
     rememberDevice(ctx, request, reply, result.user.login);
     return reply.redirect(returnTo, 303);
   });
@@ -134,7 +134,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         firstName: form.first_name,
         lastName: form.last_name,
       });
-      await signIn(ctx, request, reply, user);
+      await signIn(ctx, request, reply, user, ['pwd']);
       rememberDevice(ctx, request, reply, user.login);
       await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
       // An address typed at sign-up is not released until its owner confirms it (src/accounts/addresses.ts).

@@ -126,7 +126,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new ConsentRequired('the user has not consented to these scopes'));
       return showConsent(request, reply, signedIn, req, kept, consent.previouslyGrantedOptional);
     }
-    const response = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session.authTime);
+    const response = await completeAuthorization(completion, signedIn.user, req, [...req.scopes, ...consent.previouslyGrantedOptional], signedIn.session);
     await auditImplicit(request, signedIn, req, response);
     return sendCompletedAuthorization(ctx, request, reply, req, response);
   });
@@ -155,7 +155,7 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
     await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
     await ctx.audit.record({ ...audited, details: { scopes: granted } });
-    const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session.authTime);
+    const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session);
     await auditImplicit(request, signedIn, req, response);
     return sendCompletedAuthorization(ctx, request, reply, req, response);
   });

@@ -116,7 +116,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     const approved = form.decision === 'allow';
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...pending.scopes, ...pending.optionalScopes.filter((s) => ticked.includes(s))];
-    const decided = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime }, ctx.clock());
+    const decided = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
     if (!decided) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
     await ctx.audit.record({
       action: 'consent', outcome: approved ? 'ok' : 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,

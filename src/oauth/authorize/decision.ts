@@ -4,7 +4,7 @@
  * (RFC 6749 §4.1.2, docs/protocol.md §3).
  */
 import { randomFromAlphabet, randomToken, sha256Hex, type SecretHash } from '../../crypto/random.js';
-import type { AuthCodeRecord, Storage, UserRecord } from '../../storage/storage.js';
+import type { AuthCodeRecord, SessionRecord, Storage, UserRecord } from '../../storage/storage.js';
 import type { ClientId, Clock, Millis } from '../../types.js';
 import type { IdTokens } from '../../oidc/id-token.js';
 import { authorizationResponse, type AuthorizationResponse } from '../redirect.js';
@@ -58,7 +58,8 @@ export function verificationCodeHash(clientId: ClientId, code: string): SecretHa
  * challenge and scopes (RFC 6749 §4.1.2); for the implicit response types an
  * access token and/or id_token (RFC 6749 §4.2.2, OIDC Core §3.2.2.5).
  */
-export async function completeAuthorization(o: CompletionOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], authTime: Millis): Promise<AuthorizationResponse> {
+export async function completeAuthorization(o: CompletionOptions, user: UserRecord, req: AuthorizationRequest, scopes: string[], auth: Pick<SessionRecord, 'authTime' | 'amr'>): Promise<AuthorizationResponse> {
+  const { authTime, amr } = auth;
   if (req.responseType !== 'code') {
     const values: Record<string, string | null> = {};
     let accessToken: string | undefined;
@@ -70,6 +71,7 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
         deviceId: req.deviceId,
         deviceName: req.deviceName,
         authTime,
+        amr,
         withRefresh: false,
         isDebug: req.toVerificationPage,
       });
@@ -85,7 +87,7 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
       });
     }
     if (req.responseType.includes('id_token')) {
-      values.id_token = await o.idTokens.sign({ app: req.app, userId: user.id, nonce: req.nonce, authTime, ...(accessToken ? { accessToken } : {}) });
+      values.id_token = await o.idTokens.sign({ app: req.app, userId: user.id, nonce: req.nonce, authTime, amr, ...(accessToken ? { accessToken } : {}) });
     }
     return authorizationResponse(req, o.issuer, values);
   }
@@ -104,6 +106,7 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
     deviceId: req.deviceId,
     deviceName: req.deviceName,
     authTime,
+    amr,
     familyId: newFamilyId(),
     createdAt: now,
     expiresAt: now + o.codeTtlSeconds * 1000,

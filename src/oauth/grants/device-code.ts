@@ -34,6 +34,7 @@ export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
     deviceId: record.deviceId,
     deviceName: record.deviceName,
     authTime: record.authTime,
+    amr: record.amr,
     withRefresh: true,
     generation: record.generation,
   });

@@ -49,6 +49,7 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
     deviceId: token.deviceId,
     deviceName: token.deviceName,
     authTime: token.authTime,
+    amr: token.amr,
     withRefresh: true,
     generation: token.generation,
     ...(rotate ? { refreshExpiresAt: token.expiresAt, refreshScopes: token.scopes } : { reuseRefreshToken: raw }),

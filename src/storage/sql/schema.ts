@@ -82,6 +82,7 @@ export interface SessionsTable {
   hash: string;
   user_id: string;
   auth_time: number;
+  amr: string | null;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
@@ -110,6 +111,7 @@ export interface AuthCodesTable {
   device_id: string | null;
   device_name: string | null;
   auth_time: number;
+  amr: string | null;
   family_id: string;
   created_at: number;
   expires_at: number;
@@ -129,6 +131,7 @@ export interface TokensTable {
   device_name: string | null;
   is_debug: number;
   auth_time: number | null;
+  amr: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
@@ -159,6 +162,7 @@ export interface DeviceCodesTable {
   user_id: string | null;
   granted_scopes: string | null;
   auth_time: number | null;
+  amr: string | null;
   interval_seconds: number;
   last_polled_at: number | null;
   slow_down: number;

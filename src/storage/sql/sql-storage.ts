@@ -138,6 +138,7 @@ function toSession(r: Selectable<SessionsTable>): SessionRecord {
     hash: r.hash as SecretHash,
     userId: r.user_id as UserId,
     authTime: num(r.auth_time),
+    amr: splitScopes(r.amr ?? 'pwd'),
     createdAt: num(r.created_at),
     lastSeenAt: num(r.last_seen_at),
     expiresAt: num(r.expires_at),
@@ -160,6 +161,7 @@ function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
     deviceId: r.device_id,
     deviceName: r.device_name,
     authTime: num(r.auth_time),
+    amr: splitScopes(r.amr ?? ''),
     familyId: r.family_id,
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
@@ -186,6 +188,7 @@ function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRe
     deviceName: r.device_name,
     isDebug: r.is_debug === 1,
     authTime: numOrNull(r.auth_time),
+    amr: splitScopes(r.amr ?? ''),
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
@@ -207,6 +210,7 @@ function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
     userId: r.user_id as UserId | null,
     grantedScopes: r.granted_scopes === null ? null : splitScopes(r.granted_scopes),
     authTime: numOrNull(r.auth_time),
+    amr: splitScopes(r.amr ?? ''),
     intervalSeconds: num(r.interval_seconds),
     lastPolledAt: numOrNull(r.last_polled_at),
     familyId: r.family_id,
@@ -229,6 +233,7 @@ function fromToken(t: TokenRecord): Insertable<TokensTable> {
     device_name: t.deviceName,
     is_debug: t.isDebug ? 1 : 0,
     auth_time: t.authTime,
+    amr: joinScopes(t.amr),
     created_at: t.createdAt,
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
@@ -394,7 +399,7 @@ export class SqlStorage implements Storage {
     await this.db
       .insertInto('sessions')
       .values({
-        hash: s.hash, user_id: s.userId, auth_time: s.authTime, created_at: s.createdAt, last_seen_at: s.lastSeenAt,
+        hash: s.hash, user_id: s.userId, auth_time: s.authTime, amr: joinScopes(s.amr), created_at: s.createdAt, last_seen_at: s.lastSeenAt,
         expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip,
       })
       .execute();
@@ -474,7 +479,7 @@ export class SqlStorage implements Storage {
       .values({
         hash: c.hash, kind: c.kind, client_id: c.clientId, user_id: c.userId, redirect_uri: c.redirectUri,
         scopes: joinScopes(c.scopes), code_challenge: c.codeChallenge, code_challenge_method: c.codeChallengeMethod,
-        nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime,
+        nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime, amr: joinScopes(c.amr),
         family_id: c.familyId, created_at: c.createdAt, expires_at: c.expiresAt, consumed_at: c.consumedAt,
         generation: c.generation ?? generationOf(c.userId, c.clientId),
       })
@@ -650,7 +655,7 @@ export class SqlStorage implements Storage {
         hash: d.hash, user_code_hash: d.userCodeHash, client_id: d.clientId, scopes: joinScopes(d.scopes),
         optional_scopes: joinScopes(d.optionalScopes), device_id: d.deviceId, device_name: d.deviceName,
         status: d.status, user_id: d.userId, granted_scopes: d.grantedScopes === null ? null : joinScopes(d.grantedScopes),
-        auth_time: d.authTime, interval_seconds: d.intervalSeconds, last_polled_at: d.lastPolledAt, slow_down: 0,
+        auth_time: d.authTime, amr: joinScopes(d.amr), interval_seconds: d.intervalSeconds, last_polled_at: d.lastPolledAt, slow_down: 0,
         family_id: d.familyId, created_at: d.createdAt, expires_at: d.expiresAt, consumed_at: d.consumedAt,
       })
       .execute();
@@ -668,7 +673,7 @@ export class SqlStorage implements Storage {
     const result = await this.db
       .updateTable('device_codes')
       .set({
-        status: d.approved ? 'approved' : 'denied', user_id: d.userId, granted_scopes: joinScopes(d.grantedScopes), auth_time: d.authTime,
+        status: d.approved ? 'approved' : 'denied', user_id: d.userId, granted_scopes: joinScopes(d.grantedScopes), auth_time: d.authTime, amr: joinScopes(d.amr),
         generation: generationOf(d.userId, sql.ref('device_codes.client_id')),
       })
       .where('user_code_hash', '=', userCodeHash).where('status', '=', 'pending').where('expires_at', '>', now)

@@ -18,6 +18,7 @@ import * as introspection from './0011-introspection.js';
 import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
 import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
+import * as authenticationMethods from './0016-authentication-methods.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012-signing-key-activation': signingKeyActivation,
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
   '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
+  '0016-authentication-methods': authenticationMethods,
 };
