@@ -23,6 +23,7 @@ export interface AppInput {
   ownerId?: UserId | null | undefined;
   accessTokenTtlSeconds?: number | undefined;
   idTokenAlg?: IdTokenAlg | undefined;
+  requireTwoStep?: boolean | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   /**
    * An operator's decision (the CLI's `--status`): `blocked` blocks as an
@@ -117,6 +118,7 @@ export class Apps {
       if (input.idTokenAlg !== 'ES256' && input.idTokenAlg !== 'RS256') throw new InputError('id_token algorithm must be ES256 or RS256');
       patch.idTokenAlg = input.idTokenAlg;
     }
+    if (input.requireTwoStep !== undefined) patch.requireTwoStep = input.requireTwoStep;
     if (input.postLogoutRedirectUris !== undefined) {
       if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
       patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
@@ -146,6 +148,7 @@ export class Apps {
       optionalScopes: patch.optionalScopes ?? [],
       accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? this.limits.defaultTtlSeconds,
       idTokenAlg: patch.idTokenAlg ?? 'ES256',
+      requireTwoStep: patch.requireTwoStep ?? false,
       postLogoutRedirectUris: patch.postLogoutRedirectUris ?? [],
       introspects: [],
       status: input.status ?? 'active',

@@ -29,6 +29,7 @@ interface AppOptions {
   androidStoreUrl?: string;
   storeUrl?: string;
   firstParty?: boolean;
+  requireTwoStep?: boolean;
   json?: boolean;
 }
 
@@ -52,6 +53,8 @@ function withAppOptions(cmd: Command): Command {
     .option('--store-url <url>', 'store URL of the one mobile platform (ios or android)')
     .option('--first-party', 'the provider\'s own app: listed in the issuer host\'s app-link files and webcredentials')
     .option('--no-first-party', 'a third-party app (the default): its app links live on yx<client_id>.<issuer host> only')
+    .option('--require-two-step', 'users sign in with two steps (or a passkey) before the app gets a code or token')
+    .option('--no-require-two-step', 'a password alone is enough (the default)')
     .option('--json', 'print JSON');
 }
 
@@ -93,6 +96,7 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     status: a.status,
     blocked_by: a.blockedBy,
     first_party: a.firstParty,
+    require_two_step: a.requireTwoStep,
   };
 }
 
@@ -153,6 +157,7 @@ function toInput(o: AppOptions): AppInput {
     suggestHostnames: o.suggestHostname,
     accessTokenTtlSeconds: ttl,
     idTokenAlg: o.idTokenAlg,
+    requireTwoStep: o.requireTwoStep,
     postLogoutRedirectUris: o.postLogoutRedirectUri,
     status: o.status,
   };
@@ -167,6 +172,7 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   if (derived.length > 0) lines.push(`also accepted: ${derived.join(' ')}`);
   lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
   if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
+  if (a.requireTwoStep) lines.push('two-step:      required at sign-in');
   if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);
   if (a.introspects.length > 0) lines.push(`introspects:   tokens of ${a.introspects.join(' ')}`);
   return lines.join('\n');

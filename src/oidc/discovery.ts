@@ -2,6 +2,7 @@
  * Server metadata (OIDC Discovery 1.0 §3, RFC 8414 §2): exactly what Gatehouse
  * supports, so client libraries configure themselves from it.
  */
+import { ACR_VALUES } from '../accounts/authentication.js';
 import { GRANTS } from '../oauth/grants/index.js';
 import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
@@ -32,6 +33,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'acr', 'amr', ...STANDARD_CLAIMS],
+    acr_values_supported: [...ACR_VALUES],
     claim_types_supported: ['normal'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     ui_locales_supported: LANGUAGES,

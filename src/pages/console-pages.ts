@@ -72,6 +72,7 @@ export interface AppFormValues {
   androidStoreUrl: string;
   ttl: string;
   idTokenAlg: 'ES256' | 'RS256';
+  requireTwoStep: boolean;
 }
 
 /** Lifetimes offered for access tokens; the operator's maximum caps them (docs/protocol.md §4). */
@@ -154,6 +155,11 @@ ${SCOPE_CATALOGUE.map((s) => {
 <label for="id_token_alg">${c.idTokenAlg}</label>
 <select id="id_token_alg" name="id_token_alg">${(['ES256', 'RS256'] as const).map((a) => html`<option value="${a}" ${v.idTokenAlg === a ? 'selected' : ''}>${a}</option>`)}</select>
 ${textArea('post_logout_redirect_uris', c.postLogoutUris, v.postLogoutRedirectUris, c.postLogoutUrisHint, 2)}
+</fieldset>
+
+<fieldset><legend>${c.sectionSignIn}</legend>
+<label class="check"><input type="checkbox" name="require_two_step" value="yes" aria-describedby="require-two-step-hint" ${v.requireTwoStep ? 'checked' : ''}> ${c.requireTwoStep}</label>
+<small id="require-two-step-hint" class="hint">${c.requireTwoStepHint}</small>
 </fieldset>
 
 <div class="actions end">

@@ -87,6 +87,8 @@ export interface AppRecord {
   accessTokenTtlSeconds: number;
   /** How this app's id_tokens are signed (OIDC Dynamic Registration's `id_token_signed_response_alg`). */
   idTokenAlg: IdTokenAlg;
+  /** Users must sign in with two steps (or a passkey) before this app gets anything (docs/accounts.md). */
+  requireTwoStep: boolean;
   /** Where /logout may send the browser afterwards (OIDC RP-Initiated Logout §2). */
   postLogoutRedirectUris: string[];
   /**

@@ -56,6 +56,7 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
       'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'birthdate', 'gender',
       'email', 'email_verified', 'phone_number', 'phone_number_verified',
     ],
+    acr_values_supported: ['1', '2'],
     claim_types_supported: ['normal'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     ui_locales_supported: ['en', 'ru'],

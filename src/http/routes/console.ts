@@ -45,6 +45,7 @@ export function formValuesOf(app: AppRecord): AppFormValues {
     androidStoreUrl: android?.storeUrl ?? '',
     ttl: String(app.accessTokenTtlSeconds),
     idTokenAlg: app.idTokenAlg,
+    requireTwoStep: app.requireTwoStep,
   };
 }
 
@@ -53,7 +54,7 @@ function blankValues(defaultTtl: number): AppFormValues {
     name: '', description: '', redirectUris: '', suggestHostnames: '', postLogoutRedirectUris: '',
     scopeModes: { 'login:info': 'required' }, platforms: ['web'],
     iosAppId: '', iosStoreUrl: '', androidPackage: '', androidFingerprints: '', androidStoreUrl: '',
-    ttl: String(defaultTtl), idTokenAlg: 'ES256',
+    ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false,
   };
 }
 
@@ -79,6 +80,7 @@ export function formValuesFrom(form: Params): AppFormValues {
     androidStoreUrl: form.android_store_url ?? '',
     ttl: form.ttl ?? '',
     idTokenAlg: form.id_token_alg === 'RS256' ? 'RS256' : 'ES256',
+    requireTwoStep: form.require_two_step === 'yes',
   };
 }
 
@@ -105,6 +107,7 @@ export function appInputOf(v: AppFormValues): AppInput & { name: string } {
     platforms,
     accessTokenTtlSeconds: Number.isFinite(ttl) ? ttl : NaN,
     idTokenAlg: v.idTokenAlg,
+    requireTwoStep: v.requireTwoStep,
   };
 }
 

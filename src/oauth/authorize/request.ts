@@ -67,6 +67,8 @@ export interface AuthorizationRequest extends RedirectTarget {
   maxAge: number | null;
   /** OIDC `ui_locales`, most preferred first. */
   uiLocales: string[];
+  /** OIDC `acr_values`: the levels the app asks for, any one of which will do (src/accounts/authentication.ts). */
+  acrValues: string[];
 }
 
 /** An error that may be sent back to the (verified) redirect URI. */
@@ -82,7 +84,7 @@ export type AuthorizeParams = Readonly<Record<string, string | undefined>>;
 export const AUTHORIZE_PARAMS = [
   'response_type', 'client_id', 'redirect_uri', 'scope', 'optional_scope', 'state', 'login_hint',
   'force_confirm', 'device_id', 'device_name', 'code_challenge', 'code_challenge_method', 'nonce',
-  'prompt', 'display', 'response_mode', 'max_age', 'ui_locales',
+  'prompt', 'display', 'response_mode', 'max_age', 'ui_locales', 'acr_values',
 ] as const;
 
 async function checkClient(storage: Storage, params: AuthorizeParams): Promise<AppRecord> {
@@ -260,5 +262,7 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
     prompt: oidc.prompt,
     maxAge: oidc.maxAge,
     uiLocales: (params.ui_locales ?? '').split(' ').filter((l) => /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l)).slice(0, 10),
+    // Values Gatehouse does not know ask for nothing (OIDC Core §3.1.2.1: acr_values is a voluntary request).
+    acrValues: (params.acr_values ?? '').split(' ').filter((v) => v !== '').slice(0, 10).map((v) => v.slice(0, 100)),
   };
 }

@@ -64,6 +64,8 @@ export interface AppsTable {
   optional_scopes: string;
   access_token_ttl: number;
   id_token_alg: string;
+  /** 1 when the app asks for two-step sign-in (migration 0019). */
+  require_two_step: number;
   post_logout_redirect_uris: string;
   /** JSON list of client ids (migration 0011). */
   introspects: string;

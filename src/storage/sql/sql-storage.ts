@@ -96,6 +96,7 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     optionalScopes: splitScopes(r.optional_scopes),
     accessTokenTtlSeconds: num(r.access_token_ttl),
     idTokenAlg: r.id_token_alg as AppRecord['idTokenAlg'],
+    requireTwoStep: num(r.require_two_step) === 1,
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
     introspects: JSON.parse(r.introspects) as ClientId[],
     status: r.status as AppRecord['status'],
@@ -122,6 +123,7 @@ function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
   if (p.optionalScopes !== undefined) row.optional_scopes = joinScopes(p.optionalScopes);
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
   if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
+  if (p.requireTwoStep !== undefined) row.require_two_step = p.requireTwoStep ? 1 : 0;
   if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
   if (p.introspects !== undefined) row.introspects = JSON.stringify(p.introspects);
   if (p.status !== undefined) {
@@ -341,7 +343,7 @@ export class SqlStorage implements Storage {
         platforms: JSON.stringify(a.platforms), redirect_uris: JSON.stringify(a.redirectUris),
         suggest_hostnames: JSON.stringify(a.suggestHostnames), scopes: joinScopes(a.scopes),
         optional_scopes: joinScopes(a.optionalScopes), access_token_ttl: a.accessTokenTtlSeconds,
-        id_token_alg: a.idTokenAlg ?? 'ES256', post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
+        id_token_alg: a.idTokenAlg ?? 'ES256', require_two_step: a.requireTwoStep ? 1 : 0, post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
         introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
         first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
