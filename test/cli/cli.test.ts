@@ -125,6 +125,16 @@ describe('gatehouse CLI', SLOW, () => {
     expect(JSON.stringify(apps)).not.toMatch(/secret"/);
   });
 
+  test('app update --require-two-step makes the app ask for two-step sign-in; --no-require-two-step lifts it; neither leaves it as it is', async () => {
+    const required = JSON.parse(succeeded(await run(['app', 'update', webClientId, '--require-two-step', '--json'])).stdout);
+    expect(required).toMatchObject({ client_id: webClientId, require_two_step: true });
+    const renamed = JSON.parse(succeeded(await run(['app', 'update', webClientId, '--name', 'Notes', '--json'])).stdout);
+    expect(renamed.require_two_step).toBe(true);
+    expect(succeeded(await run(['app', 'update', webClientId, '--name', 'Notes'])).stdout).toContain('two-step:      required at sign-in');
+    const lifted = JSON.parse(succeeded(await run(['app', 'update', webClientId, '--no-require-two-step', '--json'])).stdout);
+    expect(lifted.require_two_step).toBe(false);
+  });
+
   test('app update --introspects makes an app the resource server of others, audited; "" withdraws it', async () => {
     const api = JSON.parse(succeeded(await run(['app', 'create', '--name', 'Notes API', '--redirect-uri', 'https://api.notes.example/cb', '--json'])).stdout) as { client_id: string };
     const updated = JSON.parse(succeeded(await run(['app', 'update', api.client_id, '--introspects', webClientId, '--json'])).stdout);

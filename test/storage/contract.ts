@@ -76,6 +76,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       optionalScopes: [],
       accessTokenTtlSeconds: 3600,
       idTokenAlg: 'ES256',
+      requireTwoStep: true,
       postLogoutRedirectUris: [],
       introspects: [],
       status: 'active',

@@ -30,7 +30,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       await s.createApp({
         clientId, secretHash: null, secretSealed: null, name: 'Swept', description: '', iconUrl: null, ownerId: null,
         platforms: [{ type: 'desktop' }], redirectUris: [], suggestHostnames: [], scopes: [], optionalScopes: [],
-        accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', postLogoutRedirectUris: [], status: 'active', createdAt: T0, updatedAt: T0,
+        accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, postLogoutRedirectUris: [], status: 'active', createdAt: T0, updatedAt: T0,
       });
     });
     afterEach(async () => {
