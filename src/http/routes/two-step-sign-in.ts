@@ -82,33 +82,35 @@ export const twoStepSignInRoutes = (ctx: Context): FastifyPluginAsync => async (
     }), error?.status ?? 200);
   }
 
-  /** A signed-in user asks for a second step (`?step_up=1`): their sign-in is held as the first step. */
-  async function stepUp(request: FastifyRequest, reply: FastifyReply, q: Record<string, string | undefined>): Promise<PendingSignIn | FastifyReply> {
+  /**
+   * A signed-in user asks for a second step (`?step_up=1`): their sign-in is
+   * held as the first step, replacing any half-done one. Null when there is no
+   * session (a half-done sign-in, if any, goes on as it was).
+   */
+  async function stepUp(request: FastifyRequest, reply: FastifyReply, q: Record<string, string | undefined>): Promise<PendingSignIn | FastifyReply | null> {
     const returnTo = safeReturnTo(q.return_to);
-    const display = displayOf(q);
     const signedIn = await currentSession(ctx, request);
-    if (!signedIn) return toLogin(reply, returnTo, display, 302);
+    if (!signedIn) return null;
     if (isTwoFactor(signedIn.session.amr)) return reply.redirect(returnTo, 302);
+    const factors = await secondFactorsOf(ctx, signedIn.user.id);
+    if (!hasSecondFactor(factors)) return noFactor(request, reply);
     // Sessions from before `amr` was recorded were password sign-ins, the only kind there was.
     const amr = (signedIn.session.amr.length > 0 ? signedIn.session.amr : ['pwd']) as Amr[];
-    const pending: PendingSignIn = { user: signedIn.user, amr, returnTo, display, stepUp: true };
+    const pending: PendingSignIn = { user: signedIn.user, amr, returnTo, display: displayOf(q), stepUp: true };
     holdSignIn(ctx, request, reply, pending);
     return pending;
   }
 
   app.get('/login/two-step', async (request, reply) => {
     const q = lenientParams(request.query);
-    let pending = await pendingSignIn(ctx, request);
-    if (!pending && q.step_up === '1') {
-      const held = await stepUp(request, reply, q);
-      if (!('user' in held)) return held;
-      pending = held;
-    }
+    const stepped = q.step_up === '1' ? await stepUp(request, reply, q) : null;
+    if (stepped && !('user' in stepped)) return stepped;
+    const pending = stepped ?? (await pendingSignIn(ctx, request));
     if (!pending) return toLogin(reply, safeReturnTo(q.return_to), displayOf(q), 302);
     if (!(await stepUpStillValid(ctx, request, pending))) return startAgain(request, reply, pending.returnTo);
     const factors = await secondFactorsOf(ctx, pending.user.id);
     if (!hasSecondFactor(factors)) {
-      if (twoStepRequired(ctx.config, pending.user)) return reply.redirect(setupPath(pending), 302);
+      if (twoStepRequired(ctx.config, pending.user) && !pending.stepUp) return reply.redirect(setupPath(pending), 302);
       if (pending.stepUp) return noFactor(request, reply);
       // The factor went (an operator's reset) while the code was being looked for: the first step is all there is to take.
       clearPendingSignIn(ctx, reply);
