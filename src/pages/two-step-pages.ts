@@ -119,7 +119,7 @@ export function manageForms(m: Messages, csrf: string, login: string, required: 
 <form method="post" action="/account/two-step/recovery-codes" class="form narrow-form" aria-labelledby="two-step-regenerate">
 ${csrfField(csrf)}
 ${anyCodeField(m, 'regenerate-code')}
-<div class="actions start"><button type="submit">${t.regenerate}</button></div>
+<div class="actions start"><button type="submit">${t.regenerateButton}</button></div>
 </form>
 <h3 id="two-step-off">${t.turnOff}</h3>
 ${required ? html`<p class="muted">${t.requiredByOperator}</p>` : html`<p class="muted">${t.turnOffText}</p>

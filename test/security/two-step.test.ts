@@ -4,11 +4,13 @@
  * who knows the password but not the code, a half-done sign-in cookie taken
  * elsewhere, a code replayed or raced, a guesser, a stolen session.
  */
+import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser, postForm } from '../helpers/http-client.js';
 import { enrol, secondStep, stepStart, totpCode } from '../helpers/two-step.js';
 import { twoStepUrl } from '../../src/http/pending-sign-in.js';
+import { discover, login, OIDC_SCOPES, REDIRECT } from '../oidc/support.js';
 
 const PASSWORD = 'correct horse battery';
 const clock = testClock(stepStart());
@@ -287,5 +289,20 @@ describe('step-up: a one-factor session becomes two-factor', () => {
     const res = await secondStep(oneFactor, totpCode(again.key, clock()));
     expect(res.status).toBe(400);
     expect(oneFactor.jar.get('gatehouse_session')).toBeUndefined();
+  });
+});
+
+describe('what apps see (RFC 8176)', () => {
+  test('an id_token after a sign-in with password and code says amr ["pwd","otp","mfa"] and acr "2"', async () => {
+    const { user, key } = await enrolledUser();
+    await user.signIn();
+    expect((await secondStep(user, totpCode(key, clock()))).status).toBe(303);
+    const created = await gh.createApp({ name: 'Two-step relying party', redirectUris: [REDIRECT], scopes: OIDC_SCOPES });
+    const config = await discover(gh, created.clientId, created.clientSecret!);
+    // The test clock has run ahead of real time (other tests moved it on): openid-client checks times at Gatehouse's clock.
+    config[client.clockSkew] = Math.round((clock() - Date.now()) / 1000);
+    const { claims } = await login(config, user);
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(claims.acr).toBe('2');
   });
 });

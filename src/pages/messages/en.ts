@@ -485,7 +485,7 @@ export const en = {
   twoStep: {
     section: 'Two-step sign-in',
     offText: 'After your password, Gatehouse can also ask for a code from an authenticator app on your phone. Someone who learns your password still cannot sign in.',
-    onText: 'On: after your password, Gatehouse asks for a code from your authenticator app.',
+    onText: 'After your password, Gatehouse asks for a code from your authenticator app.',
     on: 'On',
     turnOn: 'Turn on two-step sign-in',
     recoveryLeft: 'Recovery codes left: {n} of 10.',
@@ -494,6 +494,7 @@ export const en = {
     turnOff: 'Turn off two-step sign-in',
     turnOffText: 'To turn it off, type your password and a code from your authenticator app (or a recovery code).',
     regenerate: 'Make new recovery codes',
+    regenerateButton: 'Make new codes',
     regenerateText: 'New codes replace the old ones, which stop working. Type a code from your authenticator app (or a recovery code) to make them.',
     manageTitle: 'Two-step sign-in',
     setupTitle: 'Set up two-step sign-in',
