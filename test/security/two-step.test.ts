@@ -306,3 +306,32 @@ describe('what apps see (RFC 8176)', () => {
     expect(claims.acr).toBe('2');
   });
 });
+
+describe('where the sign-in was going', () => {
+  test('a popup sign-in stays a popup, and a long return_to (too long for the cookie) survives the second step, still only a local path', async () => {
+    const { user, key } = await enrolledUser();
+    const longReturn = `/authorize?state=${'s'.repeat(3000)}`;
+    const login = await user.get(`/login?display=popup&return_to=${encodeURIComponent(longReturn)}`);
+    const res = await user.post('/login', { ...hiddenFields(await login.text()), display: 'popup', login: user.login, password: PASSWORD });
+    expect(res.status).toBe(303);
+    const next = new URL(res.headers.get('location')!, gh.url);
+    expect(next.pathname).toBe('/login/two-step');
+    expect(next.searchParams.get('display')).toBe('popup');
+    expect(next.searchParams.get('return_to')).toBe(longReturn);
+    const page = await (await user.get(next.pathname + next.search)).text();
+    expect(page).toContain('<body class="popup');
+    const fields = hiddenFields(page);
+    expect(fields.return_to).toBe(longReturn);
+    const done = await user.post('/login/two-step', { ...fields, code: totpCode(key, clock()) });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe(longReturn);
+    // A return_to swapped for another site in the form is no redirect there.
+    clock.advance(30_000);
+    const again = new HttpUser(gh, user.login, PASSWORD);
+    await again.get(`/login?return_to=${encodeURIComponent(longReturn)}`);
+    await again.post('/login', { csrf: again.jar.get('gatehouse_csrf')!, login: user.login, password: PASSWORD, return_to: longReturn });
+    const swapped = await secondStep(again, totpCode(key, clock()), { return_to: 'https://evil.example/' });
+    expect(swapped.status).toBe(303);
+    expect(swapped.headers.get('location')).toBe('/');
+  });
+});
