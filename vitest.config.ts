@@ -7,7 +7,7 @@ const ON_BOTH_ENGINES = [
   'test/security/races.test.ts',
   'test/security/app-trust.test.ts', // who may claim the issuer host and lift a block is stored state (issue 15)
   // Abuse limits are counters in the database, shared by every process (issue 15).
-  'test/security/{limits,guessing,proxy}.test.ts',
+  'test/security/{limits,guessing,proxy,two-step}.test.ts',
   'test/security/races.test.ts', 'test/security/revocation-races.test.ts',
 ];
 

@@ -106,6 +106,13 @@ const configSchema = z.object({
   smtpUrl: z.string().refine((v) => v === '' || /^smtps?:\/\/[^/?#\s]+/i.test(v), 'must be empty, smtp://… or smtps://…'),
   /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`. */
   mailFrom: z.string().max(200),
+  /**
+   * Who must sign in with two steps (a password and an authenticator-app code):
+   * `off`, nobody is made to; `staff`, operators and developers; `all`, everyone.
+   * Those it covers who have no second factor set one up right after their
+   * password at their next sign-in.
+   */
+  requireTwoStep: z.enum(['off', 'staff', 'all']),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -143,6 +150,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     limits: {},
     smtpUrl: '',
     mailFrom: '',
+    requireTwoStep: 'off',
   };
 }
 
@@ -170,6 +178,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   limits: 'GATEHOUSE_LIMITS',
   smtpUrl: 'GATEHOUSE_SMTP_URL',
   mailFrom: 'GATEHOUSE_MAIL_FROM',
+  requireTwoStep: 'GATEHOUSE_REQUIRE_TWO_STEP',
 };
 
 export class ConfigError extends Error {}

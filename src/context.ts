@@ -5,6 +5,7 @@
 import { AddressConfirmations } from './accounts/addresses.js';
 import { PasswordResets } from './accounts/password-reset.js';
 import { SignInGuard } from './accounts/sign-in-guard.js';
+import { TwoStep } from './accounts/two-step.js';
 import { Users } from './accounts/users.js';
 import { Apps } from './apps/apps.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -44,6 +45,8 @@ export interface Context extends GrantContext {
   addresses: AddressConfirmations;
   /** "Forgot your password?" by mail. */
   passwordResets: PasswordResets;
+  /** Two-step sign-in: authenticator apps and recovery codes (src/accounts/two-step.ts). */
+  twoStep: TwoStep;
   close(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     mail,
     addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
     passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
+    twoStep: new TwoStep(storage, secrets, audit, clock, limits),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

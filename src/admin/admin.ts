@@ -6,6 +6,7 @@
 import type { SignInGuard } from '../accounts/sign-in-guard.js';
 import { endUserAccess } from '../accounts/revocation.js';
 import type { AddressConfirmations } from '../accounts/addresses.js';
+import type { TwoStep } from '../accounts/two-step.js';
 import type { Users } from '../accounts/users.js';
 import type { Apps } from '../apps/apps.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -17,8 +18,8 @@ import type { Clock } from '../types.js';
 /** Readable and unambiguous (no 0/O, 1/l/I): an operator reads it out or pastes it. */
 const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
-export type UserAction = 'block' | 'unblock' | 'revoke' | 'reset_password' | 'unlock_sign_in' | 'make_developer' | 'remove_developer' | 'make_admin' | 'remove_admin' | 'confirm_addresses';
-export const USER_ACTIONS: readonly UserAction[] = ['block', 'unblock', 'revoke', 'reset_password', 'unlock_sign_in', 'make_developer', 'remove_developer', 'make_admin', 'remove_admin', 'confirm_addresses'];
+export type UserAction = 'block' | 'unblock' | 'revoke' | 'reset_password' | 'unlock_sign_in' | 'make_developer' | 'remove_developer' | 'make_admin' | 'remove_admin' | 'confirm_addresses' | 'reset_two_step';
+export const USER_ACTIONS: readonly UserAction[] = ['block', 'unblock', 'revoke', 'reset_password', 'unlock_sign_in', 'make_developer', 'remove_developer', 'make_admin', 'remove_admin', 'confirm_addresses', 'reset_two_step'];
 
 export class Admin {
   constructor(
@@ -29,6 +30,7 @@ export class Admin {
     private readonly clock: Clock,
     private readonly signInGuard: SignInGuard,
     private readonly addresses: AddressConfirmations,
+    private readonly twoStep: TwoStep,
   ) {}
 
   /** Ends everything the user holds: sessions, tokens, instant-login grants. */
@@ -74,6 +76,10 @@ export class Admin {
         await this.audit.record({ ...base, action: 'password_changed' });
         return password;
       }
+      case 'reset_two_step':
+        // A user who lost their phone and their recovery codes: the authenticator-app key and the codes go (src/accounts/two-step.ts).
+        await this.twoStep.reset(user, actor, ip);
+        return null;
       case 'unlock_sign_in':
         // There is no mail yet: an operator is how an account locked by failures in a row gets back (sign-in-guard.ts).
         await this.signInGuard.unlock(user.login);

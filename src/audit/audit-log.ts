@@ -16,6 +16,8 @@
  * | `mail_sent`          | a mail was recorded for sending; `details.kind`, never its link | ok, refused (limited) |
  * | `email_confirmed`, `phone_confirmed` | a confirmation link was used, or an operator vouched | ok, failed (bad link) |
  * | `password_reset`     | a new password was set with a "forgot your password?" link | ok, failed (bad link) |
+ * | `two_step_enabled`, `two_step_disabled` | two-step sign-in turned on or off (`details.by`: user, operator) | ok, failed (wrong code) |
+ * | `recovery_codes_created`, `recovery_code_used` | new recovery codes; one used (`details.left`) | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -39,7 +41,8 @@ export type AuditAction =
   | 'app_created' | 'app_updated' | 'app_secret_rotated' | 'app_deleted' | 'app_blocked'
   | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
   | 'keys_rotated'
-  | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset';
+  | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
+  | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

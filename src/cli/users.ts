@@ -63,6 +63,18 @@ export function userCommands(cli: Command): void {
       print(false, null, `sign-in is unlocked for ${login}`);
     });
 
+  user.command('reset-two-step').description('turn off a user\'s two-step sign-in (lost phone and recovery codes): their authenticator-app key and recovery codes are deleted')
+    .requiredOption('--login <login>', 'the account\'s login')
+    .action(async (o: { login: string }) => {
+      const login = await withContext(async (ctx) => {
+        const found = await ctx.storage.findUserByLogin(o.login.trim().slice(0, 64));
+        if (!found) throw new CliError(`no user with login ${o.login.slice(0, 64)}`);
+        await ctx.twoStep.reset(found, OPERATOR, null);
+        return found.login;
+      });
+      print(false, null, `two-step sign-in is reset for ${login}: they sign in with the password, or set it up again where GATEHOUSE_REQUIRE_TWO_STEP requires it`);
+    });
+
   user.command('update').description('change a user\'s main email address or phone number; what you set counts as confirmed')
     .argument('<login>', 'the user\'s login')
     .option('--email <email>', 'main email address (added to the user\'s addresses if new)')

@@ -16,6 +16,8 @@ import { registerCors } from './cors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { addressConfirmationRoutes } from './routes/address-confirmation.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
+import { twoStepAccountRoutes } from './routes/two-step-account.js';
+import { twoStepSignInRoutes } from './routes/two-step-sign-in.js';
 import { accountPageRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { appLinkRoutes } from './routes/app-links.js';
@@ -158,7 +160,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

@@ -77,6 +77,13 @@ export const LIMITS = {
   passwordResetPerIp: { max: 30, windowMs: HOUR },
   /** Address confirmation mails per account (sign-up, added addresses, "send again"). */
   confirmationMailPerAccount: { max: 10, windowMs: HOUR },
+  /**
+   * Wrong two-step codes (authenticator app or recovery code) per account, at
+   * sign-in and on /account: past it, codes are refused unchecked until the
+   * window ends. 10 an hour lets a guesser who knows the password try 240 codes
+   * a day, about a 0.07% chance a day against 6 digits (RFC 6238 §5.2).
+   */
+  twoStepPerAccount: { max: 10, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

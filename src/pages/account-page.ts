@@ -7,6 +7,7 @@ import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
 import { appIcon, dateTime } from './parts.js';
+import { accountSection, type TwoStepState } from './two-step-pages.js';
 
 /** The profile form's fields as typed, so a refused form comes back as it was. */
 export interface ProfileValues {
@@ -47,6 +48,8 @@ export interface AccountPageOptions {
   notice: string | null;
   /** An error, and the section it belongs to (so it shows where the reader is). */
   error: { section: 'profile' | 'avatar' | 'password'; text: string } | null;
+  /** Two-step sign-in: on or off, recovery codes left, whether the operator requires it. */
+  twoStep: TwoStepState;
 }
 
 /** A short, stable handle of a session for forms; the session hash itself stays on the server. */
@@ -169,6 +172,8 @@ ${csrfField(o.csrf)}
 <div class="actions start"><button type="submit" class="primary">${a.changePassword}</button></div>
 </form>
 </section>
+
+${accountSection(m, o.csrf, o.user.login, o.twoStep, null)}
 
 <section aria-labelledby="apps">
 <h2 id="apps">${a.apps}</h2>

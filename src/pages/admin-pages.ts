@@ -1,5 +1,6 @@
 /** /admin (docs/protocol.md §10): operators find and manage users and apps, and read the audit log. */
 import { isConfirmedEmail } from '../accounts/addresses.js';
+import type { SecondFactors } from '../accounts/second-factors.js';
 import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
@@ -63,6 +64,8 @@ function confirmation(m: Messages, value: string, confirmed: boolean): SafeHtml 
 export function adminUserPage(o: AdminPage & {
   user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
   notice: string | null; error: string | null; newPassword: string | null; self: boolean; signInLocked: boolean;
+  /** Which second factors the user has (never their secrets). */
+  factors: SecondFactors;
 }): SafeHtml {
   const m = o.msgs;
   const ad = m.admin;
@@ -84,6 +87,7 @@ ${u.defaultPhone !== null ? html`<dt>${m.account.phone}</dt><dd><ul class="plain
 <dt>${ad.created}</dt><dd>${dateTime(m, u.createdAt)}</dd>
 <dt>${ad.sessions}</dt><dd>${o.sessions.length}</dd>
 ${o.signInLocked ? html`<dt>${ad.signInLocked}</dt><dd class="alert">${ad.signInLockedText}</dd>` : null}
+<dt>${m.twoStep.adminFactors}</dt><dd>${twoStepStatus(m, o.factors)}</dd>
 <dt>${ad.activeTokens}</dt><dd>${o.activeTokens}</dd>
 <dt>${ad.ownedApps}</dt><dd>${o.apps.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${o.apps.map((a) => html`<li><a href="/admin/apps?q=${a.clientId}">${a.name}</a></li>`)}</ul>`}</dd>
 </dl>
@@ -97,8 +101,15 @@ ${o.signInLocked ? act('unlock_sign_in', ad.unlockSignIn) : null}
 ${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
 ${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
 ${unconfirmed ? act('confirm_addresses', m.mail.confirmAddresses) : null}
+${o.factors.totp || o.factors.recoveryCodesLeft > 0 || o.factors.securityKeys > 0 ? act('reset_two_step', m.twoStep.adminReset, true) : null}
 </div></section>
 <section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit, o.logins)}</section>`);
+}
+
+/** An account's second factors as an operator sees them: on or off and how many, never a key or a code. */
+function twoStepStatus(m: Messages, f: SecondFactors): SafeHtml {
+  const t = m.twoStep;
+  return html`<ul class="plain"><li>${t.adminTotp}: <span class="badge ${f.totp ? 'active' : 'pending'}">${f.totp ? t.on : t.adminOff}</span>${f.totp || f.recoveryCodesLeft > 0 ? html` · ${format(t.adminRecovery, { n: String(f.recoveryCodesLeft) })}` : null}</li></ul>`;
 }
 
 export function adminAppsPage(o: AdminPage & { query: string; apps: (AppRecord & { ownerLogin: string | null })[]; notice: string | null }): SafeHtml {

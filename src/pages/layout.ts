@@ -23,6 +23,8 @@ export interface LayoutOptions {
   wide?: boolean;
   /** A page with Allow and Deny (parts.ts decisionButtons): assets/decision.js, in the head so it guards them from the start. */
   decision?: boolean;
+  /** A page with copy buttons but no top bar (the recovery codes at sign-in): assets/pages.js. */
+  copy?: boolean;
 }
 
 export type NavSection = 'account' | 'console' | 'admin';
@@ -54,7 +56,7 @@ ${o.nav ? null : html`<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}<
 ${o.body}
 </main>
 ${o.here !== undefined ? languageLinks(o.msgs, o.here) : null}
-${o.nav ? html`<script src="/assets/pages.js"></script>` : null}
+${o.nav || o.copy ? html`<script src="/assets/pages.js"></script>` : null}
 </body>
 </html>`;
 }

@@ -13,6 +13,7 @@
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
+import type { TwoStepStore } from './two-step-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -511,6 +512,8 @@ export interface Storage {
 
   /** Mail: the outbox and the single-use links mails carry (src/storage/mail-store.ts). */
   readonly mail: MailStore;
+  /** Two-step sign-in: authenticator-app secrets and recovery codes (src/storage/two-step-store.ts). */
+  readonly twoStep: TwoStepStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

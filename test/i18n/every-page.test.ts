@@ -20,6 +20,7 @@ import { HttpUser, postForm } from '../helpers/http-client.js';
 import { PASSWORD } from '../console/support.js';
 import { decisionArmed } from '../helpers/consent.js';
 import { randomToken, sha256Hex } from '../../src/crypto/random.js';
+import { totpCode } from '../helpers/two-step.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENS = path.join(RESULTS_DIR, 'screens');
@@ -28,7 +29,7 @@ const SCREENS = path.join(RESULTS_DIR, 'screens');
 const ALLOWED_LATIN = new Set([
   'Gatehouse', 'OAuth', 'OpenID', 'Connect', 'PKCE', 'URI', 'PNG', 'JPEG', 'iOS', 'Android', 'App', 'Store', 'Google', 'Play', 'SHA',
   'keytool', 'apksigner', 'https', 'http', 'localhost', 'example', 'org', 'ES', 'RS', 'id', 'token', 'logout', 'unauthorized', 'client',
-  'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site', 'SMTP',
+  'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site', 'SMTP', 'QR',
 ]);
 
 interface Variant {
@@ -156,10 +157,36 @@ function visits(): PageVisit[] {
         await page.locator('h1').waitFor();
       },
     },
+    // Two-step sign-in (issue 16). Root turns it on in the middle (the recovery codes page); contextFor turns it off again.
+    { name: 'two-step-setup', signedIn: true, open: go('/account/two-step/setup') },
+    { name: 'two-step-no-factor', signedIn: true, open: go('/login/two-step?step_up=1&return_to=%2Faccount') },
+    {
+      name: 'two-step-codes', signedIn: true,
+      open: async (page) => {
+        await page.goto(`${gh.url}/account/two-step/setup`);
+        await page.locator('#code').fill(totpCode((await page.locator('#totp-key').textContent())!, Date.now()));
+        await page.locator('#password').fill(PASSWORD);
+        await page.locator('form[action="/account/two-step/setup"] button[type=submit]').click();
+        await page.locator('#recovery-codes').waitFor();
+      },
+    },
+    { name: 'two-step-manage', signedIn: true, open: go('/account/two-step') },
+    { name: 'two-step-sign-in', signedIn: false, open: (page) => secondStepOf(page, '') },
+    { name: 'two-step-recovery', signedIn: false, open: (page) => secondStepOf(page, '?method=recovery') },
     { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
     { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
     ...optional,
   ];
+}
+
+/** Anna's sign-in up to the second step (she has an authenticator app). */
+async function secondStepOf(page: Page, query: string): Promise<void> {
+  await page.goto(`${gh.url}/login?switch=1`);
+  await page.locator('#login').fill('anna');
+  await page.locator('#password').fill(PASSWORD);
+  await page.locator('form[action="/login"] button[type=submit]').click();
+  await page.waitForURL(`${gh.url}/login/two-step`);
+  if (query) await page.goto(`${gh.url}/login/two-step${query}`);
 }
 
 interface Violation {
@@ -210,6 +237,9 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     rootId = root.id;
     await gh.ctx.storage.updateUser(root.id, { birthday: '1990-05-04', defaultPhone: '+74951234567', sex: 'female' });
     await gh.ctx.users.create({ login: 'ivan', password: PASSWORD, firstName: 'Иван', lastName: 'Петров', email: 'ivan@example.org' });
+    const anna = await gh.ctx.users.create({ login: 'anna', password: PASSWORD, firstName: 'Анна' });
+    const enrolment = (await gh.ctx.twoStep.enrolment(anna))!;
+    await gh.ctx.twoStep.confirm(anna, totpCode(enrolment.secret, Date.now()), { type: 'user', id: anna.id }, null);
     const created = await gh.ctx.apps.create({
       name: 'Фоторамка', description: 'Показывает ваши фотографии на кухне.', ownerId: root.id,
       redirectUris: ['https://frame.example/callback'], suggestHostnames: ['https://frame.example'],
@@ -242,6 +272,7 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     const context = await browser.browser.newContext({ viewport: variant.viewport, colorScheme: variant.colorScheme, locale: variant.lang === 'ru' ? 'ru-RU' : 'en-US' });
     await context.addCookies([{ name: 'gatehouse_lang', value: variant.lang, url: gh.url }]);
     if (signedIn) {
+      await gh.ctx.storage.twoStep.deleteTwoStep(rootId as never);
       const page = await context.newPage();
       await page.goto(`${gh.url}/login`);
       await page.locator('#login').fill('root');

@@ -77,6 +77,7 @@ const PARAMS = [
   'token', 'token_type_hint', 'access_token', 'oauth_token', 'format', 'jwt_secret', 'user_code', 'decision', 'granted_optional',
   'csrf', 'login', 'password', 'email', 'first_name', 'last_name', 'return_to', 'lang', 'switch', 'origin', 'page', 'q', 'search',
   'name', 'description', 'redirect_uris', 'suggest_hostnames', 'platforms', 'status', 'action', 'id', 'view', 'limit',
+  'method', 'step_up',
 ];
 
 /** Values that get past the first checks, so the fuzzer reaches deeper steps. */
@@ -259,7 +260,10 @@ describe('fuzzing every endpoint', () => {
       'GET /.well-known/openid-configuration', 'GET /verification_code', 'GET /metrics', 'GET /readyz',
       // Mail links (issue 16): forgotten passwords, confirming addresses, the operators' outbox.
       'GET /login/forgot', 'POST /login/forgot', 'GET /login/reset', 'POST /login/reset', 'GET /confirm-email', 'POST /confirm-email',
-      'POST /account/emails/confirm', 'GET /admin/mail']) {
+      'POST /account/emails/confirm', 'GET /admin/mail',
+      // Two-step sign-in (issue 16): the second step, enrolment at sign-in and on /account.
+      'GET /login/two-step', 'POST /login/two-step', 'GET /login/two-step/setup', 'POST /login/two-step/setup', 'GET /account/two-step',
+      'GET /account/two-step/setup', 'POST /account/two-step/setup', 'POST /account/two-step/off', 'POST /account/two-step/recovery-codes']) {
       expect(paths, expected).toContain(expected);
     }
   });

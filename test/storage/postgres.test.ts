@@ -7,6 +7,7 @@ import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
+import { twoStepContract } from './two-step.contract.js';
 
 const openPostgreSql = async () => {
   const db = await freshDatabase(inject('postgresUrl'));
@@ -32,3 +33,4 @@ storageContract('PostgreSQL', openPostgreSql);
 deviceCodeContract('PostgreSQL', openPostgreSql);
 maintenanceContract('PostgreSQL', openPostgreSql);
 mailContract('PostgreSQL', openPostgreSql);
+twoStepContract('PostgreSQL', openPostgreSql);

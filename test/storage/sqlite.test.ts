@@ -12,6 +12,7 @@ import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
+import { twoStepContract } from './two-step.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
@@ -39,6 +40,7 @@ storageContract('SQLite', openSqlite);
 deviceCodeContract('SQLite', openSqlite);
 maintenanceContract('SQLite', openSqlite);
 mailContract('SQLite', openSqlite);
+twoStepContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {

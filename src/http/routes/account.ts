@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { accessOverview, ProfileError, Profiles, type ProfileInput } from '../../accounts/profile.js';
+import { secondFactorsOf, twoStepRequired } from '../../accounts/second-factors.js';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
 import { mailLanguage } from '../../mail/templates.js';
@@ -23,6 +24,8 @@ const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemove
 
 /** Notices of the address confirmation forms (routes/address-confirmation.ts). */
 const MAIL_NOTICES = ['confirmationSent', 'confirmationLimited'] as const;
+/** Notices of the two-step forms (routes/two-step-account.ts). */
+const TWO_STEP_NOTICES = ['twoStepOff'] as const;
 
 const PROBLEM_MESSAGES = {
   name: 'errName', email: 'errEmail', tooManyEmails: 'errTooManyEmails', birthday: 'errBirthday', phone: 'errPhone', sex: 'errSex',
@@ -36,7 +39,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     // The user as stored now: a change just made shows.
     const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
     const now = ctx.clock();
-    const [{ apps, devices }, sessions] = await Promise.all([accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now)]);
+    const [{ apps, devices }, sessions, factors] = await Promise.all([accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now), secondFactorsOf(ctx, user.id)]);
     return sendPage(reply, accountPage({
       msgs: page.msgs,
       nav: page.nav,
@@ -50,6 +53,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       currentSession: page.signedIn.session.hash,
       notice: extra.notice ?? null,
       error: extra.error ?? null,
+      twoStep: { on: factors.totp, recoveryCodesLeft: factors.recoveryCodesLeft, required: twoStepRequired(ctx.config, user) },
     }), extra.status ?? 200);
   }
 
@@ -62,7 +66,10 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const done = (request.query as Record<string, unknown>).done;
     const notice = NOTICES.find((n) => n === done);
     const mailNotice = MAIL_NOTICES.find((n) => n === done);
-    return render(page, reply, { notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : null });
+    const twoStepNotice = TWO_STEP_NOTICES.find((n) => n === done);
+    return render(page, reply, {
+      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : twoStepNotice ? page.msgs.twoStep.notice[twoStepNotice]! : null,
+    });
   });
 
   /** The signed-in page and its form, or null when the reply has been sent. */

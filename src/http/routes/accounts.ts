@@ -15,7 +15,8 @@ import { knownDevice, rememberDevice } from '../device-cookie.js';
 import { singleValued, type Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
-import { currentSession, signIn } from '../session.js';
+import { finishFirstStep } from '../pending-sign-in.js';
+import { currentSession } from '../session.js';
 
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   /** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
@@ -101,9 +102,9 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         display: display(form),
       }), locked ? 429 : 401);
     }
-    await signIn(ctx, request, reply, result.user, ['pwd']);
     rememberDevice(ctx, request, reply, result.user.login);
-    return reply.redirect(returnTo, 303);
+    // A second step follows when the user has a second factor or the operator's policy requires one (pending-sign-in.ts).
+    return finishFirstStep(ctx, request, reply, result.user, ['pwd'], returnTo, display(form));
   });
 
   app.get('/signup', async (request, reply) => {
@@ -134,12 +135,12 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         firstName: form.first_name,
         lastName: form.last_name,
       });
-      await signIn(ctx, request, reply, user, ['pwd']);
       rememberDevice(ctx, request, reply, user.login);
       await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
       // An address typed at sign-up is not released until its owner confirms it (src/accounts/addresses.ts).
       if (user.defaultEmail) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: user.id }, request.ip);
-      return reply.redirect(returnTo, 303);
+      // Where the operator requires two-step sign-in for everyone, the new account sets it up first.
+      return await finishFirstStep(ctx, request, reply, user, ['pwd'], returnTo, display(form));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const values = { login: form.login ?? '', email: form.email ?? '', firstName: form.first_name ?? '', lastName: form.last_name ?? '' };

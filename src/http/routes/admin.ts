@@ -5,6 +5,7 @@
  * gets the same 404 as for a page that does not exist.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { secondFactorsOf } from '../../accounts/second-factors.js';
 import { Admin, USER_ACTIONS, type UserAction } from '../../admin/admin.js';
 import { isClientId } from '../../apps/apps.js';
 import { listAuditEntries } from '../../audit/audit-log.js';
@@ -20,7 +21,7 @@ import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type P
 
 const PAGE_SIZE = 100;
 /** Actions that take something away: asked again before they happen. */
-const CONFIRMED_ACTIONS: readonly UserAction[] = ['block', 'revoke', 'reset_password', 'remove_admin'];
+const CONFIRMED_ACTIONS: readonly UserAction[] = ['block', 'revoke', 'reset_password', 'remove_admin', 'reset_two_step'];
 
 /** What an operator does to an app on /admin/apps, and the notice each leaves. */
 const APP_ACTIONS = ['block', 'unblock', 'first-party', 'third-party'] as const;
@@ -44,7 +45,7 @@ async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Pro
 }
 
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses);
+  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses, ctx.twoStep);
 
   async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
     const page = await signedInPage(ctx, request, reply, 'admin');
@@ -62,16 +63,17 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
 
   async function showUser(page: PageContext, reply: FastifyReply, user: UserRecord, extra: { notice?: string | null; error?: string | null; newPassword?: string | null } = {}, status = 200) {
     const now = ctx.clock();
-    const [apps, sessions, tokens, audit] = await Promise.all([
+    const [apps, sessions, tokens, audit, factors] = await Promise.all([
       ctx.storage.listApps({ ownerId: user.id }),
       ctx.storage.listSessionsOfUser(user.id, now),
       ctx.storage.listTokens({ userId: user.id, type: 'access', activeAt: now, limit: 10_000 }),
       ctx.storage.listAudit({ userId: user.id, limit: 50 }),
+      secondFactorsOf(ctx, user.id),
     ]);
     return sendPage(reply, adminUserPage({
       ...page, user, apps, sessions, activeTokens: tokens.length, audit, logins: await loginsOf(ctx.storage, audit),
       notice: extra.notice ?? null, error: extra.error ?? null, newPassword: extra.newPassword ?? null, self: user.id === page.user.id,
-      signInLocked: await ctx.signInGuard.needsReset(user.login),
+      signInLocked: await ctx.signInGuard.needsReset(user.login), factors,
     }), status);
   }
 
@@ -108,8 +110,9 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
         revoke: [ad.confirmRevokeAll, ad.confirmRevokeAllText] as [string, string],
         reset_password: [ad.confirmReset, ad.confirmResetText] as [string, string],
         remove_admin: [ad.confirmRemoveAdmin, ad.confirmRemoveAdminText] as [string, string],
-      }[action as 'block' | 'revoke' | 'reset_password' | 'remove_admin'];
-      const label = { block: ad.block, revoke: ad.revokeAll, reset_password: ad.resetPassword, remove_admin: ad.removeAdmin }[action as 'block'];
+        reset_two_step: [page.msgs.twoStep.adminConfirmReset, page.msgs.twoStep.adminConfirmResetText] as [string, string],
+      }[action as 'block' | 'revoke' | 'reset_password' | 'remove_admin' | 'reset_two_step'];
+      const label = { block: ad.block, revoke: ad.revokeAll, reset_password: ad.resetPassword, remove_admin: ad.removeAdmin, reset_two_step: page.msgs.twoStep.adminReset }[action as 'block'];
       if (!confirmed(page, reply, form, {
         title: format(title, { login: user.login }), text: body, action: `/admin/users/${user.id}/${action}`,
         confirmLabel: label, cancelHref: `/admin/users/${user.id}`,

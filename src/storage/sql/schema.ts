@@ -22,6 +22,8 @@ export interface Database {
   grant_generations: GrantGenerationsTable;
   mail_outbox: MailOutboxTable;
   mail_links: MailLinksTable;
+  two_step: TwoStepTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export interface UsersTable {
@@ -254,4 +256,20 @@ export interface MailLinksTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+}
+
+export interface TwoStepTable {
+  user_id: string;
+  totp_secret_sealed: string;
+  status: string;
+  last_step: number | null;
+  created_at: number;
+  enabled_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  hash: string;
+  created_at: number;
+  used_at: number | null;
 }

@@ -12,6 +12,7 @@ import type {
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import { SqlMailStore } from './sql-mail-store.js';
+import { SqlTwoStepStore } from './sql-two-step-store.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -268,9 +269,11 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
+  readonly twoStep: SqlTwoStepStore;
 
   constructor(readonly db: Kysely<Database>) {
     this.mail = new SqlMailStore(db);
+    this.twoStep = new SqlTwoStepStore(db);
   }
 
   // Users

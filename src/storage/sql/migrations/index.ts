@@ -19,6 +19,7 @@ import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
 import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
 import * as authenticationMethods from './0016-authentication-methods.js';
+import * as twoStep from './0017-two-step.js';
 import * as appTwoStep from './0019-app-two-step.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -36,5 +37,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
   '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
   '0016-authentication-methods': authenticationMethods,
+  '0017-two-step': twoStep,
   '0019-app-two-step': appTwoStep,
 };

@@ -1,0 +1,50 @@
+/**
+ * Which second factors a user has, and whether the operator's policy
+ * (`GATEHOUSE_REQUIRE_TWO_STEP`) makes them need one. The sign-in steps
+ * (src/http/pending-sign-in.ts) and the two-step page ask here, and the page
+ * offers one way in for each factor a user has.
+ */
+import type { Config } from '../config.js';
+import type { Storage, UserRecord } from '../storage/storage.js';
+import type { UserId } from '../types.js';
+
+export interface SecondFactors {
+  /** An authenticator app (TOTP) is set up and confirmed. */
+  totp: boolean;
+  /** Unused recovery codes. */
+  recoveryCodesLeft: number;
+  /** Security keys that count as a second factor after the password (WebAuthn without user verification). */
+  securityKeys: number;
+}
+
+/** The ways a second step can be taken, in the order the two-step page offers them. */
+export type SecondStepMethod = 'totp' | 'security_key' | 'recovery';
+
+export async function secondFactorsOf(ctx: { storage: Storage }, userId: UserId): Promise<SecondFactors> {
+  const [totp, recoveryCodesLeft] = await Promise.all([ctx.storage.twoStep.findTotp(userId), ctx.storage.twoStep.countRecoveryCodes(userId)]);
+  return {
+    totp: totp?.status === 'enabled',
+    recoveryCodesLeft,
+    // Security keys: the passkeys work fills this from its own store (a count of the user's keys).
+    securityKeys: 0,
+  };
+}
+
+/** Whether the user has a factor to take a second step with (recovery codes only stand in for one). */
+export function hasSecondFactor(factors: SecondFactors): boolean {
+  return factors.totp || factors.securityKeys > 0;
+}
+
+/** The ways this user can take the second step: each factor they have, recovery codes last. */
+export function secondStepMethods(factors: SecondFactors): SecondStepMethod[] {
+  const methods: SecondStepMethod[] = [];
+  if (factors.totp) methods.push('totp');
+  if (factors.securityKeys > 0) methods.push('security_key');
+  if (factors.recoveryCodesLeft > 0) methods.push('recovery');
+  return methods;
+}
+
+/** Whether the operator's policy makes this user sign in with two steps. */
+export function twoStepRequired(config: Pick<Config, 'requireTwoStep'>, user: Pick<UserRecord, 'isAdmin' | 'isDeveloper'>): boolean {
+  return config.requireTwoStep === 'all' || (config.requireTwoStep === 'staff' && (user.isAdmin || user.isDeveloper));
+}
