@@ -50,6 +50,8 @@ export const ExpiredToken = define('expired_token');
 /** OIDC Core §3.1.2.6: `prompt=none` could not be honoured. */
 export const LoginRequired = define('login_required');
 export const ConsentRequired = define('consent_required');
+/** OIDC Core §3.1.2.6: the user must do something more than sign in and consent (here: a second step). */
+export const InteractionRequired = define('interaction_required');
 
 /**
  * An error about the client or the redirect URI itself (unknown client_id,

@@ -9,7 +9,9 @@ import { completeAuthorization, consentState, rememberConsent } from '../../oaut
 import {
   AUTHORIZE_PARAMS, RedirectableError, validateAuthorizationRequest, type AuthorizationRequest,
 } from '../../oauth/authorize/request.js';
-import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
+import { hasSecondFactor, secondFactorsOf } from '../../accounts/second-factors.js';
+import { noSecondFactorReason, unmetTwoStepDemand, type TwoStepDemand } from '../../oauth/authorize/two-step-demand.js';
+import { AccessDenied, ConsentRequired, InteractionRequired, InvalidRequest, LoginRequired, OAuthError, UntrustedRedirectError } from '../../oauth/errors.js';
 import { errorResponse, type AuthorizationResponse } from '../../oauth/redirect.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
 import { sendCompletedAuthorization } from '../suggest-handoff.js';
@@ -17,6 +19,7 @@ import { consentPage } from '../../pages/consent-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { twoStepUrl } from '../pending-sign-in.js';
 import { currentSession, type SignedIn } from '../session.js';
 
 /** The request's own parameters, in a canonical order, for the consent form and the sign-in round trip. */
@@ -83,6 +86,19 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, error));
   }
 
+  /**
+   * The app or `acr_values` asks for two steps and the session has one: the
+   * second step when the user has a factor for it, else access_denied saying
+   * why. Nothing is issued either way.
+   */
+  async function demandSecondStep(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn, req: AuthorizationRequest, params: Record<string, string>, demand: TwoStepDemand, status: 302 | 303) {
+    if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new InteractionRequired('a two-step sign-in is required'));
+    if (hasSecondFactor(await secondFactorsOf(ctx, signedIn.user.id))) return reply.redirect(twoStepUrl(authorizeUrl(params), req.display), status);
+    const reason = noSecondFactorReason(demand, req.app.name);
+    await ctx.audit.record({ action: 'consent', outcome: 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: req.app.clientId, ip: request.ip, details: { reason } });
+    return sendAuthorizationResponse(request, reply, errorResponse(req, ctx.config.issuer, new AccessDenied(reason)));
+  }
+
   async function showConsent(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn, req: AuthorizationRequest, params: Record<string, string>, preselected: string[]) {
     const msgs = messagesFor(request);
     const switchQuery = new URLSearchParams({ switch: '1', return_to: authorizeUrl({ ...params, force_confirm: 'yes' }) });
@@ -121,6 +137,8 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new LoginRequired('the user is not signed in'));
       return toLogin(reply, kept, req, 302, reauthenticate);
     }
+    const demand = unmetTwoStepDemand(req.app, req.acrValues, signedIn.session.amr);
+    if (demand) return demandSecondStep(request, reply, signedIn, req, kept, demand, 302);
     const consent = await consentState(ctx.storage, signedIn.user, req);
     if (consent.required) {
       if (req.prompt.includes('none')) return interactionRequired(request, reply, req, new ConsentRequired('the user has not consented to these scopes'));
@@ -146,6 +164,9 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     if (!req) return reply;
     const signedIn = await currentSession(ctx, request);
     if (!signedIn) return toLogin(reply, kept, req, 303);
+    // A consent form answered (or forged) with a one-factor session gets no further than the page would have.
+    const demand = unmetTwoStepDemand(req.app, req.acrValues, signedIn.session.amr);
+    if (demand) return demandSecondStep(request, reply, signedIn, req, kept, demand, 303);
     const audited = { action: 'consent', actor: { type: 'user', id: signedIn.user.id }, clientId: req.app.clientId, ip: request.ip } as const;
     if (form.decision !== 'allow') {
       await ctx.audit.record({ ...audited, outcome: 'refused', details: { scopes: [...req.scopes, ...req.optionalScopes] } });

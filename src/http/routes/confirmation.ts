@@ -10,6 +10,8 @@ import { recordFailure, sourceAddress, TooManyAttempts } from '../../oauth/attem
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
 import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { unmetTwoStepDemand } from '../../oauth/authorize/two-step-demand.js';
+import { hasSecondFactor, secondFactorsOf } from '../../accounts/second-factors.js';
 import { messagePage } from '../../pages/account-pages.js';
 import { deviceCodePage, deviceConfirmPage } from '../../pages/device-page.js';
 import { format } from '../../pages/messages/en.js';
@@ -18,6 +20,7 @@ import { csrfToken, csrfValid } from '../csrf.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 import { singleValued, type Params } from '../params.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { twoStepUrl } from '../pending-sign-in.js';
 import { currentSession, type SignedIn } from '../session.js';
 
 export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
@@ -96,6 +99,18 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
       return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceWrongCode), 400);
     }
     await Promise.all(keys.map((key) => ctx.storage.forgiveAttempt(key)));
+
+    // An app that requires two-step sign-in: the second step first, or, with no factor to take it with, the device is refused.
+    if (unmetTwoStepDemand(appRecord, [], signedIn.session.amr)) {
+      if (hasSecondFactor(await secondFactorsOf(ctx, signedIn.user.id))) return reply.redirect(twoStepUrl(`/device?user_code=${encodeURIComponent(typed)}`), 303);
+      const refused = await ctx.storage.decideDeviceCode(hash, { approved: false, userId: signedIn.user.id, grantedScopes: [], authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
+      if (!refused) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
+      await ctx.audit.record({
+        action: 'consent', outcome: 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
+        details: { flow: 'device', reason: 'the app requires two-step sign-in, which this account has not set up' },
+      });
+      return sendPage(reply, messagePage(msgs, msgs.deviceTitle, format(msgs.deviceNeedsTwoStep, { app: appRecord.name })), 403);
+    }
 
     if (form.decision === undefined) {
       const owner = appRecord.ownerId ? await ctx.storage.findUserById(appRecord.ownerId) : null;

@@ -95,6 +95,7 @@ export const en = {
   deviceDeniedTitle: 'Access denied',
   deviceDeniedText: '{app} was not given access. You can close this page.',
   deviceGone: 'This code is no longer waiting for an answer: it expired or was already used. Start again on your device.',
+  deviceNeedsTwoStep: '{app} requires two-step sign-in, and your account has not set it up, so the device was refused. Turn on two-step sign-in on your account page, then start again on your device.',
   formPostTitle: 'Returning to the app…',
   formPostNoScript: 'JavaScript is off: press Continue to return to the app.',
   formPostContinue: 'Continue',
