@@ -13,6 +13,7 @@
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
+import type { PasskeyStore } from './passkey-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -509,6 +510,8 @@ export interface Storage {
 
   /** Mail: the outbox and the single-use links mails carry (src/storage/mail-store.ts). */
   readonly mail: MailStore;
+  /** Passkeys and security keys, and the WebAuthn challenges of their ceremonies (src/storage/passkey-store.ts). */
+  readonly passkeys: PasskeyStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -6,6 +6,7 @@ import { freshDatabase } from '../helpers/postgres.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
+import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 
 const openPostgreSql = async () => {
@@ -31,4 +32,5 @@ const openPostgreSql = async () => {
 storageContract('PostgreSQL', openPostgreSql);
 deviceCodeContract('PostgreSQL', openPostgreSql);
 maintenanceContract('PostgreSQL', openPostgreSql);
+passkeyContract('PostgreSQL', openPostgreSql);
 mailContract('PostgreSQL', openPostgreSql);

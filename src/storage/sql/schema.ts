@@ -22,6 +22,8 @@ export interface Database {
   grant_generations: GrantGenerationsTable;
   mail_outbox: MailOutboxTable;
   mail_links: MailLinksTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 export interface UsersTable {
@@ -249,6 +251,31 @@ export interface MailLinksTable {
   kind: string;
   user_id: string;
   address: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  user_verified: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebAuthnChallengesTable {
+  hash: string;
+  browser: string;
+  purpose: string;
+  user_id: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

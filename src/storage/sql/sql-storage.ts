@@ -12,6 +12,7 @@ import type {
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
 } from '../storage.js';
 import { SqlMailStore } from './sql-mail-store.js';
+import { SqlPasskeyStore } from './sql-passkey-store.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -266,9 +267,11 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
+  readonly passkeys: SqlPasskeyStore;
 
   constructor(readonly db: Kysely<Database>) {
     this.mail = new SqlMailStore(db);
+    this.passkeys = new SqlPasskeyStore(db);
   }
 
   // Users

@@ -19,6 +19,7 @@ import * as signingKeyActivation from './0012-signing-key-activation.js';
 import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audit-counts.js';
 import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
 import * as authenticationMethods from './0016-authentication-methods.js';
+import * as passkeys from './0018-passkeys.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -35,4 +36,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013-session-activity-and-audit-counts': sessionActivityAndAuditCounts,
   '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
   '0016-authentication-methods': authenticationMethods,
+  '0018-passkeys': passkeys,
 };
