@@ -3,6 +3,7 @@
  * The server, the CLI and the tests all start here.
  */
 import { AddressConfirmations } from './accounts/addresses.js';
+import { Passkeys } from './accounts/passkeys.js';
 import { PasswordResets } from './accounts/password-reset.js';
 import { SignInGuard } from './accounts/sign-in-guard.js';
 import { Users } from './accounts/users.js';
@@ -44,6 +45,8 @@ export interface Context extends GrantContext {
   addresses: AddressConfirmations;
   /** "Forgot your password?" by mail. */
   passwordResets: PasswordResets;
+  /** Passkeys and security keys (WebAuthn): adding them, signing in with them, the second step. */
+  passkeys: Passkeys;
   close(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     mail,
     addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
     passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
+    passkeys: new Passkeys(storage, clock, audit, config.issuer, 'Gatehouse', limits),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

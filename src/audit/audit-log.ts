@@ -5,7 +5,7 @@
  *
  * | action               | when                                                    | outcome              |
  * |----------------------|---------------------------------------------------------|----------------------|
- * | `sign_in`            | a password was tried on /login                          | ok, failed, refused (locked) |
+ * | `sign_in`            | a password or a passkey (`details.method`) was tried on /login | ok, failed, refused (locked) |
  * | `sign_up`            | an account was created on /signup                       | ok                   |
  * | `sign_out`           | a session ended on /logout                              | ok                   |
  * | `consent`            | the user answered a consent page (/authorize, /device)  | ok (allowed), refused (denied) |
@@ -16,6 +16,7 @@
  * | `mail_sent`          | a mail was recorded for sending; `details.kind`, never its link | ok, refused (limited) |
  * | `email_confirmed`, `phone_confirmed` | a confirmation link was used, or an operator vouched | ok, failed (bad link) |
  * | `password_reset`     | a new password was set with a "forgot your password?" link | ok, failed (bad link) |
+ * | `passkey_added`, `passkey_removed` | a passkey or security key was added on /account, or removed there or by an operator (`details.by`) | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -39,7 +40,8 @@ export type AuditAction =
   | 'app_created' | 'app_updated' | 'app_secret_rotated' | 'app_deleted' | 'app_blocked'
   | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
   | 'keys_rotated'
-  | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset';
+  | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
+  | 'passkey_added' | 'passkey_removed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

@@ -77,6 +77,12 @@ export const LIMITS = {
   passwordResetPerIp: { max: 30, windowMs: HOUR },
   /** Address confirmation mails per account (sign-up, added addresses, "send again"). */
   confirmationMailPerAccount: { max: 10, windowMs: HOUR },
+  /**
+   * WebAuthn challenges handed out per address (each is a row for a few
+   * minutes): a sign-in page offering passkeys in the login field's autofill
+   * asks for one each time it is shown.
+   */
+  webauthnChallengePerIp: { max: 600, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

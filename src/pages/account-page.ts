@@ -2,11 +2,13 @@
 import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { Device, GrantedApp } from '../accounts/profile.js';
 import { scopeLabel } from '../oauth/scopes.js';
+import type { PasskeyRecord } from '../storage/passkey-store.js';
 import type { SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
 import { appIcon, dateTime } from './parts.js';
+import { passkeysSection } from './passkeys-section.js';
 
 /** The profile form's fields as typed, so a refused form comes back as it was. */
 export interface ProfileValues {
@@ -46,7 +48,10 @@ export interface AccountPageOptions {
   currentSession: SessionRecord['hash'];
   notice: string | null;
   /** An error, and the section it belongs to (so it shows where the reader is). */
-  error: { section: 'profile' | 'avatar' | 'password'; text: string } | null;
+  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys'; text: string } | null;
+  passkeys: PasskeyRecord[];
+  /** The passkey script (src/sdk/passkeys.ts), or null when the browser SDK is not built. */
+  passkeyScript: string | null;
 }
 
 /** A short, stable handle of a session for forms; the session hash itself stays on the server. */
@@ -98,6 +103,7 @@ export function accountPage(o: AccountPageOptions): SafeHtml {
     title: a.title,
     nav: o.nav,
     here: o.here,
+    script: o.passkeyScript,
     body: html`<div class="page-head">${avatarSrc
       ? html`<img class="avatar-img" src="/avatars/${o.user.avatarId}/islands-retina-middle" alt="" width="56" height="56">`
       : html`<span class="avatar big" aria-hidden="true">${Array.from(o.user.displayName ?? o.user.login)[0]?.toUpperCase()}</span>`}
@@ -169,6 +175,8 @@ ${csrfField(o.csrf)}
 <div class="actions start"><button type="submit" class="primary">${a.changePassword}</button></div>
 </form>
 </section>
+
+${passkeysSection({ msgs: m, csrf: o.csrf, passkeys: o.passkeys, error: o.error?.section === 'passkeys' ? o.error.text : null })}
 
 <section aria-labelledby="apps">
 <h2 id="apps">${a.apps}</h2>

@@ -23,6 +23,8 @@ export interface LayoutOptions {
   wide?: boolean;
   /** A page with Allow and Deny (parts.ts decisionButtons): assets/decision.js, in the head so it guards them from the start. */
   decision?: boolean;
+  /** A page script of Gatehouse's own (an immutable /sdk/v/… URL), loaded at the end of the page. */
+  script?: string | null;
 }
 
 export type NavSection = 'account' | 'console' | 'admin';
@@ -55,6 +57,7 @@ ${o.body}
 </main>
 ${o.here !== undefined ? languageLinks(o.msgs, o.here) : null}
 ${o.nav ? html`<script src="/assets/pages.js"></script>` : null}
+${o.script ? html`<script src="${o.script}"></script>` : null}
 </body>
 </html>`;
 }

@@ -14,6 +14,7 @@ import { accountPage, profileValues, sessionHandle, type AccountPageOptions, typ
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { knownDevice } from '../device-cookie.js';
+import { sdkFiles } from '../sdk-files.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
@@ -23,6 +24,9 @@ const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemove
 
 /** Notices of the address confirmation forms (routes/address-confirmation.ts). */
 const MAIL_NOTICES = ['confirmationSent', 'confirmationLimited'] as const;
+/** Notices and errors of the passkey forms (routes/passkeys.ts). */
+const PASSKEY_NOTICES = ['passkeyAdded', 'passkeyRenamed', 'passkeyRemoved'] as const;
+const PASSKEY_PROBLEMS = ['errName', 'errAddFailed', 'errAlreadyRegistered'] as const;
 
 const PROBLEM_MESSAGES = {
   name: 'errName', email: 'errEmail', tooManyEmails: 'errTooManyEmails', birthday: 'errBirthday', phone: 'errPhone', sex: 'errSex',
@@ -36,7 +40,9 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     // The user as stored now: a change just made shows.
     const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
     const now = ctx.clock();
-    const [{ apps, devices }, sessions] = await Promise.all([accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now)]);
+    const [{ apps, devices }, sessions, passkeys] = await Promise.all([
+      accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now), ctx.passkeys.list(user.id),
+    ]);
     return sendPage(reply, accountPage({
       msgs: page.msgs,
       nav: page.nav,
@@ -50,6 +56,8 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       currentSession: page.signedIn.session.hash,
       notice: extra.notice ?? null,
       error: extra.error ?? null,
+      passkeys,
+      passkeyScript: sdkFiles()?.url('passkeys.js') ?? null,
     }), extra.status ?? 200);
   }
 
@@ -59,10 +67,15 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
   app.get('/account', async (request, reply) => {
     const page = await signedInPage(ctx, request, reply, 'account');
     if (!page) return reply;
-    const done = (request.query as Record<string, unknown>).done;
+    const { done, problem } = request.query as Record<string, unknown>;
     const notice = NOTICES.find((n) => n === done);
     const mailNotice = MAIL_NOTICES.find((n) => n === done);
-    return render(page, reply, { notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : null });
+    const passkeyNotice = PASSKEY_NOTICES.find((n) => n === done);
+    const passkeyProblem = PASSKEY_PROBLEMS.find((n) => n === problem);
+    return render(page, reply, {
+      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : passkeyNotice ? page.msgs.passkeys.done[passkeyNotice] : null,
+      error: passkeyProblem ? { section: 'passkeys', text: page.msgs.passkeys[passkeyProblem] } : null,
+    });
   });
 
   /** The signed-in page and its form, or null when the reply has been sent. */
