@@ -259,7 +259,10 @@ describe('fuzzing every endpoint', () => {
       'GET /.well-known/openid-configuration', 'GET /verification_code', 'GET /metrics', 'GET /readyz',
       // Mail links (issue 16): forgotten passwords, confirming addresses, the operators' outbox.
       'GET /login/forgot', 'POST /login/forgot', 'GET /login/reset', 'POST /login/reset', 'GET /confirm-email', 'POST /confirm-email',
-      'POST /account/emails/confirm', 'GET /admin/mail']) {
+      'POST /account/emails/confirm', 'GET /admin/mail',
+      // Passkeys (issue 16): sign-in, /account, operators.
+      'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
+      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove']) {
       expect(paths, expected).toContain(expected);
     }
   });
