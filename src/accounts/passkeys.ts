@@ -128,6 +128,12 @@ export class Passkeys {
   readonly rpId: string;
   /** The only origin accepted: the issuer's. */
   readonly origin: string;
+  /**
+   * Whether browsers can use passkeys with this issuer at all: WebAuthn takes
+   * a domain as the RP ID, never an IP address, and runs only in a secure
+   * context (https, or http on localhost). Otherwise the pages do not offer them.
+   */
+  readonly available: boolean;
 
   constructor(
     private readonly storage: Storage,
@@ -140,6 +146,9 @@ export class Passkeys {
     const url = new URL(issuer);
     this.rpId = url.hostname;
     this.origin = url.origin;
+    const ipAddress = /^[\d.]+$/.test(url.hostname) || url.hostname.startsWith('[');
+    const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
+    this.available = !ipAddress && (url.protocol === 'https:' || local);
   }
 
   list(userId: UserId): Promise<PasskeyRecord[]> {

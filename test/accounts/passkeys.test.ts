@@ -71,6 +71,22 @@ async function isSignedIn(browser: HttpUser): Promise<boolean> {
   return (await browser.get('/account')).status === 200;
 }
 
+describe('where passkeys can work', () => {
+  test('passkeys are not offered where browsers cannot use them: an issuer at an IP address', async () => {
+    const atAddress = await startGatehouse();
+    try {
+      const page = await (await fetch(`${atAddress.url}/login`)).text();
+      expect(page).not.toContain('/login/passkey');
+      expect(page).toContain('autocomplete="username"');
+    } finally {
+      await atAddress.close();
+    }
+    const page = await (await fetch(`${gh.url}/login`)).text();
+    expect(page).toContain('action="/login/passkey"');
+    expect(page).toContain('autocomplete="username webauthn"');
+  });
+});
+
 describe('adding a passkey on /account', () => {
   test('asks for a discoverable credential for the issuer\'s host, with the user\'s id as the user handle, and lists it with its name', async () => {
     const ada = await signedIn();

@@ -14,9 +14,9 @@ import { accountPage, profileValues, sessionHandle, type AccountPageOptions, typ
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { knownDevice } from '../device-cookie.js';
-import { sdkFiles } from '../sdk-files.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { passkeyScript } from './accounts.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
@@ -57,7 +57,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       notice: extra.notice ?? null,
       error: extra.error ?? null,
       passkeys,
-      passkeyScript: sdkFiles()?.url('passkeys.js') ?? null,
+      passkeyScript: passkeyScript(ctx),
     }), extra.status ?? 200);
   }
 

@@ -26,8 +26,11 @@ export async function appNameOfReturnTo(ctx: Context, returnTo: string): Promise
   return (await ctx.storage.findApp(clientId as ClientId))?.name ?? null;
 }
 
-/** The passkey script for the sign-in page, or null when the browser SDK is not built (the password form still works). */
-export const passkeyScript = (): string | null => sdkFiles()?.url('passkeys.js') ?? null;
+/**
+ * The passkey script for the sign-in and account pages, or null when passkeys cannot work here (an issuer at
+ * an IP address or plain http elsewhere than localhost) or the browser SDK is not built: the password form still works.
+ */
+export const passkeyScript = (ctx: Context): string | null => (ctx.passkeys.available ? sdkFiles()?.url('passkeys.js') ?? null : null);
 
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const appNameFor = (returnTo: string) => appNameOfReturnTo(ctx, returnTo);
@@ -79,7 +82,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       appName: await appNameFor(returnTo),
       signupEnabled: ctx.config.signupEnabled,
       display: display(q),
-      passkeyScript: passkeyScript(),
+      passkeyScript: passkeyScript(ctx),
     }));
   });
 
@@ -106,7 +109,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         appName: await appNameFor(returnTo),
         signupEnabled: ctx.config.signupEnabled,
         display: display(form),
-        passkeyScript: passkeyScript(),
+        passkeyScript: passkeyScript(ctx),
       }), locked ? 429 : 401);
     }
     await signIn(ctx, request, reply, result.user, ['pwd']);

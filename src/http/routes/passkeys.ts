@@ -94,7 +94,7 @@ export const passkeyRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         appName: await appNameOfReturnTo(ctx, returnTo),
         signupEnabled: ctx.config.signupEnabled,
         display: form.display === 'popup' ? 'popup' : 'page',
-        passkeyScript: passkeyScript(),
+        passkeyScript: passkeyScript(ctx),
       }), result.reason === 'limited' ? 429 : 401);
     }
     // A key that verified its user is two factors at once (something held, something known or been): no further step.
