@@ -56,3 +56,24 @@ ${csrfField(o.csrf)}
 </div>
 </section>`;
 }
+
+/**
+ * The two-step page's "Use your security key" (routes/security-key-step.ts):
+ * one button that asks the user's own keys, revealed by the passkey script.
+ * The page that shows it loads that script (layout's `script`).
+ */
+export function securityKeyStepForm(o: { msgs: Messages; csrf: string; returnTo: string; display: 'page' | 'popup' }): SafeHtml {
+  const k = o.msgs.passkeys;
+  return html`<p id="security-key-unsupported" class="muted">${k.unsupported}</p>
+<div id="security-key-step" hidden>
+<p>${k.securityKeyText}</p>
+<form method="post" action="/login/two-step/key" class="passkey-form" data-webauthn="get" data-options="/login/two-step/key/options" data-status="security-key-status" data-reveal="security-key-step" data-fallback="security-key-unsupported">
+${csrfField(o.csrf)}
+<input type="hidden" name="return_to" value="${o.returnTo}">
+<input type="hidden" name="display" value="${o.display}">
+<input type="hidden" name="response" value="">
+<button type="button" class="primary" data-start>${k.useSecurityKey}</button>
+</form>
+<p id="security-key-status" class="alert" role="alert" hidden data-failed="${k.errKeyFailed}" data-cancelled="${k.signInCancelled}"></p>
+</div>`;
+}
