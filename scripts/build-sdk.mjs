@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** Scripts served under /sdk/: the two a site includes, and those of Gatehouse's own frames and pages. */
-export const SDK_ENTRIES = ['suggest', 'suggest-token', 'frame', 'handoff', 'button-generator'];
+export const SDK_ENTRIES = ['suggest', 'suggest-token', 'frame', 'handoff', 'button-generator', 'passkeys'];
 
 /** The strings the SDK draws itself (its fallback button), per language, from the compiled catalogues. */
 async function sdkTexts(out) {

@@ -3,6 +3,7 @@
  * The server, the CLI and the tests all start here.
  */
 import { AddressConfirmations } from './accounts/addresses.js';
+import { Passkeys } from './accounts/passkeys.js';
 import { PasswordResets } from './accounts/password-reset.js';
 import { SignInGuard } from './accounts/sign-in-guard.js';
 import { TwoStep } from './accounts/two-step.js';
@@ -47,6 +48,8 @@ export interface Context extends GrantContext {
   passwordResets: PasswordResets;
   /** Two-step sign-in: authenticator apps and recovery codes (src/accounts/two-step.ts). */
   twoStep: TwoStep;
+  /** Passkeys and security keys (WebAuthn): adding them, signing in with them, the second step. */
+  passkeys: Passkeys;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
     passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
     twoStep: new TwoStep(storage, secrets, audit, clock, limits),
+    passkeys: new Passkeys(storage, clock, audit, config.issuer, 'Gatehouse', limits),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

@@ -35,7 +35,8 @@ export const normalizeLogin = (login: string) => login.trim().toLowerCase().slic
 const accountKey = (login: string) => `login:account:${normalizeLogin(login)}`;
 const inARowKey = (login: string) => `login:in_a_row:${normalizeLogin(login)}`;
 const deviceKey = (device: string) => `login:device:${device}`;
-const ipKey = (ip: string) => `login:ip:${sourceAddress(ip)}`;
+/** Failed sign-ins from one address, whatever the account and the method (passkeys count here too). */
+export const ipKey = (ip: string) => `login:ip:${sourceAddress(ip)}`;
 
 type GuardLimits = Pick<Limits, 'loginPerAccount' | 'loginPerIp' | 'loginPerDevice' | 'loginFailuresBeforeReset'>;
 

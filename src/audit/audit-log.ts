@@ -5,7 +5,7 @@
  *
  * | action               | when                                                    | outcome              |
  * |----------------------|---------------------------------------------------------|----------------------|
- * | `sign_in`            | a password was tried on /login                          | ok, failed, refused (locked) |
+ * | `sign_in`            | a password or a passkey (`details.method`) was tried on /login | ok, failed, refused (locked) |
  * | `sign_up`            | an account was created on /signup                       | ok                   |
  * | `sign_out`           | a session ended on /logout                              | ok                   |
  * | `consent`            | the user answered a consent page (/authorize, /device)  | ok (allowed), refused (denied) |
@@ -18,6 +18,7 @@
  * | `password_reset`     | a new password was set with a "forgot your password?" link | ok, failed (bad link) |
  * | `two_step_enabled`, `two_step_disabled` | two-step sign-in turned on or off (`details.by`: user, operator) | ok, failed (wrong code) |
  * | `recovery_codes_created`, `recovery_code_used` | new recovery codes; one used (`details.left`) | ok |
+ * | `passkey_added`, `passkey_removed` | a passkey or security key was added on /account, or removed there or by an operator (`details.by`) | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -42,7 +43,8 @@ export type AuditAction =
   | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
   | 'keys_rotated'
   | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
-  | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used';
+  | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
+  | 'passkey_added' | 'passkey_removed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

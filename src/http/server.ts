@@ -18,6 +18,7 @@ import { addressConfirmationRoutes } from './routes/address-confirmation.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
 import { twoStepAccountRoutes } from './routes/two-step-account.js';
 import { twoStepSignInRoutes } from './routes/two-step-sign-in.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { accountPageRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { appLinkRoutes } from './routes/app-links.js';
@@ -122,7 +123,8 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (!reply.hasHeader('Content-Security-Policy')) {
-      reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; base-uri 'none'; frame-ancestors 'none'");
+      // connect-src 'self': the passkey script asks Gatehouse itself for WebAuthn options (src/sdk/passkeys.ts).
+      reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'");
     }
     // Responses meant to be framed (the instant-login frames, docs/protocol.md §8) name their ancestors in the CSP instead.
     if (!/frame-ancestors (?!'none')/.test(String(reply.getHeader('Content-Security-Policy')))) reply.header('X-Frame-Options', 'DENY');
@@ -160,7 +162,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes]) {
     await app.register(routes(ctx));
   }
   return app;

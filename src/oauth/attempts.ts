@@ -84,6 +84,12 @@ export const LIMITS = {
    * a day, about a 0.07% chance a day against 6 digits (RFC 6238 §5.2).
    */
   twoStepPerAccount: { max: 10, windowMs: HOUR },
+  /**
+   * WebAuthn challenges handed out per address (each is a row for a few
+   * minutes): a sign-in page offering passkeys in the login field's autofill
+   * asks for one each time it is shown.
+   */
+  webauthnChallengePerIp: { max: 600, windowMs: HOUR },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

@@ -2,12 +2,14 @@
 import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { Device, GrantedApp } from '../accounts/profile.js';
 import { scopeLabel } from '../oauth/scopes.js';
+import type { PasskeyRecord } from '../storage/passkey-store.js';
 import type { SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
 import { appIcon, dateTime } from './parts.js';
 import { accountSection, type TwoStepState } from './two-step-pages.js';
+import { passkeysSection } from './passkeys-section.js';
 
 /** The profile form's fields as typed, so a refused form comes back as it was. */
 export interface ProfileValues {
@@ -47,9 +49,12 @@ export interface AccountPageOptions {
   currentSession: SessionRecord['hash'];
   notice: string | null;
   /** An error, and the section it belongs to (so it shows where the reader is). */
-  error: { section: 'profile' | 'avatar' | 'password'; text: string } | null;
+  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys'; text: string } | null;
   /** Two-step sign-in: on or off, recovery codes left, whether the operator requires it. */
   twoStep: TwoStepState;
+  passkeys: PasskeyRecord[];
+  /** The passkey script (src/sdk/passkeys.ts), or null when the browser SDK is not built. */
+  passkeyScript: string | null;
 }
 
 /** A short, stable handle of a session for forms; the session hash itself stays on the server. */
@@ -101,6 +106,7 @@ export function accountPage(o: AccountPageOptions): SafeHtml {
     title: a.title,
     nav: o.nav,
     here: o.here,
+    script: o.passkeyScript,
     body: html`<div class="page-head">${avatarSrc
       ? html`<img class="avatar-img" src="/avatars/${o.user.avatarId}/islands-retina-middle" alt="" width="56" height="56">`
       : html`<span class="avatar big" aria-hidden="true">${Array.from(o.user.displayName ?? o.user.login)[0]?.toUpperCase()}</span>`}
@@ -174,6 +180,7 @@ ${csrfField(o.csrf)}
 </section>
 
 ${accountSection(m, o.csrf, o.user.login, o.twoStep, null)}
+${passkeysSection({ msgs: m, csrf: o.csrf, passkeys: o.passkeys, error: o.error?.section === 'passkeys' ? o.error.text : null })}
 
 <section aria-labelledby="apps">
 <h2 id="apps">${a.apps}</h2>

@@ -15,6 +15,8 @@ export interface LoginPageOptions {
   appName?: string | null;
   signupEnabled: boolean;
   display?: 'page' | 'popup';
+  /** The passkey script (src/sdk/passkeys.ts); null when the browser SDK is not built: then only the password form shows. */
+  passkeyScript?: string | null;
 }
 
 function errorBox(error: string | null | undefined): SafeHtml | null {
@@ -28,6 +30,7 @@ export function loginPage(o: LoginPageOptions): SafeHtml {
     msgs: m,
     title: m.signIn,
     display: o.display ?? 'page',
+    script: o.passkeyScript ?? null,
     body: html`
 <h1>${m.signInTitle}</h1>
 ${o.appName ? html`<p class="subtitle">${format(m.signInTo, { app: o.appName })}</p>` : null}
@@ -37,14 +40,35 @@ ${errorBox(o.error)}
 ${csrfField(o.csrf)}
 <input type="hidden" name="return_to" value="${o.returnTo}">
 <label for="login">${m.login}</label>
-<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="64" value="${o.login ?? ''}" ${o.login ? '' : 'autofocus'}>
+<input id="login" name="login" autocomplete="${o.passkeyScript ? 'username webauthn' : 'username'}" autocapitalize="none" spellcheck="false" required maxlength="64" value="${o.login ?? ''}" ${o.login ? '' : 'autofocus'}>
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256" ${o.login ? 'autofocus' : ''}>
 <button type="submit" class="primary">${m.signIn}</button>
 </form>
+${o.passkeyScript ? passkeySignIn(o) : null}
 <p class="aside"><a href="/login/forgot">${m.mail.forgotLink}</a></p>
 ${o.signupEnabled ? html`<p class="aside">${m.noAccount} <a href="${signupHref}">${m.signUp}</a></p>` : null}`,
   });
+}
+
+/**
+ * "Sign in with a passkey", no login typed (src/sdk/passkeys.ts): hidden until
+ * the script finds WebAuthn; it also offers passkeys in the login field's
+ * autofill (`autocomplete="username webauthn"`).
+ */
+function passkeySignIn(o: LoginPageOptions): SafeHtml {
+  const p = o.msgs.passkeys;
+  return html`<div id="passkey-sign-in" hidden>
+<p class="divider">${p.or}</p>
+<form method="post" action="/login/passkey" class="passkey-form" data-webauthn="get" data-options="/login/passkey/options" data-autofill data-status="passkey-status" data-reveal="passkey-sign-in">
+${csrfField(o.csrf)}
+<input type="hidden" name="return_to" value="${o.returnTo}">
+<input type="hidden" name="display" value="${o.display ?? 'page'}">
+<input type="hidden" name="response" value="">
+<button type="button" data-start>${p.signInWith}</button>
+</form>
+<p id="passkey-status" class="alert" role="alert" hidden data-failed="${p.signInBrowserFailed}" data-cancelled="${p.signInCancelled}"></p>
+</div>`;
 }
 
 export interface SignupPageOptions {

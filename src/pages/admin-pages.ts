@@ -1,11 +1,13 @@
 /** /admin (docs/protocol.md §10): operators find and manage users and apps, and read the audit log. */
 import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { SecondFactors } from '../accounts/second-factors.js';
+import type { PasskeyRecord } from '../storage/passkey-store.js';
 import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
 import { appIcon, copyBox, dateTime, formatHtml } from './parts.js';
+import { usedLine } from './passkeys-section.js';
 
 export interface AdminPage {
   msgs: Messages;
@@ -62,7 +64,7 @@ function confirmation(m: Messages, value: string, confirmed: boolean): SafeHtml 
 }
 
 export function adminUserPage(o: AdminPage & {
-  user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
+  user: UserRecord; apps: AppRecord[]; sessions: SessionRecord[]; passkeys: PasskeyRecord[]; activeTokens: number; audit: AuditEntry[]; logins: LoginsById;
   notice: string | null; error: string | null; newPassword: string | null; self: boolean; signInLocked: boolean;
   /** Which second factors the user has (never their secrets). */
   factors: SecondFactors;
@@ -86,6 +88,7 @@ ${copyBox(m, 'new-password', o.newPassword, ad.newPasswordTitle)}</section>` : n
 ${u.defaultPhone !== null ? html`<dt>${m.account.phone}</dt><dd><ul class="plain">${confirmation(m, u.defaultPhone, u.defaultPhone === u.confirmedPhone)}</ul></dd>` : null}
 <dt>${ad.created}</dt><dd>${dateTime(m, u.createdAt)}</dd>
 <dt>${ad.sessions}</dt><dd>${o.sessions.length}</dd>
+<dt>${m.passkeys.adminTitle}</dt><dd>${adminPasskeys(o)}</dd>
 ${o.signInLocked ? html`<dt>${ad.signInLocked}</dt><dd class="alert">${ad.signInLockedText}</dd>` : null}
 <dt>${m.twoStep.adminFactors}</dt><dd>${twoStepStatus(m, o.factors)}</dd>
 <dt>${ad.activeTokens}</dt><dd>${o.activeTokens}</dd>
@@ -110,6 +113,17 @@ ${o.factors.totp || o.factors.recoveryCodesLeft > 0 || o.factors.securityKeys > 
 function twoStepStatus(m: Messages, f: SecondFactors): SafeHtml {
   const t = m.twoStep;
   return html`<ul class="plain"><li>${t.adminTotp}: <span class="badge ${f.totp ? 'active' : 'pending'}">${f.totp ? t.on : t.adminOff}</span>${f.totp || f.recoveryCodesLeft > 0 ? html` · ${format(t.adminRecovery, { n: String(f.recoveryCodesLeft) })}` : null}</li></ul>`;
+}
+
+/** A user's passkeys: name, added, last used, and a remove button (confirmed first); never key material. */
+function adminPasskeys(o: AdminPage & { user: UserRecord; passkeys: PasskeyRecord[] }): SafeHtml {
+  const m = o.msgs;
+  const k = m.passkeys;
+  if (o.passkeys.length === 0) return html`<span class="muted">${k.adminNone}</span>`;
+  return html`<ul class="plain">${o.passkeys.map((p) => html`<li><strong>${p.name}</strong>
+<span class="muted small">${usedLine(m, p)}</span>
+<form method="post" action="/admin/users/${o.user.id}/passkeys/remove" class="inline">${csrfField(o.csrf)}<input type="hidden" name="passkey" value="${p.id}">
+<button type="submit" class="danger small" aria-label="${format(k.removeOf, { name: p.name })}">${k.remove}</button></form></li>`)}</ul>`;
 }
 
 export function adminAppsPage(o: AdminPage & { query: string; apps: (AppRecord & { ownerLogin: string | null })[]; notice: string | null }): SafeHtml {

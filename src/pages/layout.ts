@@ -25,6 +25,8 @@ export interface LayoutOptions {
   decision?: boolean;
   /** A page with copy buttons but no top bar (the recovery codes at sign-in): assets/pages.js. */
   copy?: boolean;
+  /** A page script of Gatehouse's own (an immutable /sdk/v/… URL), loaded at the end of the page. */
+  script?: string | null;
 }
 
 export type NavSection = 'account' | 'console' | 'admin';
@@ -57,6 +59,7 @@ ${o.body}
 </main>
 ${o.here !== undefined ? languageLinks(o.msgs, o.here) : null}
 ${o.nav || o.copy ? html`<script src="/assets/pages.js"></script>` : null}
+${o.script ? html`<script src="${o.script}"></script>` : null}
 </body>
 </html>`;
 }

@@ -24,6 +24,8 @@ export async function cleanUpOnce(storage: Storage, now: Millis, config: Cleanup
   });
   // Mail links past expiry; the outbox's records (their bodies are gone once sent) after 30 days.
   await storage.mail.deleteExpiredMail(now, { mailsBefore: now - 30 * DAY });
+  // WebAuthn challenges past expiry (they live minutes).
+  await storage.passkeys.deleteExpiredWebAuthnChallenges(now);
   return deleted;
 }
 

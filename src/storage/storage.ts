@@ -14,6 +14,7 @@ import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
 import type { TwoStepStore } from './two-step-store.js';
+import type { PasskeyStore } from './passkey-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -514,6 +515,8 @@ export interface Storage {
   readonly mail: MailStore;
   /** Two-step sign-in: authenticator-app secrets and recovery codes (src/storage/two-step-store.ts). */
   readonly twoStep: TwoStepStore;
+  /** Passkeys and security keys, and the WebAuthn challenges of their ceremonies (src/storage/passkey-store.ts). */
+  readonly passkeys: PasskeyStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -47,7 +47,12 @@ export function testEngine(): 'sqlite' | 'postgres' {
   return process.env.GATEHOUSE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string } = {}): Promise<TestGatehouse> {
+/**
+ * `issuerHost`: the host the issuer names, when it is not the address listened
+ * on: `localhost` for WebAuthn, which accepts no IP address as an RP ID and
+ * plain http only on localhost.
+ */
+export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string; issuerHost?: string } = {}): Promise<TestGatehouse> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
   const database = testEngine() === 'postgres' && options.config?.databaseUrl === undefined ? await freshDatabase(inject('postgresUrl')) : null;
   const host = options.host ?? '127.0.0.1';
@@ -55,7 +60,7 @@ export async function startGatehouse(options: { config?: ConfigInput; clock?: Cl
   const probe = (await import('node:net')).createServer();
   const port: number = await new Promise((resolve) => probe.listen(0, host, () => resolve((probe.address() as { port: number }).port)));
   await new Promise((resolve) => probe.close(resolve));
-  const issuer = options.config?.issuer ?? `http://${host}:${port}`;
+  const issuer = options.config?.issuer ?? `http://${options.issuerHost ?? host}:${port}`;
   const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}), ...options.config, issuer }, {});
   const ctx = await createContext(config, options.clock ? { clock: options.clock } : {});
   const server = await buildServer(ctx, { logger: false });

@@ -131,6 +131,14 @@ function visits(): PageVisit[] {
         await page.locator('input[name="confirmed"]').waitFor({ state: 'attached' });
       },
     },
+    {
+      name: 'passkey-remove-confirm', signedIn: true,
+      open: async (page) => {
+        await page.goto(`${gh.url}/account`);
+        await page.locator('form[action="/account/passkeys/remove"] button').first().click();
+        await page.locator('input[name="confirmed"]').waitFor({ state: 'attached' });
+      },
+    },
     { name: 'admin-users', signedIn: true, open: go('/admin') },
     { name: 'admin-user', signedIn: true, open: go(`/admin/users/${rootId}`) },
     { name: 'admin-apps', signedIn: true, open: go('/admin/apps') },
@@ -231,7 +239,8 @@ async function englishLeft(page: Page): Promise<string[]> {
 
 describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, light and dark, desktop and phone', () => {
   beforeAll(async () => {
-    [gh, browser] = await Promise.all([startGatehouse(), launchBrowser()]);
+    // At localhost, where passkeys work (WebAuthn takes no IP address as an RP ID): the pages offer them.
+    [gh, browser] = await Promise.all([startGatehouse({ issuerHost: 'localhost' }), launchBrowser()]);
     // Names in Cyrillic, so that the Russian pages' only Latin words are the ones Gatehouse itself writes.
     const root = await gh.ctx.users.create({ login: 'root', password: PASSWORD, firstName: 'Маргарита', lastName: 'Николаевна', email: 'margarita@example.org', isAdmin: true, isDeveloper: true });
     rootId = root.id;
@@ -256,6 +265,13 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     await gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } });
     // Mail: an address waiting for confirmation, a mail in the outbox, live links for the mail pages.
     await gh.ctx.addresses.send(root.id, 'margarita@example.org', 'ru', { type: 'user', id: root.id }, null);
+    // Passkeys (issue 16): one used, one not yet, to list on /account and /admin.
+    for (const [i, name] of ['Рабочий ноутбук', 'Телефон'].entries()) {
+      await gh.ctx.storage.passkeys.addPasskey({
+        id: `passkey-${i}-${'A'.repeat(40)}`, userId: root.id, publicKey: 'pQECAyYgAQ', counter: 0, transports: ['internal'], aaguid: '00000000-0000-0000-0000-000000000000',
+        backupEligible: i === 1, backedUp: i === 1, userVerified: true, name, createdAt: gh.ctx.clock() - 86_400_000, lastUsedAt: i === 0 ? gh.ctx.clock() : null,
+      });
+    }
     resetToken = await mailLink('reset_password');
     confirmToken = await mailLink('confirm_email', 'margarita@example.org');
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {

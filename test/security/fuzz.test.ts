@@ -263,7 +263,11 @@ describe('fuzzing every endpoint', () => {
       'POST /account/emails/confirm', 'GET /admin/mail',
       // Two-step sign-in (issue 16): the second step, enrolment at sign-in and on /account.
       'GET /login/two-step', 'POST /login/two-step', 'GET /login/two-step/setup', 'POST /login/two-step/setup', 'GET /account/two-step',
-      'GET /account/two-step/setup', 'POST /account/two-step/setup', 'POST /account/two-step/off', 'POST /account/two-step/recovery-codes']) {
+      'GET /account/two-step/setup', 'POST /account/two-step/setup', 'POST /account/two-step/off', 'POST /account/two-step/recovery-codes',
+
+      // Passkeys (issue 16): sign-in, /account, operators.
+      'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
+      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove']) {
       expect(paths, expected).toContain(expected);
     }
   });

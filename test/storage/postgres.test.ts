@@ -6,6 +6,7 @@ import { freshDatabase } from '../helpers/postgres.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
+import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
 
@@ -32,5 +33,6 @@ const openPostgreSql = async () => {
 storageContract('PostgreSQL', openPostgreSql);
 deviceCodeContract('PostgreSQL', openPostgreSql);
 maintenanceContract('PostgreSQL', openPostgreSql);
+passkeyContract('PostgreSQL', openPostgreSql);
 mailContract('PostgreSQL', openPostgreSql);
 twoStepContract('PostgreSQL', openPostgreSql);

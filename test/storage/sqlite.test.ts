@@ -11,6 +11,7 @@ import type { UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
+import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
 
@@ -39,6 +40,7 @@ const openSqlite = async () => {
 storageContract('SQLite', openSqlite);
 deviceCodeContract('SQLite', openSqlite);
 maintenanceContract('SQLite', openSqlite);
+passkeyContract('SQLite', openSqlite);
 mailContract('SQLite', openSqlite);
 twoStepContract('SQLite', openSqlite);
 

@@ -17,6 +17,7 @@ import type { ClientId } from '../../types.js';
 import { knownDevice } from '../device-cookie.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { passkeyScript } from './accounts.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
@@ -26,6 +27,9 @@ const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemove
 const MAIL_NOTICES = ['confirmationSent', 'confirmationLimited'] as const;
 /** Notices of the two-step forms (routes/two-step-account.ts). */
 const TWO_STEP_NOTICES = ['twoStepOff'] as const;
+/** Notices and errors of the passkey forms (routes/passkeys.ts). */
+const PASSKEY_NOTICES = ['passkeyAdded', 'passkeyRenamed', 'passkeyRemoved'] as const;
+const PASSKEY_PROBLEMS = ['errName', 'errAddFailed', 'errAlreadyRegistered'] as const;
 
 const PROBLEM_MESSAGES = {
   name: 'errName', email: 'errEmail', tooManyEmails: 'errTooManyEmails', birthday: 'errBirthday', phone: 'errPhone', sex: 'errSex',
@@ -39,7 +43,9 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     // The user as stored now: a change just made shows.
     const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
     const now = ctx.clock();
-    const [{ apps, devices }, sessions, factors] = await Promise.all([accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now), secondFactorsOf(ctx, user.id)]);
+    const [{ apps, devices }, sessions, factors, passkeys] = await Promise.all([
+      accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now), secondFactorsOf(ctx, user.id), ctx.passkeys.list(user.id),
+    ]);
     return sendPage(reply, accountPage({
       msgs: page.msgs,
       nav: page.nav,
@@ -54,6 +60,8 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       notice: extra.notice ?? null,
       error: extra.error ?? null,
       twoStep: { on: factors.totp, recoveryCodesLeft: factors.recoveryCodesLeft, required: twoStepRequired(ctx.config, user) },
+      passkeys,
+      passkeyScript: passkeyScript(ctx),
     }), extra.status ?? 200);
   }
 
@@ -63,12 +71,15 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
   app.get('/account', async (request, reply) => {
     const page = await signedInPage(ctx, request, reply, 'account');
     if (!page) return reply;
-    const done = (request.query as Record<string, unknown>).done;
+    const { done, problem } = request.query as Record<string, unknown>;
     const notice = NOTICES.find((n) => n === done);
     const mailNotice = MAIL_NOTICES.find((n) => n === done);
     const twoStepNotice = TWO_STEP_NOTICES.find((n) => n === done);
+    const passkeyNotice = PASSKEY_NOTICES.find((n) => n === done);
+    const passkeyProblem = PASSKEY_PROBLEMS.find((n) => n === problem);
     return render(page, reply, {
-      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : twoStepNotice ? page.msgs.twoStep.notice[twoStepNotice]! : null,
+      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : twoStepNotice ? page.msgs.twoStep.notice[twoStepNotice]! : passkeyNotice ? page.msgs.passkeys.done[passkeyNotice] : null,
+      error: passkeyProblem ? { section: 'passkeys', text: page.msgs.passkeys[passkeyProblem] } : null,
     });
   });
 

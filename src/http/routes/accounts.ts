@@ -14,18 +14,27 @@ import { csrfToken, csrfValid } from '../csrf.js';
 import { knownDevice, rememberDevice } from '../device-cookie.js';
 import { singleValued, type Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
+import { sdkFiles } from '../sdk-files.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
 import { finishFirstStep } from '../pending-sign-in.js';
 import { currentSession } from '../session.js';
 
+/** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
+export async function appNameOfReturnTo(ctx: Context, returnTo: string): Promise<string | null> {
+  if (!returnTo.startsWith('/authorize?')) return null;
+  const clientId = new URLSearchParams(returnTo.slice('/authorize?'.length)).get('client_id');
+  if (!clientId || !isClientId(clientId)) return null;
+  return (await ctx.storage.findApp(clientId as ClientId))?.name ?? null;
+}
+
+/**
+ * The passkey script for the sign-in and account pages, or null when passkeys cannot work here (an issuer at
+ * an IP address or plain http elsewhere than localhost) or the browser SDK is not built: the password form still works.
+ */
+export const passkeyScript = (ctx: Context): string | null => (ctx.passkeys.available ? sdkFiles()?.url('passkeys.js') ?? null : null);
+
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  /** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
-  async function appNameFor(returnTo: string): Promise<string | null> {
-    if (!returnTo.startsWith('/authorize?')) return null;
-    const clientId = new URLSearchParams(returnTo.slice('/authorize?'.length)).get('client_id');
-    if (!clientId || !isClientId(clientId)) return null;
-    return (await ctx.storage.findApp(clientId as ClientId))?.name ?? null;
-  }
+  const appNameFor = (returnTo: string) => appNameOfReturnTo(ctx, returnTo);
 
   function parse(request: FastifyRequest, reply: FastifyReply, source: unknown): Params | null {
     try {
@@ -74,6 +83,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       appName: await appNameFor(returnTo),
       signupEnabled: ctx.config.signupEnabled,
       display: display(q),
+      passkeyScript: passkeyScript(ctx),
     }));
   });
 
@@ -100,6 +110,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         appName: await appNameFor(returnTo),
         signupEnabled: ctx.config.signupEnabled,
         display: display(form),
+        passkeyScript: passkeyScript(ctx),
       }), locked ? 429 : 401);
     }
     rememberDevice(ctx, request, reply, result.user.login);

@@ -63,15 +63,16 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
 
   async function showUser(page: PageContext, reply: FastifyReply, user: UserRecord, extra: { notice?: string | null; error?: string | null; newPassword?: string | null } = {}, status = 200) {
     const now = ctx.clock();
-    const [apps, sessions, tokens, audit, factors] = await Promise.all([
+    const [apps, sessions, tokens, audit, factors, passkeys] = await Promise.all([
       ctx.storage.listApps({ ownerId: user.id }),
       ctx.storage.listSessionsOfUser(user.id, now),
       ctx.storage.listTokens({ userId: user.id, type: 'access', activeAt: now, limit: 10_000 }),
       ctx.storage.listAudit({ userId: user.id, limit: 50 }),
       secondFactorsOf(ctx, user.id),
+      ctx.passkeys.list(user.id),
     ]);
     return sendPage(reply, adminUserPage({
-      ...page, user, apps, sessions, activeTokens: tokens.length, audit, logins: await loginsOf(ctx.storage, audit),
+      ...page, user, apps, sessions, passkeys, activeTokens: tokens.length, audit, logins: await loginsOf(ctx.storage, audit),
       notice: extra.notice ?? null, error: extra.error ?? null, newPassword: extra.newPassword ?? null, self: user.id === page.user.id,
       signInLocked: await ctx.signInGuard.needsReset(user.login), factors,
     }), status);
@@ -92,7 +93,26 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     if (!user) return notFound(page.msgs, reply);
     const done = (request.query as Record<string, unknown>).done;
     const action = USER_ACTIONS.find((a) => a === done);
-    return showUser(page, reply, user, { notice: action ? page.msgs.admin.done[action] : null });
+    return showUser(page, reply, user, { notice: action ? page.msgs.admin.done[action] : done === 'passkeyRemoved' ? page.msgs.passkeys.done.passkeyRemoved : null });
+  });
+
+  /** Removes one of a user's passkeys (a lost phone, a key in the wrong hands), confirmed first; never shows key material. */
+  app.post<{ Params: { id: string } }>('/admin/users/:id/passkeys/remove', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const user = await findUser(request.params.id);
+    if (!user) return notFound(page.msgs, reply);
+    const form = readForm(ctx, request, reply);
+    if (!form) return reply;
+    const passkey = form.passkey ? (await ctx.passkeys.list(user.id)).find((p) => p.id === form.passkey) : undefined;
+    if (!passkey) return notFound(page.msgs, reply);
+    const k = page.msgs.passkeys;
+    if (!confirmed(page, reply, form, {
+      title: format(k.removeConfirmTitle, { name: passkey.name }), text: k.adminRemoveConfirmText,
+      action: `/admin/users/${user.id}/passkeys/remove`, confirmLabel: k.remove, cancelHref: `/admin/users/${user.id}`,
+    })) return reply;
+    if (!(await ctx.passkeys.remove(user.id, passkey.id, { type: 'operator' }, request.ip))) return notFound(page.msgs, reply);
+    return redirectWithNotice(reply, `/admin/users/${user.id}`, 'passkeyRemoved');
   });
 
   app.post<{ Params: { id: string; action: string } }>('/admin/users/:id/:action', async (request, reply) => {

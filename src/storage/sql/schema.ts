@@ -24,6 +24,8 @@ export interface Database {
   mail_links: MailLinksTable;
   two_step: TwoStepTable;
   recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 export interface UsersTable {
@@ -272,4 +274,29 @@ export interface RecoveryCodesTable {
   hash: string;
   created_at: number;
   used_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  user_verified: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebAuthnChallengesTable {
+  hash: string;
+  browser: string;
+  purpose: string;
+  user_id: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }

@@ -13,6 +13,7 @@ import type {
 } from '../storage.js';
 import { SqlMailStore } from './sql-mail-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
+import { SqlPasskeyStore } from './sql-passkey-store.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -270,10 +271,12 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
+  readonly passkeys: SqlPasskeyStore;
 
   constructor(readonly db: Kysely<Database>) {
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
+    this.passkeys = new SqlPasskeyStore(db);
   }
 
   // Users

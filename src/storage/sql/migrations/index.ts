@@ -20,6 +20,7 @@ import * as sessionActivityAndAuditCounts from './0013-session-activity-and-audi
 import * as mailAndConfirmedAddresses from './0015-mail-and-confirmed-addresses.js';
 import * as authenticationMethods from './0016-authentication-methods.js';
 import * as twoStep from './0017-two-step.js';
+import * as passkeys from './0018-passkeys.js';
 import * as appTwoStep from './0019-app-two-step.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -38,5 +39,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0015-mail-and-confirmed-addresses': mailAndConfirmedAddresses,
   '0016-authentication-methods': authenticationMethods,
   '0017-two-step': twoStep,
+  '0018-passkeys': passkeys,
   '0019-app-two-step': appTwoStep,
 };
