@@ -21,12 +21,14 @@ export interface SecondFactors {
 export type SecondStepMethod = 'totp' | 'security_key' | 'recovery';
 
 export async function secondFactorsOf(ctx: { storage: Storage }, userId: UserId): Promise<SecondFactors> {
-  const [totp, recoveryCodesLeft] = await Promise.all([ctx.storage.twoStep.findTotp(userId), ctx.storage.twoStep.countRecoveryCodes(userId)]);
+  const [totp, recoveryCodesLeft, keys] = await Promise.all([
+    ctx.storage.twoStep.findTotp(userId), ctx.storage.twoStep.countRecoveryCodes(userId), ctx.storage.passkeys.listPasskeys(userId),
+  ]);
   return {
     totp: totp?.status === 'enabled',
     recoveryCodesLeft,
-    // Security keys: the passkeys work fills this from its own store (a count of the user's keys).
-    securityKeys: 0,
+    // Every registered key can take the second step: one that verifies its user as well as one that cannot.
+    securityKeys: keys.length,
   };
 }
 

@@ -19,6 +19,8 @@ import { passwordResetRoutes } from './routes/password-reset.js';
 import { twoStepAccountRoutes } from './routes/two-step-account.js';
 import { twoStepSignInRoutes } from './routes/two-step-sign-in.js';
 import { passkeyRoutes } from './routes/passkeys.js';
+import { securityKeyStepRoutes } from './routes/security-key-step.js';
+import { completeSecondStep, pendingSignIn, stepUpStillValid } from './pending-sign-in.js';
 import { accountPageRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { appLinkRoutes } from './routes/app-links.js';
@@ -165,5 +167,14 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes]) {
     await app.register(routes(ctx));
   }
+  // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this
+  // browser's own when it is a step-up of a session.
+  await app.register(securityKeyStepRoutes(ctx, {
+    pending: async (c, request) => {
+      const pending = await pendingSignIn(c, request);
+      return pending && (await stepUpStillValid(c, request, pending)) ? pending : null;
+    },
+    complete: completeSecondStep,
+  }));
   return app;
 }

@@ -104,7 +104,7 @@ ${o.signInLocked ? act('unlock_sign_in', ad.unlockSignIn) : null}
 ${u.isDeveloper ? act('remove_developer', ad.removeDeveloper) : act('make_developer', ad.makeDeveloper)}
 ${u.isAdmin ? (o.self ? null : act('remove_admin', ad.removeAdmin)) : act('make_admin', ad.makeAdmin)}
 ${unconfirmed ? act('confirm_addresses', m.mail.confirmAddresses) : null}
-${o.factors.totp || o.factors.recoveryCodesLeft > 0 || o.factors.securityKeys > 0 ? act('reset_two_step', m.twoStep.adminReset, true) : null}
+${o.factors.totp || o.factors.recoveryCodesLeft > 0 ? act('reset_two_step', m.twoStep.adminReset, true) : null}
 </div></section>
 <section aria-labelledby="history"><h2 id="history">${ad.history}</h2>${auditTable(m, o.audit, o.logins)}</section>`);
 }

@@ -3,6 +3,7 @@
  * the key in groups of four, a link phones open), the recovery codes shown
  * once, managing it on /account, and the second step of signing in.
  */
+import { securityKeyStepForm } from './passkeys-section.js';
 import QRCode from 'qrcode';
 import type { SecondStepMethod } from '../accounts/second-factors.js';
 import type { Enrolment } from '../accounts/two-step.js';
@@ -177,6 +178,8 @@ export interface SecondStepPageOptions {
   method: SecondStepMethod;
   methods: SecondStepMethod[];
   error?: string | null;
+  /** The passkey script (src/sdk/passkeys.ts) that runs "Use your security key", or null when passkeys cannot work here. */
+  securityKeyScript?: string | null;
 }
 
 /** /login/two-step: the code the second step asks for, and a link to each other way the user has. */
@@ -209,14 +212,14 @@ ${fields}
 <input id="code" name="code" autocomplete="off" autocapitalize="none" spellcheck="false" required maxlength="20" autofocus>`)}`;
       break;
     case 'security_key':
-      // The passkeys work renders its "use your security key" button and script here.
-      body = null;
+      body = securityKeyStepForm({ msgs: m, csrf: o.csrf, returnTo: o.returnTo, display: o.display });
       break;
   }
   return layout({
     msgs: m,
     title: t.signInTitle,
     display: o.display,
+    script: o.method === 'security_key' ? (o.securityKeyScript ?? null) : null,
     body: html`<h1>${t.signInTitle}</h1>
 <p class="subtitle">${formatHtml(t.signInAs, { login: html`<strong translate="no">${o.login}</strong>` })}</p>
 ${alert(o.error)}

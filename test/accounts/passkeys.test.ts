@@ -10,6 +10,7 @@ import { sha256Hex } from '../../src/crypto/random.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser } from '../helpers/http-client.js';
 import { SoftAuthenticator, type Lies } from '../helpers/soft-authenticator.js';
+import { enrol } from '../helpers/two-step.js';
 
 let gh: TestGatehouse;
 
@@ -342,6 +343,47 @@ describe('a security key as the second step after the password (the ceremony the
     const assertion = JSON.stringify(adasKey.assert(fresh));
     expect(await gh.ctx.passkeys.verifySecondFactor(adaUser, browser, assertion)).toMatchObject({ ok: true, amr: ['hwk', 'user'] });
     expect(await gh.ctx.passkeys.verifySecondFactor(adaUser, browser, assertion)).toMatchObject({ ok: false });
+  });
+
+  test('over HTTP: after the password the two-step page offers the key; a key without user verification finishes the sign-in as pwd hwk mfa', async () => {
+    const user = await gh.createUser();
+    const owner = new HttpUser(gh, user.login, user.password);
+    await owner.signIn();
+    const key = new SoftAuthenticator(gh.url);
+    expect((await addPasskey(owner, key, 'Security key', { userVerified: false })).status).toBe(303);
+
+    const browser = new HttpUser(gh, user.login, user.password);
+    const login = hiddenFields(await (await browser.get('/login?return_to=%2Faccount')).text());
+    const first = await browser.post('/login', { ...login, login: user.login, password: user.password });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toMatch(/^\/login\/two-step/);
+    expect(await isSignedIn(browser)).toBe(false);
+    const page = await browser.get('/login/two-step?method=security_key');
+    const fields = hiddenFields(await page.text());
+    // A browser without the half-done sign-in gets no options.
+    expect((await anonymous().post('/login/two-step/key/options', { csrf: fields.csrf! })).status).toBe(403);
+    const optionsRes = await browser.post('/login/two-step/key/options', { csrf: fields.csrf! });
+    expect(optionsRes.status).toBe(200);
+    const options = (await optionsRes.json()) as PublicKeyCredentialRequestOptionsJSON;
+    const done = await browser.post('/login/two-step/key', { csrf: fields.csrf!, return_to: '/account', display: 'page', response: JSON.stringify(key.assert(options, { userVerified: false })) });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/account');
+    expect(await isSignedIn(browser)).toBe(true);
+    const sessions = await gh.ctx.storage.listSessionsOfUser(user.id, gh.ctx.clock());
+    expect(sessions.map((s) => s.amr)).toContainEqual(['pwd', 'hwk', 'mfa']);
+  });
+
+  test('over HTTP: a user with an authenticator app who signs in with a passkey is not asked for a code', async () => {
+    const user = await gh.createUser();
+    const owner = new HttpUser(gh, user.login, user.password);
+    await owner.signIn();
+    await enrol(owner, gh.ctx.clock);
+    const key = new SoftAuthenticator(gh.url);
+    expect((await addPasskey(owner, key)).status).toBe(303);
+    const { res, browser } = await passkeySignIn(key);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account');
+    expect(await isSignedIn(browser)).toBe(true);
   });
 });
 

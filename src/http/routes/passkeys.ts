@@ -13,6 +13,7 @@
  * (http/webauthn-browser.ts).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { finishFirstStep } from '../pending-sign-in.js';
 import { passkeyName, PasskeyNameError, type PasskeyRefusal } from '../../accounts/passkeys.js';
 import type { Context } from '../../context.js';
 import { loginPage } from '../../pages/account-pages.js';
@@ -22,7 +23,7 @@ import { rememberDevice } from '../device-cookie.js';
 import { singleValued, type Params } from '../params.js';
 import { messagesFor, sendPage } from '../render.js';
 import { safeReturnTo } from '../return-to.js';
-import { currentSession, signIn } from '../session.js';
+import { currentSession } from '../session.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage } from '../signed-in.js';
 import { answeringBrowser, ceremonyBrowser } from '../webauthn-browser.js';
 import { appNameOfReturnTo, passkeyScript } from './accounts.js';
@@ -98,9 +99,9 @@ export const passkeyRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       }), result.reason === 'limited' ? 429 : 401);
     }
     // A key that verified its user is two factors at once (something held, something known or been): no further step.
-    await signIn(ctx, request, reply, result.user, result.amr);
+    // finishFirstStep signs in at once for two factors, and drops any half-done password sign-in of this browser.
     rememberDevice(ctx, request, reply, result.user.login);
-    return reply.redirect(returnTo, 303);
+    return finishFirstStep(ctx, request, reply, result.user, result.amr, returnTo, form.display === 'popup' ? 'popup' : 'page');
   });
 
   // Adding, renaming and removing on /account

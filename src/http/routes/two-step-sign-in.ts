@@ -11,6 +11,7 @@
  *   sign in with two steps, and who has no second factor, through setting up
  *   an authenticator app; the sign-in completes with the recovery codes shown.
  */
+import { passkeyScript } from './accounts.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isTwoFactor, type Amr } from '../../accounts/authentication.js';
 import { hasSecondFactor, secondFactorsOf, secondStepMethods, twoStepRequired, type SecondStepMethod } from '../../accounts/second-factors.js';
@@ -78,7 +79,7 @@ export const twoStepSignInRoutes = (ctx: Context): FastifyPluginAsync => async (
     const method = methods.find((m) => m === asked) ?? methods[0]!;
     return sendPage(reply, secondStepPage({
       msgs: messagesFor(request), csrf: csrfToken(ctx, request, reply), display: pending.display, login: pending.user.login,
-      returnTo: pending.returnTo, method, methods, error: error?.text ?? null,
+      returnTo: pending.returnTo, method, methods, error: error?.text ?? null, securityKeyScript: passkeyScript(ctx),
     }), error?.status ?? 200);
   }
 
@@ -117,7 +118,9 @@ export const twoStepSignInRoutes = (ctx: Context): FastifyPluginAsync => async (
       await signIn(ctx, request, reply, pending.user, pending.amr);
       return reply.redirect(pending.returnTo, 302);
     }
-    return showSecondStep(request, reply, pending, secondStepMethods(factors), q.method);
+    // A security key that did not confirm the sign-in comes back here (routes/security-key-step.ts).
+    const keyProblem = q.method === 'security_key' && q.problem !== undefined ? { text: messagesFor(request).passkeys.errKeyFailed, status: 200 } : null;
+    return showSecondStep(request, reply, pending, secondStepMethods(factors), q.method, keyProblem);
   });
 
   app.post('/login/two-step', async (request, reply) => {
