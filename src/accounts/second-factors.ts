@@ -27,8 +27,10 @@ export async function secondFactorsOf(ctx: { storage: Storage }, userId: UserId)
   return {
     totp: totp?.status === 'enabled',
     recoveryCodesLeft,
-    // Every registered key can take the second step: one that verifies its user as well as one that cannot.
-    securityKeys: keys.length,
+    // Keys that cannot verify their user are a second factor after the password. Passkeys that do are a
+    // whole sign-in by themselves; they do not make a password sign-in two-step (a user away from the phone
+    // holding their passkey still signs in with the password), though the second step accepts them too.
+    securityKeys: keys.filter((k) => !k.userVerified).length,
   };
 }
 

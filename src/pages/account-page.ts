@@ -82,11 +82,11 @@ function addressStatus(o: AccountPageOptions): SafeHtml | null {
   const phoneConfirmed = u.defaultPhone !== null && u.defaultPhone === u.confirmedPhone;
   return html`<h3 id="addresses">${mm.addressesTitle}</h3>
 <p class="muted small">${mm.notConfirmedHint}</p>
-<ul class="grant-list" aria-labelledby="addresses">${u.emails.map((e) => {
+<ul class="grant-list" aria-labelledby="addresses">${u.emails.map((e, i) => {
   const ok = isConfirmedEmail(u, e);
-  return html`<li><div class="grow"><span translate="no">${e}</span> <span class="badge ${ok ? 'active' : 'pending'}">${ok ? mm.confirmed : mm.notConfirmed}</span></div>
+  return html`<li><div class="grow"><span translate="no" id="address-${String(i)}">${e}</span> <span class="badge ${ok ? 'active' : 'pending'}">${ok ? mm.confirmed : mm.notConfirmed}</span></div>
 ${ok ? null : html`<form method="post" action="/account/emails/confirm" class="inline">${csrfField(o.csrf)}<input type="hidden" name="address" value="${e}">
-<button type="submit" class="small" aria-label="${format(mm.sendAgainFor, { address: e })}">${mm.sendAgain}</button></form>`}</li>`;
+<button type="submit" class="small" aria-describedby="address-${String(i)}">${mm.sendAgain}</button></form>`}</li>`;
 })}
 ${u.defaultPhone !== null ? html`<li><div class="grow"><span translate="no">${u.defaultPhone}</span> <span class="badge ${phoneConfirmed ? 'active' : 'pending'}">${phoneConfirmed ? mm.confirmed : mm.notConfirmed}</span>
 ${phoneConfirmed ? null : html`<p class="muted small">${mm.phoneNotConfirmed}</p>`}</div></li>` : null}</ul>`;

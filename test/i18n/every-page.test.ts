@@ -181,6 +181,7 @@ function visits(): PageVisit[] {
     { name: 'two-step-manage', signedIn: true, open: go('/account/two-step') },
     { name: 'two-step-sign-in', signedIn: false, open: (page) => secondStepOf(page, '') },
     { name: 'two-step-recovery', signedIn: false, open: (page) => secondStepOf(page, '?method=recovery') },
+    { name: 'two-step-security-key', signedIn: false, open: (page) => secondStepOf(page, '?method=security_key') },
     { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
     { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
     ...optional,
@@ -272,6 +273,11 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
         backupEligible: i === 1, backedUp: i === 1, userVerified: true, name, createdAt: gh.ctx.clock() - 86_400_000, lastUsedAt: i === 0 ? gh.ctx.clock() : null,
       });
     }
+    // Anna has a security key besides her authenticator app: the second step offers both.
+    await gh.ctx.storage.passkeys.addPasskey({
+      id: `security-key-${'B'.repeat(40)}`, userId: anna.id, publicKey: 'pQECAyYgAQ', counter: 0, transports: ['usb'], aaguid: '00000000-0000-0000-0000-000000000000',
+      backupEligible: false, backedUp: false, userVerified: false, name: 'YubiKey', createdAt: gh.ctx.clock(), lastUsedAt: null,
+    });
     resetToken = await mailLink('reset_password');
     confirmToken = await mailLink('confirm_email', 'margarita@example.org');
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {
@@ -289,13 +295,13 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     await context.addCookies([{ name: 'gatehouse_lang', value: variant.lang, url: gh.url }]);
     if (signedIn) {
       await gh.ctx.storage.twoStep.deleteTwoStep(rootId as never);
-      const page = await context.newPage();
-      await page.goto(`${gh.url}/login`);
-      await page.locator('#login').fill('root');
-      await page.locator('#password').fill(PASSWORD);
-      await page.locator('form[action="/login"] button[type=submit]').click();
-      await page.waitForURL(`${gh.url}/`);
-      await page.close();
+      // Root has passkeys, so a password alone would lead to the second step: the session is made as a sign-in would make it.
+      const id = randomToken(32);
+      const now = gh.ctx.clock();
+      await gh.ctx.storage.createSession({
+        hash: sha256Hex(id), userId: rootId as never, authTime: now, amr: ['hwk', 'user', 'mfa'], createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000, userAgent: null, ip: null,
+      });
+      await context.addCookies([{ name: 'gatehouse_session', value: id, url: gh.url, httpOnly: true, sameSite: 'Lax' }]);
     }
     return context;
   }

@@ -469,7 +469,6 @@ export const en = {
     notConfirmed: 'Not confirmed',
     notConfirmedHint: 'Apps see an address only once it is confirmed with the link mailed to it.',
     sendAgain: 'Send the link again',
-    sendAgainFor: 'Send the link again to {address}',
     confirmationSent: 'A confirmation link is on its way. It works once, for 24 hours.',
     confirmationLimited: 'Too many confirmation mails lately. Try again in an hour.',
     phoneNotConfirmed: 'Apps do not see this number until the operator confirms it.',
