@@ -9,7 +9,8 @@ import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 
-export type Row = Record<string, unknown>;
+/** A row as its values in the order the statement selects them: cheaper to make than an object, on both drivers. */
+export type Row = readonly unknown[];
 
 export interface PreparedReads {
   /** `$1`, `$2`… on PostgreSQL, `?` on SQLite: the text of the n-th parameter (1-based). */
@@ -20,16 +21,16 @@ export interface PreparedReads {
 
 /** The reading connection of a SQLite database: synchronous, a statement cache, nothing in between. */
 export function sqliteReads(reader: SQLite.Database): PreparedReads {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new Map<string, SQLite.Statement<unknown[], unknown[]>>();
   return {
     parameter: () => '?',
     async first(name, text, parameters) {
       let stmt = statements.get(name);
       if (stmt === undefined) {
-        stmt = reader.prepare(text);
+        stmt = reader.prepare<unknown[], unknown[]>(text).raw(true);
         statements.set(name, stmt);
       }
-      return stmt.get(parameters) as Row | undefined;
+      return stmt.get(parameters);
     },
   };
 }
@@ -39,7 +40,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
   return {
     parameter: (n) => `$${n}`,
     async first(name, text, parameters) {
-      const result = await pool.query<Row>({ name: `gatehouse_${name}`, text, values: parameters as unknown[] });
+      const result = await pool.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' });
       return result.rows[0];
     },
   };
@@ -54,7 +55,8 @@ export function kyselyReads<DB>(db: Kysely<DB>, placeholders: 'sqlite' | 'postgr
   return {
     parameter: (n) => (placeholders === 'postgres' ? `$${n}` : '?'),
     async first(_name, text, parameters) {
-      return (await db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows[0];
+      const row = (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows[0];
+      return row && Object.values(row);
     },
   };
 }

@@ -41,12 +41,19 @@ export interface TokenRow {
   app: Selectable<AppsTable> | null;
 }
 
-/** `prefix_column` back to `column`, for one table's share of a joined row. */
-function part<T>(row: Row, prefix: string, columns: readonly string[]): T {
-  const out: Row = {};
-  for (const c of columns) out[c] = row[`${prefix}${c}`];
+/** One table's share of a joined row, from position `start`, as the table's own row. */
+function part<T>(row: Row, start: number, columns: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) out[columns[i]!] = row[start + i];
   return out as T;
 }
+
+const USER_AT = TOKEN_COLUMNS.length;
+const APP_AT = USER_AT + USER_COLUMNS.length;
+const GENERATION_AT = APP_AT + APP_COLUMNS.length;
+/** Where the user's and the app's primary keys are: null when the left join found no row. */
+const USER_KEY_AT = USER_AT + USER_COLUMNS.indexOf('id');
+const APP_KEY_AT = APP_AT + APP_COLUMNS.indexOf('client_id');
 
 export class TokenRead {
   private readonly text: string;
@@ -54,6 +61,7 @@ export class TokenRead {
   constructor(private readonly reads: PreparedReads) {
     // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
     this.text = `select ${[
+      // Names unique across the tables, for a driver that answers with objects (`kyselyReads`).
       ...TOKEN_COLUMNS.map((c) => `t.${c} as t_${c}`),
       ...USER_COLUMNS.map((c) => `u.${c} as u_${c}`),
       ...APP_COLUMNS.map((c) => `a.${c} as a_${c}`),
@@ -70,10 +78,10 @@ export class TokenRead {
     const row = await this.reads.first('token_with_owners', this.text, [hash]);
     if (row === undefined) return null;
     return {
-      token: part(row, 't_', TOKEN_COLUMNS),
-      currentGeneration: row.current_generation as number | string,
-      user: row.u_id === null ? null : part(row, 'u_', USER_COLUMNS),
-      app: row.a_client_id === null ? null : part(row, 'a_', APP_COLUMNS),
+      token: part(row, 0, TOKEN_COLUMNS),
+      currentGeneration: row[GENERATION_AT] as number | string,
+      user: row[USER_KEY_AT] === null ? null : part(row, USER_AT, USER_COLUMNS),
+      app: row[APP_KEY_AT] === null ? null : part(row, APP_AT, APP_COLUMNS),
     };
   }
 }
