@@ -13,7 +13,7 @@ import type {
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
-import { TokenRead } from './token-read.js';
+import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -271,12 +271,12 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
 
-  private readonly tokenRead: TokenRead;
+  private readonly hot: HotReads;
 
   /** `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely. */
   constructor(readonly db: Kysely<Database>, reads?: PreparedReads) {
     this.mail = new SqlMailStore(db);
-    this.tokenRead = new TokenRead(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
+    this.hot = new HotReads(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
   }
 
   // Users
@@ -358,7 +358,7 @@ export class SqlStorage implements Storage {
   }
 
   async findApp(clientId: ClientId): Promise<AppRecord | null> {
-    const row = await this.db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.hot.app(clientId);
     return row ? toApp(row) : null;
   }
 
@@ -580,7 +580,7 @@ export class SqlStorage implements Storage {
 
   async findTokenWithOwners(hash: SecretHash): Promise<TokenWithOwners | null> {
     // The revocation marks in the same statement: every use of a token (/info, /userinfo, /introspect, /token, /revoke) sees them.
-    const row = await this.tokenRead.find(hash);
+    const row = await this.hot.token(hash);
     if (!row) return null;
     return { token: toToken(row.token, row.currentGeneration), user: row.user && toUser(row.user), app: row.app && toApp(row.app) };
   }

@@ -1,9 +1,13 @@
 /**
+ * The reads every request of the hot endpoints makes, as fixed statements
+ * (prepared-reads.ts).
+ *
  * The token check every use of a token makes (/info, /userinfo, /introspect,
- * /token, /revoke): one statement, the token joined with its user, its app
+ * /token, /revoke) is one statement: the token joined with its user, its app
  * and its grant's generation on primary keys. The revocation generation is
  * computed in the same read as the token, and the user and app records come
  * from the same snapshot, so nothing about a token's validity is ever cached.
+ * The app by its client_id is what every client authentication reads.
  */
 import type { Selectable } from 'kysely';
 import type { AppsTable, TokensTable, UsersTable } from './schema.js';
@@ -55,8 +59,9 @@ const GENERATION_AT = APP_AT + APP_COLUMNS.length;
 const USER_KEY_AT = USER_AT + USER_COLUMNS.indexOf('id');
 const APP_KEY_AT = APP_AT + APP_COLUMNS.indexOf('client_id');
 
-export class TokenRead {
+export class HotReads {
   private readonly text: string;
+  private readonly appText: string;
 
   constructor(private readonly reads: PreparedReads) {
     // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
@@ -72,9 +77,15 @@ export class TokenRead {
       left join apps a on a.client_id = t.client_id
       left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
       where t.hash = ${reads.parameter(1)}`;
+    this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
   }
 
-  async find(hash: string): Promise<TokenRow | null> {
+  async app(clientId: string): Promise<Selectable<AppsTable> | null> {
+    const row = await this.reads.first('app', this.appText, [clientId]);
+    return row === undefined ? null : part(row, 0, APP_COLUMNS);
+  }
+
+  async token(hash: string): Promise<TokenRow | null> {
     const row = await this.reads.first('token_with_owners', this.text, [hash]);
     if (row === undefined) return null;
     return {

@@ -1,5 +1,5 @@
 /**
- * The one-statement token read (src/storage/sql/token-read.ts), on SQLite and
+ * The one-statement token read (src/storage/sql/hot-reads.ts), on SQLite and
  * PostgreSQL: the window between a revocation's mark and its UPDATE of the
  * tokens. A moved user, app or grant generation alone makes a token read as
  * revoked, exactly as the per-table subqueries used elsewhere (`generationOf`)
@@ -51,6 +51,9 @@ async function scenario(storage: SqlStorage): Promise<void> {
   };
   expect(await revokedAt(mine)).toBeNull();
   expect(await revokedAt(appOwn)).toBeNull();
+  expect(await storage.findApp(app.clientId)).toEqual(app);
+  expect(await viaKysely.findApp(app.clientId)).toEqual(app);
+  expect(await storage.findApp('0'.repeat(32) as ClientId)).toBeNull();
 
   // The grant's mark alone (a revocation between its two statements): the user's token in this app is dead.
   await db.insertInto('grant_generations').values({ user_id: user.id, client_id: app.clientId, generation: 1 }).execute();
