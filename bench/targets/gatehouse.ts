@@ -52,7 +52,7 @@ export async function seedFixtures(config: Config, pool = POOL): Promise<Fixture
   const ctx = await createContext(config);
   if (!(ctx.storage instanceof SqlStorage)) throw new Error('the benchmark seeds SQL storage');
   const user = (await ctx.storage.findUserByLogin(BENCH_LOGIN)) ?? await ctx.users.create({
-    login: BENCH_LOGIN, password: BENCH_PASSWORD, email: 'bench@example.org', firstName: 'Bench', lastName: 'User',
+    login: BENCH_LOGIN, password: BENCH_PASSWORD, email: 'bench@example.org', emailConfirmed: true, firstName: 'Bench', lastName: 'User',
   });
   const { app, clientSecret } = await ctx.apps.create({ name: 'Benchmark', redirectUris: [REDIRECT_URI], scopes: SCOPES, platforms: ['web'] });
   const access: string[] = [];

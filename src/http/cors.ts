@@ -12,9 +12,10 @@ export const CORS_PATHS = ['/token', '/revoke', '/revoke_token', '/device/code',
 
 export function registerCors(app: FastifyInstance): void {
   const paths = new Set<string>(CORS_PATHS);
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (paths.has(request.url.split('?')[0]!)) reply.header('Access-Control-Allow-Origin', '*');
-    return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const query = request.url.indexOf('?');
+    if (paths.has(query < 0 ? request.url : request.url.slice(0, query))) reply.header('Access-Control-Allow-Origin', '*');
+    done(null, payload);
   });
   for (const path of CORS_PATHS) {
     // Preflight (Fetch standard §3.2.2) for requests with an Authorization header.

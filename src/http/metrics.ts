@@ -27,7 +27,7 @@ export class Metrics {
 
   /** Counts and times every request under its route pattern (never its raw URL, which may carry codes). */
   instrument(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const status = String(reply.statusCode);
       this.requests.inc({ route, method: request.method, status });
@@ -40,6 +40,7 @@ export class Metrics {
       if (route === '/login' && request.method === 'POST') {
         this.signIns.inc({ result: reply.statusCode === 303 ? 'ok' : reply.statusCode === 429 ? 'locked' : 'failed' });
       }
+      done();
     });
     app.get('/metrics', async (_request, reply) => reply.type(this.registry.contentType).send(await this.registry.metrics()));
   }

@@ -3,7 +3,7 @@
  * and routes. Protocol rules live in `oauth/`; this layer only translates.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -45,11 +45,23 @@ import { tokenRoutes } from './routes/token.js';
  * logging is a visible share of a hot endpoint's cost (docs/benchmarks.md).
  */
 class AccessLog extends LogController {
+  /**
+   * For the completed line only: it holds nothing but what the serializers keep
+   * (method, path without its query, address, status, time), so it has nothing
+   * to redact, and the redaction's walk over every line was a third of logging's
+   * cost on /info.
+   */
+  private unredacted: FastifyBaseLogger | null = null;
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+      return;
+    }
+    this.unredacted ??= request.server.log.child({}, { redact: [] });
+    this.unredacted.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
@@ -61,6 +73,12 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
   if (typeof trust === 'number') return trust === 0 ? false : (_address, hop) => hop < trust;
   return trust;
 }
+
+/**
+ * For every response that sets none of its own; it forbids framing (frame-ancestors 'none').
+ * connect-src 'self': the passkey script asks Gatehouse itself for WebAuthn options (src/sdk/passkeys.ts).
+ */
+const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
@@ -112,27 +130,27 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   await app.register(cookie);
 
   // `?lang=` on any page is remembered, so the next pages keep the language.
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: one promise and one turn of the microtask queue less each.
+  app.addHook('onRequest', (request, reply, done) => {
     const lang = (request.query as Record<string, unknown>).lang;
     if (typeof lang === 'string' && catalogue(lang) && request.cookies[LANG_COOKIE] !== lang) {
       reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'lax', httpOnly: true, secure: secureIssuer, maxAge: 365 * 24 * 3600 });
     }
+    done();
   });
 
   // RFC 6797 §7.2: no HSTS over plain http. Known only when a trusted proxy says so (X-Forwarded-Proto).
   const knowsScheme = ctx.config.trustProxy !== false && ctx.config.trustProxy !== 0;
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
-    if (!reply.hasHeader('Content-Security-Policy')) {
-      // connect-src 'self': the passkey script asks Gatehouse itself for WebAuthn options (src/sdk/passkeys.ts).
-      reply.header('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'");
-    }
+    const csp = reply.getHeader('Content-Security-Policy');
     // Responses meant to be framed (the instant-login frames, docs/protocol.md §8) name their ancestors in the CSP instead.
-    if (!/frame-ancestors (?!'none')/.test(String(reply.getHeader('Content-Security-Policy')))) reply.header('X-Frame-Options', 'DENY');
+    if (csp === undefined) reply.header('Content-Security-Policy', DEFAULT_CSP).header('X-Frame-Options', 'DENY');
+    else if (!/frame-ancestors (?!'none')/.test(String(csp))) reply.header('X-Frame-Options', 'DENY');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     if (secureIssuer && !(knowsScheme && request.protocol === 'http')) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -15,9 +15,28 @@ export type InfoFields = Record<string, unknown>;
  * different apps. It is also the OpenID Connect `sub` (pairwise, OIDC Core §8.1).
  */
 export function psuid(key: Buffer, app: Pick<AppRecord, 'clientId'>, user: Pick<UserRecord, 'id'>): string {
-  const mac = createHmac('sha256', key).update(`${app.clientId}:${user.id}`).digest('base64url');
-  return `1.${mac.slice(0, 32)}`;
+  const input = `${app.clientId}:${user.id}`;
+  let known = remembered.get(key);
+  if (known === undefined) {
+    known = new Map();
+    remembered.set(key, known);
+  }
+  let value = known.get(input);
+  if (value === undefined) {
+    value = `1.${createHmac('sha256', key).update(input).digest('base64url').slice(0, 32)}`;
+    if (known.size >= REMEMBERED_PSUIDS) known.clear();
+    known.set(input, value);
+  }
+  return value;
 }
+
+/**
+ * psuids already computed, by key: a psuid depends on nothing else, never
+ * changes, and an HMAC on every /info and /userinfo was a visible share of
+ * their cost. Bounded (about a megabyte), emptied when full.
+ */
+const remembered = new WeakMap<Buffer, Map<string, string>>();
+const REMEMBERED_PSUIDS = 10_000;
 
 export function loginInfo(user: UserRecord, app: AppRecord, token: TokenRecord, psuidKey: Buffer): InfoFields {
   const has = (scope: string) => token.scopes.includes(scope);

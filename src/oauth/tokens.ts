@@ -4,7 +4,7 @@
  * only their SHA-256 is stored.
  */
 import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
-import type { AppRecord, Storage, TokenRecord, TokenType } from '../storage/storage.js';
+import type { AppRecord, Storage, TokenRecord, TokenType, TokenWithOwners } from '../storage/storage.js';
 import type { IdTokens } from '../oidc/id-token.js';
 import type { Clock, Millis, UserId } from '../types.js';
 import { InvalidGrant } from './errors.js';
@@ -112,10 +112,20 @@ export class TokenService {
    * /userinfo and /introspect make.
    */
   async resolve(raw: string, type?: TokenType): Promise<TokenRecord | null> {
+    return (await this.resolveWithOwners(raw, type))?.token ?? null;
+  }
+
+  /**
+   * `resolve`, with the token's user and app from the same read (one
+   * statement): whether they are still active is the caller's check.
+   */
+  async resolveWithOwners(raw: string, type?: TokenType): Promise<TokenWithOwners | null> {
     if (raw.length === 0 || raw.length > 512) return null;
-    const token = await this.storage.findToken(sha256Hex(raw));
-    if (!token || (type !== undefined && token.type !== type) || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;
+    const found = await this.storage.findTokenWithOwners(sha256Hex(raw));
+    if (!found) return null;
+    const { token } = found;
+    if ((type !== undefined && token.type !== type) || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;
     if (token.type === 'refresh' && token.rotatedAt !== null) return null;
-    return token;
+    return found;
   }
 }

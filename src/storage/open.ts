@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { privateDatabaseFiles, privateDirectory, PRIVATE_DIR_MODE } from './private-files.js';
 import { MIGRATIONS } from './sql/migrations/index.js';
+import { postgresReads, sqliteReads, type PreparedReads } from './sql/prepared-reads.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -93,13 +94,19 @@ function openPostgresPool(url: string, max: number): pg.Pool {
 }
 
 export function openKysely(config: StorageConfig): Kysely<Database> {
+  return openDatabase(config).db;
+}
+
+/** Kysely, and the hot-path reads on the same connections without it (prepared-reads.ts). */
+function openDatabase(config: StorageConfig): { db: Kysely<Database>; reads: PreparedReads } {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { writer, reader } = openSqlite(path.resolve(file), config.databaseUrl === '' ? config.dataDir : null);
-    return new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) });
+    return { db: new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) }), reads: sqliteReads(reader) };
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10) }) });
+    const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), reads: postgresReads(pool) };
   }
   throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
 }
@@ -129,12 +136,12 @@ export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet>
 
 /** Opens storage and migrates it: what the server and the CLI do on start. */
 export async function openStorage(config: StorageConfig): Promise<SqlStorage> {
-  const db = openKysely(config);
+  const { db, reads } = openDatabase(config);
   try {
     await migrate(db);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new SqlStorage(db);
+  return new SqlStorage(db, reads);
 }

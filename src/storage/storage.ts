@@ -196,6 +196,13 @@ export interface TokenRecord {
   generation?: number;
 }
 
+/** A token and the records it depends on, read together (`findTokenWithOwners`). */
+export interface TokenWithOwners {
+  token: TokenRecord;
+  user: UserRecord | null;
+  app: AppRecord | null;
+}
+
 export interface SigningKeyRecord {
   kid: string;
   alg: string;
@@ -440,6 +447,12 @@ export interface Storage {
   saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<'saved' | 'revoked'>;
   /** A token by hash; one whose revocation generation is behind reads as revoked (`revokedAt` set). */
   findToken(hash: SecretHash): Promise<TokenRecord | null>;
+  /**
+   * `findToken` with its user and app as they are in the same read: what a
+   * resource request needs, in one statement. `user` is null for an app's own
+   * token or a user who is gone; `app` null when the app is gone.
+   */
+  findTokenWithOwners(hash: SecretHash): Promise<TokenWithOwners | null>;
   /** *Atomic*: retires an unrevoked refresh token by rotation; exactly one caller gets `consumed`. */
   rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>>;
   revokeFamily(familyId: string, now: Millis): Promise<void>;

@@ -71,6 +71,57 @@ describe('two processes on one PostgreSQL database', () => {
     expect(await infoStatus(b, access_token)).toBe(401);
   });
 
+  describe('a user or an app blocked through one connection is refused by both processes within 100 ms (issue 17: nothing about them is cached)', () => {
+    /** Every read-path answer for `access_token` on process `p`: /info, /userinfo, and /introspect by the token's own app. */
+    const answers = async (p: GatehouseProcess, access_token: string, client: { id: string; secret: string }) => {
+      const bearer = { headers: { authorization: `Bearer ${access_token}` } };
+      const introspected = await postForm(`${p.url}/introspect`, { token: access_token }, { authorization: basicAuth(client.id, client.secret) });
+      return {
+        info: (await fetch(`${p.url}/info`, bearer)).status,
+        userinfo: (await fetch(`${p.url}/userinfo`, bearer)).status,
+        introspectActive: introspected.ok && ((await introspected.json()) as { active: boolean }).active,
+      };
+    };
+    const ALLOWED = { info: 200, userinfo: 200, introspectActive: true };
+    const REFUSED = { info: 401, userinfo: 401, introspectActive: false };
+    /** The bound the issue sets: past it, no process may still answer from what it knew before. */
+    const staleness = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+    async function signedInToken(login: string, client: { id: string; secret: string }): Promise<string> {
+      await ctx.users.create({ login, password });
+      const code = await asUser(a, login).code({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT });
+      const res = await postForm(`${a.url}/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: basicAuth(client.id, client.secret) });
+      return ((await res.json()) as { access_token: string }).access_token;
+    }
+
+    test('a blocked user: refused on both, and served again once unblocked (the block alone, no token revoked)', async () => {
+      const client = { id: clientId, secret: clientSecret };
+      const access = await signedInToken('blocked-later', client);
+      // Both processes have answered for this token, user and app: anything they kept would now be stale.
+      for (const p of [a, b]) expect(await answers(p, access, client)).toEqual(ALLOWED);
+      const user = (await ctx.storage.findUserByLogin('blocked-later'))!;
+      await ctx.storage.updateUser(user.id, { status: 'blocked' });
+      await staleness();
+      for (const p of [b, a]) expect(await answers(p, access, client)).toEqual(REFUSED);
+      await ctx.storage.updateUser(user.id, { status: 'active' });
+      await staleness();
+      for (const p of [b, a]) expect(await answers(p, access, client)).toEqual(ALLOWED);
+    });
+
+    test('a blocked app: refused on both, and served again once unblocked (the block alone, no token revoked)', async () => {
+      const created = await ctx.apps.create({ name: 'Blocked later', redirectUris: [REDIRECT], scopes: ['login:info'] });
+      const client = { id: created.app.clientId, secret: created.clientSecret! };
+      const access = await signedInToken('user-of-blocked-app', client);
+      for (const p of [a, b]) expect(await answers(p, access, client)).toEqual(ALLOWED);
+      await ctx.storage.blockApp(created.app.clientId, 'operator', Date.now());
+      await staleness();
+      for (const p of [b, a]) expect(await answers(p, access, client)).toEqual(REFUSED);
+      await ctx.storage.unblockApp(created.app.clientId, 'operator', Date.now());
+      await staleness();
+      for (const p of [b, a]) expect(await answers(p, access, client)).toEqual(ALLOWED);
+    });
+  });
+
   test('a session made on one process signs the user in on the other', async () => {
     await ctx.users.create({ login: 'roaming', password });
     const onA = asUser(a, 'roaming');

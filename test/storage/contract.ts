@@ -402,6 +402,36 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findToken(access!.hash)).toEqual(access);
       });
 
+      test('reads a token with its user and app in one answer, as findToken, findUserById and findApp read them', async () => {
+        const { user, app } = await seed();
+        const tokens = family(user, app, { scopes: ['login:info', 'login:email'] });
+        await save(tokens);
+        for (const t of tokens) {
+          expect(await s.findTokenWithOwners(t.hash)).toEqual({ token: t, user: await s.findUserById(user.id), app: await s.findApp(app.clientId) });
+        }
+        expect(await s.findTokenWithOwners(sha256Hex('unknown'))).toBeNull();
+      });
+
+      test('reads an app\'s own token with no user', async () => {
+        const { app } = await seed();
+        const [access] = family(null, app, { authTime: null });
+        await save([access!]);
+        expect(await s.findTokenWithOwners(access!.hash)).toEqual({ token: access, user: null, app: await s.findApp(app.clientId) });
+      });
+
+      test('reads a token\'s revocation, and its user\'s and app\'s blocks, as they are now: nothing of it is remembered', async () => {
+        const { user, app } = await seed();
+        const tokens = family(user, app);
+        await save(tokens);
+        expect((await s.findTokenWithOwners(tokens[0]!.hash))!.user!.status).toBe('active');
+        await s.updateUser(user.id, { status: 'blocked' });
+        expect((await s.findTokenWithOwners(tokens[0]!.hash))!.user!.status).toBe('blocked');
+        await s.blockApp(app.clientId, 'operator', T0 + 1);
+        expect((await s.findTokenWithOwners(tokens[0]!.hash))!.app).toMatchObject({ status: 'blocked', blockedBy: 'operator' });
+        await s.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 2);
+        expect((await s.findTokenWithOwners(tokens[0]!.hash))!.token.revokedAt).toBe(T0 + 2);
+      });
+
       test('does nothing for an empty list', async () => {
         await save([]);
       });

@@ -25,10 +25,10 @@ export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     const format = params.format ?? 'json';
     if (format !== 'json' && format !== 'xml' && format !== 'jwt') throw new InvalidRequest('format must be json, xml or jwt');
 
-    const token = await ctx.tokens.resolve(raw, 'access');
-    if (!token) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
+    const found = await ctx.tokens.resolveWithOwners(raw, 'access');
+    if (!found) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
+    const { token, user, app: appRecord } = found;
     if (token.userId === null) return unauthorized(reply, new InvalidToken('this token belongs to an app, not a user'));
-    const [user, appRecord] = await Promise.all([ctx.storage.findUserById(token.userId), ctx.storage.findApp(token.clientId)]);
     if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
       return unauthorized(reply, new InvalidToken('the token is no longer valid'));
     }

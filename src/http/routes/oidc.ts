@@ -42,9 +42,9 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       // RFC 6750 §3.1: no credentials at all gets a bare challenge.
       return sendBearerError(reply, new InvalidToken('an access token is required'), { credentialsSent: false });
     }
-    const token = await ctx.tokens.resolve(raw, 'access');
-    if (!token || token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
-    const [user, appRecord] = await Promise.all([ctx.storage.findUserById(token.userId), ctx.storage.findApp(token.clientId)]);
+    const found = await ctx.tokens.resolveWithOwners(raw, 'access');
+    if (!found || found.token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
+    const { token, user, app: appRecord } = found;
     if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
       return bearerError(reply, new InvalidToken('the access token is no longer valid'));
     }
@@ -64,12 +64,10 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
     if (!params.token) throw new InvalidRequest('token is required');
     reply.header('Cache-Control', 'no-store');
-    const token = params.token.length <= 512 ? await ctx.tokens.resolve(params.token) : null;
-    if (!token || !mayIntrospect(client.app, token)) return { active: false };
-    const [user, appRecord] = await Promise.all([
-      token.userId === null ? null : ctx.storage.findUserById(token.userId),
-      ctx.storage.findApp(token.clientId),
-    ]);
+    const found = params.token.length <= 512 ? await ctx.tokens.resolveWithOwners(params.token) : null;
+    if (!found || !mayIntrospect(client.app, found.token)) return { active: false };
+    const { token, app: appRecord } = found;
+    const user = token.userId === null ? null : found.user;
     if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
     return {
       active: true,

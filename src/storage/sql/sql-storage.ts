@@ -4,16 +4,18 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { type Expression, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type Expression, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
-  ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, UserPatch, UserRecord,
+  ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
 } from '../storage.js';
+import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
+import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -273,10 +275,14 @@ export class SqlStorage implements Storage {
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
 
-  constructor(readonly db: Kysely<Database>) {
+  private readonly hot: HotReads;
+
+  /** `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely. */
+  constructor(readonly db: Kysely<Database>, reads?: PreparedReads) {
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
+    this.hot = new HotReads(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
   }
 
   // Users
@@ -358,7 +364,7 @@ export class SqlStorage implements Storage {
   }
 
   async findApp(clientId: ClientId): Promise<AppRecord | null> {
-    const row = await this.db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.hot.app(clientId);
     return row ? toApp(row) : null;
   }
 
@@ -575,11 +581,14 @@ export class SqlStorage implements Storage {
   }
 
   async findToken(hash: SecretHash): Promise<TokenRecord | null> {
-    // The revocation marks in the same query: every use of a token (/info, /userinfo, /introspect, /token, /revoke) sees them.
-    const row = await this.db.selectFrom('tokens').selectAll()
-      .select(generationOf(sql.ref('tokens.user_id'), sql.ref('tokens.client_id')).as('current_generation'))
-      .where('hash', '=', hash).executeTakeFirst();
-    return row ? toToken(row, row.current_generation) : null;
+    return (await this.findTokenWithOwners(hash))?.token ?? null;
+  }
+
+  async findTokenWithOwners(hash: SecretHash): Promise<TokenWithOwners | null> {
+    // The revocation marks in the same statement: every use of a token (/info, /userinfo, /introspect, /token, /revoke) sees them.
+    const row = await this.hot.token(hash);
+    if (!row) return null;
+    return { token: toToken(row.token, row.currentGeneration), user: row.user && toUser(row.user), app: row.app && toApp(row.app) };
   }
 
   async rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>> {

@@ -1,0 +1,98 @@
+/**
+ * The reads every request of the hot endpoints makes, as fixed statements
+ * (prepared-reads.ts).
+ *
+ * The token check every use of a token makes (/info, /userinfo, /introspect,
+ * /token, /revoke) is one statement: the token joined with its user, its app
+ * and its grant's generation on primary keys. The revocation generation is
+ * computed in the same read as the token, and the user and app records come
+ * from the same snapshot, so nothing about a token's validity is ever cached.
+ * The app by its client_id is what every client authentication reads.
+ */
+import type { Selectable } from 'kysely';
+import type { AppsTable, TokensTable, UsersTable } from './schema.js';
+import type { PreparedReads, Row } from './prepared-reads.js';
+
+/** Every column of each table, as an object so that the compiler says when a migration adds one and it is missing here. */
+type Columns<T> = { readonly [K in keyof T]-?: true };
+
+const TOKEN: Columns<TokensTable> = {
+  hash: true, type: true, client_id: true, user_id: true, scopes: true, family_id: true, device_id: true, device_name: true,
+  is_debug: true, auth_time: true, amr: true, created_at: true, expires_at: true, revoked_at: true, rotated_at: true, generation: true,
+};
+const USER: Columns<UsersTable> = {
+  id: true, login: true, password_hash: true, first_name: true, last_name: true, display_name: true, sex: true, birthday: true,
+  emails: true, default_email: true, default_phone: true, confirmed_emails: true, confirmed_phone: true, avatar_id: true,
+  is_developer: true, is_admin: true, status: true, created_at: true, updated_at: true, token_generation: true,
+};
+const APP: Columns<AppsTable> = {
+  client_id: true, secret_hash: true, secret_sealed: true, name: true, description: true, icon_url: true, owner_id: true,
+  platforms: true, redirect_uris: true, suggest_hostnames: true, scopes: true, optional_scopes: true, access_token_ttl: true,
+  id_token_alg: true, require_two_step: true, post_logout_redirect_uris: true, introspects: true, status: true, first_party: true,
+  blocked_by: true, created_at: true, updated_at: true, token_generation: true,
+};
+
+const TOKEN_COLUMNS = Object.keys(TOKEN);
+const USER_COLUMNS = Object.keys(USER);
+const APP_COLUMNS = Object.keys(APP);
+
+export interface TokenRow {
+  token: Selectable<TokensTable>;
+  /** The user's, app's and grant's generations added up now (`RevocationScope`): a token issued under another is revoked. */
+  currentGeneration: number | string;
+  /** Null for an app's own token, or when the user is gone. */
+  user: Selectable<UsersTable> | null;
+  app: Selectable<AppsTable> | null;
+}
+
+/** One table's share of a joined row, from position `start`, as the table's own row. */
+function part<T>(row: Row, start: number, columns: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) out[columns[i]!] = row[start + i];
+  return out as T;
+}
+
+const USER_AT = TOKEN_COLUMNS.length;
+const APP_AT = USER_AT + USER_COLUMNS.length;
+const GENERATION_AT = APP_AT + APP_COLUMNS.length;
+/** Where the user's and the app's primary keys are: null when the left join found no row. */
+const USER_KEY_AT = USER_AT + USER_COLUMNS.indexOf('id');
+const APP_KEY_AT = APP_AT + APP_COLUMNS.indexOf('client_id');
+
+export class HotReads {
+  private readonly text: string;
+  private readonly appText: string;
+
+  constructor(private readonly reads: PreparedReads) {
+    // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
+    this.text = `select ${[
+      // Names unique across the tables, for a driver that answers with objects (`kyselyReads`).
+      ...TOKEN_COLUMNS.map((c) => `t.${c} as t_${c}`),
+      ...USER_COLUMNS.map((c) => `u.${c} as u_${c}`),
+      ...APP_COLUMNS.map((c) => `a.${c} as a_${c}`),
+      'coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation',
+    ].join(', ')}
+      from tokens t
+      left join users u on u.id = t.user_id
+      left join apps a on a.client_id = t.client_id
+      left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
+      where t.hash = ${reads.parameter(1)}`;
+    this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
+  }
+
+  async app(clientId: string): Promise<Selectable<AppsTable> | null> {
+    const row = await this.reads.first('app', this.appText, [clientId]);
+    return row === undefined ? null : part(row, 0, APP_COLUMNS);
+  }
+
+  async token(hash: string): Promise<TokenRow | null> {
+    const row = await this.reads.first('token_with_owners', this.text, [hash]);
+    if (row === undefined) return null;
+    return {
+      token: part(row, 0, TOKEN_COLUMNS),
+      currentGeneration: row[GENERATION_AT] as number | string,
+      user: row[USER_KEY_AT] === null ? null : part(row, USER_AT, USER_COLUMNS),
+      app: row[APP_KEY_AT] === null ? null : part(row, APP_AT, APP_COLUMNS),
+    };
+  }
+}
