@@ -19,6 +19,8 @@
  * | `two_step_enabled`, `two_step_disabled` | two-step sign-in turned on or off (`details.by`: user, operator) | ok, failed (wrong code) |
  * | `recovery_codes_created`, `recovery_code_used` | new recovery codes; one used (`details.left`) | ok |
  * | `passkey_added`, `passkey_removed` | a passkey or security key was added on /account, or removed there or by an operator (`details.by`) | ok |
+ * | `data_exported`       | a user downloaded the copy of their data from /account   | ok                   |
+ * | `user_deleted`        | an account was erased by its owner or an operator (`details.by`); the entries about it keep no personal data | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -40,7 +42,7 @@ export type AuditAction =
   | 'consent'
   | 'token_issued' | 'token_replay' | 'token_revoked' | 'debug_token_issued'
   | 'app_created' | 'app_updated' | 'app_secret_rotated' | 'app_deleted' | 'app_blocked'
-  | 'user_created' | 'user_updated' | 'user_blocked' | 'password_changed'
+  | 'user_created' | 'user_updated' | 'user_blocked' | 'user_deleted' | 'data_exported' | 'password_changed'
   | 'keys_rotated'
   | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'

@@ -1,5 +1,6 @@
 /** `gatehouse user …` */
 import type { Command } from 'commander';
+import { deleteAccount } from '../accounts/account-data.js';
 import { mailLanguage } from '../mail/templates.js';
 import { CliError, OPERATOR, print, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
@@ -131,5 +132,21 @@ export function userCommands(cli: Command): void {
       const users = await withContext((ctx) => ctx.storage.listUsers({ limit: 100_000 }));
       const rows = users.map((u) => `${u.id}  ${u.login.padEnd(24)} ${u.status}${u.isAdmin ? ' admin' : ''}${u.isDeveloper ? ' developer' : ''}  ${u.displayName ?? ''}`);
       print(!!o.json, users.map(publicUser), rows.length ? rows.join('\n') : 'no users yet');
+    });
+
+  user.command('delete').description('erase a user\'s account: sessions and tokens end, personal data is deleted, audit entries stay without it')
+    .argument('<login>', 'the user\'s login')
+    .option('--yes', 'erasing cannot be undone: say so')
+    .option('--json', 'print JSON')
+    .action(async (login: string, o: { yes?: boolean; json?: boolean }) => {
+      if (!o.yes) throw new CliError('erasing an account cannot be undone: add --yes');
+      const erased = await withContext(async (ctx) => {
+        const found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
+        if (!found) throw new CliError(`no user with the login ${login.slice(0, 64)}`);
+        const orphans = await deleteAccount(ctx, found, { type: 'operator', id: null }, null);
+        return { id: found.id, login: found.login, apps_without_owner: orphans };
+      });
+      const orphans = erased.apps_without_owner.length > 0 ? `; apps left without an owner: ${erased.apps_without_owner.join(', ')}` : '';
+      print(!!o.json, erased, `deleted user ${erased.login} (id ${erased.id})${orphans}`);
     });
 }

@@ -49,7 +49,7 @@ export interface AccountPageOptions {
   currentSession: SessionRecord['hash'];
   notice: string | null;
   /** An error, and the section it belongs to (so it shows where the reader is). */
-  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys'; text: string } | null;
+  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys' | 'delete'; text: string } | null;
   /** Two-step sign-in: on or off, recovery codes left, whether the operator requires it. */
   twoStep: TwoStepState;
   passkeys: PasskeyRecord[];
@@ -96,7 +96,7 @@ export function accountPage(o: AccountPageOptions): SafeHtml {
   const m = o.msgs;
   const a = m.account;
   const v = o.values;
-  const err = (section: 'profile' | 'avatar' | 'password') =>
+  const err = (section: 'profile' | 'avatar' | 'password' | 'delete') =>
     o.error?.section === section ? html`<p class="alert" role="alert">${o.error.text}</p>` : null;
   const emails = v.emails.split(/\s+/).filter(Boolean);
   const sexOption = (value: string, label: string) => html`<label class="check"><input type="radio" name="sex" value="${value}" ${v.sex === value ? 'checked' : ''}> ${label}</label>`;
@@ -217,6 +217,26 @@ ${current ? null : html`<form method="post" action="/account/sessions/end" class
 })}</ul>
 <p class="muted">${a.everywhereText}</p>
 <form method="post" action="/account/sign-out-everywhere" class="inline">${csrfField(o.csrf)}<button type="submit" class="danger">${a.signOutEverywhere}</button></form>
+</section>
+
+<section aria-labelledby="data">
+<h2 id="data">${a.yourData}</h2>
+<p class="muted">${a.yourDataText}</p>
+<form method="post" action="/account/data" class="inline">${csrfField(o.csrf)}<button type="submit">${a.downloadData}</button></form>
+</section>
+
+<section aria-labelledby="delete">
+<h2 id="delete">${a.deleteTitle}</h2>
+${err('delete')}
+<p class="muted">${a.deleteText}</p>
+<form method="post" action="/account/delete" class="form narrow-form">
+${csrfField(o.csrf)}
+<input type="text" name="username" value="${o.user.login}" autocomplete="username" hidden>
+<label for="delete_password">${a.currentPassword}</label>
+<input id="delete_password" name="current_password" type="password" autocomplete="current-password" required maxlength="256">
+<label class="check"><input type="checkbox" name="understood" value="yes" required> ${a.deleteUnderstand}</label>
+<div class="actions start"><button type="submit" class="danger">${a.deleteAccount}</button></div>
+</form>
 </section>`,
   });
 }

@@ -392,6 +392,13 @@ export interface Storage {
   updateUser(id: UserId, patch: UserPatch): Promise<void>;
   /** Active users who confirmed this address (ignoring case), oldest first: where a "forgot your password?" mail may go. */
   findUsersByConfirmedEmail(email: string): Promise<UserRecord[]>;
+  /**
+   * Erases a user in one transaction: the audit entries about them keep no
+   * address and only the details `keep` returns, the mails sent to them go,
+   * and so does the user row with everything that hangs on it by foreign key
+   * (src/accounts/account-data.ts). Apps they owned belong to nobody after.
+   */
+  eraseUser(id: UserId, keep: (details: AuditEntry['details']) => AuditEntry['details']): Promise<void>;
 
   // Apps
   createApp(app: AppRecord): Promise<void>;

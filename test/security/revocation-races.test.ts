@@ -2,7 +2,8 @@
  * Revocation is final (RFC 9700 §2.2.2, §4.14; RFC 7009 §2.1): with refreshes
  * in flight, every way of ending access — "revoke access" on /account, a
  * password change, "sign out everywhere", an operator blocking the user or the
- * app, the owner changing the app's scopes — leaves no working token behind.
+ * app, the owner changing the app's scopes, the user deleting their account —
+ * leaves no working token behind.
  * Each path is raced by several refresh loops over real HTTP, in several
  * rounds (public clients, whose refresh tokens rotate, and confidential ones,
  * which keep theirs); afterwards every access token ever issued is refused by
@@ -189,6 +190,14 @@ const PATHS: Record<string, (r: Round) => Promise<void>> = {
   'an operator blocking the app (then unblocking)': async (r) => {
     await confirmedPost(operator, '/admin/apps', `/admin/apps/${r.clientId}/block`, {});
     await confirmedPost(operator, '/admin/apps', `/admin/apps/${r.clientId}/unblock`, {});
+  },
+  'the user deleting their account on /account': async (r) => {
+    // The racer develops the app; an account that owns apps is not deleted by its owner, so the operator takes it over first.
+    const owner = await gh.ctx.storage.findUserByLogin('operator');
+    await gh.ctx.storage.updateApp(r.clientId as ClientId, { ownerId: owner!.id });
+    const { csrf } = hiddenFields(await (await r.user.get('/account')).text());
+    const res = await r.user.post('/account/delete', { csrf: csrf!, current_password: PASSWORD, understood: 'yes' });
+    expect(res.status, (await res.text()).slice(0, 300)).toBe(303);
   },
   "the owner changing the app's scopes on /console": async (r) => {
     const app = (await gh.ctx.storage.findApp(r.clientId as ClientId))!;

@@ -1,21 +1,26 @@
 /**
  * /account (docs/protocol.md §10): a person's profile, avatar, password, the apps and
- * devices they gave access to, and where they are signed in. Every form
- * carries the CSRF token; revoking and signing out everywhere are confirmed
- * first; every change answers with a redirect (post/redirect/get).
+ * devices they gave access to, where they are signed in, a copy of their
+ * data and the deletion of their account. Every form carries the CSRF token;
+ * revoking and signing out everywhere are confirmed first, deleting needs the
+ * password and a ticked box; every change answers with a redirect
+ * (post/redirect/get).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AccountDeletionRefused, accountData, deleteAccount } from '../../accounts/account-data.js';
 import { accessOverview, ProfileError, Profiles, type ProfileInput } from '../../accounts/profile.js';
 import { secondFactorsOf, twoStepRequired } from '../../accounts/second-factors.js';
 import { isClientId } from '../../apps/apps.js';
 import type { Context } from '../../context.js';
 import { mailLanguage } from '../../mail/templates.js';
 import { InputError } from '../../errors.js';
+import { messagePage } from '../../pages/account-pages.js';
 import { accountPage, profileValues, sessionHandle, type AccountPageOptions, type ProfileValues } from '../../pages/account-page.js';
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { knownDevice } from '../device-cookie.js';
-import { sendPage } from '../render.js';
+import { messagesFor, sendPage } from '../render.js';
+import { signOut } from '../session.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
 import { passkeyScript } from './accounts.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
@@ -65,7 +70,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     }), extra.status ?? 200);
   }
 
-  const audit = (page: PageContext, request: FastifyRequest, action: 'user_updated' | 'password_changed' | 'token_revoked', details: Record<string, string | boolean>, clientId: ClientId | null = null) =>
+  const audit = (page: PageContext, request: FastifyRequest, action: 'user_updated' | 'password_changed' | 'token_revoked' | 'data_exported', details: Record<string, string | boolean>, clientId: ClientId | null = null) =>
     ctx.audit.record({ action, actor: { type: 'user', id: page.user.id }, clientId, ip: request.ip, details });
 
   app.get('/account', async (request, reply) => {
@@ -140,20 +145,26 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     return redirectWithNotice(reply, '/account', 'avatarRemoved');
   });
 
+  /**
+   * Null when `password` is the signed-in user's, else what to say. It goes
+   * through the sign-in guard: a stolen session cannot guess it faster than
+   * /login could.
+   */
+  async function passwordRefusal(page: PageContext, request: FastifyRequest, password: string | undefined): Promise<{ text: string; status: number } | null> {
+    const check = await ctx.signInGuard.signIn(page.user.login, password ?? '', request.ip, knownDevice(ctx, request, page.user.login));
+    if (check.ok && check.user.id === page.user.id) return null;
+    if (check.ok || check.reason === 'bad_credentials') return { text: page.msgs.account.errPasswordWrong, status: 400 };
+    if (check.reason === 'needs_reset') return { text: page.msgs.signInNeedsReset, status: 429 };
+    return { text: format(page.msgs.tooManySignIns, { minutes: String(Math.ceil(check.retryAfterSeconds / 60)) }), status: 429 };
+  }
+
   app.post('/account/password', async (request, reply) => {
     const got = await formOf(request, reply);
     if (!got) return reply;
     const [page, form] = got;
     const a = page.msgs.account;
-    // The current password goes through the sign-in guard: a stolen session cannot guess it faster than /login could.
-    const check = await ctx.signInGuard.signIn(page.user.login, form.current_password ?? '', request.ip, knownDevice(ctx, request, page.user.login));
-    if (!check.ok || check.user.id !== page.user.id) {
-      const text = check.ok || check.reason === 'bad_credentials'
-        ? a.errPasswordWrong
-        : check.reason === 'needs_reset' ? page.msgs.signInNeedsReset
-        : format(page.msgs.tooManySignIns, { minutes: String(Math.ceil(check.retryAfterSeconds / 60)) });
-      return render(page, reply, { error: { section: 'password', text }, status: check.ok || check.reason === 'bad_credentials' ? 400 : 429 });
-    }
+    const wrong = await passwordRefusal(page, request, form.current_password);
+    if (wrong) return render(page, reply, { error: { section: 'password', text: wrong.text }, status: wrong.status });
     try {
       await ctx.users.changePassword(page.user, form.new_password ?? '', page.signedIn.session.hash);
     } catch (err) {
@@ -231,5 +242,45 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     await audit(page, request, 'token_revoked', { reason: 'signed out everywhere on /account' });
     return redirectWithNotice(reply, '/account', 'signedOutEverywhere');
   });
-};
 
+  /** A copy of everything kept about the user (src/accounts/account-data.ts), as a file to keep. */
+  app.post('/account/data', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page] = got;
+    const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
+    const data = await accountData(ctx, user);
+    await audit(page, request, 'data_exported', {});
+    const day = new Date(ctx.clock()).toISOString().slice(0, 10);
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="account-${user.login}-${day}.json"`)
+      .header('cache-control', 'no-store')
+      .send(`${JSON.stringify(data, null, 2)}\n`);
+  });
+
+  /** Erasure of the account by its owner: the password and a ticked box, then everything goes (src/accounts/account-data.ts). */
+  app.post('/account/delete', async (request, reply) => {
+    const got = await formOf(request, reply);
+    if (!got) return reply;
+    const [page, form] = got;
+    const a = page.msgs.account;
+    const refuse = (text: string, status = 400) => render(page, reply, { error: { section: 'delete', text }, status });
+    if (form.understood !== 'yes') return refuse(a.errDeleteUnconfirmed);
+    const wrong = await passwordRefusal(page, request, form.current_password);
+    if (wrong) return refuse(wrong.text, wrong.status);
+    try {
+      await deleteAccount(ctx, page.user, { type: 'user' }, request.ip);
+    } catch (err) {
+      if (!(err instanceof AccountDeletionRefused)) throw err;
+      return refuse(err.problem === 'operator' ? a.errDeleteOperator : format(a.errDeleteOwnsApps, { apps: err.apps.join(', ') }), 409);
+    }
+    await signOut(ctx, request, reply);
+    return reply.redirect('/account/deleted', 303);
+  });
+
+  app.get('/account/deleted', async (request, reply) => {
+    const msgs = messagesFor(request);
+    return sendPage(reply, messagePage(msgs, msgs.account.deletedTitle, msgs.account.deletedText));
+  });
+};

@@ -228,6 +228,18 @@ export const en = {
     errPicture: 'That picture could not be used: upload a PNG or JPEG of up to 5 MB.',
     errPasswordWrong: 'The current password is incorrect.',
     errPasswordShort: 'The new password must be 8 to 256 characters.',
+    yourData: 'Your data',
+    yourDataText: 'Download a copy of everything kept about you — your profile, the apps and devices with access, where you are signed in, your passkeys and the activity of your account — as a JSON file.',
+    downloadData: 'Download your data',
+    deleteTitle: 'Delete your account',
+    deleteText: 'Deleting your account signs you out everywhere, takes access away from every app and device, and erases your profile, picture, passkeys and two-step sign-in. The activity log keeps what happened, with nothing that names you. This cannot be undone.',
+    deleteUnderstand: 'I understand that my account and everything in it are deleted for good',
+    deleteAccount: 'Delete my account',
+    deletedTitle: 'Your account is deleted',
+    deletedText: 'Your account and its data are erased. No app can use it any more.',
+    errDeleteUnconfirmed: 'Tick the box to confirm that you want your account deleted.',
+    errDeleteOperator: 'Operators cannot delete their own account. Another operator must first take the operator role away.',
+    errDeleteOwnsApps: 'You develop apps ({apps}). Delete them in the developer console, or ask an operator to hand them over, then delete your account.',
   },
   /** /console, the developer console (docs/protocol.md §10). */
   console: {

@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type Expression, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
@@ -326,6 +326,18 @@ export class SqlStorage implements Storage {
     }
     const rows = await query.limit(options.limit ?? 1000).offset(options.offset ?? 0).execute();
     return rows.map(toUser);
+  }
+
+  async eraseUser(id: UserId, keep: (details: AuditEntry['details']) => AuditEntry['details']): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const about = (eb: ExpressionBuilder<Database, 'audit_log'>) => eb.or([eb('user_id', '=', id), eb.and([eb('actor_type', '=', 'user'), eb('actor_id', '=', id)])]);
+      const entries = await trx.selectFrom('audit_log').select(['id', 'details']).where(about).execute();
+      for (const e of entries) {
+        await trx.updateTable('audit_log').set({ ip: null, details: JSON.stringify(keep(JSON.parse(e.details) as AuditEntry['details'])) }).where('id', '=', e.id).execute();
+      }
+      await trx.deleteFrom('mail_outbox').where('user_id', '=', id).execute();
+      await trx.deleteFrom('users').where('id', '=', id).execute();
+    });
   }
 
   async updateUser(id: UserId, patch: UserPatch): Promise<void> {
