@@ -119,6 +119,7 @@ function visits(): PageVisit[] {
     },
     { name: 'error', signedIn: true, open: go(`/authorize?response_type=code&client_id=${'0'.repeat(32)}`) },
     { name: 'account', signedIn: true, open: go('/account') },
+    { name: 'account-deleted', signedIn: false, open: go('/account/deleted') },
     { name: 'console', signedIn: true, open: go('/console') },
     { name: 'console-new', signedIn: true, open: go('/console/apps/new') },
     { name: 'console-app', signedIn: true, open: go(`/console/apps/${appId}`) },

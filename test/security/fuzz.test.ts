@@ -267,7 +267,9 @@ describe('fuzzing every endpoint', () => {
 
       // Passkeys (issue 16): sign-in, /account, operators.
       'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
-      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove']) {
+      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove',
+      // Users' rights (issue 20): the copy of their data, deleting the account.
+      'POST /account/data', 'POST /account/delete', 'GET /account/deleted']) {
       expect(paths, expected).toContain(expected);
     }
   });
