@@ -7,6 +7,7 @@ import { HeaderInvalidClient, BASIC_CHALLENGE } from '../oauth/client-auth.js';
 import type { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../pages/consent-page.js';
 import type { SafeHtml } from '../pages/html.js';
+import { withLanguageLinks } from '../pages/layout.js';
 import { en, type Messages } from '../pages/messages/en.js';
 import { catalogue, pickLanguage } from '../pages/messages/index.js';
 
@@ -26,8 +27,15 @@ export function messagesFor(request: FastifyRequest): Messages {
   );
 }
 
+/** A page; one that did not know its address gets its language links for this request's (layout.ts). */
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(page.value);
+  return reply.code(status).type('text/html; charset=utf-8').send(withLanguageLinks(page.value, reply.request.url, catalogue));
+}
+
+/** A browser navigating (its Accept header puts HTML first), not a program: it gets pages, not JSON. */
+export function wantsPage(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return typeof accept === 'string' && /^\s*text\/html\b/i.test(accept);
 }
 
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {

@@ -6,12 +6,13 @@ import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import { OAuthError } from '../oauth/errors.js';
+import { InvalidRequest, OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
 import { Metrics } from './metrics.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
-import { LANG_COOKIE, sendOAuthError } from './render.js';
+import { LANG_COOKIE, messagesFor, sendErrorPage, sendOAuthError, sendPage, wantsPage } from './render.js';
+import { messagePage } from '../pages/account-pages.js';
 import { registerCors } from './cors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { addressConfirmationRoutes } from './routes/address-confirmation.js';
@@ -166,6 +167,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
         status === 413 ? 'the request body is too large'
         : status === 415 ? 'unsupported content type: send application/x-www-form-urlencoded'
         : 'the request is malformed';
+      if (wantsPage(request)) return sendErrorPage(request, reply, new InvalidRequest(description), status);
       return reply.code(status).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: description });
     }
     if (isDatabaseUnavailable(error)) {
@@ -174,10 +176,19 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
         .send({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
     }
     request.log.error({ err: error }, 'unhandled error');
+    if (wantsPage(request)) {
+      const msgs = messagesFor(request);
+      return sendPage(reply.header('Cache-Control', 'no-store'), messagePage(msgs, msgs.serverErrorTitle, msgs.serverErrorText), 500);
+    }
     return reply.code(500).header('Cache-Control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });
   });
 
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' }));
+  // A browser that mistyped an address gets a page in its language; programs get JSON.
+  app.setNotFoundHandler((request, reply) => {
+    if (!wantsPage(request)) return reply.code(404).send({ error: 'not_found', error_description: 'there is nothing at this address' });
+    const msgs = messagesFor(request);
+    return sendPage(reply, messagePage(msgs, msgs.notFoundTitle, msgs.notFound), 404);
+  });
 
   new Metrics().instrument(app);
 

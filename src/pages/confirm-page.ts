@@ -2,7 +2,9 @@
  * The one confirmation step of every destructive action (deleting an app,
  * revoking access, blocking a user…): the form comes back as a page that says
  * what will happen, and only its second submission, carrying `confirmed=yes`,
- * acts. Works without script and with the keyboard alone.
+ * acts. Works without script and with the keyboard alone. The focus starts
+ * on Cancel, never on the destructive button: an Enter pressed out of habit
+ * changes nothing.
  */
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
@@ -35,8 +37,8 @@ export function confirmPage(o: ConfirmOptions): SafeHtml {
 ${csrfField(o.csrf)}
 ${fields.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <input type="hidden" name="confirmed" value="yes">
-<div class="actions end"><a class="button" href="${o.cancelHref}">${o.msgs.cancel}</a>
-<button type="submit" class="danger" autofocus>${o.confirmLabel}</button></div>
+<div class="actions end"><a class="button" href="${o.cancelHref}" autofocus>${o.msgs.cancel}</a>
+<button type="submit" class="danger">${o.confirmLabel}</button></div>
 </form>`,
   });
 }

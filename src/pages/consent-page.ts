@@ -44,12 +44,19 @@ ${decisionButtons(m)}
   });
 }
 
+/** The description in the page's language where it has one (`errorDescriptions`), else as written, marked English. */
+function describe(msgs: Messages, description: string): SafeHtml {
+  const repeated = /^parameter [a-z_]+ was sent more than once$/.test(description) ? msgs.errorDescriptions['a parameter was sent more than once'] : undefined;
+  const said = msgs.errorDescriptions[description] ?? repeated;
+  return said !== undefined ? html`<dd>${said}</dd>` : html`<dd lang="en">${description}</dd>`;
+}
+
 export function errorPage(msgs: Messages, code: string, description: string): SafeHtml {
   return layout({
     msgs,
     title: msgs.errorTitle,
     body: html`<h1>${msgs.errorTitle}</h1>
 <p>${msgs.errorBack}</p>
-<dl class="error"><dt>${msgs.errorCode}</dt><dd><code>${code}</code></dd><dd lang="en">${description}</dd></dl>`,
+<dl class="error"><dt>${msgs.errorCode}</dt><dd><code>${code}</code></dd>${describe(msgs, description)}</dl>`,
   });
 }

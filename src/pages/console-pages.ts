@@ -105,6 +105,15 @@ export function appFormPage(o: ConsolePage & { app: AppRecord | null; values: Ap
   const ttls: number[] = TTL_CHOICES.filter((t) => t <= o.maxTtlSeconds);
   if (Number.isInteger(ttlNow) && ttlNow > 0 && !ttls.includes(ttlNow)) ttls.push(ttlNow);
   const checkedPlatform = (p: PlatformType) => (v.platforms.includes(p) ? 'checked' : '');
+  // The Gatehouse permissions, then the OpenID Connect scopes that carry the same data for standard libraries,
+  // each under its own words, so no two choices read alike.
+  const scopeChoice = (name: string, label: string) => {
+    const mode = v.scopeModes[name] ?? 'off';
+    const radio = (value: 'off' | 'required' | 'optional', text: string) =>
+      html`<label class="check"><input type="radio" name="scope:${name}" value="${value}" ${mode === value ? 'checked' : ''}${editing ? html` aria-describedby="scopes-warning"` : null}> ${text}</label>`;
+    return html`<fieldset class="scope-choice"><legend>${label} <code>${name}</code></legend>
+<div class="radios">${radio('off', c.scopeOff)}${radio('required', c.scopeRequired)}${radio('optional', c.scopeOptional)}</div></fieldset>`;
+  };
   return layout({
     msgs: m,
     title,
@@ -137,15 +146,10 @@ ${textArea('suggest_hostnames', c.suggestHostnames, v.suggestHostnames, c.sugges
 <fieldset><legend>${c.sectionScopes}</legend>
 <p class="hint">${c.scopesHint}</p>
 ${editing ? html`<p class="warning" id="scopes-warning">${c.scopesWarning}</p>` : null}
-<div class="scope-grid">
-${SCOPE_CATALOGUE.map((s) => {
-  const mode = v.scopeModes[s.name] ?? 'off';
-  const radio = (value: 'off' | 'required' | 'optional', label: string) =>
-    html`<label class="check"><input type="radio" name="scope:${s.name}" value="${value}" ${mode === value ? 'checked' : ''}${editing ? html` aria-describedby="scopes-warning"` : null}> ${label}</label>`;
-  return html`<fieldset class="scope-choice"><legend>${m.scopes[s.name] ?? scopeLabel(s.name)} <code>${s.name}</code></legend>
-<div class="radios">${radio('off', c.scopeOff)}${radio('required', c.scopeRequired)}${radio('optional', c.scopeOptional)}</div></fieldset>`;
-})}
-</div>
+<div class="scope-grid">${SCOPE_CATALOGUE.filter((s) => !isOidcScope(s.name)).map((s) => scopeChoice(s.name, m.scopes[s.name] ?? scopeLabel(s.name)))}</div>
+<h3 id="oidc-scopes">${c.oidcScopesTitle}</h3>
+<p class="hint">${c.oidcScopesHint}</p>
+<div class="scope-grid">${SCOPE_CATALOGUE.filter((s) => isOidcScope(s.name)).map((s) => scopeChoice(s.name, c.oidcScopes[s.name] ?? scopeLabel(s.name)))}</div>
 </fieldset>
 
 <fieldset><legend>${c.sectionTokens}</legend>
@@ -169,6 +173,9 @@ ${textArea('post_logout_redirect_uris', c.postLogoutUris, v.postLogoutRedirectUr
 </form>`,
   });
 }
+
+/** The scopes of OpenID Connect itself, beside Gatehouse's own `login:` permissions. */
+const isOidcScope = (name: string) => !name.startsWith('login:');
 
 export interface AppPageOptions extends ConsolePage {
   app: AppRecord;

@@ -57,7 +57,7 @@ ${o.nav ? topBar(o.msgs, o.nav) : null}
 ${o.nav ? null : html`<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}</span></div>`}
 ${o.body}
 </main>
-${o.here !== undefined ? languageLinks(o.msgs, o.here) : null}
+${o.here !== undefined ? languageLinks(o.msgs, o.here) : languageSlot(o.msgs)}
 ${o.nav || o.copy ? html`<script src="/assets/pages.js"></script>` : null}
 ${o.script ? html`<script src="${o.script}"></script>` : null}
 </body>
@@ -79,16 +79,36 @@ ${nav.showAdmin ? link('admin', '/admin', msgs.navAdmin) : null}
 </header>`;
 }
 
+/**
+ * Where the language links go on a page that does not know its own address
+ * (sign-in, consent, device, error pages): `sendPage` fills it in with the
+ * request's (`withLanguageLinks`). Page text is escaped, so no input can make one.
+ */
+const SLOT = /<!--gatehouse:languages:([a-z]{2})-->/;
+
+function languageSlot(msgs: Messages): SafeHtml {
+  return trusted(`<!--gatehouse:languages:${msgs.lang}-->`);
+}
+
+/** The page with its language links pointing at `here` (this request's path and query), when it left a slot for them. */
+export function withLanguageLinks(page: string, here: string, catalogue: (lang: string) => Messages | null): string {
+  const slot = SLOT.exec(page);
+  const msgs = slot ? catalogue(slot[1]!) : null;
+  return slot && msgs ? page.replace(slot[0], languageLinks(msgs, here).value) : page;
+}
+
 /** Each language named in itself, marked with its own `lang` for screen readers. */
 const LANGUAGE_NAMES: Readonly<Record<string, string>> = { en: 'English', ru: 'Русский' };
 
 function languageLinks(msgs: Messages, here: string): SafeHtml {
   const url = new URL(here, 'http://x');
+  // One leading slash, whatever the address was: a link on this server, never `//elsewhere`.
+  const path = `/${url.pathname.replace(/^[/\\]+/, '')}`;
   const links = Object.entries(LANGUAGE_NAMES).map(([lang, name]) => {
     url.searchParams.set('lang', lang);
     return lang === msgs.lang
       ? html`<li><span lang="${lang}" aria-current="true">${name}</span></li>`
-      : html`<li><a href="${url.pathname + url.search}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
+      : html`<li><a href="${path + url.search}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
   });
   return html`<footer class="footer"><nav aria-label="${msgs.languageLabel}"><ul>${links}</ul></nav></footer>`;
 }

@@ -14,12 +14,16 @@ export function identity(user: PageUser, extra: SafeHtml | null = null): SafeHtm
 <span><strong>${user.displayName}</strong><br><span class="muted" translate="no">${user.login}</span>${extra}</span></p>`;
 }
 
-/** What the app will be allowed to do, in plain words, with optional scopes as checkboxes. */
+/**
+ * What the app will be allowed to do, in plain words, with optional scopes as
+ * checkboxes. A Gatehouse permission and the OpenID Connect scope with the
+ * same data (`login:default_phone` and `phone`) read alike: each line is said once.
+ */
 export function scopeChoices(msgs: Messages, appName: string, scopes: string[], optionalScopes: string[], preselected: string[] = []): SafeHtml {
+  const lines = [...new Set([msgs.consentIdentity, ...scopes.map((s) => msgs.scopes[s] ?? scopeLabel(s))])];
   return html`<p>${format(msgs.consentRequired, { app: appName })}</p>
 <ul class="scopes">
-<li>${msgs.consentIdentity}</li>
-${scopes.map((s) => html`<li>${msgs.scopes[s] ?? scopeLabel(s)}</li>`)}
+${lines.map((line) => html`<li>${line}</li>`)}
 </ul>
 ${optionalScopes.length > 0
   ? html`<fieldset class="optional"><legend>${msgs.consentOptional}</legend>

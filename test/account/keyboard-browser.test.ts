@@ -98,10 +98,11 @@ describe.skipIf(testEngine() !== 'sqlite')('keyboard only, in Chromium', () => {
     await tabTo(page, (f) => f.tag === 'button' && f.name === 'Revoke access of Keyboard Notes', 'the revoke button');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Revoke access of Keyboard Notes?' }).waitFor();
-    // The confirmation puts the focus on its confirming button.
-    const confirming = await focused(page);
-    expect([confirming.tag, confirming.ring]).toEqual(['button', true]);
-    expect(confirming.name).toMatch(/^Revoke/);
+    // The confirmation puts the focus on Cancel, never on the destructive button; one Tab reaches it.
+    const start = await focused(page);
+    expect([start.tag, start.name, start.ring]).toEqual(['a', 'Cancel', true]);
+    const [confirming] = await tabTo(page, (f) => f.tag === 'button', 'the confirming button');
+    expect(confirming!.name).toMatch(/^Revoke/);
     await page.keyboard.press('Enter');
     await page.getByText('Access revoked. The app must ask you again.').waitFor();
     expect(await infoStatus(gh, tokens.access_token!)).toBe(401);

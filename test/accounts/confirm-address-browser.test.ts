@@ -53,7 +53,7 @@ describe.skipIf(testEngine() !== 'sqlite')('confirming an address in Chromium', 
 
   test('sign-up → confirmation mail → the link → email_verified: true in /userinfo and default_email in /info', async () => {
     await page.goto(`${gh.url}/signup`);
-    await page.getByLabel('Login').fill('lena');
+    await page.getByLabel('Username').fill('lena');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByLabel('Email (optional)').fill('Lena@Example.org');
     await page.getByRole('button', { name: 'Create an account' }).click();

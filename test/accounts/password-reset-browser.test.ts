@@ -28,7 +28,7 @@ const clock = testClock();
 async function askForReset(value: string): Promise<string> {
   await page.goto(`${gh.url}/login?switch=1`);
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
-  await page.getByLabel('Login or email address').fill(value);
+  await page.getByLabel('Username or email address').fill(value);
   await page.getByRole('button', { name: 'Send the link' }).click();
   await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
   return (await page.locator('main').textContent())!;

@@ -37,7 +37,7 @@ afterAll(async () => {
 async function signInForApp(page: Page, login: string, state: string): Promise<void> {
   const query = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: target.redirectUri, scope: 'openid login:info', state, nonce: `n-${state}` });
   await page.goto(`${gh.url}/authorize?${query.toString()}`);
-  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Username').fill(login);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }

@@ -21,7 +21,7 @@ let browser: TestBrowser;
 
 async function signIn(page: Page, login: string, path = '/account'): Promise<void> {
   await page.goto(`${gh.url}/login?switch=1&return_to=${encodeURIComponent(path)}`);
-  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Username').fill(login);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
@@ -240,7 +240,7 @@ describe.skipIf(testEngine() !== 'sqlite')('the operator requires two-step sign-
     context = await browser.browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', colorScheme: 'dark' });
     const page = await context.newPage();
     await page.goto(`${policyGh.url}/login?return_to=${encodeURIComponent('/account?welcome=1')}`);
-    await page.getByLabel('Login').fill('newcomer');
+    await page.getByLabel('Username').fill('newcomer');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${policyGh.url}/login/two-step/setup`);

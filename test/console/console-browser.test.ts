@@ -75,6 +75,12 @@ describe.skipIf(testEngine() !== 'sqlite')('developer console in Chromium', () =
     expect((await gh.ctx.storage.findUserByLogin('devon'))!.isDeveloper).toBe(true);
     expect(await tokenEndpointError(gh, clientId, firstSecret)).toBe('invalid_grant');
 
+    // The answer to the form was a redirect (post/redirect/get): a reload creates nothing and shows the secret no more.
+    expect(page.url()).toBe(`${gh.url}/console/apps/${clientId}?done=created`);
+    await page.reload();
+    await page.getByText('The app is created.').waitFor();
+    expect(await page.locator('#client-secret').count()).toBe(0);
+    expect(await gh.ctx.storage.listApps({ ownerId: (await gh.ctx.storage.findUserByLogin('devon'))!.id })).toHaveLength(1);
     // The secret is never shown again.
     await page.goto(`${gh.url}/console/apps/${clientId}`);
     expect(await page.locator('#client-secret').count()).toBe(0);
@@ -118,6 +124,10 @@ describe.skipIf(testEngine() !== 'sqlite')('developer console in Chromium', () =
     expect(secondSecret).toMatch(/^[0-9a-f]{64}$/);
     expect(secondSecret).not.toBe(firstSecret);
     expect(await tokenEndpointError(gh, clientId, firstSecret)).toBe('invalid_client');
+    expect(await tokenEndpointError(gh, clientId, secondSecret)).toBe('invalid_grant');
+    // A reload rotates nothing: the secret just shown keeps working.
+    await page.reload();
+    expect(await page.locator('#client-secret').count()).toBe(0);
     expect(await tokenEndpointError(gh, clientId, secondSecret)).toBe('invalid_grant');
     firstSecret = secondSecret;
   });

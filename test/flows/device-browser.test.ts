@@ -83,7 +83,7 @@ async function expectConfirmPage(page: Page, userCode: string): Promise<void> {
   expect(await page.locator('#device-developer').textContent()).toBe('the operator of this server');
   expect(await page.locator('.identity strong').textContent()).toBe('Tanya Petrova');
   expect(await page.locator('.code-check').textContent()).toBe(`Check that your device shows this code: ${userCode}`);
-  expect(await page.locator('ul.scopes li').allTextContents()).toEqual(['Know your login and your Gatehouse account id', 'See your name, display name and sex']);
+  expect(await page.locator('ul.scopes li').allTextContents()).toEqual(['Know your username and your Gatehouse account id', 'See your name, display name and sex']);
   expect(await page.locator('fieldset.optional label').allTextContents()).toEqual([' See your email addresses']);
 }
 

@@ -85,7 +85,7 @@ describe('a signed-in user with consent', () => {
     await signIn('alice');
     expect(await consentHeading()).toBe('Photo Printer wants to access your Gatehouse account');
     const scopes = await page.locator('ul.scopes li').allTextContents();
-    expect(scopes).toEqual(['Know your login and your Gatehouse account id', 'See your name, display name and sex', 'See your email addresses']);
+    expect(scopes).toEqual(['Know your username and your Gatehouse account id', 'See your name, display name and sex', 'See your email addresses']);
     await expect.poll(() => page.locator('.identity strong').textContent()).toBe('Alice Liddell');
     await browser.screenshot(page, 'consent-page');
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -179,7 +179,7 @@ describe('the login page', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const wrongPassword = (await alert.textContent())?.trim();
-    expect(wrongPassword).toBe('The login or password is incorrect.');
+    expect(wrongPassword).toBe('The username or password is incorrect.');
     expect(await page.locator('#login').inputValue()).toBe('alice');
     expect(await page.locator('#password').inputValue()).toBe('');
     await browser.screenshot(page, 'login-page-error');

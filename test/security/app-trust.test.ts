@@ -115,9 +115,8 @@ async function registerOnConsole(dev: HttpUser, name: string, pkg: string, appId
     csrf, name, platform: 'ios android', 'scope:login:info': 'required', ttl: '3600', id_token_alg: 'ES256',
     ios_app_id: appId, android_package: pkg, android_fingerprints: FP, ...extra,
   });
-  const page = await res.text();
-  expect(res.status, page.slice(0, 500)).toBe(200);
-  const clientId = /\/console\/apps\/([0-9a-f]{32})/.exec(page)?.[1];
+  expect(res.status, (await res.text()).slice(0, 500)).toBe(303);
+  const clientId = /^\/console\/apps\/([0-9a-f]{32})\?done=created$/.exec(res.headers.get('location') ?? '')?.[1];
   expect(clientId).toBeDefined();
   return clientId!;
 }

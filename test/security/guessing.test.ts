@@ -187,7 +187,7 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBeNull();
       const text = await refused.text();
-      expect(text).toContain(lang === 'en' ? 'with “Forgot your password?” below, or ask an operator' : 'по ссылке «Забыли пароль?» ниже или попросите оператора');
+      expect(text).toContain(lang === 'en' ? 'with “Forgot your password?” below, or ask an operator' : 'по ссылке «Забыли пароль?» ниже или попросите администратора');
       expect(text).toContain('href="/login/forgot');
       expect(text).not.toMatch(/minutes|мин\./);
     }

@@ -17,6 +17,7 @@ import { format } from '../../pages/messages/en.js';
 import type { AuditEntry, UserRecord } from '../../storage/storage.js';
 import type { ClientId, UserId } from '../../types.js';
 import { sendPage } from '../render.js';
+import { revealOnce, takeRevealed } from '../reveal-once.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
 
 const PAGE_SIZE = 100;
@@ -93,7 +94,12 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     if (!user) return notFound(page.msgs, reply);
     const done = (request.query as Record<string, unknown>).done;
     const action = USER_ACTIONS.find((a) => a === done);
-    return showUser(page, reply, user, { notice: action ? page.msgs.admin.done[action] : done === 'passkeyRemoved' ? page.msgs.passkeys.done.passkeyRemoved : null });
+    const newPassword = takeRevealed(ctx, request, reply, 'reset_password', user.id, page.user.id);
+    reply.header('Cache-Control', 'no-store');
+    return showUser(page, reply, user, {
+      notice: action ? page.msgs.admin.done[action] : done === 'passkeyRemoved' ? page.msgs.passkeys.done.passkeyRemoved : null,
+      ...(newPassword !== null ? { newPassword } : {}),
+    });
   });
 
   /** Removes one of a user's passkeys (a lost phone, a key in the wrong hands), confirmed first; never shows key material. */
@@ -145,9 +151,8 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       if (!(err instanceof InputError)) throw err;
       return showUser(page, reply, user, { error: ad.errSelf }, 400);
     }
-    const changed = (await ctx.storage.findUserById(user.id))!;
-    // A new password is shown in this answer only.
-    if (password !== null) return showUser({ ...page, here: `/admin/users/${user.id}` }, reply, changed, { notice: ad.done.reset_password, newPassword: password });
+    // Post/redirect/get: the user's page shows a new password once (src/http/reveal-once.ts); a reload resets nothing.
+    if (password !== null) revealOnce(ctx, reply, 'reset_password', user.id, page.user.id, password);
     return redirectWithNotice(reply, `/admin/users/${user.id}`, action);
   });
 

@@ -19,6 +19,7 @@ import type { AppRecord, Platform, PlatformType } from '../../storage/storage.js
 import type { Params } from '../params.js';
 import { PLATFORM_TYPES } from '../../apps/platforms.js';
 import { sendPage } from '../render.js';
+import { revealOnce, takeRevealed } from '../reveal-once.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
@@ -129,7 +130,7 @@ function appErrorText(m: Messages, err: InputError): string {
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 type Notice = 'created' | 'saved' | 'savedRevoked' | 'rotated' | 'debugRevoked' | 'iconSaved' | 'iconRemoved' | 'blocked' | 'unblocked';
-const NOTICES: readonly Notice[] = ['saved', 'savedRevoked', 'debugRevoked', 'iconSaved', 'iconRemoved', 'blocked', 'unblocked'];
+const NOTICES: readonly Notice[] = ['created', 'rotated', 'saved', 'savedRevoked', 'debugRevoked', 'iconSaved', 'iconRemoved', 'blocked', 'unblocked'];
 
 export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   await acceptUploads(app);
@@ -196,8 +197,9 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     }
     await consoleService.becomeDeveloper(page.user);
     await ctx.audit.record({ action: 'app_created', actor: { type: 'user', id: page.user.id }, clientId: created.app.clientId, ip: request.ip, details: { name: created.app.name } });
-    // Shown in this answer only: the secret is never stored in a readable form here.
-    return showApp({ ...page, here: `/console/apps/${created.app.clientId}` }, reply, created.app, { secret: created.clientSecret, notice: page.msgs.console.created });
+    // Post/redirect/get: the app's page shows the secret once (src/http/reveal-once.ts), and a reload creates nothing.
+    if (created.clientSecret !== null) revealOnce(ctx, reply, 'client_secret', created.app.clientId, page.user.id, created.clientSecret);
+    return redirectWithNotice(reply, `/console/apps/${created.app.clientId}`, 'created');
   });
 
   app.get('/console/apps/:id', async (request, reply) => {
@@ -207,7 +209,9 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!a) return reply;
     const done = (request.query as Record<string, unknown>).done;
     const notice = NOTICES.find((n) => n === done);
-    return showApp(page, reply, a, { notice: notice ? page.msgs.console[notice] : null });
+    const secret = takeRevealed(ctx, request, reply, 'client_secret', a.clientId, page.user.id);
+    reply.header('Cache-Control', 'no-store');
+    return showApp(page, reply, a, { notice: notice ? page.msgs.console[notice] : null, secret });
   });
 
   app.get('/console/apps/:id/edit', async (request, reply) => {
@@ -278,7 +282,8 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       return showApp(page, reply, a, { error: c.publicClient }, 400);
     }
     await ctx.audit.record({ action: 'app_secret_rotated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip });
-    return showApp({ ...page, here: `/console/apps/${a.clientId}` }, reply, (await ctx.storage.findApp(a.clientId))!, { secret, notice: c.rotated });
+    revealOnce(ctx, reply, 'client_secret', a.clientId, page.user.id, secret);
+    return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'rotated');
   });
 
   app.post('/console/apps/:id/debug-tokens/revoke', async (request, reply) => {
