@@ -2,7 +2,7 @@
 import { isConfirmedEmail } from '../accounts/addresses.js';
 import type { SecondFactors } from '../accounts/second-factors.js';
 import type { PasskeyRecord } from '../storage/passkey-store.js';
-import type { AppRecord, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
+import type { AppRecord, AppTokenStats, AuditEntry, SessionRecord, UserRecord } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
@@ -92,7 +92,7 @@ ${u.defaultPhone !== null ? html`<dt>${m.account.phone}</dt><dd><ul class="plain
 ${o.signInLocked ? html`<dt>${ad.signInLocked}</dt><dd class="alert">${ad.signInLockedText}</dd>` : null}
 <dt>${m.twoStep.adminFactors}</dt><dd>${twoStepStatus(m, o.factors)}</dd>
 <dt>${ad.activeTokens}</dt><dd>${o.activeTokens}</dd>
-<dt>${ad.ownedApps}</dt><dd>${o.apps.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${o.apps.map((a) => html`<li><a href="/admin/apps?q=${a.clientId}">${a.name}</a></li>`)}</ul>`}</dd>
+<dt>${ad.ownedApps}</dt><dd>${o.apps.length === 0 ? html`<span class="muted">${m.console.none}</span>` : html`<ul class="plain">${o.apps.map((a) => html`<li><a href="/admin/apps/${a.clientId}">${a.name}</a></li>`)}</ul>`}</dd>
 </dl>
 <section aria-labelledby="actions"><h2 id="actions">${ad.actions}</h2>
 ${o.self ? html`<p class="muted">${ad.selfNote}</p>` : null}
@@ -134,7 +134,7 @@ ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
 ${searchForm(m, '/admin/apps', ad.searchApps, o.query)}
 ${o.apps.length === 0 ? html`<p class="empty">${ad.nothingFound}</p>` : html`<ul class="app-list">${o.apps.map((a) => html`<li>
 ${appIcon(a)}
-<div class="grow"><strong class="app-name">${a.name}</strong>
+<div class="grow"><a class="app-name" href="/admin/apps/${a.clientId}"><strong>${a.name}</strong></a>
 <div class="muted small"><code>${a.clientId}</code>${a.ownerLogin ? html` · ${formatHtml(ad.ownedBy, { login: html`<span translate="no">${a.ownerLogin}</span>` })}` : null}</div>
 ${a.introspects.length > 0 ? html`<div class="muted small">${ad.introspects} ${a.introspects.map((id, i) => html`${i > 0 ? ', ' : ''}<a href="/admin/apps?q=${id}"><code>${id}</code></a>`)}</div>` : null}</div>
 <span class="badge ${a.status}">${m.console.status[a.status]}</span>${a.blockedBy === 'owner' ? html` <span class="muted small">${ad.blockedByOwner}</span>` : null}
@@ -144,6 +144,45 @@ ${a.firstParty ? html`<span class="badge role">${ad.firstParty}</span>` : null}
 <form method="post" action="/admin/apps/${a.clientId}/${a.status === 'blocked' ? 'unblock' : 'block'}" class="inline">${csrfField(o.csrf)}
 <button type="submit" class="small${a.status === 'blocked' ? '' : ' danger'}" aria-label="${format(a.status === 'blocked' ? ad.unblockApp : ad.blockApp, { app: a.name })}">${a.status === 'blocked' ? ad.unblock : ad.block}</button></form>
 </li>`)}</ul>`}`);
+}
+
+/** One app as an operator sees it: who owns it, what it may do, how much it is used, what happened to it, and the operator's switches. */
+export function adminAppPage(o: AdminPage & {
+  app: AppRecord; ownerLogin: string | null; stats: AppTokenStats; audit: AuditEntry[]; logins: LoginsById; notice: string | null;
+}): SafeHtml {
+  const m = o.msgs;
+  const ad = m.admin;
+  const c = m.console;
+  const a = o.app;
+  const scopes = (list: string[]) => (list.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${list.map((s) => html`<li><code>${s}</code></li>`)}</ul>`);
+  const act = (action: string, label: string, danger = false) => html`<form method="post" action="/admin/apps/${a.clientId}/${action}" class="inline">${csrfField(o.csrf)}
+<input type="hidden" name="back" value="app"><button type="submit"${danger ? html` class="danger"` : null}>${label}</button></form>`;
+  return frame(o, 'apps', a.name, html`<p class="crumbs"><a href="/admin/apps">${ad.apps}</a></p>
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
+<div class="page-head">${appIcon(a, 64)}<h1 class="grow">${a.name}</h1><div class="badges"><span class="badge ${a.status}">${c.status[a.status]}</span>${a.firstParty ? html` <span class="badge role">${ad.firstParty}</span>` : null}</div></div>
+${a.status === 'blocked' ? html`<p class="warning">${a.blockedBy === 'owner' ? ad.blockedByOwner : c.blockedByOperator}</p>` : null}
+<dl class="details">
+<dt>${c.clientId}</dt><dd><code>${a.clientId}</code></dd>
+<dt>${ad.owner}</dt><dd>${a.ownerId !== null ? html`<a href="/admin/users/${a.ownerId}" translate="no">${o.ownerLogin ?? a.ownerId}</a>` : html`<span class="muted">${ad.noOwner}</span>`}</dd>
+<dt>${c.description}</dt><dd>${a.description ? a.description : html`<span class="muted">${c.none}</span>`}</dd>
+<dt>${c.sectionPlatforms}</dt><dd>${a.platforms.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${a.platforms.map((p) => html`<li>${c.platforms[p.type]}${p.appId ? html` · <code>${p.appId}</code>` : null}${p.packageName ? html` · <code>${p.packageName}</code>` : null}</li>`)}</ul>`}</dd>
+<dt>${c.redirectUris}</dt><dd>${a.redirectUris.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${a.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul>`}</dd>
+<dt>${c.requiredScopes}</dt><dd>${scopes(a.scopes)}</dd>
+<dt>${c.optionalScopes}</dt><dd>${scopes(a.optionalScopes)}</dd>
+<dt>${ad.resourceServerOf}</dt><dd>${a.introspects.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${a.introspects.map((id) => html`<li><a href="/admin/apps/${id}"><code>${id}</code></a></li>`)}</ul>`}</dd>
+<dt>${ad.created}</dt><dd>${dateTime(m, a.createdAt)}</dd>
+<dt>${c.activeTokens}</dt><dd>${o.stats.activeTokens}</dd>
+<dt>${c.activeUsers}</dt><dd>${o.stats.users}</dd>
+</dl>
+<section aria-labelledby="actions"><h2 id="actions">${ad.actions}</h2>
+<div class="button-row">
+${a.status === 'blocked' ? act('unblock', ad.unblock) : act('block', ad.block, true)}
+${a.firstParty ? act('third-party', ad.unmarkFirstParty) : act('first-party', ad.markFirstParty)}
+</div>
+</section>
+<section aria-labelledby="audit"><h2 id="audit">${ad.audit}</h2>
+${auditTable(m, o.audit, o.logins)}
+</section>`);
 }
 
 /** Logins of the users an audit log names, by user id, so people read names instead of numbers. */
@@ -161,7 +200,7 @@ function auditTable(m: Messages, entries: AuditEntry[], logins: LoginsById): Saf
 <tbody>${entries.map((e) => html`<tr><td data-label="${m.admin.auditWhen}">${dateTime(m, e.at)}</td>
 <td data-label="${m.admin.auditWhat}"><code>${e.action}</code> <span class="badge ${e.outcome === 'ok' ? 'active' : 'blocked'}">${m.admin.outcome[e.outcome]}</span>${e.repeated ? html` ×${e.repeated.count}<br><span class="muted small">→ ${dateTime(m, e.repeated.lastAt)}</span>` : null}</td>
 <td data-label="${m.admin.auditWho}">${m.admin.actor[e.actorType]}${e.actorId ? html` ${e.actorType === 'user' ? userLink(e.actorId, logins) : html`<code>${e.actorId}</code>`}` : null}${e.ip ? html`<br><span class="muted small" translate="no">${e.ip}</span>` : null}</td>
-<td data-label="${m.admin.auditDetails}" class="small">${e.userId && e.userId !== e.actorId ? html`${m.admin.auditUser} ${userLink(e.userId, logins)} ` : null}${e.clientId ? html`${m.admin.auditApp} <a href="/admin/apps?q=${e.clientId}"><code>${e.clientId}</code></a> ` : null}
+<td data-label="${m.admin.auditDetails}" class="small">${e.userId && e.userId !== e.actorId ? html`${m.admin.auditUser} ${userLink(e.userId, logins)} ` : null}${e.clientId ? html`${m.admin.auditApp} <a href="/admin/apps/${e.clientId}"><code>${e.clientId}</code></a> ` : null}
 ${Object.keys(e.details).length > 0 ? html`<code class="details-json">${JSON.stringify(e.details)}</code>` : null}</td></tr>`)}</tbody></table></div>`;
 }
 

@@ -20,6 +20,16 @@ export interface ConsentPageOptions {
   params: Record<string, string>;
   switchAccountHref: string;
   display: 'page' | 'popup';
+  /** Where the answer goes: the redirect URI's host (or an app's own scheme); null for this server's own code page. */
+  site: string | null;
+  /** The developer's username, or null when the operator of this server registered the app. */
+  developer: string | null;
+}
+
+/** What a person can check the app by: the host the answer goes to, or the scheme of an installed app. */
+export function siteOf(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.host !== '' ? url.host : url.protocol.replace(/:$/, '');
 }
 
 export function consentPage(o: ConsentPageOptions): SafeHtml {
@@ -33,6 +43,10 @@ export function consentPage(o: ConsentPageOptions): SafeHtml {
     body: html`
 <div class="consent-head">${appIcon({ name: o.appName, iconUrl: o.appIconUrl ?? null }, 64)}<h1>${format(m.consentTitle, { app: o.appName })}</h1></div>
 ${identity(o.user, html` · <a href="${o.switchAccountHref}">${m.notYou} ${m.switchAccount}</a>`)}
+<dl class="details app-facts">
+<dt>${m.consentSite}</dt><dd id="app-site">${o.site !== null ? html`<span translate="no">${o.site}</span>` : m.consentSiteHere}</dd>
+<dt>${m.deviceDeveloperLabel}</dt><dd id="app-developer">${o.developer !== null ? html`<span translate="no">${o.developer}</span>` : m.deviceDeveloperOperator}</dd>
+</dl>
 <form method="post" action="/authorize" class="form consent">
 ${csrfField(o.csrf)}
 ${hidden}

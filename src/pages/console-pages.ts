@@ -6,7 +6,7 @@ import type { AppRecord, PlatformType } from '../storage/storage.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, type NavOptions } from './layout.js';
 import { format, type Messages } from './messages/en.js';
-import { appIcon, copyBox, dateTime } from './parts.js';
+import { appIcon, copyBox, dateTime, formatHtml } from './parts.js';
 
 export interface ConsolePage {
   msgs: Messages;
@@ -185,6 +185,52 @@ export interface AppPageOptions extends ConsolePage {
   notice: string | null;
   error: string | null;
   debugTokenUrl: string;
+  /** This server's issuer, for the quickstart. */
+  issuer: string;
+}
+
+/**
+ * How to start: the issuer and endpoints, a ready sign-in link for web apps
+ * (the first redirect URI, `response_type=code`), the code exchange as a
+ * command, the device flow for TV apps, and the button generator.
+ */
+function quickstart(o: AppPageOptions): SafeHtml {
+  const c = o.msgs.console;
+  const a = o.app;
+  const i = o.issuer;
+  const tv = isDeviceFlowOnly(a);
+  const confidential = a.secretHash !== null;
+  const redirectUri = a.redirectUris[0] ?? null;
+  const signInLink = confidential && redirectUri !== null && !tv
+    ? `${i}/authorize?${new URLSearchParams({ response_type: 'code', client_id: a.clientId, redirect_uri: redirectUri }).toString()}`
+    : null;
+  const endpoint = (label: string, path: string) => html`<dt>${label}</dt><dd><code>${i}${path}</code></dd>`;
+  const exchange = `curl ${i}/token \\\n  -d grant_type=authorization_code -d code=THE_CODE \\\n  -d client_id=${a.clientId} -d client_secret=YOUR_SECRET`;
+  const device = `curl ${i}/device/code -d client_id=${a.clientId}`;
+  return html`<section aria-labelledby="quickstart" class="quickstart">
+<h2 id="quickstart">${c.quickstart}</h2>
+<p class="muted">${c.quickstartText}</p>
+<h3>${c.issuer}</h3>
+${copyBox(o.msgs, 'issuer', i, c.issuer)}
+<dl class="details endpoints">
+${endpoint(c.endpointDiscovery, '/.well-known/openid-configuration')}
+${tv ? endpoint(c.endpointDevice, '/device/code') : endpoint(c.endpointAuthorize, '/authorize')}
+${endpoint(c.endpointToken, '/token')}
+${endpoint(c.endpointInfo, '/info')}
+</dl>
+${tv
+  ? html`<h3>${c.deviceTitle}</h3><p>${c.deviceText}</p><pre><code>${device}</code></pre>`
+  : signInLink !== null
+    ? html`<h3>${c.tryTitle}</h3>
+<p>${formatHtml(c.tryText, { uri: html`<span class="uri" translate="no">${redirectUri!}</span>` })}</p>
+<p><a class="button" href="${signInLink}" target="_blank" rel="noopener">${c.tryLink}</a></p>
+<p>${c.exchangeText}</p>
+<pre><code>${exchange}</code></pre>`
+    : html`<p class="muted">${confidential ? c.noRedirect : c.pkceText}</p>`}
+${tv ? null : html`<h3>${c.buttonTitle}</h3>
+<p>${c.buttonText}</p>
+<p><a class="button" href="/button-generator?client_id=${a.clientId}">${c.buttonLink}</a></p>`}
+</section>`;
 }
 
 function list(items: string[], empty: string): SafeHtml {
@@ -227,6 +273,8 @@ ${confidential
 <form method="post" action="${base}/secret" class="inline">${csrfField(o.csrf)}<button type="submit">${c.rotateSecret}</button></form>`
   : html`<p class="muted">${c.publicClient}</p>`}
 </section>
+
+${quickstart(o)}
 
 <section aria-labelledby="usage">
 <h2 id="usage">${c.usage}</h2>

@@ -143,6 +143,8 @@ function visits(): PageVisit[] {
     { name: 'admin-users', signedIn: true, open: go('/admin') },
     { name: 'admin-user', signedIn: true, open: go(`/admin/users/${rootId}`) },
     { name: 'admin-apps', signedIn: true, open: go('/admin/apps') },
+    { name: 'admin-app', signedIn: true, open: go(`/admin/apps/${appId}`) },
+    { name: 'not-found', signedIn: false, open: go('/no-such-page') },
     { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
     { name: 'admin-mail', signedIn: true, open: go('/admin/mail') },
     { name: 'forgot', signedIn: false, open: go('/login/forgot') },

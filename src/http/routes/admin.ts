@@ -11,7 +11,7 @@ import { isClientId } from '../../apps/apps.js';
 import { listAuditEntries } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
-import { adminAppsPage, adminAuditPage, adminUserPage, adminUsersPage } from '../../pages/admin-pages.js';
+import { adminAppPage, adminAppsPage, adminAuditPage, adminUserPage, adminUsersPage } from '../../pages/admin-pages.js';
 import { adminMailPage } from '../../pages/mail-pages.js';
 import { format } from '../../pages/messages/en.js';
 import type { AuditEntry, UserRecord } from '../../storage/storage.js';
@@ -172,6 +172,24 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     return sendPage(reply, adminAppsPage({ ...page, query, notice, apps: apps.map((a) => ({ ...a, ownerLogin: a.ownerId ? owners.get(a.ownerId) ?? null : null })) }));
   });
 
+  app.get<{ Params: { id: string } }>('/admin/apps/:id', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const { id } = request.params;
+    const target = isClientId(id) ? await ctx.storage.findApp(id) : null;
+    if (!target) return notFound(page.msgs, reply);
+    const [owner, stats, audit] = await Promise.all([
+      target.ownerId !== null ? ctx.storage.findUserById(target.ownerId) : null,
+      ctx.storage.appTokenStats(target.clientId, ctx.clock()),
+      ctx.storage.listAudit({ clientId: target.clientId, limit: 50 }),
+    ]);
+    const done = APP_ACTIONS.find((a) => a === (request.query as Record<string, unknown>).done);
+    return sendPage(reply, adminAppPage({
+      ...page, app: target, ownerLogin: owner?.login ?? null, stats, audit, logins: await loginsOf(ctx.storage, audit),
+      notice: done ? format(page.msgs.admin[APP_NOTICES[done]], { app: target.name }) : null,
+    }));
+  });
+
   app.post<{ Params: { id: string; action: string } }>('/admin/apps/:id/:action', async (request, reply) => {
     const page = await operator(request, reply);
     if (!page) return reply;
@@ -188,10 +206,12 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       : null;
     if (ask && !confirmed(page, reply, form, {
       title: format(ask.title, { app: target.name }), text: ask.text,
-      action: `/admin/apps/${target.clientId}/${action}`, confirmLabel: ask.label, cancelHref: '/admin/apps',
+      action: `/admin/apps/${target.clientId}/${action}`, confirmLabel: ask.label, cancelHref: form.back === 'app' ? `/admin/apps/${target.clientId}` : '/admin/apps',
     })) return reply;
     if (action === 'block' || action === 'unblock') await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
     else await admin.setAppFirstParty(page.user, target, action === 'first-party', request.ip);
+    // Back where the operator was: the app's own page, or the list showing it.
+    if (form.back === 'app') return redirectWithNotice(reply, `/admin/apps/${target.clientId}`, action);
     return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: action }).toString()}`, 303);
   });
 

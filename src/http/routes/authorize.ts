@@ -15,7 +15,7 @@ import { AccessDenied, ConsentRequired, InteractionRequired, InvalidRequest, Log
 import { errorResponse, type AuthorizationResponse } from '../../oauth/redirect.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
 import { sendCompletedAuthorization } from '../suggest-handoff.js';
-import { consentPage } from '../../pages/consent-page.js';
+import { consentPage, siteOf } from '../../pages/consent-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { singleValued, type Params } from '../params.js';
 import { messagesFor, sendErrorPage, sendPage } from '../render.js';
@@ -115,6 +115,8 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
       params,
       switchAccountHref: `/login?${switchQuery.toString()}`,
       display: req.display,
+      site: req.toVerificationPage ? null : siteOf(req.redirectUri),
+      developer: req.app.ownerId !== null ? (await ctx.storage.findUserById(req.app.ownerId))?.login ?? null : null,
     }));
   }
 

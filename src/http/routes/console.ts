@@ -162,6 +162,7 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       overview: await consoleService.overview(a),
       secret: extra.secret ?? null, notice: extra.notice ?? null, error: extra.error ?? null,
       debugTokenUrl: debugTokenUrl(a),
+      issuer: ctx.config.issuer,
     }), status);
   }
 
