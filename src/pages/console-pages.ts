@@ -219,13 +219,13 @@ ${endpoint(c.endpointToken, '/token')}
 ${endpoint(c.endpointInfo, '/info')}
 </dl>
 ${tv
-  ? html`<h3>${c.deviceTitle}</h3><p>${c.deviceText}</p><pre><code>${device}</code></pre>`
+  ? html`<h3>${c.deviceTitle}</h3><p>${c.deviceText}</p><pre tabindex="0"><code>${device}</code></pre>`
   : signInLink !== null
     ? html`<h3>${c.tryTitle}</h3>
 <p>${formatHtml(c.tryText, { uri: html`<span class="uri" translate="no">${redirectUri!}</span>` })}</p>
 <p><a class="button" href="${signInLink}" target="_blank" rel="noopener">${c.tryLink}</a></p>
 <p>${c.exchangeText}</p>
-<pre><code>${exchange}</code></pre>`
+<pre tabindex="0"><code>${exchange}</code></pre>`
     : html`<p class="muted">${confidential ? c.noRedirect : c.pkceText}</p>`}
 ${tv ? null : html`<h3>${c.buttonTitle}</h3>
 <p>${c.buttonText}</p>
