@@ -67,21 +67,28 @@ async function startPrimary(config: Config, count: number): Promise<void> {
   let closing = false;
   const live = new Set<Worker>();
   let ready = 0;
+  const informs = ['trace', 'debug', 'info'].includes(config.logLevel);
   const fork = (jobs: boolean) => {
     const worker = cluster.fork(jobs ? { [JOBS_ENV]: '1' } : {});
     live.add(worker);
     let listened = false;
     worker.once('listening', () => {
       listened = true;
-      if (++ready === count) process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, workers: count, issuer: config.issuer, msg: 'Gatehouse is ready' })}\n`);
+      if (++ready === count && informs) process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, workers: count, issuer: config.issuer, msg: 'Gatehouse is ready' })}\n`);
     });
     worker.once('exit', (code, signal) => {
       live.delete(worker);
+      const log = (msg: string) => process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, worker: worker.process.pid, code, signal, msg })}\n`);
       if (closing) {
+        // A worker that could not stop gracefully makes the whole stop a failure.
+        // (One killed by the signal before it could handle it was still starting: it had served nothing.)
+        if (code !== 0 && !(signal === 'SIGTERM' && !listened)) {
+          log('a worker did not stop cleanly');
+          process.exitCode = 1;
+        }
         if (live.size === 0) process.exit(process.exitCode ?? 0);
         return;
       }
-      const log = (msg: string) => process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, worker: worker.process.pid, code, signal, msg })}\n`);
       // One that never started (the port taken, a bad setting) would fail again: stop them all.
       if (!listened) {
         log('a worker could not start: stopping');
