@@ -113,7 +113,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     log(`footprint: start ${footprint.firstStartMs.toFixed(0)} ms (restart ${footprint.restartMs.toFixed(0)} ms), idle RSS ${footprint.idleRssMb.toFixed(1)} MB, suggest.js ${footprint.suggestGzipBytes} bytes gzipped`);
     if (o.baseline !== null) {
       // The same seeding, another build of the server: what a change bought, measured beside it.
-      targets.push(await startGatehouse({ id: 'baseline-sqlite', label: `Gatehouse before (SQLite, ${o.baseline})`, dir: path.join(work, 'baseline'), databaseUrl: '', logLevel: o.logLevel, main: o.baseline }));
+      targets.push(await startGatehouse({ id: 'baseline-sqlite', label: 'Gatehouse before the change (SQLite, 1 process; --baseline)', dir: path.join(work, 'baseline'), databaseUrl: '', logLevel: o.logLevel, main: o.baseline }));
     }
     for (const workers of o.workers) {
       const sqlite = await startGatehouse({ ...gatehouseIds('sqlite', workers), dir: path.join(work, `sqlite-${workers}`), databaseUrl: '', logLevel: o.logLevel, env: { GATEHOUSE_WORKERS: String(workers) } });

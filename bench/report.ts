@@ -280,7 +280,8 @@ const escapeXml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<
 export function toSvg(report: Report, title = 'Gatehouse requests/s ÷ node-oidc-provider requests/s (same run)'): string {
   const targets = report.targets.filter((t) => isGatehouse(t.id));
   const gatehouses = targets.map((t) => t.id);
-  const colours = ['#2563eb', '#60a5fa', '#16a34a', '#86efac', '#9333ea'];
+  // By kind: a baseline grey; SQLite blue, PostgreSQL green; two or more workers the lighter shade.
+  const colour = (id: string) => (id.startsWith('baseline') ? '#9ca3af' : isPostgres(id) ? (/-\d+w$/.test(id) ? '#86efac' : '#16a34a') : /-\d+w$/.test(id) ? '#93c5fd' : '#2563eb');
   const values = report.rows.flatMap((r) => gatehouses.map((g) => r.ratioToPeer[g] ?? 0));
   const max = Math.max(3.2, ...values) * 1.1;
   const left = 250;
@@ -298,7 +299,7 @@ export function toSvg(report: Report, title = 'Gatehouse requests/s ÷ node-oidc
     `<text x="10" y="36" fill="#555">${escapeXml(`${report.startedAt.slice(0, 16)} · ${report.machine.cpus} cores · load ${report.machine.loadavgStart[0]!.toFixed(1)} · ${report.settings.connections} connections · red tick: the goal (issue 17)`)}</text>`,
   ];
   targets.forEach((t, i) => {
-    out.push(`<rect x="10" y="${46 + i * 16}" width="10" height="10" fill="${colours[i % colours.length]}"/>`);
+    out.push(`<rect x="10" y="${46 + i * 16}" width="10" height="10" fill="${colour(t.id)}"/>`);
     out.push(`<text x="25" y="${55 + i * 16}">${escapeXml(t.label)}</text>`);
   });
   out.push(`<line x1="${x(1)}" y1="${top - 6}" x2="${x(1)}" y2="${height - 30}" stroke="#888" stroke-dasharray="4 3"/>`);
@@ -312,7 +313,7 @@ export function toSvg(report: Report, title = 'Gatehouse requests/s ÷ node-oidc
       const goal = goalFor(g, row.endpoint).ratio;
       out.push(`<line x1="${x(goal)}" y1="${y - 1}" x2="${x(goal)}" y2="${y + bar + 1}" stroke="#dc2626" stroke-width="2"/>`);
       if (v === null || v === undefined) return;
-      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="${bar}" fill="${colours[i % colours.length]}"/>`);
+      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="${bar}" fill="${colour(g)}"/>`);
       out.push(`<text x="${(Math.max(x(v), x(goal)) + 4).toFixed(1)}" y="${y + bar - 2}">${v.toFixed(2)}×</text>`);
     });
   });
