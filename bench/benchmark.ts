@@ -22,6 +22,17 @@ import type { EndpointId, Target } from './targets/target.js';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
+/**
+ * Ids and labels of a Gatehouse target: one process keeps the ids of earlier
+ * runs (`gatehouse-sqlite`), more are marked with their count (`gatehouse-sqlite-2w`).
+ */
+function gatehouseIds(engine: 'sqlite' | 'postgres', workers: number): { id: string; label: string } {
+  const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  return workers === 1
+    ? { id: `gatehouse-${engine}`, label: `Gatehouse (${name}, 1 process)` }
+    : { id: `gatehouse-${engine}-${workers}w`, label: `Gatehouse (${name}, ${workers} worker processes)` };
+}
+
 /** Fresh values to mint for a single-use run: 1.5× what the fastest token grant of this server managed, or a floor. */
 function freshNeeded(runs: Measured[], target: string, seconds: number, connections: number): number {
   const seen = runs.filter((r) => r.target === target && (r.endpoint === 'client_credentials' || r.endpoint === 'refresh' || r.endpoint === 'code')).map((r) => r.rps);
@@ -88,6 +99,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const gatehouses: GatehouseTarget[] = [];
   let postgres: RunningPostgres | null = null;
   let database: { url: string; drop(): Promise<void> } | null = null;
+  const extraDatabases: { url: string; drop(): Promise<void> }[] = [];
   const runs: Measured[] = [];
   const failures: string[] = [];
   const login: LoginResult[] = [];
@@ -99,9 +111,15 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
     footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
     log(`footprint: start ${footprint.firstStartMs.toFixed(0)} ms (restart ${footprint.restartMs.toFixed(0)} ms), idle RSS ${footprint.idleRssMb.toFixed(1)} MB, suggest.js ${footprint.suggestGzipBytes} bytes gzipped`);
-    const sqlite = await startGatehouse({ id: 'gatehouse-sqlite', label: 'Gatehouse (SQLite)', dir: path.join(work, 'sqlite'), databaseUrl: '', logLevel: o.logLevel });
-    gatehouses.push(sqlite);
-    targets.push(sqlite);
+    if (o.baseline !== null) {
+      // The same seeding, another build of the server: what a change bought, measured beside it.
+      targets.push(await startGatehouse({ id: 'baseline-sqlite', label: 'Gatehouse before the change (SQLite, 1 process; --baseline)', dir: path.join(work, 'baseline'), databaseUrl: '', logLevel: o.logLevel, main: o.baseline }));
+    }
+    for (const workers of o.workers) {
+      const sqlite = await startGatehouse({ ...gatehouseIds('sqlite', workers), dir: path.join(work, `sqlite-${workers}`), databaseUrl: '', logLevel: o.logLevel, env: { GATEHOUSE_WORKERS: String(workers) } });
+      if (workers === 1) gatehouses.push(sqlite);
+      targets.push(sqlite);
+    }
     if (o.postgres) {
       try {
         postgres = await startPostgres();
@@ -109,10 +127,15 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       } catch (err) {
         log(`no PostgreSQL, measuring SQLite only: ${(err as Error).message.split('\n')[0]}`);
       }
-      if (database) {
-        const pg = await startGatehouse({ id: 'gatehouse-postgres', label: 'Gatehouse (PostgreSQL)', dir: path.join(work, 'postgres'), databaseUrl: database.url, logLevel: o.logLevel });
-        gatehouses.push(pg);
-        targets.push(pg);
+      if (postgres) {
+        for (const workers of o.workers) {
+          // One database each, so neither sees the other's tokens.
+          const db = workers === o.workers[0] ? database! : await freshDatabase(postgres.url);
+          if (db !== database) extraDatabases.push(db);
+          const pg = await startGatehouse({ ...gatehouseIds('postgres', workers), dir: path.join(work, `postgres-${workers}`), databaseUrl: db.url, logLevel: o.logLevel, env: { GATEHOUSE_WORKERS: String(workers) } });
+          if (workers === 1) gatehouses.push(pg);
+          targets.push(pg);
+        }
       }
     }
     targets.push(await startOidcProvider());
@@ -156,6 +179,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   } finally {
     await Promise.allSettled(targets.map((t) => t.stop()));
     await database?.drop().catch(() => {});
+    for (const db of extraDatabases) await db.drop().catch(() => {});
     await postgres?.stop().catch(() => {});
     // Keep the servers' logs and databases when something went wrong.
     if (completed) rmSync(work, { recursive: true, force: true });

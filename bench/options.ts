@@ -26,6 +26,10 @@ export interface BenchOptions {
   smoke: boolean;
   /** Re-render the table, Markdown and chart of a saved bench.json instead of measuring. */
   fromJson: string | null;
+  /** GATEHOUSE_WORKERS of each Gatehouse measured, per engine: 1 and 2 by default (2 cores). */
+  workers: number[];
+  /** A Gatehouse built elsewhere (its `dist/main.js`), measured on SQLite in the same run: before and after, paired. */
+  baseline: string | null;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -41,7 +45,15 @@ export const USAGE = `npm run bench -- [options]
   --log-level L      Gatehouse's GATEHOUSE_LOG_LEVEL (default info, its own default)
   --out DIR          where the JSON, Markdown and SVG go (default bench/results/<time>)
   --smoke            one second per endpoint, 8 connections, one round: checks the harness
-  --from-json FILE   re-render the table and chart of a saved bench.json (no measuring)`;
+  --from-json FILE   re-render the table and chart of a saved bench.json (no measuring)
+  --workers 1,2      GATEHOUSE_WORKERS of the Gatehouse servers measured on each engine (default 1,2)
+  --baseline FILE    also a Gatehouse built elsewhere (its dist/main.js), on SQLite, one process: before/after in one run`;
+
+function workers(list: string): number[] {
+  const counts = list.split(',').map((w) => Number(w.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--workers is a list of process counts, e.g. 1,2');
+  return [...new Set(counts)];
+}
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -60,6 +72,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string' },
       smoke: { type: 'boolean' },
       'from-json': { type: 'string' },
+      workers: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -93,5 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     out: path.resolve(values.out ?? path.join('bench', 'results', stamp)),
     smoke,
     fromJson: values['from-json'] ?? null,
+    workers: workers(values.workers ?? (smoke ? '1,2' : '1,2')),
+    baseline: values.baseline === undefined ? null : path.resolve(values.baseline),
   };
 }

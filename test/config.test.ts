@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { workerCount } from '../src/main.js';
 
 describe('config', () => {
   test('works with no settings at all: 127.0.0.1:8080, http://localhost:8080, ./data, SQLite', () => {
@@ -88,6 +90,13 @@ describe('config', () => {
 
   test('refuses refresh tokens that would not outlive access tokens', () => {
     expect(() => loadConfig({}, { GATEHOUSE_ACCESS_TOKEN_TTL: '3600', GATEHOUSE_REFRESH_TOKEN_TTL: '3600' })).toThrow(/GATEHOUSE_REFRESH_TOKEN_TTL/);
+  });
+
+  test('reads GATEHOUSE_WORKERS: one process by default, a number, or auto (one per core)', () => {
+    expect(loadConfig({}, {}).workers).toBe(1);
+    expect(loadConfig({}, { GATEHOUSE_WORKERS: '2' }).workers).toBe(2);
+    expect(workerCount(loadConfig({}, { GATEHOUSE_WORKERS: 'auto' }))).toBe(availableParallelism());
+    for (const bad of ['0', '-1', '1.5', 'many']) expect(() => loadConfig({}, { GATEHOUSE_WORKERS: bad })).toThrow(/^invalid setting GATEHOUSE_WORKERS: /);
   });
 
   test('caps the default token lifetime at the maximum', () => {

@@ -97,6 +97,8 @@ export interface GatehouseOptions {
   /** Extra node options, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** The server to run: `dist/main.js` of this checkout unless given (a baseline built elsewhere). */
+  main?: string;
 }
 
 export interface GatehouseTarget extends Target {
@@ -113,7 +115,7 @@ export async function startGatehouse(o: GatehouseOptions): Promise<GatehouseTarg
 
   const logFile = path.join(o.dir, `${o.id}.log`);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), 'dist/main.js'], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.main ?? 'dist/main.js'], {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',

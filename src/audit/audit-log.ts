@@ -101,8 +101,20 @@ export class AuditLog {
 
   /** Appends one entry; returns its id. */
   async record(event: AuditEvent): Promise<string> {
+    const entry = this.entry(event);
+    if (entry.actorType !== 'anonymous' || entry.outcome === 'ok') return this.storage.appendAudit(entry);
+    const { at, ...what } = entry;
+    return this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])));
+  }
+
+  /**
+   * The entry `record` would append, cleaned, for a caller that writes it
+   * together with what it records (tokens, `Storage.saveTokens`). Only for
+   * events that are one entry each (not anonymous failures).
+   */
+  entry(event: AuditEvent): Omit<AuditEntry, 'id' | 'repeated'> {
     const actorType: AuditActorType = event.actor.type;
-    const entry = {
+    return {
       at: this.clock(),
       action: event.action,
       outcome: event.outcome ?? 'ok',
@@ -113,9 +125,6 @@ export class AuditLog {
       ip: event.ip?.slice(0, 64) ?? null,
       details: cleanDetails(event.details),
     };
-    if (actorType !== 'anonymous' || entry.outcome === 'ok') return this.storage.appendAudit(entry);
-    const { at, ...what } = entry;
-    return this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])));
   }
 
   list(query: AuditQuery = {}): Promise<AuditEntry[]> {

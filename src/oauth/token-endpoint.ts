@@ -7,7 +7,6 @@
  * tokens carry 256 bits and are not limited; 7-digit confirmation codes have
  * their own limit (grants/authorization-code.ts).
  */
-import { sha256Hex } from '../crypto/random.js';
 import { LIMITS, recordFailure, sourceAddress, TooManyAttempts } from './attempts.js';
 import { authenticateClient, claimedClientId } from './client-auth.js';
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from './errors.js';
@@ -37,13 +36,7 @@ export async function handleTokenRequest(
     }
     throw err;
   });
-  const response = await grant(ctx, client, params, meta);
-  if (ctx.audit) {
-    const issued = await ctx.storage.findToken(sha256Hex(response.access_token));
-    await ctx.audit.record({
-      action: 'token_issued', actor: { type: 'app', id: client.app.clientId }, userId: issued?.userId ?? null, ip: meta.ip,
-      details: { grant: grantType === DEVICE_GRANT_URN ? 'device_code' : grantType, scopes: issued?.scopes ?? [], family: issued?.familyId ?? null, refresh: response.refresh_token !== undefined },
-    });
-  }
-  return response;
+  // The `token_issued` entry is written with the tokens, in the same commit (TokenService.audited).
+  const audit = { log: ctx.audit!, clientId: client.app.clientId, ip: meta.ip, grant: grantType === DEVICE_GRANT_URN ? 'device_code' : grantType };
+  return grant(ctx.audit ? { ...ctx, tokens: ctx.tokens.audited(audit) } : ctx, client, params, meta);
 }

@@ -5,8 +5,9 @@
  */
 import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
 import type { AppRecord, Storage, TokenRecord, TokenType, TokenWithOwners } from '../storage/storage.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { IdTokens } from '../oidc/id-token.js';
-import type { Clock, Millis, UserId } from '../types.js';
+import type { ClientId, Clock, Millis, UserId } from '../types.js';
 import { InvalidGrant } from './errors.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
@@ -53,17 +54,39 @@ export interface IssueOptions {
   generation?: number;
 }
 
+/** Who is issuing, for the `token_issued` entry written with the tokens. */
+export interface IssueAudit {
+  log: AuditLog;
+  clientId: ClientId;
+  ip: string;
+  /** `details.grant`: client_credentials, refresh_token, authorization_code, device_code. */
+  grant: string;
+}
+
 export function newFamilyId(): string {
   return randomHex(16);
 }
 
 export class TokenService {
+  private audit: IssueAudit | null = null;
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly refreshTtlSeconds: number,
     private readonly idTokens: IdTokens,
   ) {}
+
+  /**
+   * This service for one request: every issue also writes a `token_issued`
+   * audit entry in the same write as the tokens (nothing is read back to
+   * describe them), and a `token_revoked` one when a revocation raced it.
+   */
+  audited(audit: IssueAudit): TokenService {
+    const service = Object.create(this) as TokenService;
+    service.audit = audit;
+    return service;
+  }
 
   async issue(o: IssueOptions): Promise<TokenResponse> {
     const now = this.clock();
@@ -93,8 +116,15 @@ export class TokenService {
       const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
       records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
     }
+    const audit = this.audit;
+    const actor = audit && { type: 'app' as const, id: audit.clientId };
+    const entry = audit?.log.entry({
+      action: 'token_issued', actor: actor!, userId: o.userId, ip: audit.ip,
+      details: { grant: audit.grant, scopes: o.scopes, family: familyId, refresh: refreshToken !== undefined },
+    });
     // Revoked while being issued (the user, the app or this grant): the tokens are dead, and not handed out.
-    if ((await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS })) === 'revoked') {
+    if ((await this.storage.saveTokens(records, { now, maxDeviceFamilies: MAX_DEVICE_TOKENS, ...(entry && { audit: entry }) })) === 'revoked') {
+      await audit?.log.record({ action: 'token_revoked', actor: actor!, userId: o.userId, ip: audit.ip, details: { family: familyId, during: 'issue' } });
       throw new InvalidGrant('access was revoked while the tokens were issued');
     }
     const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };

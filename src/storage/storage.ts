@@ -450,8 +450,10 @@ export interface Storage {
    * revoked meanwhile (or whose user or app is blocked) are revoked at once,
    * and the answer is `revoked` when a revocation of the user, app or grant
    * did it (their holder must not be given them).
+   * `audit`: an entry appended in the same write as the tokens (one commit on
+   * SQLite, one statement on PostgreSQL), so issuing costs no second commit.
    */
-  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<'saved' | 'revoked'>;
+  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'>;
   /** A token by hash; one whose revocation generation is behind reads as revoked (`revokedAt` set). */
   findToken(hash: SecretHash): Promise<TokenRecord | null>;
   /**

@@ -74,6 +74,57 @@ async function scenario(storage: SqlStorage): Promise<void> {
   expect(await revokedAt(appOwn)).toBe(T0);
 }
 
+/** Tokens and their `token_issued` entry in one write; the check after it reads revocations made meanwhile. */
+async function issuing(storage: SqlStorage): Promise<void> {
+  await storage.createUser(user);
+  await storage.createApp(app);
+  const entry = (family: string) => ({
+    at: T0, action: 'token_issued', outcome: 'ok' as const, actorType: 'app' as const, actorId: app.clientId, userId: user.id, clientId: app.clientId,
+    ip: '192.0.2.1', details: { grant: 'authorization_code', family },
+  });
+  const first = token(user.id);
+  expect(await storage.saveTokens([first], { now: T0, maxDeviceFamilies: 30, audit: entry(first.familyId) })).toBe('saved');
+  expect((await storage.findToken(first.hash))!.revokedAt).toBeNull();
+  expect((await storage.listAudit()).map((e) => [e.action, e.userId, e.details.family])).toEqual([['token_issued', user.id, first.familyId]]);
+
+  // Blocked before the check that follows the write: the new token is revoked at once and not to be handed out.
+  await storage.db.updateTable('users').set({ status: 'blocked' }).execute();
+  const second = token(user.id);
+  expect(await storage.saveTokens([second], { now: T0, maxDeviceFamilies: 30, audit: entry(second.familyId) })).toBe('revoked');
+  expect((await storage.findToken(second.hash))!.revokedAt).toBe(T0);
+  // A revoked family recorded before the write: its new token is revoked too.
+  await storage.db.updateTable('users').set({ status: 'active' }).execute();
+  const third = token(user.id);
+  await storage.revokeFamily(third.familyId, T0);
+  expect(await storage.saveTokens([third], { now: T0, maxDeviceFamilies: 30, audit: entry(third.familyId) })).toBe('saved');
+  expect((await storage.findToken(third.hash))!.revokedAt).toBe(T0);
+  expect((await storage.listAudit()).map((e) => e.details.family).sort()).toEqual([first.familyId, second.familyId, third.familyId].sort());
+}
+
+describe('issuing: the tokens and their audit entry in one write, then one prepared check', () => {
+  test('stores both, and revokes tokens whose user or family was revoked meanwhile: SQLite', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-issue-'));
+    const storage = await openStorage({ dataDir, databaseUrl: '' });
+    try {
+      await issuing(storage);
+    } finally {
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('stores both, and revokes tokens whose user or family was revoked meanwhile: PostgreSQL', async () => {
+    const database = await freshDatabase(inject('postgresUrl'));
+    const storage = await openStorage({ dataDir: '/nonexistent', databaseUrl: database.url });
+    try {
+      await issuing(storage);
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+});
+
 describe('the one-statement token read', () => {
   test('counts each generation mark on its own as a revocation: SQLite', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-token-read-'));

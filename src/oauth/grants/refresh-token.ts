@@ -14,7 +14,9 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
   const raw = params.refresh_token;
   if (!raw) throw new InvalidRequest('refresh_token is required');
   const now = ctx.clock();
-  const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
+  // The token with its user, in one read.
+  const found = raw.length <= 512 ? await ctx.storage.findTokenWithOwners(sha256Hex(raw)) : null;
+  const token = found?.token;
   if (!token || token.type !== 'refresh') throw new InvalidGrant('the refresh token is unknown');
   if (token.clientId !== app.clientId) throw new InvalidGrant('the refresh token was issued to another client');
   if (token.revokedAt !== null) throw new InvalidGrant('the refresh token was revoked');
@@ -36,10 +38,8 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
       throw new InvalidGrant('the refresh token was already used; every token of this authorization is revoked');
     }
   }
-  if (token.userId !== null) {
-    const user = await ctx.storage.findUserById(token.userId);
-    if (!user || user.status !== 'active') throw new InvalidGrant('the user is no longer active');
-  }
+  // As read with the token; a block after that read is caught when the new tokens are stored (Storage.saveTokens).
+  if (token.userId !== null && (!found.user || found.user.status !== 'active')) throw new InvalidGrant('the user is no longer active');
 
   return ctx.tokens.issue({
     app,

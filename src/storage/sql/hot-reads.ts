@@ -45,6 +45,14 @@ export interface TokenRow {
   app: Selectable<AppsTable> | null;
 }
 
+export interface IssuedRow {
+  generation: number | string;
+  currentGeneration: number | string;
+  userStatus: string | null;
+  appStatus: string | null;
+  familyRevoked: number | string | null;
+}
+
 /** One table's share of a joined row, from position `start`, as the table's own row. */
 function part<T>(row: Row, start: number, columns: readonly string[]): T {
   const out: Record<string, unknown> = {};
@@ -62,6 +70,7 @@ const APP_KEY_AT = APP_AT + APP_COLUMNS.indexOf('client_id');
 export class HotReads {
   private readonly text: string;
   private readonly appText: string;
+  private readonly issuedText: string;
 
   constructor(private readonly reads: PreparedReads) {
     // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
@@ -78,6 +87,29 @@ export class HotReads {
       left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
       where t.hash = ${reads.parameter(1)}`;
     this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
+    this.issuedText = `select t.generation,
+        coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation,
+        u.status as user_status, a.status as app_status, f.revoked_at as family_revoked
+      from tokens t
+      left join users u on u.id = t.user_id
+      left join apps a on a.client_id = t.client_id
+      left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
+      left join revoked_families f on f.family_id = t.family_id
+      where t.hash = ${reads.parameter(1)}`;
+  }
+
+  /**
+   * What a token just stored is issued under, read after it was committed
+   * (`SqlStorage.checkIssued`): its generation and the current one, its
+   * user's and app's status, and its family's revocation time.
+   */
+  async issued(hash: string): Promise<IssuedRow | null> {
+    const row = await this.reads.first('issued', this.issuedText, [hash]);
+    if (row === undefined) return null;
+    return {
+      generation: row[0] as number | string, currentGeneration: row[1] as number | string,
+      userStatus: row[2] as string | null, appStatus: row[3] as string | null, familyRevoked: row[4] as number | string | null,
+    };
   }
 
   async app(clientId: string): Promise<Selectable<AppsTable> | null> {

@@ -270,19 +270,30 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
   };
 }
 
+/** An audit entry as its row. Ids sort by time as text, then are unique by 64 random bits. */
+function auditRow(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string) {
+  return {
+    id: `${String(e.at).padStart(15, '0')}-${randomHex(8)}`, at: e.at, action: e.action, outcome: e.outcome,
+    actor_type: e.actorType, actor_id: e.actorId, user_id: e.userId, client_id: e.clientId, ip: e.ip,
+    details: JSON.stringify(e.details), count: 1, last_at: null, repeat_key: repeatKey ?? null,
+  };
+}
+
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
 
   private readonly hot: HotReads;
+  private readonly postgres: boolean;
 
   /** `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely. */
   constructor(readonly db: Kysely<Database>, reads?: PreparedReads) {
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
-    this.hot = new HotReads(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
   // Users
@@ -525,17 +536,27 @@ export class SqlStorage implements Storage {
 
   // Tokens
 
-  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number }): Promise<'saved' | 'revoked'> {
+  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
     if (tokens.length === 0) return 'saved';
     const first = tokens[0]!;
     const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
     const capped = first.deviceId !== null && first.userId !== null;
+    const audit = options.audit && auditRow(options.audit);
     if (!capped) {
-      await this.db.insertInto('tokens').values(rows).execute();
+      if (audit === undefined) {
+        await this.db.insertInto('tokens').values(rows).execute();
+      } else if (this.postgres) {
+        // One statement, one round trip: the audit entry is written by a data-modifying CTE of the insert.
+        await this.db.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).execute();
+      } else {
+        // Issued in the same turn of the event loop, both join the same group commit (one fsync).
+        await Promise.all([this.db.insertInto('tokens').values(rows).execute(), this.db.insertInto('audit_log').values(audit).execute()]);
+      }
       return this.checkIssued(tokens, options.now);
     }
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('tokens').values(rows).execute();
+      if (audit !== undefined) await trx.insertInto('audit_log').values(audit).execute();
       // docs/protocol.md §4: at most N device-bound token families per user and app; the oldest go first.
       // The family just issued always stays, even when others share its millisecond (or a
       // skewed clock made them look newer): it is never handed out already revoked.
@@ -568,19 +589,10 @@ export class SqlStorage implements Storage {
    */
   private async checkIssued(tokens: TokenRecord[], now: Millis): Promise<'saved' | 'revoked'> {
     const first = tokens[0]!;
-    const seen = await this.db
-      .selectFrom('tokens as t')
-      .select((eb) => [
-        't.generation',
-        generationOf(eb.ref('t.user_id'), eb.ref('t.client_id')).as('current'),
-        eb.selectFrom('users as u').select('u.status').whereRef('u.id', '=', 't.user_id').as('user_status'),
-        eb.selectFrom('apps as a').select('a.status').whereRef('a.client_id', '=', 't.client_id').as('app_status'),
-        eb.selectFrom('revoked_families as f').select('f.revoked_at').whereRef('f.family_id', '=', 't.family_id').as('family_revoked'),
-      ])
-      .where('t.hash', '=', first.hash)
-      .executeTakeFirst();
-    if (seen?.family_revoked != null) await this.revokeFamilyTokens(first.familyId, num(seen.family_revoked));
-    const ended = !seen || num(seen.generation) !== num(seen.current) || seen.app_status !== 'active' || (first.userId !== null && seen.user_status !== 'active');
+    // One fixed statement (hot-reads.ts): the token joined with its user, app, grant generation and family mark.
+    const seen = await this.hot.issued(first.hash);
+    if (seen !== null && seen.familyRevoked !== null) await this.revokeFamilyTokens(first.familyId, num(seen.familyRevoked));
+    const ended = !seen || num(seen.generation) !== num(seen.currentGeneration) || seen.appStatus !== 'active' || (first.userId !== null && seen.userStatus !== 'active');
     if (!ended) return 'saved';
     await this.db.updateTable('tokens').set({ revoked_at: now })
       .where('hash', 'in', tokens.map((t) => t.hash)).where('revoked_at', 'is', null).execute();
@@ -806,15 +818,10 @@ export class SqlStorage implements Storage {
   // Audit log
 
   async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string> {
-    // Sorts by time as text, then unique by 64 random bits.
-    const id = `${String(e.at).padStart(15, '0')}-${randomHex(8)}`;
+    const values = auditRow(e, repeatKey);
     const row = await this.db
       .insertInto('audit_log')
-      .values({
-        id, at: e.at, action: e.action, outcome: e.outcome, actor_type: e.actorType, actor_id: e.actorId,
-        user_id: e.userId, client_id: e.clientId, ip: e.ip, details: JSON.stringify(e.details),
-        count: 1, last_at: null, repeat_key: repeatKey ?? null,
-      })
+      .values(values)
       // One statement, so parallel repeats from any process are all counted (the unique index decides).
       .$if(repeatKey !== undefined, (q) => q.onConflict((oc) => oc.column('repeat_key').doUpdateSet((eb) => ({
         count: eb('audit_log.count', '+', 1),
