@@ -99,6 +99,13 @@ async function issuing(storage: SqlStorage): Promise<void> {
   expect(await storage.saveTokens([third], { now: T0, maxDeviceFamilies: 30, audit: entry(third.familyId) })).toBe('saved');
   expect((await storage.findToken(third.hash))!.revokedAt).toBe(T0);
   expect((await storage.listAudit()).map((e) => e.details.family).sort()).toEqual([first.familyId, second.familyId, third.familyId].sort());
+
+  // The account was deleted while a grant was in flight: its rows cannot be stored, and nothing is handed out.
+  await storage.eraseUser(user.id, (details) => details);
+  for (const late of [token(user.id), { ...token(user.id), deviceId: 'tv', deviceName: 'TV' }]) {
+    expect(await storage.saveTokens([late], { now: T0, maxDeviceFamilies: 30, audit: entry(late.familyId) })).toBe('revoked');
+    expect(await storage.findToken(late.hash)).toBeNull();
+  }
 }
 
 describe('issuing: the tokens and their audit entry in one write, then one prepared check', () => {

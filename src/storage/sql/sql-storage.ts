@@ -271,6 +271,12 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
 }
 
 /** An audit entry as its row. Ids sort by time as text, then are unique by 64 random bits. */
+/** A row that names a user or app no longer there (SQLite's and PostgreSQL's foreign-key errors). */
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
 function auditRow(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string) {
   return {
     id: `${String(e.at).padStart(15, '0')}-${randomHex(8)}`, at: e.at, action: e.action, outcome: e.outcome,
@@ -538,6 +544,21 @@ export class SqlStorage implements Storage {
 
   async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
     if (tokens.length === 0) return 'saved';
+    try {
+      return await this.insertTokens(tokens, options);
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      // The user or the app was deleted while the grant was in flight: a deletion ends access like a
+      // revocation, so nothing is handed out (and the audit entry written beside the tokens goes too).
+      if (options.audit) {
+        await this.db.deleteFrom('audit_log').where('action', '=', options.audit.action).where('at', '=', options.audit.at)
+          .where('details', '=', JSON.stringify(options.audit.details)).execute();
+      }
+      return 'revoked';
+    }
+  }
+
+  private async insertTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
     const first = tokens[0]!;
     const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
     const capped = first.deviceId !== null && first.userId !== null;
