@@ -15,6 +15,7 @@ import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
+import { SqlUpstreamStore } from './sql-upstream-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -274,6 +275,7 @@ export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
+  readonly upstreams: SqlUpstreamStore;
 
   private readonly hot: HotReads;
 
@@ -282,6 +284,7 @@ export class SqlStorage implements Storage {
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
+    this.upstreams = new SqlUpstreamStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
   }
 
