@@ -9,6 +9,7 @@ import type { UpstreamProfile } from '../upstreams/profile.js';
 import { html, trusted, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
+import { frame, type AdminPage } from './admin-pages.js';
 import { copyBox, dateTime } from './parts.js';
 
 /** What the sign-in page needs of an upstream. */
@@ -125,19 +126,21 @@ ${o.identities.length === 0 ? html`<p class="empty">${u.none}</p>` : html`<ul cl
 </section>`;
 }
 
-export interface AdminUpstreamsOptions {
-  msgs: Messages;
-  csrf: string;
+export interface AdminUpstreamsOptions extends AdminPage {
   upstreams: UpstreamRecord[];
   redirectUri: (name: string) => string;
+  notice: string | null;
+  error: string | null;
 }
 
-/** The /admin section: each provider with its redirect URI to copy, removal, and a form to add one. */
-export function adminUpstreamsSection(o: AdminUpstreamsOptions): SafeHtml {
+/** /admin/upstreams: each provider with its redirect URI to copy, removal, and a form to add one. */
+export function adminUpstreamsPage(o: AdminUpstreamsOptions): SafeHtml {
   const m = o.msgs;
   const u = m.upstreams;
-  return html`<section aria-labelledby="upstreams">
-<h2 id="upstreams">${u.adminTitle}</h2>
+  return frame(o, 'upstreams', u.adminTitle, html`<section aria-labelledby="upstreams">
+<h1 id="upstreams">${u.adminTitle}</h1>
+${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
+${o.error ? html`<p class="alert" role="alert">${o.error}</p>` : null}
 <p class="muted">${u.adminText}</p>
 ${o.upstreams.length === 0 ? html`<p class="empty">${u.adminNone}</p>` : html`<ul class="grant-list">${o.upstreams.map((x, i) => html`<li>
 <div class="grow"><strong>${upstreamIcon(x.kind)} ${x.displayName}</strong> <span class="muted small" translate="no">${x.name}</span>
@@ -146,7 +149,7 @@ ${o.upstreams.length === 0 ? html`<p class="empty">${u.adminNone}</p>` : html`<u
 <form method="post" action="/admin/upstreams/remove" class="inline">${csrfField(o.csrf)}<input type="hidden" name="name" value="${x.name}">
 <button type="submit" class="danger small" aria-label="${format(u.adminRemoveOf, { name: x.displayName })}">${u.adminRemove}</button></form>
 </li>`)}</ul>`}
-<h3 id="upstream-add">${u.adminAdd}</h3>
+<h2 id="upstream-add">${u.adminAdd}</h2>
 <form method="post" action="/admin/upstreams" class="form narrow-form" aria-labelledby="upstream-add">
 ${csrfField(o.csrf)}
 <label for="upstream-kind">${u.adminPreset}</label>
@@ -166,5 +169,5 @@ ${csrfField(o.csrf)}
 <label class="check"><input type="checkbox" name="link_verified_email" value="1"> ${u.adminLinkByEmail}</label>
 <button type="submit" class="primary">${u.adminAdd}</button>
 </form>
-</section>`;
+</section>`);
 }

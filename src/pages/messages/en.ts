@@ -653,6 +653,8 @@ export const en = {
     adminScope: 'Scope (optional)',
     adminAdded: 'Provider {name} added.',
     adminRemoved: 'Provider {name} removed.',
+    adminRemoveConfirmTitle: 'Remove {name}?',
+    adminRemoveConfirmText: 'Users can no longer sign in with it, and every identity linked through it is unlinked. Accounts stay, with their other ways to sign in.',
     kinds: { oidc: 'OpenID Connect', yandex: 'Yandex ID', github: 'GitHub' } as Record<string, string>,
   },
   /** What each scope lets an app do, as the consent page says it (docs/protocol.md §1). */

@@ -646,6 +646,8 @@ export const ru: Messages = {
     adminScope: 'Scope (необязательно)',
     adminAdded: 'Сервис {name} добавлен.',
     adminRemoved: 'Сервис {name} удалён.',
+    adminRemoveConfirmTitle: 'Удалить {name}?',
+    adminRemoveConfirmText: 'Пользователи больше не смогут входить через него, и все привязки к нему будут удалены. Аккаунты останутся с другими способами входа.',
     kinds: { oidc: 'OpenID Connect', yandex: 'Яндекс ID', github: 'GitHub' } as Record<string, string>,
   },
   scopes: {
