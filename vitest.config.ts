@@ -10,6 +10,7 @@ const ON_BOTH_ENGINES = [
   'test/security/{limits,guessing,proxy,two-step}.test.ts',
   'test/security/races.test.ts', 'test/security/revocation-races.test.ts',
   'test/accounts/passkeys.test.ts', // single-use WebAuthn challenges are the database's atomicity (issue 16)
+  'test/upstreams/upstream-attacks.test.ts', // states bound to a browser and used once, limits: rows in the database (issue 18)
 ];
 
 export default defineConfig({
