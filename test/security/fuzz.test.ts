@@ -267,7 +267,10 @@ describe('fuzzing every endpoint', () => {
 
       // Passkeys (issue 16): sign-in, /account, operators.
       'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
-      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove']) {
+      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove',
+      // Sign-in through other identity providers (issue 18).
+      'GET /upstream/:name/start', 'GET /upstream/:name/callback', 'GET /upstream/register', 'POST /upstream/register', 'POST /upstream/register/cancel',
+      'POST /account/upstreams/link', 'POST /account/upstreams/unlink', 'GET /admin/upstreams', 'POST /admin/upstreams', 'POST /admin/upstreams/remove']) {
       expect(paths, expected).toContain(expected);
     }
   });
