@@ -59,6 +59,8 @@ export const LIMITS = {
    * network, as wrong passwords are counted: past it, that network's callbacks are refused unchecked until the window ends.
    */
   upstreamCallbackPerIp: { max: 60, windowMs: HOUR },
+  /** Sign-ins started at other identity providers per address: each keeps a row for ten minutes. */
+  upstreamStartPerIp: { max: 300, windowMs: HOUR },
   /**
    * Wrong client secrets at /token per client and address: past it, that
    * address's wrong secrets get 429 instead of 401. The right secret is never

@@ -254,7 +254,44 @@ describe('linking by address', () => {
   });
 });
 
+describe('garbage at the callback', () => {
+  test('anything at a real upstream\'s callback and start ends on a page, never a 5xx, never echoed', async () => {
+    const v = new Visitor(gh);
+    await v.start('corp');
+    const mark = '<x-upstream>';
+    const queries = [
+      '', 'state=', `state=${encodeURIComponent(mark)}`, `code=a&code=b&state=c&state=d`, `state=${'A'.repeat(5000)}`, `error=${encodeURIComponent(mark)}&error_description=${encodeURIComponent(mark)}`,
+      `iss=${encodeURIComponent(mark)}&code=x&state=y`, 'state=%zz', `state=\u0000&code=\r\n`,
+    ];
+    for (const q of queries) {
+      const res = await v.get(`/upstream/corp/callback?${q}`);
+      const body = await res.text();
+      expect(res.status, q).toBeGreaterThanOrEqual(400);
+      expect(res.status, q).toBeLessThan(500);
+      expect(body, q).not.toContain(mark);
+    }
+    for (const q of [`return_to=${encodeURIComponent('https://evil.example/')}`, `display=${encodeURIComponent(mark)}`, 'return_to=a&return_to=b']) {
+      const res = await v.get(`/upstream/corp/start?${q}`);
+      expect(res.status, q).toBe(303);
+      expect(res.headers.get('location')!.startsWith(`${corp.url}/authorize?`), q).toBe(true);
+    }
+  });
+});
+
 describe('limits', () => {
+  test('sign-ins started at upstreams are limited per address: each keeps a row', async () => {
+    const limited = await startGatehouse({ config: { limits: { upstreamStartPerIp: { max: 2, windowMs: 3_600_000 } } } });
+    try {
+      await addGatehouseUpstream(limited, corp, 'corp');
+      const v = new Visitor(limited);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await v.get('/upstream/corp/start')).status);
+      expect(statuses).toEqual([303, 303, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('the callback is limited like sign-in: failed answers from one network are counted, then refused unchecked (429)', async () => {
     const limited = await startGatehouse({ config: { limits: { upstreamCallbackPerIp: { max: 3, windowMs: 3_600_000 } } } });
     try {

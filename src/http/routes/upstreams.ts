@@ -15,7 +15,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { mailLanguage } from '../../mail/templates.js';
-import { isLimited, recordFailure, sourceNetwork } from '../../oauth/attempts.js';
+import { isLimited, recordFailure, sourceAddress, sourceNetwork } from '../../oauth/attempts.js';
 import { format, type Messages } from '../../pages/messages/en.js';
 import { registrationPage, signInHref, upstreamMessagePage } from '../../pages/upstream-pages.js';
 import type { UpstreamRecord } from '../../storage/upstream-store.js';
@@ -77,6 +77,11 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
   /** To the upstream, after keeping the state for this browser. */
   async function start(request: FastifyRequest, reply: FastifyReply, u: UpstreamRecord, flow: Flow) {
     const msgs = messagesFor(request);
+    const limit = ctx.limits.upstreamStartPerIp;
+    if ((await recordFailure(ctx.storage, ctx.clock, `upstream:start:${sourceAddress(request.ip)}`, limit)) > limit.max) {
+      reply.header('Retry-After', String(Math.ceil(limit.windowMs / 1000)));
+      return page(reply, msgs, 429, msgs.signIn, format(msgs.upstreams.tooMany, { minutes: String(Math.ceil(limit.windowMs / 60_000)) }), flow);
+    }
     try {
       const url = await ctx.federation.start(u, ceremonyBrowser(ctx, request, reply), flow);
       return reply.header('Cache-Control', 'no-store').redirect(url, 303);
