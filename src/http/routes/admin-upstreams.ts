@@ -11,18 +11,10 @@ import { adminUpstreamsPage } from '../../pages/upstream-pages.js';
 import type { UpstreamKind } from '../../storage/upstream-store.js';
 import { UPSTREAM_KINDS } from '../../upstreams/upstreams.js';
 import { sendPage } from '../render.js';
-import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { confirmed, notFound, operatorPage, readForm, redirectWithNotice, type PageContext } from '../signed-in.js';
 
 export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
-    const page = await signedInPage(ctx, request, reply, 'admin');
-    if (!page) return null;
-    if (!page.user.isAdmin) {
-      notFound(page.msgs, reply);
-      return null;
-    }
-    return page;
-  }
+  const operator = (request: FastifyRequest, reply: FastifyReply) => operatorPage(ctx, request, reply);
 
   async function show(page: PageContext, reply: FastifyReply, extra: { notice?: string | null; error?: string | null } = {}, status = 200) {
     return sendPage(reply, adminUpstreamsPage({
