@@ -23,6 +23,8 @@ import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
+import { Federation } from './upstreams/federation.js';
+import { Upstreams } from './upstreams/upstreams.js';
 
 export interface Context extends GrantContext {
   config: Config;
@@ -50,6 +52,10 @@ export interface Context extends GrantContext {
   twoStep: TwoStep;
   /** Passkeys and security keys (WebAuthn): adding them, signing in with them, the second step. */
   passkeys: Passkeys;
+  /** The identity providers users sign in through, as the operator configured them (src/upstreams/upstreams.ts). */
+  upstreams: Upstreams;
+  /** Signing in through them: state, callback, linking (src/upstreams/federation.ts). */
+  federation: Federation;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const pictures = new PictureUploads(storage, clock, limits.pictureUploadsPerUser);
   const audit = new AuditLog(storage, clock);
   const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom);
+  const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
   return {
     config,
     issuer: config.issuer,
@@ -91,6 +98,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
     twoStep: new TwoStep(storage, secrets, audit, clock, limits),
     passkeys: new Passkeys(storage, clock, audit, config.issuer, 'Gatehouse', limits),
+    upstreams,
+    federation: new Federation(storage, secrets, clock, audit, upstreams),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

@@ -7,13 +7,15 @@
  * - `otp`: a code from an authenticator app (or a one-time recovery code);
  * - `hwk` / `swk`: a security key or a passkey (hardware- or software-bound key);
  * - `user`: the key checked that its user is present and verified (PIN, fingerprint);
+ * - `fed`: another identity provider vouched for the user (src/upstreams/); one factor, whatever
+ *   the provider asked of them, because Gatehouse cannot see what that was;
  * - `mfa`: more than one of the above.
  *
  * The levels are those most relying parties already know: `1` for one factor,
  * `2` for two (a password and a code or key, or a passkey that verified its
  * user: something held plus something known or something one is).
  */
-export type Amr = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
+export type Amr = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'fed' | 'mfa';
 
 export const ACR_VALUES = ['1', '2'] as const;
 export type Acr = (typeof ACR_VALUES)[number];
@@ -22,7 +24,7 @@ export type Acr = (typeof ACR_VALUES)[number];
 export function amrOf(methods: readonly Amr[]): Amr[] {
   const set = new Set<Amr>(methods.filter((m) => m !== 'mfa'));
   if (isTwoFactor([...set])) set.add('mfa');
-  const order: Amr[] = ['pwd', 'otp', 'hwk', 'swk', 'user', 'mfa'];
+  const order: Amr[] = ['pwd', 'otp', 'hwk', 'swk', 'user', 'fed', 'mfa'];
   return order.filter((m) => set.has(m));
 }
 
@@ -30,7 +32,8 @@ export function amrOf(methods: readonly Amr[]): Amr[] {
 export function isTwoFactor(amr: readonly string[]): boolean {
   if (amr.includes('mfa')) return true;
   const key = amr.includes('hwk') || amr.includes('swk');
-  const knowledge = amr.includes('pwd');
+  // A federated sign-in counts as the first factor, as a password does: a code or a key after it makes two.
+  const knowledge = amr.includes('pwd') || amr.includes('fed');
   return (key && (knowledge || amr.includes('user'))) || (knowledge && amr.includes('otp'));
 }
 

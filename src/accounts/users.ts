@@ -9,7 +9,8 @@ import { endUserAccess } from './revocation.js';
 
 export interface NewUser {
   login: string;
-  password: string;
+  /** Null for an account created through another identity provider (src/upstreams/): it has no password until its owner sets one. */
+  password: string | null;
   email?: string | undefined;
   firstName?: string | undefined;
   lastName?: string | undefined;
@@ -65,7 +66,7 @@ export class Users {
 
   async create(input: NewUser): Promise<UserRecord> {
     const login = validateLogin(input.login);
-    validatePassword(input.password);
+    if (input.password !== null) validatePassword(input.password);
     const email = input.email ? validateEmail(input.email) : null;
     const firstName = validateName(input.firstName, 'first name');
     const lastName = validateName(input.lastName, 'last name');
@@ -74,7 +75,7 @@ export class Users {
     const user: UserRecord = {
       id: newUserId(),
       login,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: input.password === null ? null : await hashPassword(input.password),
       firstName,
       lastName,
       displayName: [firstName, lastName].filter(Boolean).join(' ') || login,

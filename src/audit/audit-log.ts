@@ -21,6 +21,8 @@
  * | `passkey_added`, `passkey_removed` | a passkey or security key was added on /account, or removed there or by an operator (`details.by`) | ok |
  * | `data_exported`       | a user downloaded the copy of their data from /account   | ok                   |
  * | `user_deleted`        | an account was erased by its owner or an operator (`details.by`); the entries about it keep no personal data | ok |
+ * | `upstream_added`, `upstream_updated`, `upstream_removed` | an operator changed the identity providers users sign in through | ok |
+ * | `upstream_linked`, `upstream_unlinked` | an upstream identity was linked to an account (`details.how`: sign_up, signed_in, verified_email) or unlinked | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -46,7 +48,8 @@ export type AuditAction =
   | 'keys_rotated'
   | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
-  | 'passkey_added' | 'passkey_removed';
+  | 'passkey_added' | 'passkey_removed'
+  | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

@@ -16,6 +16,7 @@ import { keyCommands } from './keys.js';
 import { mailCommands } from './mail.js';
 import { CliError, print } from './support.js';
 import { tokenCommands } from './tokens.js';
+import { upstreamCommands } from './upstreams.js';
 import { userCommands } from './users.js';
 
 export function program(): Command {
@@ -49,6 +50,7 @@ export function program(): Command {
   tokenCommands(cli);
   auditCommands(cli);
   mailCommands(cli);
+  upstreamCommands(cli);
   return cli;
 }
 

@@ -21,3 +21,12 @@ export function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 
+
+/** Standard input, for a secret that must not appear in the command line; `refusal` is the error when it is a terminal. */
+export async function readStdin(refusal: string): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError(refusal);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // One trailing newline belongs to `echo`, not to the secret.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -2,16 +2,8 @@
 import type { Command } from 'commander';
 import { deleteAccount } from '../accounts/account-data.js';
 import { mailLanguage } from '../mail/templates.js';
-import { CliError, OPERATOR, print, withContext } from './support.js';
+import { CliError, OPERATOR, print, readStdin, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from standard input: pipe it in (echo … | gatehouse user create …)');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline belongs to `echo`, not to the password.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
 function publicUser(u: UserRecord) {
   return {
@@ -37,7 +29,7 @@ export function userCommands(cli: Command): void {
     .option('--lang <lang>', 'language of that mail: en or ru', 'en')
     .option('--json', 'print JSON')
     .action(async (o: { login: string; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; confirmEmail?: boolean; lang: string; json?: boolean }) => {
-      const password = await readStdin();
+      const password = await readStdin('--password-stdin reads the password from standard input: pipe it in (echo … | gatehouse user create …)');
       const created = await withContext(async (ctx) => {
         // The operator vouches for the address they set, unless they ask for a confirmation mail (src/accounts/addresses.ts).
         const user = await ctx.users.create({

@@ -39,6 +39,8 @@ import { sdkRoutes } from './routes/sdk.js';
 import { suggestRoutes } from './routes/suggest.js';
 import { buttonGeneratorRoutes } from './routes/button-generator.js';
 import { tokenRoutes } from './routes/token.js';
+import { upstreamRoutes } from './routes/upstreams.js';
+import { adminUpstreamRoutes } from './routes/admin-upstreams.js';
 
 /**
  * One access-log line per request, written when it completes, with method,
@@ -193,7 +195,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes]) {
     await app.register(routes(ctx));
   }
   // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this

@@ -47,6 +47,17 @@ export async function signedInPage(ctx: Context, request: FastifyRequest, reply:
   };
 }
 
+/** The signed-in page of an operator (`--admin`); anyone else gets the same 404 as for a page that does not exist. */
+export async function operatorPage(ctx: Context, request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
+  const page = await signedInPage(ctx, request, reply, 'admin');
+  if (!page) return null;
+  if (!page.user.isAdmin) {
+    notFound(page.msgs, reply);
+    return null;
+  }
+  return page;
+}
+
 /** A form body with one value per name; null after answering a malformed or cross-site one. */
 export function readForm(ctx: Context, request: FastifyRequest, reply: FastifyReply, source: unknown = request.body, repeatable: string[] = []): Params | null {
   let form: Params;

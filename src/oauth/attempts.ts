@@ -55,6 +55,13 @@ export const LIMITS = {
   /** New accounts from one address. */
   signupPerIp: { max: 20, windowMs: HOUR },
   /**
+   * Failed answers from other identity providers (a state of no sign-in, a code or id_token that does not hold up) per
+   * network, as wrong passwords are counted: past it, that network's callbacks are refused unchecked until the window ends.
+   */
+  upstreamCallbackPerIp: { max: 60, windowMs: HOUR },
+  /** Sign-ins started at other identity providers per address: each keeps a row for ten minutes. */
+  upstreamStartPerIp: { max: 300, windowMs: HOUR },
+  /**
    * Wrong client secrets at /token per client and address: past it, that
    * address's wrong secrets get 429 instead of 401. The right secret is never
    * refused (secrets carry 256 bits: a limit cannot make guessing any more

@@ -49,12 +49,14 @@ export interface AccountPageOptions {
   currentSession: SessionRecord['hash'];
   notice: string | null;
   /** An error, and the section it belongs to (so it shows where the reader is). */
-  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys' | 'delete'; text: string } | null;
+  error: { section: 'profile' | 'avatar' | 'password' | 'passkeys' | 'delete' | 'identities'; text: string } | null;
   /** Two-step sign-in: on or off, recovery codes left, whether the operator requires it. */
   twoStep: TwoStepState;
   passkeys: PasskeyRecord[];
   /** The passkey script (src/sdk/passkeys.ts), or null when the browser SDK is not built. */
   passkeyScript: string | null;
+  /** Linked identities at other providers (pages/upstream-pages.ts); null when the operator configured none. */
+  identities: SafeHtml | null;
 }
 
 /** A short, stable handle of a session for forms; the session hash itself stays on the server. */
@@ -181,6 +183,7 @@ ${csrfField(o.csrf)}
 
 ${accountSection(m, o.csrf, o.user.login, o.twoStep, null)}
 ${passkeysSection({ msgs: m, csrf: o.csrf, passkeys: o.passkeys, error: o.error?.section === 'passkeys' ? o.error.text : null })}
+${o.identities}
 
 <section aria-labelledby="apps">
 <h2 id="apps">${a.apps}</h2>

@@ -3,6 +3,7 @@ import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
 import { identity, type PageUser } from './parts.js';
+import { upstreamButtons, type UpstreamButton } from './upstream-pages.js';
 
 export interface LoginPageOptions {
   msgs: Messages;
@@ -17,6 +18,8 @@ export interface LoginPageOptions {
   display?: 'page' | 'popup';
   /** The passkey script (src/sdk/passkeys.ts); null when the browser SDK is not built: then only the password form shows. */
   passkeyScript?: string | null;
+  /** "Continue with …" for each identity provider the operator configured (src/upstreams/). */
+  upstreams?: readonly UpstreamButton[];
 }
 
 function errorBox(error: string | null | undefined): SafeHtml | null {
@@ -46,6 +49,7 @@ ${csrfField(o.csrf)}
 <button type="submit" class="primary">${m.signIn}</button>
 </form>
 ${o.passkeyScript ? passkeySignIn(o) : null}
+${upstreamButtons(m, o.upstreams ?? [], o.returnTo, o.display ?? 'page')}
 <p class="aside"><a href="/login/forgot">${m.mail.forgotLink}</a></p>
 ${o.signupEnabled ? html`<p class="aside">${m.noAccount} <a href="${signupHref}">${m.signUp}</a></p>` : null}`,
   });

@@ -26,6 +26,7 @@ export async function cleanUpOnce(storage: Storage, now: Millis, config: Cleanup
   await storage.mail.deleteExpiredMail(now, { mailsBefore: now - 30 * DAY });
   // WebAuthn challenges past expiry (they live minutes).
   await storage.passkeys.deleteExpiredWebAuthnChallenges(now);
+  await storage.upstreams.deleteExpiredUpstreamStates(now);
   return deleted;
 }
 

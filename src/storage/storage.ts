@@ -15,6 +15,7 @@ import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
+import type { UpstreamStore } from './upstream-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -539,6 +540,8 @@ export interface Storage {
   readonly twoStep: TwoStepStore;
   /** Passkeys and security keys, and the WebAuthn challenges of their ceremonies (src/storage/passkey-store.ts). */
   readonly passkeys: PasskeyStore;
+  /** Other identity providers users sign in through, their linked identities and sign-ins under way (src/storage/upstream-store.ts). */
+  readonly upstreams: UpstreamStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -30,6 +30,8 @@ const ALLOWED_LATIN = new Set([
   'Gatehouse', 'OAuth', 'OpenID', 'Connect', 'PKCE', 'URI', 'PNG', 'JPEG', 'iOS', 'Android', 'App', 'Store', 'Google', 'Play', 'SHA',
   'keytool', 'apksigner', 'https', 'http', 'localhost', 'example', 'org', 'ES', 'RS', 'id', 'token', 'logout', 'unauthorized', 'client',
   'redirect', 'uri', 'UTC', 'JavaScript', 'XXXX', 'ABCDE', 'app', 'suggest', 'hostname', 'gatehouse', 'update', 'your', 'site', 'SMTP', 'QR',
+  // Sign-in providers' own names (issue 18).
+  'GitHub', 'ID',
 ]);
 
 interface Variant {
@@ -187,8 +189,26 @@ function visits(): PageVisit[] {
     { name: 'two-step-security-key', signedIn: false, open: (page) => secondStepOf(page, '?method=security_key') },
     { name: 'suggest-button', signedIn: true, open: go(`/suggest/button?preview=1&client_id=${appId}&buttonView=main`) },
     { name: 'suggest-widget', signedIn: true, open: go(`/suggest?preview=1&client_id=${appId}`) },
+    // Sign-in through other providers (issue 18): the confirmation page of a new account, an error page, /admin's providers.
+    { name: 'upstream-register', signedIn: false, open: registrationOf },
+    { name: 'upstream-error', signedIn: false, open: go('/upstream/corp/callback?code=x&state=forged') },
+    { name: 'admin-upstreams', signedIn: true, open: go('/admin/upstreams') },
     ...optional,
   ];
+}
+
+/** A new identity's profile held for its confirmation page, as the callback holds it, and the browser's cookies for it. */
+async function registrationOf(page: Page): Promise<void> {
+  const browserId = randomToken(32);
+  const corp = (await gh.ctx.upstreams.find('corp'))!;
+  const token = await gh.ctx.federation.holdRegistration(corp, sha256Hex(browserId), {
+    subject: 'f1e2d3', login: 'vera', firstName: 'Вера', lastName: 'Павлова', displayName: 'Вера Павлова', email: 'vera@example.org', emailVerified: true,
+  }, { purpose: 'sign_in', returnTo: '/', display: 'page', userId: null });
+  await page.context().addCookies([
+    { name: 'gatehouse_webauthn', value: browserId, url: gh.url, httpOnly: true, sameSite: 'Lax' },
+    { name: 'gatehouse_upstream_signup', value: token, url: gh.url, httpOnly: true, sameSite: 'Lax' },
+  ]);
+  await page.goto(`${gh.url}/upstream/register`);
 }
 
 /** Anna's sign-in up to the second step (she has an authenticator app). */
@@ -281,6 +301,11 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
       id: `security-key-${'B'.repeat(40)}`, userId: anna.id, publicKey: 'pQECAyYgAQ', counter: 0, transports: ['usb'], aaguid: '00000000-0000-0000-0000-000000000000',
       backupEligible: false, backedUp: false, userVerified: false, name: 'YubiKey', createdAt: gh.ctx.clock(), lastUsedAt: null,
     });
+    // Sign-in providers (issue 18): buttons on /login, one linked to root's account on /account, the list on /admin.
+    const corp = await gh.ctx.upstreams.add({ name: 'corp', displayName: 'Корпоративный вход', issuer: 'https://sso.example.org', clientId: 'gatehouse', clientSecret: 's' }, { type: 'operator' });
+    await gh.ctx.upstreams.add({ name: 'yandex', kind: 'yandex', displayName: 'Яндекс ID', clientId: 'x', clientSecret: 's' }, { type: 'operator' });
+    await gh.ctx.upstreams.add({ name: 'github', kind: 'github', clientId: 'x', clientSecret: 's', linkVerifiedEmail: true }, { type: 'operator' });
+    await gh.ctx.storage.upstreams.linkIdentity({ upstream: corp.name, subject: 'root-at-corp', userId: root.id, email: 'margarita@example.org', createdAt: gh.ctx.clock() - 86_400_000, lastUsedAt: gh.ctx.clock() });
     resetToken = await mailLink('reset_password');
     confirmToken = await mailLink('confirm_email', 'margarita@example.org');
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {

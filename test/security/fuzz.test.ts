@@ -269,7 +269,11 @@ describe('fuzzing every endpoint', () => {
       'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
       'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove',
       // Users' rights (issue 20): the copy of their data, deleting the account.
-      'POST /account/data', 'POST /account/delete', 'GET /account/deleted']) {
+      'POST /account/data', 'POST /account/delete', 'GET /account/deleted',
+
+      // Sign-in through other identity providers (issue 18).
+      'GET /upstream/:name/start', 'GET /upstream/:name/callback', 'GET /upstream/register', 'POST /upstream/register', 'POST /upstream/register/cancel',
+      'POST /account/upstreams/link', 'POST /account/upstreams/unlink', 'GET /admin/upstreams', 'POST /admin/upstreams', 'POST /admin/upstreams/remove']) {
       expect(paths, expected).toContain(expected);
     }
   });

@@ -15,6 +15,7 @@ import type { Context } from '../../context.js';
 import { mailLanguage } from '../../mail/templates.js';
 import { InputError } from '../../errors.js';
 import { messagePage } from '../../pages/account-pages.js';
+import { identitiesSection } from '../../pages/upstream-pages.js';
 import { accountPage, profileValues, sessionHandle, type AccountPageOptions, type ProfileValues } from '../../pages/account-page.js';
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
@@ -48,8 +49,9 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     // The user as stored now: a change just made shows.
     const user = (await ctx.storage.findUserById(page.user.id)) ?? page.user;
     const now = ctx.clock();
-    const [{ apps, devices }, sessions, factors, passkeys] = await Promise.all([
+    const [{ apps, devices }, sessions, factors, passkeys, identities, upstreams] = await Promise.all([
       accessOverview(ctx.storage, user.id, now), ctx.storage.listSessionsOfUser(user.id, now), secondFactorsOf(ctx, user.id), ctx.passkeys.list(user.id),
+      ctx.storage.upstreams.listIdentities(user.id), ctx.upstreams.list(),
     ]);
     return sendPage(reply, accountPage({
       msgs: page.msgs,
@@ -67,6 +69,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       twoStep: { on: factors.totp, recoveryCodesLeft: factors.recoveryCodesLeft, required: twoStepRequired(ctx.config, user) },
       passkeys,
       passkeyScript: passkeyScript(ctx),
+      identities: identitiesSection({ msgs: page.msgs, csrf: page.csrf, identities, upstreams, error: extra.error?.section === 'identities' ? extra.error.text : null }),
     }), extra.status ?? 200);
   }
 
@@ -82,11 +85,21 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const twoStepNotice = TWO_STEP_NOTICES.find((n) => n === done);
     const passkeyNotice = PASSKEY_NOTICES.find((n) => n === done);
     const passkeyProblem = PASSKEY_PROBLEMS.find((n) => n === problem);
+    const upstreamNotice = await upstreamNoticeOf(page, request.query as Record<string, unknown>);
     return render(page, reply, {
-      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : twoStepNotice ? page.msgs.twoStep.notice[twoStepNotice]! : passkeyNotice ? page.msgs.passkeys.done[passkeyNotice] : null,
-      error: passkeyProblem ? { section: 'passkeys', text: page.msgs.passkeys[passkeyProblem] } : null,
+      notice: notice ? page.msgs.account[notice] : mailNotice ? page.msgs.mail[mailNotice] : twoStepNotice ? page.msgs.twoStep.notice[twoStepNotice]! : passkeyNotice ? page.msgs.passkeys.done[passkeyNotice] : upstreamNotice,
+      error: passkeyProblem ? { section: 'passkeys', text: page.msgs.passkeys[passkeyProblem] }
+        : problem === 'upstream_last_way' ? { section: 'identities', text: page.msgs.upstreams.lastWay } : null,
     });
   });
+
+  /** "Linked" and "unlinked" of the identities section (routes/upstreams.ts), naming the provider. */
+  async function upstreamNoticeOf(page: PageContext, q: Record<string, unknown>): Promise<string | null> {
+    if (q.done !== 'upstream_linked' && q.done !== 'upstream_unlinked') return null;
+    const u = typeof q.upstream === 'string' ? await ctx.upstreams.find(q.upstream) : null;
+    const name = u?.displayName ?? (typeof q.upstream === 'string' ? q.upstream.slice(0, 40) : '');
+    return format(q.done === 'upstream_linked' ? page.msgs.upstreams.linked : page.msgs.upstreams.unlinked, { name });
+  }
 
   /** The signed-in page and its form, or null when the reply has been sent. */
   async function formOf(request: FastifyRequest, reply: FastifyReply, body: unknown = request.body): Promise<[PageContext, Record<string, string | undefined>] | null> {

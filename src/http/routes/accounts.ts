@@ -84,6 +84,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       signupEnabled: ctx.config.signupEnabled,
       display: display(q),
       passkeyScript: passkeyScript(ctx),
+      upstreams: await ctx.upstreams.list(),
     }));
   });
 
@@ -111,6 +112,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         signupEnabled: ctx.config.signupEnabled,
         display: display(form),
         passkeyScript: passkeyScript(ctx),
+        upstreams: await ctx.upstreams.list(),
       }), locked ? 429 : 401);
     }
     rememberDevice(ctx, request, reply, result.user.login);

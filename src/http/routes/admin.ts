@@ -18,7 +18,7 @@ import type { AuditEntry, UserRecord } from '../../storage/storage.js';
 import type { ClientId, UserId } from '../../types.js';
 import { sendPage } from '../render.js';
 import { revealOnce, takeRevealed } from '../reveal-once.js';
-import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { confirmed, notFound, operatorPage, readForm, redirectWithNotice, type PageContext } from '../signed-in.js';
 
 const PAGE_SIZE = 100;
 /** Actions that take something away: asked again before they happen. */
@@ -48,15 +48,7 @@ async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Pro
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses, ctx.twoStep);
 
-  async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
-    const page = await signedInPage(ctx, request, reply, 'admin');
-    if (!page) return null;
-    if (!page.user.isAdmin) {
-      notFound(page.msgs, reply);
-      return null;
-    }
-    return page;
-  }
+  const operator = (request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> => operatorPage(ctx, request, reply);
 
   async function findUser(id: string): Promise<UserRecord | null> {
     return /^\d{1,32}$/.test(id) ? ctx.storage.findUserById(id as UserId) : null;

@@ -25,6 +25,9 @@ export interface Database {
   two_step: TwoStepTable;
   recovery_codes: RecoveryCodesTable;
   passkeys: PasskeysTable;
+  upstreams: UpstreamsTable;
+  upstream_identities: UpstreamIdentitiesTable;
+  upstream_states: UpstreamStatesTable;
   webauthn_challenges: WebAuthnChallengesTable;
 }
 
@@ -296,6 +299,42 @@ export interface WebAuthnChallengesTable {
   browser: string;
   purpose: string;
   user_id: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface UpstreamsTable {
+  name: string;
+  display_name: string;
+  kind: string;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string;
+  scope: string;
+  authorization_endpoint: string | null;
+  token_endpoint: string | null;
+  userinfo_endpoint: string | null;
+  link_verified_email: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UpstreamIdentitiesTable {
+  upstream: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface UpstreamStatesTable {
+  hash: string;
+  browser: string;
+  upstream: string;
+  purpose: string;
+  payload_sealed: string;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

@@ -15,6 +15,7 @@ import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
+import { SqlUpstreamStore } from './sql-upstream-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -289,6 +290,7 @@ export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
+  readonly upstreams: SqlUpstreamStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -299,6 +301,7 @@ export class SqlStorage implements Storage {
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.upstreams = new SqlUpstreamStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
