@@ -5,8 +5,9 @@
  *
  * The copy holds the profile (with which addresses are confirmed), the apps
  * they gave access to and the devices signed in to them, their browser
- * sessions, their passkeys and whether two-step sign-in is on, the apps they
- * develop, and the audit log's entries about them. It never holds a secret:
+ * sessions, their passkeys and whether two-step sign-in is on, the accounts
+ * at other identity providers linked to theirs, the apps they develop, and the
+ * audit log's entries about them. It never holds a secret:
  * no password hash, token, code, authenticator key or passkey public key.
  *
  * Erasure ends every session and token first (src/accounts/revocation.ts, so a
@@ -37,7 +38,7 @@ import { secondFactorsOf } from './second-factors.js';
 const PLAIN_FACTS = new Set([
   'by', 'reason', 'method', 'step', 'scopes', 'grant', 'kind', 'fields', 'flow', 'firstParty', 'count', 'blocked',
   'verifiedUser', 'type', 'transport', 'stepUp', 'scopesChanged', 'replaced', 'refresh', 'enrolled', 'developer',
-  'debug', 'amr', 'admin', 'left', 'signInUnlocked', 'isDeveloper', 'isAdmin', 'action', 'error',
+  'debug', 'amr', 'admin', 'left', 'signInUnlocked', 'isDeveloper', 'isAdmin', 'action', 'error', 'how', 'upstream',
 ]);
 
 /** An audit entry's details with only the plain facts left (see PLAIN_FACTS). */
@@ -52,13 +53,14 @@ const iso = (t: Millis | null) => (t === null ? null : new Date(t).toISOString()
 /** Everything Gatehouse keeps about `user`, as one JSON-ready object (see the file comment). */
 export async function accountData(ctx: { storage: Storage; clock: Clock }, user: UserRecord) {
   const now = ctx.clock();
-  const [{ apps, devices }, sessions, factors, passkeys, developed, audit] = await Promise.all([
+  const [{ apps, devices }, sessions, factors, passkeys, developed, audit, identities] = await Promise.all([
     accessOverview(ctx.storage, user.id, now),
     ctx.storage.listSessionsOfUser(user.id, now),
     secondFactorsOf(ctx, user.id),
     ctx.storage.passkeys.listPasskeys(user.id),
     ctx.storage.listApps({ ownerId: user.id, limit: 1000 }),
     ctx.storage.listAudit({ userId: user.id, limit: 10_000 }),
+    ctx.storage.upstreams.listIdentities(user.id),
   ]);
   return {
     exported_at: iso(now),
@@ -84,6 +86,7 @@ export async function accountData(ctx: { storage: Storage; clock: Clock }, user:
     sessions: sessions.map((s) => ({ signed_in_at: iso(s.createdAt), last_seen_at: iso(s.lastSeenAt), expires_at: iso(s.expiresAt), user_agent: s.userAgent, ip: s.ip, amr: s.amr })),
     two_step: { authenticator_app: factors.totp, recovery_codes_left: factors.recoveryCodesLeft },
     passkeys: passkeys.map((p) => ({ name: p.name, created_at: iso(p.createdAt), verifies_user: p.userVerified, synced: p.backedUp })),
+    linked_identities: identities.map((i) => ({ upstream: i.upstream, subject: i.subject, email: i.email, linked_at: iso(i.createdAt), last_used_at: iso(i.lastUsedAt) })),
     apps_developed: developed.map((a) => ({ client_id: a.clientId, name: a.name, created_at: iso(a.createdAt) })),
     audit_log: audit.map((e) => ({
       at: iso(e.at), action: e.action, outcome: e.outcome, by: e.actorType === 'user' && e.actorId === user.id ? 'you' : e.actorType,

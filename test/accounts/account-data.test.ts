@@ -5,6 +5,7 @@
  * audit entries kept without it. Over real HTTP, on both engines.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { randomToken, sha256Hex } from '../../src/crypto/random.js';
 import type { UserId } from '../../src/types.js';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, hiddenFields, HttpUser, postForm } from '../helpers/http-client.js';
@@ -146,6 +147,33 @@ describe('deleting an account', () => {
     }
     expect(limited).toBe(1);
     expect(await gh.ctx.storage.findUserById(zoe.id as UserId)).not.toBeNull();
+  });
+});
+
+describe('an account made through another identity provider, with no password', () => {
+  /** A browser signed in `minutesAgo` (as the upstream's callback signs in), by a session made directly. */
+  async function sessionOf(userId: UserId, minutesAgo: number): Promise<HttpUser> {
+    const id = randomToken(32);
+    const at = gh.ctx.clock() - minutesAgo * 60_000;
+    await gh.ctx.storage.createSession({ hash: sha256Hex(id), userId, authTime: at, amr: ['fed'], createdAt: at, lastSeenAt: at, expiresAt: at + 86_400_000, userAgent: null, ip: null });
+    const person = new HttpUser(gh, 'nobody', '');
+    person.jar.set('gatehouse_session', id);
+    return person;
+  }
+
+  test('is deleted only after a sign-in of the last ten minutes, which stands in for the password', async () => {
+    const fed = await gh.ctx.users.create({ login: 'fed.erica', password: null });
+    const stale = await sessionOf(fed.id, 30);
+    const page = await (await stale.get('/account')).text();
+    expect(page).toContain('Your account has no password');
+    expect(page).not.toContain('id="delete_password"');
+    const refused = await stale.post('/account/delete', { csrf: hiddenFields(page).csrf!, understood: 'yes' });
+    expect(refused.status).toBe(403);
+    expect(await gh.ctx.storage.findUserById(fed.id)).not.toBeNull();
+    const fresh = await sessionOf(fed.id, 2);
+    const done = await fresh.post('/account/delete', { csrf: await csrfOf(fresh), understood: 'yes' });
+    expect(done.status).toBe(303);
+    expect(await gh.ctx.storage.findUserById(fed.id)).toBeNull();
   });
 });
 

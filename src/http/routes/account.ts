@@ -26,6 +26,9 @@ import { confirmed, notFound, readForm, redirectWithNotice, signedInPage, type P
 import { passkeyScript } from './accounts.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
+/** How recent the sign-in of an account without a password must be to delete it. */
+const RECENT_SIGN_IN_MS = 10 * 60 * 1000;
+
 type Notice = 'profileSaved' | 'avatarSaved' | 'avatarRemoved' | 'passwordChanged' | 'accessRevoked' | 'deviceRevoked' | 'sessionEnded' | 'signedOutEverywhere';
 const NOTICES: readonly Notice[] = ['profileSaved', 'avatarSaved', 'avatarRemoved', 'passwordChanged', 'accessRevoked', 'deviceRevoked', 'sessionEnded', 'signedOutEverywhere'];
 
@@ -280,8 +283,13 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const a = page.msgs.account;
     const refuse = (text: string, status = 400) => render(page, reply, { error: { section: 'delete', text }, status });
     if (form.understood !== 'yes') return refuse(a.errDeleteUnconfirmed);
-    const wrong = await passwordRefusal(page, request, form.current_password);
-    if (wrong) return refuse(wrong.text, wrong.status);
+    if (page.user.passwordHash !== null) {
+      const wrong = await passwordRefusal(page, request, form.current_password);
+      if (wrong) return refuse(wrong.text, wrong.status);
+    } else if (page.signedIn.session.authTime < ctx.clock() - RECENT_SIGN_IN_MS) {
+      // An account made through another identity provider has no password to ask for: a sign-in of the last minutes stands in for it.
+      return refuse(a.errDeleteSignInAgain, 403);
+    }
     try {
       await deleteAccount(ctx, page.user, { type: 'user' }, request.ip);
     } catch (err) {

@@ -243,6 +243,8 @@ export const en = {
     deleteAccount: 'Delete my account',
     deletedTitle: 'Your account is deleted',
     deletedText: 'Your account and its data are erased. No app can use it any more.',
+    deleteNoPassword: 'Your account has no password: deleting it needs a sign-in of the last 10 minutes.',
+    errDeleteSignInAgain: 'Sign out and sign in again, then delete your account within 10 minutes.',
     errDeleteUnconfirmed: 'Tick the box to confirm that you want your account deleted.',
     errDeleteOperator: 'Operators cannot delete their own account. Another operator must first take the operator role away.',
     errDeleteOwnsApps: 'You develop apps ({apps}). Delete them in the developer console, or ask an operator to hand them over, then delete your account.',
