@@ -19,6 +19,8 @@
  * | `two_step_enabled`, `two_step_disabled` | two-step sign-in turned on or off (`details.by`: user, operator) | ok, failed (wrong code) |
  * | `recovery_codes_created`, `recovery_code_used` | new recovery codes; one used (`details.left`) | ok |
  * | `passkey_added`, `passkey_removed` | a passkey or security key was added on /account, or removed there or by an operator (`details.by`) | ok |
+ * | `setup_completed`    | the first operator was created with the first-run setup link (/setup) | ok, failed (wrong link) |
+ * | `settings_changed`   | an operator saved the organisation's settings on /admin/settings (`details.fields`) | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -44,7 +46,8 @@ export type AuditAction =
   | 'keys_rotated'
   | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
-  | 'passkey_added' | 'passkey_removed';
+  | 'passkey_added' | 'passkey_removed'
+  | 'setup_completed' | 'settings_changed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

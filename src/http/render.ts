@@ -9,6 +9,15 @@ import { errorPage } from '../pages/consent-page.js';
 import type { SafeHtml } from '../pages/html.js';
 import { en, type Messages } from '../pages/messages/en.js';
 import { catalogue, pickLanguage } from '../pages/messages/index.js';
+import { brandMessages } from '../organisation/branding.js';
+import type { Organisation } from '../organisation/organisation.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The organisation whose name and look the pages carry (server.ts decorates the root instance). */
+    organisation?: Organisation;
+  }
+}
 
 export const LANG_COOKIE = 'gatehouse_lang';
 
@@ -17,13 +26,15 @@ export function messagesFor(request: FastifyRequest): Messages {
   const query = request.query as Record<string, unknown> | undefined;
   const asked = typeof query?.lang === 'string' ? query.lang : undefined;
   const uiLocales = typeof query?.ui_locales === 'string' ? query.ui_locales.split(' ').map((l) => l.split('-')[0]) : [];
-  return (
+  const msgs = (
     catalogue(asked) ??
     catalogue(request.cookies?.[LANG_COOKIE]) ??
     uiLocales.map(catalogue).find(Boolean) ??
     catalogue(pickLanguage(request.headers['accept-language'])) ??
     en
   );
+  const look = request.server?.organisation?.lookNow();
+  return look ? brandMessages(msgs, look) : msgs;
 }
 
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {

@@ -38,6 +38,8 @@ import { sdkRoutes } from './routes/sdk.js';
 import { suggestRoutes } from './routes/suggest.js';
 import { buttonGeneratorRoutes } from './routes/button-generator.js';
 import { tokenRoutes } from './routes/token.js';
+import { organisationRoutes } from './routes/organisation.js';
+import { setupRoutes } from './routes/setup.js';
 
 /**
  * One access-log line per request, written when it completes, with method,
@@ -128,6 +130,9 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     done(null, parseUrlEncoded(body as string));
   });
   await app.register(cookie);
+  // Pages read the organisation's look without waiting (render.ts messagesFor): read it once before serving.
+  await ctx.organisation.look();
+  app.decorate('organisation', ctx.organisation);
 
   // `?lang=` on any page is remembered, so the next pages keep the language.
   // Hooks on every request take a callback, not a promise: one promise and one turn of the microtask queue less each.
@@ -182,7 +187,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, setupRoutes, organisationRoutes]) {
     await app.register(routes(ctx));
   }
   // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this

@@ -13,6 +13,7 @@
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
+import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 
@@ -530,6 +531,8 @@ export interface Storage {
   readonly twoStep: TwoStepStore;
   /** Passkeys and security keys, and the WebAuthn challenges of their ceremonies (src/storage/passkey-store.ts). */
   readonly passkeys: PasskeyStore;
+  /** Settings operators change on /admin, and whether an operator exists (src/storage/settings-store.ts). */
+  readonly settings: SettingsStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

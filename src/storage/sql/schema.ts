@@ -26,6 +26,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  settings: SettingsTable;
 }
 
 export interface UsersTable {
@@ -299,4 +300,10 @@ export interface WebAuthnChallengesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: number;
 }

@@ -13,6 +13,7 @@ import type {
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
+import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { HotReads } from './hot-reads.js';
@@ -274,6 +275,7 @@ export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
+  readonly settings: SqlSettingsStore;
 
   private readonly hot: HotReads;
 
@@ -282,6 +284,7 @@ export class SqlStorage implements Storage {
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
+    this.settings = new SqlSettingsStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'));
   }
 

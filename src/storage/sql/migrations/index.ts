@@ -22,6 +22,7 @@ import * as authenticationMethods from './0016-authentication-methods.js';
 import * as twoStep from './0017-two-step.js';
 import * as passkeys from './0018-passkeys.js';
 import * as appTwoStep from './0019-app-two-step.js';
+import * as settings from './0022-settings.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -41,4 +42,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0017-two-step': twoStep,
   '0018-passkeys': passkeys,
   '0019-app-two-step': appTwoStep,
+  '0022-settings': settings,
 };
