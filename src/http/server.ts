@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
 import { Metrics } from './metrics.js';
+import { isStaticAsset, prettyStream } from './terminal.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, sendOAuthError } from './render.js';
@@ -63,6 +64,11 @@ class AccessLog extends LogController {
       return;
     }
     this.unredacted ??= request.server.log.child({}, { redact: [] });
+    // Pictures, styles and scripts are noise at `info`; a failed one is still worth a line.
+    if (reply.statusCode < 400 && isStaticAsset(request.url)) {
+      this.unredacted.debug({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+      return;
+    }
     this.unredacted.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
@@ -85,7 +91,8 @@ const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:;
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildServer(ctx: Context, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+/** `pretty`: human-readable log lines for a terminal (terminal.ts) instead of JSON. */
+export async function buildServer(ctx: Context, options: { logger?: boolean; pretty?: boolean } = {}): Promise<FastifyInstance> {
   const secureIssuer = ctx.config.secureCookies;
   const app = Fastify({
     logger:
@@ -93,6 +100,16 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
         ? false
         : {
             level: ctx.config.logLevel,
+            ...(options.pretty ? {
+              stream: await prettyStream(),
+              // The start-up block (terminal.ts) says where Gatehouse answers, as its issuer.
+              hooks: {
+                logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+                  if (typeof args[0] === 'string' && args[0].startsWith('Server listening at')) return;
+                  method.apply(this, args);
+                },
+              },
+            } : {}),
             // Never log query strings or credentials: they carry codes, tokens and secrets.
             serializers: {
               req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
