@@ -21,7 +21,9 @@ import { userCommands } from './users.js';
 export function program(): Command {
   const cli = new Command('gatehouse')
     .description('Gatehouse identity provider: run the server and manage users, apps and keys')
-    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors (unknown option, missing argument, a value not among the choices) in the one style
+    // of every error here: one line, `gatehouse: …`.
+    .configureOutput({ outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`) })
     .exitOverride();
 
   cli.command('start').description('start the server (same as npm start)').action(async () => {
