@@ -115,7 +115,7 @@ const configSchema = z.object({
    * /admin/mail, so a fresh install can still be tried end to end.
    */
   smtpUrl: z.string().refine((v) => v === '' || /^smtps?:\/\/[^/?#\s]+/i.test(v), 'must be empty, smtp://… or smtps://…'),
-  /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`. */
+  /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`, with the organisation's name once set. */
   mailFrom: z.string().max(200),
   /**
    * Who must sign in with two steps (a password and an authenticator-app code):
@@ -257,6 +257,6 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   if (config.refreshTokenTtlSeconds <= config.accessTokenTtlSeconds) {
     throw new ConfigError('invalid setting GATEHOUSE_REFRESH_TOKEN_TTL: refresh tokens must outlive access tokens');
   }
-  const mailFrom = config.mailFrom || `${(config.orgName || 'Gatehouse').replace(/["<>\\]/g, '')} <gatehouse@${new URL(config.issuer).hostname}>`;
+  const mailFrom = config.mailFrom || `Gatehouse <gatehouse@${new URL(config.issuer).hostname}>`;
   return { ...config, mailFrom, dataDir: path.resolve(config.dataDir), secureCookies: config.issuer.startsWith('https:') };
 }

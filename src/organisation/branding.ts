@@ -13,7 +13,7 @@ const looks = new WeakMap<object, OrganisationLook>();
 const branded = new Map<string, Messages>();
 
 function rename<T>(value: T, name: string): T {
-  if (typeof value === 'string') return value.replace(/\bGatehouse\b/g, name) as T;
+  if (typeof value === 'string') return value.replace(/\bGatehouse\b/g, () => name) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => rename(v, name)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v, name)])) as T;

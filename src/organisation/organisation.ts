@@ -165,7 +165,7 @@ export class Organisation {
       const raw = input[field];
       if (raw === undefined) continue;
       const value = checkOrganisationField(field, raw);
-      values[`organisation.${field}`] = value === configured[field] ? null : value;
+      values[`organisation.${field}`] = value === '' || value === configured[field] ? null : value;
     }
     await this.storage.settings.writeSettings(values, this.clock());
     await this.refresh();

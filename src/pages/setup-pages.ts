@@ -95,7 +95,7 @@ ${field('privacy', t.privacy, t.linkHint, 'url', html` spellcheck="false"`)}
 ${o.logoUrl ? html`<div class="settings-logo"><img class="logo" src="${o.logoUrl}" alt="${t.logoCurrent}" width="64" height="64"></div>` : null}
 <form method="post" action="/admin/settings/logo" enctype="multipart/form-data" class="form">
 ${csrfField(o.csrf)}
-<label for="logo-file">${t.uploadLogo}</label>
+<label for="logo-file">${t.logoFile}</label>
 <input id="logo-file" name="logo" type="file" accept="image/png,image/jpeg" required aria-describedby="logo-hint">
 <small id="logo-hint" class="hint">${t.logoHint}</small>
 <div class="actions start"><button type="submit">${t.uploadLogo}</button></div>

@@ -627,6 +627,7 @@ export const en = {
     logoHint: 'PNG or JPEG, square works best.',
     logoCurrent: 'Current logo',
     uploadLogo: 'Upload logo',
+    logoFile: 'Picture file',
     removeLogo: 'Use the default logo',
     logoSaved: 'Logo saved.',
     logoRemoved: 'The default logo is back.',

@@ -621,6 +621,7 @@ export const ru: Messages = {
     logoHint: 'PNG или JPEG, лучше квадратный.',
     logoCurrent: 'Текущий логотип',
     uploadLogo: 'Загрузить логотип',
+    logoFile: 'Файл изображения',
     removeLogo: 'Вернуть стандартный логотип',
     logoSaved: 'Логотип сохранён.',
     logoRemoved: 'Стандартный логотип возвращён.',
