@@ -28,7 +28,8 @@ export function brandMessages(msgs: Messages, look: OrganisationLook): Messages 
   let out = branded.get(key);
   if (!out) {
     if (branded.size > 50) branded.clear();
-    out = look.name === PRODUCT_NAME ? { ...msgs } : rename(msgs, look.name);
+    // The settings page itself speaks of the product these settings rename.
+    out = look.name === PRODUCT_NAME ? { ...msgs } : { ...rename(msgs, look.name), organisation: msgs.organisation };
     looks.set(out, look);
     branded.set(key, out);
   }
