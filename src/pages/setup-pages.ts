@@ -7,6 +7,7 @@ import { frame, type AdminPage } from './admin-pages.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import type { Messages } from './messages/en.js';
+import { formatHtml } from './parts.js';
 
 export interface SetupPageOptions {
   msgs: Messages;
@@ -82,11 +83,11 @@ ${o.error ? html`<p class="alert" role="alert">${o.error}</p>` : null}
 <form method="post" action="/admin/settings" class="form">
 ${csrfField(o.csrf)}
 ${field('name', t.name, t.nameHint, 'text', html` autocomplete="organization"`)}
-${field('colour', t.colour, t.colourHint, 'text', html` placeholder="#3b5bdb" spellcheck="false"`)}
+${field('colour', t.colour, t.colourHint, 'text', html` placeholder="#0b7a75" spellcheck="false"`)}
 ${field('support', t.support, t.supportHint, 'text', html` spellcheck="false"`)}
 ${field('terms', t.terms, t.linkHint, 'url', html` spellcheck="false"`)}
 ${field('privacy', t.privacy, t.linkHint, 'url', html` spellcheck="false"`)}
-<small class="hint">${t.fromEnvironment}</small>
+<small class="hint">${formatHtml(t.fromEnvironment, { vars: html`<code>GATEHOUSE_ORG_*</code>` })}</small>
 <div class="actions start"><button type="submit" class="primary">${t.save}</button></div>
 </form>
 

@@ -55,7 +55,7 @@ describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
     await smtp?.close();
   });
 
-  test('GATEHOUSE_ORG_* variables name the organisation on the sign-in page, with its help and privacy links', async () => {
+  test('the organisation variables name the organisation on the sign-in page, with its help and privacy links', async () => {
     const html = await (await fetch(`${gh.url}/login`)).text();
     expect(html).toContain('<title>Sign in · Contoso</title>');
     expect(html).toContain('Sign in to Contoso');

@@ -59,6 +59,9 @@ let browser: TestBrowser;
 let appId = '';
 let tvId = '';
 let rootId = '';
+/** A second Gatehouse, fresh, whose first-run setup link stays open (opening the page uses nothing up). */
+let fresh: TestGatehouse;
+let setupLink = '';
 /** Live links of the mail pages (the pages only show them; pressing their buttons uses them up). */
 let resetToken = '';
 let confirmToken = '';
@@ -144,6 +147,9 @@ function visits(): PageVisit[] {
     { name: 'admin-apps', signedIn: true, open: go('/admin/apps') },
     { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
     { name: 'admin-mail', signedIn: true, open: go('/admin/mail') },
+    { name: 'admin-settings', signedIn: true, open: go('/admin/settings?welcome=1') },
+    { name: 'setup', signedIn: false, open: async (page) => { await page.goto(setupLink); } },
+    { name: 'setup-used', signedIn: false, open: go(`/setup?token=${'x'.repeat(32)}`) },
     { name: 'forgot', signedIn: false, open: go('/login/forgot') },
     {
       name: 'forgot-sent', signedIn: false,
@@ -283,11 +289,14 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {
       optional = [{ name: 'button-generator', signedIn: true, open: async (page) => { await page.goto(`${gh.url}/button-generator`); } }];
     }
+    fresh = await startGatehouse({ issuerHost: 'localhost', firstRun: true });
+    setupLink = (await fresh.ctx.firstRun.open())!;
     mkdirSync(SCREENS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
     await gh?.close();
+    await fresh?.close();
   });
 
   async function contextFor(variant: Variant, signedIn: boolean): Promise<BrowserContext> {

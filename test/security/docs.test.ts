@@ -9,8 +9,8 @@ import { expect, test } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-test('every test docs/security.md and docs/accounts.md cite exists', () => {
-  const doc = ['docs/security.md', 'docs/accounts.md'].map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
+test('every test docs/security.md, docs/accounts.md and docs/operations.md cite exists', () => {
+  const doc = ['docs/security.md', 'docs/accounts.md', 'docs/operations.md'].map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
   // `file` › *title*, *title*, … (a file alone is cited as a whole).
   const citations = [...doc.matchAll(/`(test\/[\w./-]+\.ts)`((?:\s*›\s*\*[^*]+\*(?:[,;]?\s*\*[^*]+\*)*)?)/g)];
   expect(citations.length).toBeGreaterThan(40);
@@ -31,7 +31,7 @@ test('every test docs/security.md and docs/accounts.md cite exists', () => {
 });
 
 test('every relative link in the README and docs/ names a file that exists', () => {
-  const files = ['README.md', 'packages/client/README.md', ...['instant-login', 'scaling', 'security', 'benchmarks', 'yandex-compatibility', 'protocol', 'accounts'].map((d) => `docs/${d}.md`)];
+  const files = ['README.md', 'packages/client/README.md', ...['instant-login', 'scaling', 'security', 'benchmarks', 'yandex-compatibility', 'protocol', 'accounts', 'operations'].map((d) => `docs/${d}.md`)];
   const broken: string[] = [];
   for (const file of files) {
     const doc = readFileSync(path.join(ROOT, file), 'utf8');

@@ -267,7 +267,10 @@ describe('fuzzing every endpoint', () => {
 
       // Passkeys (issue 16): sign-in, /account, operators.
       'POST /login/passkey/options', 'POST /login/passkey', 'POST /account/passkeys/options', 'POST /account/passkeys',
-      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove']) {
+      'POST /account/passkeys/rename', 'POST /account/passkeys/remove', 'POST /admin/users/:id/passkeys/remove',
+      // The first run and the organisation's settings (issue 20).
+      'GET /setup', 'POST /setup', 'GET /admin/settings', 'POST /admin/settings', 'POST /admin/settings/logo', 'POST /admin/settings/logo/remove',
+      'GET /assets/organisation.css', 'GET /assets/organisation-logo']) {
       expect(paths, expected).toContain(expected);
     }
   });

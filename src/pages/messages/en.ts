@@ -632,7 +632,7 @@ export const en = {
     logoSaved: 'Logo saved.',
     logoRemoved: 'The default logo is back.',
     errLogo: 'That file is not a picture Gatehouse can read: use a PNG or JPEG up to 5 MB.',
-    fromEnvironment: 'Empty fields fall back to the GATEHOUSE_ORG_* settings of the server.',
+    fromEnvironment: 'Empty fields fall back to the {vars} settings of the server.',
     next: 'Next: register an app in the developer console',
   },
   /** What each scope lets an app do, as the consent page says it (docs/protocol.md §1). */
