@@ -620,7 +620,7 @@ export const en = {
     supportHint: 'An email address or a web page where people get help.',
     terms: 'Terms of service link',
     privacy: 'Privacy policy link',
-    linkHint: 'https://…',
+    linkHint: 'A web address, https://…',
     save: 'Save settings',
     saved: 'Settings saved.',
     logo: 'Logo',
