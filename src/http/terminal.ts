@@ -57,11 +57,11 @@ export function startupBlock(f: StartupFacts): string {
   }
   lines.push('');
   if (f.setupLink) {
-    lines.push(`  ${bold('Next step:')}  create the first operator account. Open this link (it works once, until restart):`,
+    lines.push(`  ${bold('Next step:')}   create the first operator account. Open this link (it works once, until restart):`,
       `               ${f.setupLink}`,
       '               Or on the command line: gatehouse user create --login <you> --admin');
   } else {
-    lines.push(`  ${bold('Next step:')}  sign in at ${f.issuer}/login`);
+    lines.push(`  ${bold('Next step:')}   sign in at ${f.issuer}/login`);
   }
   lines.push('', '  Press Ctrl+C to stop. Log lines follow.', '');
   return lines.join('\n') + '\n';

@@ -6,6 +6,9 @@
  * mail caught by a real SMTP server. Only operators may change them, and
  * nothing typed there reaches a page or a mail unescaped.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,6 +26,7 @@ let browser: TestBrowser;
 let target: RedirectTarget;
 let context: BrowserContext;
 let page: Page;
+let logoDir: string;
 
 function png(width: number, height: number): Buffer {
   const image = new PNG({ width, height });
@@ -33,9 +37,12 @@ function png(width: number, height: number): Buffer {
 describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
   beforeAll(async () => {
     [smtp, browser, target] = await Promise.all([startSmtpServer(), launchBrowser(), startRedirectTarget()]);
+    logoDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-logo-'));
+    writeFileSync(path.join(logoDir, 'contoso.svg'), '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="5" fill="#0b7a75"/></svg>');
     gh = await startGatehouse({
       config: {
         smtpUrl: smtp.url,
+        orgLogo: path.join(logoDir, 'contoso.svg'),
         // As GATEHOUSE_ORG_* would set them: the starting values.
         orgName: 'Contoso',
         orgSupport: 'https://help.contoso.example/',
@@ -53,9 +60,10 @@ describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
     await target?.close();
     await gh?.close();
     await smtp?.close();
+    rmSync(logoDir, { recursive: true, force: true });
   });
 
-  test('the organisation variables name the organisation on the sign-in page, with its help and privacy links', async () => {
+  test('the organisation variables name the organisation on the sign-in page, with its logo, help and privacy links', async () => {
     const html = await (await fetch(`${gh.url}/login`)).text();
     expect(html).toContain('<title>Sign in · Contoso</title>');
     expect(html).toContain('Sign in to Contoso');
@@ -63,6 +71,11 @@ describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
     expect(html).toContain('<a href="https://help.contoso.example/">Help</a>');
     expect(html).toContain('<a href="https://contoso.example/privacy">Privacy</a>');
     expect(html).not.toContain('>Terms<');
+    // GATEHOUSE_ORG_LOGO's file, served sandboxed like every picture.
+    expect(html).toContain('<img class="logo" src="/assets/organisation-logo" alt="" width="40" height="40">');
+    const logo = await fetch(`${gh.url}/assets/organisation-logo`);
+    expect(logo.headers.get('content-type')).toBe('image/svg+xml');
+    expect(logo.headers.get('content-security-policy')).toContain('sandbox');
   });
 
   test('an operator sets name, colour, support, terms and privacy on /admin/settings; the sign-in and consent pages show them', async () => {
@@ -122,7 +135,7 @@ describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
     expect(mail.headers.from).toMatch(/^"?Northwind Traders"? <gatehouse@127\.0\.0\.1>$/);
   });
 
-  test('a logo upload shows on every page, and taking it away brings back the default', async () => {
+  test('a logo upload shows on every page, and taking it away brings back the configured one', async () => {
     await page.goto(`${gh.url}/admin/settings`);
     await page.getByLabel('Picture file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(96, 96) });
     await page.getByRole('button', { name: 'Upload logo' }).click();
@@ -136,7 +149,7 @@ describe.skipIf(testEngine() !== 'sqlite')('organisation settings', () => {
     await page.getByRole('button', { name: 'Use the default logo' }).click();
     await page.getByText('The default logo is back.').waitFor();
     expect((await fetch(gh.url + src)).status).toBe(404);
-    expect(await (await fetch(`${gh.url}/login`)).text()).not.toContain('<img class="logo"');
+    expect(await (await fetch(`${gh.url}/login`)).text()).toContain('<img class="logo" src="/assets/organisation-logo"');
   });
 
   test('refuses a non-operator, a cross-site form, and links that are not web addresses; escapes what it shows', async () => {

@@ -35,7 +35,7 @@ describe('the server in a terminal', () => {
     expect(first).toContain(`Data:        ${dataDir} (SQLite database gatehouse.db)`);
     expect(first).toContain(`Secret key:  ${path.join(dataDir, 'secret.key')} was created now.`);
     expect(first).toMatch(/Back it up with the database/);
-    expect(first).toMatch(new RegExp(`Next step:  create the first operator account[^\\n]*\\n\\s+${issuer}/setup\\?token=[A-Za-z0-9_-]{32}\\n`));
+    expect(first).toMatch(new RegExp(`Next step:   create the first operator account[^\\n]*\\n\\s+${issuer}/setup\\?token=[A-Za-z0-9_-]{32}\\n`));
     // One address, the issuer's: no "Server listening at" line, no JSON.
     expect(first).not.toMatch(/listening at|\{"level"/);
 
@@ -63,7 +63,7 @@ describe('the server in a terminal', () => {
     server = inTerminal(['dist/main.js'], { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PORT: String(port) });
     await server.waitFor(/Log lines follow\./);
     const first = server.screen();
-    expect(first).toContain(`Next step:  sign in at http://localhost:${port}/login`);
+    expect(first).toContain(`Next step:   sign in at http://localhost:${port}/login`);
     expect(first).not.toMatch(/setup\?token|Secret key:/);
   });
 });
