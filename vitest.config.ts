@@ -9,6 +9,7 @@ const ON_BOTH_ENGINES = [
   // Abuse limits are counters in the database, shared by every process (issue 15).
   'test/security/{limits,guessing,proxy,two-step}.test.ts',
   'test/security/races.test.ts', 'test/security/revocation-races.test.ts',
+  'test/setup/first-run.test.ts', // whether an operator exists is stored state, read by every process
   'test/accounts/passkeys.test.ts', // single-use WebAuthn challenges are the database's atomicity (issue 16)
   'test/accounts/account-data.test.ts', // erasure is one transaction of the engine's (issue 20)
   'test/upstreams/upstream-attacks.test.ts', // states bound to a browser and used once, limits: rows in the database (issue 18)

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { checkOrganisationField, type OrganisationField } from './organisation/organisation.js';
 
 /** proxy-addr's names for address ranges, accepted in GATEHOUSE_TRUST_PROXY besides addresses and CIDRs. */
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -31,6 +32,16 @@ function readTrustProxy(value: unknown): unknown {
   if (/^\d+$/.test(text)) return Number(text);
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
+
+/** A GATEHOUSE_ORG_* value, checked as /admin/settings checks it. */
+const orgField = (field: OrganisationField) => z.string().transform((value, ctx) => {
+  try {
+    return checkOrganisationField(field, value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const configSchema = z.object({
   /** Public origin of this server; every endpoint lives under it (docs/protocol.md §2). */
@@ -106,7 +117,7 @@ const configSchema = z.object({
    * /admin/mail, so a fresh install can still be tried end to end.
    */
   smtpUrl: z.string().refine((v) => v === '' || /^smtps?:\/\/[^/?#\s]+/i.test(v), 'must be empty, smtp://… or smtps://…'),
-  /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`. */
+  /** The From of every mail, `Name <address>` or an address. Empty: `Gatehouse <gatehouse@<issuer's host>>`, with the organisation's name once set. */
   mailFrom: z.string().max(200),
   /**
    * Who must sign in with two steps (a password and an authenticator-app code):
@@ -115,6 +126,18 @@ const configSchema = z.object({
    * password at their next sign-in.
    */
   requireTwoStep: z.enum(['off', 'staff', 'all']),
+  /**
+   * The organisation users see instead of "Gatehouse" (docs/operations.md): its name, a
+   * logo file (PNG, JPEG, WebP or SVG), a brand colour (#rrggbb), a support contact (an
+   * email or web address) and links to its terms and privacy policy. Starting values:
+   * what an operator saves on /admin/settings wins over them.
+   */
+  orgName: orgField('name'),
+  orgLogo: z.string(),
+  orgColour: orgField('colour'),
+  orgSupport: orgField('support'),
+  orgTermsUrl: orgField('terms'),
+  orgPrivacyUrl: orgField('privacy'),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -154,6 +177,12 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     smtpUrl: '',
     mailFrom: '',
     requireTwoStep: 'off',
+    orgName: '',
+    orgLogo: '',
+    orgColour: '',
+    orgSupport: '',
+    orgTermsUrl: '',
+    orgPrivacyUrl: '',
   };
 }
 
@@ -183,6 +212,12 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   smtpUrl: 'GATEHOUSE_SMTP_URL',
   mailFrom: 'GATEHOUSE_MAIL_FROM',
   requireTwoStep: 'GATEHOUSE_REQUIRE_TWO_STEP',
+  orgName: 'GATEHOUSE_ORG_NAME',
+  orgLogo: 'GATEHOUSE_ORG_LOGO',
+  orgColour: 'GATEHOUSE_ORG_COLOUR',
+  orgSupport: 'GATEHOUSE_ORG_SUPPORT',
+  orgTermsUrl: 'GATEHOUSE_ORG_TERMS_URL',
+  orgPrivacyUrl: 'GATEHOUSE_ORG_PRIVACY_URL',
 };
 
 export class ConfigError extends Error {}

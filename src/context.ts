@@ -20,6 +20,8 @@ import type { GrantContext } from './oauth/grants/grant.js';
 import { TokenService } from './oauth/tokens.js';
 import { IdTokens } from './oidc/id-token.js';
 import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
+import { Organisation } from './organisation/organisation.js';
+import { FirstRun } from './setup/first-run.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
@@ -56,6 +58,10 @@ export interface Context extends GrantContext {
   upstreams: Upstreams;
   /** Signing in through them: state, callback, linking (src/upstreams/federation.ts). */
   federation: Federation;
+  /** The organisation's name, logo, colour and links, shown instead of Gatehouse's (src/organisation/). */
+  organisation: Organisation;
+  /** The first-run setup link, and whether an operator exists yet (src/setup/first-run.ts). */
+  firstRun: FirstRun;
   close(): Promise<void>;
 }
 
@@ -76,7 +82,14 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const signInGuard = new SignInGuard(storage, users, clock, limits);
   const pictures = new PictureUploads(storage, clock, limits.pictureUploadsPerUser);
   const audit = new AuditLog(storage, clock);
-  const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom);
+  let organisation: Organisation;
+  try {
+    organisation = new Organisation(storage, config, clock, audit, pictures);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom, organisation);
   const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
   return {
     config,
@@ -100,6 +113,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     passkeys: new Passkeys(storage, clock, audit, config.issuer, 'Gatehouse', limits),
     upstreams,
     federation: new Federation(storage, secrets, clock, audit, upstreams),
+    organisation,
+    firstRun: new FirstRun(storage, users, audit, config.issuer),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

@@ -13,10 +13,13 @@
  * the primary stops every worker the same graceful way, then the primary.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { createContext } from './context.js';
 import { buildServer } from './http/server.js';
+import { startupBlock } from './http/terminal.js';
 import { startCleanup } from './storage/cleanup.js';
 
 /** Set in the worker that runs the periodic jobs (expired-row clean-up, mail retries): one process does them. */
@@ -28,11 +31,22 @@ export function workerCount(config: Pick<Config, 'workers'>): number {
 
 export async function start(): Promise<void> {
   const config = loadConfig();
+  const keyFile = path.join(config.dataDir, 'secret.key');
+  const keyIsNew = config.secretKey === '' && !existsSync(keyFile);
   const workers = workerCount(config);
-  if (workers > 1 && cluster.isPrimary) return startPrimary(config, workers);
+  if (workers > 1 && cluster.isPrimary) {
+    // Migrations, the server key and the signing keys, made once before any worker opens the database.
+    const prepared = await createContext(config);
+    const operatorExists = await prepared.firstRun.operatorExists();
+    await prepared.close();
+    // The first-run setup link lives in one process's memory: until the first operator exists, one process serves.
+    if (operatorExists) return startPrimary(config, workers);
+  }
   const jobs = cluster.isPrimary || process.env[JOBS_ENV] === '1';
   const ctx = await createContext(config);
-  const app = await buildServer(ctx);
+  // A person at a terminal reads the logs; anything else (systemd, Docker, a pipe) gets JSON lines.
+  const terminal = process.stdout.isTTY === true && cluster.isPrimary;
+  const app = await buildServer(ctx, { pretty: terminal });
   const stopCleanup = jobs ? startCleanup(ctx.storage, ctx.clock, config, (err) => app.log.warn({ err }, 'clean-up of expired rows failed')) : () => {};
   // Mails whose delivery failed (or was cut short by a restart) are tried again.
   const stopMail = jobs ? ctx.mail.start() : () => {};
@@ -55,15 +69,23 @@ export async function start(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
-  if (cluster.isPrimary) {
-    app.log.info({ issuer: config.issuer, database: config.databaseUrl === '' ? `${config.dataDir}/gatehouse.db` : 'external' }, 'Gatehouse is ready');
+  if (!cluster.isPrimary) return;
+  // While no operator exists, a one-time link creates the first one (src/setup/first-run.ts).
+  const setupLink = await ctx.firstRun.open();
+  if (setupLink && workers > 1) app.log.warn({ workers }, 'GATEHOUSE_WORKERS applies once the first operator exists: one process serves until then');
+  const database = config.databaseUrl === '' ? `${config.dataDir}/gatehouse.db` : 'external';
+  if (terminal) {
+    const data = config.databaseUrl === '' ? `${config.dataDir} (SQLite database gatehouse.db)` : 'PostgreSQL (GATEHOUSE_DATABASE_URL)';
+    process.stdout.write(startupBlock({ issuer: config.issuer, data, createdSecretKey: keyIsNew ? keyFile : null, setupLink }));
+    return;
   }
+  app.log.info({ issuer: config.issuer, database }, 'Gatehouse is ready');
+  if (keyIsNew) app.log.warn({ file: keyFile }, 'created the server key secret.key: back it up with the database, without it client secrets and signing keys cannot be read');
+  if (setupLink) app.log.warn({ setupLink }, 'no operator account yet: open the setup link to create the first one (it works once, until restart), or run gatehouse user create --admin');
 }
 
 /** The primary of GATEHOUSE_WORKERS processes: prepares the database, starts the workers, replaces one that dies, stops them all on SIGTERM. */
 async function startPrimary(config: Config, count: number): Promise<void> {
-  // Migrations, the server key and the signing keys, made once before any worker opens the database.
-  await (await createContext(config)).close();
   let closing = false;
   const live = new Set<Worker>();
   let ready = 0;

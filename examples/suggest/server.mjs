@@ -7,13 +7,14 @@
 //
 // and open http://127.0.0.1:3000. The first run registers the example app
 // with the gatehouse CLI (same database as the server); CLIENT_ID=… uses yours.
-// Settings: GATEHOUSE (default http://localhost:8080), PORT (default 3000).
+// Settings: GATEHOUSE (default: GATEHOUSE_ISSUER, else http://localhost:$GATEHOUSE_PORT, as the
+// server itself defaults), PORT (default 3000).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
-const gatehouse = (process.env.GATEHOUSE ?? 'http://localhost:8080').replace(/\/$/, '');
-const port = Number(process.env.PORT ?? 3000);
+const gatehouse = (process.env.GATEHOUSE || process.env.GATEHOUSE_ISSUER || `http://localhost:${process.env.GATEHOUSE_PORT || 8080}`).replace(/\/$/, '');
+const port = Number(process.env.PORT || 3000);
 // 127.0.0.1, not localhost: another site than Gatehouse's localhost, so the
 // browser treats Gatehouse's frame as third-party, as on the real web.
 const origin = `http://127.0.0.1:${port}`;

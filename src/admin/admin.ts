@@ -41,15 +41,16 @@ export class Admin {
   /**
    * Applies one action to a user; returns the new password for `reset_password`
    * (shown once to the operator), else null. An operator cannot lock themself
-   * out: blocking or demoting oneself is refused.
+   * out: blocking or demoting oneself is refused. `operator` null: the CLI.
    */
-  async actOnUser(operator: UserRecord, user: UserRecord, action: UserAction, ip: string | null): Promise<string | null> {
-    const self = operator.id === user.id;
+  async actOnUser(operator: UserRecord | null, user: UserRecord, action: UserAction, ip: string | null): Promise<string | null> {
+    const self = operator !== null && operator.id === user.id;
     if (self && (action === 'block' || action === 'remove_admin' || action === 'revoke' || action === 'reset_password')) {
       throw new InputError('operators cannot do this to their own account');
     }
     const now = this.clock();
-    const actor = { type: 'user' as const, id: operator.id };
+    // null: the operator at the command line (`gatehouse user update`), who is nobody's account.
+    const actor = operator ? { type: 'user' as const, id: operator.id } : { type: 'operator' as const };
     const base = { actor, userId: user.id, ip, details: { login: user.login, action, by: 'operator' } };
     switch (action) {
       case 'block':

@@ -2,7 +2,7 @@
 import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
-import { isKnownScope } from '../oauth/scopes.js';
+import { isKnownScope, SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { endAppAccess } from '../accounts/revocation.js';
@@ -50,7 +50,7 @@ export function checkClientSecret(app: AppRecord, secret: string): boolean {
 
 function validateScopes(scopes: string[], what: string): string[] {
   const unique = [...new Set(scopes.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean))];
-  for (const s of unique) if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}`);
+  for (const s of unique) if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}; known: ${SCOPE_CATALOGUE.map((d) => d.name).join(' ')}`);
   return unique;
 }
 

@@ -23,6 +23,8 @@
  * | `user_deleted`        | an account was erased by its owner or an operator (`details.by`); the entries about it keep no personal data | ok |
  * | `upstream_added`, `upstream_updated`, `upstream_removed` | an operator changed the identity providers users sign in through | ok |
  * | `upstream_linked`, `upstream_unlinked` | an upstream identity was linked to an account (`details.how`: sign_up, signed_in, verified_email) or unlinked | ok |
+ * | `setup_completed`    | the first operator was created with the first-run setup link (/setup) | ok, failed (wrong link) |
+ * | `settings_changed`   | an operator saved the organisation's settings on /admin/settings (`details.fields`) | ok |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -49,7 +51,8 @@ export type AuditAction =
   | 'mail_sent' | 'email_confirmed' | 'phone_confirmed' | 'password_reset'
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
   | 'passkey_added' | 'passkey_removed'
-  | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked';
+  | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
+  | 'setup_completed' | 'settings_changed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

@@ -4,7 +4,9 @@ import { isClientId, PLATFORM_TYPES, type AppInput } from '../apps/apps.js';
 import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platforms.js';
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 import type { ClientId } from '../types.js';
-import { CliError, OPERATOR, print, withContext } from './support.js';
+import { createHash } from 'node:crypto';
+import { randomHex, randomToken } from '../crypto/random.js';
+import { CliError, OPERATOR, print, warn, withContext } from './support.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -31,6 +33,7 @@ interface AppOptions {
   firstParty?: boolean;
   requireTwoStep?: boolean;
   json?: boolean;
+  env?: boolean;
 }
 
 function withAppOptions(cmd: Command): Command {
@@ -178,11 +181,24 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   return lines.join('\n');
 }
 
+/** Shell lines a script can eval; a secret only for apps that have one. */
+function envLines(clientId: string, secret: string | null): string {
+  return `CLIENT_ID=${clientId}\n${secret ? `CLIENT_SECRET=${secret}\n` : ''}`;
+}
+
+/** What makes a new app unusable as made, said on stderr so that --json and --env output stay clean. */
+function warnIncomplete(a: AppRecord): void {
+  const web = a.platforms.some((p) => p.type === 'web');
+  if (web && a.redirectUris.length === 0) warn(`the web app has no redirect URI, so sign-ins to it cannot finish: gatehouse app update ${a.clientId} --redirect-uri https://…/callback`);
+  if (web && a.scopes.length === 0 && a.optionalScopes.length === 0) warn(`the app has no scope, so its users grant it nothing to read: gatehouse app update ${a.clientId} --scope login:info`);
+}
+
 export function appCommands(cli: Command): void {
   const app = cli.command('app').description('manage apps (OAuth clients)');
 
   withAppOptions(app.command('create').description('register an app; prints its client_id and, for web apps, its secret')
     .requiredOption('--name <name>', 'app name shown on the consent page'))
+    .option('--env', 'print CLIENT_ID=… and CLIENT_SECRET=… lines for a shell (eval "$(gatehouse app create … --env)")')
     .action(async (o: AppOptions) => {
       const created = await withContext(async (ctx) => {
         let ownerId = null;
@@ -196,7 +212,9 @@ export function appCommands(cli: Command): void {
         await ctx.audit.record({ action: 'app_created', actor: OPERATOR, clientId: made.app.clientId, details: { name: made.app.name, firstParty: made.app.firstParty } });
         return { ...made, issuer: ctx.config.issuer };
       });
-      print(!!o.json, publicApp(created.app, created.clientSecret, created.issuer), describe(created.app, created.clientSecret, created.issuer));
+      warnIncomplete(created.app);
+      if (o.env) process.stdout.write(envLines(created.app.clientId, created.clientSecret));
+      else print(!!o.json, publicApp(created.app, created.clientSecret, created.issuer), describe(created.app, created.clientSecret, created.issuer));
     });
 
   withAppOptions(app.command('update').description('change an app; changing scopes revokes its tokens')
@@ -236,13 +254,41 @@ export function appCommands(cli: Command): void {
   app.command('rotate-secret').description('issue a new client secret; the old one stops working at once')
     .argument('<client_id>', 'the app')
     .option('--json', 'print JSON')
-    .action(async (clientId: string, o: { json?: boolean }) => {
+    .option('--env', 'print CLIENT_ID=… and CLIENT_SECRET=… lines for a shell')
+    .action(async (clientId: string, o: { json?: boolean; env?: boolean }) => {
       if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
       const secret = await withContext(async (ctx) => {
         const rotated = await ctx.apps.rotateSecret(clientId as ClientId);
         await ctx.audit.record({ action: 'app_secret_rotated', actor: OPERATOR, clientId: clientId as ClientId });
         return rotated;
       });
-      print(!!o.json, { client_id: clientId, client_secret: secret }, `client_secret: ${secret}   (shown once: store it now)`);
+      if (o.env) process.stdout.write(envLines(clientId, secret));
+      else print(!!o.json, { client_id: clientId, client_secret: secret }, `client_secret: ${secret}   (shown once: store it now)`);
+    });
+
+  app.command('url').description('print the link that starts a sign-in to the app (the authorization request), to open in a browser')
+    .argument('<client_id>', 'the app')
+    .option('--redirect-uri <uri>', 'one of the app\'s redirect URIs (default: its first)')
+    .option('--scope <scopes>', 'ask for fewer scopes than the app has (space-separated)')
+    .option('--state <state>', 'the state to send (default: random)')
+    .action(async (clientId: string, o: { redirectUri?: string; scope?: string; state?: string }) => {
+      if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
+      const { found, issuer } = await withContext(async (ctx) => ({ found: await ctx.storage.findApp(clientId as ClientId), issuer: ctx.config.issuer }));
+      if (!found) throw new CliError(`no app with client_id ${clientId}`);
+      if (o.redirectUri !== undefined && !found.redirectUris.includes(o.redirectUri)) {
+        throw new CliError(`not a redirect URI of the app: ${o.redirectUri.slice(0, 100)}; registered: ${found.redirectUris.join(' ') || '(none)'}`);
+      }
+      const redirectUri = o.redirectUri ?? found.redirectUris[0];
+      if (redirectUri === undefined) throw new CliError(`the app has no redirect URI: add one with gatehouse app update ${clientId} --redirect-uri https://…/callback`);
+      const params = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state: o.state ?? randomHex(8) });
+      if (o.scope !== undefined) params.set('scope', o.scope);
+      if (found.secretHash === null) {
+        // A public app must use PKCE (RFC 7636): the link carries the challenge; the verifier goes to /token with the code.
+        const verifier = randomToken(32);
+        params.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
+        params.set('code_challenge_method', 'S256');
+        process.stderr.write(`gatehouse: the app has no secret, so the link uses PKCE: send code_verifier=${verifier} to /token with the code\n`);
+      }
+      print(false, null, `${issuer}/authorize?${params.toString()}`);
     });
 }

@@ -5,54 +5,13 @@
  * server runs. Bad input prints one line and exits non-zero; `--json` prints
  * machine-readable output for scripts.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
 import { SecretKeyError } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { StorageError } from '../storage/open.js';
-import { appCommands } from './apps.js';
-import { auditCommands } from './audit.js';
-import { keyCommands } from './keys.js';
-import { mailCommands } from './mail.js';
-import { CliError, print } from './support.js';
-import { tokenCommands } from './tokens.js';
-import { upstreamCommands } from './upstreams.js';
-import { userCommands } from './users.js';
-
-export function program(): Command {
-  const cli = new Command('gatehouse')
-    .description('Gatehouse identity provider: run the server and manage users, apps and keys')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-
-  cli.command('start').description('start the server (same as npm start)').action(async () => {
-    const { start } = await import('../main.js');
-    await start();
-  });
-
-  cli.command('migrate').description('apply pending database migrations')
-    .addOption(new Option('--json', 'print JSON'))
-    .action(async (opts: { json?: boolean }) => {
-      const { openKysely, migrate } = await import('../storage/open.js');
-      const db = openKysely(loadConfig());
-      try {
-        const result = await migrate(db);
-        const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-        print(!!opts.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
-      } finally {
-        await db.destroy();
-      }
-    });
-
-  userCommands(cli);
-  appCommands(cli);
-  keyCommands(cli);
-  tokenCommands(cli);
-  auditCommands(cli);
-  mailCommands(cli);
-  upstreamCommands(cli);
-  return cli;
-}
+import { program } from './program.js';
+import { CliError } from './support.js';
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -1,4 +1,6 @@
-/** What every command shares: errors, output, and a context that is always closed. */
+/** What every command shares: errors, warnings, output, and a context that is always closed. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { createContext, type Context } from '../context.js';
 
@@ -7,9 +9,24 @@ export class CliError extends Error {}
 /** The audit log's name for whoever runs the CLI: the operator, on the server's machine. */
 export const OPERATOR = { type: 'operator' } as const;
 
-/** Runs `fn` with a context that is closed afterwards. */
+/** A warning on stderr, in the same style as errors; the command goes on. */
+export function warn(text: string): void {
+  process.stderr.write(`gatehouse: warning: ${text}\n`);
+}
+
+/**
+ * Runs `fn` with a context that is closed afterwards. A command that finds no
+ * SQLite database where it looks says so: it most likely runs with another
+ * GATEHOUSE_DATA_DIR (or working directory) than the server, and what it
+ * does would land in a new, empty database the server never reads.
+ */
 export async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
-  const ctx = await createContext(loadConfig());
+  const config = loadConfig();
+  const file = path.join(config.dataDir, 'gatehouse.db');
+  if (config.databaseUrl === '' && !existsSync(file)) {
+    warn(`no database at ${file}: a new, empty one is created. Is GATEHOUSE_DATA_DIR the server's? (set it, or run from the server's directory)`);
+  }
+  const ctx = await createContext(config);
   try {
     return await fn(ctx);
   } finally {

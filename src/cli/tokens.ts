@@ -7,7 +7,7 @@ import { CliError, OPERATOR, print, withContext } from './support.js';
 export function tokenCommands(cli: Command): void {
   const token = cli.command('token').description('issue tokens');
 
-  token.command('debug').description('issue a debug token for a user of an app, with no code exchange (docs/protocol.md §5.3)')
+  token.command('debug').description('issue a debug token for a user of an app, with no code exchange')
     .requiredOption('--app <client_id>', 'the app')
     .requiredOption('--user <login>', 'the user the token acts for')
     .option('--scope <scope>', 'scope (repeatable; default: the app\'s scopes)', (v: string, p: string[] = []) => [...p, v])

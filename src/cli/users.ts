@@ -1,9 +1,15 @@
 /** `gatehouse user …` */
 import type { Command } from 'commander';
 import { deleteAccount } from '../accounts/account-data.js';
+import { Admin, type UserAction } from '../admin/admin.js';
+import type { Context } from '../context.js';
 import { mailLanguage } from '../mail/templates.js';
-import { CliError, OPERATOR, print, readStdin, withContext } from './support.js';
+import { readPassword } from './prompt.js';
+import { CliError, OPERATOR, print, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
+
+/** The same service /admin uses, acting for the operator at the command line. */
+const adminOf = (ctx: Context) => new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses, ctx.twoStep);
 
 function publicUser(u: UserRecord) {
   return {
@@ -19,7 +25,7 @@ export function userCommands(cli: Command): void {
 
   user.command('create').description('create a user')
     .requiredOption('--login <login>', 'login (letters, digits, . _ -)')
-    .requiredOption('--password-stdin', 'read the password from standard input')
+    .option('--password-stdin', 'read the password from standard input (else you are asked for it in a terminal)')
     .option('--email <email>', 'email address')
     .option('--first-name <name>', 'first name')
     .option('--last-name <name>', 'last name')
@@ -28,8 +34,8 @@ export function userCommands(cli: Command): void {
     .option('--confirm-email', 'mail a confirmation link to --email instead of vouching for the address yourself')
     .option('--lang <lang>', 'language of that mail: en or ru', 'en')
     .option('--json', 'print JSON')
-    .action(async (o: { login: string; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; confirmEmail?: boolean; lang: string; json?: boolean }) => {
-      const password = await readStdin('--password-stdin reads the password from standard input: pipe it in (echo … | gatehouse user create …)');
+    .action(async (o: { login: string; passwordStdin?: boolean; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; confirmEmail?: boolean; lang: string; json?: boolean }) => {
+      const password = await readPassword(!!o.passwordStdin);
       const created = await withContext(async (ctx) => {
         // The operator vouches for the address they set, unless they ask for a confirmation mail (src/accounts/addresses.ts).
         const user = await ctx.users.create({
@@ -68,23 +74,56 @@ export function userCommands(cli: Command): void {
       print(false, null, `two-step sign-in is reset for ${login}: they sign in with the password, or set it up again where GATEHOUSE_REQUIRE_TWO_STEP requires it`);
     });
 
-  user.command('update').description('change a user\'s main email address or phone number; what you set counts as confirmed')
+  user.command('update').description('change a user: roles, blocking, password, main email address or phone number (what you set counts as confirmed)')
     .argument('<login>', 'the user\'s login')
+    .option('--admin', 'make them an operator: may use the admin pages')
+    .option('--no-admin', 'take the operator role away')
+    .option('--developer', 'let them register apps')
+    .option('--no-developer', 'take the developer role away')
+    .option('--block', 'block the account: signed out everywhere, every token revoked, no sign-in')
+    .option('--unblock', 'let a blocked account sign in again')
+    .option('--password', 'set a new password, typed at a hidden prompt (signs them out everywhere)')
+    .option('--password-stdin', 'set a new password read from standard input (signs them out everywhere)')
     .option('--email <email>', 'main email address (added to the user\'s addresses if new)')
     .option('--confirm-email', 'mail a confirmation link to --email instead of vouching for the address yourself')
     .option('--phone <number>', 'phone number, international form (+44 20 7946 0958)')
     .option('--phone-confirmed', 'the phone number (given or the user\'s own) counts as confirmed: apps may see it')
     .option('--lang <lang>', 'language of a confirmation mail: en or ru', 'en')
     .option('--json', 'print JSON')
-    .action(async (login: string, o: { email?: string; confirmEmail?: boolean; phone?: string; phoneConfirmed?: boolean; lang: string; json?: boolean }) => {
-      if (o.email === undefined && o.phone === undefined && !o.phoneConfirmed) throw new CliError('nothing to change: give --email, --phone or --phone-confirmed');
+    .action(async (login: string, o: {
+      admin?: boolean; developer?: boolean; block?: boolean; unblock?: boolean; password?: boolean; passwordStdin?: boolean;
+      email?: string; confirmEmail?: boolean; phone?: string; phoneConfirmed?: boolean; lang: string; json?: boolean;
+    }) => {
+      const addresses = o.email !== undefined || o.phone !== undefined || !!o.phoneConfirmed;
+      const newPassword = !!o.password || !!o.passwordStdin;
+      if (!addresses && !newPassword && o.admin === undefined && o.developer === undefined && !o.block && !o.unblock) {
+        throw new CliError('nothing to change: give --admin, --no-admin, --developer, --no-developer, --block, --unblock, --password, --password-stdin, --email, --phone or --phone-confirmed');
+      }
+      if (o.block && o.unblock) throw new CliError('give --block or --unblock, not both');
+      if (o.password && o.passwordStdin) throw new CliError('give --password or --password-stdin, not both');
       if (o.confirmEmail && o.email === undefined) throw new CliError('--confirm-email needs --email');
+      const password = newPassword ? await readPassword(!!o.passwordStdin) : null;
       const updated = await withContext(async (ctx) => {
-        const found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
+        let found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
         if (!found) throw new CliError(`no user with the login ${login.slice(0, 64)}`);
+        const admin = adminOf(ctx);
+        const actions: UserAction[] = [];
+        if (o.block) actions.push('block');
+        if (o.unblock) actions.push('unblock');
+        if (o.admin !== undefined && o.admin !== found.isAdmin) actions.push(o.admin ? 'make_admin' : 'remove_admin');
+        if (o.developer !== undefined && o.developer !== found.isDeveloper) actions.push(o.developer ? 'make_developer' : 'remove_developer');
+        for (const action of actions) await admin.actOnUser(null, found, action, null);
+        if (password !== null) {
+          await ctx.users.changePassword(found, password);
+          await ctx.signInGuard.unlock(found.login);
+          await ctx.audit.record({ action: 'password_changed', actor: OPERATOR, userId: found.id, details: { login: found.login, by: 'operator' } });
+        }
+        found = (await ctx.storage.findUserById(found.id))!;
+        if (!addresses) return found;
         return ctx.addresses.setByOperator(found, { email: o.email, phone: o.phone, phoneConfirmed: o.phoneConfirmed, confirmByMail: o.confirmEmail, language: mailLanguage(o.lang) }, OPERATOR, null);
       });
-      print(!!o.json, publicUser(updated), `updated user ${updated.login}${o.confirmEmail ? `: a confirmation link is mailed to ${o.email}` : ''}`);
+      const roles = [updated.status === 'blocked' ? 'blocked' : 'active', updated.isAdmin ? 'operator' : null, updated.isDeveloper ? 'developer' : null].filter(Boolean).join(', ');
+      print(!!o.json, publicUser(updated), `updated user ${updated.login} (${roles})${password !== null ? ': new password set, signed out everywhere' : ''}${o.confirmEmail ? `: a confirmation link is mailed to ${o.email}` : ''}`);
     });
 
   user.command('confirm-emails').description('count users\' email addresses as confirmed, as if you had set them (apps may see them)')

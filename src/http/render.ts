@@ -10,6 +10,15 @@ import type { SafeHtml } from '../pages/html.js';
 import { withLanguageLinks } from '../pages/layout.js';
 import { en, type Messages } from '../pages/messages/en.js';
 import { catalogue, pickLanguage } from '../pages/messages/index.js';
+import { brandMessages } from '../organisation/branding.js';
+import type { Organisation } from '../organisation/organisation.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The organisation whose name and look the pages carry (server.ts decorates the root instance). */
+    organisation?: Organisation;
+  }
+}
 
 export const LANG_COOKIE = 'gatehouse_lang';
 
@@ -18,13 +27,15 @@ export function messagesFor(request: FastifyRequest): Messages {
   const query = request.query as Record<string, unknown> | undefined;
   const asked = typeof query?.lang === 'string' ? query.lang : undefined;
   const uiLocales = typeof query?.ui_locales === 'string' ? query.ui_locales.split(' ').map((l) => l.split('-')[0]) : [];
-  return (
+  const msgs = (
     catalogue(asked) ??
     catalogue(request.cookies?.[LANG_COOKIE]) ??
     uiLocales.map(catalogue).find(Boolean) ??
     catalogue(pickLanguage(request.headers['accept-language'])) ??
     en
   );
+  const look = request.server?.organisation?.lookNow();
+  return look ? brandMessages(msgs, look) : msgs;
 }
 
 /** A page; one that did not know its address gets its language links for this request's (layout.ts). */

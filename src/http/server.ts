@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { InvalidRequest, OAuthError } from '../oauth/errors.js';
 import { isDatabaseUnavailable } from '../storage/open.js';
 import { Metrics } from './metrics.js';
+import { isStaticAsset, prettyStream } from './terminal.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, messagesFor, sendErrorPage, sendOAuthError, sendPage, wantsPage } from './render.js';
@@ -41,6 +42,8 @@ import { buttonGeneratorRoutes } from './routes/button-generator.js';
 import { tokenRoutes } from './routes/token.js';
 import { upstreamRoutes } from './routes/upstreams.js';
 import { adminUpstreamRoutes } from './routes/admin-upstreams.js';
+import { organisationRoutes } from './routes/organisation.js';
+import { setupRoutes } from './routes/setup.js';
 
 /**
  * One access-log line per request, written when it completes, with method,
@@ -64,6 +67,11 @@ class AccessLog extends LogController {
       return;
     }
     this.unredacted ??= request.server.log.child({}, { redact: [] });
+    // Pictures, styles and scripts are noise at `info`; a failed one is still worth a line.
+    if (reply.statusCode < 400 && isStaticAsset(request.url)) {
+      this.unredacted.debug({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+      return;
+    }
     this.unredacted.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
@@ -86,7 +94,8 @@ const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:;
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildServer(ctx: Context, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+/** `pretty`: human-readable log lines for a terminal (terminal.ts) instead of JSON. */
+export async function buildServer(ctx: Context, options: { logger?: boolean; pretty?: boolean } = {}): Promise<FastifyInstance> {
   const secureIssuer = ctx.config.secureCookies;
   const app = Fastify({
     logger:
@@ -94,6 +103,16 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
         ? false
         : {
             level: ctx.config.logLevel,
+            ...(options.pretty ? {
+              stream: await prettyStream(),
+              // The start-up block (terminal.ts) says where Gatehouse answers, as its issuer.
+              hooks: {
+                logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+                  if (typeof args[0] === 'string' && args[0].startsWith('Server listening at')) return;
+                  method.apply(this, args);
+                },
+              },
+            } : {}),
             // Never log query strings or credentials: they carry codes, tokens and secrets.
             serializers: {
               req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
@@ -131,6 +150,9 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
     done(null, parseUrlEncoded(body as string));
   });
   await app.register(cookie);
+  // Pages read the organisation's look without waiting (render.ts messagesFor): read it once before serving.
+  await ctx.organisation.look();
+  app.decorate('organisation', ctx.organisation);
 
   // `?lang=` on any page is remembered, so the next pages keep the language.
   // Hooks on every request take a callback, not a promise: one promise and one turn of the microtask queue less each.
@@ -195,7 +217,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean } = 
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, setupRoutes, organisationRoutes]) {
     await app.register(routes(ctx));
   }
   // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this

@@ -15,6 +15,8 @@ import type { Storage } from '../storage/storage.js';
 import type { Clock, UserId } from '../types.js';
 import type { Mailer } from './mailer.js';
 import { describeSmtpError } from './smtp.js';
+import { escapeHtml } from '../pages/html.js';
+import { PRODUCT_NAME, type Organisation } from '../organisation/organisation.js';
 import type { ComposedMail } from './templates.js';
 
 /** Attempts in all, and the wait after each failed one. */
@@ -49,6 +51,8 @@ export class MailService {
     private readonly mailer: Mailer,
     private readonly audit: AuditLog,
     private readonly from: string,
+    /** Mails name the organisation where they would say Gatehouse (src/organisation/). */
+    private readonly organisation: Organisation | null = null,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
@@ -107,8 +111,24 @@ export class MailService {
     }
   }
 
+  /** The mail with the organisation's name where it says Gatehouse (the HTML part gets it escaped). */
+  private async branded(mail: ComposedMail): Promise<ComposedMail> {
+    const name = (await this.organisation?.look())?.name ?? PRODUCT_NAME;
+    if (name === PRODUCT_NAME) return mail;
+    const rename = (text: string, value: string) => text.replace(/\bGatehouse\b/g, () => value);
+    return { ...mail, subject: rename(mail.subject, name), text: rename(mail.text, name), html: rename(mail.html, escapeHtml(name)) };
+  }
+
+  /** The From: an unset GATEHOUSE_MAIL_FROM names the organisation. */
+  private async sender(): Promise<string> {
+    const name = (await this.organisation?.look())?.name ?? PRODUCT_NAME;
+    if (name === PRODUCT_NAME || !this.from.startsWith(`${PRODUCT_NAME} <`)) return this.from;
+    return `"${name.replace(/["\\\r\n]/g, '')}" ${this.from.slice(PRODUCT_NAME.length + 1)}`;
+  }
+
   private async record(request: MailRequest): Promise<OutboxRecord> {
     const now = this.clock();
+    request = { ...request, mail: await this.branded(request.mail) };
     const body: MailBody = { text: request.mail.text, html: request.mail.html, language: request.mail.language };
     const record: OutboxRecord = {
       id: `${String(now).padStart(15, '0')}-${randomHex(8)}`,
@@ -143,7 +163,7 @@ export class MailService {
       return 'the mail body cannot be read with this server key';
     }
     try {
-      await this.mailer.deliver({ from: this.from, to: mail.to, subject: mail.subject, text: body.text, html: body.html, language: body.language });
+      await this.mailer.deliver({ from: await this.sender(), to: mail.to, subject: mail.subject, text: body.text, html: body.html, language: body.language });
     } catch (err) {
       const error = describeSmtpError(err);
       const retryAt = mail.attempts >= MAX_ATTEMPTS ? null : this.clock() + RETRY_AFTER_MS[mail.attempts - 1]!;

@@ -28,9 +28,9 @@ function noticeBox(text: string | null | undefined): SafeHtml | null {
   return text ? html`<p class="notice" role="status">${text}</p>` : null;
 }
 
-export function consoleClosedPage(o: ConsolePage): SafeHtml {
+export function consoleClosedPage(o: ConsolePage, beforeSetup = false): SafeHtml {
   const m = o.msgs;
-  return layout({ msgs: m, title: m.console.title, nav: o.nav, here: o.here, body: html`<h1>${m.console.title}</h1><p>${m.console.closed}</p>` });
+  return layout({ msgs: m, title: m.console.title, nav: o.nav, here: o.here, body: html`<h1>${m.console.title}</h1><p>${beforeSetup ? m.setup.consoleClosed : m.console.closed}</p>` });
 }
 
 export function consoleHomePage(o: ConsolePage & { apps: AppRecord[]; notice?: string | null }): SafeHtml {

@@ -1,6 +1,8 @@
 /** The frame every page shares: document head, logo, card, footer. */
 import { html, trusted, type SafeHtml } from './html.js';
 import type { Messages } from './messages/en.js';
+import { lookOf } from '../organisation/branding.js';
+import type { OrganisationLook } from '../organisation/organisation.js';
 
 export const LOGO_SVG = trusted(
   '<svg class="logo" viewBox="0 0 48 48" width="40" height="40" aria-hidden="true" focusable="false">' +
@@ -39,6 +41,7 @@ export interface NavOptions {
 }
 
 export function layout(o: LayoutOptions): SafeHtml {
+  const look = lookOf(o.msgs);
   return html`<!doctype html>
 <html lang="${o.msgs.lang}">
 <head>
@@ -48,16 +51,17 @@ export function layout(o: LayoutOptions): SafeHtml {
 <meta name="referrer" content="no-referrer">
 <title>${o.title} · ${o.msgs.productName}</title>
 <link rel="stylesheet" href="/assets/gatehouse.css">
+${look.colour ? html`<link rel="stylesheet" href="/assets/organisation.css?v=${look.colour.slice(1)}">` : null}
 <link rel="icon" href="/assets/logo.svg" type="image/svg+xml">
 ${o.decision ? html`<script src="/assets/decision.js"></script>` : null}
 </head>
 <body class="${o.display === 'popup' ? 'popup' : 'page'}${o.nav ? ' wide' : ''}">
 ${o.nav ? topBar(o.msgs, o.nav) : null}
 <main class="card${o.nav || o.wide ? ' wide' : ''}" id="content">
-${o.nav ? null : html`<div class="brand">${LOGO_SVG}<span>${o.msgs.productName}</span></div>`}
+${o.nav ? null : html`<div class="brand">${logo(look)}<span>${o.msgs.productName}</span></div>`}
 ${o.body}
 </main>
-${o.here !== undefined ? languageLinks(o.msgs, o.here) : languageSlot(o.msgs)}
+${footer(o.msgs, look, o.here)}
 ${o.nav || o.copy ? html`<script src="/assets/pages.js"></script>` : null}
 ${o.script ? html`<script src="${o.script}"></script>` : null}
 </body>
@@ -69,7 +73,7 @@ function topBar(msgs: Messages, nav: NavOptions): SafeHtml {
     html`<li><a href="${href}"${nav.current === section ? trusted(' aria-current="page"') : null}>${label}</a></li>`;
   return html`<a class="skip" href="#content">${msgs.skipToContent}</a>
 <header class="topbar">
-<a class="brand" href="/">${LOGO_SVG}<span>${msgs.productName}</span></a>
+<a class="brand" href="/">${logo(lookOf(msgs))}<span>${msgs.productName}</span></a>
 <nav aria-label="${msgs.navLabel}"><ul>
 ${link('account', '/account', msgs.navAccount)}
 ${nav.showConsole ? link('console', '/console', msgs.navConsole) : null}
@@ -100,6 +104,22 @@ export function withLanguageLinks(page: string, here: string, catalogue: (lang: 
 /** Each language named in itself, marked with its own `lang` for screen readers. */
 const LANGUAGE_NAMES: Readonly<Record<string, string>> = { en: 'English', ru: 'Русский' };
 
+/** The organisation's logo (a same-origin picture), or Gatehouse's own drawn in the accent colour. */
+function logo(look: OrganisationLook): SafeHtml {
+  return look.logoUrl ? html`<img class="logo" src="${look.logoUrl}" alt="" width="40" height="40">` : LOGO_SVG;
+}
+
+/** The organisation's help, terms and privacy links, then the language links (or their slot, see `languageSlot`). */
+function footer(msgs: Messages, look: OrganisationLook, here: string | undefined): SafeHtml {
+  const support = look.support === null ? null : look.support.includes('@') && !look.support.includes('/') ? `mailto:${look.support}` : look.support;
+  const links = [
+    support ? html`<li><a href="${support}">${msgs.footerHelp}</a></li>` : null,
+    look.termsUrl ? html`<li><a href="${look.termsUrl}">${msgs.footerTerms}</a></li>` : null,
+    look.privacyUrl ? html`<li><a href="${look.privacyUrl}">${msgs.footerPrivacy}</a></li>` : null,
+  ].filter((l) => l !== null);
+  return html`<footer class="footer">${links.length ? html`<nav aria-label="${msgs.footerLabel}" class="organisation"><ul>${links}</ul></nav>` : null}${here !== undefined ? languageLinks(msgs, here) : languageSlot(msgs)}</footer>`;
+}
+
 function languageLinks(msgs: Messages, here: string): SafeHtml {
   const url = new URL(here, 'http://x');
   // One leading slash, whatever the address was: a link on this server, never `//elsewhere`.
@@ -110,7 +130,7 @@ function languageLinks(msgs: Messages, here: string): SafeHtml {
       ? html`<li><span lang="${lang}" aria-current="true">${name}</span></li>`
       : html`<li><a href="${path + url.search}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
   });
-  return html`<footer class="footer"><nav aria-label="${msgs.languageLabel}"><ul>${links}</ul></nav></footer>`;
+  return html`<nav aria-label="${msgs.languageLabel}"><ul>${links}</ul></nav>`;
 }
 
 /** A hidden CSRF field; every form carries one (see http/csrf.ts). */

@@ -13,6 +13,7 @@
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
+import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
@@ -542,6 +543,8 @@ export interface Storage {
   readonly passkeys: PasskeyStore;
   /** Other identity providers users sign in through, their linked identities and sign-ins under way (src/storage/upstream-store.ts). */
   readonly upstreams: UpstreamStore;
+  /** Settings operators change on /admin, and whether an operator exists (src/storage/settings-store.ts). */
+  readonly settings: SettingsStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -136,7 +136,7 @@ describe('gatehouse CLI', SLOW, () => {
   });
 
   test('app update --introspects makes an app the resource server of others, audited; "" withdraws it', async () => {
-    const api = JSON.parse(succeeded(await run(['app', 'create', '--name', 'Notes API', '--redirect-uri', 'https://api.notes.example/cb', '--json'])).stdout) as { client_id: string };
+    const api = JSON.parse(succeeded(await run(['app', 'create', '--name', 'Notes API', '--redirect-uri', 'https://api.notes.example/cb', '--scope', 'login:info', '--json'])).stdout) as { client_id: string };
     const updated = JSON.parse(succeeded(await run(['app', 'update', api.client_id, '--introspects', webClientId, '--json'])).stdout);
     expect(updated).toMatchObject({ client_id: api.client_id, introspects: [webClientId] });
     const audit = JSON.parse(succeeded(await run(['audit', '--app', api.client_id, '--action', 'app_updated', '--json'])).stdout) as { actor_type?: string; details: Record<string, unknown> }[];
@@ -161,7 +161,7 @@ describe('gatehouse CLI', SLOW, () => {
 
   describe('bad input: one line on stderr, a non-zero exit, no stack trace', SLOW, () => {
     test('an unknown scope', async () => {
-      refused(await run(['app', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scope', 'login:nope']), /^gatehouse: unknown scope: login:nope$/m);
+      refused(await run(['app', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scope', 'login:nope']), /^gatehouse: unknown scope: login:nope; known: login:info login:email .*openid/m);
     });
 
     test('an http redirect URI on a public host', async () => {

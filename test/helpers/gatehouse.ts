@@ -3,6 +3,7 @@
  * the real HTTP server on a free loopback port, and helpers to create users
  * and apps through the same services the CLI uses.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,7 +53,13 @@ export function testEngine(): 'sqlite' | 'postgres' {
  * on: `localhost` for WebAuthn, which accepts no IP address as an RP ID and
  * plain http only on localhost.
  */
-export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string; issuerHost?: string } = {}): Promise<TestGatehouse> {
+/**
+ * `firstRun`: leave the database without an operator, as a fresh install is
+ * (sign-up and app registration closed, src/setup/first-run.ts). Otherwise an
+ * operator nobody signs in as (`helper-operator`, a random password) is made
+ * first, so tests sign up and register apps as on an installation in use.
+ */
+export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string; issuerHost?: string; firstRun?: boolean } = {}): Promise<TestGatehouse> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
   const database = testEngine() === 'postgres' && options.config?.databaseUrl === undefined ? await freshDatabase(inject('postgresUrl')) : null;
   const host = options.host ?? '127.0.0.1';
@@ -63,6 +70,7 @@ export async function startGatehouse(options: { config?: ConfigInput; clock?: Cl
   const issuer = options.config?.issuer ?? `http://${options.issuerHost ?? host}:${port}`;
   const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}), ...options.config, issuer }, {});
   const ctx = await createContext(config, options.clock ? { clock: options.clock } : {});
+  if (!options.firstRun) await ctx.users.create({ login: 'helper-operator', password: randomBytes(18).toString('base64url'), isAdmin: true });
   const server = await buildServer(ctx, { logger: false });
   await server.listen({ port, host });
 

@@ -1,5 +1,6 @@
 /** Gatehouse as a separate operating-system process (`node dist/main.js`), as operators run it. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { freePort } from './postgres.js';
 
@@ -13,13 +14,24 @@ export interface GatehouseProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node dist/main.js` with `env` on a free port and waits for /healthz. */
-export async function spawnGatehouse(env: Record<string, string>): Promise<GatehouseProcess> {
+/**
+ * Starts `node dist/main.js` with `env` on a free port and waits for /healthz.
+ * With `operator`, an operator (`helper-operator`) is created first with the
+ * CLI, so the database is past the first-run setup (src/setup/first-run.ts)
+ * and visitors may sign up.
+ */
+export async function spawnGatehouse(env: Record<string, string>, options: { operator?: boolean } = {}): Promise<GatehouseProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const fullEnv = { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: url, GATEHOUSE_LOG_LEVEL: 'warn', ...env };
+  if (options.operator) {
+    execFileSync(process.execPath, ['dist/cli/main.js', 'user', 'create', '--login', 'helper-operator', '--admin', '--password-stdin'], {
+      cwd: ROOT, env: fullEnv, input: randomBytes(18).toString('base64url'), stdio: ['pipe', 'ignore', 'ignore'],
+    });
+  }
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: url, GATEHOUSE_LOG_LEVEL: 'warn', ...env },
+    env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -61,6 +61,9 @@ let browser: TestBrowser;
 let appId = '';
 let tvId = '';
 let rootId = '';
+/** A second Gatehouse, fresh, whose first-run setup link stays open (opening the page uses nothing up). */
+let fresh: TestGatehouse;
+let setupLink = '';
 /** Live links of the mail pages (the pages only show them; pressing their buttons uses them up). */
 let resetToken = '';
 let confirmToken = '';
@@ -149,6 +152,9 @@ function visits(): PageVisit[] {
     { name: 'not-found', signedIn: false, open: go('/no-such-page') },
     { name: 'admin-audit', signedIn: true, open: go('/admin/audit') },
     { name: 'admin-mail', signedIn: true, open: go('/admin/mail') },
+    { name: 'admin-settings', signedIn: true, open: go('/admin/settings?welcome=1') },
+    { name: 'setup', signedIn: false, open: async (page) => { await page.goto(setupLink); } },
+    { name: 'setup-used', signedIn: false, open: go(`/setup?token=${'x'.repeat(32)}`) },
     { name: 'forgot', signedIn: false, open: go('/login/forgot') },
     {
       name: 'forgot-sent', signedIn: false,
@@ -264,7 +270,8 @@ async function englishLeft(page: Page): Promise<string[]> {
 describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, light and dark, desktop and phone', () => {
   beforeAll(async () => {
     // At localhost, where passkeys work (WebAuthn takes no IP address as an RP ID): the pages offer them.
-    [gh, browser] = await Promise.all([startGatehouse({ issuerHost: 'localhost' }), launchBrowser()]);
+    // firstRun: root, made below, is the operator (the helper's own would put a Latin name on the Russian user list).
+    [gh, browser] = await Promise.all([startGatehouse({ issuerHost: 'localhost', firstRun: true }), launchBrowser()]);
     // Names in Cyrillic, so that the Russian pages' only Latin words are the ones Gatehouse itself writes.
     const root = await gh.ctx.users.create({ login: 'root', password: PASSWORD, firstName: 'Маргарита', lastName: 'Николаевна', email: 'margarita@example.org', isAdmin: true, isDeveloper: true });
     rootId = root.id;
@@ -311,11 +318,14 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     if ((await fetch(`${gh.url}/button-generator`)).status === 200) {
       optional = [{ name: 'button-generator', signedIn: true, open: async (page) => { await page.goto(`${gh.url}/button-generator`); } }];
     }
+    fresh = await startGatehouse({ issuerHost: 'localhost', firstRun: true });
+    setupLink = (await fresh.ctx.firstRun.open())!;
     mkdirSync(SCREENS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
     await gh?.close();
+    await fresh?.close();
   });
 
   async function contextFor(variant: Variant, signedIn: boolean): Promise<BrowserContext> {

@@ -38,7 +38,7 @@ async function signUp(url: string, login: string): Promise<void> {
 async function modesAfterAWrite(dataDir: string): Promise<Record<string, string>> {
   const previous = process.umask(0o022);
   try {
-    running = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir });
+    running = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir }, { operator: true });
   } finally {
     process.umask(previous);
   }

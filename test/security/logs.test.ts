@@ -31,7 +31,7 @@ beforeAll(async () => {
   web = { clientId: created.app.clientId, secret: created.clientSecret! };
   tv = { clientId: (await ctx.apps.create({ name: 'Logged TV', platforms: ['tv'], scopes: ['login:info'] })).app.clientId };
   await ctx.close();
-  server = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'debug' });
+  server = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'debug' }, { operator: true });
 });
 afterAll(async () => {
   await server?.stop();

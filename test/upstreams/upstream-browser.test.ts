@@ -60,7 +60,7 @@ async function atCorp(page: Page, login: string, decision: 'Allow' | 'Deny' = 'A
   const consent = page.getByRole('button', { name: 'Allow' }).waitFor().then(() => 'consent' as const);
   let step = await Promise.race([left, signInForm, consent]);
   if (step === 'sign_in') {
-    await page.getByLabel('Login').fill(login);
+    await page.getByLabel('Username').fill(login);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     step = await Promise.race([left, page.getByRole('button', { name: 'Allow' }).waitFor().then(() => 'consent' as const)]);
@@ -71,7 +71,7 @@ async function atCorp(page: Page, login: string, decision: 'Allow' | 'Deny' = 'A
 
 async function signInWithPassword(page: Page, login: string): Promise<void> {
   await page.goto(`${gh.url}/login?return_to=%2Faccount`);
-  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Username').fill(login);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${gh.url}/account`);
@@ -92,13 +92,13 @@ describe.skipIf(testEngine() !== 'sqlite')('sign-in through other identity provi
     await expect.poll(() => page.locator('.profile-list').textContent()).toContain('Ada Lovelace');
     expect(await page.locator('.profile-list').textContent()).toContain('ada@corp.example');
     // "ada" is taken here: the suggestion is a free one.
-    const suggested = await page.getByLabel('Pick a login').inputValue();
+    const suggested = await page.getByLabel('Pick a username').inputValue();
     expect(suggested).not.toBe('ada');
     expect(suggested).toMatch(/^ada/);
-    await page.getByLabel('Pick a login').fill('ada');
+    await page.getByLabel('Pick a username').fill('ada');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('taken');
-    await page.getByLabel('Pick a login').fill('ada-corp');
+    await page.getByLabel('Pick a username').fill('ada-corp');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${gh.url}/`);
     await page.goto(`${gh.url}/account`);
@@ -172,7 +172,7 @@ describe.skipIf(testEngine() !== 'sqlite')('sign-in through other identity provi
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${gh.url}/upstream/register`);
     expect(await page.locator('.profile-list').textContent()).toContain('zoe@partner.example');
-    expect(await page.getByLabel('Pick a login').inputValue()).toBe('zoe');
+    expect(await page.getByLabel('Pick a username').inputValue()).toBe('zoe');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${gh.url}/`);
     const zoe = (await gh.ctx.storage.findUserByLogin('zoe'))!;
@@ -189,7 +189,7 @@ describe.skipIf(testEngine() !== 'sqlite')('sign-in through other identity provi
     await page.waitForURL(`${gh.url}/upstream/register`);
     expect(await page.locator('.profile-list').textContent()).toContain('hub@hub.example');
     expect(await page.locator('.profile-list').textContent()).toContain('confirmed by GitHub');
-    expect(await page.getByLabel('Pick a login').inputValue()).toBe('hubber_1');
+    expect(await page.getByLabel('Pick a username').inputValue()).toBe('hubber_1');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${gh.url}/account`);
     expect(await signedInLogin(page)).toBe('hubber_1');

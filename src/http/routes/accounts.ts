@@ -125,6 +125,8 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!q) return reply;
     const msgs = messagesFor(request);
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
+    // Nobody signs up before the first operator exists (src/setup/first-run.ts).
+    if (!(await ctx.firstRun.operatorExists())) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupBeforeSetup), 403);
     return sendPage(reply, signupPage({ msgs, csrf: csrfToken(ctx, request, reply), returnTo: safeReturnTo(q.return_to), display: display(q) }));
   });
 
@@ -133,6 +135,8 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!form) return reply;
     const msgs = messagesFor(request);
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
+    // Nobody signs up before the first operator exists (src/setup/first-run.ts).
+    if (!(await ctx.firstRun.operatorExists())) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupBeforeSetup), 403);
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
     const signups = await recordFailure(ctx.storage, ctx.clock, `signup:ip:${sourceAddress(request.ip)}`, ctx.limits.signupPerIp);

@@ -147,6 +147,11 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       sendPage(reply, consoleClosedPage(page), 403);
       return null;
     }
+    // Before the first operator exists (src/setup/first-run.ts), only developers an operator named may register apps.
+    if (!page.user.isDeveloper && !(await ctx.firstRun.operatorExists())) {
+      sendPage(reply, consoleClosedPage(page, true), 403);
+      return null;
+    }
     return page;
   }
 

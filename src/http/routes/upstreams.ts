@@ -119,7 +119,7 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
     }
     const { profile, flow } = result;
     const signedIn = await currentSession(ctx, request);
-    const outcome: Outcome = await ctx.federation.resolve(u, profile, flow, signedIn?.user.id ?? null, ctx.config.signupEnabled, request.ip);
+    const outcome: Outcome = await ctx.federation.resolve(u, profile, flow, signedIn?.user.id ?? null, ctx.config.signupEnabled && (await ctx.firstRun.operatorExists()), request.ip);
     const m = msgs.upstreams;
     const name = u.displayName;
     switch (outcome.kind) {

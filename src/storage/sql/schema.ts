@@ -29,6 +29,7 @@ export interface Database {
   upstream_identities: UpstreamIdentitiesTable;
   upstream_states: UpstreamStatesTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  settings: SettingsTable;
 }
 
 export interface UsersTable {
@@ -338,4 +339,9 @@ export interface UpstreamStatesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+}
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: number;
 }

@@ -13,6 +13,7 @@ import type {
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
+import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
@@ -291,6 +292,7 @@ export class SqlStorage implements Storage {
   readonly twoStep: SqlTwoStepStore;
   readonly passkeys: SqlPasskeyStore;
   readonly upstreams: SqlUpstreamStore;
+  readonly settings: SqlSettingsStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -302,6 +304,7 @@ export class SqlStorage implements Storage {
     this.passkeys = new SqlPasskeyStore(db);
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.upstreams = new SqlUpstreamStore(db);
+    this.settings = new SqlSettingsStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 

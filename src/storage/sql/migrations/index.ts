@@ -23,6 +23,7 @@ import * as twoStep from './0017-two-step.js';
 import * as passkeys from './0018-passkeys.js';
 import * as appTwoStep from './0019-app-two-step.js';
 import * as upstreams from './0021-upstreams.js';
+import * as settings from './0022-settings.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -43,4 +44,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0018-passkeys': passkeys,
   '0019-app-two-step': appTwoStep,
   '0021-upstreams': upstreams,
+  '0022-settings': settings,
 };
