@@ -54,6 +54,8 @@ export async function seedFixtures(config: Config, pool = POOL): Promise<Fixture
   const user = (await ctx.storage.findUserByLogin(BENCH_LOGIN)) ?? await ctx.users.create({
     login: BENCH_LOGIN, password: BENCH_PASSWORD, email: 'bench@example.org', emailConfirmed: true, firstName: 'Bench', lastName: 'User',
   });
+  // An operator, as every server has after its first run: until one exists, GATEHOUSE_WORKERS starts a single process.
+  if (!(await ctx.storage.findUserByLogin('bench-operator'))) await ctx.users.create({ login: 'bench-operator', password: BENCH_PASSWORD, isAdmin: true });
   const { app, clientSecret } = await ctx.apps.create({ name: 'Benchmark', redirectUris: [REDIRECT_URI], scopes: SCOPES, platforms: ['web'] });
   const access: string[] = [];
   const refresh: string[] = [];

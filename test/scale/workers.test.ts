@@ -136,7 +136,7 @@ describe.each(['sqlite', 'postgres'] as const)('GATEHOUSE_WORKERS=2 on %s', (eng
     clientId = created.app.clientId;
     clientSecret = created.clientSecret!;
     env = { GATEHOUSE_WORKERS: '2', GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_SECRET_KEY: secretKey, GATEHOUSE_DATABASE_URL: database?.url ?? '' };
-    server = await spawnGatehouse(env);
+    server = await spawnGatehouse(env, { operator: true });
     // /healthz answers once the first worker listens: wait for the second too.
     for (const deadline = Date.now() + 30_000; childrenOf(server.child.pid!).length < 2 && Date.now() < deadline;) await sleep(50);
   }, 120_000);
@@ -198,7 +198,7 @@ describe.each(['sqlite', 'postgres'] as const)('GATEHOUSE_WORKERS=2 on %s', (eng
     expect(workers.filter(alive)).toEqual([]);
     expect(server.output().slice(before)).not.toMatch(/"level":(50|60)/);
     // The same data directory serves again.
-    server = await spawnGatehouse(env);
+    server = await spawnGatehouse(env, { operator: true });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
