@@ -198,7 +198,7 @@ describe.each(['sqlite', 'postgres'] as const)('GATEHOUSE_WORKERS=2 on %s', (eng
     expect(workers.filter(alive)).toEqual([]);
     expect(server.output().slice(before)).not.toMatch(/"level":(50|60)/);
     // The same data directory serves again.
-    server = await spawnGatehouse(env, { operator: true });
+    server = await spawnGatehouse(env);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
