@@ -33,11 +33,15 @@ function gatehouseIds(engine: 'sqlite' | 'postgres', workers: number): { id: str
     : { id: `gatehouse-${engine}-${workers}w`, label: `Gatehouse (${name}, ${workers} worker processes)` };
 }
 
-/** Fresh values to mint for a single-use run: 1.5× what the fastest token grant of this server managed, or a floor. */
+/**
+ * Fresh values to mint for a single-use run: 2.5× what the fastest token grant
+ * of this server managed, or a floor. (1.5× ran out on the node:http floor,
+ * whose rate moves by more than half from one endpoint to the next on a busy machine.)
+ */
 function freshNeeded(runs: Measured[], target: string, seconds: number, connections: number): number {
   const seen = runs.filter((r) => r.target === target && (r.endpoint === 'client_credentials' || r.endpoint === 'refresh' || r.endpoint === 'code')).map((r) => r.rps);
   const rate = Math.max(1000, ...seen);
-  return Math.ceil(rate * 1.5 * seconds) + connections * 4;
+  return Math.ceil(rate * 2.5 * seconds) + connections * 4;
 }
 
 async function measureEndpoint(driver: LoadDriver, o: BenchOptions, target: Target, endpoint: EndpointId, round: number, runs: Measured[]): Promise<Measured | null> {

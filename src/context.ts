@@ -91,6 +91,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   }
   const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom, organisation);
   const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
+  // Authenticator apps and passkey prompts name the organisation, as the pages do.
+  const organisationName = async () => (await organisation.look()).name;
   return {
     config,
     issuer: config.issuer,
@@ -109,8 +111,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     mail,
     addresses: new AddressConfirmations(storage, mail, audit, clock, config.issuer, limits.confirmationMailPerAccount),
     passwordResets: new PasswordResets(storage, users, mail, audit, clock, config.issuer, { limits, signInGuard }),
-    twoStep: new TwoStep(storage, secrets, audit, clock, limits),
-    passkeys: new Passkeys(storage, clock, audit, config.issuer, 'Gatehouse', limits),
+    twoStep: new TwoStep(storage, secrets, audit, clock, limits, organisationName),
+    passkeys: new Passkeys(storage, clock, audit, config.issuer, organisationName, limits),
     upstreams,
     federation: new Federation(storage, secrets, clock, audit, upstreams),
     organisation,

@@ -140,7 +140,8 @@ export class Passkeys {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     issuer: string,
-    private readonly rpName: string,
+    /** The name authenticators show for the site: the organisation's (src/organisation/). */
+    private readonly rpName: () => Promise<string>,
     private readonly limits: Pick<Limits, 'loginPerIp' | 'webauthnChallengePerIp'>,
   ) {
     const url = new URL(issuer);
@@ -181,7 +182,7 @@ export class Passkeys {
   async registrationOptions(user: UserRecord, browser: SecretHash): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.list(user.id);
     const options = await generateRegistrationOptions({
-      rpName: this.rpName,
+      rpName: await this.rpName(),
       rpID: this.rpId,
       userName: user.login,
       userDisplayName: user.displayName ?? user.login,

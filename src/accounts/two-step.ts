@@ -59,8 +59,8 @@ export type Confirmation =
   | { ok: false; reason: 'wrong' | 'expired' }
   | { ok: false; reason: 'limited'; retryAfterSeconds: number };
 
-function totpOf(secret: string, login: string): TOTP {
-  return new TOTP({ issuer: TOTP_ISSUER, label: login, algorithm: 'SHA1', digits: DIGITS, period: PERIOD, secret: Secret.fromBase32(secret) });
+function totpOf(secret: string, login: string, issuer = TOTP_ISSUER): TOTP {
+  return new TOTP({ issuer, label: login, algorithm: 'SHA1', digits: DIGITS, period: PERIOD, secret: Secret.fromBase32(secret) });
 }
 
 /** `abcd-efgh-jkmn` as typed, in any case, with or without the dashes and spaces. */
@@ -79,6 +79,8 @@ export class TwoStep {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly limits: Pick<Limits, 'twoStepPerAccount'>,
+    /** The name authenticator apps list the account under: the organisation's (src/organisation/). */
+    private readonly issuerName: () => Promise<string> = async () => TOTP_ISSUER,
   ) {
     this.codeKey = secrets.deriveKey('recovery codes');
   }
@@ -93,11 +95,11 @@ export class TwoStep {
     if (found?.status === 'enabled') return null;
     if (found && found.createdAt > now - PENDING_TTL_MS) {
       const secret = this.secrets.open(found.secretSealed);
-      return { secret, uri: totpOf(secret, user.login).toString() };
+      return { secret, uri: totpOf(secret, user.login, await this.issuerName()).toString() };
     }
     const secret = new Secret({ size: 20 }).base32;
     if (!(await this.storage.twoStep.savePendingTotp(user.id, this.secrets.seal(secret), now))) return null;
-    return { secret, uri: totpOf(secret, user.login).toString() };
+    return { secret, uri: totpOf(secret, user.login, await this.issuerName()).toString() };
   }
 
   /**

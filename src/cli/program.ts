@@ -5,6 +5,7 @@ import { appCommands } from './apps.js';
 import { auditCommands } from './audit.js';
 import { keyCommands } from './keys.js';
 import { mailCommands } from './mail.js';
+import { upstreamCommands } from './upstreams.js';
 import { print } from './support.js';
 import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
@@ -42,6 +43,7 @@ export function program(): Command {
   tokenCommands(cli);
   auditCommands(cli);
   mailCommands(cli);
+  upstreamCommands(cli);
   return cli;
 }
 

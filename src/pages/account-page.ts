@@ -235,7 +235,7 @@ ${err('delete')}
 <form method="post" action="/account/delete" class="form narrow-form">
 ${csrfField(o.csrf)}
 ${o.user.passwordHash !== null ? html`<input type="text" name="username" value="${o.user.login}" autocomplete="username" hidden>
-<label for="delete_password">${a.currentPassword}</label>
+<label for="delete_password">${a.deletePassword}</label>
 <input id="delete_password" name="current_password" type="password" autocomplete="current-password" required maxlength="256">` : html`<p class="muted">${a.deleteNoPassword}</p>`}
 <label class="check"><input type="checkbox" name="understood" value="yes" required> ${a.deleteUnderstand}</label>
 <div class="actions start"><button type="submit" class="danger">${a.deleteAccount}</button></div>

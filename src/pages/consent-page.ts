@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { format, type Messages } from './messages/en.js';
+import { ERROR_DESCRIPTIONS } from './messages/error-descriptions.js';
 import { appIcon, decisionButtons, identity, scopeChoices, type PageUser } from './parts.js';
 
 export interface ConsentPageOptions {
@@ -58,10 +59,11 @@ ${decisionButtons(m)}
   });
 }
 
-/** The description in the page's language where it has one (`errorDescriptions`), else as written, marked English. */
+/** The description in the page's language where it has one (messages/error-descriptions.ts), else as written, marked English. */
 function describe(msgs: Messages, description: string): SafeHtml {
-  const repeated = /^parameter [a-z_]+ was sent more than once$/.test(description) ? msgs.errorDescriptions['a parameter was sent more than once'] : undefined;
-  const said = msgs.errorDescriptions[description] ?? repeated;
+  const words = ERROR_DESCRIPTIONS[msgs.lang] ?? {};
+  const repeated = /^parameter [a-z_]+ was sent more than once$/.test(description) ? words['a parameter was sent more than once'] : undefined;
+  const said = words[description] ?? repeated;
   return said !== undefined ? html`<dd>${said}</dd>` : html`<dd lang="en">${description}</dd>`;
 }
 

@@ -133,7 +133,7 @@ export interface AdminUpstreamsOptions extends AdminPage {
   error: string | null;
 }
 
-/** /admin/upstreams: each provider with its redirect URI to copy, removal, and a form to add one. */
+/** /admin/upstreams: each provider with its redirect URI to copy, a form to change it, removal, and a form to add one. */
 export function adminUpstreamsPage(o: AdminUpstreamsOptions): SafeHtml {
   const m = o.msgs;
   const u = m.upstreams;
@@ -145,7 +145,23 @@ ${o.error ? html`<p class="alert" role="alert">${o.error}</p>` : null}
 ${o.upstreams.length === 0 ? html`<p class="empty">${u.adminNone}</p>` : html`<ul class="grant-list">${o.upstreams.map((x, i) => html`<li>
 <div class="grow"><strong>${upstreamIcon(x.kind)} ${x.displayName}</strong> <span class="muted small" translate="no">${x.name}</span>
 <p class="muted small">${u.adminPreset}: ${u.kinds[x.kind] ?? x.kind} · ${u.adminIssuer}: <span translate="no">${x.issuer}</span>${x.linkVerifiedEmail ? html` · ${u.adminLinkByEmail}` : null}</p>
-<p class="small">${u.adminRedirectUri}</p>${copyBox(m, `upstream-redirect-${String(i)}`, o.redirectUri(x.name), `${u.adminRedirectUri} ${x.displayName}`)}</div>
+<p class="small">${u.adminRedirectUri}</p>${copyBox(m, `upstream-redirect-${String(i)}`, o.redirectUri(x.name), `${u.adminRedirectUri} ${x.displayName}`)}
+<details class="edit"><summary>${format(u.adminEditOf, { name: x.displayName })}</summary>
+<form method="post" action="/admin/upstreams/update" class="form narrow-form">${csrfField(o.csrf)}<input type="hidden" name="name" value="${x.name}">
+<label for="edit-${String(i)}-display-name">${u.adminDisplayName}</label>
+<input id="edit-${String(i)}-display-name" name="display_name" maxlength="100" autocomplete="off" value="${x.displayName}">
+<label for="edit-${String(i)}-issuer">${u.adminIssuer}</label>
+<input id="edit-${String(i)}-issuer" name="issuer" type="url" maxlength="500" autocomplete="off" value="${x.issuer}">
+<label for="edit-${String(i)}-client-id">${u.adminClientId}</label>
+<input id="edit-${String(i)}-client-id" name="client_id" maxlength="500" autocomplete="off" value="${x.clientId}">
+<label for="edit-${String(i)}-client-secret">${u.adminClientSecret}</label>
+<input id="edit-${String(i)}-client-secret" name="client_secret" type="password" maxlength="2000" autocomplete="new-password" aria-describedby="edit-${String(i)}-secret-hint">
+<small id="edit-${String(i)}-secret-hint" class="hint">${u.adminSecretKeep}</small>
+<label for="edit-${String(i)}-scope">${u.adminScope}</label>
+<input id="edit-${String(i)}-scope" name="scope" maxlength="500" autocomplete="off" value="${x.scope}">
+<label class="check"><input type="checkbox" name="link_verified_email" value="1" ${x.linkVerifiedEmail ? 'checked' : ''}> ${u.adminLinkByEmail}</label>
+<button type="submit">${u.adminSave}</button>
+</form></details></div>
 <form method="post" action="/admin/upstreams/remove" class="inline">${csrfField(o.csrf)}<input type="hidden" name="name" value="${x.name}">
 <button type="submit" class="danger small" aria-label="${format(u.adminRemoveOf, { name: x.displayName })}">${u.adminRemove}</button></form>
 </li>`)}</ul>`}

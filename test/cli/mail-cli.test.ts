@@ -24,6 +24,8 @@ const ISSUER = 'https://id.example.org';
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-mail-cli-'));
   smtp = await startSmtpServer();
+  // The server's database, as an operator's commands find it (a new, empty one would be warned about).
+  await (await createContext(loadConfig({ dataDir, issuer: ISSUER, logLevel: 'silent' }, {}))).close();
 });
 afterAll(async () => {
   await smtp?.close();
@@ -102,7 +104,7 @@ describe('addresses the operator sets', SLOW, () => {
       phone: '+442079460958', phone_confirmed: true,
     });
     const byMail = await run(['user', 'update', 'vouched', '--email', 'other@example.org', '--confirm-email']);
-    expect(byMail.stdout).toBe('updated user vouched: a confirmation link is mailed to other@example.org\n');
+    expect(byMail.stdout).toBe('updated user vouched (active): a confirmation link is mailed to other@example.org\n');
     await smtp.next('other@example.org');
     expect((await stored('vouched')).confirmedEmails).toEqual(['vouched@example.org']);
     oneLineError(await run(['user', 'update', 'nobody', '--email', 'x@example.org']), /no user with the login nobody/);

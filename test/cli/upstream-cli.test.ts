@@ -18,8 +18,10 @@ const ISSUER = 'https://id.example.org';
 const SECRET = 'upstream-secret-that-must-never-be-printed';
 let dataDir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-upstream-cli-'));
+  // The server's database, as an operator's commands find it (a new, empty one would be warned about).
+  await (await createContext(loadConfig({ dataDir, issuer: ISSUER, logLevel: 'silent' }, {}))).close();
 });
 afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ERROR_DESCRIPTIONS } from '../../src/pages/messages/error-descriptions.js';
 import { ru } from '../../src/pages/messages/ru.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser } from '../helpers/http-client.js';
@@ -57,7 +58,7 @@ describe('pages for browsers, JSON for programs', () => {
       ...calls('src/http/routes/logout.ts', 'new InvalidRequest(').flatMap(quoted),
     ];
     expect(said.length).toBeGreaterThan(8);
-    expect(said.filter((d) => ru.errorDescriptions[d] === undefined)).toEqual([]);
+    expect(said.filter((d) => ERROR_DESCRIPTIONS.ru![d] === undefined)).toEqual([]);
   });
 });
 

@@ -273,7 +273,7 @@ describe('fuzzing every endpoint', () => {
 
       // Sign-in through other identity providers (issue 18).
       'GET /upstream/:name/start', 'GET /upstream/:name/callback', 'GET /upstream/register', 'POST /upstream/register', 'POST /upstream/register/cancel',
-      'POST /account/upstreams/link', 'POST /account/upstreams/unlink', 'GET /admin/upstreams', 'POST /admin/upstreams', 'POST /admin/upstreams/remove',
+      'POST /account/upstreams/link', 'POST /account/upstreams/unlink', 'GET /admin/upstreams', 'POST /admin/upstreams', 'POST /admin/upstreams/remove', 'POST /admin/upstreams/update',
 
       // The first run and the organisation's settings (issue 20).
       'GET /setup', 'POST /setup', 'GET /admin/settings', 'POST /admin/settings', 'POST /admin/settings/logo', 'POST /admin/settings/logo/remove',

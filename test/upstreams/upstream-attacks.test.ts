@@ -93,6 +93,23 @@ describe('a sign-in through a second Gatehouse (OpenID Connect, discovery)', () 
     expect(JSON.stringify(audit)).not.toContain(tokens.access_token);
   });
 
+  test('two browsers signing up one upstream account at once make one account; the other is refused and leaves none behind', async () => {
+    const person = await corp.createUser(undefined, undefined, { email: `twin${Date.now()}@corp.example` });
+    const pages: { v: Visitor; page: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const v = new Visitor(gh);
+      const back = await authorizeAt(corp, person, await v.start('corp'));
+      expect((await v.get(pathOf(back))).headers.get('location')).toBe('/upstream/register');
+      pages.push({ v, page: await (await v.get('/upstream/register')).text() });
+    }
+    const before = new Set((await gh.ctx.storage.listUsers({ limit: 10_000 })).map((u) => u.id));
+    const answers = await Promise.all(pages.map(({ v, page }, i) => v.post('/upstream/register', { ...hiddenFields(page), login: `twin-${i}-${Date.now() % 100000}` })));
+    expect(answers.map((a) => a.status).sort()).toEqual([303, 403]);
+    const created = (await gh.ctx.storage.listUsers({ limit: 10_000 })).filter((u) => !before.has(u.id));
+    expect(created).toHaveLength(1);
+    expect(await gh.ctx.storage.upstreams.listIdentities(created[0]!.id)).toHaveLength(1);
+  });
+
   test('a user with a second factor still takes the second step after a federated sign-in, and ends with amr fed otp mfa', async () => {
     const person = await corp.createUser();
     const v = new Visitor(gh);

@@ -27,7 +27,9 @@ export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (
     if (!page) return reply;
     const q = request.query as Record<string, unknown>;
     const name = typeof q.upstream === 'string' ? q.upstream.slice(0, 40) : '';
-    const notice = q.done === 'added' ? format(page.msgs.upstreams.adminAdded, { name }) : q.done === 'removed' ? format(page.msgs.upstreams.adminRemoved, { name }) : null;
+    const notice = q.done === 'added' ? format(page.msgs.upstreams.adminAdded, { name })
+      : q.done === 'updated' ? format(page.msgs.upstreams.adminUpdated, { name })
+      : q.done === 'removed' ? format(page.msgs.upstreams.adminRemoved, { name }) : null;
     return show(page, reply, { notice });
   });
 
@@ -48,6 +50,27 @@ export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (
       if (!(err instanceof InputError)) throw err;
       return show(page, reply, { error: err.message }, 400);
     }
+  });
+
+  /** Changes a provider: the same service and checks as `gatehouse upstream update`; an empty secret keeps the one stored. */
+  app.post('/admin/upstreams/update', async (request, reply) => {
+    const page = await operator(request, reply);
+    if (!page) return reply;
+    const form = readForm(ctx, request, reply);
+    if (!form) return reply;
+    const u = await ctx.upstreams.find(form.name ?? '');
+    if (!u) return notFound(page.msgs, reply);
+    const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+    try {
+      await ctx.upstreams.update(u.name, {
+        displayName: given(form.display_name), issuer: given(form.issuer), clientId: given(form.client_id),
+        clientSecret: given(form.client_secret), scope: given(form.scope), linkVerifiedEmail: form.link_verified_email === '1',
+      }, { type: 'user', id: page.user.id }, request.ip);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return show(page, reply, { error: err.message }, 400);
+    }
+    return redirectWithNotice(reply, `/admin/upstreams?upstream=${encodeURIComponent(u.name)}`, 'updated');
   });
 
   app.post('/admin/upstreams/remove', async (request, reply) => {

@@ -165,7 +165,7 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
     const msgs = messagesFor(request);
-    if (!ctx.config.signupEnabled) return page(reply, msgs, 403, msgs.signUp, msgs.signupDisabled, null);
+    if (!ctx.config.signupEnabled || !(await ctx.firstRun.operatorExists())) return page(reply, msgs, 403, msgs.signUp, msgs.signupDisabled, null);
     // Used up before the account is made: of two submissions racing, one creates it.
     const held = await registrationOf(request, true);
     if (!held) return gone(reply, msgs);
@@ -191,10 +191,15 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
       if (!(err instanceof InputError)) throw err;
       return again(err.message, 400);
     }
-    if (profile.displayName) await ctx.storage.updateUser(user.id, { displayName: profile.displayName, updatedAt: ctx.clock() });
     reply.clearCookie(cookieName(ctx, REGISTRATION), cookieOptions(ctx));
+    // The link decides: of two sign-ups for one upstream account racing (two browsers, two confirmation
+    // pages), one links it; the other's new account, with no way to sign in, is taken back at once.
+    if (!(await ctx.federation.link(u, profile, user.id, 'sign_up', request.ip))) {
+      await ctx.storage.eraseUser(user.id, (details) => details);
+      return page(reply, msgs, 403, format(msgs.upstreams.errorTitle, { name: u.displayName }), format(msgs.upstreams.linkedElsewhere, { name: u.displayName }), flow);
+    }
+    if (profile.displayName) await ctx.storage.updateUser(user.id, { displayName: profile.displayName, updatedAt: ctx.clock() });
     await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, userId: user.id, ip: request.ip, details: { method: 'upstream', upstream: u.name } });
-    await ctx.federation.link(u, profile, user.id, 'sign_up', request.ip);
     await ctx.federation.auditSignIn(u, user.id, 'ok', request.ip);
     if (user.defaultEmail && !profile.emailVerified) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: user.id }, request.ip);
     rememberDevice(ctx, request, reply, user.login);
