@@ -96,7 +96,11 @@ export class Users {
     try {
       await this.storage.createUser(user);
     } catch (err) {
-      // Two sign-ups raced for the same login: the unique index decided.
+      // Two sign-ups raced for the same login: the unique index decided. On SQLite the winner's row may
+      // still sit in the group commit's open transaction, which the read connection does not see yet: the
+      // engine's own word (a unique violation) says it too.
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') throw new InputError(`the login ${login} is taken`);
       if (await this.storage.findUserByLogin(login)) throw new InputError(`the login ${login} is taken`);
       throw err;
     }
