@@ -17,8 +17,9 @@ function hiddenLine(question: string): Promise<string> {
   const input = process.stdin;
   return new Promise((resolve, reject) => {
     let typed = '';
-    process.stderr.write(question);
+    // Echo goes off before the question shows: nothing typed the moment it appears is echoed.
     input.setRawMode(true);
+    process.stderr.write(question);
     input.resume();
     input.setEncoding('utf8');
     const done = (error: Error | null) => {
