@@ -8,13 +8,30 @@ import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { format } from '../../pages/messages/en.js';
 import { adminUpstreamsPage } from '../../pages/upstream-pages.js';
-import type { UpstreamKind } from '../../storage/upstream-store.js';
+import type { UpstreamKind, UpstreamRecord } from '../../storage/upstream-store.js';
 import { UPSTREAM_KINDS } from '../../upstreams/upstreams.js';
 import { sendPage } from '../render.js';
 import { confirmed, notFound, operatorPage, readForm, redirectWithNotice, type PageContext } from '../signed-in.js';
 
+/** A form field as typed, or undefined when left empty (the service then keeps or defaults it). */
+const filled = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
 export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const operator = (request: FastifyRequest, reply: FastifyReply) => operatorPage(ctx, request, reply);
+
+  /** The operator's page, their form and the provider it names; null once the reply is sent (sign-in, CSRF, 404). */
+  async function providerForm(request: FastifyRequest, reply: FastifyReply): Promise<[PageContext, Record<string, string | undefined>, UpstreamRecord] | null> {
+    const page = await operator(request, reply);
+    if (!page) return null;
+    const form = readForm(ctx, request, reply);
+    if (!form) return null;
+    const u = await ctx.upstreams.find(form.name ?? '');
+    if (!u) {
+      notFound(page.msgs, reply);
+      return null;
+    }
+    return [page, form, u];
+  }
 
   async function show(page: PageContext, reply: FastifyReply, extra: { notice?: string | null; error?: string | null } = {}, status = 200) {
     return sendPage(reply, adminUpstreamsPage({
@@ -39,11 +56,10 @@ export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
     const kind = (UPSTREAM_KINDS as readonly string[]).includes(form.kind ?? '') ? (form.kind as UpstreamKind) : 'oidc';
-    const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
     try {
       const added = await ctx.upstreams.add({
-        name: form.name ?? '', kind, displayName: blank(form.display_name), issuer: blank(form.issuer), clientId: blank(form.client_id),
-        clientSecret: form.client_secret, scope: blank(form.scope), linkVerifiedEmail: form.link_verified_email === '1',
+        name: form.name ?? '', kind, displayName: filled(form.display_name), issuer: filled(form.issuer), clientId: filled(form.client_id),
+        clientSecret: form.client_secret, scope: filled(form.scope), linkVerifiedEmail: form.link_verified_email === '1',
       }, { type: 'user', id: page.user.id }, request.ip);
       return redirectWithNotice(reply, `/admin/upstreams?upstream=${encodeURIComponent(added.name)}`, 'added');
     } catch (err) {
@@ -54,17 +70,13 @@ export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (
 
   /** Changes a provider: the same service and checks as `gatehouse upstream update`; an empty secret keeps the one stored. */
   app.post('/admin/upstreams/update', async (request, reply) => {
-    const page = await operator(request, reply);
-    if (!page) return reply;
-    const form = readForm(ctx, request, reply);
-    if (!form) return reply;
-    const u = await ctx.upstreams.find(form.name ?? '');
-    if (!u) return notFound(page.msgs, reply);
-    const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+    const got = await providerForm(request, reply);
+    if (!got) return reply;
+    const [page, form, u] = got;
     try {
       await ctx.upstreams.update(u.name, {
-        displayName: given(form.display_name), issuer: given(form.issuer), clientId: given(form.client_id),
-        clientSecret: given(form.client_secret), scope: given(form.scope), linkVerifiedEmail: form.link_verified_email === '1',
+        displayName: filled(form.display_name), issuer: filled(form.issuer), clientId: filled(form.client_id),
+        clientSecret: filled(form.client_secret), scope: filled(form.scope), linkVerifiedEmail: form.link_verified_email === '1',
       }, { type: 'user', id: page.user.id }, request.ip);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
@@ -74,12 +86,9 @@ export const adminUpstreamRoutes = (ctx: Context): FastifyPluginAsync => async (
   });
 
   app.post('/admin/upstreams/remove', async (request, reply) => {
-    const page = await operator(request, reply);
-    if (!page) return reply;
-    const form = readForm(ctx, request, reply);
-    if (!form) return reply;
-    const u = await ctx.upstreams.find(form.name ?? '');
-    if (!u) return notFound(page.msgs, reply);
+    const got = await providerForm(request, reply);
+    if (!got) return reply;
+    const [page, form, u] = got;
     const m = page.msgs.upstreams;
     if (!confirmed(page, reply, form, {
       title: format(m.adminRemoveConfirmTitle, { name: u.displayName }), text: m.adminRemoveConfirmText,
