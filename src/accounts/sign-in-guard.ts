@@ -63,11 +63,11 @@ export class SignInGuard {
       });
     }
 
-    const [inARow, accountAttempts, addressAttempts] = await Promise.all([
-      count(inARowKey(login), 'loginFailuresBeforeReset'),
-      count(accountKey(login), 'loginPerAccount'),
-      count(ipKey(ip), 'loginPerIp'),
-    ]);
+    const [inARow, accountAttempts, addressAttempts] = await this.storage.countAttempts([
+      { key: inARowKey(login), windowMs: this.limits.loginFailuresBeforeReset.windowMs },
+      { key: accountKey(login), windowMs: this.limits.loginPerAccount.windowMs },
+      { key: ipKey(ip), windowMs: this.limits.loginPerIp.windowMs },
+    ], this.clock()) as [number, number, number];
     // Refused without looking at the password.
     if (inARow > this.limits.loginFailuresBeforeReset.max) return { ok: false, reason: 'needs_reset' };
     const ipLimited = addressAttempts > this.limits.loginPerIp.max;

@@ -384,6 +384,12 @@ export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>;
 /** A `status` in a patch also sets `blockedBy`: `operator` for `blocked`, null otherwise (blockApp is the owner's way). */
 export type AppPatch = Partial<Omit<AppRecord, 'clientId' | 'createdAt' | 'blockedBy'>>;
 
+/** A limit's key and the length of its window. */
+export interface AttemptKey {
+  key: string;
+  windowMs: number;
+}
+
 export interface Storage {
   // Users
   createUser(user: UserRecord): Promise<void>;
@@ -500,6 +506,13 @@ export interface Storage {
    * and returns the count in the current window, this attempt included.
    */
   countAttempt(key: string, windowMs: number, now: Millis): Promise<number>;
+  /**
+   * *Atomic* over all the keys: counts one attempt under each (one request
+   * limited per session and per address, say) and returns their counts in the
+   * order given. Parallel requests are counted under every key in the same
+   * order, so none of them can pass one limit while another passes the other.
+   */
+  countAttempts(attempts: readonly AttemptKey[], now: Millis): Promise<number[]>;
   /** The count in the current window without adding to it. */
   peekAttempts(key: string, windowMs: number, now: Millis): Promise<number>;
   resetAttempts(key: string): Promise<void>;

@@ -25,6 +25,7 @@ export interface OpenedStorage {
 
 const T0: Millis = 1_700_000_000_000;
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 export function storageContract(name: string, open: () => Promise<OpenedStorage>): void {
   describe(`storage contract: ${name}`, () => {
@@ -895,6 +896,18 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const other = opened.reopen ? await opened.reopen() : s;
         const counts = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : s).countAttempt('race', MINUTE, T0)));
         expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+
+      test('a request counted under two keys at once: 30 in parallel over two connections, keys given in either order, exactly 10 stay within a limit of 10 on both', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        const both = await Promise.all(Array.from({ length: 30 }, (_, i) => {
+          const keys = [{ key: 'session', windowMs: MINUTE }, { key: 'address', windowMs: HOUR }];
+          return (i % 2 ? other : s).countAttempts(i % 3 ? keys : keys.reverse(), T0);
+        }));
+        expect(both.filter((counts) => counts.every((n) => n <= 10))).toHaveLength(10);
+        expect(await s.peekAttempts('session', MINUTE, T0)).toBe(30);
+        // Each key keeps its own window.
+        expect(await s.countAttempts([{ key: 'address', windowMs: HOUR }, { key: 'session', windowMs: MINUTE }], T0 + MINUTE)).toEqual([31, 1]);
       });
     });
 

@@ -86,7 +86,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     // Every code typed counts before it is looked up, so parallel guesses cannot
     // slip past the limit; a right one is forgiven below.
     const keys = limitKeys(request, signedIn);
-    const counts = await Promise.all(keys.map((key) => recordFailure(ctx.storage, ctx.clock, key, ctx.limits.userCode)));
+    const counts = await ctx.storage.countAttempts(keys.map((key) => ({ key, windowMs: ctx.limits.userCode.windowMs })), ctx.clock());
     if (counts.some((n) => n > ctx.limits.userCode.max)) {
       return sendPage(reply, deviceCodePage(msgs, csrf, typed, msgs.deviceTooMany), 429);
     }

@@ -8,7 +8,7 @@ import { PostgresAdapter, type Expression, type ExpressionBuilder, type Insertab
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppBlocker, AppPatch, AppRecord, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  AppBlocker, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
@@ -780,18 +780,30 @@ export class SqlStorage implements Storage {
   // Attempt counters
 
   async countAttempt(key: string, windowMs: number, now: Millis): Promise<number> {
+    const [count] = await this.countAttempts([{ key, windowMs }], now);
+    return count!;
+  }
+
+  async countAttempts(attempts: readonly AttemptKey[], now: Millis): Promise<number[]> {
+    // One statement for every key, with the keys in one order: a second request
+    // counting the same keys waits for this one on the first row it shares, so
+    // two requests never each pass one limit and fail the other.
+    const keys = [...new Map(attempts.map((a) => [a.key, a.windowMs])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (keys.length === 0) return [];
     // Explicit casts: PostgreSQL cannot infer a parameter's type inside CASE.
-    const stale = sql<boolean>`attempt_counters.window_start <= cast(${now - windowMs} as bigint)`;
-    const row = await this.db
+    const windowStartedBy = sql.join(keys.map(([key, windowMs]) => sql`when ${key} then cast(${now - windowMs} as bigint)`), sql` `);
+    const stale = sql<boolean>`attempt_counters.window_start <= (case attempt_counters.key ${windowStartedBy} end)`;
+    const rows = await this.db
       .insertInto('attempt_counters')
-      .values({ key, window_start: now, count: 1 })
+      .values(keys.map(([key]) => ({ key, window_start: now, count: 1 })))
       .onConflict((oc) => oc.column('key').doUpdateSet({
         count: sql`case when ${stale} then 1 else attempt_counters.count + 1 end`,
         window_start: sql`case when ${stale} then cast(${now} as bigint) else attempt_counters.window_start end`,
       }))
-      .returning('count')
-      .executeTakeFirstOrThrow();
-    return num(row.count);
+      .returning(['key', 'count'])
+      .execute();
+    const counts = new Map(rows.map((r) => [r.key, num(r.count)]));
+    return attempts.map((a) => counts.get(a.key)!);
   }
 
   async peekAttempts(key: string, windowMs: number, now: Millis): Promise<number> {
