@@ -48,6 +48,10 @@ async function bundleServer(out) {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // What the server loads only when first used (passkeys' libraries, nodemailer, the QR code and picture
+    // encoders) goes to chunks of its own, so a start parses and runs none of it.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'node20',
     // esbuild: imported only when running from the TypeScript sources (picture-pool.ts), never from dist/.
     external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', '@opentelemetry/api', 'esbuild'],
@@ -59,7 +63,30 @@ async function bundleServer(out) {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [zodEnglishOnly()],
   });
+}
+
+/**
+ * zod carries the error messages of some fifty languages, a sixth of the server's code, and exports them
+ * all as `locales`; Gatehouse never shows zod's messages to anyone (it turns them into its own errors) and
+ * never switches zod's language, so the bundle keeps English, zod's default, alone.
+ */
+function zodEnglishOnly() {
+  return {
+    name: 'zod-english-only',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
+        return { path: 'zod-locales', namespace: 'zod-english-only', pluginData: args.resolveDir };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+        contents: "export { default as en } from '../locales/en.js';",
+        resolveDir: args.pluginData,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /** Replaces dist/ with `dir` by two renames; tries again when a concurrent build swapped in between them. */

@@ -20,10 +20,9 @@
  * browser they were issued to (the hash of a cookie the HTTP layer keeps),
  * for one purpose, used once (an atomic consume), for five minutes.
  */
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, AuthenticatorTransportFuture, PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
@@ -34,6 +33,13 @@ import type { Storage, UserRecord } from '../storage/storage.js';
 import type { Clock, UserId } from '../types.js';
 import type { Amr } from './authentication.js';
 import { ipKey } from './sign-in-guard.js';
+
+/**
+ * @simplewebauthn/server and the certificate libraries under it are a fifth of
+ * the server's code: loaded at the first passkey ceremony, not at every start.
+ */
+let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | null = null;
+const webauthn = () => (webauthnLibrary ??= import('@simplewebauthn/server'));
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_NAME = 100;
@@ -181,7 +187,7 @@ export class Passkeys {
 
   async registrationOptions(user: UserRecord, browser: SecretHash): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.list(user.id);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: await this.rpName(),
       rpID: this.rpId,
       userName: user.login,
@@ -204,7 +210,7 @@ export class Passkeys {
     if (!used || used.userId !== user.id) return { ok: false, reason: 'failed' };
     let info;
     try {
-      const verified = await verifyRegistrationResponse({
+      const verified = await (await webauthn()).verifyRegistrationResponse({
         response, expectedChallenge: used.challenge, expectedOrigin: this.origin, expectedRPID: this.rpId, requireUserVerification: false,
       });
       if (!verified.verified) return { ok: false, reason: 'failed' };
@@ -253,7 +259,7 @@ export class Passkeys {
 
   async signInOptions(browser: SecretHash): Promise<PublicKeyCredentialRequestOptionsJSON> {
     // No allowCredentials: the browser offers every passkey it holds for this RP ID (discoverable credentials).
-    const options = await generateAuthenticationOptions({ rpID: this.rpId, userVerification: 'preferred', timeout: CHALLENGE_TTL_MS });
+    const options = await (await webauthn()).generateAuthenticationOptions({ rpID: this.rpId, userVerification: 'preferred', timeout: CHALLENGE_TTL_MS });
     await this.keepChallenge(options.challenge, browser, 'sign_in', null);
     return options;
   }
@@ -300,7 +306,7 @@ export class Passkeys {
 
   private async verify(response: AuthenticationResponseJSON, challenge: string, passkey: PasskeyRecord) {
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (await webauthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: this.origin,
@@ -328,7 +334,7 @@ export class Passkeys {
   async secondFactorOptions(user: UserRecord, browser: SecretHash): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
     const keys = await this.list(user.id);
     if (keys.length === 0) return null;
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.rpId,
       allowCredentials: keys.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransportFuture[] })),
       userVerification: 'discouraged',

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InputError } from '../errors.js';
 import { PicturesBusy } from '../images/picture-pool.js';
 import { TooManyUploads } from '../images/picture-uploads.js';
-import { MAX_MEGAPIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PictureTooLarge } from '../images/pictures.js';
+import { MAX_MEGAPIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PictureTooLarge } from '../images/picture-limits.js';
 import { InvalidRequest } from '../oauth/errors.js';
 import { format, type Messages } from '../pages/messages/en.js';
 import type { RawParams } from './params.js';

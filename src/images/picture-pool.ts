@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import type { PictureJob, PictureKind, PictureResult } from './picture-worker.js';
-import { PictureTooLarge } from './pictures.js';
+import { PictureTooLarge } from './picture-limits.js';
 
 /** More jobs than this waiting, and a new one is refused (PicturesBusy) instead of queued. */
 const MAX_QUEUE = 16;

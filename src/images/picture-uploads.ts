@@ -14,7 +14,7 @@ import type { Limit } from '../oauth/attempts.js';
 import type { Storage } from '../storage/storage.js';
 import type { Clock, UserId } from '../types.js';
 import { PicturePool } from './picture-pool.js';
-import { checkPictureHeader } from './pictures.js';
+import { checkPictureHeader } from './picture-limits.js';
 
 /** The user uploaded more pictures than `pictureUploadsPerUser` allows in its window. */
 export class TooManyUploads extends InputError {

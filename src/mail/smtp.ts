@@ -6,24 +6,27 @@
  * self-signed certificate). Timeouts are short, so a dead server fails an
  * attempt in seconds and the outbox retries later (mail-service.ts).
  */
-import nodemailer from 'nodemailer';
+import type { Transporter, TransportOptions } from 'nodemailer';
 import type { Mailer, OutgoingMail } from './mailer.js';
 
 export class SmtpMailer implements Mailer {
   readonly transport = 'smtp' as const;
-  private readonly smtp: nodemailer.Transporter;
+  // nodemailer is loaded with the first mail, not at every start of the server.
+  private smtp: Promise<Transporter> | null = null;
 
-  constructor(url: string) {
-    this.smtp = nodemailer.createTransport({
-      url,
+  constructor(private readonly url: string) {}
+
+  private transporter(): Promise<Transporter> {
+    return (this.smtp ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
+      url: this.url,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
-    } as nodemailer.TransportOptions);
+    } as TransportOptions)));
   }
 
   async deliver(mail: OutgoingMail): Promise<void> {
-    await this.smtp.sendMail({
+    await (await this.transporter()).sendMail({
       from: mail.from,
       to: mail.to,
       subject: mail.subject,
@@ -34,7 +37,7 @@ export class SmtpMailer implements Mailer {
   }
 
   close(): void {
-    this.smtp.close();
+    void this.smtp?.then((smtp) => smtp.close(), () => {});
   }
 }
 

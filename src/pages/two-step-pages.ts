@@ -4,7 +4,6 @@
  * once, managing it on /account, and the second step of signing in.
  */
 import { securityKeyStepForm } from './passkeys-section.js';
-import QRCode from 'qrcode';
 import type { SecondStepMethod } from '../accounts/second-factors.js';
 import type { Enrolment } from '../accounts/two-step.js';
 import { html, trusted, type SafeHtml } from './html.js';
@@ -231,5 +230,6 @@ ${o.methods.filter((x) => x !== o.method).map(link)}
 
 /** The QR code of an `otpauth://` URI as inline SVG: dark modules on a white square with its quiet zone, whatever the theme. */
 export async function qrCodeSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, color: { dark: '#000000', light: '#ffffff' } });
 }

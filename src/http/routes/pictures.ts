@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Context } from '../../context.js';
-import { AVATAR_SIZES, placeholderAvatar } from '../../images/pictures.js';
+import { AVATAR_SIZES } from '../../images/picture-limits.js';
 
 const EMPTY_AVATAR = '0/0-0';
 const ID = /^[0-9a-f]{32}$/;
@@ -25,7 +25,11 @@ export const pictureRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const size = rest.slice(slash + 1);
     if (slash < 0 || AVATAR_SIZES[size] === undefined) return missing(reply);
     if (id === EMPTY_AVATAR) {
-      if (!placeholders.has(size)) placeholders.set(size, placeholderAvatar(AVATAR_SIZES[size]!));
+      if (!placeholders.has(size)) {
+        // The encoder is loaded with the first placeholder drawn, not at every start.
+        const { placeholderAvatar } = await import('../../images/pictures.js');
+        placeholders.set(size, placeholderAvatar(AVATAR_SIZES[size]!));
+      }
       return send(reply, placeholders.get(size)!);
     }
     if (!ID.test(id)) return missing(reply);
