@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HeaderInvalidClient, BASIC_CHALLENGE } from '../oauth/client-auth.js';
+import { singleValued, type Params } from './params.js';
 import type { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../pages/consent-page.js';
 import type { SafeHtml } from '../pages/html.js';
@@ -56,4 +57,17 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
 
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, error: OAuthError, status = 400): FastifyReply {
   return sendPage(reply, errorPage(messagesFor(request), error.code, error.description), status);
+}
+
+/**
+ * A page's query or form with one value per name (RFC 6749 §3.1), or null after
+ * answering a malformed one with the error page.
+ */
+export function pageParams(request: FastifyRequest, reply: FastifyReply, source: unknown, repeatable: string[] = []): Params | null {
+  try {
+    return singleValued(source, repeatable);
+  } catch (err) {
+    sendErrorPage(request, reply, err as OAuthError);
+    return null;
+  }
 }

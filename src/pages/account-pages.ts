@@ -75,11 +75,36 @@ ${csrfField(o.csrf)}
 </div>`;
 }
 
+/** What a new account is asked for, as typed so far: on sign-up and on the first run's setup. */
+export interface NewAccountValues {
+  login?: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** The fields of a new account: login, password with its rules, address and names. */
+export function newAccountFields(m: Messages, v: NewAccountValues): SafeHtml {
+  return html`<label for="login">${m.login}</label>
+<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="40" value="${v.login ?? ''}" autofocus>
+<label for="password">${m.password}</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" aria-describedby="password-hint">
+<small id="password-hint" class="hint">${m.passwordHint}</small>
+<label for="email">${m.email}</label>
+<input id="email" name="email" type="email" autocomplete="email" maxlength="254" value="${v.email ?? ''}">
+<div class="row">
+<div><label for="first_name">${m.firstName}</label>
+<input id="first_name" name="first_name" autocomplete="given-name" maxlength="100" value="${v.firstName ?? ''}"></div>
+<div><label for="last_name">${m.lastName}</label>
+<input id="last_name" name="last_name" autocomplete="family-name" maxlength="100" value="${v.lastName ?? ''}"></div>
+</div>`;
+}
+
 export interface SignupPageOptions {
   msgs: Messages;
   csrf: string;
   returnTo: string;
-  values?: { login?: string; email?: string; firstName?: string; lastName?: string };
+  values?: NewAccountValues;
   error?: string | null;
   display?: 'page' | 'popup';
 }
@@ -97,19 +122,7 @@ ${errorBox(o.error)}
 <form method="post" action="/signup" class="form">
 ${csrfField(o.csrf)}
 <input type="hidden" name="return_to" value="${o.returnTo}">
-<label for="login">${m.login}</label>
-<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="40" value="${v.login ?? ''}" autofocus>
-<label for="password">${m.password}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" aria-describedby="password-hint">
-<small id="password-hint" class="hint">${m.passwordHint}</small>
-<label for="email">${m.email}</label>
-<input id="email" name="email" type="email" autocomplete="email" maxlength="254" value="${v.email ?? ''}">
-<div class="row">
-<div><label for="first_name">${m.firstName}</label>
-<input id="first_name" name="first_name" autocomplete="given-name" maxlength="100" value="${v.firstName ?? ''}"></div>
-<div><label for="last_name">${m.lastName}</label>
-<input id="last_name" name="last_name" autocomplete="family-name" maxlength="100" value="${v.lastName ?? ''}"></div>
-</div>
+${newAccountFields(m, v)}
 <button type="submit" class="primary">${m.signUp}</button>
 </form>
 <p class="aside">${m.haveAccount} <a href="/login?return_to=${encodeURIComponent(o.returnTo)}">${m.signIn}</a></p>`,

@@ -3,6 +3,7 @@
  * organisation's settings on /admin/settings, which the setup leads to.
  */
 import type { OrganisationField } from '../organisation/organisation.js';
+import { newAccountFields, type NewAccountValues } from './account-pages.js';
 import { frame, type AdminPage } from './admin-pages.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
@@ -14,7 +15,7 @@ export interface SetupPageOptions {
   csrf: string;
   token: string;
   here: string;
-  values?: { login?: string; email?: string; firstName?: string; lastName?: string };
+  values?: NewAccountValues;
   error?: string | null;
 }
 
@@ -31,19 +32,7 @@ ${o.error ? html`<p class="alert" role="alert">${o.error}</p>` : null}
 <form method="post" action="/setup" class="form">
 ${csrfField(o.csrf)}
 <input type="hidden" name="token" value="${o.token}">
-<label for="login">${m.login}</label>
-<input id="login" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="40" value="${v.login ?? ''}" autofocus>
-<label for="password">${m.password}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256" aria-describedby="password-hint">
-<small id="password-hint" class="hint">${m.passwordHint}</small>
-<label for="email">${m.email}</label>
-<input id="email" name="email" type="email" autocomplete="email" maxlength="254" value="${v.email ?? ''}">
-<div class="row">
-<div><label for="first_name">${m.firstName}</label>
-<input id="first_name" name="first_name" autocomplete="given-name" maxlength="100" value="${v.firstName ?? ''}"></div>
-<div><label for="last_name">${m.lastName}</label>
-<input id="last_name" name="last_name" autocomplete="family-name" maxlength="100" value="${v.lastName ?? ''}"></div>
-</div>
+${newAccountFields(m, v)}
 <button type="submit" class="primary">${m.setup.create}</button>
 </form>`,
   });

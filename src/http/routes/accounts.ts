@@ -6,16 +6,16 @@ import { mailLanguage } from '../../mail/templates.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { recordFailure, sourceAddress } from '../../oauth/attempts.js';
-import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { InvalidRequest } from '../../oauth/errors.js';
 import { homePage, loginPage, messagePage, signupPage } from '../../pages/account-pages.js';
 import { format } from '../../pages/messages/en.js';
 import type { ClientId } from '../../types.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { knownDevice, rememberDevice } from '../device-cookie.js';
-import { singleValued, type Params } from '../params.js';
+import type { Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
 import { sdkFiles } from '../sdk-files.js';
-import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { messagesFor, pageParams, sendErrorPage, sendPage } from '../render.js';
 import { finishFirstStep } from '../pending-sign-in.js';
 import { currentSession } from '../session.js';
 
@@ -35,15 +35,6 @@ export const passkeyScript = (ctx: Context): string | null => (ctx.passkeys.avai
 
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const appNameFor = (returnTo: string) => appNameOfReturnTo(ctx, returnTo);
-
-  function parse(request: FastifyRequest, reply: FastifyReply, source: unknown): Params | null {
-    try {
-      return singleValued(source);
-    } catch (err) {
-      sendErrorPage(request, reply, err as OAuthError);
-      return null;
-    }
-  }
 
   function csrfFailed(request: FastifyRequest, reply: FastifyReply) {
     return sendErrorPage(request, reply, new InvalidRequest(messagesFor(request).csrfFailed), 403);
@@ -71,7 +62,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   });
 
   app.get('/login', async (request, reply) => {
-    const q = parse(request, reply, request.query);
+    const q = pageParams(request, reply, request.query);
     if (!q) return reply;
     const returnTo = safeReturnTo(q.return_to);
     if (q.switch === undefined && (await currentSession(ctx, request))) return reply.redirect(returnTo, 302);
@@ -89,7 +80,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   });
 
   app.post('/login', async (request, reply) => {
-    const form = parse(request, reply, request.body);
+    const form = pageParams(request, reply, request.body);
     if (!form) return reply;
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
@@ -121,7 +112,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   });
 
   app.get('/signup', async (request, reply) => {
-    const q = parse(request, reply, request.query);
+    const q = pageParams(request, reply, request.query);
     if (!q) return reply;
     const msgs = messagesFor(request);
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);
@@ -131,7 +122,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   });
 
   app.post('/signup', async (request, reply) => {
-    const form = parse(request, reply, request.body);
+    const form = pageParams(request, reply, request.body);
     if (!form) return reply;
     const msgs = messagesFor(request);
     if (!ctx.config.signupEnabled) return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.signupDisabled), 403);

@@ -9,7 +9,7 @@ import type { SecretHash } from '../../crypto/random.js';
 import { recordFailure, sourceAddress, TooManyAttempts } from '../../oauth/attempts.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
-import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { InvalidRequest } from '../../oauth/errors.js';
 import { unmetTwoStepDemand } from '../../oauth/authorize/two-step-demand.js';
 import { hasSecondFactor, secondFactorsOf } from '../../accounts/second-factors.js';
 import { messagePage } from '../../pages/account-pages.js';
@@ -18,8 +18,7 @@ import { format } from '../../pages/messages/en.js';
 import { verificationPage } from '../../pages/verification-page.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
-import { singleValued, type Params } from '../params.js';
-import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { messagesFor, pageParams, sendErrorPage, sendPage } from '../render.js';
 import { twoStepUrl } from '../pending-sign-in.js';
 import { currentSession, type SignedIn } from '../session.js';
 
@@ -56,17 +55,8 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     return null;
   }
 
-  function parse(request: FastifyRequest, reply: FastifyReply, source: unknown, repeatable: string[] = []): Params | null {
-    try {
-      return singleValued(source, repeatable);
-    } catch (err) {
-      sendErrorPage(request, reply, err as OAuthError);
-      return null;
-    }
-  }
-
   app.get('/device', async (request, reply) => {
-    const q = parse(request, reply, request.query);
+    const q = pageParams(request, reply, request.query);
     if (!q) return reply;
     const userCode = (q.user_code ?? '').slice(0, 32);
     if (!(await requireSignIn(request, reply, userCode))) return reply;
@@ -74,7 +64,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   });
 
   app.post('/device', async (request, reply) => {
-    const form = parse(request, reply, request.body, ['granted_optional']);
+    const form = pageParams(request, reply, request.body, ['granted_optional']);
     if (!form) return reply;
     const msgs = messagesFor(request);
     if (!csrfValid(ctx, request, form.csrf)) return sendErrorPage(request, reply, new InvalidRequest(msgs.csrfFailed), 403);

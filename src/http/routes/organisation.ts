@@ -3,29 +3,19 @@
  * and privacy links, and logo (src/organisation/organisation.ts), for operators.
  * Anyone else gets the same 404 as for a page that does not exist.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
 import { ORGANISATION_FIELDS, type OrganisationField } from '../../organisation/organisation.js';
 import { organisationPage } from '../../pages/setup-pages.js';
 import { sendPage } from '../render.js';
-import { notFound, readForm, redirectWithNotice, signedInPage, type PageContext } from '../signed-in.js';
+import { operatorPage, readForm, redirectWithNotice, type PageContext } from '../signed-in.js';
 import { acceptUploads, pictureRefusal, readUpload } from '../uploads.js';
 
 const NOTICES = ['saved', 'logoSaved', 'logoRemoved'] as const;
 
 export const organisationRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   await acceptUploads(app);
-
-  async function operator(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
-    const page = await signedInPage(ctx, request, reply, 'admin');
-    if (!page) return null;
-    if (!page.user.isAdmin) {
-      notFound(page.msgs, reply);
-      return null;
-    }
-    return page;
-  }
 
   async function show(page: PageContext, reply: FastifyReply, extra: { values?: Record<OrganisationField, string>; welcome?: boolean; notice?: string | null; error?: string | null } = {}, status = 200) {
     const current = await ctx.organisation.values();
@@ -36,7 +26,7 @@ export const organisationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   }
 
   app.get('/admin/settings', async (request, reply) => {
-    const page = await operator(request, reply);
+    const page = await operatorPage(ctx, request, reply);
     if (!page) return reply;
     const q = request.query as Record<string, unknown>;
     const notice = NOTICES.find((n) => n === q.done);
@@ -44,7 +34,7 @@ export const organisationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   });
 
   app.post('/admin/settings', async (request, reply) => {
-    const page = await operator(request, reply);
+    const page = await operatorPage(ctx, request, reply);
     if (!page) return reply;
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
@@ -59,7 +49,7 @@ export const organisationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   });
 
   app.post('/admin/settings/logo', async (request, reply) => {
-    const page = await operator(request, reply);
+    const page = await operatorPage(ctx, request, reply);
     if (!page) return reply;
     const upload = await readUpload(request);
     const form = readForm(ctx, request, reply, upload.fields);
@@ -77,7 +67,7 @@ export const organisationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   });
 
   app.post('/admin/settings/logo/remove', async (request, reply) => {
-    const page = await operator(request, reply);
+    const page = await operatorPage(ctx, request, reply);
     if (!page) return reply;
     const form = readForm(ctx, request, reply);
     if (!form) return reply;

@@ -7,34 +7,24 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
-import { InvalidRequest, type OAuthError } from '../../oauth/errors.js';
+import { InvalidRequest } from '../../oauth/errors.js';
 import { setupInvalidPage, setupPage } from '../../pages/setup-pages.js';
 import { csrfToken, csrfValid } from '../csrf.js';
-import { singleValued, type Params } from '../params.js';
-import { messagesFor, sendErrorPage, sendPage } from '../render.js';
+import { messagesFor, pageParams, sendErrorPage, sendPage } from '../render.js';
 import { signIn } from '../session.js';
 
 export const setupRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  function parse(request: FastifyRequest, reply: FastifyReply, source: unknown): Params | null {
-    try {
-      return singleValued(source);
-    } catch (err) {
-      sendErrorPage(request, reply, err as OAuthError);
-      return null;
-    }
-  }
-
   const invalid = (request: FastifyRequest, reply: FastifyReply) => sendPage(reply, setupInvalidPage(messagesFor(request), '/setup'), 404);
 
   app.get('/setup', async (request, reply) => {
-    const q = parse(request, reply, request.query);
+    const q = pageParams(request, reply, request.query);
     if (!q) return reply;
     if (!(await ctx.firstRun.valid(q.token))) return invalid(request, reply);
     return sendPage(reply, setupPage({ msgs: messagesFor(request), csrf: csrfToken(ctx, request, reply), token: q.token!, here: request.url }));
   });
 
   app.post('/setup', async (request, reply) => {
-    const form = parse(request, reply, request.body);
+    const form = pageParams(request, reply, request.body);
     if (!form) return reply;
     const msgs = messagesFor(request);
     if (!csrfValid(ctx, request, form.csrf)) return sendErrorPage(request, reply, new InvalidRequest(msgs.csrfFailed), 403);
