@@ -5,7 +5,7 @@
  * - in Russian, no English word is left (text, placeholders, labels, titles),
  *   apart from names and technical terms and what is marked as not to be
  *   translated (`translate="no"`, `<code>`, another `lang`);
- * - nothing is wider than the screen;
+ * - nothing is wider than the screen, and the card or operator's page stands in the middle;
  * - a screenshot of each goes to test-results/screens/ for a person to look at.
  */
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'light', lang: 'en', colorScheme: 'light', viewport: { width: 1100, height: 800 } },
+  { name: 'light', lang: 'en', colorScheme: 'light', viewport: { width: 1440, height: 900 } },
   { name: 'dark', lang: 'en', colorScheme: 'dark', viewport: { width: 1100, height: 800 } },
   { name: 'phone', lang: 'en', colorScheme: 'light', viewport: { width: 360, height: 740 } },
   { name: 'ru', lang: 'ru', colorScheme: 'light', viewport: { width: 1100, height: 800 } },
@@ -345,7 +345,7 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
   }
 
   for (const variant of VARIANTS) {
-    test(`${variant.name}: no serious accessibility problems${variant.lang === 'ru' ? ', no English left' : ''}, nothing wider than the screen`, async () => {
+    test(`${variant.name}: no serious accessibility problems${variant.lang === 'ru' ? ', no English left' : ''}, nothing wider than the screen or off centre`, async () => {
       const problems: string[] = [];
       const contexts = { true: await contextFor(variant, true), false: await contextFor(variant, false) };
       for (const visit of visits()) {
@@ -363,6 +363,12 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
         }
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         if (overflow > 0) problems.push(`${where}: ${overflow} px wider than the screen`);
+        // The card (or an operator's page) stands in the middle of the window, whatever its width.
+        const offCentre = await page.evaluate(() => {
+          const box = document.querySelector('body > .card, body > main, body > .topbar')?.getBoundingClientRect();
+          return box ? Math.round(Math.abs(box.left - (document.documentElement.clientWidth - box.right))) : 0;
+        });
+        if (offCentre > 2) problems.push(`${where}: ${offCentre} px off centre`);
         await page.screenshot({ path: path.join(SCREENS, `${visit.name}-${variant.name}.png`), fullPage: true });
         await page.close();
       }

@@ -47,6 +47,8 @@ describe('first-run setup', () => {
   test('sign-up and app registration are closed until an operator exists', async () => {
     const { gh } = await fresh();
     const visitor = new HttpUser(gh, 'eve', PASSWORD);
+    // The sign-in page offers no sign-up that would only say it is closed.
+    expect(await (await visitor.get('/login')).text()).not.toContain('href="/signup');
     const form = await visitor.get('/signup');
     expect(form.status).toBe(403);
     expect(await form.text()).toContain('sign-up opens once its first operator account exists');
@@ -62,6 +64,10 @@ describe('first-run setup', () => {
     const created = await mallory.post('/console/apps/new', { csrf: await csrfOfLogin(mallory), name: 'Sneaky', platform: 'web', redirect_uris: 'https://evil.example/cb', scopes: 'login:info' });
     expect(created.status).toBe(403);
     expect(await gh.ctx.storage.listApps()).toEqual([]);
+
+    // Once the operator exists, the sign-in page offers sign-up again.
+    await gh.createUser('root', PASSWORD, { isAdmin: true });
+    expect(await (await new HttpUser(gh, 'eve', PASSWORD).get('/login')).text()).toContain('href="/signup');
   });
 
   test('a wrong token opens nothing and creates nothing; the right one creates exactly one operator, then is dead', async () => {

@@ -33,6 +33,9 @@ export async function appNameOfReturnTo(ctx: Context, returnTo: string): Promise
  */
 export const passkeyScript = (ctx: Context): string | null => (ctx.passkeys.available ? sdkFiles()?.url('passkeys.js') ?? null : null);
 
+/** Whether strangers may create accounts now: sign-up is on, and the first run's operator exists. */
+export const signupOpen = async (ctx: Context): Promise<boolean> => ctx.config.signupEnabled && (await ctx.firstRun.operatorExists());
+
 export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const appNameFor = (returnTo: string) => appNameOfReturnTo(ctx, returnTo);
 
@@ -72,7 +75,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       returnTo,
       login: q.login_hint?.slice(0, 64) ?? null,
       appName: await appNameFor(returnTo),
-      signupEnabled: ctx.config.signupEnabled,
+      signupEnabled: await signupOpen(ctx),
       display: display(q),
       passkeyScript: passkeyScript(ctx),
       upstreams: await ctx.upstreams.list(),
@@ -100,7 +103,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
           : result.reason === 'needs_reset' ? msgs.signInNeedsReset
           : msgs.badCredentials,
         appName: await appNameFor(returnTo),
-        signupEnabled: ctx.config.signupEnabled,
+        signupEnabled: await signupOpen(ctx),
         display: display(form),
         passkeyScript: passkeyScript(ctx),
         upstreams: await ctx.upstreams.list(),

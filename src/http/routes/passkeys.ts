@@ -26,7 +26,7 @@ import { safeReturnTo } from '../return-to.js';
 import { currentSession } from '../session.js';
 import { confirmed, notFound, readForm, redirectWithNotice, signedInPage } from '../signed-in.js';
 import { answeringBrowser, ceremonyBrowser } from '../webauthn-browser.js';
-import { appNameOfReturnTo, passkeyScript } from './accounts.js';
+import { appNameOfReturnTo, passkeyScript, signupOpen } from './accounts.js';
 
 /** A JSON refusal for the page script (it shows its own words). */
 function refuse(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
@@ -93,7 +93,7 @@ export const passkeyRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
         returnTo,
         error: signInError(msgs, result.reason, window),
         appName: await appNameOfReturnTo(ctx, returnTo),
-        signupEnabled: ctx.config.signupEnabled,
+        signupEnabled: await signupOpen(ctx),
         display: form.display === 'popup' ? 'popup' : 'page',
         passkeyScript: passkeyScript(ctx),
       }), result.reason === 'limited' ? 429 : 401);

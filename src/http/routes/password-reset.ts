@@ -13,6 +13,7 @@ import { csrfToken } from '../csrf.js';
 import { lenientParams } from '../params.js';
 import { messagesFor, sendPage } from '../render.js';
 import { readForm } from '../signed-in.js';
+import { signupOpen } from './accounts.js';
 
 export const passwordResetRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const badLink = (request: FastifyRequest, reply: FastifyReply) => {
@@ -50,7 +51,7 @@ export const passwordResetRoutes = (ctx: Context): FastifyPluginAsync => async (
     if (result.ok) {
       return sendPage(reply, loginPage({
         msgs, csrf: csrfToken(ctx, request, reply), returnTo: '/account', login: result.user.login,
-        notice: msgs.mail.resetDone, signupEnabled: ctx.config.signupEnabled,
+        notice: msgs.mail.resetDone, signupEnabled: await signupOpen(ctx),
       }));
     }
     const user = result.reason === 'bad_password' ? await ctx.passwordResets.check(token) : null;

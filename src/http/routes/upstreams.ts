@@ -30,6 +30,7 @@ import { safeReturnTo } from '../return-to.js';
 import { cookieName, cookieOptions, currentSession } from '../session.js';
 import { readForm, redirectWithNotice, signedInPage } from '../signed-in.js';
 import { answeringBrowser, ceremonyBrowser } from '../webauthn-browser.js';
+import { signupOpen } from './accounts.js';
 
 /** The confirmation page's profile is held under this cookie (the upstream's name and a random token). */
 const REGISTRATION = 'gatehouse_upstream_signup';
@@ -119,7 +120,7 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
     }
     const { profile, flow } = result;
     const signedIn = await currentSession(ctx, request);
-    const outcome: Outcome = await ctx.federation.resolve(u, profile, flow, signedIn?.user.id ?? null, ctx.config.signupEnabled && (await ctx.firstRun.operatorExists()), request.ip);
+    const outcome: Outcome = await ctx.federation.resolve(u, profile, flow, signedIn?.user.id ?? null, await signupOpen(ctx), request.ip);
     const m = msgs.upstreams;
     const name = u.displayName;
     switch (outcome.kind) {
@@ -165,7 +166,7 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
     const form = readForm(ctx, request, reply);
     if (!form) return reply;
     const msgs = messagesFor(request);
-    if (!ctx.config.signupEnabled || !(await ctx.firstRun.operatorExists())) return page(reply, msgs, 403, msgs.signUp, msgs.signupDisabled, null);
+    if (!(await signupOpen(ctx))) return page(reply, msgs, 403, msgs.signUp, msgs.signupDisabled, null);
     // Used up before the account is made: of two submissions racing, one creates it.
     const held = await registrationOf(request, true);
     if (!held) return gone(reply, msgs);
