@@ -47,3 +47,9 @@ test('every relative link in the README and docs/ names a file that exists', () 
   }
   expect(broken).toEqual([]);
 });
+
+test('the README names every key GATEHOUSE_LIMITS accepts', async () => {
+  const { LIMITS } = await import('../../src/oauth/attempts.js');
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  expect(Object.keys(LIMITS).filter((key) => !readme.includes(`\`${key}\``))).toEqual([]);
+});
