@@ -203,8 +203,12 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async redeliverWebhook(id: string, now: Millis): Promise<WebhookDeliveryRecord | null> {
-    await this.db.updateTable('webhook_deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now }).where('id', '=', id).execute();
-    return this.findWebhookDelivery(id);
+    const row = await this.db.updateTable('webhook_deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now })
+      .where('id', '=', id).returningAll().executeTakeFirst();
+    if (!row) return null;
+    // As it was made pending: a worker may claim it the moment this returns.
+    const event = await this.db.selectFrom('webhook_events').select('type').where('id', '=', row.event_id).executeTakeFirst();
+    return toDelivery({ ...row, type: event?.type ?? '' });
   }
 
   async deleteOldWebhookEvents(before: Millis): Promise<number> {
