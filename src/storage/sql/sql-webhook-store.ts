@@ -108,7 +108,7 @@ export class SqlWebhookStore implements WebhookStore {
     const result = await this.db.updateTable('webhook_endpoints')
       .set({ enabled: 0, disabled_reason: reason.slice(0, 300), disabled_at: now, updated_at: now })
       .where('id', '=', id).where('enabled', '=', 1)
-      .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', failingSince)]))
+      .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<=', failingSince)]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
