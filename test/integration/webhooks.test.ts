@@ -125,10 +125,13 @@ describe('webhooks (issue 21)', () => {
       for (const s of secrets) expect(r.body).not.toContain(s);
       expect(r.body).not.toMatch(/\$argon2|gate_(?:at|rt)_|secret_hash|password_hash/);
     }
-    // The delivery log says the same.
+    // The delivery log says the same, but keeps nothing about the erased user except the news of the erasure.
     const log = await gh.ctx.webhooks.deliveries(endpoint.id, { limit: 100 });
-    expect(log.length).toBe(all.length);
     expect(log.every((d) => d.status === 'delivered' && d.attempts === 1 && d.responseStatus === 204)).toBe(true);
+    const kept = await gh.ctx.storage.webhooks.listWebhookEvents({ limit: 1000 });
+    expect(kept.filter((e) => e.body.includes(hooked.id)).map((e) => e.type)).toEqual(['user.deleted']);
+    expect(JSON.stringify(kept)).not.toMatch(/hooked@example\.org|"login":"hooked"/);
+    expect(log.length).toBe(all.filter((r) => !r.body.includes(hooked.id)).length + 1);
     await gh.ctx.webhooks.remove(endpoint.id, OPERATOR);
   });
 

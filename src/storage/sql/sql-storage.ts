@@ -363,6 +363,10 @@ export class SqlStorage implements Storage {
         await trx.updateTable('audit_log').set({ ip: null, details: JSON.stringify(keep(JSON.parse(e.details) as AuditEntry['details'])) }).where('id', '=', e.id).execute();
       }
       await trx.deleteFrom('mail_outbox').where('user_id', '=', id).execute();
+      // Webhook events naming the user (as the subject or the actor) go too, sent or not: only the news of the erasure stays.
+      const naming = (eb: ExpressionBuilder<Database, 'webhook_events'>) => eb.and([eb('body', 'like', `%"id":${JSON.stringify(id)}%`), eb('type', '!=', 'user.deleted')]);
+      await trx.deleteFrom('webhook_deliveries').where('event_id', 'in', trx.selectFrom('webhook_events').select('id').where(naming)).execute();
+      await trx.deleteFrom('webhook_events').where(naming).execute();
       await trx.deleteFrom('users').where('id', '=', id).execute();
     });
   }
