@@ -132,6 +132,16 @@ const configSchema = z.object({
    * email or web address) and links to its terms and privacy policy. Starting values:
    * what an operator saves on /admin/settings wins over them.
    */
+  /**
+   * Whether webhook deliveries may go to loopback, private, link-local and
+   * other non-public addresses (docs/webhooks.md). Off by default: an endpoint
+   * URL, or what its name resolves to at delivery time, must not turn
+   * Gatehouse into a way into the network it runs in. Turn on for receivers on
+   * the operator's own network.
+   */
+  webhookAllowPrivate: z.preprocess((v) => (typeof v === 'string' ? /^(1|true|yes|on)$/i.test(v) : v), z.boolean()),
+  /** Seconds a webhook endpoint has to answer one delivery before the attempt counts as failed. */
+  webhookTimeoutSeconds: z.coerce.number().int().min(1).max(120),
   orgName: orgField('name'),
   orgLogo: z.string(),
   orgColour: orgField('colour'),
@@ -177,6 +187,8 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     smtpUrl: '',
     mailFrom: '',
     requireTwoStep: 'off',
+    webhookAllowPrivate: false,
+    webhookTimeoutSeconds: 15,
     orgName: '',
     orgLogo: '',
     orgColour: '',
@@ -212,6 +224,8 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   smtpUrl: 'GATEHOUSE_SMTP_URL',
   mailFrom: 'GATEHOUSE_MAIL_FROM',
   requireTwoStep: 'GATEHOUSE_REQUIRE_TWO_STEP',
+  webhookAllowPrivate: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE',
+  webhookTimeoutSeconds: 'GATEHOUSE_WEBHOOK_TIMEOUT',
   orgName: 'GATEHOUSE_ORG_NAME',
   orgLogo: 'GATEHOUSE_ORG_LOGO',
   orgColour: 'GATEHOUSE_ORG_COLOUR',

@@ -27,6 +27,8 @@ import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
 import { Federation } from './upstreams/federation.js';
 import { Upstreams } from './upstreams/upstreams.js';
+import { WebhookDelivery } from './webhooks/delivery.js';
+import { Webhooks } from './webhooks/webhooks.js';
 
 export interface Context extends GrantContext {
   config: Config;
@@ -62,6 +64,10 @@ export interface Context extends GrantContext {
   organisation: Organisation;
   /** The first-run setup link, and whether an operator exists yet (src/setup/first-run.ts). */
   firstRun: FirstRun;
+  /** Webhook endpoints (API, /admin, CLI): src/webhooks/webhooks.ts. */
+  webhooks: Webhooks;
+  /** Sends the webhook outbox; started by the server (src/main.ts), not by the CLI. */
+  webhookDelivery: WebhookDelivery;
   close(): Promise<void>;
 }
 
@@ -89,6 +95,12 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     await storage.close();
     throw err;
   }
+  const webhookDelivery = new WebhookDelivery(storage, secrets, clock, audit, {
+    timeoutMs: config.webhookTimeoutSeconds * 1000, allowPrivate: config.webhookAllowPrivate,
+  });
+  const webhooks = new Webhooks(storage, secrets, clock, audit, webhookDelivery, config.webhookAllowPrivate);
+  // Every audit entry from here on is written with the webhook events it causes (src/webhooks/events.ts).
+  audit.withEvents(webhooks);
   const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom, organisation);
   const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
   // Authenticator apps and passkey prompts name the organisation, as the pages do.
@@ -117,8 +129,11 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     federation: new Federation(storage, secrets, clock, audit, upstreams),
     organisation,
     firstRun: new FirstRun(storage, users, audit, config.issuer),
+    webhooks,
+    webhookDelivery,
     close: async () => {
       await pictures.close();
+      await webhookDelivery.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.
       await mail.close();
       await storage.close();

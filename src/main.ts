@@ -50,6 +50,9 @@ export async function start(): Promise<void> {
   const stopCleanup = jobs ? startCleanup(ctx.storage, ctx.clock, config, (err) => app.log.warn({ err }, 'clean-up of expired rows failed')) : () => {};
   // Mails whose delivery failed (or was cut short by a restart) are tried again.
   const stopMail = jobs ? ctx.mail.start() : () => {};
+  // The webhook outbox: claimed delivery by delivery, so any number of processes may send it (src/webhooks/delivery.ts).
+  ctx.webhookDelivery.warn = (message, details) => app.log.warn(details, message);
+  const stopWebhooks = jobs ? ctx.webhookDelivery.start() : () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -58,6 +61,7 @@ export async function start(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     stopCleanup();
     stopMail();
+    stopWebhooks();
     try {
       await app.close();
       await ctx.close();

@@ -25,6 +25,11 @@
  * | `upstream_linked`, `upstream_unlinked` | an upstream identity was linked to an account (`details.how`: sign_up, signed_in, verified_email) or unlinked | ok |
  * | `setup_completed`    | the first operator was created with the first-run setup link (/setup) | ok, failed (wrong link) |
  * | `settings_changed`   | an operator saved the organisation's settings on /admin/settings (`details.fields`) | ok |
+ * | `webhook_added`, `webhook_updated`, `webhook_removed`, `webhook_redelivered` | an operator changed a webhook endpoint or sent a delivery again | ok |
+ * | `webhook_disabled`   | an endpoint failed a whole day of retries and was disabled (`details.reason`) | ok |
+ *
+ * Entries that report what webhooks announce (src/webhooks/events.ts) are
+ * written together with their events, atomically (`Storage.appendAudit`).
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -39,6 +44,7 @@
  */
 import { sha256Hex } from '../crypto/random.js';
 import type { AuditActorType, AuditEntry, AuditQuery, Storage } from '../storage/storage.js';
+import type { WebhookEventRecord } from '../storage/webhook-store.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 
 export type AuditAction =
@@ -52,7 +58,8 @@ export type AuditAction =
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
   | 'passkey_added' | 'passkey_removed'
   | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
-  | 'setup_completed' | 'settings_changed';
+  | 'setup_completed' | 'settings_changed'
+  | 'webhook_added' | 'webhook_updated' | 'webhook_removed' | 'webhook_disabled' | 'webhook_redelivered';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }
@@ -99,18 +106,38 @@ export function cleanDetails(details: AuditEvent['details'] = {}): AuditDetails 
   return out;
 }
 
+/** Where the events an entry causes come from, and who hears of them once committed (src/webhooks/). */
+export interface AuditEventSource {
+  eventsOf(entry: Omit<AuditEntry, 'id' | 'repeated'>): Promise<WebhookEventRecord[]>;
+  recorded(events: readonly WebhookEventRecord[]): void;
+}
+
 export class AuditLog {
+  private events: AuditEventSource | null = null;
+
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
   ) {}
 
-  /** Appends one entry; returns its id. */
+  /** Entries from now on are written with the webhook events they cause. */
+  withEvents(source: AuditEventSource): void {
+    this.events = source;
+  }
+
+  /** Appends one entry, with the events it causes; returns its id. */
   async record(event: AuditEvent): Promise<string> {
     const entry = this.entry(event);
-    if (entry.actorType !== 'anonymous' || entry.outcome === 'ok') return this.storage.appendAudit(entry);
-    const { at, ...what } = entry;
-    return this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])));
+    const events = this.events ? await this.events.eventsOf(entry) : [];
+    let id: string;
+    if (entry.actorType !== 'anonymous' || entry.outcome === 'ok') {
+      id = await this.storage.appendAudit(entry, undefined, events);
+    } else {
+      const { at, ...what } = entry;
+      id = await this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])), events);
+    }
+    if (events.length > 0) this.events?.recorded(events);
+    return id;
   }
 
   /**

@@ -9,6 +9,7 @@ import { upstreamCommands } from './upstreams.js';
 import { print } from './support.js';
 import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
+import { webhookCommands } from './webhooks.js';
 
 export function program(): Command {
   const cli = new Command('gatehouse')
@@ -44,6 +45,7 @@ export function program(): Command {
   auditCommands(cli);
   mailCommands(cli);
   upstreamCommands(cli);
+  webhookCommands(cli);
   return cli;
 }
 

@@ -18,7 +18,7 @@ import { cookieName, cookieOptions } from './session.js';
 const REVEAL = 'gatehouse_reveal';
 const REVEAL_TTL_SECONDS = 120;
 
-export type RevealPurpose = 'client_secret' | 'reset_password';
+export type RevealPurpose = 'client_secret' | 'reset_password' | 'webhook_secret';
 
 interface Sealed {
   p: RevealPurpose;

@@ -16,7 +16,7 @@ export interface AdminPage {
   here: string;
 }
 
-type Tab = 'users' | 'apps' | 'audit' | 'mail' | 'upstreams' | 'settings';
+type Tab = 'users' | 'apps' | 'audit' | 'mail' | 'upstreams' | 'webhooks' | 'settings';
 
 /** The admin pages' frame: the tabs, then the page. */
 export function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): SafeHtml {
@@ -28,7 +28,7 @@ export function frame(o: AdminPage, tab: Tab, title: string, body: SafeHtml): Sa
     nav: o.nav,
     here: o.here,
     body: html`<nav class="tabs" aria-label="${m.admin.title}"><ul>
-${link('users', '/admin', m.admin.users)}${link('apps', '/admin/apps', m.admin.apps)}${link('audit', '/admin/audit', m.admin.audit)}${link('mail', '/admin/mail', m.mail.outbox)}${link('upstreams', '/admin/upstreams', m.upstreams.adminTitle)}${link('settings', '/admin/settings', m.organisation.tab)}
+${link('users', '/admin', m.admin.users)}${link('apps', '/admin/apps', m.admin.apps)}${link('audit', '/admin/audit', m.admin.audit)}${link('mail', '/admin/mail', m.mail.outbox)}${link('upstreams', '/admin/upstreams', m.upstreams.adminTitle)}${link('webhooks', '/admin/webhooks', m.webhooks.title)}${link('settings', '/admin/settings', m.organisation.tab)}
 </ul></nav>
 ${body}`,
   });

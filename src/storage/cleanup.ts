@@ -24,6 +24,8 @@ export async function cleanUpOnce(storage: Storage, now: Millis, config: Cleanup
   });
   // Mail links past expiry; the outbox's records (their bodies are gone once sent) after 30 days.
   await storage.mail.deleteExpiredMail(now, { mailsBefore: now - 30 * DAY });
+  // Webhook events and their delivery log: retries end after a day; the log is kept a month.
+  await storage.webhooks.deleteOldWebhookEvents(now - 30 * DAY);
   // WebAuthn challenges past expiry (they live minutes).
   await storage.passkeys.deleteExpiredWebAuthnChallenges(now);
   await storage.upstreams.deleteExpiredUpstreamStates(now);

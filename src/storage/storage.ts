@@ -13,6 +13,7 @@
 import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
+import type { WebhookEventRecord, WebhookStore } from './webhook-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
@@ -536,8 +537,12 @@ export interface Storage {
    * Appends one entry; its `id` is assigned here and returned. With a
    * `repeatKey`, an entry already stored under that key is counted once more
    * instead (atomically, from any process) and its id returned.
+   *
+   * `events`: the webhook events the entry causes. They, and their deliveries
+   * to every endpoint subscribed now, are written with the entry, atomically:
+   * in one statement or one commit (src/storage/webhook-store.ts).
    */
-  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string>;
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events?: readonly WebhookEventRecord[]): Promise<string>;
   /** Entries matching every given filter, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 
@@ -558,6 +563,8 @@ export interface Storage {
   readonly upstreams: UpstreamStore;
   /** Settings operators change on /admin, and whether an operator exists (src/storage/settings-store.ts). */
   readonly settings: SettingsStore;
+  /** Webhook endpoints, the outbox of events and their deliveries (src/storage/webhook-store.ts). */
+  readonly webhooks: WebhookStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -211,7 +211,8 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       action: '/account/apps/revoke', confirmLabel: a.revokeAccess, cancelHref: '/account#apps',
     })) return reply;
     await profiles.revokeApp(page.user.id, found.app.clientId);
-    await audit(page, request, 'token_revoked', { reason: 'access revoked on /account' }, found.app.clientId);
+    // Taking an app's access away withdraws the consent too (webhooks announce both, src/webhooks/events.ts).
+    await audit(page, request, 'token_revoked', { reason: 'access revoked on /account', consent: 'revoked' }, found.app.clientId);
     return redirectWithNotice(reply, '/account', 'accessRevoked');
   });
 

@@ -30,6 +30,9 @@ export interface Database {
   upstream_states: UpstreamStatesTable;
   webauthn_challenges: WebAuthnChallengesTable;
   settings: SettingsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export interface UsersTable {
@@ -344,4 +347,40 @@ export interface SettingsTable {
   name: string;
   value: string;
   updated_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of event type names. */
+  events: string;
+  secret_sealed: string;
+  enabled: number;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  last_success_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  at: number;
+  body: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_attempt_at: number | null;
+  response_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 }

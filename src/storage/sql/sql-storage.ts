@@ -17,6 +17,8 @@ import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
+import { eventInserts, SqlWebhookStore } from './sql-webhook-store.js';
+import type { WebhookEventRecord } from '../webhook-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -293,6 +295,7 @@ export class SqlStorage implements Storage {
   readonly passkeys: SqlPasskeyStore;
   readonly upstreams: SqlUpstreamStore;
   readonly settings: SqlSettingsStore;
+  readonly webhooks: SqlWebhookStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -305,6 +308,7 @@ export class SqlStorage implements Storage {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
+    this.webhooks = new SqlWebhookStore(db, this.postgres);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -359,6 +363,10 @@ export class SqlStorage implements Storage {
         await trx.updateTable('audit_log').set({ ip: null, details: JSON.stringify(keep(JSON.parse(e.details) as AuditEntry['details'])) }).where('id', '=', e.id).execute();
       }
       await trx.deleteFrom('mail_outbox').where('user_id', '=', id).execute();
+      // Webhook events naming the user (as the subject or the actor) go too, sent or not: only the news of the erasure stays.
+      const naming = (eb: ExpressionBuilder<Database, 'webhook_events'>) => eb.and([eb('body', 'like', `%"id":${JSON.stringify(id)}%`), eb('type', '!=', 'user.deleted')]);
+      await trx.deleteFrom('webhook_deliveries').where('event_id', 'in', trx.selectFrom('webhook_events').select('id').where(naming)).execute();
+      await trx.deleteFrom('webhook_events').where(naming).execute();
       await trx.deleteFrom('users').where('id', '=', id).execute();
     });
   }
@@ -856,9 +864,9 @@ export class SqlStorage implements Storage {
 
   // Audit log
 
-  async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string): Promise<string> {
+  async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events: readonly WebhookEventRecord[] = []): Promise<string> {
     const values = auditRow(e, repeatKey);
-    const row = await this.db
+    const insert = (db: Kysely<Database>) => db
       .insertInto('audit_log')
       .values(values)
       // One statement, so parallel repeats from any process are all counted (the unique index decides).
@@ -866,8 +874,19 @@ export class SqlStorage implements Storage {
         count: eb('audit_log.count', '+', 1),
         last_at: e.at,
       }))))
-      .returning('id')
-      .executeTakeFirstOrThrow();
+      .returning('id');
+    if (events.length === 0) return (await insert(this.db).executeTakeFirstOrThrow()).id;
+    // The webhook events this entry causes, and their deliveries, exist exactly when the entry does
+    // (src/storage/webhook-store.ts): no crash can keep one without the other.
+    const inserts = eventInserts(this.db, events);
+    if (this.postgres) {
+      // One statement: the event rows are data-modifying CTEs of the audit insert.
+      let creator: any = this.db;
+      inserts.forEach((q, i) => { creator = creator.with(`webhook_${i}`, () => q); });
+      return (await insert(creator as Kysely<Database>).executeTakeFirstOrThrow()).id;
+    }
+    // Issued in the same turn of the event loop, they all join the same group commit (src/storage/sqlite-group-commit.ts).
+    const [row] = await Promise.all([insert(this.db).executeTakeFirstOrThrow(), ...inserts.map((q) => q.execute())]);
     return row.id;
   }
 
