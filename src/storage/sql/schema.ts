@@ -30,6 +30,7 @@ export interface Database {
   upstream_states: UpstreamStatesTable;
   webauthn_challenges: WebAuthnChallengesTable;
   settings: SettingsTable;
+  api_idempotency: ApiIdempotencyTable;
 }
 
 export interface UsersTable {
@@ -344,4 +345,14 @@ export interface SettingsTable {
   name: string;
   value: string;
   updated_at: number;
+}
+
+export interface ApiIdempotencyTable {
+  client_id: string;
+  key: string;
+  request_hash: string;
+  /** Null while the first request with the key is still being answered. */
+  status: number | null;
+  response: string | null;
+  created_at: number;
 }
