@@ -8,7 +8,7 @@
  */
 import { deleteAccount } from '../accounts/account-data.js';
 import type { SignInGuard } from '../accounts/sign-in-guard.js';
-import { endUserAccess } from '../accounts/revocation.js';
+import { endGrant, endUserAccess } from '../accounts/revocation.js';
 import type { AddressConfirmations } from '../accounts/addresses.js';
 import type { TwoStep } from '../accounts/two-step.js';
 import type { NewUser, Users } from '../accounts/users.js';
@@ -20,7 +20,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import type { MailLanguage } from '../mail/templates.js';
 import { rotateSigningKeys } from '../oidc/keys.js';
-import type { AppRecord, SigningKeyRecord, Storage, UserRecord } from '../storage/storage.js';
+import type { AppRecord, SessionRecord, SigningKeyRecord, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock } from '../types.js';
 
 /** Readable and unambiguous (no 0/O, 1/l/I): an operator reads it out or pastes it. */
@@ -231,6 +231,24 @@ export class Admin {
   async deleteApp(actor: OperatorActor, app: AppRecord, ip: string | null): Promise<void> {
     await this.apps.delete(app);
     await this.audit.record({ action: 'app_deleted', actor, clientId: app.clientId, ip, details: { name: app.name, by: 'operator' } });
+  }
+
+  /** Revokes one authorization of a user: the token family `token` belongs to (its access and refresh tokens). */
+  async revokeTokenFamily(actor: OperatorActor, user: UserRecord, token: TokenRecord, ip: string | null): Promise<void> {
+    await this.storage.revokeFamily(token.familyId, this.clock());
+    await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId: token.clientId, ip, details: { reason: 'revoked by an operator', by: 'operator' } });
+  }
+
+  /** Ends one of a user's sessions (a browser stays signed in no more). */
+  async endSession(actor: OperatorActor, user: UserRecord, session: SessionRecord, ip: string | null): Promise<void> {
+    await this.storage.deleteSession(session.hash);
+    await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { login: user.login, signedOut: 'one session', by: 'operator' } });
+  }
+
+  /** Withdraws what a user granted an app, as "revoke access" on /account does: the consent and every token go. */
+  async revokeConsent(actor: OperatorActor, user: UserRecord, clientId: ClientId, ip: string | null): Promise<void> {
+    await endGrant(this.storage, this.clock(), user.id, clientId);
+    await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId, ip, details: { reason: 'access revoked by an operator', by: 'operator' } });
   }
 
   /** Publishes a new signing key per algorithm (src/oidc/keys.ts). */

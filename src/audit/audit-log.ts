@@ -25,6 +25,7 @@
  * | `upstream_linked`, `upstream_unlinked` | an upstream identity was linked to an account (`details.how`: sign_up, signed_in, verified_email) or unlinked | ok |
  * | `setup_completed`    | the first operator was created with the first-run setup link (/setup) | ok, failed (wrong link) |
  * | `settings_changed`   | an operator saved the organisation's settings on /admin/settings (`details.fields`) | ok |
+ * | `api_request`        | an app called the management API (/api/v1): `details.operation`, `details.status`; the change it made has its own entry with the app as actor | ok, refused (scope, limit), failed |
  *
  * Entries never hold a secret, token, code, password or session id: callers
  * pass plain facts, and `record` replaces anything whose name or shape says
@@ -52,7 +53,8 @@ export type AuditAction =
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
   | 'passkey_added' | 'passkey_removed'
   | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
-  | 'setup_completed' | 'settings_changed';
+  | 'setup_completed' | 'settings_changed'
+  | 'api_request';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }
