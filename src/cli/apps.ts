@@ -1,6 +1,7 @@
 /** `gatehouse app …` */
 import { Option, type Command } from 'commander';
 import { adminOf } from '../admin/admin.js';
+import { isManagementScope } from '../oauth/scopes.js';
 import { isClientId, PLATFORM_TYPES, type AppInput } from '../apps/apps.js';
 import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platforms.js';
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
@@ -189,6 +190,8 @@ function envLines(clientId: string, secret: string | null): string {
 
 /** What makes a new app unusable as made, said on stderr so that --json and --env output stay clean. */
 function warnIncomplete(a: AppRecord): void {
+  // An app for automation (management scopes, client_credentials) signs nobody in.
+  if (a.scopes.length > 0 && a.scopes.every(isManagementScope)) return;
   const web = a.platforms.some((p) => p.type === 'web');
   if (web && a.redirectUris.length === 0) warn(`the web app has no redirect URI, so sign-ins to it cannot finish: gatehouse app update ${a.clientId} --redirect-uri https://…/callback`);
   if (web && a.scopes.length === 0 && a.optionalScopes.length === 0) warn(`the app has no scope, so its users grant it nothing to read: gatehouse app update ${a.clientId} --scope login:info`);
