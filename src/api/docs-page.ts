@@ -1,9 +1,12 @@
 /**
  * /api/v1/docs: the OpenAPI document as a page, rendered on the server from
  * the document itself (no script, nothing from elsewhere): each endpoint with
- * its scope, parameters, body and answers, and the kinds of problem.
+ * its scope, parameters, body and answers, and the kinds of problem, in
+ * Gatehouse's own page layout. The content is the document's, in English.
  */
 import { html, type SafeHtml } from '../pages/html.js';
+import { layout } from '../pages/layout.js';
+import type { Messages } from '../pages/messages/en.js';
 import { PROBLEM_TYPES, type ProblemType } from './problem.js';
 
 type Json = Record<string, unknown>;
@@ -45,17 +48,13 @@ ${body ? html`<h4>Body</h4><p>${schemaLink(body.schema)}</p>` : ''}
 </section>`;
 }
 
-export function apiDocsPage(doc: Json): SafeHtml {
+export function apiDocsPage(doc: Json, msgs: Messages): SafeHtml {
   const info = doc.info as Json;
   const tags = doc.tags as { name: string; description: string }[];
   const paths = doc.paths as Record<string, Record<string, Json>>;
   const schemas = (doc.components as Json).schemas as Record<string, unknown>;
   const ops = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${String(info.title)}</title><link rel="stylesheet" href="/assets/gatehouse.css"></head>
-<body><main class="page wide api-docs">
-<h1>${String(info.title)}</h1>
+  const body = html`<h1>${String(info.title)}</h1>
 <p>${String(info.description)}</p>
 <p>Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI 3.1). Base URL: <code>${String((doc.servers as Json[])[0]!.url)}</code></p>
 <nav><ul>${tags.map((t) => html`<li><a href="#tag-${t.name.replace(/\W+/g, '-')}">${t.name}</a></li>`)}<li><a href="#problems">Problems</a></li><li><a href="#paging">Paging</a></li><li><a href="#idempotency">Idempotency</a></li><li><a href="#schemas">Schemas</a></li></ul></nav>
@@ -69,6 +68,7 @@ ${ops.filter(({ op }) => (op.tags as string[]).includes(t.name)).map(({ path, me
 <h2 id="idempotency">Idempotency</h2>
 <p>Writes (POST, PATCH, DELETE) accept an <code>Idempotency-Key</code> header. The same key with the same request from the same app within 24 hours gets the first answer again (with <code>Idempotent-Replayed: true</code>) and the change is made once; with a different request, 422; while the first is still being answered, 409.</p>
 <h2 id="schemas">Schemas</h2>
-${Object.entries(schemas).map(([name, schema]) => html`<h3 id="schema-${name}">${name}</h3><pre>${pretty(schema)}</pre>`)}
-</main></body></html>`;
+${Object.entries(schemas).map(([name, schema]) => html`<h3 id="schema-${name}">${name}</h3><pre class="api-schema">${pretty(schema)}</pre>`)}
+`;
+  return layout({ msgs, title: String(info.title), body, wide: true, here: '/api/v1/docs' });
 }

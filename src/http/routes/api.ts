@@ -20,7 +20,7 @@ import { InputError } from '../../errors.js';
 import { managementScopeHeld } from '../../oauth/scopes.js';
 import { isDatabaseUnavailable } from '../../storage/open.js';
 import type { AppRecord } from '../../storage/storage.js';
-import { sendPage } from '../render.js';
+import { messagesFor, sendPage } from '../render.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../package-root.js';
@@ -91,7 +91,7 @@ export const apiRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     api.setNotFoundHandler((request, reply) => sendProblem(ctx, request, reply, new ApiProblem('not-found', 'there is no such endpoint: see /api/v1/openapi.json')));
 
     api.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').header('Cache-Control', 'no-cache').send(documentJson));
-    api.get('/docs', async (_request, reply) => sendPage(reply.header('Cache-Control', 'no-cache'), apiDocsPage(document)));
+    api.get('/docs', async (request, reply) => sendPage(reply.header('Cache-Control', 'no-cache'), apiDocsPage(document, messagesFor(request))));
 
     for (const resource of RESOURCES) {
       for (const op of resource.operations) {
