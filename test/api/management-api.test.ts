@@ -224,6 +224,19 @@ describe('idempotency (issue 21)', () => {
     expect((await api('POST', '/users', { token: other.token, body: { login: 'twice' }, headers })).status).toBe(201);
   });
 
+  test('parallel requests with one key make one user: the others get the answer or 409', async () => {
+    const headers = { 'idempotency-key': 'parallel-1' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => api('POST', '/users', { token: ops.token, body: { login: 'parallel' }, headers })));
+    expect(answers.filter((a) => a.status === 201 && a.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+    for (const a of answers) expect([201, 409]).toContain(a.status);
+    expect((await api('GET', '/users?search=parallel', { token: ops.token })).body.items).toHaveLength(1);
+  });
+
+  test('an app cannot block or delete itself through the API', async () => {
+    expectProblem(await api('POST', `/apps/${ops.clientId}/block`, { token: ops.token }), 422, 'invalid-input');
+    expectProblem(await api('DELETE', `/apps/${ops.clientId}`, { token: ops.token }), 422, 'invalid-input');
+  });
+
   test('a refusal is replayed too, and a key expires after a day', async () => {
     const headers = { 'idempotency-key': 'refused-once' };
     const refused = await api('POST', '/users', { token: ops.token, body: { login: '-bad-' }, headers });

@@ -117,9 +117,11 @@ export const appsResource: Resource = {
       method: 'POST', path: `/apps/{client_id}/${action}`, operationId: `${action}App`, scope: 'gatehouse:apps:write',
       summary: action === 'block' ? 'Block an app' : 'Unblock an app',
       description: action === 'block' ? 'Revokes every token it holds; it gets unauthorized_client everywhere.' : 'Lifts any block, the owner\'s or an operator\'s.',
-      params: ClientIdParams, success: { status: 200, description: 'The app afterwards', schema: AppSchema }, problems: ['not-found'],
-      handler: async ({ ctx, admin, actor, ip, params }) => {
+      params: ClientIdParams, success: { status: 200, description: 'The app afterwards', schema: AppSchema }, problems: ['not-found', 'invalid-input'],
+      handler: async ({ ctx, admin, actor, ip, params, caller }) => {
         const app = await appOr404(ctx, params.client_id);
+        // An app that blocked itself could not call again to undo it: an operator at the CLI or on /admin must.
+        if (action === 'block' && app.clientId === caller.clientId) throw new ApiProblem('invalid-input', 'an app cannot block itself through the API');
         await admin.setAppBlocked(actor, app, action === 'block', ip);
         return appView((await ctx.storage.findApp(app.clientId)) ?? app);
       },
