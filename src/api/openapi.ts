@@ -69,8 +69,17 @@ export function buildOpenApiDocument(resources: readonly Resource[], issuer: str
           ? { description: op.success.description, content: { 'application/json': { schema: schemaRef(op.success.schema, 'output') } } }
           : { description: op.success.description },
       };
-      for (const kind of [...COMMON_PROBLEMS, ...(isWrite(op) ? WRITE_PROBLEMS : []), ...(op.problems ?? [])]) {
-        responses[String(PROBLEM_TYPES[kind].status)] ??= problemResponse(kind);
+      // One answer per status: where two kinds of problem share one (422), the answer names both.
+      const byStatus = new Map<number, ProblemType[]>();
+      for (const kind of new Set([...COMMON_PROBLEMS, ...(isWrite(op) ? WRITE_PROBLEMS : []), ...(op.problems ?? [])])) {
+        const status = PROBLEM_TYPES[kind].status;
+        byStatus.set(status, [...(byStatus.get(status) ?? []), kind]);
+      }
+      for (const [status, kinds] of byStatus) {
+        responses[String(status)] = kinds.length === 1 ? problemResponse(kinds[0]!) : {
+          description: kinds.map((k) => `${PROBLEM_TYPES[k].title} (${k}): ${PROBLEM_TYPES[k].about}`).join(' Or: '),
+          content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: refOf('Problem') } } },
+        };
       }
       const params = [...parameters(op.params, 'path'), ...parameters(op.query, 'query')];
       if (isWrite(op)) params.push({ $ref: '#/components/parameters/IdempotencyKey' });

@@ -1000,7 +1000,15 @@ export interface operations {
             403: components["responses"]["forbidden"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1100,7 +1108,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1134,7 +1150,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1168,7 +1192,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1202,7 +1234,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1236,7 +1276,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1489,7 +1537,15 @@ export interface operations {
             403: components["responses"]["forbidden"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1549,7 +1605,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1587,7 +1651,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1621,7 +1693,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1655,7 +1735,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
@@ -1689,7 +1777,15 @@ export interface operations {
             404: components["responses"]["not-found"];
             409: components["responses"]["idempotency-key-in-use"];
             415: components["responses"]["unsupported-media-type"];
-            422: components["responses"]["idempotency-key-reused"];
+            /** @description Idempotency key reused (idempotency-key-reused): The Idempotency-Key was used in the last 24 hours by this app for a different request (method, path or body). Or: Input refused (invalid-input): The request is well formed but breaks a rule (a login already taken, an unknown scope, an app without a secret asked to rotate it): `detail` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["too-many-requests"];
         };
     };
