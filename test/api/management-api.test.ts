@@ -337,6 +337,8 @@ describe('limits (issue 21)', () => {
       expect(refused.headers.get('retry-after')).toBe('60');
       expect(await refused.json()).toMatchObject({ type: `${limited.url}/api/v1/docs#problem-too-many-requests` });
       expect((await call(other.token)).status).toBe(200);
+      const metrics = await (await fetch(`${limited.url}/metrics`)).text();
+      expect(metrics).toMatch(/gatehouse_rate_limited_total\{route="\/api\/v1\/audit"\} 1\b/);
     } finally {
       await limited.close();
     }
