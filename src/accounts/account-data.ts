@@ -20,7 +20,7 @@
  * still tell what happened, but nothing in them leads to a person any more:
  * the user id they keep is a random identifier that no longer names anybody.
  */
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { InputError } from '../errors.js';
 import type { AuditEntry, Storage, UserRecord } from '../storage/storage.js';
 import type { Clock, Millis } from '../types.js';
@@ -119,7 +119,7 @@ export class AccountDeletionRefused extends InputError {
 export async function deleteAccount(
   ctx: { storage: Storage; clock: Clock; audit: AuditLog },
   user: UserRecord,
-  by: { type: 'user' } | { type: 'operator'; id: UserRecord['id'] | null },
+  by: { type: 'user' } | { type: 'operator'; actor: AuditActor },
   ip: string | null,
 ): Promise<string[]> {
   const owned = await ctx.storage.listApps({ ownerId: user.id, limit: 1000 });
@@ -132,7 +132,7 @@ export async function deleteAccount(
   // The entry of the deletion itself says only that it happened and who asked.
   await ctx.audit.record({
     action: 'user_deleted',
-    actor: by.type === 'user' ? { type: 'user', id: user.id } : by.id !== null ? { type: 'user', id: by.id } : { type: 'operator' },
+    actor: by.type === 'user' ? { type: 'user', id: user.id } : by.actor,
     userId: user.id, ip: by.type === 'user' ? null : ip, details: { by: by.type, ...(owned.length > 0 ? { count: owned.length } : {}) },
   });
   await ctx.storage.eraseUser(user.id, withoutPersonalData);

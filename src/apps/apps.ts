@@ -2,7 +2,7 @@
 import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
-import { isKnownScope, SCOPE_CATALOGUE } from '../oauth/scopes.js';
+import { isKnownScope, isManagementScope, SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { endAppAccess } from '../accounts/revocation.js';
@@ -40,6 +40,9 @@ export interface CreatedApp {
 
 const CLIENT_ID = /^[0-9a-f]{32}$/;
 
+/** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
+export const ICON_PATH = '/icons/';
+
 export function isClientId(value: string): value is ClientId {
   return CLIENT_ID.test(value);
 }
@@ -48,9 +51,22 @@ export function checkClientSecret(app: AppRecord, secret: string): boolean {
   return app.secretHash !== null && constantTimeEqual(sha256Hex(secret), app.secretHash);
 }
 
-function validateScopes(scopes: string[], what: string): string[] {
+/**
+ * Who changes an app: an operator (the CLI, /admin, the management API) or its
+ * owner (/console). Only an operator may give an app management scopes.
+ */
+export type AppEditor = 'operator' | 'owner';
+
+/** `held`: the app's scopes now; an owner may keep a management scope an operator gave, not add one. */
+function validateScopes(scopes: string[], what: string, by: AppEditor, held: readonly string[] = []): string[] {
   const unique = [...new Set(scopes.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean))];
-  for (const s of unique) if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}; known: ${SCOPE_CATALOGUE.map((d) => d.name).join(' ')}`);
+  for (const s of unique) {
+    if (isManagementScope(s)) {
+      if (by !== 'operator' && !held.includes(s)) throw new InputError(`only an operator can give an app the scope ${s}`);
+      continue;
+    }
+    if (!isKnownScope(s)) throw new InputError(`unknown ${what}: ${s.slice(0, 60)}; known: ${SCOPE_CATALOGUE.map((d) => d.name).join(' ')}`);
+  }
   return unique;
 }
 
@@ -74,7 +90,7 @@ export class Apps {
     return { clientSecret, secretHash: sha256Hex(clientSecret), secretSealed: this.secrets.seal(clientSecret) };
   }
 
-  private validate(input: AppInput, current?: AppRecord): Omit<AppPatch, 'updatedAt'> {
+  private validate(input: AppInput, by: AppEditor, current?: AppRecord): Omit<AppPatch, 'updatedAt'> {
     const patch: AppPatch = {};
     if (input.name !== undefined) {
       const name = input.name.trim();
@@ -90,8 +106,9 @@ export class Apps {
       patch.redirectUris = [...new Set(input.redirectUris.map(validateRedirectUri))];
     }
     if (input.suggestHostnames !== undefined) patch.suggestHostnames = [...new Set(input.suggestHostnames.map(validateOrigin))];
-    if (input.scopes !== undefined) patch.scopes = validateScopes(input.scopes, 'scope');
-    if (input.optionalScopes !== undefined) patch.optionalScopes = validateScopes(input.optionalScopes, 'optional scope');
+    if (input.scopes !== undefined) patch.scopes = validateScopes(input.scopes, 'scope', by, current?.scopes);
+    if (input.optionalScopes !== undefined) patch.optionalScopes = validateScopes(input.optionalScopes, 'optional scope', by);
+    if (patch.optionalScopes?.some(isManagementScope)) throw new InputError('management scopes cannot be optional: the app holds them or not');
     const scopes = patch.scopes ?? current?.scopes ?? [];
     if (patch.optionalScopes) patch.optionalScopes = patch.optionalScopes.filter((s) => !scopes.includes(s));
     if (input.platforms !== undefined) {
@@ -128,8 +145,9 @@ export class Apps {
     return patch;
   }
 
-  async create(input: AppInput & { name: string }): Promise<CreatedApp> {
-    const patch = this.validate({ platforms: ['web'], ...input });
+  /** `by`: owner for /console, operator for the CLI and the management API (AppEditor). */
+  async create(input: AppInput & { name: string }, by: AppEditor = 'owner'): Promise<CreatedApp> {
+    const patch = this.validate({ platforms: ['web'], ...input }, by);
     const platforms = patch.platforms ?? [{ type: 'web' }];
     const secret = isConfidential(platforms) ? this.newSecret() : null;
     const now = this.clock();
@@ -166,10 +184,10 @@ export class Apps {
    * users consented to something else (docs/protocol.md §1). Becoming confidential creates
    * a secret (returned); becoming public drops it.
    */
-  async update(clientId: ClientId, input: AppInput): Promise<CreatedApp> {
+  async update(clientId: ClientId, input: AppInput, by: AppEditor = 'owner'): Promise<CreatedApp> {
     const current = await this.storage.findApp(clientId);
     if (!current) throw new InputError(`no app with client_id ${clientId}`);
-    const patch: AppPatch = { ...this.validate(input, current), updatedAt: this.clock() };
+    const patch: AppPatch = { ...this.validate(input, by, current), updatedAt: this.clock() };
     let clientSecret: string | null = null;
     if (patch.platforms) {
       const confidential = isConfidential(patch.platforms);
@@ -243,6 +261,21 @@ export class Apps {
     }
     await this.storage.updateApp(clientId, { introspects, updatedAt: this.clock() });
     return (await this.storage.findApp(clientId))!;
+  }
+
+  /**
+   * Deletes the app: its tokens, codes and consents end, and an uploaded icon
+   * goes with it. Who may (the owner on /console, an operator) is the caller's rule.
+   */
+  async delete(app: AppRecord): Promise<void> {
+    await endAppAccess(this.storage, this.clock(), app.clientId);
+    await this.storage.deleteApp(app.clientId);
+    await this.dropIcon(app);
+  }
+
+  /** Deletes an icon uploaded to Gatehouse (`/icons/{id}`, routes/pictures.ts); an outside URL is left alone. */
+  async dropIcon(app: AppRecord): Promise<void> {
+    if (app.iconUrl?.startsWith(ICON_PATH)) await this.storage.deleteImages(app.iconUrl.slice(ICON_PATH.length));
   }
 
   /** A new secret; the old one stops working at once. */

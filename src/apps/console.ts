@@ -11,11 +11,11 @@ import { InputError } from '../errors.js';
 import type { PictureUploads } from '../images/picture-uploads.js';
 import type { AppRecord, AppTokenStats, Storage, TokenRecord, UserRecord } from '../storage/storage.js';
 import type { ClientId, Clock } from '../types.js';
-import { endAppAccess } from '../accounts/revocation.js';
 import { OperatorBlockError, type Apps } from './apps.js';
 
-/** Where app icons are served: `/icons/{id}` (routes/pictures.ts). */
-export const ICON_PATH = '/icons/';
+import { ICON_PATH } from './apps.js';
+
+export { ICON_PATH };
 
 /** docs/protocol.md §1: every user may be a developer, unless the operator keeps the console to the developers they name. */
 export function mayUseConsole(user: UserRecord, config: Pick<Config, 'developers'>): boolean {
@@ -91,7 +91,7 @@ export class Console {
   }
 
   private async dropIcon(app: AppRecord): Promise<void> {
-    if (app.iconUrl?.startsWith(ICON_PATH)) await this.storage.deleteImages(app.iconUrl.slice(ICON_PATH.length));
+    await this.apps.dropIcon(app);
   }
 
   /**
@@ -112,9 +112,7 @@ export class Console {
 
   /** Deletes the app: its tokens, codes and consents go with it, so nothing issued to it works any more. */
   async delete(app: AppRecord, owner: UserRecord, ip: string | null): Promise<void> {
-    await endAppAccess(this.storage, this.clock(), app.clientId);
-    await this.storage.deleteApp(app.clientId);
-    await this.dropIcon(app);
+    await this.apps.delete(app);
     await this.audit.record({ action: 'app_deleted', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { name: app.name } });
   }
 }

@@ -27,6 +27,7 @@
  * | `settings_changed`   | an operator saved the organisation's settings on /admin/settings (`details.fields`) | ok |
  * | `webhook_added`, `webhook_updated`, `webhook_removed`, `webhook_redelivered` | an operator changed a webhook endpoint or sent a delivery again | ok |
  * | `webhook_disabled`   | an endpoint failed a whole day of retries and was disabled (`details.reason`) | ok |
+ * | `api_request`        | an app called the management API (/api/v1): `details.operation`, `details.status`; the change it made has its own entry with the app as actor | ok, refused (scope, limit), failed |
  *
  * Entries that report what webhooks announce (src/webhooks/events.ts) are
  * written together with their events, atomically (`Storage.appendAudit`).
@@ -59,7 +60,8 @@ export type AuditAction =
   | 'passkey_added' | 'passkey_removed'
   | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
   | 'setup_completed' | 'settings_changed'
-  | 'webhook_added' | 'webhook_updated' | 'webhook_removed' | 'webhook_disabled' | 'webhook_redelivered';
+  | 'webhook_added' | 'webhook_updated' | 'webhook_removed' | 'webhook_disabled' | 'webhook_redelivered'
+  | 'api_request';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }

@@ -1,5 +1,7 @@
 /** `gatehouse app …` */
 import { Option, type Command } from 'commander';
+import { adminOf } from '../admin/admin.js';
+import { isManagementScope } from '../oauth/scopes.js';
 import { isClientId, PLATFORM_TYPES, type AppInput } from '../apps/apps.js';
 import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platforms.js';
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
@@ -188,6 +190,8 @@ function envLines(clientId: string, secret: string | null): string {
 
 /** What makes a new app unusable as made, said on stderr so that --json and --env output stay clean. */
 function warnIncomplete(a: AppRecord): void {
+  // An app for automation (management scopes, client_credentials) signs nobody in.
+  if (a.scopes.length > 0 && a.scopes.every(isManagementScope)) return;
   const web = a.platforms.some((p) => p.type === 'web');
   if (web && a.redirectUris.length === 0) warn(`the web app has no redirect URI, so sign-ins to it cannot finish: gatehouse app update ${a.clientId} --redirect-uri https://…/callback`);
   if (web && a.scopes.length === 0 && a.optionalScopes.length === 0) warn(`the app has no scope, so its users grant it nothing to read: gatehouse app update ${a.clientId} --scope login:info`);
@@ -207,9 +211,7 @@ export function appCommands(cli: Command): void {
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           ownerId = owner.id;
         }
-        const made = await ctx.apps.create({ ...toInput(o), platforms: platformsInput(o, null), name: o.name!, ownerId });
-        if (o.firstParty) made.app = await ctx.apps.setFirstParty(made.app.clientId, true);
-        await ctx.audit.record({ action: 'app_created', actor: OPERATOR, clientId: made.app.clientId, details: { name: made.app.name, firstParty: made.app.firstParty } });
+        const made = await adminOf(ctx).createApp(OPERATOR, { ...toInput(o), platforms: platformsInput(o, null), name: o.name!, ownerId, firstParty: !!o.firstParty }, null);
         return { ...made, issuer: ctx.config.issuer };
       });
       warnIncomplete(created.app);
@@ -233,11 +235,8 @@ export function appCommands(cli: Command): void {
           if (!owner) throw new CliError(`no user with login ${o.owner}`);
           input.ownerId = owner.id;
         }
-        const introspects = o.introspects === undefined ? undefined : (await ctx.apps.setIntrospection(clientId as ClientId, o.introspects.split(/[\s,]+/).filter(Boolean))).introspects;
-        const changed = await ctx.apps.update(clientId as ClientId, input);
-        if (o.firstParty !== undefined) changed.app = await ctx.apps.setFirstParty(clientId as ClientId, o.firstParty);
-        const fields = [...Object.entries({ ...input, firstParty: o.firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k), ...(introspects ? ['introspects'] : [])];
-        await ctx.audit.record({ action: input.status === 'blocked' ? 'app_blocked' : 'app_updated', actor: OPERATOR, clientId: changed.app.clientId, details: { fields, ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}), ...(introspects ? { introspects } : {}) } });
+        const introspects = o.introspects === undefined ? undefined : o.introspects.split(/[\s,]+/).filter(Boolean);
+        const changed = await adminOf(ctx).updateApp(OPERATOR, clientId as ClientId, { ...input, firstParty: o.firstParty, introspects }, null);
         return { ...changed, issuer: ctx.config.issuer };
       });
       print(!!o.json, publicApp(updated.app, updated.clientSecret, updated.issuer), describe(updated.app, updated.clientSecret, updated.issuer));
@@ -258,9 +257,7 @@ export function appCommands(cli: Command): void {
     .action(async (clientId: string, o: { json?: boolean; env?: boolean }) => {
       if (!isClientId(clientId)) throw new CliError(`not a client_id (32 hex characters): ${clientId.slice(0, 40)}`);
       const secret = await withContext(async (ctx) => {
-        const rotated = await ctx.apps.rotateSecret(clientId as ClientId);
-        await ctx.audit.record({ action: 'app_secret_rotated', actor: OPERATOR, clientId: clientId as ClientId });
-        return rotated;
+        return adminOf(ctx).rotateAppSecret(OPERATOR, clientId as ClientId, null);
       });
       if (o.env) process.stdout.write(envLines(clientId, secret));
       else print(!!o.json, { client_id: clientId, client_secret: secret }, `client_secret: ${secret}   (shown once: store it now)`);

@@ -1,6 +1,7 @@
 /** `gatehouse keys …`: signing keys for id_tokens. */
 import type { Command } from 'commander';
-import { NEXT_KEY_LEAD_MS, rotateSigningKeys } from '../oidc/keys.js';
+import { adminOf } from '../admin/admin.js';
+import { NEXT_KEY_LEAD_MS } from '../oidc/keys.js';
 import { OPERATOR, print, withContext } from './support.js';
 
 export function keyCommands(cli: Command): void {
@@ -23,9 +24,7 @@ export function keyCommands(cli: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const added = await withContext(async (ctx) => {
-        const keys = await rotateSigningKeys(ctx.storage, ctx.secrets, ctx.clock);
-        await ctx.audit.record({ action: 'keys_rotated', actor: OPERATOR, details: { kids: keys.map((k) => k.kid) } });
-        return keys;
+        return adminOf(ctx).rotateKeys(OPERATOR, null);
       });
       print(!!o.json, added.map((k) => ({ kid: k.kid, alg: k.alg, activates_at: new Date(k.activatesAt).toISOString() })),
         added.map((k) => `new ${k.alg} key ${k.kid}: published now, signs from ${new Date(k.activatesAt).toISOString()}`).join('\n'));

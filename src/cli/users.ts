@@ -1,15 +1,11 @@
 /** `gatehouse user …` */
 import type { Command } from 'commander';
-import { deleteAccount } from '../accounts/account-data.js';
-import { Admin, type UserAction } from '../admin/admin.js';
+import { adminOf } from '../admin/admin.js';
 import type { Context } from '../context.js';
 import { mailLanguage } from '../mail/templates.js';
 import { readPassword } from './prompt.js';
 import { CliError, OPERATOR, print, withContext } from './support.js';
 import type { UserRecord } from '../storage/storage.js';
-
-/** The same service /admin uses, acting for the operator at the command line. */
-const adminOf = (ctx: Context) => new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses, ctx.twoStep);
 
 function publicUser(u: UserRecord) {
   return {
@@ -37,14 +33,11 @@ export function userCommands(cli: Command): void {
     .action(async (o: { login: string; passwordStdin?: boolean; email?: string; firstName?: string; lastName?: string; developer?: boolean; admin?: boolean; confirmEmail?: boolean; lang: string; json?: boolean }) => {
       const password = await readPassword(!!o.passwordStdin);
       const created = await withContext(async (ctx) => {
-        // The operator vouches for the address they set, unless they ask for a confirmation mail (src/accounts/addresses.ts).
-        const user = await ctx.users.create({
+        // The same service /admin and the management API use, for the operator at the command line.
+        return adminOf(ctx).createUser(OPERATOR, {
           login: o.login, password, email: o.email, firstName: o.firstName, lastName: o.lastName, isDeveloper: !!o.developer, isAdmin: !!o.admin,
-          emailConfirmed: !o.confirmEmail,
-        });
-        await ctx.audit.record({ action: 'user_created', actor: OPERATOR, userId: user.id, details: { login: user.login, developer: user.isDeveloper, admin: user.isAdmin } });
-        if (user.defaultEmail && o.confirmEmail) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(o.lang), OPERATOR, null);
-        return user;
+          confirmByMail: !!o.confirmEmail, language: mailLanguage(o.lang),
+        }, null);
       });
       print(!!o.json, publicUser(created), `created user ${created.login} (id ${created.id})`);
     });
@@ -104,23 +97,12 @@ export function userCommands(cli: Command): void {
       if (o.confirmEmail && o.email === undefined) throw new CliError('--confirm-email needs --email');
       const password = newPassword ? await readPassword(!!o.passwordStdin) : null;
       const updated = await withContext(async (ctx) => {
-        let found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
+        const found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
         if (!found) throw new CliError(`no user with the login ${login.slice(0, 64)}`);
-        const admin = adminOf(ctx);
-        const actions: UserAction[] = [];
-        if (o.block) actions.push('block');
-        if (o.unblock) actions.push('unblock');
-        if (o.admin !== undefined && o.admin !== found.isAdmin) actions.push(o.admin ? 'make_admin' : 'remove_admin');
-        if (o.developer !== undefined && o.developer !== found.isDeveloper) actions.push(o.developer ? 'make_developer' : 'remove_developer');
-        for (const action of actions) await admin.actOnUser(null, found, action, null);
-        if (password !== null) {
-          await ctx.users.changePassword(found, password);
-          await ctx.signInGuard.unlock(found.login);
-          await ctx.audit.record({ action: 'password_changed', actor: OPERATOR, userId: found.id, details: { login: found.login, by: 'operator' } });
-        }
-        found = (await ctx.storage.findUserById(found.id))!;
-        if (!addresses) return found;
-        return ctx.addresses.setByOperator(found, { email: o.email, phone: o.phone, phoneConfirmed: o.phoneConfirmed, confirmByMail: o.confirmEmail, language: mailLanguage(o.lang) }, OPERATOR, null);
+        return adminOf(ctx).updateUser(OPERATOR, found, {
+          blocked: o.block ? true : o.unblock ? false : undefined, isAdmin: o.admin, isDeveloper: o.developer, password: password ?? undefined,
+          email: o.email, phone: o.phone, phoneConfirmed: o.phoneConfirmed, confirmByMail: o.confirmEmail, language: mailLanguage(o.lang),
+        }, null);
       });
       const roles = [updated.status === 'blocked' ? 'blocked' : 'active', updated.isAdmin ? 'operator' : null, updated.isDeveloper ? 'developer' : null].filter(Boolean).join(', ');
       print(!!o.json, publicUser(updated), `updated user ${updated.login} (${roles})${password !== null ? ': new password set, signed out everywhere' : ''}${o.confirmEmail ? `: a confirmation link is mailed to ${o.email}` : ''}`);
@@ -174,7 +156,7 @@ export function userCommands(cli: Command): void {
       const erased = await withContext(async (ctx) => {
         const found = await ctx.storage.findUserByLogin(login.trim().slice(0, 64));
         if (!found) throw new CliError(`no user with the login ${login.slice(0, 64)}`);
-        const orphans = await deleteAccount(ctx, found, { type: 'operator', id: null }, null);
+        const orphans = await adminOf(ctx).deleteUser(OPERATOR, found, null);
         return { id: found.id, login: found.login, apps_without_owner: orphans };
       });
       const orphans = erased.apps_without_owner.length > 0 ? `; apps left without an owner: ${erased.apps_without_owner.join(', ')}` : '';

@@ -45,6 +45,7 @@ import { adminUpstreamRoutes } from './routes/admin-upstreams.js';
 import { adminWebhookRoutes } from './routes/admin-webhooks.js';
 import { organisationRoutes } from './routes/organisation.js';
 import { setupRoutes } from './routes/setup.js';
+import { apiRoutes } from './routes/api.js';
 
 /**
  * One access-log line per request, written when it completes, with method,
@@ -218,7 +219,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes, apiRoutes]) {
     await app.register(routes(ctx));
   }
   // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this

@@ -97,6 +97,8 @@ export const LIMITS = {
    * asks for one each time it is shown.
    */
   webauthnChallengePerIp: { max: 600, windowMs: HOUR },
+  /** Management API calls (/api/v1) per calling app: past it, 429 until the window ends. */
+  apiRequestsPerClient: { max: 600, windowMs: 60_000 },
 } satisfies Record<string, Limit>;
 
 export type Limits = Record<keyof typeof LIMITS, Limit>;

@@ -25,6 +25,37 @@ export const SCOPE_CATALOGUE: readonly ScopeDefinition[] = [
 
 const BY_NAME = new Map(SCOPE_CATALOGUE.map((s) => [s.name, s]));
 
+/**
+ * Scopes of the management API (/api/v1, docs/management-api.md): permissions
+ * over Gatehouse itself, not over a user's data. Only an operator grants them
+ * (the CLI, the API), to apps made for automation, which use them with
+ * `client_credentials`. They are never asked for at /authorize or the device
+ * flow, never consented to by users, and /console cannot give them.
+ * `gatehouse:admin` holds every other; a `…:write` scope holds its `…:read`.
+ */
+export const MANAGEMENT_SCOPES = [
+  'gatehouse:admin',
+  'gatehouse:users:read', 'gatehouse:users:write',
+  'gatehouse:apps:read', 'gatehouse:apps:write',
+  'gatehouse:tokens:read', 'gatehouse:tokens:write',
+  'gatehouse:consents:read', 'gatehouse:consents:write',
+  'gatehouse:keys:read', 'gatehouse:keys:write',
+  'gatehouse:audit:read',
+  'gatehouse:webhooks:read', 'gatehouse:webhooks:write',
+] as const;
+
+export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
+
+export function isManagementScope(name: string): name is ManagementScope {
+  return (MANAGEMENT_SCOPES as readonly string[]).includes(name);
+}
+
+/** Whether scopes a token holds allow a call that needs `needed`. */
+export function managementScopeHeld(held: readonly string[], needed: ManagementScope): boolean {
+  if (held.includes('gatehouse:admin') || held.includes(needed)) return true;
+  return needed.endsWith(':read') && held.includes(needed.replace(/:read$/, ':write'));
+}
+
 export function isKnownScope(name: string): boolean {
   return BY_NAME.has(name);
 }
@@ -70,9 +101,10 @@ export function resolveRequestedScopes(app: AppRecord, params: Readonly<Record<s
   const scope = parseScopeParam(params.scope);
   const optional = parseScopeParam(params.optional_scope);
   if (scope === null || optional === null) throw new InvalidScope('scope is malformed');
-  const allowed = [...app.scopes, ...app.optionalScopes];
+  // Management scopes are the operator's grant to the app itself (client_credentials): no user consents to them.
+  const allowed = [...app.scopes, ...app.optionalScopes].filter((s) => !isManagementScope(s));
   const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));
   if (unknown !== undefined) throw scopeNotAllowed(unknown);
-  if (scope.length === 0 && optional.length === 0) return { scopes: [...app.scopes], optionalScopes: [] };
+  if (scope.length === 0 && optional.length === 0) return { scopes: app.scopes.filter((s) => !isManagementScope(s)), optionalScopes: [] };
   return { scopes: scope, optionalScopes: optional.filter((s) => !scope.includes(s)) };
 }

@@ -29,6 +29,8 @@ export async function cleanUpOnce(storage: Storage, now: Millis, config: Cleanup
   // WebAuthn challenges past expiry (they live minutes).
   await storage.passkeys.deleteExpiredWebAuthnChallenges(now);
   await storage.upstreams.deleteExpiredUpstreamStates(now);
+  // The management API's Idempotency-Key answers are kept a day (src/api/idempotency.ts).
+  await storage.idempotency.deleteExpiredIdempotencyKeys(now - DAY);
   return deleted;
 }
 

@@ -14,6 +14,7 @@ import type { SecretHash } from '../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../types.js';
 import type { MailStore } from './mail-store.js';
 import type { WebhookEventRecord, WebhookStore } from './webhook-store.js';
+import type { IdempotencyStore } from './idempotency-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
@@ -396,8 +397,11 @@ export interface Storage {
   createUser(user: UserRecord): Promise<void>;
   findUserById(id: UserId): Promise<UserRecord | null>;
   findUserByLogin(login: string): Promise<UserRecord | null>;
-  /** Oldest first; `search` matches a part of the login, name or an email, ignoring case, or the whole id. */
-  listUsers(options?: { limit?: number; offset?: number; search?: string }): Promise<UserRecord[]>;
+  /**
+   * Oldest first; `search` matches a part of the login, name or an email, ignoring case, or the whole id.
+   * `after`: only users after this one in that order (paging by cursor, src/api/paging.ts).
+   */
+  listUsers(options?: { limit?: number; offset?: number; search?: string; after?: { createdAt: Millis; id: UserId } }): Promise<UserRecord[]>;
   updateUser(id: UserId, patch: UserPatch): Promise<void>;
   /** Active users who confirmed this address (ignoring case), oldest first: where a "forgot your password?" mail may go. */
   findUsersByConfirmedEmail(email: string): Promise<UserRecord[]>;
@@ -412,8 +416,8 @@ export interface Storage {
   // Apps
   createApp(app: AppRecord): Promise<void>;
   findApp(clientId: ClientId): Promise<AppRecord | null>;
-  /** Oldest first; `search` matches a part of the name, ignoring case, or the whole client_id. */
-  listApps(options?: { ownerId?: UserId; search?: string; limit?: number }): Promise<AppRecord[]>;
+  /** Oldest first; `search` matches a part of the name, ignoring case, or the whole client_id; `after` as for listUsers. */
+  listApps(options?: { ownerId?: UserId; search?: string; limit?: number; after?: { createdAt: Millis; clientId: ClientId } }): Promise<AppRecord[]>;
   updateApp(clientId: ClientId, patch: AppPatch): Promise<void>;
   /**
    * Blocks the app as `by`, in one statement: an operator's block (or one of
@@ -565,6 +569,8 @@ export interface Storage {
   readonly settings: SettingsStore;
   /** Webhook endpoints, the outbox of events and their deliveries (src/storage/webhook-store.ts). */
   readonly webhooks: WebhookStore;
+  /** The management API's remembered answers to writes sent with an `Idempotency-Key` (src/storage/idempotency-store.ts). */
+  readonly idempotency: IdempotencyStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -951,6 +951,47 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
+    describe('management API state (issue 21)', () => {
+      test('users and apps listed after a position, ties on the creation time broken by id', async () => {
+        const users = [userRecord({ createdAt: T0 + 5000 }), userRecord({ createdAt: T0 + 5000 }), userRecord({ createdAt: T0 + 5001 })];
+        for (const u of users) await s.createUser(u);
+        const sorted = [...users].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        const after = await s.listUsers({ after: { createdAt: sorted[0]!.createdAt, id: sorted[0]!.id }, limit: 10 });
+        expect(after.map((u) => u.id)).toEqual(sorted.slice(1).map((u) => u.id));
+        const apps = [appRecord({ createdAt: T0 + 7000 }), appRecord({ createdAt: T0 + 7000 })];
+        for (const a of apps) await s.createApp(a);
+        const byId = [...apps].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+        expect((await s.listApps({ after: { createdAt: T0 + 7000, clientId: byId[0]!.clientId } })).map((a) => a.clientId)).toEqual([byId[1]!.clientId]);
+      });
+
+      test('an idempotency key is claimed once per app, answered, released, and given up after it expires', async () => {
+        const app = 'a'.repeat(32) as ClientId;
+        const claim = { clientId: app, key: 'k1', requestHash: 'h1', createdAt: T0 };
+        expect(await s.idempotency.claimIdempotencyKey(claim, T0 - HOUR)).toBeNull();
+        expect(await s.idempotency.claimIdempotencyKey({ ...claim, requestHash: 'h2' }, T0 - HOUR)).toMatchObject({ requestHash: 'h1', response: null });
+        // Another app's same key is its own.
+        expect(await s.idempotency.claimIdempotencyKey({ ...claim, clientId: 'b'.repeat(32) as ClientId }, T0 - HOUR)).toBeNull();
+        await s.idempotency.completeIdempotencyKey(app, 'k1', { status: 201, body: 'sealed' });
+        expect(await s.idempotency.claimIdempotencyKey(claim, T0 - HOUR)).toMatchObject({ response: { status: 201, body: 'sealed' } });
+        // Released only while unanswered.
+        await s.idempotency.releaseIdempotencyKey(app, 'k1');
+        expect(await s.idempotency.claimIdempotencyKey(claim, T0 - HOUR)).not.toBeNull();
+        expect(await s.idempotency.claimIdempotencyKey({ ...claim, key: 'k2' }, T0 - HOUR)).toBeNull();
+        await s.idempotency.releaseIdempotencyKey(app, 'k2');
+        expect(await s.idempotency.claimIdempotencyKey({ ...claim, key: 'k2', requestHash: 'h3' }, T0 - HOUR)).toBeNull();
+        // A day later the key is free, and the clean-up deletes what is older.
+        expect(await s.idempotency.claimIdempotencyKey({ ...claim, requestHash: 'h9', createdAt: T0 + 25 * HOUR }, T0 + HOUR)).toBeNull();
+        expect(await s.idempotency.deleteExpiredIdempotencyKeys(T0 + HOUR)).toBe(2);
+      });
+
+      test('racing claims of one key over two connections: exactly one wins', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        const claim = { clientId: 'c'.repeat(32) as ClientId, key: 'race', requestHash: 'h', createdAt: T0 };
+        const results = await Promise.all([s, other, s, other].map((db) => db.idempotency.claimIdempotencyKey(claim, T0 - HOUR)));
+        expect(results.filter((r) => r === null)).toHaveLength(1);
+      });
+    });
+
     test('answers a ping', async () => {
       await expect(s.ping()).resolves.toBeUndefined();
     });

@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { secondFactorsOf } from '../../accounts/second-factors.js';
-import { Admin, USER_ACTIONS, type UserAction } from '../../admin/admin.js';
+import { adminOf, USER_ACTIONS, type UserAction } from '../../admin/admin.js';
 import { isClientId } from '../../apps/apps.js';
 import { listAuditEntries } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
@@ -46,7 +46,7 @@ async function loginsOf(storage: Context['storage'], entries: AuditEntry[]): Pro
 }
 
 export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
-  const admin = new Admin(ctx.storage, ctx.users, ctx.apps, ctx.audit, ctx.clock, ctx.signInGuard, ctx.addresses, ctx.twoStep);
+  const admin = adminOf(ctx);
 
   const operator = (request: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> => operatorPage(ctx, request, reply);
 
@@ -138,7 +138,7 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
     }
     let password: string | null;
     try {
-      password = await admin.actOnUser(page.user, user, action, request.ip);
+      password = await admin.actOnUser({ type: 'user', id: page.user.id }, user, action, request.ip);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return showUser(page, reply, user, { error: ad.errSelf }, 400);
@@ -200,8 +200,8 @@ export const adminRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       title: format(ask.title, { app: target.name }), text: ask.text,
       action: `/admin/apps/${target.clientId}/${action}`, confirmLabel: ask.label, cancelHref: form.back === 'app' ? `/admin/apps/${target.clientId}` : '/admin/apps',
     })) return reply;
-    if (action === 'block' || action === 'unblock') await admin.setAppBlocked(page.user, target, action === 'block', request.ip);
-    else await admin.setAppFirstParty(page.user, target, action === 'first-party', request.ip);
+    if (action === 'block' || action === 'unblock') await admin.setAppBlocked({ type: 'user', id: page.user.id }, target, action === 'block', request.ip);
+    else await admin.setAppFirstParty({ type: 'user', id: page.user.id }, target, action === 'first-party', request.ip);
     // Back where the operator was: the app's own page, or the list showing it.
     if (form.back === 'app') return redirectWithNotice(reply, `/admin/apps/${target.clientId}`, action);
     return reply.redirect(`/admin/apps?${new URLSearchParams({ q: target.clientId, app: target.clientId, done: action }).toString()}`, 303);

@@ -33,6 +33,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  api_idempotency: ApiIdempotencyTable;
 }
 
 export interface UsersTable {
@@ -383,4 +384,14 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+}
+
+export interface ApiIdempotencyTable {
+  client_id: string;
+  key: string;
+  request_hash: string;
+  /** Null while the first request with the key is still being answered. */
+  status: number | null;
+  response: string | null;
+  created_at: number;
 }

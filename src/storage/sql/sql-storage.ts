@@ -13,6 +13,7 @@ import type {
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
+import { SqlIdempotencyStore } from './sql-idempotency-store.js';
 import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
@@ -296,6 +297,7 @@ export class SqlStorage implements Storage {
   readonly upstreams: SqlUpstreamStore;
   readonly settings: SqlSettingsStore;
   readonly webhooks: SqlWebhookStore;
+  readonly idempotency: SqlIdempotencyStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -309,6 +311,7 @@ export class SqlStorage implements Storage {
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
     this.webhooks = new SqlWebhookStore(db, this.postgres);
+    this.idempotency = new SqlIdempotencyStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -338,8 +341,10 @@ export class SqlStorage implements Storage {
     return row ? toUser(row) : null;
   }
 
-  async listUsers(options: { limit?: number; offset?: number; search?: string } = {}): Promise<UserRecord[]> {
+  async listUsers(options: { limit?: number; offset?: number; search?: string; after?: { createdAt: Millis; id: UserId } } = {}): Promise<UserRecord[]> {
     let query = this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id');
+    const after = options.after;
+    if (after) query = query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
     const search = options.search?.trim();
     if (search) {
       const like = containing(search);
@@ -411,8 +416,10 @@ export class SqlStorage implements Storage {
     return row ? toApp(row) : null;
   }
 
-  async listApps(options: { ownerId?: UserId; search?: string; limit?: number } = {}): Promise<AppRecord[]> {
+  async listApps(options: { ownerId?: UserId; search?: string; limit?: number; after?: { createdAt: Millis; clientId: ClientId } } = {}): Promise<AppRecord[]> {
     let query = this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('client_id');
+    const after = options.after;
+    if (after) query = query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('client_id', '>', after.clientId)])]));
     if (options.ownerId !== undefined) query = query.where('owner_id', '=', options.ownerId);
     const search = options.search?.trim();
     if (search) {
