@@ -17,6 +17,8 @@ import { mailerFor } from './mail/mailer.js';
 import { MailService } from './mail/mail-service.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
+import { ClientAssertions } from './oauth/client-assertion.js';
+import { ClientJwksFetcher } from './oauth/client-jwks.js';
 import { TokenService } from './oauth/tokens.js';
 import { IdTokens } from './oidc/id-token.js';
 import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
@@ -62,6 +64,8 @@ export interface Context extends GrantContext {
   organisation: Organisation;
   /** The first-run setup link, and whether an operator exists yet (src/setup/first-run.ts). */
   firstRun: FirstRun;
+  /** `private_key_jwt` and `client_secret_jwt` (src/oauth/client-assertion.ts). */
+  clientAssertions: ClientAssertions;
   close(): Promise<void>;
 }
 
@@ -102,7 +106,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     users,
     limits,
     signInGuard,
-    apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds }),
+    apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds, allowPrivateJwksUri: config.allowPrivateJwksUri }),
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
@@ -117,6 +121,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     federation: new Federation(storage, secrets, clock, audit, upstreams),
     organisation,
     firstRun: new FirstRun(storage, users, audit, config.issuer),
+    clientAssertions: new ClientAssertions(storage, secrets, clock, config.issuer, new ClientJwksFetcher(clock, config.allowPrivateJwksUri)),
     close: async () => {
       await pictures.close();
       // Mails being handed over finish first; any that fail stay in the outbox for the next start.

@@ -36,6 +36,9 @@ const TOKEN = vschar(512);
 const CLIENT = {
   client_id: vschar(128),
   client_secret: vschar(512),
+  /** RFC 7521 §4.2; a JWT of a few hundred characters, a few thousand with an RSA key's certificate chain. */
+  client_assertion: vschar(8192),
+  client_assertion_type: vschar(256),
 };
 
 const DEVICE = {

@@ -17,6 +17,7 @@ import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
+import type { ClientStore } from './client-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -69,6 +70,18 @@ export type AppStatus = 'active' | 'blocked' | 'pending';
 /** Who blocked an app: an operator's block is lifted only by an operator; the owner's by either. */
 export type AppBlocker = 'operator' | 'owner';
 export type IdTokenAlg = 'ES256' | 'RS256';
+/**
+ * How an app authenticates where clients authenticate (/token, /revoke,
+ * /introspect, /device/code), named as RFC 7591 §2 and OIDC Core §9 name
+ * them. `client_secret_basic` and `client_secret_post` accept the secret
+ * either way (as Gatehouse always has); the others accept only themselves.
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+
+/** A JWK Set (RFC 7517 §5): the public keys an app signs its client assertions with. */
+export interface ClientJwks {
+  keys: Array<Record<string, unknown>>;
+}
 
 export interface AppRecord {
   clientId: ClientId;
@@ -109,6 +122,17 @@ export interface AppRecord {
    * the developer console.
    */
   firstParty: boolean;
+  /** How the app authenticates (src/oauth/client-auth.ts). */
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Its public keys for `private_key_jwt`, given inline … */
+  jwks: ClientJwks | null;
+  /** … or where to fetch them (https; src/oauth/client-jwks.ts). */
+  jwksUri: string | null;
+  /**
+   * SHA-256 of the registration access token of an app that registered itself
+   * (RFC 7591, 7592); null for apps registered by developers and operators.
+   */
+  registrationTokenHash: SecretHash | null;
   createdAt: Millis;
   updatedAt: Millis;
   /** The app's revocation generation as read (see `RevocationScope`); storage fills it, nobody sets it. */
@@ -558,6 +582,8 @@ export interface Storage {
   readonly upstreams: UpstreamStore;
   /** Settings operators change on /admin, and whether an operator exists (src/storage/settings-store.ts). */
   readonly settings: SettingsStore;
+  /** Client assertion ids seen, and the initial access tokens of registration (src/storage/client-store.ts). */
+  readonly clients: ClientStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

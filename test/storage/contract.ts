@@ -83,6 +83,10 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       status: 'active',
       blockedBy: null,
       firstParty: false,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      jwks: null,
+      jwksUri: null,
+      registrationTokenHash: null,
       createdAt: T0 + seq,
       updatedAt: T0 + seq,
       generation: 0,
@@ -191,8 +195,20 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findApp(randomHex(16) as ClientId)).toBeNull();
       });
 
+      test('round-trips client authentication by keys and the registration access token of a registered app (issue 19)', async () => {
+        const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] };
+        const inline = appRecord({ tokenEndpointAuthMethod: 'private_key_jwt', jwks, registrationTokenHash: sha256Hex('registration') });
+        const byAddress = appRecord({ tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://app.example/jwks.json' });
+        await s.createApp(inline);
+        await s.createApp(byAddress);
+        expect(await s.findApp(inline.clientId)).toEqual(inline);
+        expect(await s.findApp(byAddress.clientId)).toEqual(byAddress);
+        await s.updateApp(inline.clientId, { tokenEndpointAuthMethod: 'client_secret_jwt', jwks: null, registrationTokenHash: null });
+        expect(await s.findApp(inline.clientId)).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_jwt', jwks: null, registrationTokenHash: null, jwksUri: null });
+      });
+
       test('keeps a public client without a secret and an app without scopes', async () => {
-        const app = appRecord({ secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' }], scopes: [], redirectUris: [] });
+        const app = appRecord({ secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' }], scopes: [], redirectUris: [], tokenEndpointAuthMethod: 'none' });
         await s.createApp(app);
         expect(await s.findApp(app.clientId)).toEqual(app);
       });

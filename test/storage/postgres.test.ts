@@ -9,6 +9,7 @@ import { mailContract } from './mail.contract.js';
 import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
+import { clientKeysContract } from './client-keys.contract.js';
 
 const openPostgreSql = async () => {
   const db = await freshDatabase(inject('postgresUrl'));
@@ -36,3 +37,4 @@ maintenanceContract('PostgreSQL', openPostgreSql);
 passkeyContract('PostgreSQL', openPostgreSql);
 mailContract('PostgreSQL', openPostgreSql);
 twoStepContract('PostgreSQL', openPostgreSql);
+clientKeysContract('PostgreSQL', openPostgreSql);

@@ -14,6 +14,7 @@ import { mailContract } from './mail.contract.js';
 import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
+import { clientKeysContract } from './client-keys.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
@@ -43,6 +44,7 @@ maintenanceContract('SQLite', openSqlite);
 passkeyContract('SQLite', openSqlite);
 mailContract('SQLite', openSqlite);
 twoStepContract('SQLite', openSqlite);
+clientKeysContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
+import { authenticateClient, clientCredentials, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
 import { serverMetadata } from '../../oidc/discovery.js';
@@ -19,7 +19,7 @@ const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(
 
 export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const issuer = ctx.config.issuer;
-  const metadata = serverMetadata(issuer);
+  const metadata = serverMetadata(issuer, { registration: ctx.config.registration });
 
   const sendMetadata = async (_request: FastifyRequest, reply: FastifyReply) =>
     reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*').send(metadata);
@@ -57,10 +57,10 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/introspect', async (request, reply) => {
     const params = edgeParams(PARAMS.introspect, request.body);
     // RFC 7662 §2.1: only authenticated callers may introspect.
-    if (request.headers.authorization === undefined && params.client_id === undefined) {
+    if (request.headers.authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
       throw new HeaderInvalidClient('introspection requires client authentication');
     }
-    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
     if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
     if (!params.token) throw new InvalidRequest('token is required');
     reply.header('Cache-Control', 'no-store');

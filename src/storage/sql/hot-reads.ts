@@ -30,6 +30,7 @@ const APP: Columns<AppsTable> = {
   platforms: true, redirect_uris: true, suggest_hostnames: true, scopes: true, optional_scopes: true, access_token_ttl: true,
   id_token_alg: true, require_two_step: true, post_logout_redirect_uris: true, introspects: true, status: true, first_party: true,
   blocked_by: true, created_at: true, updated_at: true, token_generation: true,
+  token_endpoint_auth_method: true, jwks: true, jwks_uri: true, registration_token_hash: true,
 };
 
 const TOKEN_COLUMNS = Object.keys(TOKEN);

@@ -30,6 +30,8 @@ export interface Database {
   upstream_states: UpstreamStatesTable;
   webauthn_challenges: WebAuthnChallengesTable;
   settings: SettingsTable;
+  client_assertion_ids: ClientAssertionIdsTable;
+  initial_access_tokens: InitialAccessTokensTable;
 }
 
 export interface UsersTable {
@@ -86,6 +88,13 @@ export interface AppsTable {
   updated_at: number;
   /** Moved on by every revocation of all the app's tokens (migration 0009). */
   token_generation: Generated<number>;
+  /** RFC 7591 `token_endpoint_auth_method`; null: derived from whether the app has a secret (migration 0025). */
+  token_endpoint_auth_method: string | null;
+  /** The app's public keys as a JSON JWK Set, for `private_key_jwt` (migration 0025). */
+  jwks: string | null;
+  jwks_uri: string | null;
+  /** SHA-256 of the registration access token of an app that registered itself (RFC 7592; migration 0025). */
+  registration_token_hash: string | null;
 }
 
 export interface SessionsTable {
@@ -344,4 +353,19 @@ export interface SettingsTable {
   name: string;
   value: string;
   updated_at: number;
+}
+
+export interface ClientAssertionIdsTable {
+  client_id: string;
+  jti_hash: string;
+  expires_at: number;
+}
+
+export interface InitialAccessTokensTable {
+  hash: string;
+  label: string;
+  max_uses: number;
+  uses: Generated<number>;
+  created_at: number;
+  expires_at: number;
 }

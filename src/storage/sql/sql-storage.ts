@@ -17,6 +17,7 @@ import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
+import { SqlClientStore } from './sql-client-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -108,6 +109,10 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     status: r.status as AppRecord['status'],
     blockedBy: r.status === 'blocked' ? (r.blocked_by === 'owner' ? 'owner' : 'operator') : null,
     firstParty: num(r.first_party) === 1,
+    tokenEndpointAuthMethod: (r.token_endpoint_auth_method ?? (r.secret_hash === null ? 'none' : 'client_secret_basic')) as AppRecord['tokenEndpointAuthMethod'],
+    jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as AppRecord['jwks']),
+    jwksUri: r.jwks_uri,
+    registrationTokenHash: r.registration_token_hash as SecretHash | null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     generation: num(r.token_generation),
@@ -137,6 +142,10 @@ function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
     row.blocked_by = p.status === 'blocked' ? 'operator' : null;
   }
   if (p.firstParty !== undefined) row.first_party = p.firstParty ? 1 : 0;
+  if (p.tokenEndpointAuthMethod !== undefined) row.token_endpoint_auth_method = p.tokenEndpointAuthMethod;
+  if (p.jwks !== undefined) row.jwks = p.jwks === null ? null : JSON.stringify(p.jwks);
+  if (p.jwksUri !== undefined) row.jwks_uri = p.jwksUri;
+  if (p.registrationTokenHash !== undefined) row.registration_token_hash = p.registrationTokenHash;
   if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
   return row;
 }
@@ -293,6 +302,7 @@ export class SqlStorage implements Storage {
   readonly passkeys: SqlPasskeyStore;
   readonly upstreams: SqlUpstreamStore;
   readonly settings: SqlSettingsStore;
+  readonly clients: SqlClientStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -305,6 +315,7 @@ export class SqlStorage implements Storage {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
+    this.clients = new SqlClientStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -394,6 +405,8 @@ export class SqlStorage implements Storage {
         introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
         first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
+        token_endpoint_auth_method: a.tokenEndpointAuthMethod ?? (a.secretHash === null ? 'none' : 'client_secret_basic'),
+        jwks: a.jwks ? JSON.stringify(a.jwks) : null, jwks_uri: a.jwksUri ?? null, registration_token_hash: a.registrationTokenHash ?? null,
       })
       .execute();
   }
@@ -937,6 +950,8 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
       this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
+      this.db.deleteFrom('client_assertion_ids').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('initial_access_tokens').where('expires_at', '<', now).executeTakeFirst(),
       ...(o.auditBefore !== undefined ? [this.db.deleteFrom('audit_log').where('at', '<', o.auditBefore).executeTakeFirst()] : []),
     ]);
     return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
