@@ -24,6 +24,7 @@ import { IdTokens } from './oidc/id-token.js';
 import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
 import { Organisation } from './organisation/organisation.js';
 import { FirstRun } from './setup/first-run.js';
+import { Registrations } from './registration/registration.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
@@ -66,6 +67,8 @@ export interface Context extends GrantContext {
   firstRun: FirstRun;
   /** `private_key_jwt` and `client_secret_jwt` (src/oauth/client-assertion.ts). */
   clientAssertions: ClientAssertions;
+  /** Dynamic client registration and its management (src/registration/registration.ts). */
+  registrations: Registrations;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     throw err;
   }
   const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom, organisation);
+  const apps = new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds, allowPrivateJwksUri: config.allowPrivateJwksUri });
   const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
   // Authenticator apps and passkey prompts name the organisation, as the pages do.
   const organisationName = async () => (await organisation.look()).name;
@@ -106,7 +110,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     users,
     limits,
     signInGuard,
-    apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds, allowPrivateJwksUri: config.allowPrivateJwksUri }),
+    apps,
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
@@ -121,6 +125,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     federation: new Federation(storage, secrets, clock, audit, upstreams),
     organisation,
     firstRun: new FirstRun(storage, users, audit, config.issuer),
+    registrations: new Registrations(storage, apps, secrets, audit, clock, { issuer: config.issuer, mode: config.registration, limit: limits.registrationPerAddress }),
     clientAssertions: new ClientAssertions(storage, secrets, clock, config.issuer, new ClientJwksFetcher(clock, config.allowPrivateJwksUri)),
     close: async () => {
       await pictures.close();

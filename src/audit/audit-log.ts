@@ -52,7 +52,9 @@ export type AuditAction =
   | 'two_step_enabled' | 'two_step_disabled' | 'recovery_codes_created' | 'recovery_code_used'
   | 'passkey_added' | 'passkey_removed'
   | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
-  | 'setup_completed' | 'settings_changed';
+  | 'setup_completed' | 'settings_changed'
+  | 'app_registered' | 'registration_token_issued' | 'registration_token_revoked'
+  | 'resource_added' | 'resource_removed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }
@@ -78,7 +80,7 @@ export interface AuditEvent {
 /** Names of details that could only hold a secret. */
 const SECRET_NAME = /pass|secret|token(?!_type)|code|verifier|cookie|authorization|session|csrf|assertion|jwt|hash|key/i;
 /** Values shaped like something Gatehouse hands out (docs/protocol.md §4 token prefixes). */
-const SECRET_VALUE = /gate_(?:at|rt)_|^\$argon2/;
+const SECRET_VALUE = /gate_(?:at|rt|rat|iat)_|^\$argon2/;
 const REDACTED = '[redacted]';
 /** Identical anonymous failures within one such window share an entry. */
 const REPEAT_WINDOW_MS = 60 * 60 * 1000;

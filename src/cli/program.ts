@@ -6,6 +6,7 @@ import { auditCommands } from './audit.js';
 import { keyCommands } from './keys.js';
 import { mailCommands } from './mail.js';
 import { upstreamCommands } from './upstreams.js';
+import { registrationCommands } from './registration.js';
 import { print } from './support.js';
 import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
@@ -44,6 +45,7 @@ export function program(): Command {
   auditCommands(cli);
   mailCommands(cli);
   upstreamCommands(cli);
+  registrationCommands(cli);
   return cli;
 }
 
