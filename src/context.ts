@@ -25,6 +25,8 @@ import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
 import { Organisation } from './organisation/organisation.js';
 import { FirstRun } from './setup/first-run.js';
 import { Registrations } from './registration/registration.js';
+import { JwtAccessTokens } from './resources/jwt-access-token.js';
+import { ResourceServers } from './resources/resources.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
@@ -69,6 +71,8 @@ export interface Context extends GrantContext {
   clientAssertions: ClientAssertions;
   /** Dynamic client registration and its management (src/registration/registration.ts). */
   registrations: Registrations;
+  /** Resource servers (RFC 8707) operators register (src/resources/resources.ts). */
+  resources: ResourceServers;
   close(): Promise<void>;
 }
 
@@ -111,7 +115,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     limits,
     signInGuard,
     apps,
-    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
+    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens, new JwtAccessTokens(keys, idTokens, clock, config.issuer)),
     keys,
     idTokens,
     audit,
@@ -125,6 +129,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     federation: new Federation(storage, secrets, clock, audit, upstreams),
     organisation,
     firstRun: new FirstRun(storage, users, audit, config.issuer),
+    resources: new ResourceServers(storage, audit, clock),
     registrations: new Registrations(storage, apps, secrets, audit, clock, { issuer: config.issuer, mode: config.registration, limit: limits.registrationPerAddress }),
     clientAssertions: new ClientAssertions(storage, secrets, clock, config.issuer, new ClientJwksFetcher(clock, config.allowPrivateJwksUri)),
     close: async () => {

@@ -18,6 +18,7 @@ import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
 import type { ClientStore } from './client-store.js';
+import type { ResourceStore } from './resource-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -189,6 +190,8 @@ export interface AuthCodeRecord {
   consumedAt: Millis | null;
   /** The revocation generation it was issued under (see `RevocationScope`); absent when created: the current one. */
   generation?: number;
+  /** The resource URIs the authorization request named (RFC 8707); empty when it named none. */
+  resources?: string[];
 }
 
 export type TokenType = 'access' | 'refresh';
@@ -220,6 +223,12 @@ export interface TokenRecord {
    * when saved: the current one.
    */
   generation?: number;
+  /**
+   * RFC 8707: an access token's audience (the one resource server it is for),
+   * a refresh token's reach (the resources its grant may get tokens for).
+   * Empty (or absent) for tokens issued without `resource`.
+   */
+  resources?: string[];
 }
 
 /** A token and the records it depends on, read together (`findTokenWithOwners`). */
@@ -584,6 +593,8 @@ export interface Storage {
   readonly settings: SettingsStore;
   /** Client assertion ids seen, and the initial access tokens of registration (src/storage/client-store.ts). */
   readonly clients: ClientStore;
+  /** The resource servers operators registered (RFC 8707; src/storage/resource-store.ts). */
+  readonly resources: ResourceStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -19,6 +19,7 @@ type Columns<T> = { readonly [K in keyof T]-?: true };
 const TOKEN: Columns<TokensTable> = {
   hash: true, type: true, client_id: true, user_id: true, scopes: true, family_id: true, device_id: true, device_name: true,
   is_debug: true, auth_time: true, amr: true, created_at: true, expires_at: true, revoked_at: true, rotated_at: true, generation: true,
+  resources: true,
 };
 const USER: Columns<UsersTable> = {
   id: true, login: true, password_hash: true, first_name: true, last_name: true, display_name: true, sex: true, birthday: true,

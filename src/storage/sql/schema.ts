@@ -32,6 +32,7 @@ export interface Database {
   settings: SettingsTable;
   client_assertion_ids: ClientAssertionIdsTable;
   initial_access_tokens: InitialAccessTokensTable;
+  resource_servers: ResourceServersTable;
 }
 
 export interface UsersTable {
@@ -137,6 +138,8 @@ export interface AuthCodesTable {
   consumed_at: number | null;
   /** The user's, app's and grant's generations added up when its authorization was checked. */
   generation: Generated<number>;
+  /** Space-separated resource URIs the code may reach (RFC 8707; migration 0026). */
+  resources: Generated<string>;
 }
 
 export interface TokensTable {
@@ -157,6 +160,8 @@ export interface TokensTable {
   rotated_at: number | null;
   /** The user's, app's and grant's generations added up when its authorization was checked. */
   generation: Generated<number>;
+  /** Space-separated resource URIs (RFC 8707): an access token's audience, a refresh token's reach; '' for none (migration 0026). */
+  resources: Generated<string>;
 }
 
 export interface SigningKeysTable {
@@ -368,4 +373,12 @@ export interface InitialAccessTokensTable {
   uses: Generated<number>;
   created_at: number;
   expires_at: number;
+}
+
+export interface ResourceServersTable {
+  uri: string;
+  name: string;
+  jwt: number;
+  client_id: string | null;
+  created_at: number;
 }

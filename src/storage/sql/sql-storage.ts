@@ -18,6 +18,7 @@ import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
 import { SqlClientStore } from './sql-client-store.js';
+import { SqlResourceStore } from './sql-resource-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -184,6 +185,7 @@ function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
     expiresAt: num(r.expires_at),
     consumedAt: numOrNull(r.consumed_at),
     generation: num(r.generation),
+    resources: splitScopes(r.resources ?? ''),
   };
 }
 
@@ -211,6 +213,7 @@ function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRe
     revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
     rotatedAt: numOrNull(r.rotated_at),
     generation: num(r.generation),
+    resources: splitScopes(r.resources ?? ''),
   };
 }
 
@@ -255,6 +258,7 @@ function fromToken(t: TokenRecord): Insertable<TokensTable> {
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
+    resources: joinScopes(t.resources ?? []),
   };
 }
 
@@ -303,6 +307,7 @@ export class SqlStorage implements Storage {
   readonly upstreams: SqlUpstreamStore;
   readonly settings: SqlSettingsStore;
   readonly clients: SqlClientStore;
+  readonly resources: SqlResourceStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -316,6 +321,7 @@ export class SqlStorage implements Storage {
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
     this.clients = new SqlClientStore(db);
+    this.resources = new SqlResourceStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -544,6 +550,7 @@ export class SqlStorage implements Storage {
         nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime, amr: joinScopes(c.amr),
         family_id: c.familyId, created_at: c.createdAt, expires_at: c.expiresAt, consumed_at: c.consumedAt,
         generation: c.generation ?? generationOf(c.userId, c.clientId),
+        resources: joinScopes(c.resources ?? []),
       })
       .execute();
   }

@@ -25,6 +25,7 @@ import * as appTwoStep from './0019-app-two-step.js';
 import * as upstreams from './0021-upstreams.js';
 import * as settings from './0022-settings.js';
 import * as clientKeysAndRegistration from './0025-client-keys-and-registration.js';
+import * as resourceServers from './0026-resource-servers.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -47,4 +48,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0021-upstreams': upstreams,
   '0022-settings': settings,
   '0025-client-keys-and-registration': clientKeysAndRegistration,
+  '0026-resource-servers': resourceServers,
 };
