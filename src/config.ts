@@ -127,6 +127,21 @@ const configSchema = z.object({
    */
   requireTwoStep: z.enum(['off', 'staff', 'all']),
   /**
+   * Dynamic client registration (RFC 7591) at `POST /register`: `off` (the
+   * default), no such endpoint; `token`, with an initial access token an
+   * operator issues (`gatehouse registration token`); `open`, anyone may
+   * register an app (limited per address). Registered apps are ordinary apps
+   * owned by no developer, listed on /admin where operators can block them.
+   */
+  registration: z.enum(['off', 'token', 'open']),
+  /**
+   * Whether an app's `jwks_uri` may point into loopback, private or link-local
+   * networks (and use plain http). Off: such addresses are refused when the
+   * keys are fetched, so an app cannot make Gatehouse call into the network it
+   * runs in. For tests and labs only.
+   */
+  allowPrivateJwksUri: z.preprocess((v) => (typeof v === 'string' ? /^(1|true|yes|on)$/i.test(v) : v), z.boolean()),
+  /**
    * The organisation users see instead of "Gatehouse" (docs/operations.md): its name, a
    * logo file (PNG, JPEG, WebP or SVG), a brand colour (#rrggbb), a support contact (an
    * email or web address) and links to its terms and privacy policy. Starting values:
@@ -189,6 +204,8 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     requireTwoStep: 'off',
     webhookAllowPrivate: false,
     webhookTimeoutSeconds: 15,
+    registration: 'off',
+    allowPrivateJwksUri: false,
     orgName: '',
     orgLogo: '',
     orgColour: '',
@@ -226,6 +243,8 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   requireTwoStep: 'GATEHOUSE_REQUIRE_TWO_STEP',
   webhookAllowPrivate: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE',
   webhookTimeoutSeconds: 'GATEHOUSE_WEBHOOK_TIMEOUT',
+  registration: 'GATEHOUSE_REGISTRATION',
+  allowPrivateJwksUri: 'GATEHOUSE_ALLOW_PRIVATE_JWKS_URI',
   orgName: 'GATEHOUSE_ORG_NAME',
   orgLogo: 'GATEHOUSE_ORG_LOGO',
   orgColour: 'GATEHOUSE_ORG_COLOUR',

@@ -17,11 +17,16 @@ import { mailerFor } from './mail/mailer.js';
 import { MailService } from './mail/mail-service.js';
 import { LIMITS, type Limits } from './oauth/attempts.js';
 import type { GrantContext } from './oauth/grants/grant.js';
+import { ClientAssertions } from './oauth/client-assertion.js';
+import { ClientJwksFetcher } from './oauth/client-jwks.js';
 import { TokenService } from './oauth/tokens.js';
 import { IdTokens } from './oidc/id-token.js';
 import { ensureSigningKeys, KeyStore } from './oidc/keys.js';
 import { Organisation } from './organisation/organisation.js';
 import { FirstRun } from './setup/first-run.js';
+import { Registrations } from './registration/registration.js';
+import { JwtAccessTokens } from './resources/jwt-access-token.js';
+import { ResourceServers } from './resources/resources.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
@@ -68,6 +73,12 @@ export interface Context extends GrantContext {
   webhooks: Webhooks;
   /** Sends the webhook outbox; started by the server (src/main.ts), not by the CLI. */
   webhookDelivery: WebhookDelivery;
+  /** `private_key_jwt` and `client_secret_jwt` (src/oauth/client-assertion.ts). */
+  clientAssertions: ClientAssertions;
+  /** Dynamic client registration and its management (src/registration/registration.ts). */
+  registrations: Registrations;
+  /** Resource servers (RFC 8707) operators register (src/resources/resources.ts). */
+  resources: ResourceServers;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   // Every audit entry from here on is written with the webhook events it causes (src/webhooks/events.ts).
   audit.withEvents(webhooks);
   const mail = new MailService(storage, secrets, clock, mailerFor(config), audit, config.mailFrom, organisation);
+  const apps = new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds, allowPrivateJwksUri: config.allowPrivateJwksUri });
   const upstreams = new Upstreams(storage, secrets, clock, audit, config.issuer);
   // Authenticator apps and passkey prompts name the organisation, as the pages do.
   const organisationName = async () => (await organisation.look()).name;
@@ -114,8 +126,8 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     users,
     limits,
     signInGuard,
-    apps: new Apps(storage, secrets, clock, { defaultTtlSeconds: config.accessTokenTtlSeconds, maxTtlSeconds: config.maxAccessTokenTtlSeconds }),
-    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
+    apps,
+    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens, new JwtAccessTokens(keys, idTokens, clock, config.issuer)),
     keys,
     idTokens,
     audit,
@@ -131,6 +143,9 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     firstRun: new FirstRun(storage, users, audit, config.issuer),
     webhooks,
     webhookDelivery,
+    resources: new ResourceServers(storage, audit, clock),
+    registrations: new Registrations(storage, apps, secrets, audit, clock, { issuer: config.issuer, mode: config.registration, limit: limits.registrationPerAddress }),
+    clientAssertions: new ClientAssertions(storage, secrets, clock, config.issuer, new ClientJwksFetcher(clock, config.allowPrivateJwksUri)),
     close: async () => {
       await pictures.close();
       await webhookDelivery.close();

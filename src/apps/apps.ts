@@ -3,11 +3,12 @@ import { randomHex, sha256Hex, constantTimeEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
 import { isKnownScope, isManagementScope, SCOPE_CATALOGUE } from '../oauth/scopes.js';
-import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage } from '../storage/storage.js';
+import type { AppBlocker, AppPatch, AppRecord, AppStatus, IdTokenAlg, Platform, PlatformType, Storage, TokenEndpointAuthMethod } from '../storage/storage.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 import { endAppAccess } from '../accounts/revocation.js';
 import { isConfidential, validatePlatform } from './platforms.js';
 import { validateOrigin, validateRedirectUri } from './redirect-uris.js';
+import { AUTH_METHODS, isAuthMethod, validateJwks, validateJwksUri } from './client-keys.js';
 
 export { isConfidential, PLATFORM_TYPES } from './platforms.js';
 
@@ -25,6 +26,17 @@ export interface AppInput {
   idTokenAlg?: IdTokenAlg | undefined;
   requireTwoStep?: boolean | undefined;
   postLogoutRedirectUris?: string[] | undefined;
+  /**
+   * How the app authenticates (RFC 7591 §2): a confidential app by its secret
+   * (`client_secret_basic`, the default, or `client_secret_post`), by an HMAC
+   * assertion made with it (`client_secret_jwt`) or by an assertion signed with
+   * its own key (`private_key_jwt`); public apps by `none` only.
+   */
+  tokenEndpointAuthMethod?: string | undefined;
+  /** Its public keys for `private_key_jwt`: a JWK Set (JSON text or parsed); null removes them. */
+  jwks?: unknown;
+  /** Or the https address they are published at; null removes it. */
+  jwksUri?: string | null | undefined;
   /**
    * An operator's decision (the CLI's `--status`): `blocked` blocks as an
    * operator, `active` lifts any block. Owners go through `block`/`unblock`.
@@ -82,7 +94,7 @@ export class Apps {
     private readonly storage: Storage,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
-    private readonly limits: { defaultTtlSeconds: number; maxTtlSeconds: number },
+    private readonly limits: { defaultTtlSeconds: number; maxTtlSeconds: number; allowPrivateJwksUri?: boolean },
   ) {}
 
   private newSecret(): { clientSecret: string; secretHash: AppRecord['secretHash']; secretSealed: string } {
@@ -90,7 +102,7 @@ export class Apps {
     return { clientSecret, secretHash: sha256Hex(clientSecret), secretSealed: this.secrets.seal(clientSecret) };
   }
 
-  private validate(input: AppInput, by: AppEditor, current?: AppRecord): Omit<AppPatch, 'updatedAt'> {
+  private async validate(input: AppInput, by: AppEditor, current?: AppRecord): Promise<Omit<AppPatch, 'updatedAt'>> {
     const patch: AppPatch = {};
     if (input.name !== undefined) {
       const name = input.name.trim();
@@ -142,12 +154,41 @@ export class Apps {
     }
     if (input.status === 'pending') patch.status = input.status;
     if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
+    await this.validateClientAuth(input, patch, current);
     return patch;
+  }
+
+  /**
+   * The method and keys, judged against what the app is after the change: a
+   * public app uses `none`; a confidential one any other method, the default
+   * `client_secret_basic`; `private_key_jwt` needs keys, inline or by address,
+   * never both (RFC 7591 §2).
+   */
+  private async validateClientAuth(input: AppInput, patch: AppPatch, current?: AppRecord): Promise<void> {
+    if (input.jwks !== undefined) patch.jwks = input.jwks === null || input.jwks === '' ? null : await validateJwks(input.jwks);
+    if (input.jwksUri !== undefined) patch.jwksUri = input.jwksUri === null || input.jwksUri === '' ? null : validateJwksUri(input.jwksUri, this.limits.allowPrivateJwksUri ?? false);
+    const platforms = patch.platforms ?? current?.platforms ?? [{ type: 'web' }];
+    const confidential = isConfidential(platforms);
+    let method: TokenEndpointAuthMethod;
+    if (input.tokenEndpointAuthMethod !== undefined) {
+      if (!isAuthMethod(input.tokenEndpointAuthMethod)) throw new InputError(`unknown token_endpoint_auth_method; known: ${AUTH_METHODS.join(' ')}`);
+      method = input.tokenEndpointAuthMethod;
+      if (!confidential && method !== 'none') throw new InputError('apps without the web platform are public clients: their token_endpoint_auth_method is none');
+      if (confidential && method === 'none') throw new InputError('web apps are confidential clients: they authenticate with their secret or their keys, not none');
+    } else {
+      const kept = current?.tokenEndpointAuthMethod;
+      method = !confidential ? 'none' : kept === undefined || kept === 'none' ? 'client_secret_basic' : kept;
+    }
+    if (method !== current?.tokenEndpointAuthMethod) patch.tokenEndpointAuthMethod = method;
+    const jwks = patch.jwks !== undefined ? patch.jwks : (current?.jwks ?? null);
+    const jwksUri = patch.jwksUri !== undefined ? patch.jwksUri : (current?.jwksUri ?? null);
+    if (jwks !== null && jwksUri !== null) throw new InputError('give the keys either inline (jwks) or by address (jwks_uri), not both');
+    if (method === 'private_key_jwt' && jwks === null && jwksUri === null) throw new InputError('private_key_jwt needs the app\'s public keys: jwks or jwks_uri');
   }
 
   /** `by`: owner for /console, operator for the CLI and the management API (AppEditor). */
   async create(input: AppInput & { name: string }, by: AppEditor = 'owner'): Promise<CreatedApp> {
-    const patch = this.validate({ platforms: ['web'], ...input }, by);
+    const patch = await this.validate({ platforms: ['web'], ...input }, by);
     const platforms = patch.platforms ?? [{ type: 'web' }];
     const secret = isConfidential(platforms) ? this.newSecret() : null;
     const now = this.clock();
@@ -172,6 +213,10 @@ export class Apps {
       status: input.status ?? 'active',
       blockedBy: input.status === 'blocked' ? 'operator' : null,
       firstParty: false,
+      tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod ?? (secret ? 'client_secret_basic' : 'none'),
+      jwks: patch.jwks ?? null,
+      jwksUri: patch.jwksUri ?? null,
+      registrationTokenHash: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -187,7 +232,7 @@ export class Apps {
   async update(clientId: ClientId, input: AppInput, by: AppEditor = 'owner'): Promise<CreatedApp> {
     const current = await this.storage.findApp(clientId);
     if (!current) throw new InputError(`no app with client_id ${clientId}`);
-    const patch: AppPatch = { ...this.validate(input, by, current), updatedAt: this.clock() };
+    const patch: AppPatch = { ...(await this.validate(input, by, current)), updatedAt: this.clock() };
     let clientSecret: string | null = null;
     if (patch.platforms) {
       const confidential = isConfidential(patch.platforms);

@@ -61,7 +61,9 @@ export type AuditAction =
   | 'upstream_added' | 'upstream_updated' | 'upstream_removed' | 'upstream_linked' | 'upstream_unlinked'
   | 'setup_completed' | 'settings_changed'
   | 'webhook_added' | 'webhook_updated' | 'webhook_removed' | 'webhook_disabled' | 'webhook_redelivered'
-  | 'api_request';
+  | 'api_request'
+  | 'app_registered' | 'registration_token_issued' | 'registration_token_revoked'
+  | 'resource_added' | 'resource_removed';
 
 export type AuditActor =
   | { type: 'user'; id: UserId }
@@ -87,7 +89,7 @@ export interface AuditEvent {
 /** Names of details that could only hold a secret. */
 const SECRET_NAME = /pass|secret|token(?!_type)|code|verifier|cookie|authorization|session|csrf|assertion|jwt|hash|key/i;
 /** Values shaped like something Gatehouse hands out (docs/protocol.md §4 token prefixes). */
-const SECRET_VALUE = /gate_(?:at|rt)_|^\$argon2/;
+const SECRET_VALUE = /gate_(?:at|rt|rat|iat)_|^\$argon2/;
 const REDACTED = '[redacted]';
 /** Identical anonymous failures within one such window share an entry. */
 const REPEAT_WINDOW_MS = 60 * 60 * 1000;

@@ -7,6 +7,8 @@ import { DERIVED_LOOPBACK_URIS, derivedMobileRedirectUris } from '../apps/platfo
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 import type { ClientId } from '../types.js';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AUTH_METHODS } from '../apps/client-keys.js';
 import { randomHex, randomToken } from '../crypto/random.js';
 import { CliError, OPERATOR, print, warn, withContext } from './support.js';
 
@@ -34,6 +36,9 @@ interface AppOptions {
   storeUrl?: string;
   firstParty?: boolean;
   requireTwoStep?: boolean;
+  authMethod?: string;
+  jwksUri?: string;
+  jwksFile?: string;
   json?: boolean;
   env?: boolean;
 }
@@ -60,6 +65,9 @@ function withAppOptions(cmd: Command): Command {
     .option('--no-first-party', 'a third-party app (the default): its app links live on yx<client_id>.<issuer host> only')
     .option('--require-two-step', 'users sign in with two steps (or a passkey) before the app gets a code or token')
     .option('--no-require-two-step', 'a password alone is enough (the default)')
+    .addOption(new Option('--auth-method <method>', 'how a web app authenticates (token_endpoint_auth_method); default client_secret_basic').choices([...AUTH_METHODS]))
+    .option('--jwks-uri <url>', 'https address of the app\'s public keys (JWK Set), for private_key_jwt; "" removes it')
+    .option('--jwks-file <path>', 'file with the app\'s public keys (a JWK Set in JSON), for private_key_jwt; "" removes them')
     .option('--json', 'print JSON');
 }
 
@@ -102,6 +110,10 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     blocked_by: a.blockedBy,
     first_party: a.firstParty,
     require_two_step: a.requireTwoStep,
+    token_endpoint_auth_method: a.tokenEndpointAuthMethod,
+    ...(a.jwks ? { jwks: a.jwks } : {}),
+    ...(a.jwksUri ? { jwks_uri: a.jwksUri } : {}),
+    registered: a.registrationTokenHash !== null,
   };
 }
 
@@ -165,7 +177,18 @@ function toInput(o: AppOptions): AppInput {
     requireTwoStep: o.requireTwoStep,
     postLogoutRedirectUris: o.postLogoutRedirectUri,
     status: o.status,
+    tokenEndpointAuthMethod: o.authMethod,
+    jwksUri: o.jwksUri,
+    jwks: o.jwksFile === undefined ? undefined : o.jwksFile === '' ? null : readJwksFile(o.jwksFile),
   };
+}
+
+function readJwksFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read --jwks-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function describe(a: AppRecord, secret: string | null, issuer: string): string {
@@ -176,6 +199,8 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   const derived = derivedUris(a, issuer);
   if (derived.length > 0) lines.push(`also accepted: ${derived.join(' ')}`);
   lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
+  if (a.tokenEndpointAuthMethod !== 'none' && a.tokenEndpointAuthMethod !== 'client_secret_basic') lines.push(`auth method:   ${a.tokenEndpointAuthMethod}${a.jwksUri ? ` (keys at ${a.jwksUri})` : a.jwks ? ` (${a.jwks.keys.length} key${a.jwks.keys.length === 1 ? '' : 's'} registered)` : ''}`);
+  if (a.registrationTokenHash !== null) lines.push('registered:    by itself (dynamic client registration)');
   if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
   if (a.requireTwoStep) lines.push('two-step:      required at sign-in');
   if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);

@@ -6,6 +6,8 @@ import { auditCommands } from './audit.js';
 import { keyCommands } from './keys.js';
 import { mailCommands } from './mail.js';
 import { upstreamCommands } from './upstreams.js';
+import { registrationCommands } from './registration.js';
+import { resourceCommands } from './resources.js';
 import { print } from './support.js';
 import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
@@ -46,6 +48,8 @@ export function program(): Command {
   mailCommands(cli);
   upstreamCommands(cli);
   webhookCommands(cli);
+  registrationCommands(cli);
+  resourceCommands(cli);
   return cli;
 }
 

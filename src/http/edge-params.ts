@@ -30,12 +30,17 @@ const deviceName = z.string().superRefine((value, ctx) => {
   else if (problem === 'characters') ctx.addIssue({ code: 'custom', input: value });
 }).optional();
 
-/** The longest token or code Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
+/** The longest code or refresh token Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
 const TOKEN = vschar(512);
+/** An access token: opaque (51 characters) or an RFC 9068 JWT for a resource server (src/resources/jwt-access-token.ts). */
+const ACCESS_TOKEN = vschar(4096);
 
 const CLIENT = {
   client_id: vschar(128),
   client_secret: vschar(512),
+  /** RFC 7521 §4.2; a JWT of a few hundred characters, a few thousand with an RSA key's certificate chain. */
+  client_assertion: vschar(8192),
+  client_assertion_type: vschar(256),
 };
 
 const DEVICE = {
@@ -53,14 +58,16 @@ export const PARAMS = {
     refresh_token: TOKEN,
     device_code: TOKEN,
     scope: vschar(1024),
+    /** RFC 8707 §2: the resource server the access token is for. */
+    resource: vschar(2048),
     ...DEVICE,
   }),
   deviceCode: z.looseObject({ ...CLIENT, scope: vschar(1024), optional_scope: vschar(1024), ...DEVICE }),
-  revoke: z.looseObject({ ...CLIENT, token: TOKEN, token_type_hint: vschar(64) }),
-  revokeToken: z.looseObject({ ...CLIENT, access_token: TOKEN }),
-  introspect: z.looseObject({ ...CLIENT, token: TOKEN, token_type_hint: vschar(64) }),
+  revoke: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
+  revokeToken: z.looseObject({ ...CLIENT, access_token: ACCESS_TOKEN }),
+  introspect: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
   /** `/info` and `/userinfo`: the token may come as a parameter (Yandex's `oauth_token`, RFC 6750's `access_token`). */
-  resource: z.looseObject({ oauth_token: TOKEN, access_token: TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
+  resource: z.looseObject({ oauth_token: ACCESS_TOKEN, access_token: ACCESS_TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
 } as const;
 
 export type ParamSchema = (typeof PARAMS)[keyof typeof PARAMS];

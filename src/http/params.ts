@@ -29,6 +29,7 @@ const NAMED_PARAMETERS = new Set([
   'scope', 'optional_scope', 'state', 'response_type', 'response_mode', 'nonce', 'prompt', 'display', 'login_hint',
   'max_age', 'ui_locales', 'force_confirm', 'code_challenge', 'code_challenge_method', 'device_id', 'device_name',
   'token', 'token_type_hint', 'access_token', 'oauth_token', 'format', 'jwt_secret', 'csrf', 'decision',
+  'client_assertion', 'client_assertion_type', 'resource',
 ]);
 
 /** "parameter scope was sent more than once", or without the name when the name is not one of Gatehouse's. */

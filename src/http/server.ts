@@ -44,6 +44,7 @@ import { upstreamRoutes } from './routes/upstreams.js';
 import { adminUpstreamRoutes } from './routes/admin-upstreams.js';
 import { adminWebhookRoutes } from './routes/admin-webhooks.js';
 import { organisationRoutes } from './routes/organisation.js';
+import { registrationRoutes } from './routes/registration.js';
 import { setupRoutes } from './routes/setup.js';
 import { apiRoutes } from './routes/api.js';
 
@@ -219,7 +220,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
   new Metrics().instrument(app);
 
   registerCors(app);
-  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes, apiRoutes]) {
+  for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes, apiRoutes, registrationRoutes]) {
     await app.register(routes(ctx));
   }
   // A security key as the second step: the half-done sign-in, held by the two-step framework, and still this

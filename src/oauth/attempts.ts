@@ -76,6 +76,8 @@ export const LIMITS = {
    * so they never spend the app's own budget above.
    */
   deviceCodePerAddress: { max: 30, windowMs: 60_000 },
+  /** Apps registered at `POST /register` (RFC 7591) from one network, whether open or with an initial access token. */
+  registrationPerAddress: { max: 20, windowMs: HOUR },
   /** Pictures (avatars, app icons) uploaded per user: each can cost a second of a core to decode. */
   pictureUploadsPerUser: { max: 20, windowMs: HOUR },
   /** "Forgot your password?" mails per account (or per text typed, when it names no account): a mailbox is not flooded. */

@@ -1,14 +1,29 @@
 /**
- * Client authentication at the token and revocation endpoints
- * (RFC 6749 §2.3.1, docs/protocol.md §4): HTTP Basic with form-urlencoded id and secret,
- * or `client_id` and `client_secret` in the body; public clients send only
- * `client_id`. When a Basic header is present, body credentials are ignored.
+ * Client authentication wherever clients authenticate (/token, /revoke,
+ * /revoke_token, /introspect, /device/code, /verification_code's exchange):
+ * HTTP Basic with form-urlencoded id and secret, or `client_id` and
+ * `client_secret` in the body (RFC 6749 §2.3.1, docs/protocol.md §4); a
+ * client assertion, `client_assertion_type` and `client_assertion` in the
+ * body (RFC 7521 §4.2: `private_key_jwt` and `client_secret_jwt`,
+ * src/oauth/client-assertion.ts); public clients send only `client_id`.
+ * When a Basic header is present, body secrets are ignored.
+ *
+ * An app is held to its registered method: one registered for an assertion
+ * is refused its secret, and a secret app is refused assertions. The two
+ * secret methods accept each other, as Gatehouse always has.
  */
 import { checkClientSecret, isClientId } from '../apps/apps.js';
 import type { AppRecord, Storage } from '../storage/storage.js';
+import { AssertionRejected, assertedClientId, JWT_BEARER_ASSERTION, type ClientAssertions } from './client-assertion.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient } from './errors.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+
+/** What authenticating a client needs: the apps, and the assertion checker (absent: assertions are refused). */
+export interface ClientAuthDeps {
+  storage: Storage;
+  clientAssertions?: ClientAssertions | undefined;
+}
 
 export interface AuthenticatedClient {
   app: AppRecord;
@@ -19,6 +34,19 @@ export interface ClientCredentialsInput {
   authorization?: string | undefined;
   clientId?: string | undefined;
   clientSecret?: string | undefined;
+  clientAssertion?: string | undefined;
+  clientAssertionType?: string | undefined;
+}
+
+/** The credentials of a request: its Authorization header and the body's client parameters. */
+export function clientCredentials(authorization: string | undefined, params: Readonly<Record<string, string | undefined>>): ClientCredentialsInput {
+  return {
+    authorization,
+    clientId: params.client_id,
+    clientSecret: params.client_secret,
+    clientAssertion: params.client_assertion,
+    clientAssertionType: params.client_assertion_type,
+  };
 }
 
 /** `WWW-Authenticate` for a 401 on Basic credentials (RFC 6749 §5.2). */
@@ -52,6 +80,7 @@ function parseBasic(header: string): { id: string; secret: string } {
 /** The client_id a request claims, before checking anything; null when absent or not a client_id. */
 export function claimedClientId(input: ClientCredentialsInput): string | null {
   let id = input.clientId;
+  if (id === undefined && input.clientAssertion !== undefined) id = assertedClientId(input.clientAssertion) ?? undefined;
   if (input.authorization !== undefined && /^Basic\s/i.test(input.authorization)) {
     try {
       id = parseBasic(input.authorization).id;
@@ -62,7 +91,9 @@ export function claimedClientId(input: ClientCredentialsInput): string | null {
   return id !== undefined && isClientId(id) ? id : null;
 }
 
-export async function authenticateClient(storage: Storage, input: ClientCredentialsInput, options: { secretOptional?: boolean } = {}): Promise<AuthenticatedClient> {
+export async function authenticateClient(deps: ClientAuthDeps, input: ClientCredentialsInput, options: { secretOptional?: boolean } = {}): Promise<AuthenticatedClient> {
+  if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return authenticateByAssertion(deps, input);
+  const { storage } = deps;
   const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
   const fail = (description: string) => (basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));
 
@@ -81,6 +112,10 @@ export async function authenticateClient(storage: Storage, input: ClientCredenti
 
   const app = isClientId(clientId) ? await storage.findApp(clientId) : null;
   if (!app) throw fail('unknown client');
+  const assertionApp = app.tokenEndpointAuthMethod === 'private_key_jwt' || app.tokenEndpointAuthMethod === 'client_secret_jwt';
+  if (assertionApp && !(options.secretOptional && (secret === undefined || secret === ''))) {
+    throw fail(`this app authenticates with a client assertion (${app.tokenEndpointAuthMethod}), not its secret`);
+  }
   if (app.secretHash !== null && options.secretOptional && (secret === undefined || secret === '')) {
     method = 'none';
   } else if (app.secretHash !== null) {
@@ -91,6 +126,36 @@ export async function authenticateClient(storage: Storage, input: ClientCredenti
     throw fail('this app is a public client and has no secret');
   } else {
     method = 'none';
+  }
+  if (app.status !== 'active') throw new UnauthorizedClient('this app is blocked');
+  return { app, method };
+}
+
+/**
+ * RFC 7521 §4.2: the assertion is the credential; `client_id`, when sent, must
+ * be the one it names. One method per request (RFC 6749 §2.3): a Basic header
+ * or a secret beside an assertion is refused.
+ */
+async function authenticateByAssertion(deps: ClientAuthDeps, input: ClientCredentialsInput): Promise<AuthenticatedClient> {
+  const fail = (description: string) => new InvalidClient(description, 400);
+  if (input.clientAssertion === undefined) throw new InvalidRequest('client_assertion is required with client_assertion_type');
+  if (input.clientAssertionType === undefined) throw new InvalidRequest('client_assertion_type is required with client_assertion');
+  if (input.authorization !== undefined && /^Basic\s/i.test(input.authorization)) throw new InvalidRequest('use one client authentication method: an Authorization header or a client assertion, not both');
+  if (input.clientSecret !== undefined) throw new InvalidRequest('use one client authentication method: client_secret or a client assertion, not both');
+  if (input.clientAssertionType !== JWT_BEARER_ASSERTION) throw fail(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  const clientId = assertedClientId(input.clientAssertion);
+  if (clientId === null) throw fail('the client assertion is not a JWT naming the client in sub');
+  if (input.clientId !== undefined && input.clientId !== clientId) throw fail('client_id is not the client the assertion names');
+  const app = isClientId(clientId) ? await deps.storage.findApp(clientId) : null;
+  if (!app) throw fail('unknown client');
+  const method = app.tokenEndpointAuthMethod;
+  if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') throw fail('this app does not authenticate with client assertions');
+  if (!deps.clientAssertions) throw fail('client assertions are not accepted here');
+  try {
+    await deps.clientAssertions.verify(app, input.clientAssertion);
+  } catch (err) {
+    if (err instanceof AssertionRejected) throw fail(err.message);
+    throw err;
   }
   if (app.status !== 'active') throw new UnauthorizedClient('this app is blocked');
   return { app, method };

@@ -53,6 +53,15 @@ export const ConsentRequired = define('consent_required');
 /** OIDC Core §3.1.2.6: the user must do something more than sign in and consent (here: a second step). */
 export const InteractionRequired = define('interaction_required');
 
+/** RFC 7591 §3.2.2: a redirect URI of a registration is not acceptable. */
+export const InvalidRedirectUri = define('invalid_redirect_uri');
+/** RFC 7591 §3.2.2: another field of a registration is not acceptable. */
+export const InvalidClientMetadata = define('invalid_client_metadata');
+/** RFC 7591 §3.2.2: a software statement was sent; Gatehouse takes none. */
+export const InvalidSoftwareStatement = define('invalid_software_statement');
+/** RFC 8707 §2: the resource is unknown, or not one this grant may reach. */
+export const InvalidTarget = define('invalid_target');
+
 /**
  * An error about the client or the redirect URI itself (unknown client_id,
  * unregistered redirect_uri): shown on Gatehouse's error page, never sent to

@@ -8,7 +8,7 @@
  * their own limit (grants/authorization-code.ts).
  */
 import { LIMITS, recordFailure, sourceAddress, TooManyAttempts } from './attempts.js';
-import { authenticateClient, claimedClientId } from './client-auth.js';
+import { authenticateClient, claimedClientId, clientCredentials } from './client-auth.js';
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from './errors.js';
 import type { GrantContext, RequestMeta, TokenParams } from './grants/grant.js';
 import { GRANTS } from './grants/index.js';
@@ -26,8 +26,8 @@ export async function handleTokenRequest(
   if (!grantType) throw new InvalidRequest('grant_type is required');
   const grant = GRANTS.get(grantType);
   if (!grant) throw new UnsupportedGrantType(`grant_type is not supported: use one of ${[...GRANTS.keys()].join(', ')}`);
-  const credentials = { authorization, clientId: params.client_id, clientSecret: params.client_secret };
-  const client = await authenticateClient(ctx.storage, credentials).catch(async (err: unknown) => {
+  const credentials = clientCredentials(authorization, params);
+  const client = await authenticateClient(ctx, credentials).catch(async (err: unknown) => {
     const claimed = claimedClientId(credentials);
     if (claimed !== null && err instanceof OAuthError && err.code === 'invalid_client') {
       const limit = (ctx.limits ?? LIMITS).tokenFailuresPerClient;

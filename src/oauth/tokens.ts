@@ -7,6 +7,8 @@ import { randomHex, randomToken, sha256Hex } from '../crypto/random.js';
 import type { AppRecord, Storage, TokenRecord, TokenType, TokenWithOwners } from '../storage/storage.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { IdTokens } from '../oidc/id-token.js';
+import type { JwtAccessTokens } from '../resources/jwt-access-token.js';
+import type { ResourceServerRecord } from '../storage/resource-store.js';
 import type { ClientId, Clock, Millis, UserId } from '../types.js';
 import { InvalidGrant } from './errors.js';
 
@@ -52,7 +54,18 @@ export interface IssueOptions {
    * app's for its own tokens, else the current one (`RevocationScope`).
    */
   generation?: number;
+  /**
+   * The resource server the access token is for (RFC 8707): its audience. A
+   * JWT (RFC 9068) when the resource server asked for JWTs. Absent: an opaque
+   * token for Gatehouse's own APIs, as always.
+   */
+  resource?: ResourceServerRecord | null;
+  /** The resources a new refresh token may get access tokens for (its authorization's); empty: any registered one. */
+  reach?: string[];
 }
+
+/** The longest access token Gatehouse issues or looks up: an RFC 9068 JWT with long scopes stays well under it. */
+export const MAX_TOKEN_LENGTH = 4096;
 
 /** Who is issuing, for the `token_issued` entry written with the tokens. */
 export interface IssueAudit {
@@ -75,6 +88,7 @@ export class TokenService {
     private readonly clock: Clock,
     private readonly refreshTtlSeconds: number,
     private readonly idTokens: IdTokens,
+    private readonly jwtAccessTokens?: JwtAccessTokens,
   ) {}
 
   /**
@@ -107,14 +121,18 @@ export class TokenService {
       // A client_credentials token's authorization is the app record it was checked against.
       generation: o.generation ?? (o.userId === null ? o.app.generation : undefined),
     };
-    const accessToken = ACCESS_TOKEN_PREFIX + randomToken(32);
     const ttl = o.app.accessTokenTtlSeconds;
-    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: now + ttl * 1000 }];
+    const resource = o.resource ?? null;
+    const accessExpiresAt = now + ttl * 1000;
+    const accessToken = resource?.jwt && this.jwtAccessTokens
+      ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [] })
+      : ACCESS_TOKEN_PREFIX + randomToken(32);
+    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: accessExpiresAt, resources: resource ? [resource.uri] : [] }];
     let refreshToken: string | undefined = o.reuseRefreshToken;
     if (o.withRefresh && refreshToken === undefined) {
       refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
       const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
-      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
+      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt, resources: o.reach ?? [] });
     }
     const audit = this.audit;
     const actor = audit && { type: 'app' as const, id: audit.clientId };
@@ -146,11 +164,21 @@ export class TokenService {
   }
 
   /**
+   * An access token Gatehouse's own APIs (/info, /userinfo) accept: usable,
+   * and not issued for another resource server (RFC 8707: its audience is
+   * that server alone, RFC 9700 §4.10.1).
+   */
+  async resolveForOwnApis(raw: string): Promise<TokenWithOwners | null> {
+    const found = await this.resolveWithOwners(raw, 'access');
+    return found && (found.token.resources ?? []).length === 0 ? found : null;
+  }
+
+  /**
    * `resolve`, with the token's user and app from the same read (one
    * statement): whether they are still active is the caller's check.
    */
   async resolveWithOwners(raw: string, type?: TokenType): Promise<TokenWithOwners | null> {
-    if (raw.length === 0 || raw.length > 512) return null;
+    if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
     const found = await this.storage.findTokenWithOwners(sha256Hex(raw));
     if (!found) return null;
     const { token } = found;

@@ -3,13 +3,19 @@
  * supports, so client libraries configure themselves from it.
  */
 import { ACR_VALUES } from '../accounts/authentication.js';
+import { ASSERTION_KEY_ALGS, ASSERTION_SECRET_ALGS } from '../apps/client-keys.js';
 import { GRANTS } from '../oauth/grants/index.js';
 import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
 import { LANGUAGES } from '../pages/messages/index.js';
 import { STANDARD_CLAIMS } from './userinfo.js';
 
-export function serverMetadata(issuer: string): Record<string, unknown> {
+/** Client authentication at every endpoint that authenticates clients (src/oauth/client-auth.ts). */
+const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'];
+const CLIENT_AUTH_ALGS = [...ASSERTION_KEY_ALGS.filter((a) => a !== 'Ed25519'), ...ASSERTION_SECRET_ALGS];
+
+/** `registration`: whether `POST /register` is open to anyone or with a token; `off` leaves it out. */
+export function serverMetadata(issuer: string, options: { registration?: 'off' | 'token' | 'open' } = {}): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
@@ -27,9 +33,13 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     // (response_type token and id_token) is named; Yandex's short `device_code` alias is not a registered grant type.
     grant_types_supported: ['authorization_code', 'implicit', ...[...GRANTS.keys()].filter((g) => g !== 'authorization_code' && g !== 'device_code')],
     code_challenge_methods_supported: ['S256', 'plain'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH, 'none'],
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH, 'none'],
+    revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH,
+    introspection_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
+    ...(options.registration && options.registration !== 'off' ? { registration_endpoint: `${issuer}/register` } : {}),
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'acr', 'amr', ...STANDARD_CLAIMS],

@@ -139,6 +139,7 @@ ${appIcon(a)}
 ${a.introspects.length > 0 ? html`<div class="muted small">${ad.introspects} ${a.introspects.map((id, i) => html`${i > 0 ? ', ' : ''}<a href="/admin/apps?q=${id}"><code>${id}</code></a>`)}</div>` : null}</div>
 <span class="badge ${a.status}">${m.console.status[a.status]}</span>${a.blockedBy === 'owner' ? html` <span class="muted small">${ad.blockedByOwner}</span>` : null}
 ${a.firstParty ? html`<span class="badge role">${ad.firstParty}</span>` : null}
+${a.registrationTokenHash !== null ? html`<span class="badge role" title="${ad.registeredHint}">${ad.registered}</span>` : null}
 <form method="post" action="/admin/apps/${a.clientId}/${a.firstParty ? 'third-party' : 'first-party'}" class="inline">${csrfField(o.csrf)}
 <button type="submit" class="small" aria-label="${format(a.firstParty ? ad.unmarkFirstPartyApp : ad.markFirstPartyApp, { app: a.name })}">${a.firstParty ? ad.unmarkFirstParty : ad.markFirstParty}</button></form>
 <form method="post" action="/admin/apps/${a.clientId}/${a.status === 'blocked' ? 'unblock' : 'block'}" class="inline">${csrfField(o.csrf)}
@@ -159,11 +160,12 @@ export function adminAppPage(o: AdminPage & {
 <input type="hidden" name="back" value="app"><button type="submit"${danger ? html` class="danger"` : null}>${label}</button></form>`;
   return frame(o, 'apps', a.name, html`<p class="crumbs"><a href="/admin/apps">${ad.apps}</a></p>
 ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : null}
-<div class="page-head">${appIcon(a, 64)}<h1 class="grow">${a.name}</h1><div class="badges"><span class="badge ${a.status}">${c.status[a.status]}</span>${a.firstParty ? html` <span class="badge role">${ad.firstParty}</span>` : null}</div></div>
+<div class="page-head">${appIcon(a, 64)}<h1 class="grow">${a.name}</h1><div class="badges"><span class="badge ${a.status}">${c.status[a.status]}</span>${a.firstParty ? html` <span class="badge role">${ad.firstParty}</span>` : null}${a.registrationTokenHash !== null ? html` <span class="badge role">${ad.registered}</span>` : null}</div></div>
 ${a.status === 'blocked' ? html`<p class="warning">${a.blockedBy === 'owner' ? ad.blockedByOwner : c.blockedByOperator}</p>` : null}
 <dl class="details">
 <dt>${c.clientId}</dt><dd><code>${a.clientId}</code></dd>
-<dt>${ad.owner}</dt><dd>${a.ownerId !== null ? html`<a href="/admin/users/${a.ownerId}" translate="no">${o.ownerLogin ?? a.ownerId}</a>` : html`<span class="muted">${ad.noOwner}</span>`}</dd>
+<dt>${ad.owner}</dt><dd>${a.ownerId !== null ? html`<a href="/admin/users/${a.ownerId}" translate="no">${o.ownerLogin ?? a.ownerId}</a>` : html`<span class="muted">${a.registrationTokenHash !== null ? ad.registeredHint : ad.noOwner}</span>`}</dd>
+<dt>${ad.authMethod}</dt><dd><code>${a.tokenEndpointAuthMethod}</code>${a.jwksUri ? html` · <code>${a.jwksUri}</code>` : null}</dd>
 <dt>${c.description}</dt><dd>${a.description ? a.description : html`<span class="muted">${c.none}</span>`}</dd>
 <dt>${c.sectionPlatforms}</dt><dd>${a.platforms.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${a.platforms.map((p) => html`<li>${c.platforms[p.type]}${p.appId ? html` · <code>${p.appId}</code>` : null}${p.packageName ? html` · <code>${p.packageName}</code>` : null}</li>`)}</ul>`}</dd>
 <dt>${c.redirectUris}</dt><dd>${a.redirectUris.length === 0 ? html`<span class="muted">${c.none}</span>` : html`<ul class="plain">${a.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul>`}</dd>

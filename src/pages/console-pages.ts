@@ -73,7 +73,14 @@ export interface AppFormValues {
   ttl: string;
   idTokenAlg: 'ES256' | 'RS256';
   requireTwoStep: boolean;
+  /** A web app's token_endpoint_auth_method and, for private_key_jwt, its keys. */
+  authMethod: string;
+  jwksUri: string;
+  jwks: string;
 }
+
+/** The methods a web app may choose on the form (public apps use `none`). */
+export const FORM_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'] as const;
 
 /** Lifetimes offered for access tokens; the operator's maximum caps them (docs/protocol.md §4). */
 export const TTL_CHOICES = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400] as const;
@@ -159,6 +166,14 @@ ${editing ? html`<p class="warning" id="scopes-warning">${c.scopesWarning}</p>` 
 <label for="id_token_alg">${c.idTokenAlg}</label>
 <select id="id_token_alg" name="id_token_alg">${(['ES256', 'RS256'] as const).map((a) => html`<option value="${a}" ${v.idTokenAlg === a ? 'selected' : ''}>${a}</option>`)}</select>
 ${textArea('post_logout_redirect_uris', c.postLogoutUris, v.postLogoutRedirectUris, c.postLogoutUrisHint, 2)}
+</fieldset>
+
+<fieldset><legend>${c.sectionClientAuth}</legend>
+<label for="auth_method">${c.authMethod}</label>
+<select id="auth_method" name="auth_method" aria-describedby="auth_method-hint">${FORM_AUTH_METHODS.map((a) => html`<option value="${a}" ${v.authMethod === a ? 'selected' : ''}>${c.authMethods[a]}</option>`)}</select>
+<small id="auth_method-hint" class="hint">${c.authMethodHint}</small>
+${field('jwks_uri', c.jwksUri, v.jwksUri, c.jwksUriHint, html`type="url" inputmode="url"`)}
+${textArea('jwks', c.jwks, v.jwks, c.jwksHint, 3)}
 </fieldset>
 
 <fieldset><legend>${c.sectionSignIn}</legend>

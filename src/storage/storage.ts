@@ -19,6 +19,8 @@ import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
+import type { ClientStore } from './client-store.js';
+import type { ResourceStore } from './resource-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -71,6 +73,18 @@ export type AppStatus = 'active' | 'blocked' | 'pending';
 /** Who blocked an app: an operator's block is lifted only by an operator; the owner's by either. */
 export type AppBlocker = 'operator' | 'owner';
 export type IdTokenAlg = 'ES256' | 'RS256';
+/**
+ * How an app authenticates where clients authenticate (/token, /revoke,
+ * /introspect, /device/code), named as RFC 7591 §2 and OIDC Core §9 name
+ * them. `client_secret_basic` and `client_secret_post` accept the secret
+ * either way (as Gatehouse always has); the others accept only themselves.
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+
+/** A JWK Set (RFC 7517 §5): the public keys an app signs its client assertions with. */
+export interface ClientJwks {
+  keys: Array<Record<string, unknown>>;
+}
 
 export interface AppRecord {
   clientId: ClientId;
@@ -111,6 +125,17 @@ export interface AppRecord {
    * the developer console.
    */
   firstParty: boolean;
+  /** How the app authenticates (src/oauth/client-auth.ts). */
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Its public keys for `private_key_jwt`, given inline … */
+  jwks: ClientJwks | null;
+  /** … or where to fetch them (https; src/oauth/client-jwks.ts). */
+  jwksUri: string | null;
+  /**
+   * SHA-256 of the registration access token of an app that registered itself
+   * (RFC 7591, 7592); null for apps registered by developers and operators.
+   */
+  registrationTokenHash: SecretHash | null;
   createdAt: Millis;
   updatedAt: Millis;
   /** The app's revocation generation as read (see `RevocationScope`); storage fills it, nobody sets it. */
@@ -167,6 +192,8 @@ export interface AuthCodeRecord {
   consumedAt: Millis | null;
   /** The revocation generation it was issued under (see `RevocationScope`); absent when created: the current one. */
   generation?: number;
+  /** The resource URIs the authorization request named (RFC 8707); empty when it named none. */
+  resources?: string[];
 }
 
 export type TokenType = 'access' | 'refresh';
@@ -198,6 +225,12 @@ export interface TokenRecord {
    * when saved: the current one.
    */
   generation?: number;
+  /**
+   * RFC 8707: an access token's audience (the one resource server it is for),
+   * a refresh token's reach (the resources its grant may get tokens for).
+   * Empty (or absent) for tokens issued without `resource`.
+   */
+  resources?: string[];
 }
 
 /** A token and the records it depends on, read together (`findTokenWithOwners`). */
@@ -571,6 +604,10 @@ export interface Storage {
   readonly webhooks: WebhookStore;
   /** The management API's remembered answers to writes sent with an `Idempotency-Key` (src/storage/idempotency-store.ts). */
   readonly idempotency: IdempotencyStore;
+  /** Client assertion ids seen, and the initial access tokens of registration (src/storage/client-store.ts). */
+  readonly clients: ClientStore;
+  /** The resource servers operators registered (RFC 8707; src/storage/resource-store.ts). */
+  readonly resources: ResourceStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await core?.close(); });
 
-const auth = (input: Parameters<typeof authenticateClient>[1]) => authenticateClient(core.ctx.storage, input);
+const auth = (input: Parameters<typeof authenticateClient>[1]) => authenticateClient(core.ctx, input);
 const raw = (s: string) => 'Basic ' + Buffer.from(s).toString('base64');
 
 describe('client authentication', () => {

@@ -10,6 +10,9 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { postForm } from '../helpers/http-client.js';
 import { discover, OIDC_SCOPES, REDIRECT } from './support.js';
 
+/** Client assertions: asymmetric algorithms for private_key_jwt, HMAC for client_secret_jwt; never none. */
+const ASSERTION_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512'];
+
 let gh: TestGatehouse;
 let clientId: string;
 let clientSecret: string;
@@ -45,9 +48,12 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
     // RFC 8414 §2: omitting the list would mean ["authorization_code", "implicit"]; listing it must not drop implicit.
     grant_types_supported: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
     code_challenge_methods_supported: ['S256', 'plain'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'],
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     // No response type Gatehouse supports carries c_hash (there is no hybrid flow).

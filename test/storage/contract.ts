@@ -83,6 +83,10 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       status: 'active',
       blockedBy: null,
       firstParty: false,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      jwks: null,
+      jwksUri: null,
+      registrationTokenHash: null,
       createdAt: T0 + seq,
       updatedAt: T0 + seq,
       generation: 0,
@@ -107,6 +111,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       expiresAt: T0 + 10 * MINUTE,
       consumedAt: null,
       generation: 0,
+      resources: [],
       ...over,
     });
     /** An access token and its refresh token, issued together as one family. */
@@ -114,6 +119,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       const base = {
         clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
         deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
+        resources: [] as string[],
         ...over,
       };
       return [
@@ -191,8 +197,50 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findApp(randomHex(16) as ClientId)).toBeNull();
       });
 
+      test('round-trips the resources of a code and of tokens, and the resource servers (issue 19)', async () => {
+        const user = userRecord();
+        await s.createUser(user);
+        const app = appRecord();
+        await s.createApp(app);
+        const resourceApp = appRecord();
+        await s.createApp(resourceApp);
+        const code = codeRecord(user, app, { resources: ['https://api.example/'] });
+        await s.createCode(code);
+        expect((await s.consumeCode(code.hash, T0 + 1)).record).toMatchObject({ resources: ['https://api.example/'] });
+        const [access, refresh] = family(user, app);
+        await s.saveTokens([{ ...access!, resources: ['https://api.example/'] }, { ...refresh!, resources: ['https://api.example/', 'https://other.example/'] }], { now: T0, maxDeviceFamilies: 30 });
+        expect((await s.findToken(access!.hash))!.resources).toEqual(['https://api.example/']);
+        expect((await s.findTokenWithOwners(refresh!.hash))!.token.resources).toEqual(['https://api.example/', 'https://other.example/']);
+
+        const api = { uri: 'https://api.example/', name: 'API', jwt: true, clientId: resourceApp.clientId, createdAt: T0 };
+        expect(await s.resources.createResource(api)).toBe(true);
+        expect(await s.resources.createResource({ ...api, name: 'again' })).toBe(false);
+        await s.resources.createResource({ uri: 'https://other.example/', name: 'Other', jwt: false, clientId: null, createdAt: T0 + 1 });
+        expect(await s.resources.findResource('https://api.example/')).toEqual(api);
+        expect((await s.resources.listResources()).map((r) => r.uri)).toEqual(['https://api.example/', 'https://other.example/']);
+        expect(await s.resources.resourcesOfApp(resourceApp.clientId)).toEqual([api]);
+        // Deleting the app unlinks it; the resource server stays.
+        await s.deleteApp(resourceApp.clientId);
+        expect(await s.resources.findResource('https://api.example/')).toEqual({ ...api, clientId: null });
+        expect(await s.resources.deleteResource('https://api.example/')).toBe(true);
+        expect(await s.resources.deleteResource('https://api.example/')).toBe(false);
+        expect(await s.resources.findResource('https://api.example/')).toBeNull();
+      });
+
+      test('round-trips client authentication by keys and the registration access token of a registered app (issue 19)', async () => {
+        const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] };
+        const inline = appRecord({ tokenEndpointAuthMethod: 'private_key_jwt', jwks, registrationTokenHash: sha256Hex('registration') });
+        const byAddress = appRecord({ tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://app.example/jwks.json' });
+        await s.createApp(inline);
+        await s.createApp(byAddress);
+        expect(await s.findApp(inline.clientId)).toEqual(inline);
+        expect(await s.findApp(byAddress.clientId)).toEqual(byAddress);
+        await s.updateApp(inline.clientId, { tokenEndpointAuthMethod: 'client_secret_jwt', jwks: null, registrationTokenHash: null });
+        expect(await s.findApp(inline.clientId)).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_jwt', jwks: null, registrationTokenHash: null, jwksUri: null });
+      });
+
       test('keeps a public client without a secret and an app without scopes', async () => {
-        const app = appRecord({ secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' }], scopes: [], redirectUris: [] });
+        const app = appRecord({ secretHash: null, secretSealed: null, platforms: [{ type: 'desktop' }], scopes: [], redirectUris: [], tokenEndpointAuthMethod: 'none' });
         await s.createApp(app);
         expect(await s.findApp(app.clientId)).toEqual(app);
       });

@@ -10,6 +10,7 @@ import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
 import { webhookContract } from './webhooks.contract.js';
+import { clientKeysContract } from './client-keys.contract.js';
 
 const openPostgreSql = async () => {
   const db = await freshDatabase(inject('postgresUrl'));
@@ -38,3 +39,4 @@ passkeyContract('PostgreSQL', openPostgreSql);
 mailContract('PostgreSQL', openPostgreSql);
 twoStepContract('PostgreSQL', openPostgreSql);
 webhookContract('PostgreSQL', openPostgreSql);
+clientKeysContract('PostgreSQL', openPostgreSql);

@@ -15,6 +15,7 @@ import { passkeyContract } from './passkeys.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { twoStepContract } from './two-step.contract.js';
 import { webhookContract } from './webhooks.contract.js';
+import { clientKeysContract } from './client-keys.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
@@ -45,6 +46,7 @@ passkeyContract('SQLite', openSqlite);
 mailContract('SQLite', openSqlite);
 twoStepContract('SQLite', openSqlite);
 webhookContract('SQLite', openSqlite);
+clientKeysContract('SQLite', openSqlite);
 
 describe('SQLite file', () => {
   test('is created as <dataDir>/gatehouse.db in WAL mode', async () => {

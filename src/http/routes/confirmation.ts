@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import type { SecretHash } from '../../crypto/random.js';
 import { recordFailure, sourceAddress, TooManyAttempts } from '../../oauth/attempts.js';
-import { authenticateClient } from '../../oauth/client-auth.js';
+import { authenticateClient, clientCredentials } from '../../oauth/client-auth.js';
 import { normalizeUserCode, startDeviceAuthorization, userCodeHash } from '../../oauth/device-authorization.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { unmetTwoStepDemand } from '../../oauth/authorize/two-step-demand.js';
@@ -28,11 +28,7 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
   app.post('/device/code', async (request, reply) => {
     const params = edgeParams(PARAMS.deviceCode, request.body);
     // docs/protocol.md §5.1: client_secret is optional here; the poll at /token authenticates fully.
-    const client = await authenticateClient(ctx.storage, {
-      authorization: request.headers.authorization,
-      clientId: params.client_id,
-      clientSecret: params.client_secret,
-    }, { secretOptional: true });
+    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params), { secretOptional: true });
     // Only the app itself (with its secret) spends the app's budget; anyone can
     // send a secret-less start, so those count per address (issue 15).
     const [key, limit] = client.method === 'none'

@@ -47,6 +47,9 @@ export function formValuesOf(app: AppRecord): AppFormValues {
     ttl: String(app.accessTokenTtlSeconds),
     idTokenAlg: app.idTokenAlg,
     requireTwoStep: app.requireTwoStep,
+    authMethod: app.tokenEndpointAuthMethod === 'none' ? 'client_secret_basic' : app.tokenEndpointAuthMethod,
+    jwksUri: app.jwksUri ?? '',
+    jwks: app.jwks ? JSON.stringify(app.jwks, null, 1) : '',
   };
 }
 
@@ -56,6 +59,7 @@ function blankValues(defaultTtl: number): AppFormValues {
     scopeModes: { 'login:info': 'required' }, platforms: ['web'],
     iosAppId: '', iosStoreUrl: '', androidPackage: '', androidFingerprints: '', androidStoreUrl: '',
     ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false,
+    authMethod: 'client_secret_basic', jwksUri: '', jwks: '',
   };
 }
 
@@ -82,6 +86,9 @@ export function formValuesFrom(form: Params): AppFormValues {
     ttl: form.ttl ?? '',
     idTokenAlg: form.id_token_alg === 'RS256' ? 'RS256' : 'ES256',
     requireTwoStep: form.require_two_step === 'yes',
+    authMethod: form.auth_method ?? 'client_secret_basic',
+    jwksUri: form.jwks_uri ?? '',
+    jwks: form.jwks ?? '',
   };
 }
 
@@ -109,6 +116,10 @@ export function appInputOf(v: AppFormValues): AppInput & { name: string } {
     accessTokenTtlSeconds: Number.isFinite(ttl) ? ttl : NaN,
     idTokenAlg: v.idTokenAlg,
     requireTwoStep: v.requireTwoStep,
+    // Only a web app has a method to choose; the others are public (`none`).
+    tokenEndpointAuthMethod: v.platforms.includes('web') ? v.authMethod : undefined,
+    jwksUri: v.jwksUri.trim() === '' ? null : v.jwksUri.trim(),
+    jwks: v.jwks.trim() === '' ? null : v.jwks.trim(),
   };
 }
 
@@ -123,6 +134,7 @@ function appErrorText(m: Messages, err: InputError): string {
     : /platform|App ID|package|fingerprint|store URL/i.test(text) ? c.errPlatform
     : /scope/.test(text) ? c.errScope
     : /lifetime/.test(text) ? c.errTtl
+    : /jwks|auth_method|client_secret|private_key_jwt|confidential|public client/.test(text) ? c.errClientAuth
     : c.errGeneric;
   return `${kind} (${text})`;
 }

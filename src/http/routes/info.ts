@@ -25,7 +25,7 @@ export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     const format = params.format ?? 'json';
     if (format !== 'json' && format !== 'xml' && format !== 'jwt') throw new InvalidRequest('format must be json, xml or jwt');
 
-    const found = await ctx.tokens.resolveWithOwners(raw, 'access');
+    const found = await ctx.tokens.resolveForOwnApis(raw);
     if (!found) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
     const { token, user, app: appRecord } = found;
     if (token.userId === null) return unauthorized(reply, new InvalidToken('this token belongs to an app, not a user'));

@@ -5,9 +5,10 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { authenticateClient, HeaderInvalidClient } from '../../oauth/client-auth.js';
+import { authenticateClient, clientCredentials, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
+import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
 import { serverMetadata } from '../../oidc/discovery.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.js';
 import { userClaims } from '../../oidc/userinfo.js';
@@ -19,7 +20,7 @@ const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(
 
 export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const issuer = ctx.config.issuer;
-  const metadata = serverMetadata(issuer);
+  const metadata = serverMetadata(issuer, { registration: ctx.config.registration });
 
   const sendMetadata = async (_request: FastifyRequest, reply: FastifyReply) =>
     reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*').send(metadata);
@@ -42,7 +43,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       // RFC 6750 §3.1: no credentials at all gets a bare challenge.
       return sendBearerError(reply, new InvalidToken('an access token is required'), { credentialsSent: false });
     }
-    const found = await ctx.tokens.resolveWithOwners(raw, 'access');
+    const found = await ctx.tokens.resolveForOwnApis(raw);
     if (!found || found.token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
     const { token, user, app: appRecord } = found;
     if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
@@ -57,15 +58,17 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/introspect', async (request, reply) => {
     const params = edgeParams(PARAMS.introspect, request.body);
     // RFC 7662 §2.1: only authenticated callers may introspect.
-    if (request.headers.authorization === undefined && params.client_id === undefined) {
+    if (request.headers.authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
       throw new HeaderInvalidClient('introspection requires client authentication');
     }
-    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
     if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
     if (!params.token) throw new InvalidRequest('token is required');
     reply.header('Cache-Control', 'no-store');
-    const found = params.token.length <= 512 ? await ctx.tokens.resolveWithOwners(params.token) : null;
-    if (!found || !mayIntrospect(client.app, found.token)) return { active: false };
+    const found = params.token.length <= MAX_TOKEN_LENGTH ? await ctx.tokens.resolveWithOwners(params.token) : null;
+    if (!found) return { active: false };
+    const served = (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
+    if (!mayIntrospect(client.app, found.token, served)) return { active: false };
     const { token, app: appRecord } = found;
     const user = token.userId === null ? null : found.user;
     if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
@@ -77,7 +80,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       exp: Math.floor(token.expiresAt / 1000),
       iat: Math.floor(token.createdAt / 1000),
       iss: issuer,
-      aud: token.clientId,
+      aud: (token.resources ?? []).length > 0 && token.type === 'access' ? token.resources![0] : token.clientId,
       ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
       ...(token.deviceId ? { device_id: token.deviceId } : {}),
     };

@@ -7,13 +7,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { sha256Hex } from '../../crypto/random.js';
-import { authenticateClient } from '../../oauth/client-auth.js';
+import { authenticateClient, clientCredentials } from '../../oauth/client-auth.js';
 import { InvalidRequest } from '../../oauth/errors.js';
+import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
 import type { AppRecord } from '../../storage/storage.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Promise<void> {
-  const token = raw.length <= 512 ? await ctx.storage.findToken(sha256Hex(raw)) : null;
+  const token = raw.length <= MAX_TOKEN_LENGTH ? await ctx.storage.findToken(sha256Hex(raw)) : null;
   // RFC 7009 §2.2: an unknown or already invalid token is answered as success.
   if (!token) return;
   // RFC 7009 §2.1 would let the server refuse another app's token; answering exactly as for an
@@ -28,7 +29,7 @@ async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Pr
 export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/revoke_token', async (request, reply) => {
     const params = edgeParams(PARAMS.revokeToken, request.body);
-    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
     if (!params.access_token) throw new InvalidRequest('access_token is required');
     await revoke(ctx, client.app, params.access_token, request.ip);
     return reply.header('Cache-Control', 'no-store').send({ status: 'ok' });
@@ -36,7 +37,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
 
   app.post('/revoke', async (request, reply) => {
     const params = edgeParams(PARAMS.revoke, request.body);
-    const client = await authenticateClient(ctx.storage, { authorization: request.headers.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
     if (!params.token) throw new InvalidRequest('token is required');
     await revoke(ctx, client.app, params.token, request.ip);
     return reply.code(200).header('Cache-Control', 'no-store').send();

@@ -74,6 +74,7 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
         amr,
         withRefresh: false,
         isDebug: req.toVerificationPage,
+        resource: req.resources.length === 1 ? await o.storage.resources.findResource(req.resources[0]!) : null,
       });
       accessToken = issued.access_token;
       const requested = [...req.scopes, ...req.optionalScopes];
@@ -111,6 +112,7 @@ export async function completeAuthorization(o: CompletionOptions, user: UserReco
     createdAt: now,
     expiresAt: now + o.codeTtlSeconds * 1000,
     consumedAt: null,
+    resources: req.resources,
   };
   if (!req.toVerificationPage) {
     const code = randomToken(32);

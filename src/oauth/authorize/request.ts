@@ -10,7 +10,8 @@ import { isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type Redire
 import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { parseDeviceParams } from '../device-params.js';
-import { InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedResponseType, UntrustedRedirectError } from '../errors.js';
+import { InvalidRequest, InvalidTarget, OAuthError, UnauthorizedClient, UnsupportedResponseType, UntrustedRedirectError } from '../errors.js';
+import { resourceUriProblem } from '../../resources/resources.js';
 import { isValidPkceValue, type PkceMethod } from '../pkce.js';
 import { resolveRequestedScopes } from '../scopes.js';
 
@@ -69,6 +70,8 @@ export interface AuthorizationRequest extends RedirectTarget {
   uiLocales: string[];
   /** OIDC `acr_values`: the levels the app asks for, any one of which will do (src/accounts/authentication.ts). */
   acrValues: string[];
+  /** RFC 8707: the registered resource server the tokens are for; empty for Gatehouse's own APIs. */
+  resources: string[];
 }
 
 /** An error that may be sent back to the (verified) redirect URI. */
@@ -84,7 +87,7 @@ export type AuthorizeParams = Readonly<Record<string, string | undefined>>;
 export const AUTHORIZE_PARAMS = [
   'response_type', 'client_id', 'redirect_uri', 'scope', 'optional_scope', 'state', 'login_hint',
   'force_confirm', 'device_id', 'device_name', 'code_challenge', 'code_challenge_method', 'nonce',
-  'prompt', 'display', 'response_mode', 'max_age', 'ui_locales', 'acr_values',
+  'prompt', 'display', 'response_mode', 'max_age', 'ui_locales', 'acr_values', 'resource',
 ] as const;
 
 async function checkClient(storage: Storage, params: AuthorizeParams): Promise<AppRecord> {
@@ -214,6 +217,16 @@ function responseMode(params: AuthorizeParams, toVerificationPage: boolean): Res
   return type === null || type === 'code' ? 'query' : 'fragment';
 }
 
+/** RFC 8707 §2: `resource` names a resource server registered here, or the app is told `invalid_target`. */
+async function checkResource(storage: Storage, params: AuthorizeParams, target: RedirectTarget): Promise<string[]> {
+  const uri = params.resource;
+  if (uri === undefined) return [];
+  const problem = resourceUriProblem(uri);
+  if (problem !== null) throw new RedirectableError(new InvalidTarget(problem), target);
+  if (!(await storage.resources.findResource(uri))) throw new RedirectableError(new InvalidTarget('the resource is not a resource server registered here'), target);
+  return [uri];
+}
+
 /** Runs every step; the returned request is safe to act on. */
 export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
@@ -238,6 +251,7 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
   if (params.response_mode !== undefined && !['query', 'fragment', 'form_post'].includes(params.response_mode)) {
     throw new RedirectableError(new InvalidRequest('response_mode must be query, fragment or form_post'), target);
   }
+  const resources = await checkResource(storage, params, target);
   let device;
   try {
     device = parseDeviceParams(params);
@@ -264,5 +278,6 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
     uiLocales: (params.ui_locales ?? '').split(' ').filter((l) => /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l)).slice(0, 10),
     // Values Gatehouse does not know ask for nothing (OIDC Core §3.1.2.1: acr_values is a voluntary request).
     acrValues: (params.acr_values ?? '').split(' ').filter((v) => v !== '').slice(0, 10).map((v) => v.slice(0, 100)),
+    resources,
   };
 }

@@ -14,6 +14,7 @@ import { VERIFICATION_PAGE } from '../authorize/request.js';
 import { parseDeviceParams } from '../device-params.js';
 import { BadVerificationCode, InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient } from '../errors.js';
 import { verifyPkce } from '../pkce.js';
+import { chooseResource } from '../../resources/resources.js';
 import type { GrantContext, GrantHandler, RequestMeta } from './grant.js';
 
 /**
@@ -111,6 +112,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
 
   const user = await ctx.storage.findUserById(code.userId);
   if (!user || user.status !== 'active') throw new InvalidGrant('the user who granted this code is no longer active');
+  const resource = await chooseResource(ctx.storage, params.resource, code.resources ?? []);
 
   return ctx.tokens.issue({
     app,
@@ -124,5 +126,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
     nonce: code.nonce,
     withRefresh: true,
     generation: code.generation,
+    resource,
+    reach: code.resources ?? [],
   });
 };

@@ -5,6 +5,7 @@
 import { InvalidScope, UnauthorizedClient } from '../errors.js';
 import { parseScopeParam, scopeNotAllowed } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
+import { chooseResource } from '../../resources/resources.js';
 
 export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) => {
   const { app } = client;
@@ -14,5 +15,6 @@ export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) 
   const allowed = [...app.scopes, ...app.optionalScopes];
   const unknown = requested.find((s) => !allowed.includes(s));
   if (unknown !== undefined) throw scopeNotAllowed(unknown);
-  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false });
+  const resource = await chooseResource(ctx.storage, params.resource, []);
+  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false, resource });
 };

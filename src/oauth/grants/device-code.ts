@@ -6,6 +6,7 @@
 import { sha256Hex } from '../../crypto/random.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, InvalidRequest, SlowDown } from '../errors.js';
 import type { GrantHandler } from './grant.js';
+import { chooseResource } from '../../resources/resources.js';
 
 export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
   const { app } = client;
@@ -37,5 +38,6 @@ export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
     amr: record.amr,
     withRefresh: true,
     generation: record.generation,
+    resource: await chooseResource(ctx.storage, params.resource, []),
   });
 };

@@ -3,6 +3,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Storage } from '../../storage/storage.js';
 import type { Limits } from '../attempts.js';
 import type { Clock } from '../../types.js';
+import type { ClientAssertions } from '../client-assertion.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { TokenResponse, TokenService } from '../tokens.js';
 
@@ -15,6 +16,8 @@ export interface GrantContext {
   limits?: Limits;
   /** Where token issuance and replays are recorded (issue 10); nothing is recorded when absent. */
   audit?: AuditLog;
+  /** Checks `private_key_jwt` and `client_secret_jwt` assertions; without it they are refused. */
+  clientAssertions?: ClientAssertions;
 }
 
 /** Facts about the HTTP request a grant may need (guessing limits count per address). */

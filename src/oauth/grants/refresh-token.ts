@@ -7,6 +7,7 @@
 import { sha256Hex } from '../../crypto/random.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
 import { parseScopeParam } from '../scopes.js';
+import { chooseResource } from '../../resources/resources.js';
 import type { GrantHandler } from './grant.js';
 
 export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta) => {
@@ -26,6 +27,8 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
   if (requested === null) throw new InvalidScope('scope is malformed');
   if (requested.some((s) => !token.scopes.includes(s))) throw new InvalidScope('scope may only narrow the scopes originally granted');
   const scopes = requested.length > 0 ? requested : token.scopes;
+  // RFC 8707 §2.2: before anything is spent, so a wrong resource leaves the refresh token as it was.
+  const resource = await chooseResource(ctx.storage, params.resource, token.resources ?? []);
 
   const rotate = app.secretHash === null;
   if (rotate || token.rotatedAt !== null) {
@@ -52,6 +55,8 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
     amr: token.amr,
     withRefresh: true,
     generation: token.generation,
+    resource,
+    reach: token.resources ?? [],
     ...(rotate ? { refreshExpiresAt: token.expiresAt, refreshScopes: token.scopes } : { reuseRefreshToken: raw }),
   });
 };

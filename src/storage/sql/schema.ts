@@ -34,6 +34,9 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   api_idempotency: ApiIdempotencyTable;
+  client_assertion_ids: ClientAssertionIdsTable;
+  initial_access_tokens: InitialAccessTokensTable;
+  resource_servers: ResourceServersTable;
 }
 
 export interface UsersTable {
@@ -90,6 +93,13 @@ export interface AppsTable {
   updated_at: number;
   /** Moved on by every revocation of all the app's tokens (migration 0009). */
   token_generation: Generated<number>;
+  /** RFC 7591 `token_endpoint_auth_method`; null: derived from whether the app has a secret (migration 0025). */
+  token_endpoint_auth_method: string | null;
+  /** The app's public keys as a JSON JWK Set, for `private_key_jwt` (migration 0025). */
+  jwks: string | null;
+  jwks_uri: string | null;
+  /** SHA-256 of the registration access token of an app that registered itself (RFC 7592; migration 0025). */
+  registration_token_hash: string | null;
 }
 
 export interface SessionsTable {
@@ -132,6 +142,8 @@ export interface AuthCodesTable {
   consumed_at: number | null;
   /** The user's, app's and grant's generations added up when its authorization was checked. */
   generation: Generated<number>;
+  /** Space-separated resource URIs the code may reach (RFC 8707; migration 0026). */
+  resources: Generated<string>;
 }
 
 export interface TokensTable {
@@ -152,6 +164,8 @@ export interface TokensTable {
   rotated_at: number | null;
   /** The user's, app's and grant's generations added up when its authorization was checked. */
   generation: Generated<number>;
+  /** Space-separated resource URIs (RFC 8707): an access token's audience, a refresh token's reach; '' for none (migration 0026). */
+  resources: Generated<string>;
 }
 
 export interface SigningKeysTable {
@@ -393,5 +407,28 @@ export interface ApiIdempotencyTable {
   /** Null while the first request with the key is still being answered. */
   status: number | null;
   response: string | null;
+  created_at: number;
+}
+
+export interface ClientAssertionIdsTable {
+  client_id: string;
+  jti_hash: string;
+  expires_at: number;
+}
+
+export interface InitialAccessTokensTable {
+  hash: string;
+  label: string;
+  max_uses: number;
+  uses: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ResourceServersTable {
+  uri: string;
+  name: string;
+  jwt: number;
+  client_id: string | null;
   created_at: number;
 }

@@ -20,6 +20,8 @@ import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
 import { eventInserts, SqlWebhookStore } from './sql-webhook-store.js';
 import type { WebhookEventRecord } from '../webhook-store.js';
+import { SqlClientStore } from './sql-client-store.js';
+import { SqlResourceStore } from './sql-resource-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -111,6 +113,10 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     status: r.status as AppRecord['status'],
     blockedBy: r.status === 'blocked' ? (r.blocked_by === 'owner' ? 'owner' : 'operator') : null,
     firstParty: num(r.first_party) === 1,
+    tokenEndpointAuthMethod: (r.token_endpoint_auth_method ?? (r.secret_hash === null ? 'none' : 'client_secret_basic')) as AppRecord['tokenEndpointAuthMethod'],
+    jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as AppRecord['jwks']),
+    jwksUri: r.jwks_uri,
+    registrationTokenHash: r.registration_token_hash as SecretHash | null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     generation: num(r.token_generation),
@@ -140,6 +146,10 @@ function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
     row.blocked_by = p.status === 'blocked' ? 'operator' : null;
   }
   if (p.firstParty !== undefined) row.first_party = p.firstParty ? 1 : 0;
+  if (p.tokenEndpointAuthMethod !== undefined) row.token_endpoint_auth_method = p.tokenEndpointAuthMethod;
+  if (p.jwks !== undefined) row.jwks = p.jwks === null ? null : JSON.stringify(p.jwks);
+  if (p.jwksUri !== undefined) row.jwks_uri = p.jwksUri;
+  if (p.registrationTokenHash !== undefined) row.registration_token_hash = p.registrationTokenHash;
   if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
   return row;
 }
@@ -178,6 +188,7 @@ function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
     expiresAt: num(r.expires_at),
     consumedAt: numOrNull(r.consumed_at),
     generation: num(r.generation),
+    resources: splitScopes(r.resources ?? ''),
   };
 }
 
@@ -205,6 +216,7 @@ function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRe
     revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
     rotatedAt: numOrNull(r.rotated_at),
     generation: num(r.generation),
+    resources: splitScopes(r.resources ?? ''),
   };
 }
 
@@ -249,6 +261,7 @@ function fromToken(t: TokenRecord): Insertable<TokensTable> {
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
+    resources: joinScopes(t.resources ?? []),
   };
 }
 
@@ -298,6 +311,8 @@ export class SqlStorage implements Storage {
   readonly settings: SqlSettingsStore;
   readonly webhooks: SqlWebhookStore;
   readonly idempotency: SqlIdempotencyStore;
+  readonly clients: SqlClientStore;
+  readonly resources: SqlResourceStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -312,6 +327,8 @@ export class SqlStorage implements Storage {
     this.settings = new SqlSettingsStore(db);
     this.webhooks = new SqlWebhookStore(db, this.postgres);
     this.idempotency = new SqlIdempotencyStore(db);
+    this.clients = new SqlClientStore(db);
+    this.resources = new SqlResourceStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -407,6 +424,8 @@ export class SqlStorage implements Storage {
         introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
         first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
+        token_endpoint_auth_method: a.tokenEndpointAuthMethod ?? (a.secretHash === null ? 'none' : 'client_secret_basic'),
+        jwks: a.jwks ? JSON.stringify(a.jwks) : null, jwks_uri: a.jwksUri ?? null, registration_token_hash: a.registrationTokenHash ?? null,
       })
       .execute();
   }
@@ -546,6 +565,7 @@ export class SqlStorage implements Storage {
         nonce: c.nonce, device_id: c.deviceId, device_name: c.deviceName, auth_time: c.authTime, amr: joinScopes(c.amr),
         family_id: c.familyId, created_at: c.createdAt, expires_at: c.expiresAt, consumed_at: c.consumedAt,
         generation: c.generation ?? generationOf(c.userId, c.clientId),
+        resources: joinScopes(c.resources ?? []),
       })
       .execute();
   }
@@ -963,6 +983,8 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
       this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
+      this.db.deleteFrom('client_assertion_ids').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('initial_access_tokens').where('expires_at', '<', now).executeTakeFirst(),
       ...(o.auditBefore !== undefined ? [this.db.deleteFrom('audit_log').where('at', '<', o.auditBefore).executeTakeFirst()] : []),
     ]);
     return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);

@@ -1,0 +1,59 @@
+/**
+ * JWT access tokens (RFC 9068) for resource servers an operator marked `--jwt`:
+ * signed with Gatehouse's published signing key (ES256, `kid` in the header),
+ * `typ: at+jwt`, and the claims of RFC 9068 §2.2: `iss`, `sub` (the user's
+ * pairwise subject for the app, as in its id_tokens and /userinfo; the
+ * client_id for an app's own token), `aud` (the resource), `exp`, `iat`,
+ * `jti`, `client_id`, `scope`, and `auth_time`, `acr`, `amr` when a user
+ * signed in. The resource server verifies it offline against /jwks.
+ *
+ * The token is still stored (as its SHA-256, like every token), so revoking it
+ * and introspecting it work as for opaque ones.
+ */
+import { SignJWT } from 'jose';
+import { acrOf } from '../accounts/authentication.js';
+import { randomToken } from '../crypto/random.js';
+import type { IdTokens } from '../oidc/id-token.js';
+import type { KeyStore } from '../oidc/keys.js';
+import type { ResourceServerRecord } from '../storage/resource-store.js';
+import type { AppRecord } from '../storage/storage.js';
+import type { Clock, Millis, UserId } from '../types.js';
+
+export interface JwtAccessTokenInput {
+  app: AppRecord;
+  userId: UserId | null;
+  scopes: string[];
+  resource: ResourceServerRecord;
+  expiresAt: Millis;
+  authTime?: Millis | null;
+  amr?: readonly string[];
+}
+
+export class JwtAccessTokens {
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly idTokens: IdTokens,
+    private readonly clock: Clock,
+    private readonly issuer: string,
+  ) {}
+
+  async sign(input: JwtAccessTokenInput): Promise<string> {
+    const { kid, alg, key } = await this.keys.signingKey('ES256');
+    const now = Math.floor(this.clock() / 1000);
+    const claims: Record<string, unknown> = { client_id: input.app.clientId, scope: input.scopes.join(' ') };
+    if (input.userId !== null) {
+      if (input.authTime) claims.auth_time = Math.floor(input.authTime / 1000);
+      const acr = acrOf(input.amr ?? []);
+      if (acr !== null) Object.assign(claims, { acr, amr: [...input.amr!] });
+    }
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setSubject(input.userId === null ? input.app.clientId : this.idTokens.subject(input.app, input.userId))
+      .setAudience(input.resource.uri)
+      .setIssuedAt(now)
+      .setExpirationTime(Math.floor(input.expiresAt / 1000))
+      .setJti(randomToken(16))
+      .sign(key);
+  }
+}
