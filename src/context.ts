@@ -27,6 +27,7 @@ import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
 import { Federation } from './upstreams/federation.js';
 import { Upstreams } from './upstreams/upstreams.js';
+import { DpopVerifier } from './oauth/dpop.js';
 
 export interface Context extends GrantContext {
   config: Config;
@@ -40,6 +41,8 @@ export interface Context extends GrantContext {
   signInGuard: SignInGuard;
   keys: KeyStore;
   idTokens: IdTokens;
+  /** DPoP proofs (RFC 9449): checked at /token and where bound tokens are used. */
+  dpop: DpopVerifier;
   /** Who did what, when and from where (issue 10). */
   audit: AuditLog;
   /** Avatar and icon uploads: limited per user, decoded in a worker thread. */
@@ -106,6 +109,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens),
     keys,
     idTokens,
+    dpop: new DpopVerifier(storage, clock, secrets.deriveKey('dpop-nonce')),
     audit,
     pictures,
     mail,

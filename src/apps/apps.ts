@@ -24,6 +24,10 @@ export interface AppInput {
   accessTokenTtlSeconds?: number | undefined;
   idTokenAlg?: IdTokenAlg | undefined;
   requireTwoStep?: boolean | undefined;
+  /** Tokens only bound to a DPoP key (RFC 9449). */
+  requireDpop?: boolean | undefined;
+  /** Authorization requests only through /par (RFC 9126). */
+  requirePar?: boolean | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   /**
    * An operator's decision (the CLI's `--status`): `blocked` blocks as an
@@ -119,6 +123,8 @@ export class Apps {
       patch.idTokenAlg = input.idTokenAlg;
     }
     if (input.requireTwoStep !== undefined) patch.requireTwoStep = input.requireTwoStep;
+    if (input.requireDpop !== undefined) patch.requireDpop = input.requireDpop;
+    if (input.requirePar !== undefined) patch.requirePar = input.requirePar;
     if (input.postLogoutRedirectUris !== undefined) {
       if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
       patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
@@ -154,6 +160,8 @@ export class Apps {
       status: input.status ?? 'active',
       blockedBy: input.status === 'blocked' ? 'operator' : null,
       firstParty: false,
+      requireDpop: patch.requireDpop ?? false,
+      requirePar: patch.requirePar ?? false,
       createdAt: now,
       updatedAt: now,
     };

@@ -14,7 +14,10 @@ export function registerCors(app: FastifyInstance): void {
   const paths = new Set<string>(CORS_PATHS);
   app.addHook('onSend', (request, reply, payload, done) => {
     const query = request.url.indexOf('?');
-    if (paths.has(query < 0 ? request.url : request.url.slice(0, query))) reply.header('Access-Control-Allow-Origin', '*');
+    if (paths.has(query < 0 ? request.url : request.url.slice(0, query))) {
+      // A page's DPoP client reads the nonce and the challenge (RFC 9449 §8, §7.1).
+      reply.header('Access-Control-Allow-Origin', '*').header('Access-Control-Expose-Headers', 'DPoP-Nonce, WWW-Authenticate');
+    }
     done(null, payload);
   });
   for (const path of CORS_PATHS) {
@@ -22,7 +25,7 @@ export function registerCors(app: FastifyInstance): void {
     app.options(path, async (_request, reply) =>
       reply.code(204)
         .header('Access-Control-Allow-Methods', 'GET, POST')
-        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, DPoP')
         .header('Access-Control-Max-Age', '600')
         .send());
   }

@@ -17,7 +17,8 @@ export const MAX_DEVICE_TOKENS = 30;
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'bearer';
+  /** `DPoP` when the access token is bound to a key (RFC 9449 §5). */
+  token_type: 'bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -52,6 +53,12 @@ export interface IssueOptions {
    * app's for its own tokens, else the current one (`RevocationScope`).
    */
   generation?: number;
+  /**
+   * Bind the tokens to this DPoP key thumbprint (RFC 9449): the access token
+   * always, the refresh token of a public client too (§5: a confidential
+   * client's refresh token is bound by its client authentication).
+   */
+  jkt?: string | null;
 }
 
 /** Who is issuing, for the `token_issued` entry written with the tokens. */
@@ -104,17 +111,19 @@ export class TokenService {
       createdAt: now,
       revokedAt: null,
       rotatedAt: null,
+      jkt: null,
       // A client_credentials token's authorization is the app record it was checked against.
       generation: o.generation ?? (o.userId === null ? o.app.generation : undefined),
     };
     const accessToken = ACCESS_TOKEN_PREFIX + randomToken(32);
     const ttl = o.app.accessTokenTtlSeconds;
-    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: now + ttl * 1000 }];
+    const jkt = o.jkt ?? null;
+    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: now + ttl * 1000, jkt }];
     let refreshToken: string | undefined = o.reuseRefreshToken;
     if (o.withRefresh && refreshToken === undefined) {
       refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
       const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
-      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt });
+      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt, jkt: o.app.secretHash === null ? jkt : null });
     }
     const audit = this.audit;
     const actor = audit && { type: 'app' as const, id: audit.clientId };
@@ -127,7 +136,7 @@ export class TokenService {
       await audit?.log.record({ action: 'token_revoked', actor: actor!, userId: o.userId, ip: audit.ip, details: { family: familyId, during: 'issue' } });
       throw new InvalidGrant('access was revoked while the tokens were issued');
     }
-    const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
+    const response: TokenResponse = { access_token: accessToken, token_type: jkt === null ? 'bearer' : 'DPoP', expires_in: ttl, scope: o.scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     if (o.userId !== null && o.scopes.includes('openid')) {
       response.id_token = await this.idTokens.sign({ app: o.app, userId: o.userId, nonce: o.nonce ?? null, authTime: o.authTime ?? null, amr: o.amr ?? [], accessToken });

@@ -3,6 +3,7 @@
  * supports, so client libraries configure themselves from it.
  */
 import { ACR_VALUES } from '../accounts/authentication.js';
+import { DPOP_ALGS } from '../oauth/dpop.js';
 import { GRANTS } from '../oauth/grants/index.js';
 import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
@@ -41,5 +42,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    // RFC 9449 §5.1.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
   };
 }

@@ -17,6 +17,7 @@ import type { SettingsStore } from './settings-store.js';
 import type { TwoStepStore } from './two-step-store.js';
 import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
+import type { ProofStore } from './proof-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -109,6 +110,10 @@ export interface AppRecord {
    * the developer console.
    */
   firstParty: boolean;
+  /** Tokens are issued only bound to a DPoP key (RFC 9449): /token refuses requests without a proof. */
+  requireDpop: boolean;
+  /** Authorization requests must be pushed to /par first (RFC 9126 §5). */
+  requirePar: boolean;
   createdAt: Millis;
   updatedAt: Millis;
   /** The app's revocation generation as read (see `RevocationScope`); storage fills it, nobody sets it. */
@@ -190,6 +195,8 @@ export interface TokenRecord {
   revokedAt: Millis | null;
   /** Refresh tokens of public clients: when this one was exchanged for a new one. */
   rotatedAt: Millis | null;
+  /** The JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
   /**
    * The revocation generation of the authorization it descends from (its
    * code's, device code's or refresh token's; see `RevocationScope`); absent
@@ -558,6 +565,7 @@ export interface Storage {
   readonly upstreams: UpstreamStore;
   /** Settings operators change on /admin, and whether an operator exists (src/storage/settings-store.ts). */
   readonly settings: SettingsStore;
+  readonly proofs: ProofStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -124,5 +124,6 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
     nonce: code.nonce,
     withRefresh: true,
     generation: code.generation,
+    jkt: meta.dpopJkt ?? null,
   });
 };

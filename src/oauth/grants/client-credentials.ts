@@ -6,7 +6,7 @@ import { InvalidScope, UnauthorizedClient } from '../errors.js';
 import { parseScopeParam, scopeNotAllowed } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
 
-export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) => {
+export const clientCredentialsGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   if (client.method === 'none') throw new UnauthorizedClient('public clients cannot use client_credentials');
   const requested = parseScopeParam(params.scope);
@@ -14,5 +14,5 @@ export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) 
   const allowed = [...app.scopes, ...app.optionalScopes];
   const unknown = requested.find((s) => !allowed.includes(s));
   if (unknown !== undefined) throw scopeNotAllowed(unknown);
-  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false });
+  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false, jkt: meta.dpopJkt ?? null });
 };

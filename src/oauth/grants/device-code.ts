@@ -7,7 +7,7 @@ import { sha256Hex } from '../../crypto/random.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, InvalidRequest, SlowDown } from '../errors.js';
 import type { GrantHandler } from './grant.js';
 
-export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
+export const deviceCodeGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.device_code ?? params.code;
   if (!raw) throw new InvalidRequest('device_code is required');
@@ -37,5 +37,6 @@ export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
     amr: record.amr,
     withRefresh: true,
     generation: record.generation,
+    jkt: meta.dpopJkt ?? null,
   });
 };

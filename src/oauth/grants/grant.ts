@@ -20,6 +20,8 @@ export interface GrantContext {
 /** Facts about the HTTP request a grant may need (guessing limits count per address). */
 export interface RequestMeta {
   ip: string;
+  /** The thumbprint of the key of the request's checked DPoP proof (RFC 9449); null or absent without one. */
+  dpopJkt?: string | null;
 }
 
 /** The token request's form parameters, each at most once (RFC 6749 §3.2). */

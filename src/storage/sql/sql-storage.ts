@@ -17,6 +17,7 @@ import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
+import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -108,6 +109,8 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     status: r.status as AppRecord['status'],
     blockedBy: r.status === 'blocked' ? (r.blocked_by === 'owner' ? 'owner' : 'operator') : null,
     firstParty: num(r.first_party) === 1,
+    requireDpop: num(r.require_dpop) === 1,
+    requirePar: num(r.require_par) === 1,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     generation: num(r.token_generation),
@@ -130,6 +133,8 @@ function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
   if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
   if (p.requireTwoStep !== undefined) row.require_two_step = p.requireTwoStep ? 1 : 0;
+  if (p.requireDpop !== undefined) row.require_dpop = p.requireDpop ? 1 : 0;
+  if (p.requirePar !== undefined) row.require_par = p.requirePar ? 1 : 0;
   if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
   if (p.introspects !== undefined) row.introspects = JSON.stringify(p.introspects);
   if (p.status !== undefined) {
@@ -201,6 +206,7 @@ function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRe
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
     rotatedAt: numOrNull(r.rotated_at),
+    jkt: r.jkt ?? null,
     generation: num(r.generation),
   };
 }
@@ -246,6 +252,7 @@ function fromToken(t: TokenRecord): Insertable<TokensTable> {
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
+    jkt: t.jkt,
   };
 }
 
@@ -293,6 +300,7 @@ export class SqlStorage implements Storage {
   readonly passkeys: SqlPasskeyStore;
   readonly upstreams: SqlUpstreamStore;
   readonly settings: SqlSettingsStore;
+  readonly proofs: SqlProofStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -305,6 +313,7 @@ export class SqlStorage implements Storage {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
+    this.proofs = new SqlProofStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -393,7 +402,8 @@ export class SqlStorage implements Storage {
         id_token_alg: a.idTokenAlg ?? 'ES256', require_two_step: a.requireTwoStep ? 1 : 0, post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
         introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
-        first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
+        first_party: a.firstParty ? 1 : 0, require_dpop: a.requireDpop ? 1 : 0, require_par: a.requirePar ? 1 : 0,
+        created_at: a.createdAt, updated_at: a.updatedAt,
       })
       .execute();
   }
@@ -937,6 +947,8 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('tokens').where('expires_at', '<', o.tokensBefore).executeTakeFirst(),
       this.db.deleteFrom('attempt_counters').where('window_start', '<', o.countersBefore).executeTakeFirst(),
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
+      this.db.deleteFrom('dpop_proofs').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('pushed_requests').where('expires_at', '<', now).executeTakeFirst(),
       ...(o.auditBefore !== undefined ? [this.db.deleteFrom('audit_log').where('at', '<', o.auditBefore).executeTakeFirst()] : []),
     ]);
     return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);

@@ -24,6 +24,7 @@ import * as passkeys from './0018-passkeys.js';
 import * as appTwoStep from './0019-app-two-step.js';
 import * as upstreams from './0021-upstreams.js';
 import * as settings from './0022-settings.js';
+import * as dpopAndPar from './0023-dpop-and-par.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -45,4 +46,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0019-app-two-step': appTwoStep,
   '0021-upstreams': upstreams,
   '0022-settings': settings,
+  '0023-dpop-and-par': dpopAndPar,
 };
