@@ -19,8 +19,12 @@ import type { Storage } from '../storage/storage.js';
 import type { Clock, Millis } from '../types.js';
 import { OAuthError } from './errors.js';
 
-/** Asymmetric algorithms only (RFC 9449 §4.2: never `none` or a MAC). */
-export const DPOP_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+/**
+ * Asymmetric algorithms only (RFC 9449 §4.2: never `none` or a MAC). `Ed25519`
+ * is the fully-specified name of EdDSA over Ed25519 (RFC 9864), which newer
+ * clients (oauth4webapi) use.
+ */
+export const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const;
 const ALGS: readonly string[] = DPOP_ALGS;
 /** How far a proof's `iat` may be from the server's clock, either way. */
 export const IAT_WINDOW_SECONDS = 60;
