@@ -32,6 +32,8 @@ interface AppOptions {
   storeUrl?: string;
   firstParty?: boolean;
   requireTwoStep?: boolean;
+  requireDpop?: boolean;
+  requirePar?: boolean;
   json?: boolean;
   env?: boolean;
 }
@@ -58,6 +60,10 @@ function withAppOptions(cmd: Command): Command {
     .option('--no-first-party', 'a third-party app (the default): its app links live on yx<client_id>.<issuer host> only')
     .option('--require-two-step', 'users sign in with two steps (or a passkey) before the app gets a code or token')
     .option('--no-require-two-step', 'a password alone is enough (the default)')
+    .option('--require-dpop', 'issue tokens only bound to a DPoP key (RFC 9449)')
+    .option('--no-require-dpop', 'bearer tokens are issued to requests without a DPoP proof (the default)')
+    .option('--require-par', 'accept authorization requests only through /par (RFC 9126)')
+    .option('--no-require-par', 'authorization requests may come directly to /authorize (the default)')
     .option('--json', 'print JSON');
 }
 
@@ -100,6 +106,8 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     blocked_by: a.blockedBy,
     first_party: a.firstParty,
     require_two_step: a.requireTwoStep,
+    require_dpop: a.requireDpop,
+    require_par: a.requirePar,
   };
 }
 
@@ -161,6 +169,8 @@ function toInput(o: AppOptions): AppInput {
     accessTokenTtlSeconds: ttl,
     idTokenAlg: o.idTokenAlg,
     requireTwoStep: o.requireTwoStep,
+    requireDpop: o.requireDpop,
+    requirePar: o.requirePar,
     postLogoutRedirectUris: o.postLogoutRedirectUri,
     status: o.status,
   };
@@ -176,6 +186,8 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   lines.push(`scopes:        ${a.scopes.join(' ') || '(none)'}`);
   if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
   if (a.requireTwoStep) lines.push('two-step:      required at sign-in');
+  if (a.requireDpop) lines.push('DPoP:          required (tokens bound to the app\'s key)');
+  if (a.requirePar) lines.push('PAR:           required (authorization requests through /par)');
   if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);
   if (a.introspects.length > 0) lines.push(`introspects:   tokens of ${a.introspects.join(' ')}`);
   return lines.join('\n');

@@ -73,6 +73,8 @@ export interface AppFormValues {
   ttl: string;
   idTokenAlg: 'ES256' | 'RS256';
   requireTwoStep: boolean;
+  requireDpop: boolean;
+  requirePar: boolean;
 }
 
 /** Lifetimes offered for access tokens; the operator's maximum caps them (docs/protocol.md §4). */
@@ -159,6 +161,10 @@ ${editing ? html`<p class="warning" id="scopes-warning">${c.scopesWarning}</p>` 
 <label for="id_token_alg">${c.idTokenAlg}</label>
 <select id="id_token_alg" name="id_token_alg">${(['ES256', 'RS256'] as const).map((a) => html`<option value="${a}" ${v.idTokenAlg === a ? 'selected' : ''}>${a}</option>`)}</select>
 ${textArea('post_logout_redirect_uris', c.postLogoutUris, v.postLogoutRedirectUris, c.postLogoutUrisHint, 2)}
+<label class="check"><input type="checkbox" name="require_dpop" value="yes" aria-describedby="require-dpop-hint" ${v.requireDpop ? 'checked' : ''}> ${c.requireDpop}</label>
+<small id="require-dpop-hint" class="hint">${c.requireDpopHint}</small>
+<label class="check"><input type="checkbox" name="require_par" value="yes" aria-describedby="require-par-hint" ${v.requirePar ? 'checked' : ''}> ${c.requirePar}</label>
+<small id="require-par-hint" class="hint">${c.requireParHint}</small>
 </fieldset>
 
 <fieldset><legend>${c.sectionSignIn}</legend>

@@ -47,6 +47,8 @@ export function formValuesOf(app: AppRecord): AppFormValues {
     ttl: String(app.accessTokenTtlSeconds),
     idTokenAlg: app.idTokenAlg,
     requireTwoStep: app.requireTwoStep,
+    requireDpop: app.requireDpop,
+    requirePar: app.requirePar,
   };
 }
 
@@ -55,7 +57,7 @@ function blankValues(defaultTtl: number): AppFormValues {
     name: '', description: '', redirectUris: '', suggestHostnames: '', postLogoutRedirectUris: '',
     scopeModes: { 'login:info': 'required' }, platforms: ['web'],
     iosAppId: '', iosStoreUrl: '', androidPackage: '', androidFingerprints: '', androidStoreUrl: '',
-    ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false,
+    ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false,
   };
 }
 
@@ -82,6 +84,8 @@ export function formValuesFrom(form: Params): AppFormValues {
     ttl: form.ttl ?? '',
     idTokenAlg: form.id_token_alg === 'RS256' ? 'RS256' : 'ES256',
     requireTwoStep: form.require_two_step === 'yes',
+    requireDpop: form.require_dpop === 'yes',
+    requirePar: form.require_par === 'yes',
   };
 }
 
@@ -109,6 +113,8 @@ export function appInputOf(v: AppFormValues): AppInput & { name: string } {
     accessTokenTtlSeconds: Number.isFinite(ttl) ? ttl : NaN,
     idTokenAlg: v.idTokenAlg,
     requireTwoStep: v.requireTwoStep,
+    requireDpop: v.requireDpop,
+    requirePar: v.requirePar,
   };
 }
 
