@@ -12,8 +12,7 @@
  * derived from the server key, so every process issues and accepts the same
  * nonces without storing them; a nonce lives one to two minutes.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import { constants, createHash, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { sha256Hex } from '../crypto/random.js';
 import type { Storage } from '../storage/storage.js';
 import type { Clock, Millis } from '../types.js';
@@ -73,6 +72,79 @@ function normalizeHtu(value: string): string | null {
 
 const sha256B64url = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+function parseJson(part: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface ProofKey {
+  key: KeyObject;
+  /** RFC 7638 thumbprint, base64url. */
+  jkt: string;
+}
+
+/**
+ * Imported keys by their required members, so a client that proves with the
+ * same key request after request is imported once. Bounded: an attacker
+ * sending a new key each time only evicts.
+ */
+const KEY_CACHE = new Map<string, ProofKey>();
+const KEY_CACHE_SIZE = 1000;
+
+/** The members of each key type a thumbprint covers (RFC 7638 §3.2), in their lexicographic order. */
+const REQUIRED: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'] };
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** The proof's public key, checked against its algorithm; a string says what is wrong. */
+function publicKeyOf(jwk: unknown, alg: string): ProofKey | string {
+  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) return 'the DPoP proof must carry its public key in jwk';
+  const members = jwk as Record<string, unknown>;
+  if (PRIVATE_MEMBERS.some((m) => m in members)) return 'the DPoP proof key must be a public key';
+  const kty = members.kty;
+  const wanted = alg === 'ES256' ? 'EC' : alg === 'EdDSA' || alg === 'Ed25519' ? 'OKP' : 'RSA';
+  if (kty !== wanted) return `a DPoP proof signed with ${alg} needs a key of type ${wanted}`;
+  const required = REQUIRED[wanted]!;
+  if (required.some((m) => typeof members[m] !== 'string')) return 'the DPoP proof key is incomplete';
+  if (wanted === 'EC' && members.crv !== 'P-256') return 'an ES256 key must be on the P-256 curve';
+  if (wanted === 'OKP' && members.crv !== 'Ed25519') return 'an EdDSA key must be an Ed25519 key';
+  // The thumbprint input (RFC 7638 §3.3): the required members, sorted, no spaces.
+  const canonical = `{${required.map((m) => `${JSON.stringify(m)}:${JSON.stringify(members[m])}`).join(',')}}`;
+  const cached = KEY_CACHE.get(canonical);
+  if (cached) return cached;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Object.fromEntries(required.map((m) => [m, members[m]])) as never, format: 'jwk' });
+  } catch {
+    return 'the DPoP proof key is not a valid key';
+  }
+  if (wanted === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return 'an RSA key must have at least 2048 bits';
+  const found = { key, jkt: sha256B64url(canonical) };
+  if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.delete(KEY_CACHE.keys().next().value!);
+  KEY_CACHE.set(canonical, found);
+  return found;
+}
+
+function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: string): boolean {
+  const data = Buffer.from(signingInput);
+  const sig = Buffer.from(signature, 'base64url');
+  try {
+    switch (alg) {
+      case 'ES256': return sig.length === 64 && verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+      case 'EdDSA':
+      case 'Ed25519': return verify(null, data, key, sig);
+      case 'RS256': return verify('sha256', data, key, sig);
+      case 'PS256': return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig);
+      default: return false;
+    }
+  } catch {
+    return false;
+  }
+}
+
 export class DpopVerifier {
   constructor(
     private readonly storage: Storage,
@@ -103,24 +175,18 @@ export class DpopVerifier {
     const fail = (description: string) => new InvalidDpopProof(description, status);
     // Node joins repeated headers with ", "; a JWS never contains a comma.
     if (header.length === 0 || header.length > MAX_PROOF_LENGTH || header.includes(',')) throw fail('send exactly one DPoP proof');
-    let protectedHeader;
-    try {
-      protectedHeader = decodeProtectedHeader(header);
-    } catch {
-      throw fail('the DPoP proof is not a JWT');
-    }
+    const parts = header.split('.');
+    if (parts.length !== 3) throw fail('the DPoP proof is not a JWT');
+    const protectedHeader = parseJson(parts[0]!);
+    const payload = parseJson(parts[1]!);
+    if (protectedHeader === null || payload === null) throw fail('the DPoP proof is not a JWT');
     if (protectedHeader.typ !== 'dpop+jwt') throw fail('the DPoP proof must have typ dpop+jwt');
-    if (typeof protectedHeader.alg !== 'string' || !ALGS.includes(protectedHeader.alg)) throw fail(`the DPoP proof must be signed with one of ${DPOP_ALGS.join(', ')}`);
-    const jwk = protectedHeader.jwk as JWK | undefined;
-    if (!jwk || typeof jwk !== 'object') throw fail('the DPoP proof must carry its public key in jwk');
-    if ('d' in jwk || 'p' in jwk || 'k' in jwk) throw fail('the DPoP proof key must be a public key');
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(header, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS] }));
-    } catch (err) {
-      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw fail('the DPoP proof signature or key is not valid');
-      throw err;
-    }
+    const alg = protectedHeader.alg;
+    if (typeof alg !== 'string' || !ALGS.includes(alg)) throw fail(`the DPoP proof must be signed with one of ${DPOP_ALGS.join(', ')}`);
+    if (protectedHeader.crit !== undefined) throw fail('the DPoP proof has critical header parameters Gatehouse does not know');
+    const key = publicKeyOf(protectedHeader.jwk, alg);
+    if (typeof key === 'string') throw fail(key);
+    if (!verifySignature(alg, key.key, `${parts[0]}.${parts[1]}`, parts[2]!)) throw fail('the DPoP proof signature does not verify with its key');
     const now: Millis = this.clock();
     if (typeof payload.jti !== 'string' || payload.jti.length < 1 || payload.jti.length > 256) throw fail('the DPoP proof must have a jti');
     if (payload.htm !== target.method) throw fail('the DPoP proof is for another HTTP method (htm)');
@@ -134,7 +200,7 @@ export class DpopVerifier {
       if (payload.nonce === undefined) throw new UseDpopNonce(this.nonce(), 'the DPoP proof must carry the server nonce from the DPoP-Nonce header', status);
       if (typeof payload.nonce !== 'string' || !this.nonceIsFresh(payload.nonce)) throw new UseDpopNonce(this.nonce(), 'the DPoP nonce is unknown or has expired: use the one in the DPoP-Nonce header', status);
     }
-    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    const jkt = key.jkt;
     // Until the iat window has passed, after which the proof is refused anyway.
     const expiresAt = payload.iat * 1000 + IAT_WINDOW_SECONDS * 1000 + 1000;
     if (!(await this.storage.proofs.useDpopProof(sha256Hex(`${jkt}.${payload.jti}`), Math.max(expiresAt, now + 1000), now))) {
