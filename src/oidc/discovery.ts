@@ -21,6 +21,9 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint: `${issuer}/introspect`,
     device_authorization_endpoint: `${issuer}/device/code`,
     end_session_endpoint: `${issuer}/logout`,
+    // RFC 9126 §5: PAR is offered to every app; an app may require it for itself.
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: false,
     scopes_supported: SCOPE_CATALOGUE.map((s) => s.name),
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],

@@ -123,6 +123,11 @@ function checkStatus(app: AppRecord, target: RedirectTarget): void {
   if (app.status !== 'active') throw new RedirectableError(new UnauthorizedClient('this app is blocked'), target);
 }
 
+/** RFC 9126 §5: an app that requires PAR is refused any request that did not come through /par. */
+function checkPushed(app: AppRecord, target: RedirectTarget, pushed: boolean): void {
+  if (app.requirePar && !pushed) throw new RedirectableError(new InvalidRequest('this app must push its authorization requests to /par and send request_uri'), target);
+}
+
 function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget, issuer: string): ResponseType {
   const raw = params.response_type;
   if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
@@ -214,8 +219,8 @@ function responseMode(params: AuthorizeParams, toVerificationPage: boolean): Res
   return type === null || type === 'code' ? 'query' : 'fragment';
 }
 
-/** Runs every step; the returned request is safe to act on. */
-export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
+/** Runs every step; the returned request is safe to act on. `pushed`: the parameters came from /par (RFC 9126). */
+export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string, options: { pushed?: boolean } = {}): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
   checkPlatform(app);
   const { uri: redirectUri, match: redirectMatch } = checkRedirectUri(app, params, issuer);
@@ -230,6 +235,7 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
   };
   if (state !== null && state.length > 1024) throw new RedirectableError(new InvalidRequest('state is longer than 1024 characters'), target);
   checkStatus(app, target);
+  checkPushed(app, target, options.pushed ?? false);
   const responseType = checkResponseType(app, params, target, issuer);
   const { scopes, optionalScopes } = checkScopes(app, params, target);
   const pkce = checkPkce(app, params, target, responseType);
