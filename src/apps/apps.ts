@@ -129,6 +129,12 @@ export class Apps {
       if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
       patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
     }
+    // A browser app's pages are web pages: its redirect URIs are https (http on localhost), never a custom scheme.
+    const platformsNow = patch.platforms ?? current?.platforms ?? [];
+    if (platformsNow.some((p) => p.type === 'spa')) {
+      const bad = (patch.redirectUris ?? current?.redirectUris ?? []).find((u) => !/^https?:\/\//.test(u));
+      if (bad !== undefined) throw new InputError(`a browser app's redirect URIs must be https (http only on localhost): ${bad.slice(0, 200)}`);
+    }
     if (input.status === 'pending') patch.status = input.status;
     if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
     return patch;

@@ -37,6 +37,7 @@ export async function handleTokenRequest(
     }
     throw err;
   });
+  meta.onClient?.(client.app);
   // RFC 9449 §5: an app that requires DPoP gets no bearer tokens.
   if (client.app.requireDpop && !meta.dpopJkt) throw new InvalidDpopProof('this app requires DPoP: send a DPoP proof with the token request');
   // The `token_issued` entry is written with the tokens, in the same commit (TokenService.audited).

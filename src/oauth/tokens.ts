@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { IdTokens } from '../oidc/id-token.js';
 import type { ClientId, Clock, Millis, UserId } from '../types.js';
 import { InvalidGrant } from './errors.js';
+import { isBrowserApp, SPA_REFRESH_TTL_SECONDS } from '../apps/platforms.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
 export const REFRESH_TOKEN_PREFIX = 'gate_rt_';
@@ -122,7 +123,8 @@ export class TokenService {
     let refreshToken: string | undefined = o.reuseRefreshToken;
     if (o.withRefresh && refreshToken === undefined) {
       refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
-      const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
+      const lifetime = isBrowserApp(o.app) ? Math.min(this.refreshTtlSeconds, SPA_REFRESH_TTL_SECONDS) : Math.max(this.refreshTtlSeconds, ttl * 2);
+      const expiresAt = o.refreshExpiresAt ?? now + lifetime * 1000;
       records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt, jkt: o.app.secretHash === null ? jkt : null });
     }
     const audit = this.audit;

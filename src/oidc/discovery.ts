@@ -5,7 +5,7 @@
 import { ACR_VALUES } from '../accounts/authentication.js';
 import { DPOP_ALGS } from '../oauth/dpop.js';
 import { GRANTS } from '../oauth/grants/index.js';
-import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
+import { OFFLINE_ACCESS, SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
 import { LANGUAGES } from '../pages/messages/index.js';
 import { STANDARD_CLAIMS } from './userinfo.js';
@@ -24,7 +24,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     // RFC 9126 §5: PAR is offered to every app; an app may require it for itself.
     pushed_authorization_request_endpoint: `${issuer}/par`,
     require_pushed_authorization_requests: false,
-    scopes_supported: SCOPE_CATALOGUE.map((s) => s.name),
+    scopes_supported: [...SCOPE_CATALOGUE.map((s) => s.name), OFFLINE_ACCESS],
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     // RFC 8414 §2: a listed value replaces the default ["authorization_code", "implicit"], so implicit

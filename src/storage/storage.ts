@@ -52,7 +52,8 @@ export interface UserRecord {
   updatedAt: Millis;
 }
 
-export type PlatformType = 'web' | 'ios' | 'android' | 'desktop' | 'tv';
+/** `spa`: a browser app (a single-page app with no backend), a public client (src/apps/platforms.ts). */
+export type PlatformType = 'web' | 'spa' | 'ios' | 'android' | 'desktop' | 'tv';
 
 export interface Platform {
   type: PlatformType;

@@ -39,7 +39,7 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint: `${issuer}/introspect`,
     device_authorization_endpoint: `${issuer}/device/code`,
     end_session_endpoint: `${issuer}/logout`,
-    scopes_supported: ['login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone', 'openid', 'profile', 'email', 'phone'],
+    scopes_supported: ['login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone', 'openid', 'profile', 'email', 'phone', 'offline_access'],
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     // RFC 8414 §2: omitting the list would mean ["authorization_code", "implicit"]; listing it must not drop implicit.

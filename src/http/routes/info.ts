@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { loginInfo, toJwt, toXml } from '../../info/login-info.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 const unauthorized = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
@@ -28,6 +29,7 @@ export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
 
     const found = await ctx.tokens.resolveWithOwners(credentials.token, 'access');
     if (!found) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
+    answerCorsFor(request, found.app);
     const refused = await checkBinding(ctx.dpop, request, htu, credentials, found.token);
     if (refused) return unauthorized(reply, refused);
     const { token, user, app: appRecord } = found;

@@ -12,6 +12,7 @@ import { serverMetadata } from '../../oidc/discovery.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.js';
 import { userClaims } from '../../oidc/userinfo.js';
 import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 /** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
@@ -45,6 +46,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     }
     const found = await ctx.tokens.resolveWithOwners(raw.token, 'access');
     if (!found || found.token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
+    answerCorsFor(request, found.app);
     const refused = await checkBinding(ctx.dpop, request, userinfoUrl, raw, found.token);
     if (refused) return bearerError(reply, refused);
     const { token, user, app: appRecord } = found;
@@ -52,7 +54,7 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       return bearerError(reply, new InvalidToken('the access token is no longer valid'));
     }
     const claims = userClaims(user, token.scopes, issuer, ctx.idTokens.subject(appRecord, user.id));
-    return reply.header('Cache-Control', 'no-store').header('Access-Control-Allow-Origin', '*').send(claims);
+    return reply.header('Cache-Control', 'no-store').send(claims);
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);

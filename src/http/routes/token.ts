@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 export const tokenRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
@@ -15,7 +16,7 @@ export const tokenRoutes = (ctx: Context): FastifyPluginAsync => async (app) => 
       reply.header('DPoP-Nonce', ctx.dpop.nonce());
       dpopJkt = (await ctx.dpop.check(Array.isArray(proof) ? proof.join(',') : proof, { method: 'POST', url: htu, requireNonce: true })).jkt;
     }
-    const response = await handleTokenRequest(ctx, params, request.headers.authorization, { ip: request.ip, dpopJkt });
+    const response = await handleTokenRequest(ctx, params, request.headers.authorization, { ip: request.ip, dpopJkt, onClient: (client) => answerCorsFor(request, client) });
     return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(response);
   });
 };

@@ -6,7 +6,7 @@
  * rendered as a page; every later step throws a `RedirectableError`.
  */
 import { isClientId } from '../../apps/apps.js';
-import { isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type RedirectMatch } from '../../apps/platforms.js';
+import { isBrowserApp, isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type RedirectMatch } from '../../apps/platforms.js';
 import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { parseDeviceParams } from '../device-params.js';
@@ -178,6 +178,8 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
   // docs/protocol.md §3: S256 is the default when the method is omitted.
   const m = method === undefined || method === '' ? 'S256' : method;
   if (m !== 'S256' && m !== 'plain') throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 or plain'), target);
+  // OAuth 2.0 for Browser-Based Apps §6.1.3.1 (RFC 9700 §2.1.1): a browser app uses S256.
+  if (m !== 'S256' && isBrowserApp(app)) throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 for a browser app'), target);
   return { challenge, method: m };
 }
 

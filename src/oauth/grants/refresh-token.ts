@@ -12,7 +12,7 @@
 import { sha256Hex } from '../../crypto/random.js';
 import { InvalidDpopProof } from '../dpop.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
-import { parseScopeParam } from '../scopes.js';
+import { parseScopeParam, withoutOfflineAccess } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
 
 export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta) => {
@@ -32,8 +32,9 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
     throw jkt === null ? new InvalidDpopProof('this refresh token is bound to a DPoP key: send a DPoP proof made with it') : new InvalidGrant('the refresh token is bound to another DPoP key');
   }
 
-  const requested = parseScopeParam(params.scope);
-  if (requested === null) throw new InvalidScope('scope is malformed');
+  const parsed = parseScopeParam(params.scope);
+  if (parsed === null) throw new InvalidScope('scope is malformed');
+  const requested = withoutOfflineAccess(parsed);
   if (requested.some((s) => !token.scopes.includes(s))) throw new InvalidScope('scope may only narrow the scopes originally granted');
   const scopes = requested.length > 0 ? requested : token.scopes;
 

@@ -289,6 +289,7 @@ export const en = {
     platformsHint: 'Where the app runs. Only web apps keep a client secret; the others are public clients and use PKCE.',
     platforms: {
       web: 'Website or web service (keeps a client secret)',
+      spa: 'Browser app (a single-page app without a backend: no secret, PKCE)',
       ios: 'iOS app',
       android: 'Android app',
       desktop: 'Computer or console program (any loopback port)',
