@@ -164,6 +164,9 @@ describe('DPoP-bound tokens with oauth4webapi', () => {
     expect(await bodyError(codeFlow(client, oauth.ClientSecretBasic(clientSecret!)))).toBe('invalid_dpop_proof');
     const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
     expect((await codeFlow(client, oauth.ClientSecretBasic(clientSecret!), DPoP)).token_type).toBe('dpop');
+    // Nor tokens on a redirect, which cannot be bound.
+    const { location } = await user.authorize({ response_type: 'token', client_id: clientId, redirect_uri: REDIRECT, scope: 'login:info', state: 's' });
+    expect(new URLSearchParams(location.hash.slice(1)).get('error')).toBe('unauthorized_client');
   });
 });
 

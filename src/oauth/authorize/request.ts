@@ -146,6 +146,10 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
     && !isYandexSdkRedirectUri(app, issuer, target.redirectUri)) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
   }
+  // RFC 9449: a token handed out on a redirect cannot be bound to a key.
+  if ((type === 'token' || type === 'id_token token') && app.requireDpop) {
+    throw new RedirectableError(new UnauthorizedClient('this app requires DPoP: tokens come only from /token, with a proof'), target);
+  }
   // A port nobody registered may belong to any program on the user's machine (RFC 8252 §7.3,
   // §8.1): it gets a code, useless without the PKCE verifier, and never a token (RFC 9700 §2.1.2).
   if (type !== 'code' && target.redirectMatch === 'loopback') {
