@@ -13,7 +13,7 @@ const ON_BOTH_ENGINES = [
   'test/accounts/passkeys.test.ts', // single-use WebAuthn challenges are the database's atomicity (issue 16)
   'test/accounts/account-data.test.ts', // erasure is one transaction of the engine's (issue 20)
   'test/upstreams/upstream-attacks.test.ts', // states bound to a browser and used once, limits: rows in the database (issue 18)
-  'test/oauth/{dpop,par,browser-apps}.test.ts', // DPoP jti cache, pushed requests and token families are rows in the database (issue 19)
+  'test/oauth/{dpop,par,browser-apps,openid-client-dpop}.test.ts', // DPoP jti cache, pushed requests and token families are rows in the database (issue 19)
 ];
 
 export default defineConfig({
