@@ -7,6 +7,8 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createContext } from '../../src/context.js';
+import { buildServer } from '../../src/http/server.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, HttpUser, postForm } from '../helpers/http-client.js';
 
@@ -202,6 +204,21 @@ describe('every check of a proof at a resource (RFC 9449 §7.1)', () => {
     const ok = await userinfo(token, { dpop });
     expect(ok.status).toBe(200);
     await refused(await userinfo(token, { dpop }), 'invalid_dpop_proof');
+  });
+
+  test('a proof accepted by one process is refused by another on the same database', async () => {
+    // A second Gatehouse on the same database, as a cluster's other process.
+    const other = await createContext(gh.ctx.config);
+    const server = await buildServer(other, { logger: false });
+    try {
+      const dpop = await userinfoProof(key, token);
+      const first = await server.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `DPoP ${token}`, dpop } });
+      expect(first.statusCode).toBe(200);
+      await refused(await userinfo(token, { dpop }), 'invalid_dpop_proof');
+    } finally {
+      await server.close();
+      await other.close();
+    }
   });
 
   test('the bound token used as a bearer token (with or without a proof)', async () => {
