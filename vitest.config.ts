@@ -16,6 +16,7 @@ const ON_BOTH_ENGINES = [
   'test/api/**/*.test.ts', // the management API: idempotency keys, cursors and per-app limits are rows in the database (issue 21)
   // Assertion jti replays, initial access tokens, registration limits and resource servers are rows in the database (issue 19).
   'test/modern/{client-assertions,registration,resources}.test.ts',
+  'test/oauth/{dpop,par,browser-apps,openid-client-dpop}.test.ts', // DPoP jti cache, pushed requests and token families are rows in the database (issue 19)
 ];
 
 export default defineConfig({

@@ -34,6 +34,7 @@ import { Federation } from './upstreams/federation.js';
 import { Upstreams } from './upstreams/upstreams.js';
 import { WebhookDelivery } from './webhooks/delivery.js';
 import { Webhooks } from './webhooks/webhooks.js';
+import { DpopVerifier } from './oauth/dpop.js';
 
 export interface Context extends GrantContext {
   config: Config;
@@ -47,6 +48,8 @@ export interface Context extends GrantContext {
   signInGuard: SignInGuard;
   keys: KeyStore;
   idTokens: IdTokens;
+  /** DPoP proofs (RFC 9449): checked at /token and where bound tokens are used. */
+  dpop: DpopVerifier;
   /** Who did what, when and from where (issue 10). */
   audit: AuditLog;
   /** Avatar and icon uploads: limited per user, decoded in a worker thread. */
@@ -130,6 +133,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
     tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens, new JwtAccessTokens(keys, idTokens, clock, config.issuer)),
     keys,
     idTokens,
+    dpop: new DpopVerifier(storage, clock, secrets.deriveKey('dpop-nonce')),
     audit,
     pictures,
     mail,

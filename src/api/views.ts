@@ -4,7 +4,7 @@
  * The CLI's `--json` prints the same shapes.
  */
 import { z } from 'zod';
-import { isConfidential } from '../apps/platforms.js';
+import { isConfidential, PLATFORM_TYPES } from '../apps/platforms.js';
 import type { AppRecord, UserRecord } from '../storage/storage.js';
 
 const dateTime = () => z.string().meta({ format: 'date-time' });
@@ -38,7 +38,7 @@ export function userView(u: UserRecord): z.input<typeof UserSchema> {
 }
 
 export const PlatformSchema = z.object({
-  type: z.enum(['web', 'ios', 'android', 'desktop', 'tv']),
+  type: z.enum(PLATFORM_TYPES),
   app_id: z.string().optional().meta({ description: 'iOS: team prefix and bundle id' }),
   package_name: z.string().optional().meta({ description: 'Android package name' }),
   sha256_cert_fingerprints: z.array(z.string()).optional().meta({ description: 'Android signing certificate fingerprints' }),

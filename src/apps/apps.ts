@@ -25,6 +25,10 @@ export interface AppInput {
   accessTokenTtlSeconds?: number | undefined;
   idTokenAlg?: IdTokenAlg | undefined;
   requireTwoStep?: boolean | undefined;
+  /** Tokens only bound to a DPoP key (RFC 9449). */
+  requireDpop?: boolean | undefined;
+  /** Authorization requests only through /par (RFC 9126). */
+  requirePar?: boolean | undefined;
   postLogoutRedirectUris?: string[] | undefined;
   /**
    * How the app authenticates (RFC 7591 §2): a confidential app by its secret
@@ -148,9 +152,17 @@ export class Apps {
       patch.idTokenAlg = input.idTokenAlg;
     }
     if (input.requireTwoStep !== undefined) patch.requireTwoStep = input.requireTwoStep;
+    if (input.requireDpop !== undefined) patch.requireDpop = input.requireDpop;
+    if (input.requirePar !== undefined) patch.requirePar = input.requirePar;
     if (input.postLogoutRedirectUris !== undefined) {
       if (input.postLogoutRedirectUris.length > 50) throw new InputError('at most 50 post-logout redirect URIs');
       patch.postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris.map(validateRedirectUri))];
+    }
+    // A browser app's pages are web pages: its redirect URIs are https (http on localhost), never a custom scheme.
+    const platformsNow = patch.platforms ?? current?.platforms ?? [];
+    if (platformsNow.some((p) => p.type === 'spa')) {
+      const bad = (patch.redirectUris ?? current?.redirectUris ?? []).find((u) => !/^https?:\/\//.test(u));
+      if (bad !== undefined) throw new InputError(`a browser app's redirect URIs must be https (http only on localhost): ${bad.slice(0, 200)}`);
     }
     if (input.status === 'pending') patch.status = input.status;
     if (input.ownerId !== undefined) patch.ownerId = input.ownerId;
@@ -217,6 +229,8 @@ export class Apps {
       jwks: patch.jwks ?? null,
       jwksUri: patch.jwksUri ?? null,
       registrationTokenHash: null,
+      requireDpop: patch.requireDpop ?? false,
+      requirePar: patch.requirePar ?? false,
       createdAt: now,
       updatedAt: now,
     };

@@ -18,11 +18,20 @@
  *   `http://[::1]/` being derived.
  * - `tv`: the device flow only (RFC 8628); /authorize refuses an app whose
  *   platforms are all `tv`.
+ * - `spa`: a browser app (OAuth 2.0 for Browser-Based Apps): public, with
+ *   https redirect URIs (http only on localhost), PKCE with S256 only; the
+ *   token, userinfo, info and revocation endpoints answer its pages
+ *   cross-origin only from its redirect URIs' origins (src/http/cors.ts);
+ *   its refresh tokens rotate (as every public client's) and live at most
+ *   `SPA_REFRESH_TTL_SECONDS`. With `web` too it is one confidential app, as
+ *   for native platforms above.
  */
 import { InputError } from '../errors.js';
 import type { AppRecord, Platform, PlatformType } from '../storage/storage.js';
 
-export const PLATFORM_TYPES: readonly PlatformType[] = ['web', 'ios', 'android', 'desktop', 'tv'];
+export const PLATFORM_TYPES: readonly PlatformType[] = ['web', 'spa', 'ios', 'android', 'desktop', 'tv'];
+/** A browser app's refresh tokens live one day at most, however often they rotate: a page's storage is easier to reach than a server's. */
+export const SPA_REFRESH_TTL_SECONDS = 24 * 3600;
 export const MOBILE_PLATFORMS: readonly PlatformType[] = ['ios', 'android'];
 
 /**
@@ -40,6 +49,25 @@ const has = (app: Pick<AppRecord, 'platforms'>, type: PlatformType) => app.platf
 /** Only apps with the web platform keep a secret; native, desktop and TV apps are public (RFC 8252 §8.4). */
 export function isConfidential(platforms: readonly Platform[]): boolean {
   return platforms.some((p) => p.type === 'web');
+}
+
+/** A browser app: the `spa` platform without `web` (which would make it confidential). */
+export function isBrowserApp(app: Pick<AppRecord, 'platforms'>): boolean {
+  return has(app, 'spa') && !isConfidential(app.platforms);
+}
+
+/** The origins a browser app's pages run on: those of its http(s) redirect URIs. */
+export function browserOrigins(app: Pick<AppRecord, 'redirectUris'>): string[] {
+  const origins = new Set<string>();
+  for (const uri of app.redirectUris) {
+    if (!/^https?:/.test(uri)) continue;
+    try {
+      origins.add(new URL(uri).origin);
+    } catch {
+      // Registered URIs are validated; nothing to add.
+    }
+  }
+  return [...origins];
 }
 
 /** TV apps sign in with the device flow only (docs/protocol.md §9). */

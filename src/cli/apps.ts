@@ -39,6 +39,8 @@ interface AppOptions {
   authMethod?: string;
   jwksUri?: string;
   jwksFile?: string;
+  requireDpop?: boolean;
+  requirePar?: boolean;
   json?: boolean;
   env?: boolean;
 }
@@ -68,6 +70,10 @@ function withAppOptions(cmd: Command): Command {
     .addOption(new Option('--auth-method <method>', 'how a web app authenticates (token_endpoint_auth_method); default client_secret_basic').choices([...AUTH_METHODS]))
     .option('--jwks-uri <url>', 'https address of the app\'s public keys (JWK Set), for private_key_jwt; "" removes it')
     .option('--jwks-file <path>', 'file with the app\'s public keys (a JWK Set in JSON), for private_key_jwt; "" removes them')
+    .option('--require-dpop', 'issue tokens only bound to a DPoP key (RFC 9449)')
+    .option('--no-require-dpop', 'bearer tokens are issued to requests without a DPoP proof (the default)')
+    .option('--require-par', 'accept authorization requests only through /par (RFC 9126)')
+    .option('--no-require-par', 'authorization requests may come directly to /authorize (the default)')
     .option('--json', 'print JSON');
 }
 
@@ -114,6 +120,8 @@ function publicApp(a: AppRecord, clientSecret?: string | null, issuer?: string) 
     ...(a.jwks ? { jwks: a.jwks } : {}),
     ...(a.jwksUri ? { jwks_uri: a.jwksUri } : {}),
     registered: a.registrationTokenHash !== null,
+    require_dpop: a.requireDpop,
+    require_par: a.requirePar,
   };
 }
 
@@ -175,6 +183,8 @@ function toInput(o: AppOptions): AppInput {
     accessTokenTtlSeconds: ttl,
     idTokenAlg: o.idTokenAlg,
     requireTwoStep: o.requireTwoStep,
+    requireDpop: o.requireDpop,
+    requirePar: o.requirePar,
     postLogoutRedirectUris: o.postLogoutRedirectUri,
     status: o.status,
     tokenEndpointAuthMethod: o.authMethod,
@@ -203,6 +213,8 @@ function describe(a: AppRecord, secret: string | null, issuer: string): string {
   if (a.registrationTokenHash !== null) lines.push('registered:    by itself (dynamic client registration)');
   if (a.firstParty) lines.push('first-party:   yes (listed in the issuer host\'s app-link files)');
   if (a.requireTwoStep) lines.push('two-step:      required at sign-in');
+  if (a.requireDpop) lines.push('DPoP:          required (tokens bound to the app\'s key)');
+  if (a.requirePar) lines.push('PAR:           required (authorization requests through /par)');
   if (a.blockedBy) lines.push(`blocked by:    ${a.blockedBy}`);
   if (a.introspects.length > 0) lines.push(`introspects:   tokens of ${a.introspects.join(' ')}`);
   return lines.join('\n');

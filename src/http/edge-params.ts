@@ -66,6 +66,8 @@ export const PARAMS = {
   revoke: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
   revokeToken: z.looseObject({ ...CLIENT, access_token: ACCESS_TOKEN }),
   introspect: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
+  /** `/par` (RFC 9126): the authorization request's own parameters are checked as /authorize checks them. */
+  par: z.looseObject({ ...CLIENT, request_uri: vschar(2048), request: vschar(8192) }),
   /** `/info` and `/userinfo`: the token may come as a parameter (Yandex's `oauth_token`, RFC 6750's `access_token`). */
   resource: z.looseObject({ oauth_token: ACCESS_TOKEN, access_token: ACCESS_TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
 } as const;

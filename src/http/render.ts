@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HeaderInvalidClient, BASIC_CHALLENGE } from '../oauth/client-auth.js';
 import { singleValued, type Params } from './params.js';
 import type { OAuthError } from '../oauth/errors.js';
+import { UseDpopNonce } from '../oauth/dpop.js';
 import { errorPage } from '../pages/consent-page.js';
 import type { SafeHtml } from '../pages/html.js';
 import { withLanguageLinks } from '../pages/layout.js';
@@ -52,6 +53,7 @@ export function wantsPage(request: FastifyRequest): boolean {
 
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   if (error instanceof HeaderInvalidClient) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
+  if (error instanceof UseDpopNonce) reply.header('DPoP-Nonce', error.nonce);
   return reply.code(error.status).header('Cache-Control', 'no-store').send(error.toJSON());
 }
 

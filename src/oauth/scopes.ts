@@ -89,6 +89,18 @@ export function parseScopeParam(value: string | undefined): string[] | null {
   return out;
 }
 
+/**
+ * OIDC Core §11: asks for a refresh token. Gatehouse issues one with every
+ * code and device grant anyway (as Yandex ID does), so the scope is accepted
+ * from any app and asks for nothing more: it is dropped from the request and
+ * never shown on the consent page or listed among a token's scopes.
+ */
+export const OFFLINE_ACCESS = 'offline_access';
+
+export function withoutOfflineAccess(scopes: string[]): string[] {
+  return scopes.filter((s) => s !== OFFLINE_ACCESS);
+}
+
 export function formatScopes(scopes: readonly string[]): string {
   return scopes.join(' ');
 }
@@ -98,9 +110,11 @@ export function formatScopes(scopes: readonly string[]): string {
  * allowed for the app; none asked means the app's default scopes.
  */
 export function resolveRequestedScopes(app: AppRecord, params: Readonly<Record<string, string | undefined>>): { scopes: string[]; optionalScopes: string[] } {
-  const scope = parseScopeParam(params.scope);
-  const optional = parseScopeParam(params.optional_scope);
-  if (scope === null || optional === null) throw new InvalidScope('scope is malformed');
+  const parsedScope = parseScopeParam(params.scope);
+  const parsedOptional = parseScopeParam(params.optional_scope);
+  if (parsedScope === null || parsedOptional === null) throw new InvalidScope('scope is malformed');
+  const scope = withoutOfflineAccess(parsedScope);
+  const optional = withoutOfflineAccess(parsedOptional);
   // Management scopes are the operator's grant to the app itself (client_credentials): no user consents to them.
   const allowed = [...app.scopes, ...app.optionalScopes].filter((s) => !isManagementScope(s));
   const unknown = [...scope, ...optional].find((s) => !allowed.includes(s));

@@ -9,6 +9,7 @@
  */
 import { LIMITS, recordFailure, sourceAddress, TooManyAttempts } from './attempts.js';
 import { authenticateClient, claimedClientId, clientCredentials } from './client-auth.js';
+import { InvalidDpopProof } from './dpop.js';
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from './errors.js';
 import type { GrantContext, RequestMeta, TokenParams } from './grants/grant.js';
 import { GRANTS } from './grants/index.js';
@@ -36,6 +37,9 @@ export async function handleTokenRequest(
     }
     throw err;
   });
+  meta.onClient?.(client.app);
+  // RFC 9449 §5: an app that requires DPoP gets no bearer tokens.
+  if (client.app.requireDpop && !meta.dpopJkt) throw new InvalidDpopProof('this app requires DPoP: send a DPoP proof with the token request');
   // The `token_issued` entry is written with the tokens, in the same commit (TokenService.audited).
   const audit = { log: ctx.audit!, clientId: client.app.clientId, ip: meta.ip, grant: grantType === DEVICE_GRANT_URN ? 'device_code' : grantType };
   return grant(ctx.audit ? { ...ctx, tokens: ctx.tokens.audited(audit) } : ctx, client, params, meta);

@@ -11,6 +11,7 @@ import type { JwtAccessTokens } from '../resources/jwt-access-token.js';
 import type { ResourceServerRecord } from '../storage/resource-store.js';
 import type { ClientId, Clock, Millis, UserId } from '../types.js';
 import { InvalidGrant } from './errors.js';
+import { isBrowserApp, SPA_REFRESH_TTL_SECONDS } from '../apps/platforms.js';
 
 export const ACCESS_TOKEN_PREFIX = 'gate_at_';
 export const REFRESH_TOKEN_PREFIX = 'gate_rt_';
@@ -19,7 +20,8 @@ export const MAX_DEVICE_TOKENS = 30;
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'bearer';
+  /** `DPoP` when the access token is bound to a key (RFC 9449 §5). */
+  token_type: 'bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -62,6 +64,12 @@ export interface IssueOptions {
   resource?: ResourceServerRecord | null;
   /** The resources a new refresh token may get access tokens for (its authorization's); empty: any registered one. */
   reach?: string[];
+  /**
+   * Bind the tokens to this DPoP key thumbprint (RFC 9449): the access token
+   * always, the refresh token of a public client too (§5: a confidential
+   * client's refresh token is bound by its client authentication).
+   */
+  jkt?: string | null;
 }
 
 /** The longest access token Gatehouse issues or looks up: an RFC 9068 JWT with long scopes stays well under it. */
@@ -118,21 +126,24 @@ export class TokenService {
       createdAt: now,
       revokedAt: null,
       rotatedAt: null,
+      jkt: null,
       // A client_credentials token's authorization is the app record it was checked against.
       generation: o.generation ?? (o.userId === null ? o.app.generation : undefined),
     };
     const ttl = o.app.accessTokenTtlSeconds;
     const resource = o.resource ?? null;
+    const jkt = o.jkt ?? null;
     const accessExpiresAt = now + ttl * 1000;
     const accessToken = resource?.jwt && this.jwtAccessTokens
-      ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [] })
+      ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [], jkt })
       : ACCESS_TOKEN_PREFIX + randomToken(32);
-    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: accessExpiresAt, resources: resource ? [resource.uri] : [] }];
+    const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: accessExpiresAt, resources: resource ? [resource.uri] : [], jkt }];
     let refreshToken: string | undefined = o.reuseRefreshToken;
     if (o.withRefresh && refreshToken === undefined) {
       refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
-      const expiresAt = o.refreshExpiresAt ?? now + Math.max(this.refreshTtlSeconds, ttl * 2) * 1000;
-      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt, resources: o.reach ?? [] });
+      const lifetime = isBrowserApp(o.app) ? Math.min(this.refreshTtlSeconds, SPA_REFRESH_TTL_SECONDS) : Math.max(this.refreshTtlSeconds, ttl * 2);
+      const expiresAt = o.refreshExpiresAt ?? now + lifetime * 1000;
+      records.push({ ...base, scopes: o.refreshScopes ?? o.scopes, hash: sha256Hex(refreshToken), type: 'refresh', expiresAt, resources: o.reach ?? [], jkt: o.app.secretHash === null ? jkt : null });
     }
     const audit = this.audit;
     const actor = audit && { type: 'app' as const, id: audit.clientId };
@@ -145,7 +156,7 @@ export class TokenService {
       await audit?.log.record({ action: 'token_revoked', actor: actor!, userId: o.userId, ip: audit.ip, details: { family: familyId, during: 'issue' } });
       throw new InvalidGrant('access was revoked while the tokens were issued');
     }
-    const response: TokenResponse = { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: o.scopes.join(' ') };
+    const response: TokenResponse = { access_token: accessToken, token_type: jkt === null ? 'bearer' : 'DPoP', expires_in: ttl, scope: o.scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     if (o.userId !== null && o.scopes.includes('openid')) {
       response.id_token = await this.idTokens.sign({ app: o.app, userId: o.userId, nonce: o.nonce ?? null, authTime: o.authTime ?? null, amr: o.amr ?? [], accessToken });

@@ -4,8 +4,9 @@
  */
 import { ACR_VALUES } from '../accounts/authentication.js';
 import { ASSERTION_KEY_ALGS, ASSERTION_SECRET_ALGS } from '../apps/client-keys.js';
+import { DPOP_ALGS } from '../oauth/dpop.js';
 import { GRANTS } from '../oauth/grants/index.js';
-import { SCOPE_CATALOGUE } from '../oauth/scopes.js';
+import { OFFLINE_ACCESS, SCOPE_CATALOGUE } from '../oauth/scopes.js';
 import { SIGNING_ALGS } from './keys.js';
 import { LANGUAGES } from '../pages/messages/index.js';
 import { STANDARD_CLAIMS } from './userinfo.js';
@@ -26,7 +27,10 @@ export function serverMetadata(issuer: string, options: { registration?: 'off' |
     introspection_endpoint: `${issuer}/introspect`,
     device_authorization_endpoint: `${issuer}/device/code`,
     end_session_endpoint: `${issuer}/logout`,
-    scopes_supported: SCOPE_CATALOGUE.map((s) => s.name),
+    // RFC 9126 §5: PAR is offered to every app; an app may require it for itself.
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: false,
+    scopes_supported: [...SCOPE_CATALOGUE.map((s) => s.name), OFFLINE_ACCESS],
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     // RFC 8414 §2: a listed value replaces the default ["authorization_code", "implicit"], so implicit
@@ -51,5 +55,7 @@ export function serverMetadata(issuer: string, options: { registration?: 'off' |
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    // RFC 9449 §5.1.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
   };
 }

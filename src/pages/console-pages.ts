@@ -77,6 +77,8 @@ export interface AppFormValues {
   authMethod: string;
   jwksUri: string;
   jwks: string;
+  requireDpop: boolean;
+  requirePar: boolean;
 }
 
 /** The methods a web app may choose on the form (public apps use `none`). */
@@ -166,6 +168,10 @@ ${editing ? html`<p class="warning" id="scopes-warning">${c.scopesWarning}</p>` 
 <label for="id_token_alg">${c.idTokenAlg}</label>
 <select id="id_token_alg" name="id_token_alg">${(['ES256', 'RS256'] as const).map((a) => html`<option value="${a}" ${v.idTokenAlg === a ? 'selected' : ''}>${a}</option>`)}</select>
 ${textArea('post_logout_redirect_uris', c.postLogoutUris, v.postLogoutRedirectUris, c.postLogoutUrisHint, 2)}
+<label class="check"><input type="checkbox" name="require_dpop" value="yes" aria-describedby="require-dpop-hint" ${v.requireDpop ? 'checked' : ''}> ${c.requireDpop}</label>
+<small id="require-dpop-hint" class="hint">${c.requireDpopHint}</small>
+<label class="check"><input type="checkbox" name="require_par" value="yes" aria-describedby="require-par-hint" ${v.requirePar ? 'checked' : ''}> ${c.requirePar}</label>
+<small id="require-par-hint" class="hint">${c.requireParHint}</small>
 </fieldset>
 
 <fieldset><legend>${c.sectionClientAuth}</legend>

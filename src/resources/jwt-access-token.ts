@@ -27,6 +27,8 @@ export interface JwtAccessTokenInput {
   expiresAt: Millis;
   authTime?: Millis | null;
   amr?: readonly string[];
+  /** The DPoP key the token is bound to (RFC 9449 §6.1: `cnf.jkt`), or null. */
+  jkt?: string | null;
 }
 
 export class JwtAccessTokens {
@@ -41,6 +43,7 @@ export class JwtAccessTokens {
     const { kid, alg, key } = await this.keys.signingKey('ES256');
     const now = Math.floor(this.clock() / 1000);
     const claims: Record<string, unknown> = { client_id: input.app.clientId, scope: input.scopes.join(' ') };
+    if (input.jkt) claims.cnf = { jkt: input.jkt };
     if (input.userId !== null) {
       if (input.authTime) claims.auth_time = Math.floor(input.authTime / 1000);
       const acr = acrOf(input.amr ?? []);

@@ -21,6 +21,7 @@ import type { PasskeyStore } from './passkey-store.js';
 import type { UpstreamStore } from './upstream-store.js';
 import type { ClientStore } from './client-store.js';
 import type { ResourceStore } from './resource-store.js';
+import type { ProofStore } from './proof-store.js';
 
 export type Sex = 'male' | 'female';
 
@@ -55,7 +56,8 @@ export interface UserRecord {
   updatedAt: Millis;
 }
 
-export type PlatformType = 'web' | 'ios' | 'android' | 'desktop' | 'tv';
+/** `spa`: a browser app (a single-page app with no backend), a public client (src/apps/platforms.ts). */
+export type PlatformType = 'web' | 'spa' | 'ios' | 'android' | 'desktop' | 'tv';
 
 export interface Platform {
   type: PlatformType;
@@ -136,6 +138,10 @@ export interface AppRecord {
    * (RFC 7591, 7592); null for apps registered by developers and operators.
    */
   registrationTokenHash: SecretHash | null;
+  /** Tokens are issued only bound to a DPoP key (RFC 9449): /token refuses requests without a proof. */
+  requireDpop: boolean;
+  /** Authorization requests must be pushed to /par first (RFC 9126 §5). */
+  requirePar: boolean;
   createdAt: Millis;
   updatedAt: Millis;
   /** The app's revocation generation as read (see `RevocationScope`); storage fills it, nobody sets it. */
@@ -219,6 +225,8 @@ export interface TokenRecord {
   revokedAt: Millis | null;
   /** Refresh tokens of public clients: when this one was exchanged for a new one. */
   rotatedAt: Millis | null;
+  /** The JWK SHA-256 thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6); null for a bearer token. */
+  jkt: string | null;
   /**
    * The revocation generation of the authorization it descends from (its
    * code's, device code's or refresh token's; see `RevocationScope`); absent
@@ -608,6 +616,7 @@ export interface Storage {
   readonly clients: ClientStore;
   /** The resource servers operators registered (RFC 8707; src/storage/resource-store.ts). */
   readonly resources: ResourceStore;
+  readonly proofs: ProofStore;
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;

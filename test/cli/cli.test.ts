@@ -135,6 +135,26 @@ describe('gatehouse CLI', SLOW, () => {
     expect(lifted.require_two_step).toBe(false);
   });
 
+  test('app update --require-dpop and --require-par set the modern profile; --no-… lifts them (issue 19)', async () => {
+    const required = JSON.parse(succeeded(await run(['app', 'update', webClientId, '--require-dpop', '--require-par', '--json'])).stdout);
+    expect(required).toMatchObject({ require_dpop: true, require_par: true });
+    const text = succeeded(await run(['app', 'update', webClientId, '--name', 'Notes'])).stdout;
+    expect(text).toContain('DPoP:          required');
+    expect(text).toContain('PAR:           required');
+    const lifted = JSON.parse(succeeded(await run(['app', 'update', webClientId, '--no-require-dpop', '--no-require-par', '--json'])).stdout);
+    expect(lifted).toMatchObject({ require_dpop: false, require_par: false });
+  });
+
+  test('app create --platform spa makes a browser app: public, https redirect URIs only (issue 19)', async () => {
+    const created = JSON.parse(succeeded(await run([
+      'app', 'create', '--name', 'Notes in the browser', '--platform', 'spa', '--redirect-uri', 'https://notes.example/app', '--scope', 'login:info', '--json',
+    ])).stdout);
+    expect(created).toMatchObject({ confidential: false, platforms: ['spa'] });
+    expect(created).not.toHaveProperty('client_secret');
+    const refused = await run(['app', 'create', '--name', 'Bad', '--platform', 'spa', '--redirect-uri', 'http://notes.example/app']);
+    expect(refused.code).not.toBe(0);
+  });
+
   test('app update --introspects makes an app the resource server of others, audited; "" withdraws it', async () => {
     const api = JSON.parse(succeeded(await run(['app', 'create', '--name', 'Notes API', '--redirect-uri', 'https://api.notes.example/cb', '--scope', 'login:info', '--json'])).stdout) as { client_id: string };
     const updated = JSON.parse(succeeded(await run(['app', 'update', api.client_id, '--introspects', webClientId, '--json'])).stdout);

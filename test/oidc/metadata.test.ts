@@ -42,7 +42,7 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint: `${issuer}/introspect`,
     device_authorization_endpoint: `${issuer}/device/code`,
     end_session_endpoint: `${issuer}/logout`,
-    scopes_supported: ['login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone', 'openid', 'profile', 'email', 'phone'],
+    scopes_supported: ['login:info', 'login:email', 'login:avatar', 'login:birthday', 'login:default_phone', 'openid', 'profile', 'email', 'phone', 'offline_access'],
     response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     // RFC 8414 §2: omitting the list would mean ["authorization_code", "implicit"]; listing it must not drop implicit.
@@ -70,6 +70,9 @@ function expectedMetadata(issuer: string): Record<string, unknown> {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: false,
+    dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'],
   };
 }
 

@@ -77,7 +77,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       optionalScopes: [],
       accessTokenTtlSeconds: 3600,
       idTokenAlg: 'ES256',
-      requireTwoStep: true,
+      requireTwoStep: true, requireDpop: true, requirePar: true,
       postLogoutRedirectUris: [],
       introspects: [],
       status: 'active',
@@ -120,6 +120,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
         deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
         resources: [] as string[],
+        deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, jkt: null, generation: 0,
         ...over,
       };
       return [
@@ -438,7 +439,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     describe('tokens', () => {
       test('round-trips every field of a token', async () => {
         const { user, app } = await seed();
-        const tokens = family(user, app, { scopes: ['login:info', 'login:email'], deviceId: 'device-1', deviceName: 'Phone', isDebug: true });
+        const tokens = family(user, app, { scopes: ['login:info', 'login:email'], deviceId: 'device-1', deviceName: 'Phone', isDebug: true, jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
         await save(tokens);
         for (const t of tokens) expect(await s.findToken(t.hash)).toEqual(t);
         expect(await s.findToken(sha256Hex('unknown'))).toBeNull();
@@ -1037,6 +1038,44 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const claim = { clientId: 'c'.repeat(32) as ClientId, key: 'race', requestHash: 'h', createdAt: T0 };
         const results = await Promise.all([s, other, s, other].map((db) => db.idempotency.claimIdempotencyKey(claim, T0 - HOUR)));
         expect(results.filter((r) => r === null)).toHaveLength(1);
+    describe('DPoP proofs and pushed authorization requests (issue 19)', () => {
+      test('a DPoP proof key is accepted once until it expires, then may be recorded again', async () => {
+        const key = sha256Hex(randomHex(16));
+        expect(await s.proofs.useDpopProof(key, T0 + 60_000, T0)).toBe(true);
+        expect(await s.proofs.useDpopProof(key, T0 + 60_000, T0 + 1)).toBe(false);
+        expect(await s.proofs.useDpopProof(key, T0 + 200_000, T0 + 60_000)).toBe(true);
+        expect(await s.proofs.useDpopProof(sha256Hex(randomHex(16)), T0 + 60_000, T0)).toBe(true);
+      });
+
+      test('one proof raced over two connections is accepted exactly once', async () => {
+        const other = opened.reopen ? await opened.reopen() : s;
+        const key = sha256Hex(randomHex(16));
+        const results = await Promise.all([s, other, s, other].map((db) => db.proofs.useDpopProof(key, T0 + 60_000, T0)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      test('a pushed request is taken once, not after it expires, and goes with its app', async () => {
+        const { app } = await seed();
+        const record = { hash: sha256Hex(randomHex(32)), clientId: app.clientId, params: { response_type: 'code', scope: 'login:info' }, createdAt: T0, expiresAt: T0 + 60_000 };
+        await s.proofs.savePushedRequest(record);
+        const other = opened.reopen ? await opened.reopen() : s;
+        const taken = await Promise.all([s, other].map((db) => db.proofs.takePushedRequest(record.hash, T0 + 1)));
+        expect(taken.filter((t) => t !== null)).toEqual([record]);
+        const expired = { ...record, hash: sha256Hex(randomHex(32)) };
+        await s.proofs.savePushedRequest(expired);
+        expect(await s.proofs.takePushedRequest(expired.hash, T0 + 60_000)).toBeNull();
+        const orphan = { ...record, hash: sha256Hex(randomHex(32)) };
+        await s.proofs.savePushedRequest(orphan);
+        await s.deleteApp(app.clientId);
+        expect(await s.proofs.takePushedRequest(orphan.hash, T0 + 1)).toBeNull();
+      });
+
+      test('expired proofs and pushed requests are deleted', async () => {
+        const { app } = await seed();
+        await s.proofs.useDpopProof(sha256Hex(randomHex(16)), T0 + 1000, T0);
+        await s.proofs.savePushedRequest({ hash: sha256Hex(randomHex(32)), clientId: app.clientId, params: {}, createdAt: T0, expiresAt: T0 + 1000 });
+        const deleted = await s.deleteExpired(T0 + 2000, { tokensBefore: T0 - 1, familiesBefore: T0 - 1, countersBefore: T0 - 1 });
+        expect(deleted).toBeGreaterThanOrEqual(2);
       });
     });
 

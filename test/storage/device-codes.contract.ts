@@ -32,7 +32,7 @@ export function deviceCodeContract(name: string, open: () => Promise<OpenedStora
       const app = (id: string) => ({
         clientId: id as ClientId, secretHash: null, secretSealed: null, name: `App ${id.slice(0, 4)}`, description: '', iconUrl: null,
         ownerId: null, platforms: [{ type: 'tv' as const }], redirectUris: [], suggestHostnames: [], scopes: ['login:info'],
-        optionalScopes: ['login:email'], accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256' as const, requireTwoStep: false, postLogoutRedirectUris: [],
+        optionalScopes: ['login:email'], accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256' as const, requireTwoStep: false, requireDpop: false, requirePar: false, postLogoutRedirectUris: [],
         status: 'active' as const, createdAt: T0, updatedAt: T0,
       });
       clientId = randomHex(16) as ClientId;

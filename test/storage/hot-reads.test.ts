@@ -27,7 +27,7 @@ const user: UserRecord = {
 const app: AppRecord = {
   clientId: randomHex(16) as ClientId, secretHash: null, secretSealed: null, name: 'App', description: '', iconUrl: null, ownerId: null,
   platforms: [{ type: 'web' }], redirectUris: ['https://app.example/cb'], suggestHostnames: [], scopes: ['login:info'], optionalScopes: [],
-  accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, postLogoutRedirectUris: [], introspects: [], status: 'active', blockedBy: null,
+  accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false, postLogoutRedirectUris: [], introspects: [], status: 'active', blockedBy: null,
   firstParty: false, createdAt: T0, updatedAt: T0, generation: 0,
   tokenEndpointAuthMethod: 'none', jwks: null, jwksUri: null, registrationTokenHash: null,
 };
@@ -35,6 +35,7 @@ const token = (userId: UserId | null): TokenRecord => ({
   hash: sha256Hex(randomHex(32)), type: 'access', clientId: app.clientId, userId, scopes: ['login:info'], familyId: randomHex(16), deviceId: null,
   deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: T0, expiresAt: (T0 + 3_600_000) as Millis, revokedAt: null, rotatedAt: null, generation: 0,
   resources: [],
+  deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: T0, expiresAt: (T0 + 3_600_000) as Millis, revokedAt: null, rotatedAt: null, jkt: null, generation: 0,
 });
 
 async function scenario(storage: SqlStorage): Promise<void> {

@@ -30,7 +30,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       await s.createApp({
         clientId, secretHash: null, secretSealed: null, name: 'Swept', description: '', iconUrl: null, ownerId: null,
         platforms: [{ type: 'desktop' }], redirectUris: [], suggestHostnames: [], scopes: [], optionalScopes: [],
-        accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, postLogoutRedirectUris: [], status: 'active', createdAt: T0, updatedAt: T0,
+        accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false, postLogoutRedirectUris: [], status: 'active', createdAt: T0, updatedAt: T0,
       });
     });
     afterEach(async () => {
@@ -44,7 +44,7 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
     });
     const token = (expiresAt: Millis): TokenRecord => ({
       hash: sha256Hex(randomHex(16)), type: 'access', clientId, userId, scopes: [], familyId: randomHex(16), deviceId: null,
-      deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: T0, expiresAt, revokedAt: null, rotatedAt: null,
+      deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: T0, expiresAt, revokedAt: null, rotatedAt: null, jkt: null,
     });
 
     test('deletes expired codes, sessions, long-expired tokens and stale counters, and keeps everything still usable', async () => {

@@ -50,6 +50,8 @@ export function formValuesOf(app: AppRecord): AppFormValues {
     authMethod: app.tokenEndpointAuthMethod === 'none' ? 'client_secret_basic' : app.tokenEndpointAuthMethod,
     jwksUri: app.jwksUri ?? '',
     jwks: app.jwks ? JSON.stringify(app.jwks, null, 1) : '',
+    requireDpop: app.requireDpop,
+    requirePar: app.requirePar,
   };
 }
 
@@ -58,7 +60,7 @@ function blankValues(defaultTtl: number): AppFormValues {
     name: '', description: '', redirectUris: '', suggestHostnames: '', postLogoutRedirectUris: '',
     scopeModes: { 'login:info': 'required' }, platforms: ['web'],
     iosAppId: '', iosStoreUrl: '', androidPackage: '', androidFingerprints: '', androidStoreUrl: '',
-    ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false,
+    ttl: String(defaultTtl), idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false,
     authMethod: 'client_secret_basic', jwksUri: '', jwks: '',
   };
 }
@@ -89,6 +91,8 @@ export function formValuesFrom(form: Params): AppFormValues {
     authMethod: form.auth_method ?? 'client_secret_basic',
     jwksUri: form.jwks_uri ?? '',
     jwks: form.jwks ?? '',
+    requireDpop: form.require_dpop === 'yes',
+    requirePar: form.require_par === 'yes',
   };
 }
 
@@ -120,6 +124,8 @@ export function appInputOf(v: AppFormValues): AppInput & { name: string } {
     tokenEndpointAuthMethod: v.platforms.includes('web') ? v.authMethod : undefined,
     jwksUri: v.jwksUri.trim() === '' ? null : v.jwksUri.trim(),
     jwks: v.jwks.trim() === '' ? null : v.jwks.trim(),
+    requireDpop: v.requireDpop,
+    requirePar: v.requirePar,
   };
 }
 

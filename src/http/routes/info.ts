@@ -3,7 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { loginInfo, toJwt, toXml } from '../../info/login-info.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
-import { extractAccessToken, sendBearerError } from '../bearer.js';
+import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 const unauthorized = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
@@ -11,22 +12,26 @@ const unauthorized = (reply: FastifyReply, error: OAuthError) => sendBearerError
 export const infoRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const psuidKey = ctx.secrets.deriveKey('psuid');
 
+  const htu = `${ctx.config.issuer}/info`;
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     let params;
-    let raw;
+    let credentials: Credentials | null;
     try {
       params = edgeParams(PARAMS.resource, request.query, request.method === 'POST' ? request.body : null);
-      raw = extractAccessToken(request, params);
+      credentials = extractAccessToken(request, params);
     } catch (err) {
       if (err instanceof OAuthError) return unauthorized(reply, new InvalidRequest(err.description, 400));
       throw err;
     }
-    if (raw === null) return unauthorized(reply, new InvalidToken('an OAuth token is required'));
+    if (credentials === null) return unauthorized(reply, new InvalidToken('an OAuth token is required'));
     const format = params.format ?? 'json';
     if (format !== 'json' && format !== 'xml' && format !== 'jwt') throw new InvalidRequest('format must be json, xml or jwt');
 
-    const found = await ctx.tokens.resolveForOwnApis(raw);
+    const found = await ctx.tokens.resolveForOwnApis(credentials.token);
     if (!found) return unauthorized(reply, new InvalidToken('the token is unknown, expired or revoked'));
+    answerCorsFor(request, found.app);
+    const refused = await checkBinding(ctx.dpop, request, htu, credentials, found.token);
+    if (refused) return unauthorized(reply, refused);
     const { token, user, app: appRecord } = found;
     if (token.userId === null) return unauthorized(reply, new InvalidToken('this token belongs to an app, not a user'));
     if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {

@@ -12,7 +12,8 @@ import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
 import { serverMetadata } from '../../oidc/discovery.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.js';
 import { userClaims } from '../../oidc/userinfo.js';
-import { extractAccessToken, sendBearerError } from '../bearer.js';
+import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 /** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
@@ -30,8 +31,9 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.get('/jwks', async (_request, reply) =>
     reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await ctx.keys.jwks()));
 
+  const userinfoUrl = `${issuer}/userinfo`;
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
-    let raw: string | null;
+    let raw: Credentials | null;
     try {
       const params = edgeParams(PARAMS.resource, request.query, request.method === 'POST' ? request.body : null);
       raw = extractAccessToken(request, params);
@@ -43,14 +45,17 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       // RFC 6750 §3.1: no credentials at all gets a bare challenge.
       return sendBearerError(reply, new InvalidToken('an access token is required'), { credentialsSent: false });
     }
-    const found = await ctx.tokens.resolveForOwnApis(raw);
+    const found = await ctx.tokens.resolveForOwnApis(raw.token);
     if (!found || found.token.userId === null) return bearerError(reply, new InvalidToken('the access token is unknown, expired or revoked'));
+    answerCorsFor(request, found.app);
+    const refused = await checkBinding(ctx.dpop, request, userinfoUrl, raw, found.token);
+    if (refused) return bearerError(reply, refused);
     const { token, user, app: appRecord } = found;
     if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
       return bearerError(reply, new InvalidToken('the access token is no longer valid'));
     }
     const claims = userClaims(user, token.scopes, issuer, ctx.idTokens.subject(appRecord, user.id));
-    return reply.header('Cache-Control', 'no-store').header('Access-Control-Allow-Origin', '*').send(claims);
+    return reply.header('Cache-Control', 'no-store').send(claims);
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);
@@ -76,13 +81,15 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
       active: true,
       scope: token.scopes.join(' '),
       client_id: token.clientId,
-      token_type: token.type === 'access' ? 'bearer' : 'refresh_token',
+      token_type: token.type === 'refresh' ? 'refresh_token' : token.jkt !== null ? 'DPoP' : 'bearer',
       exp: Math.floor(token.expiresAt / 1000),
       iat: Math.floor(token.createdAt / 1000),
       iss: issuer,
       aud: (token.resources ?? []).length > 0 && token.type === 'access' ? token.resources![0] : token.clientId,
       ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
       ...(token.deviceId ? { device_id: token.deviceId } : {}),
+      // RFC 9449 §6.2: the key a bound token must be presented with; the resource server checks the proof.
+      ...(token.jkt !== null ? { cnf: { jkt: token.jkt } } : {}),
     };
   });
 };

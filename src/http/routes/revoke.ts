@@ -11,6 +11,7 @@ import { authenticateClient, clientCredentials } from '../../oauth/client-auth.j
 import { InvalidRequest } from '../../oauth/errors.js';
 import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
 import type { AppRecord } from '../../storage/storage.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Promise<void> {
@@ -30,6 +31,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
   app.post('/revoke_token', async (request, reply) => {
     const params = edgeParams(PARAMS.revokeToken, request.body);
     const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
+    answerCorsFor(request, client.app);
     if (!params.access_token) throw new InvalidRequest('access_token is required');
     await revoke(ctx, client.app, params.access_token, request.ip);
     return reply.header('Cache-Control', 'no-store').send({ status: 'ok' });
@@ -38,6 +40,7 @@ export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) =>
   app.post('/revoke', async (request, reply) => {
     const params = edgeParams(PARAMS.revoke, request.body);
     const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
+    answerCorsFor(request, client.app);
     if (!params.token) throw new InvalidRequest('token is required');
     await revoke(ctx, client.app, params.token, request.ip);
     return reply.code(200).header('Cache-Control', 'no-store').send();

@@ -1,13 +1,22 @@
-/** POST /token (docs/protocol.md §4). */
+/** POST /token (docs/protocol.md §4), with DPoP proofs (RFC 9449 §5, docs/modern-oauth.md). */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';
+import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 export const tokenRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
+  const htu = `${ctx.config.issuer}/token`;
   app.post('/token', async (request, reply) => {
     const params = edgeParams(PARAMS.token, request.body);
-    const response = await handleTokenRequest(ctx, params, request.headers.authorization, { ip: request.ip });
+    const proof = request.headers.dpop;
+    let dpopJkt: string | null = null;
+    if (proof !== undefined) {
+      // Every answer to a DPoP client carries the nonce its next proof needs (RFC 9449 §8.2).
+      reply.header('DPoP-Nonce', ctx.dpop.nonce());
+      dpopJkt = (await ctx.dpop.check(Array.isArray(proof) ? proof.join(',') : proof, { method: 'POST', url: htu, requireNonce: true })).jkt;
+    }
+    const response = await handleTokenRequest(ctx, params, request.headers.authorization, { ip: request.ip, dpopJkt, onClient: (client) => answerCorsFor(request, client) });
     return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(response);
   });
 };

@@ -6,7 +6,7 @@
  * rendered as a page; every later step throws a `RedirectableError`.
  */
 import { isClientId } from '../../apps/apps.js';
-import { isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type RedirectMatch } from '../../apps/platforms.js';
+import { isBrowserApp, isDeviceFlowOnly, isYandexSdkRedirectUri, matchRedirectUri, type RedirectMatch } from '../../apps/platforms.js';
 import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { parseDeviceParams } from '../device-params.js';
@@ -126,6 +126,11 @@ function checkStatus(app: AppRecord, target: RedirectTarget): void {
   if (app.status !== 'active') throw new RedirectableError(new UnauthorizedClient('this app is blocked'), target);
 }
 
+/** RFC 9126 §5: an app that requires PAR is refused any request that did not come through /par. */
+function checkPushed(app: AppRecord, target: RedirectTarget, pushed: boolean): void {
+  if (app.requirePar && !pushed) throw new RedirectableError(new InvalidRequest('this app must push its authorization requests to /par and send request_uri'), target);
+}
+
 function checkResponseType(app: AppRecord, params: AuthorizeParams, target: RedirectTarget, issuer: string): ResponseType {
   const raw = params.response_type;
   if (!raw) throw new RedirectableError(new InvalidRequest('response_type is required'), target);
@@ -143,6 +148,10 @@ function checkResponseType(app: AppRecord, params: AuthorizeParams, target: Redi
   if (type !== 'code' && !target.toVerificationPage && !app.platforms.some((p) => p.type === 'web') && app.suggestHostnames.length === 0
     && !isYandexSdkRedirectUri(app, issuer, target.redirectUri)) {
     throw new RedirectableError(new UnauthorizedClient('this app may not use response_type=token: it has no web platform or suggest hostname'), target);
+  }
+  // RFC 9449: a token handed out on a redirect cannot be bound to a key.
+  if ((type === 'token' || type === 'id_token token') && app.requireDpop) {
+    throw new RedirectableError(new UnauthorizedClient('this app requires DPoP: tokens come only from /token, with a proof'), target);
   }
   // A port nobody registered may belong to any program on the user's machine (RFC 8252 §7.3,
   // §8.1): it gets a code, useless without the PKCE verifier, and never a token (RFC 9700 §2.1.2).
@@ -176,6 +185,8 @@ function checkPkce(app: AppRecord, params: AuthorizeParams, target: RedirectTarg
   // docs/protocol.md §3: S256 is the default when the method is omitted.
   const m = method === undefined || method === '' ? 'S256' : method;
   if (m !== 'S256' && m !== 'plain') throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 or plain'), target);
+  // OAuth 2.0 for Browser-Based Apps §6.1.3.1 (RFC 9700 §2.1.1): a browser app uses S256.
+  if (m !== 'S256' && isBrowserApp(app)) throw new RedirectableError(new InvalidRequest('code_challenge_method must be S256 for a browser app'), target);
   return { challenge, method: m };
 }
 
@@ -227,8 +238,8 @@ async function checkResource(storage: Storage, params: AuthorizeParams, target: 
   return [uri];
 }
 
-/** Runs every step; the returned request is safe to act on. */
-export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string): Promise<AuthorizationRequest> {
+/** Runs every step; the returned request is safe to act on. `pushed`: the parameters came from /par (RFC 9126). */
+export async function validateAuthorizationRequest(storage: Storage, params: AuthorizeParams, issuer: string, options: { pushed?: boolean } = {}): Promise<AuthorizationRequest> {
   const app = await checkClient(storage, params);
   checkPlatform(app);
   const { uri: redirectUri, match: redirectMatch } = checkRedirectUri(app, params, issuer);
@@ -243,6 +254,7 @@ export async function validateAuthorizationRequest(storage: Storage, params: Aut
   };
   if (state !== null && state.length > 1024) throw new RedirectableError(new InvalidRequest('state is longer than 1024 characters'), target);
   checkStatus(app, target);
+  checkPushed(app, target, options.pushed ?? false);
   const responseType = checkResponseType(app, params, target, issuer);
   const { scopes, optionalScopes } = checkScopes(app, params, target);
   const pkce = checkPkce(app, params, target, responseType);

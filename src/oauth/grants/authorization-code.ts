@@ -128,5 +128,6 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
     generation: code.generation,
     resource,
     reach: code.resources ?? [],
+    jkt: meta.dpopJkt ?? null,
   });
 };

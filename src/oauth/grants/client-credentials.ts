@@ -7,7 +7,7 @@ import { parseScopeParam, scopeNotAllowed } from '../scopes.js';
 import type { GrantHandler } from './grant.js';
 import { chooseResource } from '../../resources/resources.js';
 
-export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) => {
+export const clientCredentialsGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   if (client.method === 'none') throw new UnauthorizedClient('public clients cannot use client_credentials');
   const requested = parseScopeParam(params.scope);
@@ -16,5 +16,5 @@ export const clientCredentialsGrant: GrantHandler = async (ctx, client, params) 
   const unknown = requested.find((s) => !allowed.includes(s));
   if (unknown !== undefined) throw scopeNotAllowed(unknown);
   const resource = await chooseResource(ctx.storage, params.resource, []);
-  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false, resource });
+  return ctx.tokens.issue({ app, userId: null, scopes: requested.length > 0 ? requested : app.scopes, withRefresh: false, resource, jkt: meta.dpopJkt ?? null });
 };

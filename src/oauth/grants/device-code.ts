@@ -8,7 +8,7 @@ import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, Invalid
 import type { GrantHandler } from './grant.js';
 import { chooseResource } from '../../resources/resources.js';
 
-export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
+export const deviceCodeGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.device_code ?? params.code;
   if (!raw) throw new InvalidRequest('device_code is required');
@@ -39,5 +39,6 @@ export const deviceCodeGrant: GrantHandler = async (ctx, client, params) => {
     withRefresh: true,
     generation: record.generation,
     resource: await chooseResource(ctx.storage, params.resource, []),
+    jkt: meta.dpopJkt ?? null,
   });
 };

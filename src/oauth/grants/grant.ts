@@ -1,6 +1,6 @@
 /** What every grant handler receives and returns (one grant, one module). */
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { Storage } from '../../storage/storage.js';
+import type { AppRecord, Storage } from '../../storage/storage.js';
 import type { Limits } from '../attempts.js';
 import type { Clock } from '../../types.js';
 import type { ClientAssertions } from '../client-assertion.js';
@@ -23,6 +23,10 @@ export interface GrantContext {
 /** Facts about the HTTP request a grant may need (guessing limits count per address). */
 export interface RequestMeta {
   ip: string;
+  /** The thumbprint of the key of the request's checked DPoP proof (RFC 9449); null or absent without one. */
+  dpopJkt?: string | null;
+  /** Told the authenticated client before its grant runs (the HTTP layer's CORS rule depends on it). */
+  onClient?: (app: AppRecord) => void;
 }
 
 /** The token request's form parameters, each at most once (RFC 6749 §3.2). */

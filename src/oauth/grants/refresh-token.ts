@@ -3,10 +3,16 @@
  * tokens rotate with reuse detection: a retired one presented again revokes the
  * whole family (RFC 9700 §4.14.2). A confidential client keeps its refresh token
  * until it expires or is revoked; the response repeats it.
+ *
+ * DPoP (RFC 9449 §5): a public client's refresh token bound to a key is
+ * exchanged only with a proof of that key, checked before the token is
+ * rotated, so a thief without the key cannot even burn it. New access tokens
+ * are bound to the key of the request's proof.
  */
 import { sha256Hex } from '../../crypto/random.js';
+import { InvalidDpopProof } from '../dpop.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
-import { parseScopeParam } from '../scopes.js';
+import { parseScopeParam, withoutOfflineAccess } from '../scopes.js';
 import { chooseResource } from '../../resources/resources.js';
 import type { GrantHandler } from './grant.js';
 
@@ -22,9 +28,14 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
   if (token.clientId !== app.clientId) throw new InvalidGrant('the refresh token was issued to another client');
   if (token.revokedAt !== null) throw new InvalidGrant('the refresh token was revoked');
   if (token.expiresAt <= now) throw new InvalidGrant('the refresh token has expired');
+  const jkt = meta.dpopJkt ?? null;
+  if (token.jkt !== null && token.jkt !== jkt) {
+    throw jkt === null ? new InvalidDpopProof('this refresh token is bound to a DPoP key: send a DPoP proof made with it') : new InvalidGrant('the refresh token is bound to another DPoP key');
+  }
 
-  const requested = parseScopeParam(params.scope);
-  if (requested === null) throw new InvalidScope('scope is malformed');
+  const parsed = parseScopeParam(params.scope);
+  if (parsed === null) throw new InvalidScope('scope is malformed');
+  const requested = withoutOfflineAccess(parsed);
   if (requested.some((s) => !token.scopes.includes(s))) throw new InvalidScope('scope may only narrow the scopes originally granted');
   const scopes = requested.length > 0 ? requested : token.scopes;
   // RFC 8707 §2.2: before anything is spent, so a wrong resource leaves the refresh token as it was.
@@ -57,6 +68,7 @@ export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta)
     generation: token.generation,
     resource,
     reach: token.resources ?? [],
+    jkt,
     ...(rotate ? { refreshExpiresAt: token.expiresAt, refreshScopes: token.scopes } : { reuseRefreshToken: raw }),
   });
 };

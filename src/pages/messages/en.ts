@@ -289,6 +289,7 @@ export const en = {
     platformsHint: 'Where the app runs. Only web apps keep a client secret; the others are public clients and use PKCE.',
     platforms: {
       web: 'Website or web service (keeps a client secret)',
+      spa: 'Browser app (a single-page app without a backend: no secret, PKCE)',
       ios: 'iOS app',
       android: 'Android app',
       desktop: 'Computer or console program (any loopback port)',
@@ -322,6 +323,10 @@ export const en = {
     ttlChoices: { '3600': '1 hour', '86400': '1 day', '604800': '7 days', '2592000': '30 days', '7776000': '90 days', '31536000': '1 year' } as Record<string, string>,
     ttlSeconds: '{n} seconds',
     idTokenAlg: 'OpenID Connect id_token signature',
+    requireDpop: 'Require DPoP (sender-constrained tokens)',
+    requireDpopHint: 'Tokens are issued only bound to a key the app proves it holds with each request (RFC 9449): a stolen token is useless without the key. The app must send a DPoP proof to /token, /userinfo and /info.',
+    requirePar: 'Require pushed authorization requests (PAR)',
+    requireParHint: 'The app sends its authorization request to /par first and redirects with the request_uri it gets back (RFC 9126): the parameters cannot be read or changed in the browser.',
     sectionSignIn: 'Sign-in',
     sectionClientAuth: 'Client authentication (web apps)',
     authMethod: 'How the app authenticates at the token endpoint',

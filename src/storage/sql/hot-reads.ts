@@ -19,7 +19,7 @@ type Columns<T> = { readonly [K in keyof T]-?: true };
 const TOKEN: Columns<TokensTable> = {
   hash: true, type: true, client_id: true, user_id: true, scopes: true, family_id: true, device_id: true, device_name: true,
   is_debug: true, auth_time: true, amr: true, created_at: true, expires_at: true, revoked_at: true, rotated_at: true, generation: true,
-  resources: true,
+  resources: true, jkt: true,
 };
 const USER: Columns<UsersTable> = {
   id: true, login: true, password_hash: true, first_name: true, last_name: true, display_name: true, sex: true, birthday: true,
@@ -30,7 +30,7 @@ const APP: Columns<AppsTable> = {
   client_id: true, secret_hash: true, secret_sealed: true, name: true, description: true, icon_url: true, owner_id: true,
   platforms: true, redirect_uris: true, suggest_hostnames: true, scopes: true, optional_scopes: true, access_token_ttl: true,
   id_token_alg: true, require_two_step: true, post_logout_redirect_uris: true, introspects: true, status: true, first_party: true,
-  blocked_by: true, created_at: true, updated_at: true, token_generation: true,
+  blocked_by: true, require_dpop: true, require_par: true, created_at: true, updated_at: true, token_generation: true,
   token_endpoint_auth_method: true, jwks: true, jwks_uri: true, registration_token_hash: true,
 };
 

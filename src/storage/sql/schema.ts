@@ -37,6 +37,8 @@ export interface Database {
   client_assertion_ids: ClientAssertionIdsTable;
   initial_access_tokens: InitialAccessTokensTable;
   resource_servers: ResourceServersTable;
+  dpop_proofs: DpopProofsTable;
+  pushed_requests: PushedRequestsTable;
 }
 
 export interface UsersTable {
@@ -89,6 +91,10 @@ export interface AppsTable {
   first_party: number;
   /** `operator` or `owner` while the app is blocked, else null (migration 0008). */
   blocked_by: string | null;
+  /** 1 when the app's tokens must be DPoP-bound (migration 0023). */
+  require_dpop: Generated<number>;
+  /** 1 when the app's authorization requests must be pushed to /par first (migration 0023). */
+  require_par: Generated<number>;
   created_at: number;
   updated_at: number;
   /** Moved on by every revocation of all the app's tokens (migration 0009). */
@@ -166,6 +172,24 @@ export interface TokensTable {
   generation: Generated<number>;
   /** Space-separated resource URIs (RFC 8707): an access token's audience, a refresh token's reach; '' for none (migration 0026). */
   resources: Generated<string>;
+  /** Thumbprint of the DPoP key the token is bound to; null for a bearer token (migration 0023). */
+  jkt: string | null;
+}
+
+/** `jti`s of accepted DPoP proofs, as SHA-256 of the key's thumbprint and the jti (migration 0023). */
+export interface DpopProofsTable {
+  key: string;
+  expires_at: number;
+}
+
+/** Authorization requests pushed to /par, by the SHA-256 of their request_uri (migration 0023). */
+export interface PushedRequestsTable {
+  hash: string;
+  client_id: string;
+  /** The pushed parameters as a JSON object of strings. */
+  params: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SigningKeysTable {

@@ -22,6 +22,7 @@ import { eventInserts, SqlWebhookStore } from './sql-webhook-store.js';
 import type { WebhookEventRecord } from '../webhook-store.js';
 import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
+import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads } from './hot-reads.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -117,6 +118,8 @@ function toApp(r: Selectable<AppsTable>): AppRecord {
     jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as AppRecord['jwks']),
     jwksUri: r.jwks_uri,
     registrationTokenHash: r.registration_token_hash as SecretHash | null,
+    requireDpop: num(r.require_dpop) === 1,
+    requirePar: num(r.require_par) === 1,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     generation: num(r.token_generation),
@@ -139,6 +142,8 @@ function fromAppPatch(p: AppPatch): Updateable<AppsTable> {
   if (p.accessTokenTtlSeconds !== undefined) row.access_token_ttl = p.accessTokenTtlSeconds;
   if (p.idTokenAlg !== undefined) row.id_token_alg = p.idTokenAlg;
   if (p.requireTwoStep !== undefined) row.require_two_step = p.requireTwoStep ? 1 : 0;
+  if (p.requireDpop !== undefined) row.require_dpop = p.requireDpop ? 1 : 0;
+  if (p.requirePar !== undefined) row.require_par = p.requirePar ? 1 : 0;
   if (p.postLogoutRedirectUris !== undefined) row.post_logout_redirect_uris = JSON.stringify(p.postLogoutRedirectUris);
   if (p.introspects !== undefined) row.introspects = JSON.stringify(p.introspects);
   if (p.status !== undefined) {
@@ -215,6 +220,7 @@ function toToken(r: Selectable<TokensTable>, current?: number | string): TokenRe
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at) ?? (stale ? num(r.created_at) : null),
     rotatedAt: numOrNull(r.rotated_at),
+    jkt: r.jkt ?? null,
     generation: num(r.generation),
     resources: splitScopes(r.resources ?? ''),
   };
@@ -262,6 +268,7 @@ function fromToken(t: TokenRecord): Insertable<TokensTable> {
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
     resources: joinScopes(t.resources ?? []),
+    jkt: t.jkt,
   };
 }
 
@@ -313,6 +320,7 @@ export class SqlStorage implements Storage {
   readonly idempotency: SqlIdempotencyStore;
   readonly clients: SqlClientStore;
   readonly resources: SqlResourceStore;
+  readonly proofs: SqlProofStore;
 
   private readonly hot: HotReads;
   private readonly postgres: boolean;
@@ -329,6 +337,7 @@ export class SqlStorage implements Storage {
     this.idempotency = new SqlIdempotencyStore(db);
     this.clients = new SqlClientStore(db);
     this.resources = new SqlResourceStore(db);
+    this.proofs = new SqlProofStore(db);
     this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
   }
 
@@ -423,7 +432,8 @@ export class SqlStorage implements Storage {
         id_token_alg: a.idTokenAlg ?? 'ES256', require_two_step: a.requireTwoStep ? 1 : 0, post_logout_redirect_uris: JSON.stringify(a.postLogoutRedirectUris ?? []),
         introspects: JSON.stringify(a.introspects ?? []),
         status: a.status, blocked_by: a.status === 'blocked' ? (a.blockedBy ?? 'operator') : null,
-        first_party: a.firstParty ? 1 : 0, created_at: a.createdAt, updated_at: a.updatedAt,
+        first_party: a.firstParty ? 1 : 0, require_dpop: a.requireDpop ? 1 : 0, require_par: a.requirePar ? 1 : 0,
+        created_at: a.createdAt, updated_at: a.updatedAt,
         token_endpoint_auth_method: a.tokenEndpointAuthMethod ?? (a.secretHash === null ? 'none' : 'client_secret_basic'),
         jwks: a.jwks ? JSON.stringify(a.jwks) : null, jwks_uri: a.jwksUri ?? null, registration_token_hash: a.registrationTokenHash ?? null,
       })
@@ -985,6 +995,8 @@ export class SqlStorage implements Storage {
       this.db.deleteFrom('revoked_families').where('revoked_at', '<', o.familiesBefore).executeTakeFirst(),
       this.db.deleteFrom('client_assertion_ids').where('expires_at', '<', now).executeTakeFirst(),
       this.db.deleteFrom('initial_access_tokens').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('dpop_proofs').where('expires_at', '<', now).executeTakeFirst(),
+      this.db.deleteFrom('pushed_requests').where('expires_at', '<', now).executeTakeFirst(),
       ...(o.auditBefore !== undefined ? [this.db.deleteFrom('audit_log').where('at', '<', o.auditBefore).executeTakeFirst()] : []),
     ]);
     return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);

@@ -24,6 +24,7 @@ import * as passkeys from './0018-passkeys.js';
 import * as appTwoStep from './0019-app-two-step.js';
 import * as upstreams from './0021-upstreams.js';
 import * as settings from './0022-settings.js';
+import * as dpopAndPar from './0023-dpop-and-par.js';
 import * as clientKeysAndRegistration from './0025-client-keys-and-registration.js';
 import * as resourceServers from './0026-resource-servers.js';
 import * as apiIdempotency from './0027-api-idempotency.js';
@@ -49,6 +50,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0019-app-two-step': appTwoStep,
   '0021-upstreams': upstreams,
   '0022-settings': settings,
+  '0023-dpop-and-par': dpopAndPar,
   '0025-client-keys-and-registration': clientKeysAndRegistration,
   '0026-resource-servers': resourceServers,
   '0027-api-idempotency': apiIdempotency,
