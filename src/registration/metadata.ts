@@ -10,7 +10,9 @@
  * its authentication method and redirect URIs: a client that authenticates
  * (a secret or a key) is a `web` app; a public one (`none`) whose redirect
  * URIs are loopback or private-use schemes is a `desktop` app, PKCE required
- * (RFC 8252); a public one with only the device grant is a `tv` app.
+ * (RFC 8252); a public one with https redirect URIs is a browser app (`spa`:
+ * PKCE S256, CORS for its origins); a public one with only the device grant
+ * is a `tv` app.
  */
 import type { AppInput } from '../apps/apps.js';
 import { isAuthMethod } from '../apps/client-keys.js';
@@ -43,6 +45,16 @@ function listOf(m: Metadata, name: string, max: number, error = InvalidClientMet
 }
 
 /** A private-use scheme (RFC 8252 §7.1) or loopback http (§7.3): where a native app receives its answer. */
+/** A browser app's redirect URI: https, or http on this machine during development. */
+function isBrowserRedirect(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
 function isNativeRedirect(uri: string): boolean {
   try {
     const url = new URL(uri);
@@ -85,7 +97,8 @@ export function readMetadata(body: unknown): ReadMetadata {
     if (grants.includes('implicit')) throw new InvalidClientMetadata('public clients may not use the implicit grant');
     if (!redirecting) platform = 'tv';
     else if (redirectUris.every(isNativeRedirect)) platform = 'desktop';
-    else throw new InvalidRedirectUri('a public client (token_endpoint_auth_method none) may only use loopback http or private-use scheme redirect URIs');
+    else if (redirectUris.every(isBrowserRedirect)) platform = 'spa';
+    else throw new InvalidRedirectUri('a public client (token_endpoint_auth_method none) uses either https redirect URIs (a browser app) or loopback http and private-use schemes (a native app), not both');
   }
 
   const scope = stringOf(m, 'scope', 1000);

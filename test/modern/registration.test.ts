@@ -86,7 +86,7 @@ describe('registering with oauth4webapi and private_key_jwt (RFC 7591, RFC 7523)
     expect(tokens.refresh_token).toMatch(/^gate_rt_/);
   });
 
-  test('a client_secret_basic registration gets a secret; a native one with loopback redirects is a public desktop app', async () => {
+  test('a client_secret_basic registration gets a secret; a native one with loopback redirects is a public desktop app, one with https redirects a browser app', async () => {
     const web = await post(open, { redirect_uris: ['https://rp.example/cb'] });
     expect(web.status).toBe(201);
     expect(web.body).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', client_secret_expires_at: 0, scope: 'openid profile email', client_name: 'rp.example' });
@@ -95,6 +95,11 @@ describe('registering with oauth4webapi and private_key_jwt (RFC 7591, RFC 7523)
     expect(native.status, JSON.stringify(native.body)).toBe(201);
     expect(native.body.client_secret).toBeUndefined();
     expect((await open.ctx.storage.findApp(native.body.client_id as never))!.platforms).toEqual([{ type: 'desktop' }]);
+    // A public client with https redirect URIs is a browser app: PKCE S256, CORS for its origin only.
+    const browser = await post(open, { redirect_uris: ['https://spa.example/callback'], token_endpoint_auth_method: 'none', client_name: 'SPA' });
+    expect(browser.status, JSON.stringify(browser.body)).toBe(201);
+    expect(browser.body.client_secret).toBeUndefined();
+    expect((await open.ctx.storage.findApp(browser.body.client_id as never))!.platforms).toEqual([{ type: 'spa' }]);
   });
 });
 
@@ -105,7 +110,7 @@ describe('metadata is checked as strictly as the console (RFC 7591 §3.2.2)', ()
     ['a javascript: redirect URI', { redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri'],
     ['no redirect URI for the code grant', { client_name: 'x' }, 'invalid_redirect_uri'],
     ['redirect_uris not an array', { redirect_uris: 'https://rp.example/cb' }, 'invalid_redirect_uri'],
-    ['a public client with https redirects', { redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
+    ['a public client with both https and private-use redirects', { redirect_uris: ['https://rp.example/cb', 'com.example.app:/cb'], token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
     ['an unknown scope', { redirect_uris: ['https://rp.example/cb'], scope: 'openid admin:everything' }, 'invalid_client_metadata'],
     ['a management scope, which only operators grant', { redirect_uris: ['https://rp.example/cb'], grant_types: ['client_credentials'], scope: 'gatehouse:admin' }, 'invalid_client_metadata'],
     ['an unknown auth method', { redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'tls_client_auth' }, 'invalid_client_metadata'],
