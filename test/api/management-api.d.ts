@@ -653,7 +653,7 @@ export interface components {
         };
         Platform: {
             /** @enum {string} */
-            type: "web" | "ios" | "android" | "desktop" | "tv";
+            type: "web" | "spa" | "ios" | "android" | "desktop" | "tv";
             /** @description iOS: team prefix and bundle id */
             app_id?: string;
             /** @description Android package name */

@@ -110,7 +110,7 @@ describe('one error style, valid values listed', { timeout: 120_000 }, () => {
   test('an unknown scope or platform names the known ones', async () => {
     refused(await cli(['app', 'create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scope', 'login:bogus']),
       /^gatehouse: unknown scope: login:bogus; known: login:info login:email login:avatar login:birthday login:default_phone openid profile email phone$/m);
-    refused(await cli(['app', 'create', '--name', 'X', '--platform', 'fridge']), /fridge.*web, ios, android, desktop, tv/);
+    refused(await cli(['app', 'create', '--name', 'X', '--platform', 'fridge']), /fridge.*web, spa, ios, android, desktop, tv/);
   });
 
   test('help never cites documents', () => {

@@ -39,7 +39,7 @@ const CHALLENGE = {
 function sendProblem(ctx: Context, request: FastifyRequest, reply: FastifyReply, problem: ApiProblem): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
   return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).header('Cache-Control', 'no-store')
-    .send(JSON.stringify(problemBody(ctx.config.issuer, problem, request.url.split('?')[0]!)));
+    .send(JSON.stringify(problemBody(ctx.config.issuer, problem, instanceOf(request))));
 }
 
 /** The app whose token this is: only an app's own token (client_credentials) of an active app. */
@@ -91,7 +91,7 @@ export const apiRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     api.setNotFoundHandler((request, reply) => sendProblem(ctx, request, reply, new ApiProblem('not-found', 'there is no such endpoint: see /api/v1/openapi.json')));
 
     api.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').header('Cache-Control', 'no-cache').send(documentJson));
-    api.get('/docs', async (request, reply) => sendPage(reply.header('Cache-Control', 'no-cache'), apiDocsPage(document, messagesFor(request))));
+    api.get('/docs', async (request, reply) => sendPage(reply, apiDocsPage(document, messagesFor(request))));
 
     for (const resource of RESOURCES) {
       for (const op of resource.operations) {
@@ -135,7 +135,7 @@ export const apiRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
           throw err;
         }
         // A refusal is an answer too: the same request with the same key is refused the same way.
-        await claim?.complete({ status: problem.status, body: problemBody(ctx.config.issuer, problem, request.url.split('?')[0]!) });
+        await claim?.complete({ status: problem.status, body: problemBody(ctx.config.issuer, problem, instanceOf(request)) });
         throw problem;
       }
       await claim?.complete(answer);
@@ -192,4 +192,13 @@ async function run(op: Operation, call: Call<never, never, never>): Promise<{ st
   const result = await op.handler(call as never);
   if (!op.success.schema) return { status: op.success.status, body: undefined };
   return { status: op.success.status, body: op.success.schema.parse(result) };
+}
+
+/**
+ * The problem's `instance`: the request's path as a URI reference, with every
+ * character a URI may not hold percent-encoded, so nothing a caller typed
+ * comes back as markup, even in JSON.
+ */
+function instanceOf(request: FastifyRequest): string {
+  return request.url.split('?')[0]!.replace(/[^A-Za-z0-9\-._~:/@!$&'()*+,;=%]/g, (c) => encodeURIComponent(c));
 }
