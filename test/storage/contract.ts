@@ -118,9 +118,8 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
     const family = (user: UserRecord | null, app: AppRecord, over: Partial<TokenRecord> = {}): TokenRecord[] => {
       const base = {
         clientId: app.clientId, userId: user?.id ?? null, scopes: ['login:info'], familyId: randomHex(16),
-        deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, generation: 0,
-        resources: [] as string[],
         deviceId: null, deviceName: null, isDebug: false, authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, jkt: null, generation: 0,
+        resources: [] as string[],
         ...over,
       };
       return [
@@ -1038,6 +1037,9 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const claim = { clientId: 'c'.repeat(32) as ClientId, key: 'race', requestHash: 'h', createdAt: T0 };
         const results = await Promise.all([s, other, s, other].map((db) => db.idempotency.claimIdempotencyKey(claim, T0 - HOUR)));
         expect(results.filter((r) => r === null)).toHaveLength(1);
+      });
+    });
+
     describe('DPoP proofs and pushed authorization requests (issue 19)', () => {
       test('a DPoP proof key is accepted once until it expires, then may be recorded again', async () => {
         const key = sha256Hex(randomHex(16));
