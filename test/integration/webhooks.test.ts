@@ -153,6 +153,8 @@ describe('webhooks (issue 21)', () => {
       expect(r.received).toHaveLength(1);
       clock.advance(1000);
       await r.waitFor((x) => x.length === 2);
+      // The worker records the failure (and so when to try next) after the receiver answered: wait for it before moving time on.
+      await gh.ctx.webhookDelivery.idle();
       clock.advance(RETRY_AFTER_MS[1]!);
       await r.waitFor((x) => x.length === 3);
       await gh.ctx.webhookDelivery.idle();
