@@ -140,7 +140,8 @@ export class AuditLog {
       const { at, ...what } = entry;
       id = await this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])), events);
     }
-    if (events.length > 0) this.events?.recorded(events);
+    // The sender hears of the events once they are durable: at once, or when the caller's unit commits.
+    if (events.length > 0) this.storage.afterCommit(() => this.events?.recorded(events));
     return id;
   }
 

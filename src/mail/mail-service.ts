@@ -63,7 +63,8 @@ export class MailService {
   /** Records the mail (and the audit entry), then delivers it in the background. Returns its outbox id. */
   async send(request: MailRequest): Promise<string> {
     const record = await this.record(request);
-    if (record.status === 'pending') this.track(this.attempt(record.id).then(() => undefined));
+    // Sent once the mail is durable: when the caller's unit commits (never, if it rolls back), or at once.
+    if (record.status === 'pending') this.storage.afterCommit(() => this.track(this.attempt(record.id).then(() => undefined)));
     return record.id;
   }
 

@@ -577,6 +577,19 @@ export interface Storage {
   /** Revokes a user's grants: for one app (access revoked), or all of them. */
   deleteSuggestGrants(userId: UserId, clientId?: ClientId): Promise<void>;
 
+  // Units of work (src/storage/sql/units.ts)
+  /**
+   * Runs `fn` as one unit: everything written through this storage while it
+   * runs commits together when it returns, or not at all when it throws. A
+   * change, its audit entry and the webhook events they cause are written in
+   * one such unit, so none exists without the others after a crash. Called
+   * inside a unit, `fn` joins it. Keep it short (no hashing, no network): on
+   * SQLite other writers wait for it.
+   */
+  atomically<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `then` once the caller's unit has committed (never if it rolls back), or at once outside a unit. */
+  afterCommit(then: () => void): void;
+
   // Audit log (issue 10)
   /**
    * Appends one entry; its `id` is assigned here and returned. With a

@@ -1081,6 +1081,95 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
     });
 
+    describe('units of work: a change and its audit entry commit together', () => {
+      const entry = (action: string, user: UserRecord) => ({
+        at: T0, action, outcome: 'ok' as const, actorType: 'operator' as const, actorId: null, userId: user.id, clientId: null, ip: null, details: {},
+      });
+      const event = (type: string) => ({ id: `msg_${randomHex(16)}`, type, at: T0, body: JSON.stringify({ type }) });
+
+      test('everything written in a unit commits when it returns, and reads in it see its own writes', async () => {
+        const { user, app } = await seed();
+        await s.atomically(async () => {
+          await s.updateUser(user.id, { status: 'blocked', updatedAt: T0 + 1 });
+          await s.updateApp(app.clientId, { name: 'Renamed', updatedAt: T0 + 1 });
+          // Both through the unit's transaction: the user by Kysely, the app by the hot path's statement.
+          expect((await s.findUserById(user.id))!.status).toBe('blocked');
+          expect((await s.findApp(app.clientId))!.name).toBe('Renamed');
+          await s.appendAudit(entry('user_blocked', user), undefined, [event('user.blocked')]);
+        });
+        expect((await s.findUserById(user.id))!.status).toBe('blocked');
+        expect((await s.findApp(app.clientId))!.name).toBe('Renamed');
+        expect((await s.listAudit({ userId: user.id })).map((e) => e.action)).toEqual(['user_blocked']);
+        expect((await s.webhooks.listWebhookEvents({ type: 'user.blocked' })).length).toBe(1);
+      });
+
+      test('a unit that throws leaves nothing: not the change, not its audit entry, not its events', async () => {
+        const { user, app } = await seed();
+        await expect(s.atomically(async () => {
+          await s.updateUser(user.id, { status: 'blocked', updatedAt: T0 + 1 });
+          await s.deleteApp(app.clientId);
+          // Store methods that are a transaction of their own join the unit instead.
+          await s.settings.writeSettings({ name: 'Someone' }, T0);
+          await s.appendAudit(entry('user_blocked', user), undefined, [event('user.blocked')]);
+          throw new Error('the process died here');
+        })).rejects.toThrow('the process died here');
+        expect((await s.findUserById(user.id))!.status).toBe('active');
+        expect(await s.findApp(app.clientId)).not.toBeNull();
+        expect(await s.settings.readSettings()).toEqual({});
+        expect(await s.listAudit({ userId: user.id })).toEqual([]);
+        expect(await s.webhooks.listWebhookEvents({ type: 'user.blocked' })).toEqual([]);
+      });
+
+      test('a unit inside a unit joins it: the outer one decides', async () => {
+        const { user } = await seed();
+        await expect(s.atomically(async () => {
+          await s.atomically(() => s.updateUser(user.id, { firstName: 'Inner', updatedAt: T0 + 1 }));
+          throw new Error('outer fails');
+        })).rejects.toThrow('outer fails');
+        expect((await s.findUserById(user.id))!.firstName).toBe('Ada');
+      });
+
+      test('what waits for the commit runs after it, and never for a unit rolled back', async () => {
+        const { user } = await seed();
+        const seen: string[] = [];
+        await s.atomically(async () => {
+          await s.updateUser(user.id, { firstName: 'Committed', updatedAt: T0 + 1 });
+          s.afterCommit(() => seen.push('committed'));
+          expect(seen).toEqual([]);
+        });
+        expect(seen).toEqual(['committed']);
+        await s.atomically(async () => {
+          s.afterCommit(() => seen.push('rolled back'));
+          throw new Error('no');
+        }).catch(() => {});
+        s.afterCommit(() => seen.push('outside'));
+        expect(seen).toEqual(['committed', 'outside']);
+      });
+
+      test('work running beside a unit is not part of it, and work it left running leaves it when it ends', async () => {
+        const { user } = await seed();
+        const other = userRecord();
+        let late: Promise<void> = Promise.resolve();
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => { release = resolve; });
+        const unit = s.atomically(async () => {
+          await s.updateUser(user.id, { firstName: 'Unit', updatedAt: T0 + 1 });
+          // Started in the unit, not waited for: by the time it writes, the unit has ended.
+          late = held.then(() => s.updateUser(user.id, { lastName: 'Later', updatedAt: T0 + 2 }));
+          throw new Error('rolled back');
+        });
+        // Beside the unit: its own write commits whatever the unit does.
+        const beside = s.createUser(other);
+        await expect(unit).rejects.toThrow('rolled back');
+        await beside;
+        release();
+        await late;
+        const after = (await s.findUserById(user.id))!;
+        expect([after.firstName, after.lastName]).toEqual(['Ada', 'Later']);
+        expect(await s.findUserById(other.id)).not.toBeNull();
+      });
+    });
+
     test('answers a ping', async () => {
       await expect(s.ping()).resolves.toBeUndefined();
     });

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Millis } from '../../types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Database } from './schema.js';
+import { transact } from './units.js';
 
 export class SqlSettingsStore implements SettingsStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -13,7 +14,7 @@ export class SqlSettingsStore implements SettingsStore {
   }
 
   async writeSettings(values: Record<string, string | null>, now: Millis): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await transact(this.db, async (tx) => {
       for (const [name, value] of Object.entries(values)) {
         if (value === null) {
           await tx.deleteFrom('settings').where('name', '=', name).execute();

@@ -24,6 +24,7 @@ import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads } from './hot-reads.js';
+import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
@@ -322,15 +323,23 @@ export class SqlStorage implements Storage {
   readonly resources: SqlResourceStore;
   readonly proofs: SqlProofStore;
 
-  private readonly hot: HotReads;
+  private readonly prepared: HotReads;
   private readonly postgres: boolean;
+  private readonly units: Units<Database>;
+  private readonly base: Kysely<Database>;
+  /** The database, or the open unit's transaction for a caller in one (units.ts). */
+  readonly db: Kysely<Database>;
 
   /** `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely. */
-  constructor(readonly db: Kysely<Database>, reads?: PreparedReads) {
+  constructor(base: Kysely<Database>, reads?: PreparedReads) {
+    this.base = base;
+    this.units = new Units(base);
+    const db = this.units.ambient();
+    this.db = db;
+    this.postgres = base.getExecutor().adapter instanceof PostgresAdapter;
     this.mail = new SqlMailStore(db);
     this.twoStep = new SqlTwoStepStore(db);
     this.passkeys = new SqlPasskeyStore(db);
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.upstreams = new SqlUpstreamStore(db);
     this.settings = new SqlSettingsStore(db);
     this.webhooks = new SqlWebhookStore(db, this.postgres);
@@ -338,7 +347,24 @@ export class SqlStorage implements Storage {
     this.clients = new SqlClientStore(db);
     this.resources = new SqlResourceStore(db);
     this.proofs = new SqlProofStore(db);
-    this.hot = new HotReads(reads ?? kyselyReads(db, this.postgres ? 'postgres' : 'sqlite'));
+    this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
+  }
+
+  /**
+   * The hot-path reads; in a unit, through its transaction, so that it reads
+   * what it wrote (the prepared statements see only what is committed).
+   */
+  private get hot(): HotReads {
+    const trx = this.units.current();
+    return trx === null ? this.prepared : new HotReads(kyselyReads<Database>(trx, this.postgres ? 'postgres' : 'sqlite'));
+  }
+
+  atomically<T>(fn: () => Promise<T>): Promise<T> {
+    return this.units.run(fn);
+  }
+
+  afterCommit(then: () => void): void {
+    this.units.afterCommit(then);
   }
 
   // Users
@@ -387,7 +413,7 @@ export class SqlStorage implements Storage {
   }
 
   async eraseUser(id: UserId, keep: (details: AuditEntry['details']) => AuditEntry['details']): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       const about = (eb: ExpressionBuilder<Database, 'audit_log'>) => eb.or([eb('user_id', '=', id), eb.and([eb('actor_type', '=', 'user'), eb('actor_id', '=', id)])]);
       const entries = await trx.selectFrom('audit_log').select(['id', 'details']).where(about).execute();
       for (const e of entries) {
@@ -626,7 +652,7 @@ export class SqlStorage implements Storage {
       }
       return this.checkIssued(tokens, options.now);
     }
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       await trx.insertInto('tokens').values(rows).execute();
       if (audit !== undefined) await trx.insertInto('audit_log').values(audit).execute();
       // docs/protocol.md §4: at most N device-bound token families per user and app; the oldest go first.
@@ -942,7 +968,7 @@ export class SqlStorage implements Storage {
 
   async saveImages(images: ImageRecord[]): Promise<void> {
     if (images.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       for (const i of images) {
         await trx.insertInto('images')
           .values({ id: i.id, variant: i.variant, content_type: i.contentType, data: i.data, created_at: i.createdAt })
@@ -977,7 +1003,7 @@ export class SqlStorage implements Storage {
   }
 
   async rotateSigningKey(next: SigningKeyRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       await trx.updateTable('signing_keys').set({ retired_at: next.activatesAt })
         .where('alg', '=', next.alg).where('retired_at', 'is', null).execute();
       await trx.insertInto('signing_keys').values(fromSigningKey(next)).execute();
@@ -1007,6 +1033,6 @@ export class SqlStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.base.destroy();
   }
 }

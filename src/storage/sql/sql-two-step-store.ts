@@ -4,6 +4,7 @@ import type { SecretHash } from '../../crypto/random.js';
 import type { Millis, UserId } from '../../types.js';
 import type { TotpRecord, TwoStepStore } from '../two-step-store.js';
 import type { Database, TwoStepTable } from './schema.js';
+import { transact } from './units.js';
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
@@ -39,7 +40,7 @@ export class SqlTwoStepStore implements TwoStepStore {
   }
 
   async enableTotp(userId: UserId, secretSealed: string, step: number, codeHashes: SecretHash[], now: Millis): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const won = await trx.updateTable('two_step')
         .set({ status: 'enabled', last_step: step, enabled_at: now })
         .where('user_id', '=', userId).where('status', '=', 'pending').where('totp_secret_sealed', '=', secretSealed)
@@ -64,14 +65,14 @@ export class SqlTwoStepStore implements TwoStepStore {
   }
 
   async deleteTwoStep(userId: UserId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
       await trx.deleteFrom('two_step').where('user_id', '=', userId).execute();
     });
   }
 
   async replaceRecoveryCodes(userId: UserId, codeHashes: SecretHash[], now: Millis): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
       if (codeHashes.length > 0) {
         await trx.insertInto('recovery_codes').values(codeHashes.map((hash) => ({ user_id: userId, hash, created_at: now, used_at: null }))).execute();

@@ -7,6 +7,7 @@ import type {
   UpstreamIdentityRecord, UpstreamKind, UpstreamRecord, UpstreamStatePurpose, UpstreamStateRecord, UpstreamStore,
 } from '../upstream-store.js';
 import type { Database, UpstreamIdentitiesTable, UpstreamStatesTable, UpstreamsTable } from './schema.js';
+import { transact } from './units.js';
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
@@ -93,7 +94,7 @@ export class SqlUpstreamStore implements UpstreamStore {
 
   async deleteUpstream(name: string): Promise<boolean> {
     // Explicitly, not only by the foreign keys' cascade: SQLite enforces them only when told to.
-    return this.db.transaction().execute(async (tx) => {
+    return transact(this.db, async (tx) => {
       await tx.deleteFrom('upstream_states').where('upstream', '=', name).execute();
       await tx.deleteFrom('upstream_identities').where('upstream', '=', name).execute();
       const r = await tx.deleteFrom('upstreams').where('name', '=', name).executeTakeFirst();
