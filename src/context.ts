@@ -85,7 +85,12 @@ export interface Context extends GrantContext {
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, options: { clock?: Clock } = {}): Promise<Context> {
+/**
+ * `requireUnits`: every audit entry that causes webhook events must be written
+ * in the unit of work of its change (AuditLog); the test suite's servers run
+ * so, to catch a door that forgets.
+ */
+export async function createContext(config: Config, options: { clock?: Clock; requireUnits?: boolean } = {}): Promise<Context> {
   const clock = options.clock ?? systemClock;
   const secrets = SecretBox.fromConfig(config);
   const storage = await openStorage(config);
@@ -101,7 +106,7 @@ export async function createContext(config: Config, options: { clock?: Clock } =
   const users = new Users(storage, clock);
   const signInGuard = new SignInGuard(storage, users, clock, limits);
   const pictures = new PictureUploads(storage, clock, limits.pictureUploadsPerUser);
-  const audit = new AuditLog(storage, clock);
+  const audit = new AuditLog(storage, clock, { requireUnits: options.requireUnits ?? false });
   let organisation: Organisation;
   try {
     organisation = new Organisation(storage, config, clock, audit, pictures);

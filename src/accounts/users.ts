@@ -64,7 +64,12 @@ function newUserId(): UserId {
 export class Users {
   constructor(private readonly storage: Storage, private readonly clock: Clock) {}
 
-  async create(input: NewUser): Promise<UserRecord> {
+  /**
+   * Creates an account. `record` writes the audit entry of its creation in the
+   * same unit of work (Storage.atomically); the password is hashed before the
+   * unit begins, so the unit stays short.
+   */
+  async create(input: NewUser, record?: (user: UserRecord) => Promise<unknown>): Promise<UserRecord> {
     const login = validateLogin(input.login);
     if (input.password !== null) validatePassword(input.password);
     const email = input.email ? validateEmail(input.email) : null;
@@ -94,7 +99,10 @@ export class Users {
       updatedAt: now,
     };
     try {
-      await this.storage.createUser(user);
+      await this.storage.atomically(async () => {
+        await this.storage.createUser(user);
+        await record?.(user);
+      });
     } catch (err) {
       // Two sign-ups raced for the same login: the unique index decided. On SQLite the winner's row may
       // still sit in the group commit's open transaction, which the read connection does not see yet: the
@@ -117,11 +125,20 @@ export class Users {
     return ok && user && user.status === 'active' ? user : null;
   }
 
-  /** Sets a new password and signs the user out everywhere else, ending their tokens, codes and instant-login grants (docs/protocol.md §4). */
-  async changePassword(user: UserRecord, password: string, keepSession?: SecretHash): Promise<void> {
+  /**
+   * Sets a new password and signs the user out everywhere else, ending their
+   * tokens, codes and instant-login grants (docs/protocol.md §4), except the
+   * session `keepSession`. `record` writes the audit entry of the change in
+   * the same unit of work; the password is hashed before the unit begins.
+   */
+  async changePassword(user: UserRecord, password: string, options: { keepSession?: SecretHash; record?: () => Promise<unknown> } = {}): Promise<void> {
     validatePassword(password);
-    const now = this.clock();
-    await this.storage.updateUser(user.id, { passwordHash: await hashPassword(password), updatedAt: now });
-    await endUserAccess(this.storage, now, user.id, keepSession);
+    const passwordHash = await hashPassword(password);
+    await this.storage.atomically(async () => {
+      const now = this.clock();
+      await this.storage.updateUser(user.id, { passwordHash, updatedAt: now });
+      await endUserAccess(this.storage, now, user.id, options.keepSession);
+      await options.record?.();
+    });
   }
 }

@@ -119,9 +119,17 @@ export interface AuditEventSource {
 export class AuditLog {
   private events: AuditEventSource | null = null;
 
+  /**
+   * `requireUnits`: refuse an entry that causes webhook events unless it is
+   * written in the unit of work of the change it reports
+   * (`Storage.atomically`), so that a door recording its change apart from
+   * the change fails its tests. A failed sign-in is exempt: it changes
+   * nothing, and the entry is the whole record.
+   */
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
+    private readonly options: { requireUnits?: boolean } = {},
   ) {}
 
   /** Entries from now on are written with the webhook events they cause. */
@@ -133,6 +141,9 @@ export class AuditLog {
   async record(event: AuditEvent): Promise<string> {
     const entry = this.entry(event);
     const events = this.events ? await this.events.eventsOf(entry) : [];
+    if (this.options.requireUnits && events.length > 0 && !this.storage.inUnit() && !(entry.action === 'sign_in' && entry.outcome !== 'ok')) {
+      throw new Error(`the audit entry ${entry.action} causes webhook events and must be written in the unit of work of its change (Storage.atomically)`);
+    }
     let id: string;
     if (entry.actorType !== 'anonymous' || entry.outcome === 'ok') {
       id = await this.storage.appendAudit(entry, undefined, events);

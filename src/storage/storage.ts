@@ -589,6 +589,8 @@ export interface Storage {
   atomically<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs `then` once the caller's unit has committed (never if it rolls back), or at once outside a unit. */
   afterCommit(then: () => void): void;
+  /** Whether the caller runs in a unit. */
+  inUnit(): boolean;
 
   // Audit log (issue 10)
   /**

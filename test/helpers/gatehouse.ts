@@ -69,7 +69,7 @@ export async function startGatehouse(options: { config?: ConfigInput; clock?: Cl
   await new Promise((resolve) => probe.close(resolve));
   const issuer = options.config?.issuer ?? `http://${options.issuerHost ?? host}:${port}`;
   const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}), ...options.config, issuer }, {});
-  const ctx = await createContext(config, options.clock ? { clock: options.clock } : {});
+  const ctx = await createContext(config, { ...(options.clock ? { clock: options.clock } : {}), requireUnits: true });
   // Once per database: a test that restarts on the same database (another config) finds its operator there.
   if (!options.firstRun && !(await ctx.firstRun.operatorExists())) {
     await ctx.users.create({ login: 'helper-operator', password: randomBytes(18).toString('base64url'), isAdmin: true });

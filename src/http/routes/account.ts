@@ -182,7 +182,7 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const wrong = await passwordRefusal(page, request, form.current_password);
     if (wrong) return render(page, reply, { error: { section: 'password', text: wrong.text }, status: wrong.status });
     try {
-      await ctx.users.changePassword(page.user, form.new_password ?? '', page.signedIn.session.hash);
+      await ctx.users.changePassword(page.user, form.new_password ?? '', { keepSession: page.signedIn.session.hash });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return render(page, reply, { error: { section: 'password', text: a.errPasswordShort }, status: 400 });

@@ -367,6 +367,10 @@ export class SqlStorage implements Storage {
     this.units.afterCommit(then);
   }
 
+  inUnit(): boolean {
+    return this.units.current() !== null;
+  }
+
   // Users
 
   async createUser(u: UserRecord): Promise<void> {
