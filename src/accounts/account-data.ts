@@ -127,14 +127,17 @@ export async function deleteAccount(
     if (user.isAdmin) throw new AccountDeletionRefused('operator', 'operators cannot delete their own account: another operator removes the role first');
     if (owned.length > 0) throw new AccountDeletionRefused('owns_apps', 'the account owns apps: delete them or have an operator hand them over first', owned.map((a) => a.name));
   }
-  await endUserAccess(ctx.storage, ctx.clock(), user.id);
-  if (user.avatarId !== null) await ctx.storage.deleteImages(user.avatarId);
-  // The entry of the deletion itself says only that it happened and who asked.
-  await ctx.audit.record({
-    action: 'user_deleted',
-    actor: by.type === 'user' ? { type: 'user', id: user.id } : by.actor,
-    userId: user.id, ip: by.type === 'user' ? null : ip, details: { by: by.type, ...(owned.length > 0 ? { count: owned.length } : {}) },
+  // One unit of work: the account, what it held, and the entry and event of its erasure go together.
+  await ctx.storage.atomically(async () => {
+    await endUserAccess(ctx.storage, ctx.clock(), user.id);
+    if (user.avatarId !== null) await ctx.storage.deleteImages(user.avatarId);
+    // The entry of the deletion itself says only that it happened and who asked.
+    await ctx.audit.record({
+      action: 'user_deleted',
+      actor: by.type === 'user' ? { type: 'user', id: user.id } : by.actor,
+      userId: user.id, ip: by.type === 'user' ? null : ip, details: { by: by.type, ...(owned.length > 0 ? { count: owned.length } : {}) },
+    });
+    await ctx.storage.eraseUser(user.id, withoutPersonalData);
   });
-  await ctx.storage.eraseUser(user.id, withoutPersonalData);
   return owned.map((a) => a.name);
 }

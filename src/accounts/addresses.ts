@@ -151,11 +151,13 @@ export class AddressConfirmations {
     if (what.phoneConfirmed && phone !== null) patch.confirmedPhone = phone;
     else if (phone !== user.confirmedPhone) patch.confirmedPhone = null;
     const updated: UserRecord = { ...user, ...patch, updatedAt: this.clock() };
-    await this.storage.updateUser(user.id, { ...patch, updatedAt: updated.updatedAt });
-    await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { fields: Object.keys(patch), by: 'operator' } });
-    if (patch.confirmedEmails) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address: what.email!.toLowerCase(), by: 'operator' } });
-    if (patch.confirmedPhone) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator' } });
-    if (what.email !== undefined && what.confirmByMail) await this.send(user.id, what.email, what.language ?? 'en', actor, ip);
+    await this.storage.atomically(async () => {
+      await this.storage.updateUser(user.id, { ...patch, updatedAt: updated.updatedAt });
+      await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { fields: Object.keys(patch), by: 'operator' } });
+      if (patch.confirmedEmails) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address: what.email!.toLowerCase(), by: 'operator' } });
+      if (patch.confirmedPhone) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator' } });
+      if (what.email !== undefined && what.confirmByMail) await this.send(user.id, what.email, what.language ?? 'en', actor, ip);
+    });
     return updated;
   }
 

@@ -112,11 +112,14 @@ export class PasswordResets {
     const used = await this.storage.mail.consumeMailLink(sha256Hex(token), this.clock());
     if (used.outcome !== 'consumed') return { ok: false, reason: 'bad_link' };
     // The domain function a password change uses: signs out every session and revokes every token.
-    await this.users.changePassword(user, password);
-    await this.storage.deleteSuggestGrants(user.id);
-    await this.storage.mail.deleteMailLinks(user.id, 'reset_password');
-    await this.options.signInGuard?.unlock(user.login);
-    await this.audit.record({ action: 'password_reset', actor: { type: 'user', id: user.id }, ip, details: { step: 'complete', by: 'mail link' } });
+    await this.users.changePassword(user, password, {
+      record: async () => {
+        await this.storage.deleteSuggestGrants(user.id);
+        await this.storage.mail.deleteMailLinks(user.id, 'reset_password');
+        await this.options.signInGuard?.unlock(user.login);
+        await this.audit.record({ action: 'password_reset', actor: { type: 'user', id: user.id }, ip, details: { step: 'complete', by: 'mail link' } });
+      },
+    });
     return { ok: true, user };
   }
 

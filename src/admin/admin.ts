@@ -88,7 +88,8 @@ export class Admin {
   /**
    * Applies one action to a user; returns the new password for `reset_password`
    * (shown once to the operator), else null. An operator cannot lock themself
-   * out: blocking or demoting oneself is refused.
+   * out: blocking or demoting oneself is refused. Each action and its audit
+   * entry (with the webhook events it causes) are one unit of work.
    */
   async actOnUser(actor: OperatorActor, user: UserRecord, action: UserAction, ip: string | null): Promise<string | null> {
     const self = actor.type === 'user' && actor.id === user.id;
@@ -99,17 +100,23 @@ export class Admin {
     const base = { actor, userId: user.id, ip, details: { login: user.login, action, by: 'operator' } };
     switch (action) {
       case 'block':
-        await this.storage.updateUser(user.id, { status: 'blocked', updatedAt: now });
-        await this.endAccess(user);
-        await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: true } });
+        await this.storage.atomically(async () => {
+          await this.storage.updateUser(user.id, { status: 'blocked', updatedAt: now });
+          await this.endAccess(user);
+          await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: true } });
+        });
         return null;
       case 'unblock':
-        await this.storage.updateUser(user.id, { status: 'active', updatedAt: now });
-        await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: false } });
+        await this.storage.atomically(async () => {
+          await this.storage.updateUser(user.id, { status: 'active', updatedAt: now });
+          await this.audit.record({ ...base, action: 'user_blocked', details: { ...base.details, blocked: false } });
+        });
         return null;
       case 'revoke':
-        await this.endAccess(user);
-        await this.audit.record({ ...base, action: 'user_updated' });
+        await this.storage.atomically(async () => {
+          await this.endAccess(user);
+          await this.audit.record({ ...base, action: 'user_updated' });
+        });
         return null;
       case 'confirm_addresses':
         // The operator vouches for every address and the phone number the user has now (src/accounts/addresses.ts).
@@ -117,9 +124,12 @@ export class Admin {
         return null;
       case 'reset_password': {
         const password = randomFromAlphabet(PASSWORD_ALPHABET, 16);
-        await this.users.changePassword(user, password);
-        await this.signInGuard.unlock(user.login);
-        await this.audit.record({ ...base, action: 'password_changed' });
+        await this.users.changePassword(user, password, {
+          record: async () => {
+            await this.signInGuard.unlock(user.login);
+            await this.audit.record({ ...base, action: 'password_changed' });
+          },
+        });
         return password;
       }
       case 'reset_two_step':
@@ -128,15 +138,19 @@ export class Admin {
         return null;
       case 'unlock_sign_in':
         // There is no mail yet: an operator is how an account locked by failures in a row gets back (sign-in-guard.ts).
-        await this.signInGuard.unlock(user.login);
-        await this.audit.record({ ...base, action: 'user_updated', details: { ...base.details, signInUnlocked: true } });
+        await this.storage.atomically(async () => {
+          await this.signInGuard.unlock(user.login);
+          await this.audit.record({ ...base, action: 'user_updated', details: { ...base.details, signInUnlocked: true } });
+        });
         return null;
       default: {
         const patch = action === 'make_developer' || action === 'remove_developer'
           ? { isDeveloper: action === 'make_developer' }
           : { isAdmin: action === 'make_admin' };
-        await this.storage.updateUser(user.id, { ...patch, updatedAt: now });
-        await this.audit.record({ ...base, action: 'user_updated', details: { ...base.details, ...patch } });
+        await this.storage.atomically(async () => {
+          await this.storage.updateUser(user.id, { ...patch, updatedAt: now });
+          await this.audit.record({ ...base, action: 'user_updated', details: { ...base.details, ...patch } });
+        });
         return null;
       }
     }
@@ -144,24 +158,28 @@ export class Admin {
 
   /** Blocks (revoking every token: docs/protocol.md §1 `unauthorized_client` everywhere) or unblocks an app. */
   async setAppBlocked(actor: OperatorActor, app: AppRecord, blocked: boolean, ip: string | null): Promise<void> {
-    if (blocked) await this.apps.block(app.clientId, 'operator');
-    else await this.apps.unblock(app.clientId, 'operator');
-    await this.audit.record({ action: 'app_blocked', actor, clientId: app.clientId, ip, details: { name: app.name, blocked, by: 'operator' } });
+    await this.storage.atomically(async () => {
+      if (blocked) await this.apps.block(app.clientId, 'operator');
+      else await this.apps.unblock(app.clientId, 'operator');
+      await this.audit.record({ action: 'app_blocked', actor, clientId: app.clientId, ip, details: { name: app.name, blocked, by: 'operator' } });
+    });
   }
 
   /** Marks the app the provider's own, or takes the mark away: an operator's decision alone (Apps.setFirstParty). */
   async setAppFirstParty(actor: OperatorActor, app: AppRecord, firstParty: boolean, ip: string | null): Promise<void> {
-    await this.apps.setFirstParty(app.clientId, firstParty);
-    await this.audit.record({ action: 'app_updated', actor, clientId: app.clientId, ip, details: { name: app.name, firstParty, by: 'operator' } });
+    await this.storage.atomically(async () => {
+      await this.apps.setFirstParty(app.clientId, firstParty);
+      await this.audit.record({ action: 'app_updated', actor, clientId: app.clientId, ip, details: { name: app.name, firstParty, by: 'operator' } });
+    });
   }
 
   /** Creates an account; the operator vouches for its address unless they ask for a confirmation mail (src/accounts/addresses.ts). */
   async createUser(actor: OperatorActor, input: OperatorNewUser, ip: string | null): Promise<UserRecord> {
     const { confirmByMail, language, ...fields } = input;
-    const user = await this.users.create({ ...fields, emailConfirmed: !confirmByMail });
-    await this.audit.record({ action: 'user_created', actor, userId: user.id, ip, details: { login: user.login, developer: user.isDeveloper, admin: user.isAdmin } });
-    if (user.defaultEmail && confirmByMail) await this.addresses.send(user.id, user.defaultEmail, language ?? 'en', actor, ip);
-    return user;
+    return this.users.create({ ...fields, emailConfirmed: !confirmByMail }, async (user) => {
+      await this.audit.record({ action: 'user_created', actor, userId: user.id, ip, details: { login: user.login, developer: user.isDeveloper, admin: user.isAdmin } });
+      if (user.defaultEmail && confirmByMail) await this.addresses.send(user.id, user.defaultEmail, language ?? 'en', actor, ip);
+    });
   }
 
   /**
@@ -185,9 +203,12 @@ export class Admin {
   /** Sets a password the operator chose: signs the user out everywhere and lifts a sign-in lock. */
   async setPassword(actor: OperatorActor, user: UserRecord, password: string, ip: string | null): Promise<void> {
     if (actor.type === 'user' && actor.id === user.id) throw new InputError('operators cannot do this to their own account');
-    await this.users.changePassword(user, password);
-    await this.signInGuard.unlock(user.login);
-    await this.audit.record({ action: 'password_changed', actor, userId: user.id, ip, details: { login: user.login, by: 'operator' } });
+    await this.users.changePassword(user, password, {
+      record: async () => {
+        await this.signInGuard.unlock(user.login);
+        await this.audit.record({ action: 'password_changed', actor, userId: user.id, ip, details: { login: user.login, by: 'operator' } });
+      },
+    });
   }
 
   /** Erases an account (src/accounts/account-data.ts); returns the names of apps left without an owner. */
@@ -199,62 +220,74 @@ export class Admin {
   /** Registers an app for an operator: it may hold management scopes (Apps' AppEditor). */
   async createApp(actor: OperatorActor, input: OperatorAppInput & { name: string }, ip: string | null): Promise<CreatedApp> {
     const { firstParty, introspects, ...fields } = input;
-    const made = await this.apps.create(fields, 'operator');
-    if (introspects !== undefined) made.app = await this.apps.setIntrospection(made.app.clientId, introspects);
-    if (firstParty) made.app = await this.apps.setFirstParty(made.app.clientId, true);
-    await this.audit.record({ action: 'app_created', actor, clientId: made.app.clientId, ip, details: { name: made.app.name, firstParty: made.app.firstParty, scopes: made.app.scopes } });
-    return made;
+    return this.storage.atomically(async () => {
+      const made = await this.apps.create(fields, 'operator');
+      if (introspects !== undefined) made.app = await this.apps.setIntrospection(made.app.clientId, introspects);
+      if (firstParty) made.app = await this.apps.setFirstParty(made.app.clientId, true);
+      await this.audit.record({ action: 'app_created', actor, clientId: made.app.clientId, ip, details: { name: made.app.name, firstParty: made.app.firstParty, scopes: made.app.scopes } });
+      return made;
+    });
   }
 
   /** Changes an app as an operator; changing scopes revokes its tokens (Apps.update). */
   async updateApp(actor: OperatorActor, clientId: ClientId, input: OperatorAppInput, ip: string | null): Promise<CreatedApp> {
     const { firstParty, introspects, ...fields } = input;
-    const introspected = introspects === undefined ? undefined : (await this.apps.setIntrospection(clientId, introspects)).introspects;
-    const changed = await this.apps.update(clientId, fields, 'operator');
-    if (firstParty !== undefined) changed.app = await this.apps.setFirstParty(clientId, firstParty);
-    const names = [...Object.entries({ ...fields, firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k), ...(introspected ? ['introspects'] : [])];
-    await this.audit.record({
-      action: fields.status === 'blocked' ? 'app_blocked' : 'app_updated', actor, clientId, ip,
-      details: { fields: names, ...(firstParty !== undefined ? { firstParty } : {}), ...(introspected ? { introspects: introspected } : {}) },
+    return this.storage.atomically(async () => {
+      const introspected = introspects === undefined ? undefined : (await this.apps.setIntrospection(clientId, introspects)).introspects;
+      const changed = await this.apps.update(clientId, fields, 'operator');
+      if (firstParty !== undefined) changed.app = await this.apps.setFirstParty(clientId, firstParty);
+      const names = [...Object.entries({ ...fields, firstParty }).filter(([, v]) => v !== undefined).map(([k]) => k), ...(introspected ? ['introspects'] : [])];
+      await this.audit.record({
+        action: fields.status === 'blocked' ? 'app_blocked' : 'app_updated', actor, clientId, ip,
+        details: { fields: names, ...(firstParty !== undefined ? { firstParty } : {}), ...(introspected ? { introspects: introspected } : {}) },
+      });
+      return changed;
     });
-    return changed;
   }
 
   /** A new client secret; the old one stops working at once. */
   async rotateAppSecret(actor: OperatorActor, clientId: ClientId, ip: string | null): Promise<string> {
-    const secret = await this.apps.rotateSecret(clientId);
-    await this.audit.record({ action: 'app_secret_rotated', actor, clientId, ip });
-    return secret;
+    return this.storage.atomically(async () => {
+      const secret = await this.apps.rotateSecret(clientId);
+      await this.audit.record({ action: 'app_secret_rotated', actor, clientId, ip });
+      return secret;
+    });
   }
 
   /** Deletes an app, whoever owns it. */
   async deleteApp(actor: OperatorActor, app: AppRecord, ip: string | null): Promise<void> {
-    await this.apps.delete(app);
-    await this.audit.record({ action: 'app_deleted', actor, clientId: app.clientId, ip, details: { name: app.name, by: 'operator' } });
+    await this.storage.atomically(async () => {
+      await this.apps.delete(app);
+      await this.audit.record({ action: 'app_deleted', actor, clientId: app.clientId, ip, details: { name: app.name, by: 'operator' } });
+    });
   }
 
   /** Revokes one authorization of a user: the token family `token` belongs to (its access and refresh tokens). */
   async revokeTokenFamily(actor: OperatorActor, user: UserRecord, token: TokenRecord, ip: string | null): Promise<void> {
-    await this.storage.revokeFamily(token.familyId, this.clock());
-    await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId: token.clientId, ip, details: { reason: 'revoked by an operator', by: 'operator' } });
+    await this.storage.atomically(async () => {
+      await this.storage.revokeFamily(token.familyId, this.clock());
+      await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId: token.clientId, ip, details: { reason: 'revoked by an operator', by: 'operator' } });
+    });
   }
 
   /** Ends one of a user's sessions (a browser stays signed in no more). */
   async endSession(actor: OperatorActor, user: UserRecord, session: SessionRecord, ip: string | null): Promise<void> {
-    await this.storage.deleteSession(session.hash);
-    await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { login: user.login, signedOut: 'one session', by: 'operator' } });
+    await this.storage.atomically(async () => {
+      await this.storage.deleteSession(session.hash);
+      await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { login: user.login, signedOut: 'one session', by: 'operator' } });
+    });
   }
 
   /** Withdraws what a user granted an app, as "revoke access" on /account does: the consent and every token go. */
   async revokeConsent(actor: OperatorActor, user: UserRecord, clientId: ClientId, ip: string | null): Promise<void> {
-    await endGrant(this.storage, this.clock(), user.id, clientId);
-    await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId, ip, details: { reason: 'access revoked by an operator', by: 'operator' } });
+    await this.storage.atomically(async () => {
+      await endGrant(this.storage, this.clock(), user.id, clientId);
+      await this.audit.record({ action: 'token_revoked', actor, userId: user.id, clientId, ip, details: { reason: 'access revoked by an operator', by: 'operator' } });
+    });
   }
 
   /** Publishes a new signing key per algorithm (src/oidc/keys.ts). */
   async rotateKeys(actor: OperatorActor, ip: string | null): Promise<SigningKeyRecord[]> {
-    const keys = await rotateSigningKeys(this.storage, this.secrets, this.clock);
-    await this.audit.record({ action: 'keys_rotated', actor, ip, details: { kids: keys.map((k) => k.kid) } });
-    return keys;
+    return rotateSigningKeys(this.storage, this.secrets, this.clock, (keys) => this.audit.record({ action: 'keys_rotated', actor, ip, details: { kids: keys.map((k) => k.kid) } }));
   }
 }

@@ -68,26 +68,36 @@ export class Console {
     return { stats, debugTokens, ownerMayUnblock: app.status === 'blocked' && app.blockedBy === 'owner' };
   }
 
-  async revokeDebugToken(app: AppRecord, familyId: string): Promise<void> {
+  async revokeDebugToken(app: AppRecord, familyId: string, owner: UserRecord, ip: string | null): Promise<void> {
     const now = this.clock();
     const tokens = await this.storage.listTokens({ clientId: app.clientId, isDebug: true, activeAt: now, limit: 1000 });
     if (!tokens.some((t) => t.familyId === familyId)) throw new InputError('no such debug token');
-    await this.storage.revokeFamily(familyId, now);
+    await this.storage.atomically(async () => {
+      await this.storage.revokeFamily(familyId, now);
+      await this.audit.record({ action: 'token_revoked', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { debug: true } });
+    });
   }
 
   /** Replaces the app's icon with the upload by `by` (counted against their uploads), redrawn as a square PNG. */
-  async setIcon(app: AppRecord, file: Buffer, by: UserRecord): Promise<void> {
+  async setIcon(app: AppRecord, file: Buffer, by: UserRecord, ip: string | null): Promise<void> {
+    // Drawn before the unit of work begins: it takes a while, and the unit holds the write lock on SQLite.
     const data = await this.pictures.icon(by.id, file);
     const id = randomHex(16);
     const now = this.clock();
-    await this.storage.saveImages([{ id, variant: 'icon', contentType: 'image/png', data, createdAt: now }]);
-    await this.storage.updateApp(app.clientId, { iconUrl: ICON_PATH + id, updatedAt: now });
-    await this.dropIcon(app);
+    await this.storage.atomically(async () => {
+      await this.storage.saveImages([{ id, variant: 'icon', contentType: 'image/png', data, createdAt: now }]);
+      await this.storage.updateApp(app.clientId, { iconUrl: ICON_PATH + id, updatedAt: now });
+      await this.dropIcon(app);
+      await this.audit.record({ action: 'app_updated', actor: { type: 'user', id: by.id }, clientId: app.clientId, ip, details: { fields: 'icon' } });
+    });
   }
 
-  async removeIcon(app: AppRecord): Promise<void> {
-    await this.storage.updateApp(app.clientId, { iconUrl: null, updatedAt: this.clock() });
-    await this.dropIcon(app);
+  async removeIcon(app: AppRecord, by: UserRecord, ip: string | null): Promise<void> {
+    await this.storage.atomically(async () => {
+      await this.storage.updateApp(app.clientId, { iconUrl: null, updatedAt: this.clock() });
+      await this.dropIcon(app);
+      await this.audit.record({ action: 'app_updated', actor: { type: 'user', id: by.id }, clientId: app.clientId, ip, details: { fields: 'icon' } });
+    });
   }
 
   private async dropIcon(app: AppRecord): Promise<void> {
@@ -101,18 +111,22 @@ export class Console {
   async setBlocked(app: AppRecord, owner: UserRecord, blocked: boolean, ip: string | null): Promise<void> {
     const entry = { action: 'app_blocked', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { blocked, by: 'owner' } } as const;
     try {
-      if (blocked) await this.apps.block(app.clientId, 'owner');
-      else await this.apps.unblock(app.clientId, 'owner');
+      await this.storage.atomically(async () => {
+        if (blocked) await this.apps.block(app.clientId, 'owner');
+        else await this.apps.unblock(app.clientId, 'owner');
+        await this.audit.record(entry);
+      });
     } catch (err) {
       if (err instanceof OperatorBlockError) await this.audit.record({ ...entry, outcome: 'refused' });
       throw err;
     }
-    await this.audit.record(entry);
   }
 
   /** Deletes the app: its tokens, codes and consents go with it, so nothing issued to it works any more. */
   async delete(app: AppRecord, owner: UserRecord, ip: string | null): Promise<void> {
-    await this.apps.delete(app);
-    await this.audit.record({ action: 'app_deleted', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { name: app.name } });
+    await this.storage.atomically(async () => {
+      await this.apps.delete(app);
+      await this.audit.record({ action: 'app_deleted', actor: { type: 'user', id: owner.id }, clientId: app.clientId, ip, details: { name: app.name } });
+    });
   }
 }

@@ -48,8 +48,10 @@ export function userCommands(cli: Command): void {
       const login = await withContext(async (ctx) => {
         const found = await ctx.storage.findUserByLogin(o.login.trim());
         if (!found) throw new CliError(`no user with login ${o.login.slice(0, 64)}`);
-        await ctx.signInGuard.unlock(found.login);
-        await ctx.audit.record({ action: 'user_updated', actor: OPERATOR, userId: found.id, details: { login: found.login, signInUnlocked: true } });
+        await ctx.storage.atomically(async () => {
+          await ctx.signInGuard.unlock(found.login);
+          await ctx.audit.record({ action: 'user_updated', actor: OPERATOR, userId: found.id, details: { login: found.login, signInUnlocked: true } });
+        });
         return found.login;
       });
       print(false, null, `sign-in is unlocked for ${login}`);

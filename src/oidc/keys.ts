@@ -82,13 +82,16 @@ export async function ensureSigningKeys(storage: Storage, secrets: SecretBox, cl
  * signing from `NEXT_KEY_LEAD_MS` later, when the current key retires (it
  * stays published for the id_token lifetime after that).
  */
-export async function rotateSigningKeys(storage: Storage, secrets: SecretBox, clock: Clock): Promise<SigningKeyRecord[]> {
+export async function rotateSigningKeys(
+  storage: Storage, secrets: SecretBox, clock: Clock, record?: (keys: SigningKeyRecord[]) => Promise<unknown>,
+): Promise<SigningKeyRecord[]> {
+  // Made first (an RSA key takes a while), then published together with the audit entry: one unit of work.
   const next: SigningKeyRecord[] = [];
-  for (const alg of SIGNING_ALGS) {
-    const key = await newSigningKey(secrets, clock, alg, NEXT_KEY_LEAD_MS);
-    await storage.rotateSigningKey(key);
-    next.push(key);
-  }
+  for (const alg of SIGNING_ALGS) next.push(await newSigningKey(secrets, clock, alg, NEXT_KEY_LEAD_MS));
+  await storage.atomically(async () => {
+    for (const key of next) await storage.rotateSigningKey(key);
+    await record?.(next);
+  });
   return next;
 }
 

@@ -95,13 +95,16 @@ export class Registrations {
       }
     }
     const { input } = readMetadata(body);
-    const created = await this.apps.create({ ...input, ownerId: null }).catch((err: unknown) => { throw asMetadataError(err); });
     const registrationToken = REGISTRATION_TOKEN_PREFIX + randomToken(32);
-    await this.storage.updateApp(created.app.clientId, { registrationTokenHash: sha256Hex(registrationToken), updatedAt: this.clock() });
-    const app = { ...created.app, registrationTokenHash: sha256Hex(registrationToken) };
-    await this.audit.record({
-      action: 'app_registered', actor: { type: 'anonymous' }, clientId: app.clientId, ip: meta.ip,
-      details: { name: app.name, method: app.tokenEndpointAuthMethod, platform: app.platforms[0]?.type, mode },
+    const { created, app } = await this.storage.atomically(async () => {
+      const made = await this.apps.create({ ...input, ownerId: null }).catch((err: unknown) => { throw asMetadataError(err); });
+      await this.storage.updateApp(made.app.clientId, { registrationTokenHash: sha256Hex(registrationToken), updatedAt: this.clock() });
+      const registered = { ...made.app, registrationTokenHash: sha256Hex(registrationToken) };
+      await this.audit.record({
+        action: 'app_registered', actor: { type: 'anonymous' }, clientId: registered.clientId, ip: meta.ip,
+        details: { name: registered.name, method: registered.tokenEndpointAuthMethod, platform: registered.platforms[0]?.type, mode },
+      });
+      return { created: made, app: registered };
     });
     return {
       ...describeApp(app),
@@ -140,18 +143,23 @@ export class Registrations {
     }
     if (app.status === 'blocked') throw new OAuthError('unauthorized_client', 'an operator blocked this app: it cannot change its registration', 403);
     const { input } = readMetadata(body);
-    const changed = await this.apps.update(app.clientId, { ...input, jwks: input.jwks ?? null, jwksUri: input.jwksUri ?? null })
-      .catch((err: unknown) => { throw asMetadataError(err); });
-    await this.audit.record({ action: 'app_updated', actor: { type: 'app', id: app.clientId }, clientId: app.clientId, ip, details: { registration: true } });
+    const changed = await this.storage.atomically(async () => {
+      const done = await this.apps.update(app.clientId, { ...input, jwks: input.jwks ?? null, jwksUri: input.jwksUri ?? null })
+        .catch((err: unknown) => { throw asMetadataError(err); });
+      await this.audit.record({ action: 'app_updated', actor: { type: 'app', id: app.clientId }, clientId: app.clientId, ip, details: { registration: true } });
+      return done;
+    });
     return { ...describeApp(changed.app), ...this.secretOf(changed.app, changed.clientSecret), registration_client_uri: this.clientUri(app.clientId) };
   }
 
   /** RFC 7592 §2.3: the app goes, and every token and grant with it. */
   async delete(clientId: string, token: string | null, ip: string): Promise<void> {
     const app = await this.authorize(clientId, token);
-    await endAppAccess(this.storage, this.clock(), app.clientId);
-    await this.storage.deleteApp(app.clientId);
-    await this.audit.record({ action: 'app_deleted', actor: { type: 'app', id: app.clientId }, clientId: app.clientId, ip, details: { name: app.name, registration: true } });
+    await this.storage.atomically(async () => {
+      await endAppAccess(this.storage, this.clock(), app.clientId);
+      await this.storage.deleteApp(app.clientId);
+      await this.audit.record({ action: 'app_deleted', actor: { type: 'app', id: app.clientId }, clientId: app.clientId, ip, details: { name: app.name, registration: true } });
+    });
   }
 
   /** The secret, for a client that authenticates with it: the new one, or the stored one opened with the server key. */

@@ -80,6 +80,7 @@ export function eventTypesOf(e: Entry): EventType[] {
       return ok ? ['user.created'] : [];
     case 'user_updated':
     case 'password_changed':
+    case 'password_reset':
       return ok ? ['user.updated'] : [];
     case 'user_blocked':
       return ok ? [e.details.blocked === false ? 'user.updated' : 'user.blocked'] : [];
@@ -88,6 +89,7 @@ export function eventTypesOf(e: Entry): EventType[] {
     case 'sign_in':
       return [ok ? 'user.signed_in' : 'sign_in.failed'];
     case 'app_created':
+    case 'app_registered':
       return ok ? ['app.created'] : [];
     case 'app_updated':
     case 'app_blocked':
@@ -98,7 +100,9 @@ export function eventTypesOf(e: Entry): EventType[] {
     case 'consent':
       return ok ? ['consent.granted'] : [];
     case 'token_revoked':
-      return ok ? (e.details.consent === 'revoked' ? ['consent.revoked', 'token.revoked'] : ['token.revoked']) : [];
+      // Tokens found revoked as they were issued were never handed out: the revocation that caught them was announced itself.
+      if (!ok || e.details.during === 'issue') return [];
+      return e.details.consent === 'revoked' ? ['consent.revoked', 'token.revoked'] : ['token.revoked'];
     case 'keys_rotated':
       return ok ? ['key.rotated'] : [];
     default:

@@ -214,13 +214,16 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const values = formValuesFrom(form);
     let created;
     try {
-      created = await ctx.apps.create({ ...appInputOf(values), ownerId: page.user.id });
+      created = await ctx.storage.atomically(async () => {
+        const made = await ctx.apps.create({ ...appInputOf(values), ownerId: page.user.id });
+        await consoleService.becomeDeveloper(page.user);
+        await ctx.audit.record({ action: 'app_created', actor: { type: 'user', id: page.user.id }, clientId: made.app.clientId, ip: request.ip, details: { name: made.app.name } });
+        return made;
+      });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return sendPage(reply, appFormPage({ ...page, app: null, values, error: appErrorText(page.msgs, err), maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }), 400);
     }
-    await consoleService.becomeDeveloper(page.user);
-    await ctx.audit.record({ action: 'app_created', actor: { type: 'user', id: page.user.id }, clientId: created.app.clientId, ip: request.ip, details: { name: created.app.name } });
     // Post/redirect/get: the app's page shows the secret once (src/http/reveal-once.ts), and a reload creates nothing.
     if (created.clientSecret !== null) revealOnce(ctx, reply, 'client_secret', created.app.clientId, page.user.id, created.clientSecret);
     return redirectWithNotice(reply, `/console/apps/${created.app.clientId}`, 'created');
@@ -268,12 +271,15 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     }
     let changed;
     try {
-      changed = await ctx.apps.update(a.clientId, input);
+      changed = await ctx.storage.atomically(async () => {
+        const done = await ctx.apps.update(a.clientId, input);
+        await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { scopesChanged: scopesChange } });
+        return done;
+      });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return sendPage(reply, appFormPage({ ...page, app: a, values, error: appErrorText(page.msgs, err), maxTtlSeconds: ctx.config.maxAccessTokenTtlSeconds }), 400);
     }
-    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { scopesChanged: scopesChange } });
     // Becoming a web app creates a secret: it is shown now or never.
     if (changed.clientSecret) return showApp({ ...page, here: `/console/apps/${a.clientId}` }, reply, changed.app, { secret: changed.clientSecret, notice: c.saved });
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, scopesChange ? 'savedRevoked' : 'saved');
@@ -300,12 +306,15 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     })) return reply;
     let secret: string;
     try {
-      secret = await ctx.apps.rotateSecret(a.clientId);
+      secret = await ctx.storage.atomically(async () => {
+        const made = await ctx.apps.rotateSecret(a.clientId);
+        await ctx.audit.record({ action: 'app_secret_rotated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip });
+        return made;
+      });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return showApp(page, reply, a, { error: c.publicClient }, 400);
     }
-    await ctx.audit.record({ action: 'app_secret_rotated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip });
     revealOnce(ctx, reply, 'client_secret', a.clientId, page.user.id, secret);
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'rotated');
   });
@@ -315,12 +324,11 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!got) return reply;
     const [page, a, form] = got;
     try {
-      await consoleService.revokeDebugToken(a, form.family ?? '');
+      await consoleService.revokeDebugToken(a, form.family ?? '', page.user, request.ip);
     } catch (err) {
       if (err instanceof InputError) return notFound(page.msgs, reply);
       throw err;
     }
-    await ctx.audit.record({ action: 'token_revoked', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { debug: true } });
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'debugRevoked');
   });
 
@@ -335,14 +343,13 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const refuse = (error = page.msgs.console.errPicture, status = 400) => showApp(page, reply, a, { error }, status);
     if (upload.tooLarge || !upload.file) return refuse();
     try {
-      await consoleService.setIcon(a, upload.file, page.user);
+      await consoleService.setIcon(a, upload.file, page.user, request.ip);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const refusal = pictureRefusal(err, page.msgs, page.msgs.console.errPicture);
       if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
       return refuse(refusal.text, refusal.status);
     }
-    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { fields: 'icon' } });
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'iconSaved');
   });
 
@@ -350,8 +357,7 @@ export const consoleRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const got = await action(request, reply);
     if (!got) return reply;
     const [page, a] = got;
-    await consoleService.removeIcon(a);
-    await ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: page.user.id }, clientId: a.clientId, ip: request.ip, details: { fields: 'icon' } });
+    await consoleService.removeIcon(a, page.user, request.ip);
     return redirectWithNotice(reply, `/console/apps/${a.clientId}`, 'iconRemoved');
   });
 

@@ -23,8 +23,10 @@ async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Pr
   // nothing about whether it exists.
   if (token.clientId !== app.clientId) return;
   if (token.revokedAt !== null) return;
-  await ctx.storage.revokeFamily(token.familyId, ctx.clock());
-  await ctx.audit.record({ action: 'token_revoked', actor: { type: 'app', id: app.clientId }, userId: token.userId, ip, details: { type: token.type, family: token.familyId } });
+  await ctx.storage.atomically(async () => {
+    await ctx.storage.revokeFamily(token.familyId, ctx.clock());
+    await ctx.audit.record({ action: 'token_revoked', actor: { type: 'app', id: app.clientId }, userId: token.userId, ip, details: { type: token.type, family: token.familyId } });
+  });
 }
 
 export const revokeRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
