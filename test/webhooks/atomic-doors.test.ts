@@ -2,11 +2,12 @@
  * A change made through a page and its webhook event are one transaction
  * (units of work, src/storage/sql/units.ts): with a real database fault
  * injected where the events are written (a trigger that refuses every insert
- * into `webhook_events`), sign-up, sign-in, consent, a password change and
- * taking an app's access away on /account leave nothing behind: no account,
- * no session, no consent, the old password, the live token, and no audit
- * entry. With the fault gone, the same door works and its event is stored.
- * On SQLite and on PostgreSQL (vitest.config.ts), each with its own trigger.
+ * into `webhook_events`), sign-up, sign-in, consent, a profile saved, a
+ * password change and taking an app's access away on /account leave nothing
+ * behind: no account, no session, no consent, the profile as it was, the old
+ * password, the live token, no mail queued, and no audit entry. With the
+ * fault gone, the same door works and its event is stored. On SQLite and on
+ * PostgreSQL (vitest.config.ts), each with its own trigger.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -160,6 +161,30 @@ describe(`a door's change and its webhook event commit together (${testEngine()}
     expect((await other.get('/account')).status).toBe(302);
     expect(await entries(user.id, 'password_changed')).toHaveLength(1);
     expect(await events('user.updated', user.id)).toHaveLength(1);
+  });
+
+  test('a profile saved on /account: no change, no entry and no confirmation mail without its user.updated event', async () => {
+    const user = await gh.createUser();
+    const person = new HttpUser(gh, user.login, PASSWORD);
+    await person.signIn();
+    const csrf = hiddenFields(await (await person.get('/account')).text()).csrf!;
+    const save = () => person.post('/account/profile', {
+      csrf, first_name: 'Renamed', last_name: '', display_name: '', emails: 'renamed@example.org', default_email: 'renamed@example.org', birthday: '', sex: '', phone: '',
+    });
+    await withFault(async () => {
+      expect((await save()).status).toBe(500);
+    });
+    const unchanged = (await gh.ctx.storage.findUserById(user.id))!;
+    expect(unchanged.firstName).toBeNull();
+    expect(unchanged.emails).toEqual([]);
+    expect(await entries(user.id, 'user_updated')).toHaveLength(0);
+    expect(await gh.ctx.storage.mail.listMails({ userId: user.id })).toHaveLength(0);
+
+    expect((await save()).status).toBe(303);
+    expect((await gh.ctx.storage.findUserById(user.id))!.firstName).toBe('Renamed');
+    expect(await entries(user.id, 'user_updated')).toHaveLength(1);
+    expect(await events('user.updated', user.id)).toHaveLength(1);
+    expect((await gh.ctx.storage.mail.listMails({ userId: user.id })).map((m) => m.to)).toEqual(['renamed@example.org']);
   });
 
   test('revoking an app\'s access on /account: the token and consent stay, with no entry, without their events', async () => {
