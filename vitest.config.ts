@@ -13,6 +13,7 @@ const ON_BOTH_ENGINES = [
   'test/accounts/passkeys.test.ts', // single-use WebAuthn challenges are the database's atomicity (issue 16)
   'test/accounts/account-data.test.ts', // erasure is one transaction of the engine's (issue 20)
   'test/upstreams/upstream-attacks.test.ts', // states bound to a browser and used once, limits: rows in the database (issue 18)
+  'test/webhooks/atomic-doors.test.ts', // a change and its webhook event are one transaction of the engine's
   'test/api/**/*.test.ts', // the management API: idempotency keys, cursors and per-app limits are rows in the database (issue 21)
   // Assertion jti replays, initial access tokens, registration limits and resource servers are rows in the database (issue 19).
   'test/modern/{client-assertions,registration,resources}.test.ts',

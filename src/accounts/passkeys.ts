@@ -25,7 +25,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
-import type { AuditActor, AuditLog } from '../audit/audit-log.js';
+import type { AuditActor, AuditEvent, AuditLog } from '../audit/audit-log.js';
 import { sha256Hex, type SecretHash } from '../crypto/random.js';
 import { isLimited, recordFailure, sourceAddress, type Limits } from '../oauth/attempts.js';
 import type { PasskeyRecord, WebAuthnPurpose } from '../storage/passkey-store.js';
@@ -91,6 +91,13 @@ export type PasskeyRefusal =
   | 'already_registered';
 
 export type PasskeySignIn = { ok: true; user: UserRecord; passkey: PasskeyRecord; amr: Amr[] } | { ok: false; reason: PasskeyRefusal };
+
+/**
+ * A passkey sign-in's answer. A successful one carries `record`, which writes
+ * its audit entry: the caller runs it in the unit of work that opens the
+ * session, since webhooks announce the sign-in.
+ */
+export type PasskeySignInAnswer = (PasskeySignIn & { ok: true; record: () => Promise<unknown> }) | { ok: false; reason: PasskeyRefusal };
 
 export class PasskeyNameError extends Error {}
 
@@ -264,20 +271,22 @@ export class Passkeys {
     return options;
   }
 
-  /** A complete sign-in when the key verified its user; audited as `sign_in` with `method: passkey`, and limited per address like passwords. */
-  async signIn(browser: SecretHash, responseText: string | undefined, ip: string): Promise<PasskeySignIn> {
+  /**
+   * A complete sign-in when the key verified its user; audited as `sign_in`
+   * with `method: passkey` (a success by the caller, with its session:
+   * `record`), and limited per address like passwords.
+   */
+  async signIn(browser: SecretHash, responseText: string | undefined, ip: string): Promise<PasskeySignInAnswer> {
     const result = await this.checkSignIn(browser, responseText, ip);
-    if (!result.ok && result.reason !== 'limited') await recordFailure(this.storage, this.clock, ipKey(ip), this.limits.loginPerIp);
-    const userId = result.ok ? result.user.id : 'userId' in result ? result.userId : null;
-    await this.audit.record({
-      action: 'sign_in',
-      outcome: result.ok ? 'ok' : result.reason === 'failed' || result.reason === 'unknown_key' ? 'failed' : 'refused',
-      actor: result.ok ? { type: 'user', id: result.user.id } : { type: 'anonymous' },
-      userId,
-      ip,
-      details: { method: 'passkey', ...(result.ok ? { name: result.passkey.name, amr: result.amr } : { reason: result.reason }) },
+    const entry = (outcome: 'ok' | 'failed' | 'refused', userId: UserId | null, details: AuditEvent['details']) => this.audit.record({
+      action: 'sign_in', outcome, actor: outcome === 'ok' && userId ? { type: 'user', id: userId } : { type: 'anonymous' }, userId, ip,
+      details: { method: 'passkey', ...details },
     });
-    return result.ok ? result : { ok: false, reason: result.reason };
+    if (result.ok) return { ...result, record: () => entry('ok', result.user.id, { name: result.passkey.name, amr: result.amr }) };
+    if (result.reason !== 'limited') await recordFailure(this.storage, this.clock, ipKey(ip), this.limits.loginPerIp);
+    const userId = 'userId' in result ? result.userId : null;
+    await entry(result.reason === 'failed' || result.reason === 'unknown_key' ? 'failed' : 'refused', userId, { reason: result.reason });
+    return { ok: false, reason: result.reason };
   }
 
   private async checkSignIn(browser: SecretHash, responseText: string | undefined, ip: string): Promise<PasskeySignIn | { ok: false; reason: PasskeyRefusal; userId: UserId }> {

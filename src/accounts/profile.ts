@@ -124,14 +124,21 @@ export class Profiles {
     return emails.filter((e) => !before.has(e.toLowerCase()) && !confirmedEmails.includes(e.toLowerCase()));
   }
 
-  /** Stores the upload in every size of docs/protocol.md §6 under a new id, then drops the old picture. */
-  async setAvatar(user: UserRecord, file: Buffer): Promise<string> {
+  /**
+   * Stores the upload in every size of docs/protocol.md §6 under a new id, then
+   * drops the old picture. `record` writes the change's audit entry in the same
+   * unit of work; the picture is resized before the unit begins, so it stays short.
+   */
+  async setAvatar(user: UserRecord, file: Buffer, record?: () => Promise<unknown>): Promise<string> {
     const variants = await this.pictures.avatar(user.id, file);
     const id = randomHex(16);
-    const now = this.clock();
-    await this.storage.saveImages([...variants].map(([variant, data]) => ({ id, variant, contentType: 'image/png', data, createdAt: now })));
-    await this.storage.updateUser(user.id, { avatarId: id, updatedAt: now });
-    if (user.avatarId) await this.storage.deleteImages(user.avatarId);
+    await this.storage.atomically(async () => {
+      const now = this.clock();
+      await this.storage.saveImages([...variants].map(([variant, data]) => ({ id, variant, contentType: 'image/png', data, createdAt: now })));
+      await this.storage.updateUser(user.id, { avatarId: id, updatedAt: now });
+      if (user.avatarId) await this.storage.deleteImages(user.avatarId);
+      await record?.();
+    });
     return id;
   }
 

@@ -115,21 +115,37 @@ export function clearPendingSignIn(ctx: Context, reply: FastifyReply): void {
  * the operator's policy asks for none); otherwise holds the sign-in and sends
  * the browser to the second step (`/login/two-step`), or to setting one up
  * when the policy requires it and the user has none.
+ *
+ * `record` writes the audit entry of the successful step (a `sign_in`, which
+ * webhooks announce) in one unit of work with the session it opens, so that
+ * neither exists without the other; when a second step follows, nothing is
+ * written but the entry. The browser is redirected only once the unit has
+ * committed: a redirect sends the reply at once.
  */
 export async function finishFirstStep(
   ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: readonly Amr[], returnTo: string, display: Display,
+  record?: () => Promise<unknown>,
 ): Promise<FastifyReply> {
   const target = safeReturnTo(returnTo);
-  if (!isTwoFactor(amr)) {
-    const factors = await secondFactorsOf(ctx, user.id);
-    const has = hasSecondFactor(factors);
-    if (has || twoStepRequired(ctx.config, user)) {
-      holdSignIn(ctx, request, reply, { user, amr, returnTo: target, display });
-      return reply.redirect(secondStepPath(target, display, has ? '' : '/setup'), 303);
+  // Where the second step is taken, or null when the user is signed in now.
+  const secondStep = await ctx.storage.atomically(async () => {
+    if (!isTwoFactor(amr)) {
+      const factors = await secondFactorsOf(ctx, user.id);
+      const has = hasSecondFactor(factors);
+      if (has || twoStepRequired(ctx.config, user)) {
+        await record?.();
+        return secondStepPath(target, display, has ? '' : '/setup');
+      }
     }
+    await signIn(ctx, request, reply, user, amr);
+    await record?.();
+    return null;
+  });
+  if (secondStep !== null) {
+    holdSignIn(ctx, request, reply, { user, amr, returnTo: target, display });
+    return reply.redirect(secondStep, 303);
   }
   clearPendingSignIn(ctx, reply);
-  await signIn(ctx, request, reply, user, amr);
   return reply.redirect(target, 303);
 }
 
@@ -137,7 +153,8 @@ export async function finishFirstStep(
  * The second step is proved with `method` (`otp` for an app's code or a
  * recovery code; `hwk`/`swk` for a key): the half-done sign-in becomes a
  * session, replacing any session this browser had (signIn never keeps one).
- * The caller has checked the second factor and that `pending` is still valid.
+ * The caller has checked the second factor and that `pending` is still valid,
+ * and runs this in one unit of work with the step's `sign_in` audit entry.
  */
 export async function completeSecondStep(ctx: Context, request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, method: Amr): Promise<void> {
   clearPendingSignIn(ctx, reply);

@@ -55,8 +55,12 @@ export interface Registration {
 }
 
 export type Outcome =
-  /** A known identity, or one just linked by a verified address: sign this user in. */
-  | { kind: 'sign_in'; user: UserRecord; linked: boolean }
+  /**
+   * A known identity, or one just linked by a verified address: sign this
+   * user in. `record` writes the sign-in's audit entry; the caller runs it in
+   * the unit of work that opens the session (webhooks announce the sign-in).
+   */
+  | { kind: 'sign_in'; user: UserRecord; linked: boolean; record: () => Promise<void> }
   /** A link asked for from /account is done (or was there already). */
   | { kind: 'linked'; user: UserRecord }
   /** A new identity and sign-up is open: confirm the profile and pick a login. */
@@ -109,7 +113,11 @@ export class Federation {
     return { profile, flow: sealed.f };
   }
 
-  /** What a verified upstream answer leads to (see `Outcome`); links where that is the answer, and writes the audit log. */
+  /**
+   * What a verified upstream answer leads to (see `Outcome`); links where that
+   * is the answer, and writes the audit log, except the entry of a successful
+   * sign-in, which goes with its session (`Outcome.record`).
+   */
   async resolve(u: UpstreamRecord, profile: UpstreamProfile, flow: Flow, signedIn: UserId | null, signupEnabled: boolean, ip: string | null): Promise<Outcome> {
     const now = this.clock();
     const identity = await this.storage.upstreams.findIdentity(u.name, profile.subject);
@@ -128,8 +136,7 @@ export class Federation {
         return { kind: 'refused', reason: 'blocked' };
       }
       await this.storage.upstreams.recordIdentityUse(u.name, profile.subject, now);
-      await this.auditSignIn(u, user.id, 'ok', ip);
-      return { kind: 'sign_in', user, linked: false };
+      return { kind: 'sign_in', user, linked: false, record: () => this.auditSignIn(u, user.id, 'ok', ip) };
     }
     // Only an address the upstream verified, and only where the operator said that is enough (it trusts the upstream's
     // verification as its own): otherwise whoever controls an upstream account could take any account by naming its address.
@@ -138,8 +145,7 @@ export class Federation {
       const owner = owners.length === 1 ? owners[0]! : null;
       if (owner && (await this.link(u, profile, owner.id, 'verified_email', ip))) {
         await this.storage.upstreams.recordIdentityUse(u.name, profile.subject, now);
-        await this.auditSignIn(u, owner.id, 'ok', ip);
-        return { kind: 'sign_in', user: owner, linked: true };
+        return { kind: 'sign_in', user: owner, linked: true, record: () => this.auditSignIn(u, owner.id, 'ok', ip) };
       }
     }
     if (!signupEnabled) {

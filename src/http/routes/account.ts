@@ -76,6 +76,11 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     }), extra.status ?? 200);
   }
 
+  /**
+   * The entry of a change made here. Each change and its entry are written in
+   * one unit of work (Storage.atomically): webhooks announce most of them, and
+   * an event must exist exactly when its change does.
+   */
   const audit = (page: PageContext, request: FastifyRequest, action: 'user_updated' | 'password_changed' | 'token_revoked' | 'data_exported', details: Record<string, string | boolean>, clientId: ClientId | null = null) =>
     ctx.audit.record({ action, actor: { type: 'user', id: page.user.id }, clientId, ip: request.ip, details });
 
@@ -120,16 +125,17 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       firstName: form.first_name ?? '', lastName: form.last_name ?? '', displayName: form.display_name ?? '', emails: form.emails ?? '',
       defaultEmail: form.default_email ?? '', birthday: form.birthday ?? '', sex: form.sex ?? '', phone: form.phone ?? '',
     };
-    let added: string[];
     try {
-      added = await profiles.update(page.user, input);
+      await ctx.storage.atomically(async () => {
+        const added = await profiles.update(page.user, input);
+        await audit(page, request, 'user_updated', { fields: 'profile' });
+        // New addresses are released only once confirmed: each gets its link (src/accounts/addresses.ts), mailed once the unit commits.
+        for (const address of added) await ctx.addresses.send(page.user.id, address, mailLanguage(page.msgs.lang), { type: 'user', id: page.user.id }, request.ip);
+      });
     } catch (err) {
       if (!(err instanceof ProfileError)) throw err;
       return render(page, reply, { values: input, error: { section: 'profile', text: page.msgs.account[PROBLEM_MESSAGES[err.problem]] }, status: 400 });
     }
-    await audit(page, request, 'user_updated', { fields: 'profile' });
-    // New addresses are released only once confirmed: each gets its link (src/accounts/addresses.ts).
-    for (const address of added) await ctx.addresses.send(page.user.id, address, mailLanguage(page.msgs.lang), { type: 'user', id: page.user.id }, request.ip);
     return redirectWithNotice(reply, '/account', 'profileSaved');
   });
 
@@ -142,22 +148,23 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const refuse = (text = page.msgs.account.errPicture, status = 400) => render(page, reply, { error: { section: 'avatar', text }, status });
     if (upload.tooLarge || !upload.file) return refuse();
     try {
-      await profiles.setAvatar(page.user, upload.file);
+      await profiles.setAvatar(page.user, upload.file, () => audit(page, request, 'user_updated', { fields: 'avatar' }));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const refusal = pictureRefusal(err, page.msgs, page.msgs.account.errPicture);
       if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
       return refuse(refusal.text, refusal.status);
     }
-    await audit(page, request, 'user_updated', { fields: 'avatar' });
     return redirectWithNotice(reply, '/account', 'avatarSaved');
   });
 
   app.post('/account/avatar/remove', async (request, reply) => {
     const got = await formOf(request, reply);
     if (!got) return reply;
-    await profiles.removeAvatar(got[0].user);
-    await audit(got[0], request, 'user_updated', { fields: 'avatar' });
+    await ctx.storage.atomically(async () => {
+      await profiles.removeAvatar(got[0].user);
+      await audit(got[0], request, 'user_updated', { fields: 'avatar' });
+    });
     return redirectWithNotice(reply, '/account', 'avatarRemoved');
   });
 
@@ -182,12 +189,14 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const wrong = await passwordRefusal(page, request, form.current_password);
     if (wrong) return render(page, reply, { error: { section: 'password', text: wrong.text }, status: wrong.status });
     try {
-      await ctx.users.changePassword(page.user, form.new_password ?? '', { keepSession: page.signedIn.session.hash });
+      await ctx.users.changePassword(page.user, form.new_password ?? '', {
+        keepSession: page.signedIn.session.hash,
+        record: () => audit(page, request, 'password_changed', { by: 'user' }),
+      });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       return render(page, reply, { error: { section: 'password', text: a.errPasswordShort }, status: 400 });
     }
-    await audit(page, request, 'password_changed', { by: 'user' });
     return redirectWithNotice(reply, '/account', 'passwordChanged');
   });
 
@@ -210,9 +219,12 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       title: format(a.revokeConfirmTitle, vars), text: format(a.revokeConfirmText, vars),
       action: '/account/apps/revoke', confirmLabel: a.revokeAccess, cancelHref: '/account#apps',
     })) return reply;
-    await profiles.revokeApp(page.user.id, found.app.clientId);
-    // Taking an app's access away withdraws the consent too (webhooks announce both, src/webhooks/events.ts).
-    await audit(page, request, 'token_revoked', { reason: 'access revoked on /account', consent: 'revoked' }, found.app.clientId);
+    const { clientId } = found.app;
+    await ctx.storage.atomically(async () => {
+      await profiles.revokeApp(page.user.id, clientId);
+      // Taking an app's access away withdraws the consent too (webhooks announce both, src/webhooks/events.ts).
+      await audit(page, request, 'token_revoked', { reason: 'access revoked on /account', consent: 'revoked' }, clientId);
+    });
     return redirectWithNotice(reply, '/account', 'accessRevoked');
   });
 
@@ -229,8 +241,10 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       title: format(a.deviceConfirmTitle, vars), text: format(a.deviceConfirmText, vars),
       action: '/account/devices/revoke', confirmLabel: a.revokeDevice, cancelHref: '/account#devices',
     })) return reply;
-    await profiles.revokeDevice(page.user.id, device.clientId, device.deviceId);
-    await audit(page, request, 'token_revoked', { reason: 'device signed out on /account', device: device.deviceName ?? device.deviceId }, device.clientId);
+    await ctx.storage.atomically(async () => {
+      await profiles.revokeDevice(page.user.id, device.clientId, device.deviceId);
+      await audit(page, request, 'token_revoked', { reason: 'device signed out on /account', device: device.deviceName ?? device.deviceId }, device.clientId);
+    });
     return redirectWithNotice(reply, '/account', 'deviceRevoked');
   });
 
@@ -241,8 +255,10 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
     const sessions = await ctx.storage.listSessionsOfUser(page.user.id, ctx.clock());
     const session = sessions.find((s) => sessionHandle(s) === form.session && s.hash !== page.signedIn.session.hash);
     if (!session) return notFound(page.msgs, reply);
-    await ctx.storage.deleteSession(session.hash);
-    await audit(page, request, 'user_updated', { signedOut: 'one other session' });
+    await ctx.storage.atomically(async () => {
+      await ctx.storage.deleteSession(session.hash);
+      await audit(page, request, 'user_updated', { signedOut: 'one other session' });
+    });
     return redirectWithNotice(reply, '/account', 'sessionEnded');
   });
 
@@ -255,8 +271,10 @@ export const accountPageRoutes = (ctx: Context): FastifyPluginAsync => async (ap
       title: a.everywhereConfirmTitle, text: a.everywhereConfirmText,
       action: '/account/sign-out-everywhere', confirmLabel: a.signOutEverywhere, cancelHref: '/account#sessions',
     })) return reply;
-    await profiles.signOutEverywhere(page.user.id, page.signedIn.session.hash);
-    await audit(page, request, 'token_revoked', { reason: 'signed out everywhere on /account' });
+    await ctx.storage.atomically(async () => {
+      await profiles.signOutEverywhere(page.user.id, page.signedIn.session.hash);
+      await audit(page, request, 'token_revoked', { reason: 'signed out everywhere on /account' });
+    });
     return redirectWithNotice(reply, '/account', 'signedOutEverywhere');
   });
 

@@ -89,8 +89,9 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     const returnTo = safeReturnTo(form.return_to);
     const login = form.login ?? '';
     const result = await ctx.signInGuard.signIn(login, form.password ?? '', request.ip, knownDevice(ctx, request, login));
-    await auditSignIn(form.login ?? '', result, request.ip);
     if (!result.ok) {
+      // A failure changes nothing: its entry is the whole record.
+      await auditSignIn(login, result, request.ip);
       const msgs = messagesFor(request);
       const locked = result.reason === 'locked' || result.reason === 'needs_reset';
       if (result.reason === 'locked') reply.header('Retry-After', String(result.retryAfterSeconds));
@@ -110,8 +111,9 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       }), locked ? 429 : 401);
     }
     rememberDevice(ctx, request, reply, result.user.login);
-    // A second step follows when the user has a second factor or the operator's policy requires one (pending-sign-in.ts).
-    return finishFirstStep(ctx, request, reply, result.user, ['pwd'], returnTo, display(form));
+    // A second step follows when the user has a second factor or the operator's policy requires one (pending-sign-in.ts);
+    // the entry is written with the session, when this step opens one.
+    return finishFirstStep(ctx, request, reply, result.user, ['pwd'], returnTo, display(form), () => auditSignIn(login, result, request.ip));
   });
 
   app.get('/signup', async (request, reply) => {
@@ -139,17 +141,19 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       return sendPage(reply, messagePage(msgs, msgs.signUp, msgs.tooManySignups), 429);
     }
     try {
+      // The account, its entry and the confirmation mail of its address are one unit of work: the mail leaves once it commits.
       const user = await ctx.users.create({
         login: form.login ?? '',
         password: form.password ?? '',
         email: form.email,
         firstName: form.first_name,
         lastName: form.last_name,
+      }, async (created) => {
+        await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: created.id }, ip: request.ip });
+        // An address typed at sign-up is not released until its owner confirms it (src/accounts/addresses.ts).
+        if (created.defaultEmail) await ctx.addresses.send(created.id, created.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: created.id }, request.ip);
       });
       rememberDevice(ctx, request, reply, user.login);
-      await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, ip: request.ip });
-      // An address typed at sign-up is not released until its owner confirms it (src/accounts/addresses.ts).
-      if (user.defaultEmail) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: user.id }, request.ip);
       // Where the operator requires two-step sign-in for everyone, the new account sets it up first.
       return await finishFirstStep(ctx, request, reply, user, ['pwd'], returnTo, display(form));
     } catch (err) {

@@ -209,8 +209,11 @@ export const authorizeRoutes = (ctx: Context): FastifyPluginAsync => async (app)
     }
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...req.scopes, ...req.optionalScopes.filter((s) => ticked.includes(s))];
-    await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
-    await ctx.audit.record({ ...audited, details: { scopes: granted } });
+    // The consent and its entry are one unit of work (webhooks announce it); what is issued on it comes after.
+    await ctx.storage.atomically(async () => {
+      await rememberConsent(ctx.storage, ctx.clock, signedIn.user, req, granted);
+      await ctx.audit.record({ ...audited, details: { scopes: granted } });
+    });
     const response = await completeAuthorization(completion, signedIn.user, req, granted, signedIn.session);
     await auditImplicit(request, signedIn, req, response);
     return sendCompletedAuthorization(ctx, request, reply, req, response);

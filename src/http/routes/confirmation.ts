@@ -89,12 +89,18 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     // An app that requires two-step sign-in: the second step first, or, with no factor to take it with, the device is refused.
     if (unmetTwoStepDemand(appRecord, [], signedIn.session.amr)) {
       if (hasSecondFactor(await secondFactorsOf(ctx, signedIn.user.id))) return reply.redirect(twoStepUrl(`/device?user_code=${encodeURIComponent(typed)}`), 303);
-      const refused = await ctx.storage.decideDeviceCode(hash, { approved: false, userId: signedIn.user.id, grantedScopes: [], authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
-      if (!refused) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
-      await ctx.audit.record({
-        action: 'consent', outcome: 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
-        details: { flow: 'device', reason: 'the app requires two-step sign-in, which this account has not set up' },
+      // The decision and its entry are one unit of work.
+      const refused = await ctx.storage.atomically(async () => {
+        const decided = await ctx.storage.decideDeviceCode(hash, { approved: false, userId: signedIn.user.id, grantedScopes: [], authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
+        if (decided) {
+          await ctx.audit.record({
+            action: 'consent', outcome: 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
+            details: { flow: 'device', reason: 'the app requires two-step sign-in, which this account has not set up' },
+          });
+        }
+        return decided;
       });
+      if (!refused) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
       return sendPage(reply, messagePage(msgs, msgs.deviceTitle, format(msgs.deviceNeedsTwoStep, { app: appRecord.name })), 403);
     }
 
@@ -117,12 +123,18 @@ export const confirmationRoutes = (ctx: Context): FastifyPluginAsync => async (a
     const approved = form.decision === 'allow';
     const ticked = (form.granted_optional ?? '').split(' ');
     const granted = [...pending.scopes, ...pending.optionalScopes.filter((s) => ticked.includes(s))];
-    const decided = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
-    if (!decided) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
-    await ctx.audit.record({
-      action: 'consent', outcome: approved ? 'ok' : 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
-      details: { flow: 'device', scopes: approved ? granted : pending.scopes, device: pending.deviceName },
+    // The decision and its entry are one unit of work (webhooks announce a consent): the device's next poll sees both or neither.
+    const decided = await ctx.storage.atomically(async () => {
+      const done = await ctx.storage.decideDeviceCode(hash, { approved, userId: signedIn.user.id, grantedScopes: granted, authTime: signedIn.session.authTime, amr: signedIn.session.amr }, ctx.clock());
+      if (done) {
+        await ctx.audit.record({
+          action: 'consent', outcome: approved ? 'ok' : 'refused', actor: { type: 'user', id: signedIn.user.id }, clientId: appRecord.clientId, ip: request.ip,
+          details: { flow: 'device', scopes: approved ? granted : pending.scopes, device: pending.deviceName },
+        });
+      }
+      return done;
     });
+    if (!decided) return sendPage(reply, messagePage(msgs, msgs.deviceTitle, msgs.deviceGone), 400);
     const vars = { app: appRecord.name };
     return approved
       ? sendPage(reply, messagePage(msgs, msgs.deviceApprovedTitle, format(msgs.deviceApprovedText, vars)))

@@ -101,7 +101,7 @@ export const passkeyRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     // A key that verified its user is two factors at once (something held, something known or been): no further step.
     // finishFirstStep signs in at once for two factors, and drops any half-done password sign-in of this browser.
     rememberDevice(ctx, request, reply, result.user.login);
-    return finishFirstStep(ctx, request, reply, result.user, result.amr, returnTo, form.display === 'popup' ? 'popup' : 'page');
+    return finishFirstStep(ctx, request, reply, result.user, result.amr, returnTo, form.display === 'popup' ? 'popup' : 'page', result.record);
   });
 
   // Adding, renaming and removing on /account

@@ -64,7 +64,7 @@ export const securityKeyStepRoutes = <P extends PendingFirstStep>(ctx: Context, 
     const browser = answeringBrowser(ctx, request);
     if (!pending || !browser) return backToStep(reply, pending, 'expired');
     const result = await ctx.passkeys.verifySecondFactor(pending.user, browser, form.response);
-    await ctx.audit.record({
+    const entry = () => ctx.audit.record({
       action: 'sign_in',
       outcome: result.ok ? 'ok' : 'failed',
       actor: result.ok ? { type: 'user', id: pending.user.id } : { type: 'anonymous' },
@@ -72,8 +72,15 @@ export const securityKeyStepRoutes = <P extends PendingFirstStep>(ctx: Context, 
       ip: request.ip,
       details: { method: 'security key', step: 'second', ...(result.ok ? { name: result.passkey.name } : { reason: result.reason }) },
     });
-    if (!result.ok) return backToStep(reply, pending, 'errKeyFailed');
-    await step.complete(ctx, request, reply, pending, result.amr[0]!);
+    if (!result.ok) {
+      await entry();
+      return backToStep(reply, pending, 'errKeyFailed');
+    }
+    // The session and the sign-in's entry are one unit of work (webhooks announce the sign-in).
+    await ctx.storage.atomically(async () => {
+      await step.complete(ctx, request, reply, pending, result.amr[0]!);
+      await entry();
+    });
     return reply.redirect(pending.returnTo, 303);
   });
 };

@@ -134,17 +134,22 @@ export const twoStepSignInRoutes = (ctx: Context): FastifyPluginAsync => async (
     const code = (form.code ?? '').slice(0, 40);
     const method = codeMethod(code);
     const result = await ctx.twoStep.check(pending.user, code, method, request.ip);
-    await ctx.audit.record({
+    const entry = () => ctx.audit.record({
       action: 'sign_in', outcome: result.ok ? 'ok' : result.reason === 'limited' ? 'refused' : 'failed',
       actor: result.ok ? { type: 'user', id: pending.user.id } : { type: 'anonymous' }, userId: pending.user.id, ip: request.ip,
       details: { method: method === 'totp' ? 'authenticator app' : 'recovery', step: 'second', ...(pending.stepUp ? { stepUp: true } : {}), ...(result.ok ? {} : { reason: result.reason }) },
     });
     if (!result.ok) {
+      await entry();
       const refusal = codeRefusal(messagesFor(request), result, method);
       if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
       return showSecondStep(request, reply, pending, methods, form.method, refusal);
     }
-    await completeSecondStep(ctx, request, reply, pending, 'otp');
+    // The session and the sign-in's entry are one unit of work (webhooks announce the sign-in).
+    await ctx.storage.atomically(async () => {
+      await completeSecondStep(ctx, request, reply, pending, 'otp');
+      await entry();
+    });
     return reply.redirect(pending.returnTo, 303);
   });
 
@@ -192,10 +197,12 @@ export const twoStepSignInRoutes = (ctx: Context): FastifyPluginAsync => async (
       if (refusal.retryAfterSeconds !== null) reply.header('Retry-After', String(refusal.retryAfterSeconds));
       return showSetup(request, reply, pending, refusal);
     }
-    await completeSecondStep(ctx, request, reply, pending, 'otp');
-    await ctx.audit.record({
-      action: 'sign_in', actor: { type: 'user', id: pending.user.id }, userId: pending.user.id, ip: request.ip,
-      details: { method: 'authenticator app', step: 'second', enrolled: true },
+    await ctx.storage.atomically(async () => {
+      await completeSecondStep(ctx, request, reply, pending, 'otp');
+      await ctx.audit.record({
+        action: 'sign_in', actor: { type: 'user', id: pending.user.id }, userId: pending.user.id, ip: request.ip,
+        details: { method: 'authenticator app', step: 'second', enrolled: true },
+      });
     });
     return sendPage(reply, recoveryCodesPage({
       msgs, frame: { display: pending.display }, login: pending.user.login, codes: result.recoveryCodes, continueHref: pending.returnTo,

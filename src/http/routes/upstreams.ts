@@ -35,6 +35,9 @@ import { signupOpen } from './accounts.js';
 /** The confirmation page's profile is held under this cookie (the upstream's name and a random token). */
 const REGISTRATION = 'gatehouse_upstream_signup';
 
+/** The upstream account was linked to another account meanwhile: the new account's unit of work rolls back. */
+class LinkedElsewhere extends Error {}
+
 const FAILURE_STATUS: Record<UpstreamFailure, number> = { denied: 403, bad_state: 400, wrong_issuer: 400, invalid_response: 502, unreachable: 502 };
 
 export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
@@ -127,7 +130,7 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
       case 'sign_in':
         rememberDevice(ctx, request, reply, outcome.user.login);
         // One factor, as a password is: a user with a second factor (or under a policy that requires one) takes the second step.
-        return finishFirstStep(ctx, request, reply, outcome.user, ['fed'], flow.returnTo, flow.display);
+        return finishFirstStep(ctx, request, reply, outcome.user, ['fed'], flow.returnTo, flow.display, outcome.record);
       case 'linked':
         return reply.redirect(`/account?done=upstream_linked&upstream=${encodeURIComponent(u.name)}#identities`, 303);
       case 'register': {
@@ -179,6 +182,8 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
     if (await ctx.storage.upstreams.findIdentity(u.name, profile.subject)) return page(reply, msgs, 403, format(msgs.upstreams.errorTitle, { name: u.displayName }), format(msgs.upstreams.linkedElsewhere, { name: u.displayName }), flow);
     let user;
     try {
+      // The account, its link to the upstream account, its entry and the confirmation mail of an address the
+      // upstream did not vouch for are one unit of work.
       user = await ctx.users.create({
         login: form.login ?? '',
         password: null,
@@ -187,24 +192,26 @@ export const upstreamRoutes = (ctx: Context): FastifyPluginAsync => async (app) 
         lastName: profile.lastName ?? undefined,
         // The upstream vouched for the address (it said so): like an operator's, it counts as confirmed.
         emailConfirmed: profile.emailVerified,
+      }, async (created) => {
+        // The link decides: of two sign-ups for one upstream account racing (two browsers, two confirmation
+        // pages), one links it; the other's unit rolls back, and its account is never made.
+        if (!(await ctx.federation.link(u, profile, created.id, 'sign_up', request.ip))) throw new LinkedElsewhere();
+        if (profile.displayName) await ctx.storage.updateUser(created.id, { displayName: profile.displayName, updatedAt: ctx.clock() });
+        await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: created.id }, userId: created.id, ip: request.ip, details: { method: 'upstream', upstream: u.name } });
+        if (created.defaultEmail && !profile.emailVerified) await ctx.addresses.send(created.id, created.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: created.id }, request.ip);
       });
     } catch (err) {
+      if (err instanceof LinkedElsewhere) {
+        reply.clearCookie(cookieName(ctx, REGISTRATION), cookieOptions(ctx));
+        return page(reply, msgs, 403, format(msgs.upstreams.errorTitle, { name: u.displayName }), format(msgs.upstreams.linkedElsewhere, { name: u.displayName }), flow);
+      }
       if (!(err instanceof InputError)) throw err;
       return again(err.message, 400);
     }
     reply.clearCookie(cookieName(ctx, REGISTRATION), cookieOptions(ctx));
-    // The link decides: of two sign-ups for one upstream account racing (two browsers, two confirmation
-    // pages), one links it; the other's new account, with no way to sign in, is taken back at once.
-    if (!(await ctx.federation.link(u, profile, user.id, 'sign_up', request.ip))) {
-      await ctx.storage.eraseUser(user.id, (details) => details);
-      return page(reply, msgs, 403, format(msgs.upstreams.errorTitle, { name: u.displayName }), format(msgs.upstreams.linkedElsewhere, { name: u.displayName }), flow);
-    }
-    if (profile.displayName) await ctx.storage.updateUser(user.id, { displayName: profile.displayName, updatedAt: ctx.clock() });
-    await ctx.audit.record({ action: 'sign_up', actor: { type: 'user', id: user.id }, userId: user.id, ip: request.ip, details: { method: 'upstream', upstream: u.name } });
-    await ctx.federation.auditSignIn(u, user.id, 'ok', request.ip);
-    if (user.defaultEmail && !profile.emailVerified) await ctx.addresses.send(user.id, user.defaultEmail, mailLanguage(msgs.lang), { type: 'user', id: user.id }, request.ip);
     rememberDevice(ctx, request, reply, user.login);
-    return finishFirstStep(ctx, request, reply, user, ['fed'], flow.returnTo, flow.display);
+    // The new account's first sign-in is written with its session (or, when a second step is required, alone).
+    return finishFirstStep(ctx, request, reply, user, ['fed'], flow.returnTo, flow.display, () => ctx.federation.auditSignIn(u, user.id, 'ok', request.ip));
   });
 
   app.post('/upstream/register/cancel', async (request, reply) => {
