@@ -113,7 +113,7 @@ describe('users', () => {
     }
     const { app } = await core.app();
     const tokens = await core.ctx.tokens.issue({ app, userId: carol.id, scopes: ['login:info'], withRefresh: true });
-    await core.ctx.users.changePassword(carol, 'a brand new password', kept);
+    await core.ctx.users.changePassword(carol, 'a brand new password', { keepSession: kept });
     expect(await core.ctx.users.authenticate('carol', PASSWORD)).toBeNull();
     expect((await core.ctx.users.authenticate('carol', 'a brand new password'))?.id).toBe(carol.id);
     expect(await core.ctx.storage.findSession(kept, now)).not.toBeNull();

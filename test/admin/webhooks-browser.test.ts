@@ -61,7 +61,7 @@ describe.skipIf(testEngine() !== 'sqlite')('/admin/webhooks in Chromium', () => 
     const endpoint = (await gh.ctx.webhooks.list())[0]!;
     expect(endpoint).toMatchObject({ url: receiver.url, description: 'HR sync', events: ['user.created', 'key.rotated'], enabled: true });
 
-    await gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: ['k1'] } });
+    await gh.ctx.storage.atomically(() => gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: ['k1'] } }));
     await receiver.waitFor((r) => r.length === 1);
     expect(receiver.received[0]!.verified?.type).toBe('key.rotated');
     await gh.ctx.webhookDelivery.idle();
@@ -74,7 +74,7 @@ describe.skipIf(testEngine() !== 'sqlite')('/admin/webhooks in Chromium', () => 
     const endpoint = (await gh.ctx.webhooks.list())[0]!;
     receiver.respond = () => 500;
     clock.advance(60_000);
-    await gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: ['k2'] } });
+    await gh.ctx.storage.atomically(() => gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: ['k2'] } }));
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       await receiver.waitFor((r) => r.length === 1 + attempt);
       await gh.ctx.webhookDelivery.idle();

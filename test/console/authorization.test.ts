@@ -128,7 +128,7 @@ describe.skipIf(testEngine() !== 'sqlite')('user-provided fields render as text 
       redirectUris: ['https://app.example/cb?x="><img src=x onerror=alert(4)>'], scopes: ['login:info'],
     });
     const clientId = created.app.clientId;
-    await gh.ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: evil.id }, clientId, details: { name: XSS } });
+    await gh.ctx.storage.atomically(() => gh.ctx.audit.record({ action: 'app_updated', actor: { type: 'user', id: evil.id }, clientId, details: { name: XSS } }));
     const context = await browser.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     const dialogs: string[] = [];

@@ -293,7 +293,7 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     const user = new HttpUser(gh, 'root', PASSWORD);
     await user.authorize({ response_type: 'token', client_id: appId, redirect_uri: `${gh.url}/verification_code` });
     await user.authorize({ response_type: 'code', client_id: appId, device_id: 'frame-0001', device_name: 'Кухонная рамка' });
-    await gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } });
+    await gh.ctx.storage.atomically(async () => gh.ctx.audit.record({ action: 'user_blocked', actor: { type: 'user', id: root.id }, userId: (await gh.ctx.storage.findUserByLogin('ivan'))!.id, details: { blocked: false } }));
     // Mail: an address waiting for confirmation, a mail in the outbox, live links for the mail pages.
     await gh.ctx.addresses.send(root.id, 'margarita@example.org', 'ru', { type: 'user', id: root.id }, null);
     // Passkeys (issue 16): one used, one not yet, to list on /account and /admin.
