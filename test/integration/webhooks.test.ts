@@ -95,7 +95,7 @@ describe('webhooks (issue 21)', () => {
     expect((await person.post('/account/apps/revoke', { csrf: accountCsrf, confirmed: 'yes', client_id: created.app.clientId })).status).toBe(303);
 
     // key.rotated as `gatehouse keys rotate` records it.
-    await rotateSigningKeys(gh.ctx.storage, gh.ctx.secrets, gh.ctx.clock, (keys) => gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: keys.map((k) => k.kid) } }));
+    const keys = await rotateSigningKeys(gh.ctx.storage, gh.ctx.secrets, gh.ctx.clock, (made) => gh.ctx.audit.record({ action: 'keys_rotated', actor: { type: 'operator' }, details: { kids: made.map((k) => k.kid) } }));
 
     // app.deleted and user.deleted: the owner deletes the app on /console, then the account on /account.
     const deleteCsrf = hiddenFields(await (await person.get(`/console/apps/${created.app.clientId}`)).text()).csrf!;
