@@ -62,9 +62,17 @@ export const apiRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   const admin = adminOf(ctx);
   const idempotency = new Idempotency(ctx.storage.idempotency, ctx.secrets, ctx.clock);
   const limit = ctx.limits.apiRequestsPerClient;
-  const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const document = buildOpenApiDocument(RESOURCES, ctx.config.issuer, version);
-  const documentJson = JSON.stringify(document);
+  // Made when first asked for: converting every schema takes a while, and most servers start many more times than
+  // anyone reads their document (a start of the server is measured, docs/benchmarks.md).
+  let built: { document: ReturnType<typeof buildOpenApiDocument>; json: string } | null = null;
+  const openApi = () => {
+    if (built === null) {
+      const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+      const document = buildOpenApiDocument(RESOURCES, ctx.config.issuer, version);
+      built = { document, json: JSON.stringify(document) };
+    }
+    return built;
+  };
 
   await app.register(async (api: FastifyInstance) => {
     // JSON bodies here only; the rest of Gatehouse takes forms.
@@ -90,8 +98,8 @@ export const apiRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     });
     api.setNotFoundHandler((request, reply) => sendProblem(ctx, request, reply, new ApiProblem('not-found', 'there is no such endpoint: see /api/v1/openapi.json')));
 
-    api.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').header('Cache-Control', 'no-cache').send(documentJson));
-    api.get('/docs', async (request, reply) => sendPage(reply, apiDocsPage(document, messagesFor(request))));
+    api.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').header('Cache-Control', 'no-cache').send(openApi().json));
+    api.get('/docs', async (request, reply) => sendPage(reply, apiDocsPage(openApi().document, messagesFor(request))));
 
     for (const resource of RESOURCES) {
       for (const op of resource.operations) {
