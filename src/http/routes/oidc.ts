@@ -72,8 +72,8 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     reply.header('Cache-Control', 'no-store');
     const found = params.token.length <= MAX_TOKEN_LENGTH ? await ctx.tokens.resolveWithOwners(params.token) : null;
     if (!found) return { active: false };
-    const served = (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
-    if (!mayIntrospect(client.app, found.token, served)) return { active: false };
+    const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
+    if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };
     const { token, app: appRecord } = found;
     const user = token.userId === null ? null : found.user;
     if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
