@@ -7,35 +7,14 @@
  * the change was committed first, and survived without its event. Once the
  * fault is gone, the same door works and its event is stored. On both engines.
  */
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { SqlStorage } from '../../src/storage/sql/sql-storage.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UserId } from '../../src/types.js';
-import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
+import { withEventFault } from '../helpers/faults.js';
+import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { automationApp } from './support.js';
 
 let gh: TestGatehouse;
 let ops: { token: string };
-
-const db = () => (gh.ctx.storage as SqlStorage).db;
-
-/** Every insert into webhook_events fails from now on. */
-async function breakEvents(): Promise<void> {
-  if (testEngine() === 'postgres') {
-    await sql`create or replace function gatehouse_test_fault() returns trigger language plpgsql as $$ begin raise exception 'injected fault'; end $$`.execute(db());
-    await sql`create trigger gatehouse_test_fault before insert on webhook_events for each row execute function gatehouse_test_fault()`.execute(db());
-  } else {
-    await sql`create trigger gatehouse_test_fault before insert on webhook_events begin select raise(abort, 'injected fault'); end`.execute(db());
-  }
-}
-
-async function repairEvents(): Promise<void> {
-  // In a unit, so that SQLite runs it on the writing connection (a no-op DROP reads as read-only to the driver).
-  await gh.ctx.storage.atomically(async () => {
-    if (testEngine() === 'postgres') await sql`drop trigger if exists gatehouse_test_fault on webhook_events`.execute(db());
-    else await sql`drop trigger if exists gatehouse_test_fault`.execute(db());
-  });
-}
 
 async function call(method: string, path: string, body?: unknown): Promise<number> {
   const res = await fetch(`${gh.url}/api/v1${path}`, {
@@ -65,11 +44,7 @@ beforeAll(async () => {
   ] }, { actor: { type: 'operator' }, ip: null });
 });
 afterAll(async () => {
-  await repairEvents().catch(() => {});
   await gh?.close();
-});
-beforeEach(async () => {
-  await repairEvents();
 });
 
 describe('a change whose event cannot be written does not happen (issue 21)', () => {
@@ -81,17 +56,16 @@ describe('a change whose event cannot be written does not happen (issue 21)', ()
     const tokenWorks = async () => (await fetch(`${gh.url}/info`, { headers: { authorization: `OAuth ${issued.access_token}` } })).status === 200;
     const before = (await gh.ctx.storage.findUserById(user.id))!;
     const eventsBefore = await events();
-    await breakEvents();
-
-    expect(await call('POST', '/users', { login: 'never-made', password: 'correct horse battery' })).toBe(500);
-    expect(await gh.ctx.storage.findUserByLogin('never-made')).toBeNull();
-
-    expect(await call('POST', `/users/${user.id}/block`)).toBe(500);
-    expect(await call('PATCH', `/users/${user.id}`, { is_developer: true, blocked: true })).toBe(500);
-    expect(await call('POST', `/users/${user.id}/revoke-all`)).toBe(500);
-    expect(await call('POST', `/users/${user.id}/reset-password`)).toBe(500);
-    expect(await call('DELETE', `/users/${user.id}/consents/${app.app.clientId}`)).toBe(500);
-    expect(await call('DELETE', `/users/${user.id}`)).toBe(500);
+    await withEventFault(gh, async () => {
+      expect(await call('POST', '/users', { login: 'never-made', password: 'correct horse battery' })).toBe(500);
+      expect(await gh.ctx.storage.findUserByLogin('never-made')).toBeNull();
+      expect(await call('POST', `/users/${user.id}/block`)).toBe(500);
+      expect(await call('PATCH', `/users/${user.id}`, { is_developer: true, blocked: true })).toBe(500);
+      expect(await call('POST', `/users/${user.id}/revoke-all`)).toBe(500);
+      expect(await call('POST', `/users/${user.id}/reset-password`)).toBe(500);
+      expect(await call('DELETE', `/users/${user.id}/consents/${app.app.clientId}`)).toBe(500);
+      expect(await call('DELETE', `/users/${user.id}`)).toBe(500);
+    });
 
     expect(await gh.ctx.storage.findUserById(user.id)).toEqual(before);
     expect(await gh.ctx.users.authenticate(user.login, user.password)).not.toBeNull();
@@ -103,7 +77,6 @@ describe('a change whose event cannot be written does not happen (issue 21)', ()
     expect(await events()).toEqual(eventsBefore);
 
     // The fault gone, the same door works, and its event is there.
-    await repairEvents();
     expect(await call('POST', `/users/${user.id}/block`)).toBe(200);
     expect((await gh.ctx.storage.findUserById(user.id))!.status).toBe('blocked');
     expect(await tokenWorks()).toBe(false);
@@ -115,16 +88,15 @@ describe('a change whose event cannot be written does not happen (issue 21)', ()
     const appBefore = await gh.ctx.storage.findApp(app.clientId);
     const keysBefore = await gh.ctx.storage.listSigningKeys();
     const eventsBefore = await events();
-    await breakEvents();
-
-    expect(await call('POST', '/apps', { name: 'Never registered', redirect_uris: ['https://never.example/cb'], scopes: ['login:info'] })).toBe(500);
-    expect((await gh.ctx.storage.listApps({ limit: 1000 })).some((a) => a.name === 'Never registered')).toBe(false);
-
-    expect(await call('PATCH', `/apps/${app.clientId}`, { name: 'Renamed' })).toBe(500);
-    expect(await call('POST', `/apps/${app.clientId}/rotate-secret`)).toBe(500);
-    expect(await call('POST', `/apps/${app.clientId}/block`)).toBe(500);
-    expect(await call('DELETE', `/apps/${app.clientId}`)).toBe(500);
-    expect(await call('POST', '/keys/rotate')).toBe(500);
+    await withEventFault(gh, async () => {
+      expect(await call('POST', '/apps', { name: 'Never registered', redirect_uris: ['https://never.example/cb'], scopes: ['login:info'] })).toBe(500);
+      expect((await gh.ctx.storage.listApps({ limit: 1000 })).some((a) => a.name === 'Never registered')).toBe(false);
+      expect(await call('PATCH', `/apps/${app.clientId}`, { name: 'Renamed' })).toBe(500);
+      expect(await call('POST', `/apps/${app.clientId}/rotate-secret`)).toBe(500);
+      expect(await call('POST', `/apps/${app.clientId}/block`)).toBe(500);
+      expect(await call('DELETE', `/apps/${app.clientId}`)).toBe(500);
+      expect(await call('POST', '/keys/rotate')).toBe(500);
+    });
 
     expect(await gh.ctx.storage.findApp(app.clientId)).toEqual(appBefore);
     // The old secret still works: the rotation did not happen.
@@ -141,7 +113,6 @@ describe('a change whose event cannot be written does not happen (issue 21)', ()
     expect(await entries('keys_rotated')).toBe(0);
     expect(await events()).toEqual(eventsBefore);
 
-    await repairEvents();
     expect(await call('POST', '/keys/rotate')).toBe(200);
     expect((await gh.ctx.storage.webhooks.listWebhookEvents({ type: 'key.rotated' })).length).toBe(1);
   });

@@ -9,11 +9,10 @@
  * fault gone, the same door works and its event is stored. On SQLite and on
  * PostgreSQL (vitest.config.ts), each with its own trigger.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EVENT_TYPES } from '../../src/webhooks/events.js';
-import type { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import type { ClientId, UserId } from '../../src/types.js';
+import { withEventFault } from '../helpers/faults.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, hiddenFields, HttpUser, pkcePair, postForm } from '../helpers/http-client.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -37,27 +36,8 @@ describe(`a door's change and its webhook event commit together (${testEngine()}
     await gh?.close();
   });
 
-  const db = () => (gh.ctx.storage as SqlStorage).db;
-
   /** Runs `fn` while every insert into webhook_events fails in the database itself. */
-  async function withFault<T>(fn: () => Promise<T>): Promise<T> {
-    if (testEngine() === 'postgres') {
-      await sql`create function inject_webhook_fault() returns trigger language plpgsql as $$ begin raise exception 'injected'; end $$`.execute(db());
-      await sql`create trigger inject_webhook_fault before insert on webhook_events for each row execute function inject_webhook_fault()`.execute(db());
-    } else {
-      await sql`create trigger inject_webhook_fault before insert on webhook_events begin select raise(abort, 'injected'); end`.execute(db());
-    }
-    try {
-      return await fn();
-    } finally {
-      if (testEngine() === 'postgres') {
-        await sql`drop trigger inject_webhook_fault on webhook_events`.execute(db());
-        await sql`drop function inject_webhook_fault()`.execute(db());
-      } else {
-        await sql`drop trigger inject_webhook_fault`.execute(db());
-      }
-    }
-  }
+  const withFault = <T>(fn: () => Promise<T>) => withEventFault(gh, fn);
 
   /** Entries of `action` about `userId`, successful ones only. */
   const entries = async (userId: UserId, action: string) =>
