@@ -113,14 +113,17 @@ export class AddressConfirmations {
       await this.audit.record({ action: 'email_confirmed', outcome: 'failed', actor: { type: 'anonymous' }, ip, details: { reason: 'unknown, used or expired link' } });
       return { ok: false };
     }
-    // Atomic: of two presses of the same link, one confirms.
-    const used = await this.storage.mail.consumeMailLink(found.link.hash, this.clock());
-    if (used.outcome !== 'consumed') return { ok: false };
-    const address = used.record.address!;
-    const user = (await this.storage.findUserById(used.record.userId))!;
-    await this.storage.updateUser(user.id, { confirmedEmails: [...new Set([...user.confirmedEmails, address])], updatedAt: this.clock() });
-    await this.audit.record({ action: 'email_confirmed', actor: { type: 'user', id: user.id }, ip, details: { address, by: 'link' } });
-    return { ok: true, user, address };
+    // One unit: the link used, the address confirmed, the entry and its user.updated event, or none of them.
+    return this.storage.atomically(async (): Promise<ConfirmOutcome> => {
+      // Atomic: of two presses of the same link, one confirms.
+      const used = await this.storage.mail.consumeMailLink(found.link.hash, this.clock());
+      if (used.outcome !== 'consumed') return { ok: false };
+      const address = used.record.address!;
+      const user = (await this.storage.findUserById(used.record.userId))!;
+      await this.storage.updateUser(user.id, { confirmedEmails: [...new Set([...user.confirmedEmails, address])], updatedAt: this.clock() });
+      await this.audit.record({ action: 'email_confirmed', actor: { type: 'user', id: user.id }, ip, details: { address, by: 'link' } });
+      return { ok: true, user, address };
+    });
   }
 
   /**
@@ -154,8 +157,9 @@ export class AddressConfirmations {
     await this.storage.atomically(async () => {
       await this.storage.updateUser(user.id, { ...patch, updatedAt: updated.updatedAt });
       await this.audit.record({ action: 'user_updated', actor, userId: user.id, ip, details: { fields: Object.keys(patch), by: 'operator' } });
-      if (patch.confirmedEmails) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address: what.email!.toLowerCase(), by: 'operator' } });
-      if (patch.confirmedPhone) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator' } });
+      // Part of the change the user_updated entry above announces (`in`): no second event for them.
+      if (patch.confirmedEmails) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address: what.email!.toLowerCase(), by: 'operator', in: 'user_updated' } });
+      if (patch.confirmedPhone) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator', in: 'user_updated' } });
       if (what.email !== undefined && what.confirmByMail) await this.send(user.id, what.email, what.language ?? 'en', actor, ip);
     });
     return updated;
@@ -171,9 +175,17 @@ export class AddressConfirmations {
     const phone = what.phone && user.defaultPhone !== null && user.confirmedPhone !== user.defaultPhone ? user.defaultPhone : null;
     if (added.length === 0 && phone === null) return user;
     const patch = { confirmedEmails: [...user.confirmedEmails, ...added], ...(phone !== null ? { confirmedPhone: phone } : {}), updatedAt: this.clock() };
-    await this.storage.updateUser(user.id, patch);
-    for (const address of added) await this.audit.record({ action: 'email_confirmed', actor, userId: user.id, ip, details: { address, by: 'operator' } });
-    if (phone !== null) await this.audit.record({ action: 'phone_confirmed', actor, userId: user.id, ip, details: { by: 'operator' } });
+    // One change, one user.updated event: the entry of the first confirmation announces it, the others are part of it (`in`).
+    await this.storage.atomically(async () => {
+      await this.storage.updateUser(user.id, patch);
+      const entries = [
+        ...added.map((address) => ({ action: 'email_confirmed' as const, details: { address, by: 'operator' } })),
+        ...(phone !== null ? [{ action: 'phone_confirmed' as const, details: { by: 'operator' } }] : []),
+      ];
+      for (const [i, e] of entries.entries()) {
+        await this.audit.record({ action: e.action, actor, userId: user.id, ip, details: { ...e.details, ...(i > 0 ? { in: 'email_confirmed' } : {}) } });
+      }
+    });
     return { ...user, ...patch };
   }
 }

@@ -30,7 +30,7 @@ export const isEventType = (name: string): name is EventType => (EVENT_TYPES as 
 /** What an operator reads beside each checkbox on /admin/webhooks and in `gatehouse webhook add --help`. */
 export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'user.created': 'an account was created (sign-up, operator, API)',
-  'user.updated': 'an account was changed, or unblocked',
+  'user.updated': 'an account was changed (an address confirmed too), or unblocked',
   'user.blocked': 'an operator blocked an account',
   'user.deleted': 'an account was erased',
   'user.signed_in': 'someone signed in (each step: password, passkey, second factor, upstream)',
@@ -82,6 +82,10 @@ export function eventTypesOf(e: Entry): EventType[] {
     case 'password_changed':
     case 'password_reset':
       return ok ? ['user.updated'] : [];
+    case 'email_confirmed':
+    case 'phone_confirmed':
+      // A confirmation that was part of a change another entry announces (`details.in`) adds no event of its own.
+      return ok && e.details.in === undefined ? ['user.updated'] : [];
     case 'user_blocked':
       return ok ? [e.details.blocked === false ? 'user.updated' : 'user.blocked'] : [];
     case 'user_deleted':

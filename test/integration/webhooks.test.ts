@@ -14,6 +14,7 @@ import { EVENT_TYPES } from '../../src/webhooks/events.js';
 import { InputError } from '../../src/errors.js';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, hiddenFields, HttpUser, pkcePair, postForm } from '../helpers/http-client.js';
+import { linkIn } from '../helpers/smtp.js';
 import { startWebhookReceiver, type Received, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const OPERATOR = { actor: { type: 'operator' } as const, ip: null };
@@ -137,6 +138,25 @@ describe('webhooks (issue 21)', () => {
     expect(kept.filter((e) => e.body.includes(hooked.id)).map((e) => e.type)).toEqual(['user.deleted']);
     expect(JSON.stringify(kept)).not.toMatch(/hooked@example\.org|"login":"hooked"/);
     expect(log.length).toBe(all.filter((r) => !r.body.includes(hooked.id)).length + 1);
+    await gh.ctx.webhooks.remove(endpoint.id, OPERATOR);
+  });
+
+  test('an address confirmed by its link is one user.updated; vouched for with the phone by an operator, one more', async () => {
+    const { endpoint } = await gh.ctx.webhooks.create({ url: receiver.url, events: ['user.updated'] }, OPERATOR);
+    const user = await gh.ctx.users.create({ login: 'confirming', password: PASSWORD, email: 'confirming@example.org', emailConfirmed: false });
+    await gh.ctx.addresses.send(user.id, 'confirming@example.org', 'en', { type: 'user', id: user.id }, null);
+    const [mail] = await gh.ctx.storage.mail.listMails({ userId: user.id });
+    const link = linkIn(gh.ctx.mail.body(mail!)!, gh.url, '/confirm-email');
+    expect(await gh.ctx.addresses.confirm(new URL(link).searchParams.get('token')!, null)).toMatchObject({ ok: true, address: 'confirming@example.org' });
+    const announced = async () => (await gh.ctx.storage.webhooks.listWebhookEvents({ type: 'user.updated' })).filter((e) => e.body.includes(user.id));
+    const [first] = await announced();
+    expect(JSON.parse(first!.body).data).toMatchObject({ user: { id: user.id, confirmed_emails: ['confirming@example.org'] }, changes: { by: 'link' } });
+
+    await gh.ctx.storage.updateUser(user.id, { emails: ['confirming@example.org', 'second@example.org'], defaultPhone: '+442079460958', updatedAt: gh.ctx.clock() });
+    const now = (await gh.ctx.storage.findUserById(user.id))!;
+    await gh.ctx.addresses.vouch(now, { emails: 'all', phone: true }, { type: 'operator' }, null);
+    // Two confirmations (an address and the phone) in one action: one event.
+    expect(await announced()).toHaveLength(2);
     await gh.ctx.webhooks.remove(endpoint.id, OPERATOR);
   });
 
