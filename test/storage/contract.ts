@@ -481,6 +481,66 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect((await s.findTokenWithOwners(tokens[0]!.hash))!.token.revokedAt).toBe(T0 + 2);
       });
 
+      test('a user or an app changed through another connection is seen by the next check, however often they were read before', async () => {
+        const { user, app } = await seed();
+        const [access] = family(user, app);
+        await save([access!]);
+        // Read enough for any process-side copy to be in use.
+        for (let i = 0; i < 3; i++) {
+          expect((await s.findTokenWithOwners(access!.hash))!.user!.firstName).toBe('Ada');
+          expect((await s.findApp(app.clientId))!.name).toBe(app.name);
+        }
+        // Another process, the CLI or an operator's SQL: nothing tells this connection.
+        const other = opened.reopen ? await opened.reopen() : s;
+        await other.updateUser(user.id, { firstName: 'Augusta', status: 'blocked' });
+        expect((await s.findTokenWithOwners(access!.hash))!.user).toMatchObject({ firstName: 'Augusta', status: 'blocked' });
+        await other.updateApp(app.clientId, { name: 'Renamed elsewhere' });
+        expect((await s.findTokenWithOwners(access!.hash))!.app!.name).toBe('Renamed elsewhere');
+        expect((await s.findApp(app.clientId))!.name).toBe('Renamed elsewhere');
+        await other.blockApp(app.clientId, 'operator', T0 + 1);
+        expect((await s.findApp(app.clientId))!.status).toBe('blocked');
+        expect((await s.findTokenWithOwners(access!.hash))!.app!.status).toBe('blocked');
+        // Gone, then made again under the same client id: the new one, never the one read before.
+        await other.deleteApp(app.clientId);
+        expect(await s.findApp(app.clientId)).toBeNull();
+        await other.createApp({ ...app, name: 'Made again' });
+        expect((await s.findApp(app.clientId))!.name).toBe('Made again');
+        await other.eraseUser(user.id, (details) => details);
+        expect((await s.findTokenWithOwners(access!.hash))?.user ?? null).toBeNull();
+      });
+
+      test('what a unit read of its own writes is never served after it rolls back', async () => {
+        const { user, app } = await seed();
+        const [access] = family(user, app);
+        await save([access!]);
+        await expect(s.atomically(async () => {
+          await s.updateUser(user.id, { firstName: 'Uncommitted' });
+          await s.updateApp(app.clientId, { name: 'Uncommitted' });
+          const seen = (await s.findTokenWithOwners(access!.hash))!;
+          expect([seen.user!.firstName, seen.app!.name, (await s.findApp(app.clientId))!.name]).toEqual(['Uncommitted', 'Uncommitted', 'Uncommitted']);
+          throw new Error('rolled back');
+        })).rejects.toThrow('rolled back');
+        const after = (await s.findTokenWithOwners(access!.hash))!;
+        expect([after.user!.firstName, after.app!.name, (await s.findApp(app.clientId))!.name]).toEqual(['Ada', app.name, app.name]);
+        await s.updateUser(user.id, { firstName: 'Committed' });
+        expect((await s.findTokenWithOwners(access!.hash))!.user!.firstName).toBe('Committed');
+      });
+
+      test('the records a check answers with cannot be changed by whoever holds them', async () => {
+        const { user, app } = await seed();
+        const [access] = family(user, app);
+        await save([access!]);
+        for (let i = 0; i < 2; i++) {
+          const found = (await s.findTokenWithOwners(access!.hash))!;
+          const held = await s.findApp(app.clientId);
+          // A shared copy changed by one request would be seen by the next: it refuses instead.
+          expect(() => { (found.user as { status: string }).status = 'active'; }).toThrow(TypeError);
+          expect(() => { (held!.scopes as string[]).push('gatehouse:admin'); }).toThrow(TypeError);
+          expect(() => { (found.app!.redirectUris as string[])[0] = 'https://evil.example/'; }).toThrow(TypeError);
+        }
+        expect((await s.findApp(app.clientId))!.scopes).toEqual(app.scopes);
+      });
+
       test('does nothing for an empty list', async () => {
         await save([]);
       });

@@ -3,11 +3,13 @@
  * (prepared-reads.ts).
  *
  * The token check every use of a token makes (/info, /userinfo, /introspect,
- * /token, /revoke) is one statement: the token joined with its user, its app
- * and its grant's generation on primary keys. The revocation generation is
- * computed in the same read as the token, and the user and app records come
- * from the same snapshot, so nothing about a token's validity is ever cached.
- * The app by its client_id is what every client authentication reads.
+ * /token, /revoke) is one statement: the token, the row versions of its user
+ * and app, and the revocation generation, on primary keys. The user and app
+ * records come from the process's cache when their versions match
+ * (record-cache.ts) and are read whole only when they do not, so the common
+ * check converts a token row and two numbers; nothing about a token's
+ * validity is ever cached. The app by its client_id is what every client
+ * authentication reads, the same way.
  */
 import type { Selectable } from 'kysely';
 import type { AppsTable, TokensTable, UsersTable } from './schema.js';
@@ -24,14 +26,14 @@ const TOKEN: Columns<TokensTable> = {
 const USER: Columns<UsersTable> = {
   id: true, login: true, password_hash: true, first_name: true, last_name: true, display_name: true, sex: true, birthday: true,
   emails: true, default_email: true, default_phone: true, confirmed_emails: true, confirmed_phone: true, avatar_id: true,
-  is_developer: true, is_admin: true, status: true, created_at: true, updated_at: true, token_generation: true,
+  is_developer: true, is_admin: true, status: true, created_at: true, updated_at: true, token_generation: true, row_version: true,
 };
 const APP: Columns<AppsTable> = {
   client_id: true, secret_hash: true, secret_sealed: true, name: true, description: true, icon_url: true, owner_id: true,
   platforms: true, redirect_uris: true, suggest_hostnames: true, scopes: true, optional_scopes: true, access_token_ttl: true,
   id_token_alg: true, require_two_step: true, post_logout_redirect_uris: true, introspects: true, status: true, first_party: true,
   blocked_by: true, require_dpop: true, require_par: true, created_at: true, updated_at: true, token_generation: true,
-  token_endpoint_auth_method: true, jwks: true, jwks_uri: true, registration_token_hash: true,
+  token_endpoint_auth_method: true, jwks: true, jwks_uri: true, registration_token_hash: true, row_version: true,
 };
 
 const TOKEN_COLUMNS = Object.keys(TOKEN);
@@ -42,9 +44,10 @@ export interface TokenRow {
   token: Selectable<TokensTable>;
   /** The user's, app's and grant's generations added up now (`RevocationScope`): a token issued under another is revoked. */
   currentGeneration: number | string;
-  /** Null for an app's own token, or when the user is gone. */
-  user: Selectable<UsersTable> | null;
-  app: Selectable<AppsTable> | null;
+  /** The user's row version now (migration 0029); null for an app's own token, or when the user is gone. */
+  userVersion: number | string | null;
+  /** The app's row version now; null when the app is gone. */
+  appVersion: number | string | null;
 }
 
 export interface IssuedRow {
@@ -62,16 +65,14 @@ function part<T>(row: Row, start: number, columns: readonly string[]): T {
   return out as T;
 }
 
-const USER_AT = TOKEN_COLUMNS.length;
-const APP_AT = USER_AT + USER_COLUMNS.length;
-const GENERATION_AT = APP_AT + APP_COLUMNS.length;
-/** Where the user's and the app's primary keys are: null when the left join found no row. */
-const USER_KEY_AT = USER_AT + USER_COLUMNS.indexOf('id');
-const APP_KEY_AT = APP_AT + APP_COLUMNS.indexOf('client_id');
+/** The token check's columns after the token's: the user's and the app's row versions (null when the left join found no row), the generation. */
+const USER_VERSION_AT = TOKEN_COLUMNS.length;
 
 export class HotReads {
   private readonly text: string;
   private readonly appText: string;
+  private readonly appVersionText: string;
+  private readonly userText: string;
   private readonly issuedText: string;
 
   constructor(private readonly reads: PreparedReads) {
@@ -79,8 +80,8 @@ export class HotReads {
     this.text = `select ${[
       // Names unique across the tables, for a driver that answers with objects (`kyselyReads`).
       ...TOKEN_COLUMNS.map((c) => `t.${c} as t_${c}`),
-      ...USER_COLUMNS.map((c) => `u.${c} as u_${c}`),
-      ...APP_COLUMNS.map((c) => `a.${c} as a_${c}`),
+      'u.row_version as user_version',
+      'a.row_version as app_version',
       'coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation',
     ].join(', ')}
       from tokens t
@@ -89,6 +90,8 @@ export class HotReads {
       left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
       where t.hash = ${reads.parameter(1)}`;
     this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
+    this.appVersionText = `select row_version from apps where client_id = ${reads.parameter(1)}`;
+    this.userText = `select ${USER_COLUMNS.join(', ')} from users where id = ${reads.parameter(1)}`;
     this.issuedText = `select t.generation,
         coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation,
         u.status as user_status, a.status as app_status, f.revoked_at as family_revoked
@@ -119,14 +122,24 @@ export class HotReads {
     return row === undefined ? null : part(row, 0, APP_COLUMNS);
   }
 
+  /** The app's row version now, or undefined when there is no such app. */
+  async appVersion(clientId: string): Promise<number | string | undefined> {
+    return (await this.reads.first('app_version', this.appVersionText, [clientId]))?.[0] as number | string | undefined;
+  }
+
+  async user(id: string): Promise<Selectable<UsersTable> | null> {
+    const row = await this.reads.first('user', this.userText, [id]);
+    return row === undefined ? null : part(row, 0, USER_COLUMNS);
+  }
+
   async token(hash: string): Promise<TokenRow | null> {
     const row = await this.reads.first('token_with_owners', this.text, [hash]);
     if (row === undefined) return null;
     return {
       token: part(row, 0, TOKEN_COLUMNS),
-      currentGeneration: row[GENERATION_AT] as number | string,
-      user: row[USER_KEY_AT] === null ? null : part(row, USER_AT, USER_COLUMNS),
-      app: row[APP_KEY_AT] === null ? null : part(row, APP_AT, APP_COLUMNS),
+      userVersion: row[USER_VERSION_AT] as number | string | null,
+      appVersion: row[USER_VERSION_AT + 1] as number | string | null,
+      currentGeneration: row[USER_VERSION_AT + 2] as number | string,
     };
   }
 }

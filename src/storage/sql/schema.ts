@@ -64,6 +64,8 @@ export interface UsersTable {
   updated_at: number;
   /** Moved on by every revocation of all the user's tokens (migration 0009). */
   token_generation: Generated<number>;
+  /** A new random value on every insert and update, set by a trigger (migration 0029). */
+  row_version: Generated<number | string>;
 }
 
 export interface AppsTable {
@@ -106,6 +108,8 @@ export interface AppsTable {
   jwks_uri: string | null;
   /** SHA-256 of the registration access token of an app that registered itself (RFC 7592; migration 0025). */
   registration_token_hash: string | null;
+  /** A new random value on every insert and update, set by a trigger (migration 0029). */
+  row_version: Generated<number | string>;
 }
 
 export interface SessionsTable {

@@ -24,6 +24,7 @@ import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads } from './hot-reads.js';
+import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
 
@@ -324,6 +325,9 @@ export class SqlStorage implements Storage {
   readonly proofs: SqlProofStore;
 
   private readonly prepared: HotReads;
+  /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
+  private readonly cachedUsers = new RecordCache<UserRecord>(20_000);
+  private readonly cachedApps = new RecordCache<AppRecord>(5_000);
   private readonly postgres: boolean;
   private readonly units: Units<Database>;
   private readonly base: Kysely<Database>;
@@ -471,8 +475,28 @@ export class SqlStorage implements Storage {
   }
 
   async findApp(clientId: ClientId): Promise<AppRecord | null> {
-    const row = await this.hot.app(clientId);
-    return row ? toApp(row) : null;
+    const hot = this.hot;
+    const version = await hot.appVersion(clientId);
+    if (version === undefined) return null;
+    return this.cachedApps.get(clientId, version) ?? this.readApp(hot, clientId);
+  }
+
+  /**
+   * The app read whole, and kept if it was read outside a unit (whose writes a
+   * rollback may undo), under the version it was read at.
+   */
+  private async readApp(hot: HotReads, clientId: string): Promise<AppRecord | null> {
+    const row = await hot.app(clientId);
+    if (row === null) return null;
+    const app = toApp(row);
+    return hot === this.prepared ? this.cachedApps.put(clientId, row.row_version, app) : app;
+  }
+
+  private async readUser(hot: HotReads, id: string): Promise<UserRecord | null> {
+    const row = await hot.user(id);
+    if (row === null) return null;
+    const user = toUser(row);
+    return hot === this.prepared ? this.cachedUsers.put(id, row.row_version, user) : user;
   }
 
   async listApps(options: { ownerId?: UserId; search?: string; limit?: number; after?: { createdAt: Millis; clientId: ClientId } } = {}): Promise<AppRecord[]> {
@@ -711,10 +735,16 @@ export class SqlStorage implements Storage {
   }
 
   async findTokenWithOwners(hash: SecretHash): Promise<TokenWithOwners | null> {
-    // The revocation marks in the same statement: every use of a token (/info, /userinfo, /introspect, /token, /revoke) sees them.
-    const row = await this.hot.token(hash);
+    // The revocation marks and the owners' row versions in the same statement: every use of a token
+    // (/info, /userinfo, /introspect, /token, /revoke) sees them.
+    const hot = this.hot;
+    const row = await hot.token(hash);
     if (!row) return null;
-    return { token: toToken(row.token, row.currentGeneration), user: row.user && toUser(row.user), app: row.app && toApp(row.app) };
+    const { user_id: userId, client_id: clientId } = row.token;
+    const user = userId === null || row.userVersion === null ? null
+      : this.cachedUsers.get(userId, row.userVersion) ?? await this.readUser(hot, userId);
+    const app = row.appVersion === null ? null : this.cachedApps.get(clientId, row.appVersion) ?? await this.readApp(hot, clientId);
+    return { token: toToken(row.token, row.currentGeneration), user, app };
   }
 
   async rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>> {

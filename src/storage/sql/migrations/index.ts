@@ -29,6 +29,7 @@ import * as clientKeysAndRegistration from './0025-client-keys-and-registration.
 import * as resourceServers from './0026-resource-servers.js';
 import * as apiIdempotency from './0027-api-idempotency.js';
 import * as webhooks from './0028-webhooks.js';
+import * as rowVersions from './0029-row-versions.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -55,4 +56,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0026-resource-servers': resourceServers,
   '0027-api-idempotency': apiIdempotency,
   '0028-webhooks': webhooks,
+  '0029-row-versions': rowVersions,
 };
