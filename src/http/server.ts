@@ -3,6 +3,7 @@
  * and routes. Protocol rules live in `oauth/`; this layer only translates.
  */
 import cookie from '@fastify/cookie';
+import { destination as pinoDestination, type DestinationStream } from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
@@ -95,6 +96,20 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
  */
 const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/**
+ * Where JSON log lines go when no terminal reads them: standard output,
+ * written asynchronously. pino's default writes each line with its own
+ * blocking write(2) while the request waits; here a line joins the buffer and
+ * the lines of a busy moment leave in one write, off the request's path.
+ * Nothing is held back when idle (a line is written as soon as the previous
+ * write is done), and what is buffered is flushed when the process exits
+ * normally or on a signal; a process killed outright (SIGKILL) can lose the
+ * last few lines, never an audit entry (those are in the database).
+ * One per process: servers in one process share it, so lines never interleave.
+ */
+let logDestination: DestinationStream | null = null;
+const asyncStdout = (): DestinationStream => (logDestination ??= pinoDestination({ dest: 1, sync: false }));
+
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
 
@@ -116,7 +131,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
                   method.apply(this, args);
                 },
               },
-            } : {}),
+            } : { stream: asyncStdout() }),
             // Never log query strings or credentials: they carry codes, tokens and secrets.
             serializers: {
               req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
