@@ -57,6 +57,17 @@ const PER_THREAD = 2;
 /** The priority of the hashing threads: below the event loop's 0, so it always runs first. */
 export const HASHING_NICE = 10;
 
+/**
+ * GATEHOUSE_HASHING_NICE, 0–19, else HASHING_NICE. A process-wide knob (the
+ * threads are the process's, whichever server or command asks): 0 treats the
+ * hashes as any other work, e.g. on a machine where other programs keep every
+ * core busy and sign-ins would otherwise wait for them.
+ */
+export function hashingNice(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.GATEHOUSE_HASHING_NICE;
+  return value !== undefined && /^(1?\d)$/.test(value.trim()) ? Number(value) : HASHING_NICE;
+}
+
 class Thread {
   readonly inFlight = new Map<number, Pending>();
   /** Jobs finished: a thread that dies before its first could not start (no module, no memory). */
@@ -90,6 +101,7 @@ export class PasswordPool {
   constructor(
     private readonly size = Math.max(1, os.availableParallelism()),
     private readonly library = createRequire(import.meta.url).resolve('@node-rs/argon2'),
+    private readonly nice = hashingNice(),
   ) {}
 
   run(job: PasswordJob): Promise<string | boolean> {
@@ -120,7 +132,7 @@ export class PasswordPool {
   }
 
   private spawn(): Thread {
-    const thread = new Thread(new Worker(WORKER, { eval: true, workerData: { argon2: this.library, nice: HASHING_NICE } }));
+    const thread = new Thread(new Worker(WORKER, { eval: true, workerData: { argon2: this.library, nice: this.nice } }));
     thread.worker.on('message', (m: { id: number; value?: string | boolean; error?: string }) => {
       const pending = thread.settle(m.id);
       if (m.error !== undefined) pending?.reject(new Error(m.error));
