@@ -409,6 +409,11 @@ export type ConsumeResult<T> =
   | { outcome: 'already_consumed'; record: T }
   | { outcome: 'not_found' };
 
+/** `consumeCode`'s answer: the winner also learns whether the code's user is active (false: blocked or gone). */
+export type CodeConsumeResult =
+  | { outcome: 'consumed'; record: AuthCodeRecord; userActive: boolean }
+  | Exclude<ConsumeResult<AuthCodeRecord>, { outcome: 'consumed' }>;
+
 /**
  * Whose access a revocation ends: one user's (password change, "sign out
  * everywhere", a block), one app's (a block, new scopes), or one user's in one
@@ -492,8 +497,11 @@ export interface Storage {
 
   // Authorization codes
   createCode(code: AuthCodeRecord): Promise<void>;
-  /** *Atomic*: marks the code used; exactly one caller gets `consumed`. */
-  consumeCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<AuthCodeRecord>>;
+  /**
+   * *Atomic*: marks the code used; exactly one caller gets `consumed`, with
+   * whether the code's user is (still) active, read with it.
+   */
+  consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult>;
 
   // Tokens
   /**

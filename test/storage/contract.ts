@@ -396,7 +396,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
           deviceId: 'device-1', deviceName: 'Phone', scopes: ['login:info', 'login:email'],
         });
         await s.createCode(code);
-        expect(await s.consumeCode(code.hash, T0 + 1)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 + 1 } });
+        expect(await s.consumeCode(code.hash, T0 + 1)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 + 1 }, userActive: true });
         expect(await s.consumeCode(code.hash, T0 + 2)).toEqual({ outcome: 'already_consumed', record: { ...code, consumedAt: T0 + 1 } });
       });
 
@@ -408,7 +408,15 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         const { user, app } = await seed();
         const code = codeRecord(user, app, { kind: 'verification', redirectUri: null });
         await s.createCode(code);
-        expect(await s.consumeCode(code.hash, T0)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 } });
+        expect(await s.consumeCode(code.hash, T0)).toEqual({ outcome: 'consumed', record: { ...code, consumedAt: T0 }, userActive: true });
+      });
+
+      test("tells the winner whether the code's user is still active", async () => {
+        const { user, app } = await seed();
+        const code = codeRecord(user, app);
+        await s.createCode(code);
+        await s.updateUser(user.id, { status: 'blocked' });
+        expect(await s.consumeCode(code.hash, T0)).toMatchObject({ outcome: 'consumed', userActive: false });
       });
 
       test('refuses two codes with the same hash', async () => {

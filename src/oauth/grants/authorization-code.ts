@@ -6,7 +6,7 @@
  */
 import { matchRedirectUri } from '../../apps/platforms.js';
 import { sha256Hex } from '../../crypto/random.js';
-import type { AppRecord, AuthCodeRecord, ConsumeResult } from '../../storage/storage.js';
+import type { AppRecord, AuthCodeRecord, CodeConsumeResult } from '../../storage/storage.js';
 import type { ClientId, Millis } from '../../types.js';
 import { isLimited, LIMITS, recordFailure, sourceAddress, sourceNetwork, TooManyAttempts } from '../attempts.js';
 import { verificationCodeHash } from '../authorize/decision.js';
@@ -37,7 +37,7 @@ const isConfirmationCode = (raw: string) => /^\d{7}$/.test(raw);
  * network count towards a wider limit. Nothing is counted for the app as a
  * whole, so guessers elsewhere never lock its users out (issue 15).
  */
-async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis, meta: RequestMeta): Promise<ConsumeResult<AuthCodeRecord>> {
+async function consume(ctx: GrantContext, clientId: ClientId, raw: string, now: Millis, meta: RequestMeta): Promise<CodeConsumeResult> {
   if (!isConfirmationCode(raw)) {
     if (raw.length > 512) return { outcome: 'not_found' };
     return ctx.storage.consumeCode(sha256Hex(raw), now);
@@ -110,8 +110,8 @@ export const authorizationCodeGrant: GrantHandler = async (ctx, client, params, 
     throw new UnauthorizedClient('public clients must use PKCE');
   }
 
-  const user = await ctx.storage.findUserById(code.userId);
-  if (!user || user.status !== 'active') throw new InvalidGrant('the user who granted this code is no longer active');
+  // As read when the code was consumed; a block after that read is caught when the tokens are stored (Storage.saveTokens).
+  if (!result.userActive) throw new InvalidGrant('the user who granted this code is no longer active');
   const resource = await chooseResource(ctx.storage, params.resource, code.resources ?? []);
 
   return ctx.tokens.issue({

@@ -11,7 +11,7 @@
  * validity is ever cached. The app by its client_id is what every client
  * authentication reads, the same way.
  */
-import type { Selectable } from 'kysely';
+import type { CompiledQuery, Selectable } from 'kysely';
 import type { AppsTable, TokensTable, UsersTable } from './schema.js';
 import type { PreparedReads, Row } from './prepared-reads.js';
 
@@ -109,7 +109,23 @@ export class HotReads {
    * user's and app's status, and its family's revocation time.
    */
   async issued(hash: string): Promise<IssuedRow | null> {
-    const row = await this.reads.first('issued', this.issuedText, [hash]);
+    return this.toIssued(await this.reads.first('issued', this.issuedText, [hash]));
+  }
+
+  /** Whether `issuedAfter` can send the write and the read in one round trip (PostgreSQL's pool). */
+  get pipelines(): boolean {
+    return this.reads.firstAfter !== undefined;
+  }
+
+  /**
+   * `write` (the statement that stores the token), then `issued`'s read of it
+   * once it has committed, in one round trip (`PreparedReads.firstAfter`).
+   */
+  async issuedAfter(write: CompiledQuery, hash: string): Promise<IssuedRow | null> {
+    return this.toIssued(await this.reads.firstAfter!(write, 'issued', this.issuedText, [hash]));
+  }
+
+  private toIssued(row: Row | undefined): IssuedRow | null {
     if (row === undefined) return null;
     return {
       generation: row[0] as number | string, currentGeneration: row[1] as number | string,

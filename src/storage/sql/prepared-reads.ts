@@ -6,6 +6,7 @@
  * PostgreSQL it is a named prepared statement, parsed once per connection.
  */
 import type SQLite from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 
@@ -17,6 +18,15 @@ export interface PreparedReads {
   parameter(n: number): string;
   /** The first row of a read-only statement, or undefined. `name` identifies the statement: one name, one text. */
   first(name: string, text: string, parameters: readonly unknown[]): Promise<Row | undefined>;
+  /**
+   * PostgreSQL's pool only: `write` (one statement, committed on its own),
+   * then the read `first` would make, sent behind it without waiting for its
+   * answer, on one connection: one round trip for both. The server runs them
+   * in order, each ending at its own Sync, so the read starts only once the
+   * write has committed, exactly as if it were sent after the answer came. A
+   * failed write is thrown (the read still runs, and its answer is dropped).
+   */
+  firstAfter?(write: CompiledQuery, name: string, text: string, parameters: readonly unknown[]): Promise<Row | undefined>;
 }
 
 /** The reading connection of a SQLite database: synchronous, a statement cache, nothing in between. */
@@ -35,6 +45,14 @@ export function sqliteReads(reader: SQLite.Database): PreparedReads {
   };
 }
 
+/**
+ * The name a write built by Kysely is prepared under: one per text (a grant's
+ * insert has a handful of shapes), so that a connection parses each once.
+ */
+function writeName(text: string): string {
+  return `gatehouse_w_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+}
+
 /** A pg pool: one round trip per read, prepared by name on each connection the first time it runs there. */
 export function postgresReads(pool: pg.Pool): PreparedReads {
   return {
@@ -42,6 +60,26 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     async first(name, text, parameters) {
       const result = await pool.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' });
       return result.rows[0];
+    },
+    async firstAfter(write, name, text, parameters) {
+      const client = await pool.connect();
+      let failure: unknown;
+      // Pipeline mode (node-postgres' own, per client) only while both are in flight: every
+      // other use of the connection, Kysely's included, sends one statement at a time as before.
+      (client as { pipeline: boolean }).pipeline = true;
+      try {
+        const [written, read] = await Promise.allSettled([
+          client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] }),
+          client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
+        ]);
+        if (written.status === 'rejected') throw (failure = written.reason);
+        if (read.status === 'rejected') throw (failure = read.reason);
+        return read.value.rows[0];
+      } finally {
+        (client as { pipeline: boolean }).pipeline = false;
+        // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
+        client.release(failure !== undefined && !(failure instanceof Error && 'severity' in failure));
+      }
     },
   };
 }

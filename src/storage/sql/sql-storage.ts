@@ -4,11 +4,11 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type Expression, type QueryCreator, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppBlocker, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  AppBlocker, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, CodeConsumeResult, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
@@ -23,7 +23,7 @@ import type { WebhookEventRecord } from '../webhook-store.js';
 import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
-import { HotReads } from './hot-reads.js';
+import { HotReads, type IssuedRow } from './hot-reads.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
@@ -634,13 +634,28 @@ export class SqlStorage implements Storage {
       .execute();
   }
 
-  async consumeCode(hash: SecretHash, now: Millis): Promise<ConsumeResult<AuthCodeRecord>> {
-    const won = await this.db
+  async consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult> {
+    const consume = (db: QueryCreator<Database>) => db
       .updateTable('auth_codes').set({ consumed_at: now })
       .where('hash', '=', hash).where('consumed_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (won) return { outcome: 'consumed', record: toCode(won) };
+      .returningAll();
+    if (this.postgres) {
+      // One statement, one round trip: the user's status is read by the statement that consumes the code.
+      const won = await this.db.with('won', consume).selectFrom('won').selectAll('won')
+        .select((eb) => eb.selectFrom('users').select('users.status').whereRef('users.id', '=', 'won.user_id').as('user_status'))
+        .executeTakeFirst();
+      if (won) {
+        const { user_status: status, ...row } = won;
+        return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
+      }
+    } else {
+      // SQLite has no UPDATE in a WITH; its reads are local, and the second costs no round trip.
+      const won = await consume(this.db).executeTakeFirst();
+      if (won) {
+        const user = await this.db.selectFrom('users').select('status').where('id', '=', won.user_id).executeTakeFirst();
+        return { outcome: 'consumed', record: toCode(won), userActive: user?.status === 'active' };
+      }
+    }
     const seen = await this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
     return seen ? { outcome: 'already_consumed', record: toCode(seen) } : { outcome: 'not_found' };
   }
@@ -669,6 +684,15 @@ export class SqlStorage implements Storage {
     const capped = first.deviceId !== null && first.userId !== null;
     const audit = options.audit && auditRow(options.audit);
     if (!capped) {
+      if (this.postgres && this.units.current() === null && this.prepared.pipelines) {
+        // One statement (the audit entry is written by a data-modifying CTE of the insert), committed
+        // on its own, and the check's read sent behind it in the same round trip: the read still runs
+        // after the commit, which is what makes the check sound (`checkIssued`).
+        const insert = audit === undefined
+          ? this.base.insertInto('tokens').values(rows)
+          : this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows);
+        return this.settleIssued(tokens, await this.prepared.issuedAfter(insert.compile(), first.hash), options.now);
+      }
       if (audit === undefined) {
         await this.db.insertInto('tokens').values(rows).execute();
       } else if (this.postgres) {
@@ -714,9 +738,13 @@ export class SqlStorage implements Storage {
    * committed and revoked them itself.
    */
   private async checkIssued(tokens: TokenRecord[], now: Millis): Promise<'saved' | 'revoked'> {
-    const first = tokens[0]!;
     // One fixed statement (hot-reads.ts): the token joined with its user, app, grant generation and family mark.
-    const seen = await this.hot.issued(first.hash);
+    return this.settleIssued(tokens, await this.hot.issued(tokens[0]!.hash), now);
+  }
+
+  /** `checkIssued`'s verdict on what its read saw, `seen` (null: the token is not there). */
+  private async settleIssued(tokens: TokenRecord[], seen: IssuedRow | null, now: Millis): Promise<'saved' | 'revoked'> {
+    const first = tokens[0]!;
     if (seen !== null && seen.familyRevoked !== null) await this.revokeFamilyTokens(first.familyId, num(seen.familyRevoked));
     const ended = !seen || num(seen.generation) !== num(seen.currentGeneration) || seen.appStatus !== 'active' || (first.userId !== null && seen.userStatus !== 'active');
     if (!ended) return 'saved';

@@ -1,0 +1,99 @@
+/**
+ * How many statements (each one round trip to the server: pg's extended
+ * protocol sends one at a time) the token endpoint's grants cost on
+ * PostgreSQL, counted at the driver. The grants are the benchmark's
+ * (bench/targets/gatehouse.ts): a confidential web app, its client_credentials,
+ * its refresh (which keeps the refresh token) and its code exchange; and a
+ * public app's refresh, which rotates. The counts are the ones
+ * docs/benchmarks.md lists: a change that adds a statement to a grant fails
+ * here, and says which.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
+import { basic, CHALLENGE, type Core, openCore, VERIFIER } from '../helpers/core.js';
+import { freshDatabase } from '../helpers/postgres.js';
+
+/**
+ * Every round trip to the server while `fn` runs, as the statements it
+ * carried (their first words, or their prepared names). Statements sent to
+ * one connection in the same turn of the event loop, without waiting for an
+ * answer (pipelined), share a round trip.
+ */
+async function roundTrips(fn: () => Promise<unknown>): Promise<string[][]> {
+  const trips: string[][] = [];
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  let open: { client: unknown; trip: string[] } | null = null;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0] as string | { text: string; name?: string };
+    const text = typeof q === 'string' ? q : q.text;
+    const statement = (typeof q === 'object' && q.name) || text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    if (open !== null && open.client === this) {
+      open.trip.push(statement);
+    } else {
+      const trip = [statement];
+      trips.push(trip);
+      const opened = { client: this, trip };
+      open = opened;
+      setImmediate(() => { if (open === opened) open = null; });
+    }
+    return query.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.query = query;
+  }
+  return trips;
+}
+
+let core: Core;
+let database: { url: string; drop(): Promise<void> };
+let alice: UserRecord;
+let web: { app: AppRecord; secret: string | null };
+let desktop: { app: AppRecord; secret: string | null };
+
+beforeAll(async () => {
+  database = await freshDatabase(inject('postgresUrl'));
+  core = await openCore({ databaseUrl: database.url });
+  alice = await core.user('alice');
+  web = await core.app({ platforms: ['web'] });
+  desktop = await core.app({ platforms: ['desktop'], redirectUris: ['http://127.0.0.1/callback'] });
+  // Warm: every statement prepared on a connection once, the signing keys loaded.
+  const code = await core.code(alice, web.app);
+  const issued = await core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!));
+  await core.token({ grant_type: 'refresh_token', refresh_token: issued.refresh_token! }, basic(web.app.clientId, web.secret!));
+  await core.token({ grant_type: 'client_credentials' }, basic(web.app.clientId, web.secret!));
+});
+afterAll(async () => {
+  await core?.close();
+  await database?.drop();
+});
+
+describe('statements per grant on PostgreSQL', () => {
+  test('client_credentials', async () => {
+    const sent = await roundTrips(() => core.token({ grant_type: 'client_credentials' }, basic(web.app.clientId, web.secret!)));
+    expect(sent, JSON.stringify(sent)).toHaveLength(2);
+  });
+
+  test('refresh_token (confidential: the refresh token is kept)', async () => {
+    const code = await core.code(alice, web.app);
+    const issued = await core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!));
+    const sent = await roundTrips(() => core.token({ grant_type: 'refresh_token', refresh_token: issued.refresh_token! }, basic(web.app.clientId, web.secret!)));
+    expect(sent, JSON.stringify(sent)).toHaveLength(3);
+  });
+
+  test('refresh_token (public: the refresh token rotates)', async () => {
+    const code = await core.code(alice, desktop.app, { code_challenge: CHALLENGE });
+    const issued = await core.token({ grant_type: 'authorization_code', client_id: desktop.app.clientId, code, code_verifier: VERIFIER });
+    const sent = await roundTrips(() => core.token({ grant_type: 'refresh_token', client_id: desktop.app.clientId, refresh_token: issued.refresh_token! }));
+    expect(sent, JSON.stringify(sent)).toHaveLength(4);
+  });
+
+  test('authorization_code', async () => {
+    const code = await core.code(alice, web.app);
+    const sent = await roundTrips(() => core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!)));
+    expect(sent, JSON.stringify(sent)).toHaveLength(3);
+  });
+});
