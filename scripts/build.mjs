@@ -2,10 +2,13 @@
 // TypeScript sources to dist/ so that `npm start` needs nothing more, and bundles
 // the browser SDK (scripts/build-sdk.mjs).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+/** Fastify's JSON-schema compilers: ajv and fast-json-stringify, with fast-uri and the rest under them. */
+const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 let tsc;
 try {
   tsc = require.resolve('typescript/bin/tsc');
@@ -54,7 +57,10 @@ async function bundleServer(out) {
     chunkNames: 'chunks/[name]-[hash]',
     target: 'node20',
     // esbuild: imported only when running from the TypeScript sources (picture-pool.ts), never from dist/.
-    external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', '@opentelemetry/api', 'esbuild'],
+    // (@opentelemetry/api, which prom-client requires, is bundled: left outside, Node resolved and loaded its forty
+    // CommonJS files one by one at every start, 20–35 ms.)
+    // The schema compilers (fastifySchemaCompilersOnUse) stay outside too.
+    external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', 'esbuild', ...SCHEMA_COMPILERS],
     // CommonJS libraries inside an ES module bundle still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
     // Minified (names kept, for stack traces and class names in logs): a third of the source for V8 to parse.
@@ -63,7 +69,7 @@ async function bundleServer(out) {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly()],
+    plugins: [zodEnglishOnly(), asciiSources(out), fastifyHttp2OnUse(), fastifySchemaCompilersOnUse()],
   });
 }
 
@@ -83,6 +89,90 @@ function zodEnglishOnly() {
       build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
         contents: "export { default as en } from '../locales/en.js';",
         resolveDir: args.pluginData,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Gatehouse's own modules with every character outside ASCII written as a `\uXXXX` escape. esbuild escapes
+ * such characters itself except inside tagged templates (it keeps their raw text), and the pages' `html`
+ * templates hold a few (·, —, …): one of them made the whole bundle a two-byte string for V8, 3.9 MB of
+ * heap for the 2 MB file for as long as the server runs, and slower to decode and scan at every start.
+ * Nothing in Gatehouse reads a template's raw text (`html` uses the cooked strings, which the escape leaves
+ * unchanged), and in strings, regular expressions, identifiers and comments the escape means the same.
+ */
+function asciiSources(out) {
+  const root = path.resolve(out) + path.sep;
+  return {
+    name: 'ascii-sources',
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(root)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!/[^\x00-\x7f]/.test(text)) return undefined;
+        return { contents: text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Fastify requires Node's `http2` when it loads, for the `http2` server option, which Gatehouse never
+ * sets; loading it (with its compat and core modules) was 15–40 ms of every start. In the bundle
+ * Fastify's `require('node:http2')` returns an object that loads the real module on first use.
+ */
+function fastifyHttp2OnUse() {
+  return {
+    name: 'fastify-http2-on-use',
+    setup(build) {
+      build.onResolve({ filter: /^node:http2$/ }, (args) => {
+        if (args.kind !== 'require-call' || !/[\\/]node_modules[\\/]fastify[\\/]/.test(args.importer)) return undefined;
+        return { path: 'node:http2', namespace: 'on-use' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'on-use' }, (args) => ({
+        contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    return descriptor && { ...descriptor, configurable: true };
+  },
+});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Fastify builds a validator and a serializer compiler only for routes that declare a JSON schema, and no
+ * Gatehouse route does (the management API validates with zod), yet it requires both compiler packages
+ * when an instance is created: ajv and fast-json-stringify were a quarter of the bundle V8 parsed at
+ * every start. In the bundle Fastify gets stand-ins with the same interface (a selector returning a
+ * builder of compilers) that require the real package, from node_modules, the first time a compiler is
+ * asked for; Fastify's own logic (which schemas are compiled, and how) is unchanged.
+ */
+function fastifySchemaCompilersOnUse() {
+  return {
+    name: 'fastify-schema-compilers-on-use',
+    setup(build) {
+      build.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]fastify[\\/]/.test(args.importer)) return undefined;
+        return { path: args.path, namespace: 'schema-compiler-on-use' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'schema-compiler-on-use' }, (args) => ({
+        contents: `module.exports = function selector(...options) {
+  let builder;
+  return function build(...args) {
+    builder ??= require(${JSON.stringify(args.path)})(...options);
+    return builder(...args);
+  };
+};`,
         loader: 'js',
       }));
     },
