@@ -41,13 +41,8 @@ try {
 async function bundleServer(out) {
   const { build } = await import('esbuild');
   await build({
-    // The picture worker (src/images/picture-pool.ts) and the database log's syncer (src/storage/sqlite-group-commit.ts)
-    // are started from `picture-worker.js` and `wal-sync-worker.js` beside main.js.
-    entryPoints: {
-      main: `${out}/main.js`,
-      'picture-worker': `${out}/images/picture-worker.js`,
-      'wal-sync-worker': `${out}/storage/wal-sync-worker.js`,
-    },
+    // The picture worker (src/images/picture-pool.ts) is started from `picture-worker.js` beside main.js.
+    entryPoints: { main: `${out}/main.js`, 'picture-worker': `${out}/images/picture-worker.js` },
     outdir: out,
     allowOverwrite: true,
     bundle: true,

@@ -55,7 +55,6 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import {
@@ -63,7 +62,7 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
-import type { WalSyncResult } from './wal-sync-worker.js';
+import { WAL_SYNC_WORKER, type WalSyncResult } from './wal-sync-worker.js';
 
 interface Pending {
   result: QueryResult<unknown>;
@@ -446,30 +445,13 @@ export class GroupCommitSqliteDialect implements Dialect {
   }
 }
 
-/** The worker's code: `wal-sync-worker.js` beside this module, or, from the TypeScript sources (tests), bundled in memory by esbuild. */
-let workerSource: Promise<string | URL> | null = null;
-
-function walSyncWorkerSource(): Promise<string | URL> {
-  return (workerSource ??= (async () => {
-    const here = import.meta.url;
-    // dist/storage/ as tsc writes it, or dist/ beside the bundled main.js (scripts/build.mjs bundles it there too).
-    if (!here.endsWith('.ts')) return new URL('./wal-sync-worker.js', here);
-    const { build } = await import('esbuild');
-    const bundled = await build({
-      entryPoints: [fileURLToPath(new URL('./wal-sync-worker.ts', here))],
-      bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent',
-    });
-    return bundled.outputFiles[0]!.text;
-  })());
-}
-
 /**
  * Syncs the log in a worker thread of its own (wal-sync-worker.ts), started
  * at the first sync. It keeps the process alive only while a sync is in
  * flight; a worker that dies fails that sync, and the next starts another.
  */
 export class WorkerWalSyncer implements WalSyncer {
-  private worker: Promise<Worker> | null = null;
+  private worker: Worker | null = null;
   private pending: { resolve(): void; reject(err: unknown): void } | null = null;
   private closed = false;
 
@@ -478,14 +460,7 @@ export class WorkerWalSyncer implements WalSyncer {
   async sync(): Promise<void> {
     if (this.closed) throw new Error('the database log syncer is closed');
     if (this.pending !== null) throw new Error('one sync of the database log at a time');
-    const started = (this.worker ??= this.spawn());
-    let worker: Worker;
-    try {
-      worker = await started;
-    } catch (err) {
-      if (this.worker === started) this.worker = null;
-      throw err;
-    }
+    const worker = (this.worker ??= this.spawn());
     return new Promise<void>((resolve, reject) => {
       this.pending = { resolve, reject };
       worker.ref();
@@ -493,10 +468,9 @@ export class WorkerWalSyncer implements WalSyncer {
     });
   }
 
-  private async spawn(): Promise<Worker> {
-    const source = await walSyncWorkerSource();
+  private spawn(): Worker {
     // None of the process's own Node options: the worker opens, syncs and closes a file, nothing more.
-    const worker = new Worker(source, { eval: typeof source === 'string', workerData: { walFile: this.walFile }, execArgv: [] });
+    const worker = new Worker(WAL_SYNC_WORKER, { eval: true, workerData: { walFile: this.walFile }, execArgv: [] });
     worker.unref();
     worker.on('message', (result: WalSyncResult) => {
       worker.unref();
@@ -504,13 +478,13 @@ export class WorkerWalSyncer implements WalSyncer {
       else this.finish(Object.assign(new Error(`could not sync the database log ${this.walFile}: ${result.message}`), { code: result.code }));
     });
     const lost = (err: Error) => {
-      if (this.worker !== null) this.worker = null;
+      // 'error' is followed by 'exit': the sync in flight fails once, and only this worker's.
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.finish(err);
     };
     worker.on('error', lost);
-    worker.on('exit', (code) => {
-      if (!this.closed) lost(new Error(`the database log syncer exited with code ${code}`));
-    });
+    worker.on('exit', (code) => lost(new Error(`the database log syncer exited with code ${code}`)));
     return worker;
   }
 
@@ -526,6 +500,6 @@ export class WorkerWalSyncer implements WalSyncer {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    if (worker !== null) await (await worker.catch(() => null))?.terminate();
+    await worker?.terminate();
   }
 }
