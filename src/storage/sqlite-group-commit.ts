@@ -212,7 +212,9 @@ class GroupCommitDriver implements Driver {
         if (err === null) c.resolve();
         else c.reject(err);
       }
-      this.startSync();
+      // The group that gathered statements during this sync (openGroup); committing it starts the next sync.
+      if (this.group !== null) this.commitGroup();
+      else this.startSync();
     };
     this.syncing = Promise.resolve().then(() => syncer.sync()).then(() => done(null), done);
   }
@@ -302,7 +304,12 @@ class GroupCommitDriver implements Driver {
 
   private openGroup(): void {
     this.group = [];
-    setImmediate(() => this.commitGroup());
+    setImmediate(() => {
+      // While the log is being synced, the group stays open and gathers what comes meanwhile: committed
+      // now, it would wait for the next sync all the same, and every commit writes each page it changed
+      // to the log again. It commits when that sync ends (`startSync`).
+      if (this.syncing === null) this.commitGroup();
+    });
   }
 
   /** Runs a statement inside the open group; its result is released when the group commits. */

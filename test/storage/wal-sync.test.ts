@@ -112,36 +112,41 @@ describe('with the sync held open by the test', () => {
   test('commits made while a sync is in flight wait for the next one, which covers them together', async () => {
     const first = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
     await until(() => held.syncs.length === 1);
-    // The event loop keeps serving: two more groups commit while the first sync runs.
+    // The event loop keeps serving: a transaction commits, and writes run, while the first sync is in flight.
+    const trx = db.transaction().execute((t) => t.insertInto('items').values({ id: 't', taken_at: null }).execute());
+    await until(() => committed('t') === 1);
     const second = db.insertInto('items').values({ id: 'b', taken_at: null }).execute();
-    await until(() => committed('b') === 1);
     const third = db.insertInto('items').values({ id: 'c', taken_at: null }).execute();
-    await until(() => committed('c') === 1);
+    await until(() => writer.inTransaction);
     expect(held.syncs).toHaveLength(1); // one sync at a time
+    // The group gathering b and c stays open while the sync runs: committed now, it would wait all the same.
+    expect(committed('b')).toBe(0);
     held.syncs[0]!.resolve();
     expect(await state(first)).toBe('resolved');
-    // The first sync started before b and c were committed: it does not cover them.
-    expect(await state(second)).toBe('pending');
-    expect(await state(third)).toBe('pending');
+    // The first sync started before t, b and c were committed: it does not cover them.
+    expect(await Promise.all([state(trx), state(second), state(third)])).toEqual(['pending', 'pending', 'pending']);
+    expect([committed('b'), committed('c')]).toEqual([1, 1]);
     expect(held.syncs).toHaveLength(2);
     held.syncs[1]!.resolve();
-    expect(await Promise.all([state(second), state(third)])).toEqual(['resolved', 'resolved']);
+    expect(await Promise.all([state(trx), state(second), state(third)])).toEqual(['resolved', 'resolved', 'resolved']);
     expect(held.syncs).toHaveLength(2);
   });
 
-  test("a transaction's commit waits for its sync; other statements go on meanwhile", async () => {
+  test("a transaction's commit waits for its sync; reads and writes go on meanwhile", async () => {
     const trx = db.transaction().execute(async (t) => {
       await t.insertInto('items').values({ id: 't', taken_at: null }).execute();
     });
     await until(() => held.syncs.length === 1);
     expect(committed('t')).toBe(1);
     expect(await state(trx)).toBe('pending');
-    // The write lock is free: another write commits while the transaction's sync is in flight.
+    // The write lock is free: another write runs while the transaction's sync is in flight.
     const other = db.insertInto('items').values({ id: 'o', taken_at: null }).execute();
-    await until(() => committed('o') === 1);
+    await until(() => writer.inTransaction);
+    expect((await db.selectFrom('items').select('id').execute()).map((r) => r.id)).toEqual(['t']);
     held.syncs[0]!.resolve();
     expect(await state(trx)).toBe('resolved');
     expect(await state(other)).toBe('pending');
+    expect(committed('o')).toBe(1);
     await until(() => held.syncs.length === 2);
     held.syncs[1]!.resolve();
     expect(await state(other)).toBe('resolved');
@@ -179,22 +184,23 @@ describe('with the sync held open by the test', () => {
     expect(await state(third)).toBe('resolved');
   });
 
-  test("a transaction whose sync fails is rejected, and Kysely's rollback then leaves the next group alone", async () => {
-    const trx = db.transaction().execute(async (t) => {
-      await t.insertInto('items').values({ id: 't', taken_at: null }).execute();
-    });
+  test("a transaction whose sync fails is rejected, and a rollback after it leaves the next group alone", async () => {
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('items').values({ id: 't', taken_at: null }).execute();
+    const commit = trx.commit().execute();
     await until(() => held.syncs.length === 1);
-    // A write opens the next group while the transaction's sync is in flight ...
+    held.syncs[0]!.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(commit).rejects.toMatchObject({ code: 'EIO' });
+    // A write opens the next group; then the caller answers the failed commit with a rollback, as Kysely's
+    // transaction().execute() does. The write lock is that group's now, not the transaction's.
     const next = db.insertInto('items').values({ id: 'n', taken_at: null }).execute();
     for (let i = 0; i < 1000 && !writer.inTransaction; i++) await Promise.resolve();
     expect(writer.inTransaction).toBe(true);
-    // ... and the sync fails before that group commits: Kysely answers the failed commit with a rollback.
-    held.syncs[0]!.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
-    await expect(trx).rejects.toMatchObject({ code: 'EIO' });
+    await trx.rollback().execute();
     await until(() => held.syncs.length === 2);
     held.syncs[1]!.resolve();
     expect(await state(next)).toBe('resolved');
-    expect(committed('n')).toBe(1);
+    expect([committed('t'), committed('n')]).toEqual([1, 1]);
   });
 
   test('closing waits for the syncs in flight, then closes the syncer', async () => {
