@@ -32,9 +32,11 @@
  * both) it has the `-wal` file fsynced by a worker thread of its own
  * (wal-sync-worker.ts), and releases the results only once a sync that
  * started after that commit has finished. One sync runs at a time; commits
- * made meanwhile are covered together by the next one, as statements are by
- * a group. The main thread goes on serving, and begins and commits the next
- * group, while the disk works. On Linux SQLite does not pad the log to a
+ * made meanwhile (a Kysely transaction) are covered together by the next
+ * one, and the group that opens meanwhile stays open, gathering statements,
+ * until the sync ends (committed earlier, they would wait all the same, and
+ * each commit writes every page it changed to the log again). The main
+ * thread goes on serving while the disk works. On Linux SQLite does not pad the log to a
  * sector at commit (its unix files are power-safe overwrite), so the log on
  * disk after a NORMAL commit and this sync is what FULL would have written.
  * - What changes: the reading connection, and other processes, see a commit
