@@ -345,7 +345,7 @@ class GroupCommitDriver implements Driver {
       this.settleGroup(null);
       return;
     }
-    // The group is closed now, so the next one may begin (and commit) while this one's sync runs.
+    // The group is closed now: the next one may begin while this one's sync runs (it commits when the sync ends).
     const group = this.group;
     this.group = null;
     durable.then(() => settle(group, null), (err: unknown) => settle(group, err));
