@@ -67,9 +67,10 @@ function openSqlite(file: string, dataDir: string | null): { writer: SQLite.Data
   privateDatabaseFiles(file);
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
-  // FULL: a token whose response was sent survives power loss, not just a crash.
-  // Commits are grouped (sqlite-group-commit.ts) so that this costs one fsync per batch of requests.
-  db.pragma('synchronous = FULL');
+  // NORMAL, and the driver syncs the log after each commit in a worker thread before it releases the
+  // commit's results (sqlite-group-commit.ts): a token whose response was sent survives power loss, as at
+  // FULL, without the event loop waiting for the disk. Commits are grouped, so one sync covers a batch.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   const reader = new SQLite(file);

@@ -1,19 +1,17 @@
 /**
- * Kysely over better-sqlite3 with group commit.
+ * Kysely over better-sqlite3 with group commit, and the sync of SQLite's
+ * write-ahead log off the event loop.
  *
- * Gatehouse runs SQLite with `synchronous = FULL`: a token whose response was
- * sent, a consumed code or a revocation survives a power cut. Every commit
- * therefore waits for an fsync (milliseconds on ordinary disks), and
- * better-sqlite3, being synchronous, blocks the event loop meanwhile. One
- * commit per statement capped every write endpoint at a few dozen requests a
- * second, whatever the load (issue 11's profile of /token).
+ * Gatehouse acknowledges a write only once it survives a power cut: a token
+ * whose response was sent, a consumed code or a revocation. In WAL mode that
+ * takes an fsync of the `-wal` file per commit (milliseconds on ordinary
+ * disks). One commit per statement capped every write endpoint at a few dozen
+ * requests a second, whatever the load (issue 11's profile of /token).
  *
- * Here the first write outside a transaction opens one (`BEGIN IMMEDIATE`);
- * every statement issued until the event loop comes round (`setImmediate`)
- * joins it, and one COMMIT — one fsync — makes them durable together.
- * - No write's result is released before that COMMIT, and reads run on a
- *   second connection that sees only what is committed, so no response ever
- *   reflects anything a power cut could undo: durability is what it was.
+ * Group commit. The first write outside a transaction opens one (`BEGIN
+ * IMMEDIATE`); every statement issued until the event loop comes round
+ * (`setImmediate`) joins it, and one COMMIT makes them durable together.
+ * - No write's result is released before the sync that makes it durable.
  * - Each statement still runs whole and alone (SQLite is single-writer and
  *   better-sqlite3 synchronous), so conditional UPDATEs keep exactly one
  *   winner; a statement that fails (a constraint) fails alone, and if SQLite
@@ -23,18 +21,86 @@
  * - Reads never wait: they run at once on the reading connection.
  * - Waiting for the write lock never blocks the event loop (see
  *   `beginImmediate`), so two connections in one process cannot deadlock.
+ *
+ * The sync, off the event loop. `synchronous = FULL` in WAL mode is `NORMAL`
+ * plus an fsync of the log after every commit (SQLite's documentation of the
+ * pragma and of WAL; the log is also synced before each checkpoint and the
+ * database after it, in both modes). better-sqlite3 being synchronous, that
+ * fsync blocked the event loop: a fifth of /token's busy time. So the writing
+ * connection runs at NORMAL (open.ts) and this driver does the rest: after
+ * every COMMIT it makes (a group, a Kysely transaction, a pragma outside
+ * both) it has the `-wal` file fsynced by a worker thread of its own
+ * (wal-sync-worker.ts), and releases the results only once a sync that
+ * started after that commit has finished. One sync runs at a time; commits
+ * made meanwhile (a Kysely transaction) are covered together by the next
+ * one, and the group that opens meanwhile stays open, gathering statements,
+ * until the sync ends (committed earlier, they would wait all the same, and
+ * each commit writes every page it changed to the log again). The main
+ * thread goes on serving while the disk works. On Linux SQLite does not pad the log to a
+ * sector at commit (its unix files are power-safe overwrite), so the log on
+ * disk after a NORMAL commit and this sync is what FULL would have written.
+ * - What changes: the reading connection, and other processes, see a commit
+ *   as soon as it is made, up to one sync before it is durable. A response
+ *   that only reads may therefore reflect a write a power cut would undo
+ *   (that write's own request is never answered before it is durable, and
+ *   a response to any later write waits for a sync that covers it too: the
+ *   log is synced whole). Nothing is *acknowledged* before it is durable.
+ * - A failed sync (EIO…) rejects every statement waiting on it with its
+ *   error, so those requests fail and nothing is acknowledged; each later
+ *   commit waits for a sync of its own, and fails likewise until one
+ *   succeeds. A disk that fails an fsync is a disk to replace: the errors
+ *   are in the server's log with the requests that failed.
+ * - Without a log (an in-memory database), or when SQLite syncs at each
+ *   commit itself (`synchronous` FULL or EXTRA, set by whoever opened the
+ *   connection or through this driver), commits are released at once, as
+ *   before; the syncer is then never started.
  */
+import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
+import { WAL_SYNC_WORKER, type WalSyncResult } from './wal-sync-worker.js';
 
 interface Pending {
   result: QueryResult<unknown>;
   resolve(result: QueryResult<unknown>): void;
   reject(err: unknown): void;
+}
+
+/** Makes SQLite's write-ahead log durable: everything written to the `-wal` file before `sync` was called. */
+export interface WalSyncer {
+  /** Resolves once the log is on disk; rejects with the error (EIO…) when the sync failed. One call at a time. */
+  sync(): Promise<void>;
+  /** Stops the syncer; called with no sync in flight. */
+  close(): Promise<void>;
+}
+
+export interface GroupCommitOptions {
+  /** What syncs the log when SQLite does not at each commit (`synchronous = NORMAL`); a WorkerWalSyncer by default. */
+  syncer?: WalSyncer;
+}
+
+/** A commit made at NORMAL, waiting for a sync of the log that started after it. */
+interface Commit {
+  /** Its number: commits are counted in the order they were made. */
+  n: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** fsync of a file or directory, on the thread that calls it. */
+function fsyncPath(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 class GroupConnection implements DatabaseConnection {
@@ -66,6 +132,14 @@ class GroupCommitDriver implements Driver {
   private beginning: Promise<unknown> = Promise.resolve();
   private begins = 0;
   private readonly busyTimeoutMs: number;
+  /** The `-wal` file when this driver syncs it after each commit (WAL, NORMAL, a file); null when commits are released at once. */
+  private walFile: string | null = null;
+  private syncer: WalSyncer | null;
+  /** Commits made while `walFile` is set, counted; those waiting for a sync, oldest first. */
+  private commits = 0;
+  private unsynced: Commit[] = [];
+  /** The sync in flight, if any (it never rejects: its failure rejects the commits it covers). */
+  private syncing: Promise<void> | null = null;
 
   /**
    * `reader`: a second connection to the same file for statements that only
@@ -75,11 +149,77 @@ class GroupCommitDriver implements Driver {
    * it (an in-memory database), reads issued while a group is open are
    * released when it commits.
    */
-  constructor(private readonly db: SQLite.Database, private readonly reader: SQLite.Database | null = null) {
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly reader: SQLite.Database | null = null,
+    options: GroupCommitOptions = {},
+  ) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
+    this.syncer = options.syncer ?? null;
   }
 
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    this.checkSyncMode();
+  }
+
+  /**
+   * Whether commits need a sync from this driver: only in WAL mode, on a
+   * file, at `synchronous = NORMAL`. Checked when the driver starts and after
+   * every pragma it runs (one may change either setting).
+   */
+  private checkSyncMode(): void {
+    const wal = String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    const normal = Number(this.db.pragma('synchronous', { simple: true })) === 1;
+    const main = (this.db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+    const walFile = wal && normal && main !== undefined && main.file !== '' ? `${main.file}-wal` : null;
+    if (walFile !== null && walFile !== this.walFile) {
+      // The log exists from the connection's first read in WAL mode; SQLite syncs the directory of a new
+      // journal at its first sync, which at NORMAL comes only at a checkpoint: a commit synced before
+      // then would be in a file that a power cut could take away with its directory entry.
+      if (!existsSync(walFile)) this.db.prepare('select count(*) from sqlite_master').get();
+      try {
+        fsyncPath(path.dirname(walFile));
+      } catch (err) {
+        // As SQLite does, a file system that cannot sync a directory is not an error.
+        if (!['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      }
+    }
+    this.walFile = walFile;
+  }
+
+  /**
+   * Called right after each COMMIT (and pragma) on the writing connection:
+   * null when the commit is durable already (SQLite synced it, or there is no
+   * log), else a promise settled by the first sync of the log that starts
+   * from now on.
+   */
+  private committed(): Promise<void> | null {
+    if (this.walFile === null) return null;
+    const n = ++this.commits;
+    const durable = new Promise<void>((resolve, reject) => this.unsynced.push({ n, resolve, reject }));
+    this.startSync();
+    return durable;
+  }
+
+  /** Starts a sync covering every commit made so far, unless one is in flight (its end starts the next). */
+  private startSync(): void {
+    if (this.syncing !== null || this.unsynced.length === 0) return;
+    const covers = this.commits;
+    const syncer = (this.syncer ??= new WorkerWalSyncer(this.walFile!));
+    const done = (err: unknown) => {
+      this.syncing = null;
+      let i = 0;
+      while (i < this.unsynced.length && this.unsynced[i]!.n <= covers) i++;
+      for (const c of this.unsynced.splice(0, i)) {
+        if (err === null) c.resolve();
+        else c.reject(err);
+      }
+      // The group that gathered statements during this sync (openGroup); committing it starts the next sync.
+      if (this.group !== null) this.commitGroup();
+      else this.startSync();
+    };
+    this.syncing = Promise.resolve().then(() => syncer.sync()).then(() => done(null), done);
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     return new GroupConnection(this);
@@ -142,9 +282,13 @@ class GroupCommitDriver implements Driver {
       await this.waitForTransaction(connection);
       if (this.owner === null && /^\s*pragma\b/i.test(query.sql)) {
         // Settings such as `synchronous` cannot change inside a transaction (SQLite refuses them when
-        // preparing): commit what is open, then run alone.
+        // preparing): commit what is open, then run alone. Some pragmas write (`user_version = …`) in a
+        // commit of their own: they are released, like any write, once the log is synced.
         this.commitGroup();
-        return run(this.db.prepare(query.sql), query.parameters);
+        const result = run(this.db.prepare(query.sql), query.parameters);
+        this.checkSyncMode();
+        await this.committed();
+        return result;
       }
       const stmt = this.db.prepare(query.sql);
       if (this.owner === connection || (this.group === null && stmt.readonly)) return run(stmt, query.parameters);
@@ -162,7 +306,12 @@ class GroupCommitDriver implements Driver {
 
   private openGroup(): void {
     this.group = [];
-    setImmediate(() => this.commitGroup());
+    setImmediate(() => {
+      // While the log is being synced, the group stays open and gathers what comes meanwhile: committed
+      // now, it would wait for the next sync all the same, and every commit writes each page it changed
+      // to the log again. It commits when that sync ends (`startSync`).
+      if (this.syncing === null) this.commitGroup();
+    });
   }
 
   /** Runs a statement inside the open group; its result is released when the group commits. */
@@ -178,7 +327,7 @@ class GroupCommitDriver implements Driver {
     return new Promise((resolve, reject) => this.group!.push({ result, resolve, reject }));
   }
 
-  /** Commits the open group (one fsync) and releases its statements' results. */
+  /** Commits the open group and releases its statements' results once that commit is durable. */
   private commitGroup(): void {
     if (this.group === null) return;
     try {
@@ -191,19 +340,24 @@ class GroupCommitDriver implements Driver {
       }
       return;
     }
-    this.settleGroup(null);
+    const durable = this.committed();
+    if (durable === null) {
+      this.settleGroup(null);
+      return;
+    }
+    // The group is closed now: the next one may begin while this one's sync runs (it commits when the sync ends).
+    const group = this.group;
+    this.group = null;
+    durable.then(() => settle(group, null), (err: unknown) => settle(group, err));
   }
 
   private settleGroup(err: unknown): void {
     const group = this.group ?? [];
     this.group = null;
-    for (const p of group) {
-      if (err === null) p.resolve(p.result);
-      else p.reject(err);
-    }
+    settle(group, err);
   }
 
-  /** A Kysely transaction runs on its own, after everything before it is durable, holding the write lock from the start. */
+  /** A Kysely transaction runs on its own, after everything before it is committed, holding the write lock from the start. */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     for (;;) {
       await this.waitForTransaction(connection);
@@ -223,14 +377,18 @@ class GroupCommitDriver implements Driver {
     }
   }
 
+  /** Commits, lets other statements run, and returns once the commit is durable. */
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     this.db.exec('commit');
     this.endTransaction(connection);
+    await this.committed();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      if (this.db.inTransaction) this.db.exec('rollback');
+      // Kysely also calls this when the commit succeeded but its sync failed: by then the write lock may be
+      // another group's, which is not this transaction's to roll back.
+      if (this.owner === connection && this.db.inTransaction) this.db.exec('rollback');
     } finally {
       this.endTransaction(connection);
     }
@@ -253,20 +411,34 @@ class GroupCommitDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw(`${command} ${name}`));
   }
 
+  /** Commits what is open, waits until every commit is synced (or its sync failed), then closes. */
   async destroy(): Promise<void> {
     this.commitGroup();
+    while (this.syncing !== null) await this.syncing;
     this.db.close();
     this.reader?.close();
+    await this.syncer?.close();
+  }
+}
+
+function settle(group: Pending[], err: unknown): void {
+  for (const p of group) {
+    if (err === null) p.resolve(p.result);
+    else p.reject(err);
   }
 }
 
 /** Kysely's SQLite dialect with the group-commit driver above. */
 export class GroupCommitSqliteDialect implements Dialect {
   /** `reader`: a second connection to the same file, used for reads (see GroupCommitDriver). */
-  constructor(private readonly db: SQLite.Database, private readonly reader: SQLite.Database | null = null) {}
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly reader: SQLite.Database | null = null,
+    private readonly options: GroupCommitOptions = {},
+  ) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.db, this.reader);
+    return new GroupCommitDriver(this.db, this.reader, this.options);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -279,5 +451,64 @@ export class GroupCommitSqliteDialect implements Dialect {
 
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
+  }
+}
+
+/**
+ * Syncs the log in a worker thread of its own (wal-sync-worker.ts), started
+ * at the first sync. It keeps the process alive only while a sync is in
+ * flight; a worker that dies fails that sync, and the next starts another.
+ */
+export class WorkerWalSyncer implements WalSyncer {
+  private worker: Worker | null = null;
+  private pending: { resolve(): void; reject(err: unknown): void } | null = null;
+  private closed = false;
+
+  constructor(private readonly walFile: string) {}
+
+  async sync(): Promise<void> {
+    if (this.closed) throw new Error('the database log syncer is closed');
+    if (this.pending !== null) throw new Error('one sync of the database log at a time');
+    const worker = (this.worker ??= this.spawn());
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      worker.ref();
+      worker.postMessage(null);
+    });
+  }
+
+  private spawn(): Worker {
+    // None of the process's own Node options: the worker opens, syncs and closes a file, nothing more.
+    const worker = new Worker(WAL_SYNC_WORKER, { eval: true, workerData: { walFile: this.walFile }, execArgv: [] });
+    worker.unref();
+    worker.on('message', (result: WalSyncResult) => {
+      worker.unref();
+      if (result.ok) this.finish(null);
+      else this.finish(Object.assign(new Error(`could not sync the database log ${this.walFile}: ${result.message}`), { code: result.code }));
+    });
+    const lost = (err: Error) => {
+      // 'error' is followed by 'exit': the sync in flight fails once, and only this worker's.
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.finish(err);
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the database log syncer exited with code ${code}`)));
+    return worker;
+  }
+
+  private finish(err: Error | null): void {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending === null) return;
+    if (err === null) pending.resolve();
+    else pending.reject(err);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
   }
 }

@@ -3,9 +3,10 @@
  * dist/main.js`) on SQLite while this test issues tokens as fast as it can
  * from several connections, then the process is killed with SIGKILL mid-run.
  * Restarted on the same data directory with no manual step, every token whose
- * response arrived in full still works. SQLite runs in WAL mode with
- * `synchronous = FULL` (src/storage/open.ts; docs/security.md has the
- * measurements): a commit is on disk before the response is sent.
+ * response arrived in full still works. SQLite runs in WAL mode and the log
+ * is synced after each commit before its results are released (at NORMAL,
+ * by a worker thread: src/storage/sqlite-group-commit.ts; docs/security.md
+ * has the measurements): a commit is on disk before the response is sent.
  *
  * Also: SIGTERM lets requests in flight finish before the process exits.
  */

@@ -1,0 +1,309 @@
+/**
+ * SQLite's per-commit sync of the write-ahead log, taken off the event loop
+ * (src/storage/sqlite-group-commit.ts, src/storage/wal-sync-worker.ts): the
+ * writing connection runs at `synchronous = NORMAL`, and the driver releases
+ * a write (a group's statements, a transaction's commit) only once a sync of
+ * the `-wal` file that started after its commit has finished. Here the sync
+ * is held open by the test, then the real worker thread is checked end to end.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openKysely, sqliteFile } from '../../src/storage/open.js';
+import { GroupCommitSqliteDialect, WorkerWalSyncer, type WalSyncer } from '../../src/storage/sqlite-group-commit.js';
+
+interface Db {
+  items: { id: string; taken_at: number | null };
+}
+
+/** A syncer whose syncs the test finishes (or fails) by hand. */
+class HeldSyncer implements WalSyncer {
+  readonly syncs: { resolve(): void; reject(err: unknown): void }[] = [];
+  closed = false;
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => this.syncs.push({ resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+let dir: string;
+let file: string;
+let writer: SQLite.Database;
+let held: HeldSyncer;
+let db: Kysely<Db>;
+/** Another connection, as another process would have: it sees what is committed, durable or not. */
+let observer: SQLite.Database;
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function openWriter(synchronous: 'NORMAL' | 'FULL'): SQLite.Database {
+  const conn = new SQLite(file);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma(`synchronous = ${synchronous}`);
+  conn.pragma('busy_timeout = 5000');
+  return conn;
+}
+
+function openReader(): SQLite.Database {
+  const reader = new SQLite(file);
+  reader.pragma('query_only = ON');
+  return reader;
+}
+
+const committed = (id: string) => (observer.prepare('select count(*) as n from items where id = ?').get(id) as { n: number }).n;
+
+/** 'pending' when the promise has not settled after a few turns of the event loop. */
+async function state(p: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> {
+  return Promise.race([
+    p.then(() => 'resolved' as const, () => 'rejected' as const),
+    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 30)),
+  ]);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-wal-sync-'));
+  file = path.join(dir, 'db.sqlite');
+  const setup = openWriter('NORMAL');
+  setup.exec('create table items (id text primary key, taken_at integer)');
+  setup.close();
+  observer = new SQLite(file, { readonly: true });
+});
+
+afterEach(() => {
+  observer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('with the sync held open by the test', () => {
+  beforeEach(() => {
+    writer = openWriter('NORMAL');
+    held = new HeldSyncer();
+    db = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { syncer: held }) });
+  });
+
+  afterEach(async () => {
+    for (const s of held.syncs) s.resolve();
+    await db.destroy();
+  });
+
+  test('a write is committed at once but released only when the sync that covers it finishes', async () => {
+    const write = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    // Committed (another connection sees it), not yet acknowledged.
+    expect(committed('a')).toBe(1);
+    expect(await state(write)).toBe('pending');
+    held.syncs[0]!.resolve();
+    expect(await state(write)).toBe('resolved');
+  });
+
+  test('commits made while a sync is in flight wait for the next one, which covers them together', async () => {
+    const first = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    // The event loop keeps serving: a transaction commits, and writes run, while the first sync is in flight.
+    const trx = db.transaction().execute((t) => t.insertInto('items').values({ id: 't', taken_at: null }).execute());
+    await until(() => committed('t') === 1);
+    const second = db.insertInto('items').values({ id: 'b', taken_at: null }).execute();
+    const third = db.insertInto('items').values({ id: 'c', taken_at: null }).execute();
+    await until(() => writer.inTransaction);
+    expect(held.syncs).toHaveLength(1); // one sync at a time
+    // The group gathering b and c stays open while the sync runs: committed now, it would wait all the same.
+    expect(committed('b')).toBe(0);
+    held.syncs[0]!.resolve();
+    expect(await state(first)).toBe('resolved');
+    // The first sync started before t, b and c were committed: it does not cover them.
+    expect(await Promise.all([state(trx), state(second), state(third)])).toEqual(['pending', 'pending', 'pending']);
+    expect([committed('b'), committed('c')]).toEqual([1, 1]);
+    expect(held.syncs).toHaveLength(2);
+    held.syncs[1]!.resolve();
+    expect(await Promise.all([state(trx), state(second), state(third)])).toEqual(['resolved', 'resolved', 'resolved']);
+    expect(held.syncs).toHaveLength(2);
+  });
+
+  test("a transaction's commit waits for its sync; reads and writes go on meanwhile", async () => {
+    const trx = db.transaction().execute(async (t) => {
+      await t.insertInto('items').values({ id: 't', taken_at: null }).execute();
+    });
+    await until(() => held.syncs.length === 1);
+    expect(committed('t')).toBe(1);
+    expect(await state(trx)).toBe('pending');
+    // The write lock is free: another write runs while the transaction's sync is in flight.
+    const other = db.insertInto('items').values({ id: 'o', taken_at: null }).execute();
+    await until(() => writer.inTransaction);
+    expect((await db.selectFrom('items').select('id').execute()).map((r) => r.id)).toEqual(['t']);
+    held.syncs[0]!.resolve();
+    expect(await state(trx)).toBe('resolved');
+    expect(await state(other)).toBe('pending');
+    expect(committed('o')).toBe(1);
+    await until(() => held.syncs.length === 2);
+    held.syncs[1]!.resolve();
+    expect(await state(other)).toBe('resolved');
+  });
+
+  test('reads do not wait for a sync', async () => {
+    const write = db.insertInto('items').values({ id: 'r', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    expect((await db.selectFrom('items').select('id').execute()).map((r) => r.id)).toEqual(['r']);
+    expect(await state(write)).toBe('pending');
+  });
+
+  test('a pragma that writes outside any transaction waits for a sync too', async () => {
+    const pragma = sql`pragma user_version = 7`.execute(db);
+    await until(() => held.syncs.length === 1);
+    expect(await state(pragma)).toBe('pending');
+    held.syncs[0]!.resolve();
+    expect(await state(pragma)).toBe('resolved');
+    expect(observer.pragma('user_version', { simple: true })).toBe(7);
+  });
+
+  test('a failed sync rejects the writes waiting on it; later writes wait for a sync that succeeds', async () => {
+    const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    const first = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    held.syncs[0]!.reject(eio);
+    await expect(first).rejects.toMatchObject({ code: 'EIO' });
+    const second = db.insertInto('items').values({ id: 'b', taken_at: null }).execute();
+    await until(() => held.syncs.length === 2);
+    held.syncs[1]!.reject(eio);
+    await expect(second).rejects.toMatchObject({ code: 'EIO' });
+    const third = db.insertInto('items').values({ id: 'c', taken_at: null }).execute();
+    await until(() => held.syncs.length === 3);
+    held.syncs[2]!.resolve();
+    expect(await state(third)).toBe('resolved');
+  });
+
+  test("a transaction whose sync fails is rejected, and a rollback after it leaves the next group alone", async () => {
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('items').values({ id: 't', taken_at: null }).execute();
+    const commit = trx.commit().execute();
+    await until(() => held.syncs.length === 1);
+    held.syncs[0]!.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(commit).rejects.toMatchObject({ code: 'EIO' });
+    // A write opens the next group; then the caller answers the failed commit with a rollback, as Kysely's
+    // transaction().execute() does. The write lock is that group's now, not the transaction's.
+    const next = db.insertInto('items').values({ id: 'n', taken_at: null }).execute();
+    for (let i = 0; i < 1000 && !writer.inTransaction; i++) await Promise.resolve();
+    expect(writer.inTransaction).toBe(true);
+    await trx.rollback().execute();
+    await until(() => held.syncs.length === 2);
+    held.syncs[1]!.resolve();
+    expect(await state(next)).toBe('resolved');
+    expect([committed('t'), committed('n')]).toEqual([1, 1]);
+  });
+
+  test('closing waits for the syncs in flight, then closes the syncer', async () => {
+    const write = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    const closing = db.destroy();
+    expect(await state(closing)).toBe('pending');
+    held.syncs[0]!.resolve();
+    await closing;
+    expect(await state(write)).toBe('resolved');
+    expect(held.closed).toBe(true);
+  });
+});
+
+describe('when SQLite syncs at each commit itself, or there is no log', () => {
+  test('synchronous = FULL: commits are released at once and the syncer is never used', async () => {
+    const syncer = new HeldSyncer();
+    const full = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(openWriter('FULL'), openReader(), { syncer }) });
+    try {
+      await full.insertInto('items').values({ id: 'f', taken_at: null }).execute();
+      await full.transaction().execute((t) => t.insertInto('items').values({ id: 'g', taken_at: null }).execute());
+      expect(syncer.syncs).toHaveLength(0);
+      // Switching to NORMAL through the driver hands the sync to the syncer (the pragma itself waits for one).
+      const pragma = sql`pragma synchronous = NORMAL`.execute(full);
+      await until(() => syncer.syncs.length === 1);
+      syncer.syncs[0]!.resolve();
+      await pragma;
+      const write = full.insertInto('items').values({ id: 'h', taken_at: null }).execute();
+      await until(() => syncer.syncs.length === 2);
+      expect(await state(write)).toBe('pending');
+      syncer.syncs[1]!.resolve();
+      await write;
+    } finally {
+      await full.destroy();
+    }
+  });
+
+  test('an in-memory database: no log, no syncer', async () => {
+    const syncer = new HeldSyncer();
+    const memory = new SQLite(':memory:');
+    memory.pragma('synchronous = NORMAL');
+    const mem = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(memory, null, { syncer }) });
+    try {
+      await sql`create table items (id text primary key, taken_at integer)`.execute(mem);
+      await mem.insertInto('items').values({ id: 'm', taken_at: null }).execute();
+      expect(syncer.syncs).toHaveLength(0);
+    } finally {
+      await mem.destroy();
+    }
+  });
+});
+
+describe('the worker thread', () => {
+  test('Gatehouse opens SQLite at NORMAL with the -wal file present, and a resolved write is in the file', async () => {
+    const dataDir = path.join(dir, 'data');
+    const kysely = openKysely({ dataDir, databaseUrl: '' }) as unknown as Kysely<Db>;
+    try {
+      await sql`create table items (id text primary key, taken_at integer)`.execute(kysely);
+      expect(existsSync(`${sqliteFile({ dataDir })}-wal`)).toBe(true);
+      expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(kysely)).rows[0]!.synchronous).toBe(1);
+      await Promise.all(Array.from({ length: 50 }, (_, i) => kysely.insertInto('items').values({ id: `w${i}`, taken_at: null }).execute()));
+      await kysely.transaction().execute((t) => t.insertInto('items').values({ id: 'tx', taken_at: null }).execute());
+      // Writes committed and not yet released are settled by destroy(), durable, before it returns.
+      const late = Array.from({ length: 20 }, (_, i) => kysely.insertInto('items').values({ id: `late${i}`, taken_at: null }).execute());
+      const peek = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+      await until(() => (peek.prepare("select count(*) as n from items where id like 'late%'").get() as { n: number }).n === 20);
+      peek.close();
+      await kysely.destroy();
+      expect((await Promise.allSettled(late)).map((r) => r.status)).toEqual(Array(20).fill('fulfilled'));
+      const fresh = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+      expect((fresh.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(71);
+      fresh.close();
+    } finally {
+      await kysely.destroy().catch(() => {});
+    }
+  });
+
+  test('a sync that fails in the worker rejects with its error', async () => {
+    const syncer = new WorkerWalSyncer(path.join(dir, 'missing', 'db.sqlite-wal'));
+    try {
+      await expect(syncer.sync()).rejects.toMatchObject({ code: 'ENOENT' });
+      // The worker is still there for the next sync.
+      await expect(syncer.sync()).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await syncer.close();
+    }
+  });
+
+  test('a process that writes exits on its own, with or without closing the database (the worker never holds it)', () => {
+    for (const close of [true, false]) {
+      const script = `
+        import { sql } from 'kysely';
+        import { openKysely } from './dist/storage/open.js';
+        const db = openKysely({ dataDir: ${JSON.stringify(path.join(dir, `proc-${close}`))}, databaseUrl: '' });
+        await sql\`create table t (x integer)\`.execute(db);
+        await sql\`insert into t values (1)\`.execute(db);
+        ${close ? 'await db.destroy();' : ''}
+        console.log('written');
+      `;
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim()).toBe('written');
+      expect(result.status).toBe(0);
+    }
+  });
+});
