@@ -29,6 +29,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e || typeof e !== 'object') return false;
   if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY'].includes(e.code)) return true;
+  // The SQLite driver refuses changes once a sync of its log failed (sqlite-group-commit.ts), until a restart.
+  if (e.code === 'SQLITE_IOERR') return true;
   // PostgreSQL classes 08 (connection exception) and 57P0x (operator intervention: shutdown, cannot connect now).
   if (e.code && (/^08/.test(e.code) || /^57P0[1-4]$/.test(e.code))) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');

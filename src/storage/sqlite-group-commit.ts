@@ -46,10 +46,15 @@
  *   a response to any later write waits for a sync that covers it too: the
  *   log is synced whole). Nothing is *acknowledged* before it is durable.
  * - A failed sync (EIO…) rejects every statement waiting on it with its
- *   error, so those requests fail and nothing is acknowledged; each later
- *   commit waits for a sync of its own, and fails likewise until one
- *   succeeds. A disk that fails an fsync is a disk to replace: the errors
- *   are in the server's log with the requests that failed.
+ *   error, so those requests fail and nothing is acknowledged; and from then
+ *   on this driver refuses every write until the process restarts (reads go
+ *   on). After a failed fsync Linux may have dropped the pages it could not
+ *   write, so a later sync that succeeds would not prove that the log before
+ *   it is on disk, and the log's frames are chained: commits acknowledged
+ *   after it could be lost with them. A restart reopens the database, and
+ *   SQLite recovers from what the log really holds (PostgreSQL stops on a
+ *   failed fsync for the same reason). A disk that fails an fsync is a disk
+ *   to replace: the errors are in the server's log.
  * - Without a log (an in-memory database), or when SQLite syncs at each
  *   commit itself (`synchronous` FULL or EXTRA, set by whoever opened the
  *   connection or through this driver), commits are released at once, as
@@ -140,6 +145,8 @@ class GroupCommitDriver implements Driver {
   private unsynced: Commit[] = [];
   /** The sync in flight, if any (it never rejects: its failure rejects the commits it covers). */
   private syncing: Promise<void> | null = null;
+  /** The first sync that failed: every write is refused from then on (see the header). */
+  private syncFailed: unknown = null;
 
   /**
    * `reader`: a second connection to the same file for statements that only
@@ -195,6 +202,7 @@ class GroupCommitDriver implements Driver {
    */
   private committed(): Promise<void> | null {
     if (this.walFile === null) return null;
+    if (this.syncFailed !== null) return Promise.reject(this.refusal());
     const n = ++this.commits;
     const durable = new Promise<void>((resolve, reject) => this.unsynced.push({ n, resolve, reject }));
     this.startSync();
@@ -208,17 +216,35 @@ class GroupCommitDriver implements Driver {
     const syncer = (this.syncer ??= new WorkerWalSyncer(this.walFile!));
     const done = (err: unknown) => {
       this.syncing = null;
+      if (err !== null) this.syncFailed ??= err;
       let i = 0;
       while (i < this.unsynced.length && this.unsynced[i]!.n <= covers) i++;
       for (const c of this.unsynced.splice(0, i)) {
         if (err === null) c.resolve();
         else c.reject(err);
       }
+      if (this.syncFailed !== null) {
+        // What gathered meanwhile can no longer be made durable: undone, and refused with the rest.
+        for (const c of this.unsynced.splice(0)) c.reject(this.refusal());
+        if (this.group !== null) {
+          if (this.db.inTransaction && this.owner === null) this.db.exec('rollback');
+          this.settleGroup(this.refusal());
+        }
+        return;
+      }
       // The group that gathered statements during this sync (openGroup); committing it starts the next sync.
       if (this.group !== null) this.commitGroup();
       else this.startSync();
     };
     this.syncing = Promise.resolve().then(() => syncer.sync()).then(() => done(null), done);
+  }
+
+  /** What a write gets once a sync has failed. */
+  private refusal(): Error {
+    return Object.assign(
+      new Error('the database log could not be synced to disk: changes are refused until Gatehouse is restarted (check the disk)'),
+      { code: 'SQLITE_IOERR', cause: this.syncFailed },
+    );
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -277,6 +303,9 @@ class GroupCommitDriver implements Driver {
   async execute(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
     if (this.reader !== null && this.owner !== connection && !/^\s*pragma\b/i.test(query.sql) && this.db.prepare(query.sql).readonly) {
       return run(this.reader.prepare(query.sql), query.parameters);
+    }
+    if (this.syncFailed !== null && !(this.owner === connection || (this.group === null && this.db.prepare(query.sql).readonly))) {
+      throw this.refusal();
     }
     for (;;) {
       await this.waitForTransaction(connection);
@@ -359,6 +388,7 @@ class GroupCommitDriver implements Driver {
 
   /** A Kysely transaction runs on its own, after everything before it is committed, holding the write lock from the start. */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.syncFailed !== null) throw this.refusal();
     for (;;) {
       await this.waitForTransaction(connection);
       const began = await this.exclusively(async () => {
@@ -379,6 +409,10 @@ class GroupCommitDriver implements Driver {
 
   /** Commits, lets other statements run, and returns once the commit is durable. */
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.syncFailed !== null) {
+      await this.rollbackTransaction(connection);
+      throw this.refusal();
+    }
     this.db.exec('commit');
     this.endTransaction(connection);
     await this.committed();
