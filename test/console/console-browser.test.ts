@@ -69,7 +69,7 @@ describe.skipIf(testEngine() !== 'sqlite')('developer console in Chromium', () =
     const stored = (await gh.ctx.storage.findApp(clientId as never))!;
     expect(stored.name).toBe('Weather Station');
     expect(stored.ownerId).toBe((await gh.ctx.storage.findUserByLogin('devon'))!.id);
-    expect(stored.scopes.sort()).toEqual(['login:birthday', 'login:info']);
+    expect([...stored.scopes].sort()).toEqual(['login:birthday', 'login:info']);
     expect(stored.optionalScopes).toEqual(['login:email']);
     expect(stored.suggestHostnames).toEqual(['https://weather.example']);
     expect((await gh.ctx.storage.findUserByLogin('devon'))!.isDeveloper).toBe(true);
