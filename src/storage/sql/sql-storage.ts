@@ -325,6 +325,8 @@ export class SqlStorage implements Storage {
   readonly proofs: SqlProofStore;
 
   private readonly prepared: HotReads;
+  /** The hot-path reads through each open unit's transaction (`hot`). */
+  private readonly unitReads = new WeakMap<object, HotReads>();
   /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
   private readonly cachedUsers = new RecordCache<UserRecord>(20_000);
   private readonly cachedApps = new RecordCache<AppRecord>(5_000);
@@ -360,7 +362,14 @@ export class SqlStorage implements Storage {
    */
   private get hot(): HotReads {
     const trx = this.units.current();
-    return trx === null ? this.prepared : new HotReads(kyselyReads<Database>(trx, this.postgres ? 'postgres' : 'sqlite'));
+    if (trx === null) return this.prepared;
+    // One per unit: building the statements' text again for every read of a unit would be work done twice.
+    let reads = this.unitReads.get(trx);
+    if (reads === undefined) {
+      reads = new HotReads(kyselyReads<Database>(trx, this.postgres ? 'postgres' : 'sqlite'));
+      this.unitReads.set(trx, reads);
+    }
+    return reads;
   }
 
   atomically<T>(fn: () => Promise<T>): Promise<T> {
