@@ -54,10 +54,20 @@ export class SecretBox {
     }
   }
 
-  /** A key for another purpose, derived from the server key with HKDF (RFC 5869) and a label. */
+  /**
+   * A key for another purpose, derived from the server key with HKDF (RFC 5869) and a label.
+   * Derived once per label: callers that remember work by key (the psuids, login-info.ts) then share it.
+   */
   deriveKey(label: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `gatehouse ${label}`, 32));
+    let key = this.derived.get(label);
+    if (key === undefined) {
+      key = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `gatehouse ${label}`, 32));
+      this.derived.set(label, key);
+    }
+    return key;
   }
+
+  private readonly derived = new Map<string, Buffer>();
 
   /** `v1.<iv>.<tag>.<ciphertext>`, all base64url. */
   seal(plaintext: string): string {

@@ -24,22 +24,29 @@ export function answerCorsFor(request: FastifyRequest, app: Pick<AppRecord, 'pla
   if (app) clients.set(request, app);
 }
 
+/**
+ * The CORS headers of an answer about `client`'s token (undefined: no app known yet) to a page on `origin`.
+ * A page's DPoP client reads the nonce and the challenge (RFC 9449 §8, §7.1).
+ */
+export function corsHeaders(client: Pick<AppRecord, 'platforms' | 'redirectUris'> | null | undefined, origin: string | undefined): Array<[string, string]> {
+  const headers: Array<[string, string]> = [['access-control-expose-headers', 'DPoP-Nonce, WWW-Authenticate']];
+  if (!client || !isBrowserApp(client)) {
+    headers.push(['access-control-allow-origin', '*']);
+  } else {
+    headers.push(['vary', 'Origin']);
+    if (origin !== undefined && browserOrigins(client).includes(origin)) headers.push(['access-control-allow-origin', origin]);
+  }
+  return headers;
+}
+
 export function registerCors(app: FastifyInstance): void {
   const paths = new Set<string>(CORS_PATHS);
   app.addHook('onSend', (request, reply, payload, done) => {
     const query = request.url.indexOf('?');
     if (paths.has(query < 0 ? request.url : request.url.slice(0, query))) {
-      const client = clients.get(request);
-      // A page's DPoP client reads the nonce and the challenge (RFC 9449 §8, §7.1).
-      reply.header('Access-Control-Expose-Headers', 'DPoP-Nonce, WWW-Authenticate');
-      if (client === undefined || !isBrowserApp(client)) {
-        reply.header('Access-Control-Allow-Origin', '*');
-      } else {
-        const origin = request.headers.origin;
-        reply.header('Vary', 'Origin');
-        if (origin !== undefined && browserOrigins(client).includes(origin)) reply.header('Access-Control-Allow-Origin', origin);
-        else reply.removeHeader('Access-Control-Allow-Origin');
-      }
+      // Only these headers decide who may read the answer.
+      reply.removeHeader('Access-Control-Allow-Origin');
+      for (const [name, value] of corsHeaders(clients.get(request), request.headers.origin)) reply.header(name, value);
     }
     done(null, payload);
   });

@@ -42,13 +42,18 @@ export class Metrics {
     return found;
   }
 
+  /** Counts and times one answered request, under its route pattern. */
+  observe(route: string, method: string, status: number, seconds: number): void {
+    const series = this.seriesOf(route, method, status);
+    series.requests.inc();
+    series.latency.observe(seconds);
+  }
+
   /** Counts and times every request under its route pattern (never its raw URL, which may carry codes). */
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      const series = this.seriesOf(route, request.method, reply.statusCode);
-      series.requests.inc();
-      series.latency.observe(reply.elapsedTime / 1000);
+      this.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
       if (reply.statusCode === 429) this.limited.inc({ route });
       if (route === '/token' && reply.statusCode === 200) {
         const grant = (request.body as Record<string, unknown> | undefined)?.grant_type;

@@ -16,6 +16,8 @@ import { catalogue } from '../pages/messages/index.js';
 import { LANG_COOKIE, messagesFor, sendErrorPage, sendOAuthError, sendPage, wantsPage } from './render.js';
 import { messagePage } from '../pages/account-pages.js';
 import { registerCors } from './cors.js';
+import { DEFAULT_CSP, HSTS, wantsHsts } from './headers.js';
+import { HotLane } from './hot-lane.js';
 import { accountRoutes } from './routes/accounts.js';
 import { addressConfirmationRoutes } from './routes/address-confirmation.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
@@ -32,9 +34,9 @@ import { authorizeRoutes } from './routes/authorize.js';
 import { confirmationRoutes } from './routes/confirmation.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
-import { infoRoutes } from './routes/info.js';
+import { hotInfo, infoRoutes } from './routes/info.js';
 import { logoutRoutes } from './routes/logout.js';
-import { oidcRoutes } from './routes/oidc.js';
+import { hotUserinfo, oidcRoutes } from './routes/oidc.js';
 import { pictureRoutes } from './routes/pictures.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { sdkRoutes } from './routes/sdk.js';
@@ -91,12 +93,6 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
 }
 
 /**
- * For every response that sets none of its own; it forbids framing (frame-ancestors 'none').
- * connect-src 'self': the passkey script asks Gatehouse itself for WebAuthn options (src/sdk/passkeys.ts).
- */
-const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/**
  * Where JSON log lines go when no terminal reads them: standard output,
  * written asynchronously. pino's default writes each line with its own
  * blocking write(2) while the request waits; here a line joins the buffer and
@@ -113,8 +109,17 @@ const asyncStdout = (): DestinationStream => (logDestination ??= pinoDestination
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;
 
-/** `pretty`: human-readable log lines for a terminal (terminal.ts) instead of JSON. */
-export async function buildServer(ctx: Context, options: { logger?: boolean; pretty?: boolean } = {}): Promise<FastifyInstance> {
+export interface ServerOptions {
+  logger?: boolean;
+  /** Human-readable log lines for a terminal (terminal.ts) instead of JSON. */
+  pretty?: boolean;
+  /** Where JSON log lines go instead of standard output. */
+  logStream?: DestinationStream;
+  /** False: every request goes through Fastify, the hot lane's answers too (hot-lane.ts); tests compare the two. */
+  hotLane?: boolean;
+}
+
+export async function buildServer(ctx: Context, options: ServerOptions = {}): Promise<FastifyInstance> {
   const secureIssuer = ctx.config.secureCookies;
   const app = Fastify({
     logger:
@@ -131,7 +136,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
                   method.apply(this, args);
                 },
               },
-            } : { stream: asyncStdout() }),
+            } : { stream: options.logStream ?? asyncStdout() }),
             // Never log query strings or credentials: they carry codes, tokens and secrets.
             serializers: {
               req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
@@ -183,8 +188,6 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
     done();
   });
 
-  // RFC 6797 §7.2: no HSTS over plain http. Known only when a trusted proxy says so (X-Forwarded-Proto).
-  const knowsScheme = ctx.config.trustProxy !== false && ctx.config.trustProxy !== 0;
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
@@ -193,7 +196,7 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
     if (csp === undefined) reply.header('Content-Security-Policy', DEFAULT_CSP).header('X-Frame-Options', 'DENY');
     else if (!/frame-ancestors (?!'none')/.test(String(csp))) reply.header('X-Frame-Options', 'DENY');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
-    if (secureIssuer && !(knowsScheme && request.protocol === 'http')) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (wantsHsts(ctx.config, request.protocol)) reply.header('Strict-Transport-Security', HSTS);
     done(null, payload);
   });
 
@@ -233,7 +236,8 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
     return sendPage(reply, messagePage(msgs, msgs.notFoundTitle, msgs.notFound), 404);
   });
 
-  new Metrics().instrument(app);
+  const metrics = new Metrics();
+  metrics.instrument(app);
 
   registerCors(app);
   for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, parRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes, apiRoutes, registrationRoutes]) {
@@ -248,5 +252,6 @@ export async function buildServer(ctx: Context, options: { logger?: boolean; pre
     },
     complete: completeSecondStep,
   }));
+  if (options.hotLane !== false) new HotLane(ctx, app, metrics, [hotInfo(ctx), hotUserinfo(ctx)]).install(app);
   return app;
 }

@@ -15,6 +15,18 @@ import { userClaims } from '../../oidc/userinfo.js';
 import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
 import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
+import type { HotRoute } from '../hot-lane.js';
+import type { TokenWithOwners } from '../../storage/storage.js';
+
+/** The claims a token gives: only for a user's token whose user and app are both active (else null, and the handler says why). */
+function userinfoAnswer(ctx: Context, found: TokenWithOwners): Record<string, unknown> | null {
+  const { token, user, app } = found;
+  if (token.userId === null || !user || user.status !== 'active' || !app || app.status !== 'active') return null;
+  return userClaims(user, token.scopes, ctx.config.issuer, ctx.idTokens.subject(app, user.id));
+}
+
+/** `GET /userinfo` with a bearer token and nothing else, for the hot lane (hot-lane.ts). */
+export const hotUserinfo = (ctx: Context): HotRoute => ({ path: '/userinfo', answer: (found) => userinfoAnswer(ctx, found) });
 
 /** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
 const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
@@ -50,11 +62,8 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
     answerCorsFor(request, found.app);
     const refused = await checkBinding(ctx.dpop, request, userinfoUrl, raw, found.token);
     if (refused) return bearerError(reply, refused);
-    const { token, user, app: appRecord } = found;
-    if (!user || user.status !== 'active' || !appRecord || appRecord.status !== 'active') {
-      return bearerError(reply, new InvalidToken('the access token is no longer valid'));
-    }
-    const claims = userClaims(user, token.scopes, issuer, ctx.idTokens.subject(appRecord, user.id));
+    const claims = userinfoAnswer(ctx, found);
+    if (claims === null) return bearerError(reply, new InvalidToken('the access token is no longer valid'));
     return reply.header('Cache-Control', 'no-store').send(claims);
   };
   app.get('/userinfo', userinfo);

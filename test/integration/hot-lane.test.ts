@@ -1,0 +1,165 @@
+/**
+ * The hot lane (src/http/hot-lane.ts) answers `GET /info` and `GET /userinfo`
+ * with a bearer token outside Fastify. Each request here goes to two servers
+ * on the same installation — one with the lane, one where Fastify answers
+ * everything — and the answers must be the same: status, every header, body,
+ * the access-log line and the metrics. The lane's own count says which
+ * requests it answered, so a lane that silently never engages fails too.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildServer } from '../../src/http/server.js';
+import { hotLaneOf } from '../../src/http/hot-lane.js';
+import { sha256Hex } from '../../src/crypto/random.js';
+import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+
+interface Pair {
+  gh: TestGatehouse;
+  lane: { server: FastifyInstance; url: string; lines: Record<string, unknown>[] };
+  plain: { server: FastifyInstance; url: string; lines: Record<string, unknown>[] };
+}
+
+async function pair(config: Parameters<typeof startGatehouse>[0] = {}): Promise<Pair> {
+  const gh = await startGatehouse({ ...config, config: { logLevel: 'info', ...config.config } });
+  const serve = async (hotLane: boolean) => {
+    const lines: Record<string, unknown>[] = [];
+    const server = await buildServer(gh.ctx, { hotLane, logStream: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    return { server, url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, lines };
+  };
+  return { gh, lane: await serve(true), plain: await serve(false) };
+}
+
+async function closePair(p: Pair | undefined) {
+  await p?.lane.server.close();
+  await p?.plain.server.close();
+  await p?.gh.close();
+}
+
+/** Everything an answer says, but the moment it was sent. */
+async function answer(url: string, path: string, headers: Record<string, string>) {
+  const response = await fetch(`${url}${path}`, { headers });
+  const all = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
+  return { status: response.status, headers: all, body: await response.text() };
+}
+
+/** The access-log line of the last request, without what differs between any two requests. */
+function lastLine(lines: Record<string, unknown>[]) {
+  const line = lines.filter((l) => l.msg === 'request completed').at(-1);
+  expect(line).toBeDefined();
+  const { time: _time, reqId, responseTime, pid: _pid, hostname: _hostname, ...rest } = line!;
+  expect(reqId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(typeof responseTime).toBe('number');
+  return rest;
+}
+
+/** Sends the same request to both servers; `viaLane` says whether the lane, not Fastify, must have answered it. */
+async function same(p: Pair, path: string, headers: Record<string, string>, viaLane: boolean) {
+  const lane = hotLaneOf(p.lane.server)!;
+  const before = lane.served;
+  const fast = await answer(p.lane.url, path, headers);
+  expect(lane.served - before, `${path} answered by the lane`).toBe(viaLane ? 1 : 0);
+  const plain = await answer(p.plain.url, path, headers);
+  expect(fast).toEqual(plain);
+  expect(lastLine(p.lane.lines)).toEqual(lastLine(p.plain.lines));
+  return fast;
+}
+
+describe('on an http issuer', () => {
+  let p: Pair;
+  let tokens: Record<string, string>;
+  beforeAll(async () => {
+    p = await pair();
+    const { gh } = p;
+    const alice = await gh.createUser('alice.lane', 'correct horse battery', { firstName: 'Alice', email: 'alice@example.org' });
+    const bob = await gh.createUser('bob.lane');
+    const web = (await gh.createApp({ scopes: ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email'] })).app;
+    const page = (await gh.createApp({ platforms: ['spa'], redirectUris: ['https://page.example/cb'], scopes: ['login:info', 'openid', 'profile'] })).app;
+    const issue = async (app: typeof web, userId: string | null, scopes: string[], extra: Record<string, unknown> = {}) =>
+      (await gh.ctx.tokens.issue({ app, userId: userId as never, scopes, ...extra })).access_token;
+    tokens = {
+      alice: await issue(web, alice.id, ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email']),
+      page: await issue(page, alice.id, ['login:info', 'openid', 'profile']),
+      bob: await issue(web, bob.id, ['login:info', 'openid']),
+      app: await issue(web, null, ['login:info']),
+      revoked: await issue(web, alice.id, ['login:info', 'openid']),
+      bound: await issue(web, alice.id, ['login:info', 'openid'], { jkt: 'x'.repeat(43) }),
+    };
+    await gh.ctx.storage.updateUser(bob.id, { status: 'blocked' });
+    const revoked = await gh.ctx.storage.findToken(sha256Hex(tokens.revoked!));
+    await gh.ctx.storage.revokeFamily(revoked!.familyId, Date.now());
+  });
+  afterAll(() => closePair(p));
+
+  test('the login info and userinfo of a good token: the lane answers, exactly as Fastify does', async () => {
+    const info = await same(p, '/info', { Authorization: `OAuth ${tokens.alice}` }, true);
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body)).toMatchObject({ login: 'alice.lane', first_name: 'Alice', default_email: 'alice@example.org' });
+    expect(info.headers['access-control-allow-origin']).toBe('*');
+    const userinfo = await same(p, '/userinfo', { Authorization: `Bearer ${tokens.alice}` }, true);
+    expect(JSON.parse(userinfo.body)).toMatchObject({ given_name: 'Alice', email: 'alice@example.org' });
+    await same(p, '/info', { authorization: `bearer   ${tokens.alice}  ` }, true);
+  });
+
+  test("a browser app's token: the answer is readable only by the app's own pages", async () => {
+    const own = await same(p, '/info', { Authorization: `Bearer ${tokens.page}`, Origin: 'https://page.example' }, true);
+    expect(own.headers['access-control-allow-origin']).toBe('https://page.example');
+    expect(own.headers.vary).toBe('Origin');
+    const other = await same(p, '/userinfo', { Authorization: `Bearer ${tokens.page}`, Origin: 'https://evil.example' }, true);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  test('refusals and everything unusual are left to Fastify, and answered as before', async () => {
+    for (const path of ['/info', '/userinfo']) {
+      expect((await same(p, path, { Authorization: `Bearer ${tokens.bob}` }, false)).status).toBe(401); // blocked user
+      expect((await same(p, path, { Authorization: `Bearer ${tokens.revoked}` }, false)).status).toBe(401);
+      expect((await same(p, path, { Authorization: `Bearer ${tokens.app}` }, false)).status).toBe(401); // no user
+      expect((await same(p, path, { Authorization: `Bearer ${tokens.bound}` }, false)).status).toBe(401); // DPoP-bound
+      expect((await same(p, path, { Authorization: 'Bearer unknown-token' }, false)).status).toBe(401);
+      expect((await same(p, path, { Authorization: `DPoP ${tokens.alice}` }, false)).status).toBe(401);
+      // A DPoP header beside an unbound bearer token is ignored, on Fastify's word.
+      expect((await same(p, path, { Authorization: `Bearer ${tokens.alice}`, DPoP: 'not-a-proof' }, false)).status).toBe(200);
+      expect((await same(p, path, { Authorization: `Basic ${tokens.alice}` }, false)).status).toBe(400);
+      expect((await same(p, path, {}, false)).status).toBe(401);
+      expect((await same(p, `${path}?oauth_token=${tokens.alice}`, { Authorization: `Bearer ${tokens.alice}` }, false)).status).toBe(400);
+      expect((await same(p, `${path}/`, { Authorization: `Bearer ${tokens.alice}` }, false)).status).toBe(404);
+    }
+    expect((await same(p, '/info?format=xml', { Authorization: `Bearer ${tokens.alice}` }, false)).body).toMatch(/^<\?xml/);
+  });
+
+  test('what the lane answered is counted in the metrics as Fastify counts it', async () => {
+    const count = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(/gatehouse_http_requests_total\{route="\/userinfo",method="GET",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const [lane0, plain0] = [await count(p.lane.url), await count(p.plain.url)];
+    await same(p, '/userinfo', { Authorization: `Bearer ${tokens.alice}` }, true);
+    expect(await count(p.lane.url)).toBe(lane0 + 1);
+    expect(await count(p.plain.url)).toBe(plain0 + 1);
+  });
+});
+
+describe('on an https issuer behind a proxy', () => {
+  let p: Pair;
+  let token: string;
+  beforeAll(async () => {
+    p = await pair({ config: { issuer: 'https://id.example', trustProxy: 1 } });
+    const alice = await p.gh.createUser('alice.proxied');
+    const web = (await p.gh.createApp()).app;
+    token = (await p.gh.ctx.tokens.issue({ app: web, userId: alice.id, scopes: ['login:info'] })).access_token;
+  });
+  afterAll(() => closePair(p));
+
+  test('HSTS and the logged address follow the trusted proxy, as on the Fastify path', async () => {
+    const secure = await same(p, '/info', { Authorization: `Bearer ${token}`, 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' }, true);
+    expect(secure.headers['strict-transport-security']).toMatch(/^max-age=/);
+    expect(lastLine(p.lane.lines)).toMatchObject({ req: { remoteAddress: '203.0.113.7', path: '/info', method: 'GET' }, res: { statusCode: 200 } });
+    const plain = await same(p, '/info', { Authorization: `Bearer ${token}`, 'X-Forwarded-Proto': 'http', 'X-Forwarded-For': '198.51.100.2, 203.0.113.9' }, true);
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    expect(lastLine(p.lane.lines)).toMatchObject({ req: { remoteAddress: '203.0.113.9' } });
+    // Without the proxy's word the scheme is the socket's: plain http here.
+    const direct = await same(p, '/info', { Authorization: `Bearer ${token}` }, true);
+    expect(direct.headers['strict-transport-security']).toBeUndefined();
+  });
+});
