@@ -1,23 +1,29 @@
 /**
  * The hot lane: the calls resource servers make on every request they serve —
- * `GET /info` and `GET /userinfo` with a bearer token — answered straight
- * from Node's request, without Fastify's per-request machinery (request and
- * reply objects, a child logger, the hook chains, cookie parsing). On those
- * two answers that machinery cost more than the token check itself
- * (docs/benchmarks.md).
+ * `GET /info` and `GET /userinfo` with a bearer token, `POST /introspect`
+ * with a form — answered straight from Node's request, without Fastify's
+ * per-request machinery (request and reply objects, a child logger, the hook
+ * chains, cookie parsing). On these answers that machinery cost more than the
+ * token check itself (docs/benchmarks.md).
  *
- * The lane takes only the plain, successful case, and hands everything else
- * to Fastify untouched, which answers it exactly as before: a query string or
- * a body, a DPoP or missing or malformed Authorization header, a token that is
- * unknown, refused or bound to a key, a failed read, a server shutting down.
- * Fastify then checks the token again, so a refusal is explained by the one
- * code that explains refusals (routes/info.ts, routes/oidc.ts).
+ * For the two token reads the lane takes only the plain, successful case and
+ * hands everything else to Fastify untouched, which answers it exactly as
+ * before: a query string or a body, a DPoP or missing or malformed
+ * Authorization header, a token that is unknown, refused or bound to a key, a
+ * failed read, a server shutting down. Fastify then checks the token again, so
+ * a refusal is explained by the one code that explains refusals
+ * (routes/info.ts, routes/oidc.ts).
  *
- * What the lane answers is built by the routes' own code (`HotRoute.answer`)
- * and carries the headers Fastify's hooks would add — the security headers
- * (headers.ts), CORS for the token's app (cors.ts) — and the same access-log
- * line and metrics. test/integration/hot-lane.test.ts holds each lane answer
- * against Fastify's answer to the same request.
+ * Introspection sends its token in the body, and a body read cannot be handed
+ * on, so the lane answers every introspection it takes, refusals included —
+ * with the route's own function (`introspect`) and the error answers Fastify's
+ * error handler gives (render.ts). It takes only a form of known length
+ * within the body limit, from a caller that does not ask for a page.
+ *
+ * Whatever the lane answers carries the headers Fastify's hooks would add —
+ * the security headers (headers.ts), CORS for the token's app (cors.ts) — and
+ * the same access-log line and metrics. test/integration/hot-lane.test.ts
+ * holds each lane answer against Fastify's answer to the same request.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,11 +36,28 @@ import type { TokenWithOwners } from '../storage/storage.js';
 import { corsHeaders } from './cors.js';
 import { securityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
+import { isDatabaseUnavailable } from '../storage/open.js';
+import { OAuthError } from '../oauth/errors.js';
+import { parseUrlEncoded, type RawParams } from './params.js';
+import { oauthErrorHeaders, SERVER_ERROR, UNAVAILABLE, wantsPage } from './render.js';
 
 export interface HotRoute {
   path: string;
   /** The JSON answer for a token that may read this resource; null when it may not (Fastify's route then says why). */
   answer(found: TokenWithOwners): object | null;
+}
+
+export interface HotFormRoute {
+  path: string;
+  /** The JSON answer to a form (and the Authorization header, if any); a refusal is thrown as an OAuthError. */
+  answer(authorization: string | undefined, form: RawParams): Promise<object>;
+}
+
+export interface HotRoutes {
+  tokens: HotRoute[];
+  forms: HotFormRoute[];
+  /** The largest body the lane reads; a larger one is Fastify's to refuse. */
+  bodyLimit: number;
 }
 
 const lanes = new WeakMap<FastifyInstance, HotLane>();
@@ -46,6 +69,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The Authorization header the lane takes: the bearer schemes only, as `extractAccessToken` (bearer.ts) reads them. */
 const BEARER = /^(?:OAuth|Bearer) +([\x21-\x7e]+) *$/i;
+
+/** The form type the lane reads, as Fastify's parser takes it (server.ts); any other is Fastify's. */
+const FORM = /^application\/x-www-form-urlencoded(?: *; *charset=utf-8)? *$/i;
 
 /** Where a request came from and over what, as Fastify works it out with the same trust setting (its `request.ip`, `request.protocol`). */
 function addressing(trust: Config['trustProxy']): (req: IncomingMessage) => { ip: string | undefined; protocol: string } {
@@ -72,7 +98,9 @@ export class HotLane {
   /** Requests the lane answered itself; tests read it to know the lane, not Fastify, answered. */
   served = 0;
   private closing = false;
-  private readonly routes: Map<string, HotRoute>;
+  private readonly tokens: Map<string, HotRoute>;
+  private readonly forms: Map<string, HotFormRoute>;
+  private readonly bodyLimit: number;
   private readonly addressOf: ReturnType<typeof addressing>;
   private readonly log: FastifyBaseLogger;
 
@@ -80,9 +108,11 @@ export class HotLane {
     private readonly ctx: Context,
     app: FastifyInstance,
     private readonly metrics: Metrics,
-    routes: HotRoute[],
+    routes: HotRoutes,
   ) {
-    this.routes = new Map(routes.map((r) => [r.path, r]));
+    this.tokens = new Map(routes.tokens.map((r) => [r.path, r]));
+    this.forms = new Map(routes.forms.map((r) => [r.path, r]));
+    this.bodyLimit = routes.bodyLimit;
     this.addressOf = addressing(ctx.config.trustProxy);
     // As the access log (server.ts AccessLog): the line holds nothing that needs redacting.
     this.log = app.log.child({}, { redact: [] });
@@ -108,9 +138,19 @@ export class HotLane {
 
   /** Whether the lane takes this request; if it does, it answers it or passes it on to `next` itself. */
   private take(req: IncomingMessage, res: ServerResponse, next: Handler): boolean {
-    if (req.method !== 'GET' || this.closing) return false;
-    const route = this.routes.get(req.url ?? '');
-    if (route === undefined) return false;
+    if (this.closing) return false;
+    if (req.method === 'GET') {
+      const route = this.tokens.get(req.url ?? '');
+      return route !== undefined && this.takeToken(req, res, route, next);
+    }
+    if (req.method === 'POST') {
+      const route = this.forms.get(req.url ?? '');
+      return route !== undefined && this.takeForm(req, res, route);
+    }
+    return false;
+  }
+
+  private takeToken(req: IncomingMessage, res: ServerResponse, route: HotRoute, next: Handler): boolean {
     const headers = req.headers;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined || headers.dpop !== undefined) return false;
     const authorization = headers.authorization;
@@ -121,7 +161,7 @@ export class HotLane {
       (found) => {
         const body = found === null || found.token.jkt !== null ? null : route.answer(found);
         if (body === null) return next(req, res);
-        this.send(req, res, route, found!, JSON.stringify(body), started);
+        this.send(req, res, route.path, 200, corsHeaders(found!.app, req.headers.origin), body, started);
       },
       // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
       () => next(req, res),
@@ -129,19 +169,54 @@ export class HotLane {
     return true;
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, route: HotRoute, found: TokenWithOwners, body: string, started: number): void {
+  private takeForm(req: IncomingMessage, res: ServerResponse, route: HotFormRoute): boolean {
+    const headers = req.headers;
+    const length = Number(headers['content-length']);
+    if (headers['transfer-encoding'] !== undefined || !(length <= this.bodyLimit) || !FORM.test(headers['content-type'] ?? '') || wantsPage(req)) return false;
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A caller that goes away before its body has arrived gets no answer, as from Fastify.
+    req.on('end', () => {
+      route.answer(headers.authorization, parseUrlEncoded(Buffer.concat(chunks).toString('utf8'))).then(
+        (body) => this.send(req, res, route.path, 200, [], body, started),
+        (error: unknown) => this.refuse(req, res, route.path, error, started),
+      );
+    });
+    return true;
+  }
+
+  /** A failed form request, answered as Fastify's error handler answers it (server.ts). */
+  private refuse(req: IncomingMessage, res: ServerResponse, path: string, error: unknown, started: number): void {
+    const reqId = randomUUID();
+    if (error instanceof OAuthError) {
+      this.log.debug({ reqId, error: error.code, description: error.description }, 'refused with an OAuth error');
+      return this.send(req, res, path, error.status, oauthErrorHeaders(error), error.toJSON(), started, reqId);
+    }
+    const failure = isDatabaseUnavailable(error) ? UNAVAILABLE : SERVER_ERROR;
+    if (failure === UNAVAILABLE) this.log.warn({ reqId, err: error }, 'database unavailable');
+    else this.log.error({ reqId, err: error }, 'unhandled error');
+    this.send(req, res, path, failure.status, failure.headers, failure.body, started, reqId);
+  }
+
+  private send(
+    req: IncomingMessage, res: ServerResponse, path: string, status: number, own: Array<[string, string]>, answer: object, started: number,
+    reqId: string = randomUUID(),
+  ): void {
     const { ip, protocol } = this.addressOf(req);
+    const body = JSON.stringify(answer);
+    // The answer's own headers first; the security headers only where it set none of the same name, as the onSend hook does.
     const headers: Array<[string, string]> = [
       ['content-type', 'application/json; charset=utf-8'],
       ['content-length', String(Buffer.byteLength(body))],
-      ...corsHeaders(found.app, req.headers.origin),
-      ...securityHeaders(this.ctx.config, protocol),
+      ...own,
     ];
-    res.writeHead(200, headers.flat());
+    for (const header of securityHeaders(this.ctx.config, protocol)) if (!own.some(([name]) => name === header[0])) headers.push(header);
+    res.writeHead(status, headers.flat());
     res.end(body);
     this.served++;
     const elapsed = performance.now() - started;
-    this.metrics.observe(route.path, 'GET', 200, elapsed / 1000);
-    this.log.info({ reqId: randomUUID(), req: { method: 'GET', url: route.path, ip }, res: { statusCode: 200 }, responseTime: elapsed }, 'request completed');
+    this.metrics.observe(path, req.method!, status, elapsed / 1000);
+    this.log.info({ reqId, req: { method: req.method, url: path, ip }, res: { statusCode: status }, responseTime: elapsed }, 'request completed');
   }
 }

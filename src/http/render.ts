@@ -2,6 +2,7 @@
  * Rendering in one place: OAuth errors as JSON (RFC 6749 §5.2), pages as HTML,
  * and the error page for anything a browser should not be redirected with.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HeaderInvalidClient, BASIC_CHALLENGE } from '../oauth/client-auth.js';
 import { singleValued, type Params } from './params.js';
@@ -46,15 +47,37 @@ export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): Fas
 }
 
 /** A browser navigating (its Accept header puts HTML first), not a program: it gets pages, not JSON. */
-export function wantsPage(request: FastifyRequest): boolean {
+export function wantsPage(request: { headers: IncomingHttpHeaders }): boolean {
   const accept = request.headers.accept;
   return typeof accept === 'string' && /^\s*text\/html\b/i.test(accept);
 }
 
+/** A request refused because the database is away for a moment: try again shortly. */
+export const UNAVAILABLE = {
+  status: 503,
+  headers: [['retry-after', '5'], ['cache-control', 'no-store']] as Array<[string, string]>,
+  body: { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' },
+};
+
+/** A request that failed in Gatehouse itself: nothing of the failure is told. */
+export const SERVER_ERROR = {
+  status: 500,
+  headers: [['cache-control', 'no-store']] as Array<[string, string]>,
+  body: { error: 'server_error', error_description: 'internal error' },
+};
+
+/** The headers of an OAuth error's answer (RFC 6749 §5.2): a Basic challenge for a failed header login, a fresh DPoP nonce. */
+export function oauthErrorHeaders(error: OAuthError): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  if (error instanceof HeaderInvalidClient) headers.push(['www-authenticate', BASIC_CHALLENGE]);
+  if (error instanceof UseDpopNonce) headers.push(['dpop-nonce', error.nonce]);
+  headers.push(['cache-control', 'no-store']);
+  return headers;
+}
+
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  if (error instanceof HeaderInvalidClient) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
-  if (error instanceof UseDpopNonce) reply.header('DPoP-Nonce', error.nonce);
-  return reply.code(error.status).header('Cache-Control', 'no-store').send(error.toJSON());
+  for (const [name, value] of oauthErrorHeaders(error)) reply.header(name, value);
+  return reply.code(error.status).send(error.toJSON());
 }
 
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, error: OAuthError, status = 400): FastifyReply {

@@ -13,7 +13,7 @@ import { Metrics } from './metrics.js';
 import { isStaticAsset, prettyStream } from './terminal.js';
 import { parseUrlEncoded } from './params.js';
 import { catalogue } from '../pages/messages/index.js';
-import { LANG_COOKIE, messagesFor, sendErrorPage, sendOAuthError, sendPage, wantsPage } from './render.js';
+import { LANG_COOKIE, messagesFor, sendErrorPage, sendOAuthError, sendPage, SERVER_ERROR, UNAVAILABLE, wantsPage } from './render.js';
 import { messagePage } from '../pages/account-pages.js';
 import { registerCors } from './cors.js';
 import { DEFAULT_CSP, HSTS, wantsHsts } from './headers.js';
@@ -36,7 +36,7 @@ import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { hotInfo, infoRoutes } from './routes/info.js';
 import { logoutRoutes } from './routes/logout.js';
-import { hotUserinfo, oidcRoutes } from './routes/oidc.js';
+import { hotIntrospect, hotUserinfo, oidcRoutes } from './routes/oidc.js';
 import { pictureRoutes } from './routes/pictures.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { sdkRoutes } from './routes/sdk.js';
@@ -218,15 +218,16 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      return reply.code(503).header('Retry-After', '5').header('Cache-Control', 'no-store')
-        .send({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
+      for (const [name, value] of UNAVAILABLE.headers) reply.header(name, value);
+      return reply.code(UNAVAILABLE.status).send(UNAVAILABLE.body);
     }
     request.log.error({ err: error }, 'unhandled error');
     if (wantsPage(request)) {
       const msgs = messagesFor(request);
       return sendPage(reply.header('Cache-Control', 'no-store'), messagePage(msgs, msgs.serverErrorTitle, msgs.serverErrorText), 500);
     }
-    return reply.code(500).header('Cache-Control', 'no-store').send({ error: 'server_error', error_description: 'internal error' });
+    for (const [name, value] of SERVER_ERROR.headers) reply.header(name, value);
+    return reply.code(SERVER_ERROR.status).send(SERVER_ERROR.body);
   });
 
   // A browser that mistyped an address gets a page in its language; programs get JSON.
@@ -252,6 +253,6 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     },
     complete: completeSecondStep,
   }));
-  if (options.hotLane !== false) new HotLane(ctx, app, metrics, [hotInfo(ctx), hotUserinfo(ctx)]).install(app);
+  if (options.hotLane !== false) new HotLane(ctx, app, metrics, { tokens: [hotInfo(ctx), hotUserinfo(ctx)], forms: [hotIntrospect(ctx)], bodyLimit: BODY_LIMIT }).install(app);
   return app;
 }

@@ -37,9 +37,9 @@ async function closePair(p: Pair | undefined) {
   await p?.gh.close();
 }
 
-/** Everything an answer says, but the moment it was sent. */
-async function answer(url: string, path: string, headers: Record<string, string>) {
-  const response = await fetch(`${url}${path}`, { headers });
+/** Everything an answer says, but the moment it was sent. A request with a body is a POST. */
+async function answer(url: string, path: string, headers: Record<string, string>, body?: string) {
+  const response = await fetch(`${url}${path}`, { headers, ...(body === undefined ? {} : { method: 'POST', body }) });
   const all = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
   return { status: response.status, headers: all, body: await response.text() };
 }
@@ -55,12 +55,12 @@ function lastLine(lines: Record<string, unknown>[]) {
 }
 
 /** Sends the same request to both servers; `viaLane` says whether the lane, not Fastify, must have answered it. */
-async function same(p: Pair, path: string, headers: Record<string, string>, viaLane: boolean) {
+async function same(p: Pair, path: string, headers: Record<string, string>, viaLane: boolean, body?: string) {
   const lane = hotLaneOf(p.lane.server)!;
   const before = lane.served;
-  const fast = await answer(p.lane.url, path, headers);
+  const fast = await answer(p.lane.url, path, headers, body);
   expect(lane.served - before, `${path} answered by the lane`).toBe(viaLane ? 1 : 0);
-  const plain = await answer(p.plain.url, path, headers);
+  const plain = await answer(p.plain.url, path, headers, body);
   expect(fast).toEqual(plain);
   expect(lastLine(p.lane.lines)).toEqual(lastLine(p.plain.lines));
   return fast;
@@ -69,22 +69,27 @@ async function same(p: Pair, path: string, headers: Record<string, string>, viaL
 describe('on an http issuer', () => {
   let p: Pair;
   let tokens: Record<string, string>;
+  let web: { clientId: string; secret: string };
+  let spa: { clientId: string };
   beforeAll(async () => {
     p = await pair();
     const { gh } = p;
     const alice = await gh.createUser('alice.lane', 'correct horse battery', { firstName: 'Alice', email: 'alice@example.org' });
     const bob = await gh.createUser('bob.lane');
-    const web = (await gh.createApp({ scopes: ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email'] })).app;
+    const created = await gh.createApp({ scopes: ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email'] });
+    const webApp = created.app;
     const page = (await gh.createApp({ platforms: ['spa'], redirectUris: ['https://page.example/cb'], scopes: ['login:info', 'openid', 'profile'] })).app;
-    const issue = async (app: typeof web, userId: string | null, scopes: string[], extra: Record<string, unknown> = {}) =>
+    web = { clientId: created.clientId, secret: created.clientSecret! };
+    spa = { clientId: page.clientId };
+    const issue = async (app: typeof webApp, userId: string | null, scopes: string[], extra: Record<string, unknown> = {}) =>
       (await gh.ctx.tokens.issue({ app, userId: userId as never, scopes, ...extra })).access_token;
     tokens = {
-      alice: await issue(web, alice.id, ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email']),
+      alice: await issue(webApp, alice.id, ['login:info', 'login:email', 'login:avatar', 'openid', 'profile', 'email']),
       page: await issue(page, alice.id, ['login:info', 'openid', 'profile']),
-      bob: await issue(web, bob.id, ['login:info', 'openid']),
-      app: await issue(web, null, ['login:info']),
-      revoked: await issue(web, alice.id, ['login:info', 'openid']),
-      bound: await issue(web, alice.id, ['login:info', 'openid'], { jkt: 'x'.repeat(43) }),
+      bob: await issue(webApp, bob.id, ['login:info', 'openid']),
+      app: await issue(webApp, null, ['login:info']),
+      revoked: await issue(webApp, alice.id, ['login:info', 'openid']),
+      bound: await issue(webApp, alice.id, ['login:info', 'openid'], { jkt: 'x'.repeat(43) }),
     };
     await gh.ctx.storage.updateUser(bob.id, { status: 'blocked' });
     const revoked = await gh.ctx.storage.findToken(sha256Hex(tokens.revoked!));
@@ -126,6 +131,31 @@ describe('on an http issuer', () => {
       expect((await same(p, `${path}/`, { Authorization: `Bearer ${tokens.alice}` }, false)).status).toBe(404);
     }
     expect((await same(p, '/info?format=xml', { Authorization: `Bearer ${tokens.alice}` }, false)).body).toMatch(/^<\?xml/);
+  });
+
+  test('introspection: the lane answers every form it takes, refusals included, as Fastify does', async () => {
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const basic = (id: string, secret: string) => ({ ...form, Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    const active = await same(p, '/introspect', basic(web.clientId, web.secret), true, `token=${tokens.alice}`);
+    expect(JSON.parse(active.body)).toMatchObject({ active: true, username: 'alice.lane', token_type: 'bearer' });
+    const posted = await same(p, '/introspect', { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' }, true,
+      `token=${tokens.app}&client_id=${web.clientId}&client_secret=${encodeURIComponent(web.secret)}`);
+    expect(JSON.parse(posted.body)).toMatchObject({ active: true, client_id: web.clientId });
+    for (const token of [tokens.bob, tokens.revoked, 'unknown-token', 'x'.repeat(600)]) {
+      expect(JSON.parse((await same(p, '/introspect', basic(web.clientId, web.secret), true, `token=${token}`)).body)).toEqual({ active: false });
+    }
+    const wrong = await same(p, '/introspect', basic(web.clientId, 'wrong-secret'), true, `token=${tokens.alice}`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/^Basic /);
+    expect((await same(p, '/introspect', form, true, `token=${tokens.alice}`)).status).toBe(401);
+    expect((await same(p, '/introspect', form, true, `token=${tokens.alice}&client_id=${spa.clientId}`)).status).toBe(401);
+    expect((await same(p, '/introspect', basic(web.clientId, web.secret), true, '')).status).toBe(400);
+    expect((await same(p, '/introspect', basic(web.clientId, web.secret), true, `token=${tokens.alice}&token=${tokens.bob}`)).status).toBe(400);
+    expect((await same(p, '/introspect', basic(web.clientId, web.secret), true, `token=%E0%A4%A`)).status).toBe(400);
+    // Another body type, a page's caller, a query string: Fastify's.
+    expect((await same(p, '/introspect', { ...basic(web.clientId, web.secret), 'Content-Type': 'application/json' }, false, '{}')).status).toBe(415);
+    expect((await same(p, '/introspect', { ...basic(web.clientId, web.secret), Accept: 'text/html' }, false, `token=${tokens.alice}`)).status).toBe(200);
+    expect((await same(p, '/introspect?x=1', basic(web.clientId, web.secret), false, `token=${tokens.alice}`)).status).toBe(200);
   });
 
   test('what the lane answered is counted in the metrics as Fastify counts it', async () => {

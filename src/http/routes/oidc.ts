@@ -15,7 +15,7 @@ import { userClaims } from '../../oidc/userinfo.js';
 import { checkBinding, extractAccessToken, sendBearerError, type Credentials } from '../bearer.js';
 import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
-import type { HotRoute } from '../hot-lane.js';
+import type { HotFormRoute, HotRoute } from '../hot-lane.js';
 import type { TokenWithOwners } from '../../storage/storage.js';
 
 /** The claims a token gives: only for a user's token whose user and app are both active (else null, and the handler says why). */
@@ -70,35 +70,47 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   app.post('/userinfo', userinfo);
 
   app.post('/introspect', async (request, reply) => {
-    const params = edgeParams(PARAMS.introspect, request.body);
-    // RFC 7662 §2.1: only authenticated callers may introspect.
-    if (request.headers.authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
-      throw new HeaderInvalidClient('introspection requires client authentication');
-    }
-    const client = await authenticateClient(ctx, clientCredentials(request.headers.authorization, params));
-    if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
-    if (!params.token) throw new InvalidRequest('token is required');
     reply.header('Cache-Control', 'no-store');
-    const found = params.token.length <= MAX_TOKEN_LENGTH ? await ctx.tokens.resolveWithOwners(params.token) : null;
-    if (!found) return { active: false };
-    const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
-    if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };
-    const { token, app: appRecord } = found;
-    const user = token.userId === null ? null : found.user;
-    if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
-    return {
-      active: true,
-      scope: token.scopes.join(' '),
-      client_id: token.clientId,
-      token_type: token.type === 'refresh' ? 'refresh_token' : token.jkt !== null ? 'DPoP' : 'bearer',
-      exp: Math.floor(token.expiresAt / 1000),
-      iat: Math.floor(token.createdAt / 1000),
-      iss: issuer,
-      aud: (token.resources ?? []).length > 0 && token.type === 'access' ? token.resources![0] : token.clientId,
-      ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
-      ...(token.deviceId ? { device_id: token.deviceId } : {}),
-      // RFC 9449 §6.2: the key a bound token must be presented with; the resource server checks the proof.
-      ...(token.jkt !== null ? { cnf: { jkt: token.jkt } } : {}),
-    };
+    return introspect(ctx, request.headers.authorization, request.body);
   });
 };
+
+/**
+ * Token introspection (RFC 7662) of the form `body` for the client that `authorization` or the body
+ * authenticates. A refusal is thrown as an OAuthError; a token the client may not see is `{ active: false }`.
+ */
+async function introspect(ctx: Context, authorization: string | undefined, body: unknown): Promise<Record<string, unknown>> {
+  const issuer = ctx.config.issuer;
+  const params = edgeParams(PARAMS.introspect, body);
+  // RFC 7662 §2.1: only authenticated callers may introspect.
+  if (authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
+    throw new HeaderInvalidClient('introspection requires client authentication');
+  }
+  const client = await authenticateClient(ctx, clientCredentials(authorization, params));
+  if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
+  if (!params.token) throw new InvalidRequest('token is required');
+  const found = params.token.length <= MAX_TOKEN_LENGTH ? await ctx.tokens.resolveWithOwners(params.token) : null;
+  if (!found) return { active: false };
+  const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
+  if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };
+  const { token, app: appRecord } = found;
+  const user = token.userId === null ? null : found.user;
+  if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
+  return {
+    active: true,
+    scope: token.scopes.join(' '),
+    client_id: token.clientId,
+    token_type: token.type === 'refresh' ? 'refresh_token' : token.jkt !== null ? 'DPoP' : 'bearer',
+    exp: Math.floor(token.expiresAt / 1000),
+    iat: Math.floor(token.createdAt / 1000),
+    iss: issuer,
+    aud: (token.resources ?? []).length > 0 && token.type === 'access' ? token.resources![0] : token.clientId,
+    ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
+    ...(token.deviceId ? { device_id: token.deviceId } : {}),
+    // RFC 9449 §6.2: the key a bound token must be presented with; the resource server checks the proof.
+    ...(token.jkt !== null ? { cnf: { jkt: token.jkt } } : {}),
+  };
+}
+
+/** `POST /introspect` with a form body, for the hot lane (hot-lane.ts). */
+export const hotIntrospect = (ctx: Context): HotFormRoute => ({ path: '/introspect', answer: (authorization, body) => introspect(ctx, authorization, body) });
