@@ -26,13 +26,13 @@
  * holds each lane answer against Fastify's answer to the same request.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import type { TokenWithOwners } from '../storage/storage.js';
+import type { AppRecord, TokenWithOwners } from '../storage/storage.js';
 import { corsHeaders } from './cors.js';
 import { securityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
@@ -49,8 +49,14 @@ export interface HotRoute {
 
 export interface HotFormRoute {
   path: string;
+  /** Whether its answers carry CORS headers for the client they name (cors.ts CORS_PATHS). */
+  cors: boolean;
+  /** Whether a request with these headers is the lane's: decided before its body is read. */
+  takes(headers: IncomingHttpHeaders): boolean;
+  /** Headers of a successful answer (a refusal's are the error's own). */
+  answerHeaders: Array<[string, string]>;
   /** The JSON answer to a form (and the Authorization header, if any); a refusal is thrown as an OAuthError. */
-  answer(authorization: string | undefined, form: RawParams): Promise<object>;
+  answer(authorization: string | undefined, form: RawParams, meta: { ip: string; onClient(app: AppRecord): void }): Promise<object>;
 }
 
 export interface HotRoutes {
@@ -161,7 +167,8 @@ export class HotLane {
       (found) => {
         const body = found === null || found.token.jkt !== null ? null : route.answer(found);
         if (body === null) return next(req, res);
-        this.send(req, res, route.path, 200, corsHeaders(found!.app, req.headers.origin), body, started);
+        const { ip, protocol } = this.addressOf(req);
+        this.send(req, res, { path: route.path, status: 200, own: corsHeaders(found!.app, req.headers.origin), body, ip, protocol, started });
       },
       // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
       () => next(req, res),
@@ -173,50 +180,66 @@ export class HotLane {
     const headers = req.headers;
     const length = Number(headers['content-length']);
     if (headers['transfer-encoding'] !== undefined || !(length <= this.bodyLimit) || !FORM.test(headers['content-type'] ?? '') || wantsPage(req)) return false;
+    if (!route.takes(headers)) return false;
     const started = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     // A caller that goes away before its body has arrived gets no answer, as from Fastify.
     req.on('end', () => {
-      route.answer(headers.authorization, parseUrlEncoded(Buffer.concat(chunks).toString('utf8'))).then(
-        (body) => this.send(req, res, route.path, 200, [], body, started),
-        (error: unknown) => this.refuse(req, res, route.path, error, started),
+      const form = parseUrlEncoded(Buffer.concat(chunks).toString('utf8'));
+      const { ip, protocol } = this.addressOf(req);
+      let client: AppRecord | undefined;
+      const cors = () => (route.cors ? corsHeaders(client, headers.origin) : []);
+      const answered = (status: number, own: Array<[string, string]>, body: object, reqId?: string) =>
+        this.send(req, res, { path: route.path, status, own: [...own, ...cors()], body, form, ip, protocol, started, reqId });
+      route.answer(headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) }).then(
+        (body) => answered(200, route.answerHeaders, body),
+        (error: unknown) => this.refuse(error, answered),
       );
     });
     return true;
   }
 
   /** A failed form request, answered as Fastify's error handler answers it (server.ts). */
-  private refuse(req: IncomingMessage, res: ServerResponse, path: string, error: unknown, started: number): void {
+  private refuse(error: unknown, answered: (status: number, own: Array<[string, string]>, body: object, reqId: string) => void): void {
     const reqId = randomUUID();
     if (error instanceof OAuthError) {
       this.log.debug({ reqId, error: error.code, description: error.description }, 'refused with an OAuth error');
-      return this.send(req, res, path, error.status, oauthErrorHeaders(error), error.toJSON(), started, reqId);
+      return answered(error.status, oauthErrorHeaders(error), error.toJSON(), reqId);
     }
     const failure = isDatabaseUnavailable(error) ? UNAVAILABLE : SERVER_ERROR;
     if (failure === UNAVAILABLE) this.log.warn({ reqId, err: error }, 'database unavailable');
     else this.log.error({ reqId, err: error }, 'unhandled error');
-    this.send(req, res, path, failure.status, failure.headers, failure.body, started, reqId);
+    answered(failure.status, failure.headers, failure.body, reqId);
   }
 
-  private send(
-    req: IncomingMessage, res: ServerResponse, path: string, status: number, own: Array<[string, string]>, answer: object, started: number,
-    reqId: string = randomUUID(),
-  ): void {
-    const { ip, protocol } = this.addressOf(req);
-    const body = JSON.stringify(answer);
+  private send(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+    const body = JSON.stringify(a.body);
     // The answer's own headers first; the security headers only where it set none of the same name, as the onSend hook does.
     const headers: Array<[string, string]> = [
       ['content-type', 'application/json; charset=utf-8'],
       ['content-length', String(Buffer.byteLength(body))],
-      ...own,
+      ...a.own,
     ];
-    for (const header of securityHeaders(this.ctx.config, protocol)) if (!own.some(([name]) => name === header[0])) headers.push(header);
-    res.writeHead(status, headers.flat());
+    for (const header of securityHeaders(this.ctx.config, a.protocol)) if (!a.own.some(([name]) => name === header[0])) headers.push(header);
+    res.writeHead(a.status, headers.flat());
     res.end(body);
     this.served++;
-    const elapsed = performance.now() - started;
-    this.metrics.observe(path, req.method!, status, elapsed / 1000);
-    this.log.info({ reqId, req: { method: req.method, url: path, ip }, res: { statusCode: status }, responseTime: elapsed }, 'request completed');
+    const elapsed = performance.now() - a.started;
+    this.metrics.observe(a.path, req.method!, a.status, elapsed / 1000, a.form);
+    this.log.info({ reqId: a.reqId ?? randomUUID(), req: { method: req.method, url: a.path, ip: a.ip }, res: { statusCode: a.status }, responseTime: elapsed }, 'request completed');
   }
+}
+
+/** One answer the lane writes, and what its log line and metrics need. */
+interface Answer {
+  path: string;
+  status: number;
+  own: Array<[string, string]>;
+  body: object;
+  form?: RawParams;
+  ip: string | undefined;
+  protocol: string;
+  started: number;
+  reqId?: string | undefined;
 }

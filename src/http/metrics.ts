@@ -42,26 +42,26 @@ export class Metrics {
     return found;
   }
 
-  /** Counts and times one answered request, under its route pattern. */
-  observe(route: string, method: string, status: number, seconds: number): void {
+  /**
+   * Counts and times one answered request under its route pattern (never its raw URL, which may carry
+   * codes); `body` is its parsed form, which names the grant of a token answer.
+   */
+  observe(route: string, method: string, status: number, seconds: number, body?: unknown): void {
     const series = this.seriesOf(route, method, status);
     series.requests.inc();
     series.latency.observe(seconds);
+    if (status === 429) this.limited.inc({ route });
+    if (route === '/token' && status === 200) {
+      const grant = (body as Record<string, unknown> | undefined)?.grant_type;
+      this.tokensIssued.inc({ grant: typeof grant === 'string' && grant.length < 60 ? grant : 'unknown' });
+    }
+    if (route === '/login' && method === 'POST') this.signIns.inc({ result: status === 303 ? 'ok' : status === 429 ? 'locked' : 'failed' });
   }
 
-  /** Counts and times every request under its route pattern (never its raw URL, which may carry codes). */
+  /** Counts and times every request Fastify answers (the hot lane counts its own, hot-lane.ts). */
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-      if (reply.statusCode === 429) this.limited.inc({ route });
-      if (route === '/token' && reply.statusCode === 200) {
-        const grant = (request.body as Record<string, unknown> | undefined)?.grant_type;
-        this.tokensIssued.inc({ grant: typeof grant === 'string' && grant.length < 60 ? grant : 'unknown' });
-      }
-      if (route === '/login' && request.method === 'POST') {
-        this.signIns.inc({ result: reply.statusCode === 303 ? 'ok' : reply.statusCode === 429 ? 'locked' : 'failed' });
-      }
+      this.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000, request.body);
       done();
     });
     app.get('/metrics', async (_request, reply) => reply.type(this.registry.contentType).send(await this.registry.metrics()));

@@ -42,7 +42,7 @@ import { revokeRoutes } from './routes/revoke.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { suggestRoutes } from './routes/suggest.js';
 import { buttonGeneratorRoutes } from './routes/button-generator.js';
-import { tokenRoutes } from './routes/token.js';
+import { hotToken, tokenRoutes } from './routes/token.js';
 import { parRoutes } from './routes/par.js';
 import { upstreamRoutes } from './routes/upstreams.js';
 import { adminUpstreamRoutes } from './routes/admin-upstreams.js';
@@ -253,6 +253,6 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     },
     complete: completeSecondStep,
   }));
-  if (options.hotLane !== false) new HotLane(ctx, app, metrics, { tokens: [hotInfo(ctx), hotUserinfo(ctx)], forms: [hotIntrospect(ctx)], bodyLimit: BODY_LIMIT }).install(app);
+  if (options.hotLane !== false) new HotLane(ctx, app, metrics, { tokens: [hotInfo(ctx), hotUserinfo(ctx)], forms: [hotIntrospect(ctx), hotToken(ctx)], bodyLimit: BODY_LIMIT }).install(app);
   return app;
 }

@@ -44,6 +44,14 @@ async function answer(url: string, path: string, headers: Record<string, string>
   return { status: response.status, headers: all, body: await response.text() };
 }
 
+/** An answer with the tokens it issued replaced by their length: two grants never issue the same token. */
+function masked(a: { status: number; headers: Record<string, string>; body: string }) {
+  if (!a.body.includes('access_token')) return a;
+  const body = JSON.parse(a.body) as Record<string, unknown>;
+  for (const key of ['access_token', 'refresh_token', 'id_token']) if (typeof body[key] === 'string') body[key] = (body[key] as string).length;
+  return { ...a, body };
+}
+
 /** The access-log line of the last request, without what differs between any two requests. */
 function lastLine(lines: Record<string, unknown>[]) {
   const line = lines.filter((l) => l.msg === 'request completed').at(-1);
@@ -61,7 +69,7 @@ async function same(p: Pair, path: string, headers: Record<string, string>, viaL
   const fast = await answer(p.lane.url, path, headers, body);
   expect(lane.served - before, `${path} answered by the lane`).toBe(viaLane ? 1 : 0);
   const plain = await answer(p.plain.url, path, headers, body);
-  expect(fast).toEqual(plain);
+  expect(masked(fast)).toEqual(masked(plain));
   expect(lastLine(p.lane.lines)).toEqual(lastLine(p.plain.lines));
   return fast;
 }
@@ -158,15 +166,56 @@ describe('on an http issuer', () => {
     expect((await same(p, '/introspect?x=1', basic(web.clientId, web.secret), false, `token=${tokens.alice}`)).status).toBe(200);
   });
 
+  test('token requests: the lane answers those without a DPoP proof, refusals included, as Fastify does', async () => {
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const basic = { ...form, Authorization: `Basic ${Buffer.from(`${web.clientId}:${web.secret}`).toString('base64')}` };
+    const issued = await same(p, '/token', basic, true, 'grant_type=client_credentials');
+    expect(issued.status).toBe(200);
+    expect(issued.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache', 'access-control-allow-origin': '*' });
+    expect(JSON.parse(issued.body)).toMatchObject({ token_type: 'bearer' });
+    // The token the lane issued works, through the lane.
+    expect((await same(p, '/introspect', basic, true, `token=${JSON.parse(issued.body).access_token}`)).body).toMatch(/"active":true/);
+    const refresh = async () => (await p.gh.ctx.tokens.issue({ app: (await p.gh.ctx.storage.findApp(web.clientId))!, userId: (await p.gh.ctx.storage.findUserByLogin('alice.lane'))!.id, scopes: ['login:info'], withRefresh: true })).refresh_token!;
+    const [mine, theirs] = [await refresh(), await refresh()];
+    const lane = hotLaneOf(p.lane.server)!;
+    const before = lane.served;
+    const viaLane = await answer(p.lane.url, '/token', basic, `grant_type=refresh_token&refresh_token=${mine}`);
+    const viaFastify = await answer(p.plain.url, '/token', basic, `grant_type=refresh_token&refresh_token=${theirs}`);
+    expect(lane.served).toBe(before + 1);
+    expect(masked(viaLane)).toEqual(masked(viaFastify));
+    expect(viaLane.status).toBe(200);
+    // Refusals: a wrong secret, an unknown refresh token, an unknown grant, no client at all.
+    const wrong = await same(p, '/token', { ...form, Authorization: `Basic ${Buffer.from(`${web.clientId}:nope`).toString('base64')}` }, true, 'grant_type=client_credentials');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/^Basic /);
+    expect((await same(p, '/token', basic, true, `grant_type=refresh_token&refresh_token=${mine.slice(1)}`)).status).toBe(400);
+    expect((await same(p, '/token', basic, true, 'grant_type=urn:example:unknown')).status).toBe(400);
+    expect((await same(p, '/token', form, true, 'grant_type=client_credentials')).status).toBe(400);
+    // A browser app's refusal is readable by its own page only, as on Fastify's path.
+    const page = await same(p, '/token', { ...form, Origin: 'https://page.example' }, true, `grant_type=authorization_code&code=unknown-code&client_id=${spa.clientId}&redirect_uri=https://page.example/cb&code_verifier=${'v'.repeat(43)}`);
+    expect(page.status).toBe(400);
+    expect(page.headers['access-control-allow-origin']).toBe('https://page.example');
+    // A DPoP proof is Fastify's: its nonce and its check.
+    expect((await same(p, '/token', { ...basic, DPoP: 'not-a-proof' }, false, 'grant_type=client_credentials')).status).toBe(400);
+  });
+
   test('what the lane answered is counted in the metrics as Fastify counts it', async () => {
     const count = async (url: string) => {
       const text = await (await fetch(`${url}/metrics`)).text();
       return Number(/gatehouse_http_requests_total\{route="\/userinfo",method="GET",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
-    const [lane0, plain0] = [await count(p.lane.url), await count(p.plain.url)];
+    const issuedTokens = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(/gatehouse_tokens_issued_total\{grant="client_credentials"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const [lane0, plain0, laneIssued0, plainIssued0] = [await count(p.lane.url), await count(p.plain.url), await issuedTokens(p.lane.url), await issuedTokens(p.plain.url)];
     await same(p, '/userinfo', { Authorization: `Bearer ${tokens.alice}` }, true);
+    const basic = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${web.clientId}:${web.secret}`).toString('base64')}` };
+    await same(p, '/token', basic, true, 'grant_type=client_credentials');
     expect(await count(p.lane.url)).toBe(lane0 + 1);
     expect(await count(p.plain.url)).toBe(plain0 + 1);
+    expect(await issuedTokens(p.lane.url)).toBe(laneIssued0 + 1);
+    expect(await issuedTokens(p.plain.url)).toBe(plainIssued0 + 1);
   });
 });
 

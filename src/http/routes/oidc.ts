@@ -113,4 +113,10 @@ async function introspect(ctx: Context, authorization: string | undefined, body:
 }
 
 /** `POST /introspect` with a form body, for the hot lane (hot-lane.ts). */
-export const hotIntrospect = (ctx: Context): HotFormRoute => ({ path: '/introspect', answer: (authorization, body) => introspect(ctx, authorization, body) });
+export const hotIntrospect = (ctx: Context): HotFormRoute => ({
+  path: '/introspect',
+  cors: false,
+  takes: () => true,
+  answerHeaders: [['cache-control', 'no-store']],
+  answer: (authorization, form) => introspect(ctx, authorization, form),
+});
