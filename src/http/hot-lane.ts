@@ -1,10 +1,10 @@
 /**
- * The hot lane: the calls resource servers make on every request they serve —
- * `GET /info` and `GET /userinfo` with a bearer token, `POST /introspect`
- * with a form — answered straight from Node's request, without Fastify's
- * per-request machinery (request and reply objects, a child logger, the hook
- * chains, cookie parsing). On these answers that machinery cost more than the
- * token check itself (docs/benchmarks.md).
+ * The hot lane: the calls apps and resource servers make most — `GET /info`
+ * and `GET /userinfo` with a bearer token, `POST /introspect` and `POST
+ * /token` with a form — answered straight from Node's request, without
+ * Fastify's per-request machinery (request and reply objects, a child logger,
+ * the hook chains, cookie parsing). On a token check that machinery cost more
+ * than the check itself (docs/benchmarks.md).
  *
  * For the two token reads the lane takes only the plain, successful case and
  * hands everything else to Fastify untouched, which answers it exactly as
@@ -14,15 +14,17 @@
  * a refusal is explained by the one code that explains refusals
  * (routes/info.ts, routes/oidc.ts).
  *
- * Introspection sends its token in the body, and a body read cannot be handed
- * on, so the lane answers every introspection it takes, refusals included —
- * with the route's own function (`introspect`) and the error answers Fastify's
- * error handler gives (render.ts). It takes only a form of known length
- * within the body limit, from a caller that does not ask for a page.
+ * The forms carry their tokens in the body, and a body read cannot be handed
+ * on, so the lane answers every form request it takes, refusals included —
+ * with the routes' own functions (`introspect`, `handleTokenRequest`) and the
+ * error answers Fastify's error handler gives (render.ts). It takes only a
+ * form of known length within the body limit, from a caller that does not ask
+ * for a page, and no token request with a DPoP proof (its nonce and check stay
+ * in routes/token.ts).
  *
  * Whatever the lane answers carries the headers Fastify's hooks would add —
- * the security headers (headers.ts), CORS for the token's app (cors.ts) — and
- * the same access-log line and metrics. test/integration/hot-lane.test.ts
+ * the security headers (headers.ts), CORS for the request's app (cors.ts) —
+ * and the same access-log line and metrics. test/integration/hot-lane.test.ts
  * holds each lane answer against Fastify's answer to the same request.
  */
 import { randomUUID } from 'node:crypto';
