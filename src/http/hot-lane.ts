@@ -174,7 +174,7 @@ export class HotLane {
       },
       // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
       () => next(req, res),
-    );
+    ).catch((error: unknown) => this.abandon(res, error));
     return true;
   }
 
@@ -194,12 +194,22 @@ export class HotLane {
       const cors = () => (route.cors ? corsHeaders(client, headers.origin) : []);
       const answered = (status: number, own: Array<[string, string]>, body: object, reqId?: string) =>
         this.send(req, res, { path: route.path, status, own: [...own, ...cors()], body, form, ip, protocol, started, reqId });
-      route.answer(headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) }).then(
+      // Whatever the route throws, at once or later, is answered: nothing escapes into the event loop.
+      (async () => route.answer(headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) }))().then(
         (body) => answered(200, route.answerHeaders, body),
         (error: unknown) => this.refuse(error, answered),
-      );
+      ).catch((error: unknown) => this.abandon(res, error));
     });
     return true;
+  }
+
+  /** A failure in the lane's own answering (never expected): logged, and the request answered 500 if nothing was sent yet. */
+  private abandon(res: ServerResponse, error: unknown): void {
+    this.log.error({ err: error }, 'the hot lane failed to answer');
+    if (res.headersSent) return void res.destroy();
+    const body = JSON.stringify(SERVER_ERROR.body);
+    res.writeHead(SERVER_ERROR.status, [...SERVER_ERROR.headers, ['content-type', 'application/json; charset=utf-8'], ['content-length', String(body.length)]].flat());
+    res.end(body);
   }
 
   /** A failed form request, answered as Fastify's error handler answers it (server.ts). */

@@ -191,6 +191,10 @@ describe('on an http issuer', () => {
     expect((await same(p, '/token', basic, true, `grant_type=refresh_token&refresh_token=${mine.slice(1)}`)).status).toBe(400);
     expect((await same(p, '/token', basic, true, 'grant_type=urn:example:unknown')).status).toBe(400);
     expect((await same(p, '/token', form, true, 'grant_type=client_credentials')).status).toBe(400);
+    expect((await same(p, '/token', basic, true, 'grant_type=client_credentials&grant_type=client_credentials')).status).toBe(400);
+    const garbage = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131 + 7) % 256)).toString('latin1');
+    expect((await same(p, '/token', basic, true, garbage)).status).toBe(400);
+    expect((await same(p, '/introspect', basic, true, garbage)).status).toBe(400);
     // A browser app's refusal is readable by its own page only, as on Fastify's path.
     const page = await same(p, '/token', { ...form, Origin: 'https://page.example' }, true, `grant_type=authorization_code&code=unknown-code&client_id=${spa.clientId}&redirect_uri=https://page.example/cb&code_verifier=${'v'.repeat(43)}`);
     expect(page.status).toBe(400);

@@ -32,5 +32,5 @@ export const hotToken = (ctx: Context): HotFormRoute => ({
   cors: true,
   takes: (headers) => headers.dpop === undefined,
   answerHeaders: TOKEN_ANSWER_HEADERS,
-  answer: (authorization, form, meta) => handleTokenRequest(ctx, edgeParams(PARAMS.token, form), authorization, meta),
+  answer: async (authorization, form, meta) => handleTokenRequest(ctx, edgeParams(PARAMS.token, form), authorization, meta),
 });
