@@ -186,21 +186,27 @@ export class HotLane {
     const started = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    // A caller that goes away before its body has arrived gets no answer, as from Fastify.
-    req.on('end', () => {
-      const form = parseUrlEncoded(Buffer.concat(chunks).toString('utf8'));
-      const { ip, protocol } = this.addressOf(req);
-      let client: AppRecord | undefined;
-      const cors = () => (route.cors ? corsHeaders(client, headers.origin) : []);
-      const answered = (status: number, own: Array<[string, string]>, body: object, reqId?: string) =>
-        this.send(req, res, { path: route.path, status, own: [...own, ...cors()], body, form, ip, protocol, started, reqId });
-      // Whatever the route throws, at once or later, is answered: nothing escapes into the event loop.
-      (async () => route.answer(headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) }))().then(
-        (body) => answered(200, route.answerHeaders, body),
-        (error: unknown) => this.refuse(error, answered),
-      ).catch((error: unknown) => this.abandon(res, error));
-    });
+    // A caller that goes away before its body has arrived gets no answer, as from Fastify. Whatever the
+    // route throws, at once or later, is answered: nothing escapes into the event loop.
+    req.on('end', () => void this.answerForm(req, res, route, Buffer.concat(chunks), started).catch((error: unknown) => this.abandon(res, error)));
     return true;
+  }
+
+  private async answerForm(req: IncomingMessage, res: ServerResponse, route: HotFormRoute, raw: Buffer, started: number): Promise<void> {
+    const form = parseUrlEncoded(raw.toString('utf8'));
+    const { ip, protocol } = this.addressOf(req);
+    let client: AppRecord | undefined;
+    const answered = (status: number, own: Array<[string, string]>, body: object, reqId?: string) => {
+      const cors = route.cors ? corsHeaders(client, req.headers.origin) : [];
+      this.send(req, res, { path: route.path, status, own: [...own, ...cors], body, form, ip, protocol, started, reqId });
+    };
+    let body: object;
+    try {
+      body = await route.answer(req.headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) });
+    } catch (error) {
+      return this.refuse(error, answered);
+    }
+    answered(200, route.answerHeaders, body);
   }
 
   /** A failure in the lane's own answering (never expected): logged, and the request answered 500 if nothing was sent yet. */
