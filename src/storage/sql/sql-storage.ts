@@ -24,6 +24,7 @@ import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads, type IssuedRow } from './hot-reads.js';
+import { HotWrites, type FullRow } from './hot-writes.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
@@ -252,7 +253,7 @@ function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
   };
 }
 
-function fromToken(t: TokenRecord): Insertable<TokensTable> {
+function fromToken(t: TokenRecord): Omit<FullRow<TokensTable>, 'generation'> & Insertable<TokensTable> {
   return {
     hash: t.hash,
     type: t.type,
@@ -325,6 +326,8 @@ export class SqlStorage implements Storage {
   readonly proofs: SqlProofStore;
 
   private readonly prepared: HotReads;
+  /** The grants' inserts as fixed statements (hot-writes.ts). */
+  private readonly writes: HotWrites;
   /** The hot-path reads through each open unit's transaction (`hot`). */
   private readonly unitReads = new WeakMap<object, HotReads>();
   /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
@@ -354,6 +357,7 @@ export class SqlStorage implements Storage {
     this.resources = new SqlResourceStore(db);
     this.proofs = new SqlProofStore(db);
     this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
+    this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
   }
 
   /**
@@ -692,23 +696,33 @@ export class SqlStorage implements Storage {
     const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
     const capped = first.deviceId !== null && first.userId !== null;
     const audit = options.audit && auditRow(options.audit);
+    // Every grant knows the generation its tokens are issued under; the fixed statements carry it as a value.
+    const fixed = tokens.every((t) => t.generation !== undefined);
     if (!capped) {
       if (this.postgres && this.units.current() === null && this.prepared.pipelines) {
         // One statement (the audit entry is written by a data-modifying CTE of the insert), committed
         // on its own, and the check's read sent behind it in the same round trip: the read still runs
         // after the commit, which is what makes the check sound (`checkIssued`).
-        const insert = audit === undefined
-          ? this.base.insertInto('tokens').values(rows)
-          : this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows);
-        return this.settleIssued(tokens, await this.prepared.issuedAfter(insert.compile(), first.hash), options.now);
+        const insert = fixed
+          ? (audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit))
+          : (audit === undefined
+            ? this.base.insertInto('tokens').values(rows)
+            : this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows)).compile();
+        return this.settleIssued(tokens, await this.prepared.issuedAfter(insert, first.hash), options.now);
       }
-      if (audit === undefined) {
+      if (fixed && !this.postgres) {
+        // Issued in the same turn of the event loop, both join the same group commit (one fsync).
+        const db = this.db;
+        if (audit === undefined) await db.executeQuery(this.writes.tokens(rows));
+        else await Promise.all([db.executeQuery(this.writes.tokens(rows)), db.executeQuery(this.writes.audit(audit))]);
+      } else if (fixed) {
+        // One statement, one round trip: the audit entry is written by a data-modifying CTE of the insert.
+        await this.db.executeQuery(audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit));
+      } else if (audit === undefined) {
         await this.db.insertInto('tokens').values(rows).execute();
       } else if (this.postgres) {
-        // One statement, one round trip: the audit entry is written by a data-modifying CTE of the insert.
         await this.db.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).execute();
       } else {
-        // Issued in the same turn of the event loop, both join the same group commit (one fsync).
         await Promise.all([this.db.insertInto('tokens').values(rows).execute(), this.db.insertInto('audit_log').values(audit).execute()]);
       }
       return this.checkIssued(tokens, options.now);
