@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type Expression, type QueryCreator, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Expression, type QueryCreator, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
@@ -696,35 +696,30 @@ export class SqlStorage implements Storage {
     const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
     const capped = first.deviceId !== null && first.userId !== null;
     const audit = options.audit && auditRow(options.audit);
-    // Every grant knows the generation its tokens are issued under; the fixed statements carry it as a value.
-    const fixed = tokens.every((t) => t.generation !== undefined);
     if (!capped) {
-      if (this.postgres && this.units.current() === null && this.prepared.pipelines) {
-        // One statement (the audit entry is written by a data-modifying CTE of the insert), committed
-        // on its own, and the check's read sent behind it in the same round trip: the read still runs
-        // after the commit, which is what makes the check sound (`checkIssued`).
-        const insert = fixed
-          ? (audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit))
-          : (audit === undefined
-            ? this.base.insertInto('tokens').values(rows)
-            : this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows)).compile();
-        return this.settleIssued(tokens, await this.prepared.issuedAfter(insert, first.hash), options.now);
-      }
-      if (fixed && !this.postgres) {
-        // Issued in the same turn of the event loop, both join the same group commit (one fsync).
-        const db = this.db;
-        if (audit === undefined) await db.executeQuery(this.writes.tokens(rows));
-        else await Promise.all([db.executeQuery(this.writes.tokens(rows)), db.executeQuery(this.writes.audit(audit))]);
-      } else if (fixed) {
-        // One statement, one round trip: the audit entry is written by a data-modifying CTE of the insert.
-        await this.db.executeQuery(audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit));
-      } else if (audit === undefined) {
-        await this.db.insertInto('tokens').values(rows).execute();
-      } else if (this.postgres) {
-        await this.db.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).execute();
+      // Fixed statements (hot-writes.ts) when every token carries the generation it is issued under, as a
+      // grant's do; else Kysely's, whose insert reads the current generation itself (`generationOf`).
+      const fixed = tokens.every((t) => t.generation !== undefined);
+      // PostgreSQL: one statement, the audit entry written by a data-modifying CTE of the insert. SQLite: two,
+      // run together in one group commit (one fsync).
+      let writes: CompiledQuery[];
+      if (this.postgres) {
+        if (fixed) writes = [audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit)];
+        else if (audit === undefined) writes = [this.base.insertInto('tokens').values(rows).compile()];
+        else writes = [this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).compile()];
       } else {
-        await Promise.all([this.db.insertInto('tokens').values(rows).execute(), this.db.insertInto('audit_log').values(audit).execute()]);
+        writes = [fixed ? this.writes.tokens(rows) : this.base.insertInto('tokens').values(rows).compile()];
+        if (audit !== undefined) writes.push(this.writes.audit(audit));
       }
+      if (this.units.current() === null && this.prepared.pipelines) {
+        // The check's read right behind the writes (`PreparedReads.firstAfter`): on PostgreSQL sent in the
+        // same round trip, running once they have committed; on SQLite in their group commit, holding the
+        // write lock. Either way nothing committed before the tokens escapes it, which is what makes the
+        // check sound (`checkIssued`).
+        return this.settleIssued(tokens, await this.prepared.issuedAfter(writes, first.hash), options.now);
+      }
+      // In a unit (through its transaction), or without a driver that can: the writes, then the check.
+      await Promise.all(writes.map((w) => this.db.executeQuery(w)));
       return this.checkIssued(tokens, options.now);
     }
     await transact(this.db, async (trx) => {
