@@ -747,12 +747,15 @@ export class SqlStorage implements Storage {
   }
 
   /**
-   * Checked after every insert has committed, in one query: whoever revokes a
-   * family, a user, an app or a grant records it (`revoked_families`, a
-   * generation, a status) before revoking tokens, and whoever issues looks
-   * after inserting. So in every interleaving, on SQLite and on PostgreSQL
-   * under READ COMMITTED alike, either this read sees the revocation and
-   * revokes the new tokens, or the revocation's UPDATE started after they were
+   * Checked after every insert, in one query: whoever revokes a family, a
+   * user, an app or a grant records it (`revoked_families`, a generation, a
+   * status) before revoking tokens, and whoever issues looks after inserting:
+   * once the insert has committed (here; on PostgreSQL under READ COMMITTED),
+   * or inside the insert's own transaction while it holds SQLite's write lock
+   * (`issuedAfter`), so that no revocation can commit between the insert and
+   * the look without the look seeing it. So in every interleaving, on SQLite
+   * and on PostgreSQL alike, either this read sees the revocation and revokes
+   * the new tokens, or the revocation's UPDATE started after they were
    * committed and revoked them itself.
    */
   private async checkIssued(tokens: TokenRecord[], now: Millis): Promise<'saved' | 'revoked'> {
