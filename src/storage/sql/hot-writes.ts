@@ -1,6 +1,6 @@
 /**
  * The writes every token grant makes (the tokens, their `token_issued` audit
- * entry), as fixed SQL text built once: Kysely's building and compiling of an
+ * entry, the code an exchange consumes), as fixed SQL text built once: Kysely's building and compiling of an
  * insert of every column of both tables was a tenth of a grant's CPU, and
  * nothing about these statements varies but their values and how many tokens
  * there are. They still run through Kysely's driver (`executeQuery`), so on
@@ -32,9 +32,27 @@ export class HotWrites {
   private readonly tokenTexts: string[] = [];
   private readonly withAuditTexts: string[] = [];
   private readonly auditText: string;
+  private readonly consumeCodeText: string;
 
   constructor(private readonly placeholders: 'sqlite' | 'postgres') {
     this.auditText = `insert into audit_log (${AUDIT_COLUMNS.join(', ')}) values ${this.tuple(1, AUDIT_COLUMNS.length)}`;
+    // The user's status is read by the statement that consumes the code: on PostgreSQL one round trip, on
+    // SQLite inside the write, where the pages are warm (the reading connection's are dropped at every commit).
+    // SQLite has no UPDATE in a WITH, and PostgreSQL's RETURNING cannot read other tables.
+    this.consumeCodeText = placeholders === 'postgres'
+      ? `with won as (update auth_codes set consumed_at = $1 where hash = $2 and consumed_at is null returning *)
+        select won.*, (select users.status from users where users.id = won.user_id) as user_status from won`
+      : `update auth_codes set consumed_at = ? where hash = ? and consumed_at is null
+        returning *, (select users.status from users where users.id = auth_codes.user_id) as user_status`;
+  }
+
+  /**
+   * Consumes an unconsumed code: its row and `user_status` (its user's status,
+   * null when the user is gone), or no row when it was consumed already or
+   * never existed. Of concurrent calls, exactly one gets the row.
+   */
+  consumeCode(hash: string, now: number): CompiledQuery {
+    return CompiledQuery.raw(this.consumeCodeText, [now, hash]);
   }
 
   /** `(?, ?, …)`, or `($n, $n+1, …)` on PostgreSQL, for `count` values from the `from`-th parameter. */

@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type CompiledQuery, type Expression, type QueryCreator, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
@@ -648,26 +648,11 @@ export class SqlStorage implements Storage {
   }
 
   async consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult> {
-    const consume = (db: QueryCreator<Database>) => db
-      .updateTable('auth_codes').set({ consumed_at: now })
-      .where('hash', '=', hash).where('consumed_at', 'is', null)
-      .returningAll();
-    if (this.postgres) {
-      // One statement, one round trip: the user's status is read by the statement that consumes the code.
-      const won = await this.db.with('won', consume).selectFrom('won').selectAll('won')
-        .select((eb) => eb.selectFrom('users').select('users.status').whereRef('users.id', '=', 'won.user_id').as('user_status'))
-        .executeTakeFirst();
-      if (won) {
-        const { user_status: status, ...row } = won;
-        return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
-      }
-    } else {
-      // SQLite has no UPDATE in a WITH; its reads are local, and the second costs no round trip.
-      const won = await consume(this.db).executeTakeFirst();
-      if (won) {
-        const user = await this.db.selectFrom('users').select('status').where('id', '=', won.user_id).executeTakeFirst();
-        return { outcome: 'consumed', record: toCode(won), userActive: user?.status === 'active' };
-      }
+    // One statement, also reading the user's status (hot-writes.ts).
+    const won = (await this.db.executeQuery<Selectable<AuthCodesTable> & { user_status: string | null }>(this.writes.consumeCode(hash, now))).rows[0];
+    if (won) {
+      const { user_status: status, ...row } = won;
+      return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
     }
     const seen = await this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
     return seen ? { outcome: 'already_consumed', record: toCode(seen) } : { outcome: 'not_found' };
