@@ -18,7 +18,10 @@
  *   rolls the whole group back every statement in it fails.
  * - Kysely transactions run as before, on their own: the open group is
  *   committed first, and other statements wait until the transaction ends.
- * - Reads never wait: they run at once on the reading connection.
+ * - Reads never wait: they run at once on the reading connection. The one
+ *   exception is asked for by name (`writeThenRead`): a read run on the
+ *   writing connection right behind writes of its own, inside their group,
+ *   and released with them (the check that follows a token's insert).
  * - Waiting for the write lock never blocks the event loop (see
  *   `beginImmediate`), so two connections in one process cannot deadlock.
  *
