@@ -1,14 +1,13 @@
 /**
- * id_tokens (OpenID Connect Core §2, §3.1.3.6, §3.2.2.10): signed with jose,
- * ES256 by default or RS256 per app, `kid` in every header.
+ * id_tokens (OpenID Connect Core §2, §3.1.3.6, §3.2.2.10): ES256 by default
+ * or RS256 per app, `kid` in every header, signed by `signJwt` (keys.ts).
  */
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { acrOf } from '../accounts/authentication.js';
 import { psuid } from '../info/login-info.js';
 import type { AppRecord } from '../storage/storage.js';
 import type { Clock, Millis, UserId } from '../types.js';
-import type { KeyStore } from './keys.js';
+import { signJwt, type KeyStore } from './keys.js';
 
 /** `at_hash` / `c_hash`: left half of the SHA-256 of the value (ES256 and RS256 both use SHA-256), base64url. */
 export function halfHash(value: string): string {
@@ -44,7 +43,7 @@ export class IdTokens {
   }
 
   async sign(input: IdTokenInput): Promise<string> {
-    const { kid, alg, key } = await this.keys.signingKey(input.app.idTokenAlg);
+    const key = await this.keys.signingKey(input.app.idTokenAlg);
     const now = Math.floor(this.clock() / 1000);
     const claims: Record<string, unknown> = {};
     if (input.nonce) claims.nonce = input.nonce;
@@ -53,13 +52,8 @@ export class IdTokens {
     if (acr !== null) Object.assign(claims, { amr: [...input.amr!], acr });
     if (input.accessToken) claims.at_hash = halfHash(input.accessToken);
     if (input.code) claims.c_hash = halfHash(input.code);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg, kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setSubject(this.subject(input.app, input.userId))
-      .setAudience(input.app.clientId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.ttlSeconds)
-      .sign(key);
+    return signJwt(key, 'JWT', {
+      ...claims, iss: this.issuer, sub: this.subject(input.app, input.userId), aud: input.app.clientId, iat: now, exp: now + this.ttlSeconds,
+    });
   }
 }

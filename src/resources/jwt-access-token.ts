@@ -10,11 +10,10 @@
  * The token is still stored (as its SHA-256, like every token), so revoking it
  * and introspecting it work as for opaque ones.
  */
-import { SignJWT } from 'jose';
 import { acrOf } from '../accounts/authentication.js';
 import { randomToken } from '../crypto/random.js';
 import type { IdTokens } from '../oidc/id-token.js';
-import type { KeyStore } from '../oidc/keys.js';
+import { signJwt, type KeyStore } from '../oidc/keys.js';
 import type { ResourceServerRecord } from '../storage/resource-store.js';
 import type { AppRecord } from '../storage/storage.js';
 import type { Clock, Millis, UserId } from '../types.js';
@@ -40,7 +39,7 @@ export class JwtAccessTokens {
   ) {}
 
   async sign(input: JwtAccessTokenInput): Promise<string> {
-    const { kid, alg, key } = await this.keys.signingKey('ES256');
+    const key = await this.keys.signingKey('ES256');
     const now = Math.floor(this.clock() / 1000);
     const claims: Record<string, unknown> = { client_id: input.app.clientId, scope: input.scopes.join(' ') };
     if (input.jkt) claims.cnf = { jkt: input.jkt };
@@ -49,14 +48,9 @@ export class JwtAccessTokens {
       const acr = acrOf(input.amr ?? []);
       if (acr !== null) Object.assign(claims, { acr, amr: [...input.amr!] });
     }
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
-      .setIssuer(this.issuer)
-      .setSubject(input.userId === null ? input.app.clientId : this.idTokens.subject(input.app, input.userId))
-      .setAudience(input.resource.uri)
-      .setIssuedAt(now)
-      .setExpirationTime(Math.floor(input.expiresAt / 1000))
-      .setJti(randomToken(16))
-      .sign(key);
+    return signJwt(key, 'at+jwt', {
+      ...claims, iss: this.issuer, sub: input.userId === null ? input.app.clientId : this.idTokens.subject(input.app, input.userId),
+      aud: input.resource.uri, iat: now, exp: Math.floor(input.expiresAt / 1000), jti: randomToken(16),
+    });
   }
 }

@@ -105,7 +105,8 @@ function openDatabase(config: StorageConfig): { db: Kysely<Database>; reads: Pre
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { writer, reader } = openSqlite(path.resolve(file), config.databaseUrl === '' ? config.dataDir : null);
-    return { db: new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) }), reads: sqliteReads(reader) };
+    const dialect = new GroupCommitSqliteDialect(writer, reader);
+    return { db: new Kysely<Database>({ dialect }), reads: sqliteReads(reader, dialect) };
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);

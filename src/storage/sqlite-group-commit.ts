@@ -18,7 +18,10 @@
  *   rolls the whole group back every statement in it fails.
  * - Kysely transactions run as before, on their own: the open group is
  *   committed first, and other statements wait until the transaction ends.
- * - Reads never wait: they run at once on the reading connection.
+ * - Reads never wait: they run at once on the reading connection. The one
+ *   exception is asked for by name (`writeThenRead`): a read run on the
+ *   writing connection right behind writes of its own, inside their group,
+ *   and released with them (the check that follows a token's insert).
  * - Waiting for the write lock never blocks the event loop (see
  *   `beginImmediate`), so two connections in one process cannot deadlock.
  *
@@ -147,6 +150,7 @@ class GroupCommitDriver implements Driver {
   private syncing: Promise<void> | null = null;
   /** The first sync that failed: every write is refused from then on (see the header). */
   private syncFailed: unknown = null;
+  private initialised = false;
 
   /**
    * `reader`: a second connection to the same file for statements that only
@@ -167,6 +171,7 @@ class GroupCommitDriver implements Driver {
 
   async init(): Promise<void> {
     this.checkSyncMode();
+    this.initialised = true;
   }
 
   /**
@@ -333,6 +338,38 @@ class GroupCommitDriver implements Driver {
     }
   }
 
+  /**
+   * `writes`, then the read `read`, run one right after the other on the
+   * writing connection inside one group (nothing else runs between them), and
+   * released together once that group is durable: the read's first row, as
+   * its values. The read sees the writes, and holds the write lock while it
+   * runs, so nothing another connection commits can fall between the writes
+   * and the read (see `PreparedReads.firstAfter`). A write that fails is
+   * thrown, and what follows it does not run.
+   */
+  async writeThenRead(writes: readonly CompiledQuery[], read: CompiledQuery): Promise<readonly unknown[] | undefined> {
+    // Kysely initialises its driver at its first query; this may come before any.
+    if (!this.initialised) await this.init();
+    if (this.syncFailed !== null) throw this.refusal();
+    const connection = new GroupConnection(this);
+    for (;;) {
+      await this.waitForTransaction(connection);
+      if (this.owner !== null) continue;
+      if (this.group === null && this.begins === 0 && this.tryBeginImmediate()) this.openGroup();
+      if (this.group !== null) {
+        for (const write of writes) this.runInGroup(this.db.prepare(write.sql), write.parameters);
+        const row = this.runInGroup(this.db.prepare(read.sql), read.parameters).rows[0] as Record<string, unknown> | undefined;
+        await new Promise<unknown>((resolve, reject) => this.group!.push({ result: { rows: [] }, resolve, reject }));
+        return row && Object.values(row);
+      }
+      await this.exclusively(async () => {
+        if (this.group !== null || this.owner !== null) return;
+        await this.beginImmediate();
+        this.openGroup();
+      });
+    }
+  }
+
   private openGroup(): void {
     this.group = [];
     setImmediate(() => {
@@ -347,13 +384,22 @@ class GroupCommitDriver implements Driver {
   private join(stmt: SQLite.Statement, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
     let result: QueryResult<unknown>;
     try {
-      result = run(stmt, parameters);
+      result = this.runInGroup(stmt, parameters);
     } catch (err) {
-      // Some errors (I/O, disk full) make SQLite roll the whole transaction back: nothing of the group survives.
-      if (!this.db.inTransaction) this.settleGroup(err);
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => this.group!.push({ result, resolve, reject }));
+  }
+
+  /** Runs a statement inside the open group, at once; what it returns is not to be released before the group is durable. */
+  private runInGroup(stmt: SQLite.Statement, parameters: readonly unknown[]): QueryResult<unknown> {
+    try {
+      return run(stmt, parameters);
+    } catch (err) {
+      // Some errors (I/O, disk full) make SQLite roll the whole transaction back: nothing of the group survives.
+      if (!this.db.inTransaction) this.settleGroup(err);
+      throw err;
+    }
   }
 
   /** Commits the open group and releases its statements' results once that commit is durable. */
@@ -464,6 +510,8 @@ function settle(group: Pending[], err: unknown): void {
 
 /** Kysely's SQLite dialect with the group-commit driver above. */
 export class GroupCommitSqliteDialect implements Dialect {
+  private driver: GroupCommitDriver | null = null;
+
   /** `reader`: a second connection to the same file, used for reads (see GroupCommitDriver). */
   constructor(
     private readonly db: SQLite.Database,
@@ -472,7 +520,14 @@ export class GroupCommitSqliteDialect implements Dialect {
   ) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.db, this.reader, this.options);
+    this.driver = new GroupCommitDriver(this.db, this.reader, this.options);
+    return this.driver;
+  }
+
+  /** `GroupCommitDriver.writeThenRead` on the driver of the Kysely instance made with this dialect. */
+  writeThenRead(writes: readonly CompiledQuery[], read: CompiledQuery): Promise<readonly unknown[] | undefined> {
+    if (this.driver === null) throw new Error('no Kysely instance was made with this dialect');
+    return this.driver.writeThenRead(writes, read);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openKysely, sqliteFile } from '../../src/storage/open.js';
 import { GroupCommitSqliteDialect, WorkerWalSyncer, type WalSyncer } from '../../src/storage/sqlite-group-commit.js';
@@ -39,6 +39,7 @@ let file: string;
 let writer: SQLite.Database;
 let held: HeldSyncer;
 let db: Kysely<Db>;
+let dialect: GroupCommitSqliteDialect;
 /** Another connection, as another process would have: it sees what is committed, durable or not. */
 let observer: SQLite.Database;
 
@@ -91,7 +92,8 @@ describe('with the sync held open by the test', () => {
   beforeEach(() => {
     writer = openWriter('NORMAL');
     held = new HeldSyncer();
-    db = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { syncer: held }) });
+    dialect = new GroupCommitSqliteDialect(writer, openReader(), { syncer: held });
+    db = new Kysely<Db>({ dialect });
   });
 
   afterEach(async () => {
@@ -150,6 +152,39 @@ describe('with the sync held open by the test', () => {
     await until(() => held.syncs.length === 2);
     held.syncs[1]!.resolve();
     expect(await state(other)).toBe('resolved');
+  });
+
+  test('writes and a read made together run in one group, the read seeing the writes; all are released when the sync covering them finishes', async () => {
+    const before = db.insertInto('items').values({ id: 'x', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    const insert = (id: string) => CompiledQuery.raw('insert into items (id, taken_at) values (?, null)', [id]);
+    const together = dialect.writeThenRead([insert('a'), insert('b')], CompiledQuery.raw("select count(*) as n, max(id) as last from items where id in ('a', 'b', 'x')"));
+    // They gather in the group that stays open during the first sync; the read ran with them, on the writing connection.
+    await until(() => writer.inTransaction);
+    expect(committed('a')).toBe(0);
+    held.syncs[0]!.resolve();
+    expect(await state(before)).toBe('resolved');
+    expect(await state(together)).toBe('pending');
+    expect([committed('a'), committed('b')]).toEqual([1, 1]);
+    await until(() => held.syncs.length === 2);
+    held.syncs[1]!.resolve();
+    expect(await together).toEqual([3, 'x']);
+  });
+
+  test('of writes made together with a read, a failing one is thrown and what follows it does not run', async () => {
+    const first = db.insertInto('items').values({ id: 'dup', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    held.syncs[0]!.resolve();
+    await first;
+    const insert = (id: string) => CompiledQuery.raw('insert into items (id, taken_at) values (?, null)', [id]);
+    const together = dialect.writeThenRead([insert('dup'), insert('after')], CompiledQuery.raw('select count(*) from items'));
+    await expect(together).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    // Another write of the same group is not affected.
+    const other = db.insertInto('items').values({ id: 'other', taken_at: null }).execute();
+    await until(() => held.syncs.length === 2);
+    held.syncs[1]!.resolve();
+    expect(await state(other)).toBe('resolved');
+    expect([committed('after'), committed('other')]).toEqual([0, 1]);
   });
 
   test('reads do not wait for a sync', async () => {

@@ -112,17 +112,18 @@ export class HotReads {
     return this.toIssued(await this.reads.first('issued', this.issuedText, [hash]));
   }
 
-  /** Whether `issuedAfter` can send the write and the read in one round trip (PostgreSQL's pool). */
+  /** Whether `issuedAfter` can be used (PostgreSQL's pool, SQLite's group commit: `PreparedReads.firstAfter`). */
   get pipelines(): boolean {
     return this.reads.firstAfter !== undefined;
   }
 
   /**
-   * `write` (the statement that stores the token), then `issued`'s read of it
-   * once it has committed, in one round trip (`PreparedReads.firstAfter`).
+   * `writes` (the statements that store the token), then `issued`'s read of
+   * it such that nothing committed before them escapes it
+   * (`PreparedReads.firstAfter`).
    */
-  async issuedAfter(write: CompiledQuery, hash: string): Promise<IssuedRow | null> {
-    return this.toIssued(await this.reads.firstAfter!(write, 'issued', this.issuedText, [hash]));
+  async issuedAfter(writes: readonly CompiledQuery[], hash: string): Promise<IssuedRow | null> {
+    return this.toIssued(await this.reads.firstAfter!(writes, 'issued', this.issuedText, [hash]));
   }
 
   private toIssued(row: Row | undefined): IssuedRow | null {

@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type Expression, type QueryCreator, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
@@ -24,6 +24,7 @@ import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads, type IssuedRow } from './hot-reads.js';
+import { HotWrites, type FullRow } from './hot-writes.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
@@ -252,7 +253,7 @@ function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
   };
 }
 
-function fromToken(t: TokenRecord): Insertable<TokensTable> {
+function fromToken(t: TokenRecord): Omit<FullRow<TokensTable>, 'generation'> & Insertable<TokensTable> {
   return {
     hash: t.hash,
     type: t.type,
@@ -325,6 +326,8 @@ export class SqlStorage implements Storage {
   readonly proofs: SqlProofStore;
 
   private readonly prepared: HotReads;
+  /** The grants' inserts as fixed statements (hot-writes.ts). */
+  private readonly writes: HotWrites;
   /** The hot-path reads through each open unit's transaction (`hot`). */
   private readonly unitReads = new WeakMap<object, HotReads>();
   /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
@@ -354,6 +357,7 @@ export class SqlStorage implements Storage {
     this.resources = new SqlResourceStore(db);
     this.proofs = new SqlProofStore(db);
     this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
+    this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
   }
 
   /**
@@ -644,26 +648,11 @@ export class SqlStorage implements Storage {
   }
 
   async consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult> {
-    const consume = (db: QueryCreator<Database>) => db
-      .updateTable('auth_codes').set({ consumed_at: now })
-      .where('hash', '=', hash).where('consumed_at', 'is', null)
-      .returningAll();
-    if (this.postgres) {
-      // One statement, one round trip: the user's status is read by the statement that consumes the code.
-      const won = await this.db.with('won', consume).selectFrom('won').selectAll('won')
-        .select((eb) => eb.selectFrom('users').select('users.status').whereRef('users.id', '=', 'won.user_id').as('user_status'))
-        .executeTakeFirst();
-      if (won) {
-        const { user_status: status, ...row } = won;
-        return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
-      }
-    } else {
-      // SQLite has no UPDATE in a WITH; its reads are local, and the second costs no round trip.
-      const won = await consume(this.db).executeTakeFirst();
-      if (won) {
-        const user = await this.db.selectFrom('users').select('status').where('id', '=', won.user_id).executeTakeFirst();
-        return { outcome: 'consumed', record: toCode(won), userActive: user?.status === 'active' };
-      }
+    // One statement, also reading the user's status (hot-writes.ts).
+    const won = (await this.db.executeQuery<Selectable<AuthCodesTable> & { user_status: string | null }>(this.writes.consumeCode(hash, now))).rows[0];
+    if (won) {
+      const { user_status: status, ...row } = won;
+      return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
     }
     const seen = await this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
     return seen ? { outcome: 'already_consumed', record: toCode(seen) } : { outcome: 'not_found' };
@@ -693,24 +682,29 @@ export class SqlStorage implements Storage {
     const capped = first.deviceId !== null && first.userId !== null;
     const audit = options.audit && auditRow(options.audit);
     if (!capped) {
-      if (this.postgres && this.units.current() === null && this.prepared.pipelines) {
-        // One statement (the audit entry is written by a data-modifying CTE of the insert), committed
-        // on its own, and the check's read sent behind it in the same round trip: the read still runs
-        // after the commit, which is what makes the check sound (`checkIssued`).
-        const insert = audit === undefined
-          ? this.base.insertInto('tokens').values(rows)
-          : this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows);
-        return this.settleIssued(tokens, await this.prepared.issuedAfter(insert.compile(), first.hash), options.now);
-      }
-      if (audit === undefined) {
-        await this.db.insertInto('tokens').values(rows).execute();
-      } else if (this.postgres) {
-        // One statement, one round trip: the audit entry is written by a data-modifying CTE of the insert.
-        await this.db.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).execute();
+      // Fixed statements (hot-writes.ts) when every token carries the generation it is issued under, as a
+      // grant's do; else Kysely's, whose insert reads the current generation itself (`generationOf`).
+      const fixed = tokens.every((t) => t.generation !== undefined);
+      // PostgreSQL: one statement, the audit entry written by a data-modifying CTE of the insert. SQLite: two,
+      // run together in one group commit (one fsync).
+      let writes: CompiledQuery[];
+      if (this.postgres) {
+        if (fixed) writes = [audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit)];
+        else if (audit === undefined) writes = [this.base.insertInto('tokens').values(rows).compile()];
+        else writes = [this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).compile()];
       } else {
-        // Issued in the same turn of the event loop, both join the same group commit (one fsync).
-        await Promise.all([this.db.insertInto('tokens').values(rows).execute(), this.db.insertInto('audit_log').values(audit).execute()]);
+        writes = [fixed ? this.writes.tokens(rows) : this.base.insertInto('tokens').values(rows).compile()];
+        if (audit !== undefined) writes.push(this.writes.audit(audit));
       }
+      if (this.units.current() === null && this.prepared.pipelines) {
+        // The check's read right behind the writes (`PreparedReads.firstAfter`): on PostgreSQL sent in the
+        // same round trip, running once they have committed; on SQLite in their group commit, holding the
+        // write lock. Either way nothing committed before the tokens escapes it, which is what makes the
+        // check sound (`checkIssued`).
+        return this.settleIssued(tokens, await this.prepared.issuedAfter(writes, first.hash), options.now);
+      }
+      // In a unit (through its transaction), or without a driver that can: the writes, then the check.
+      await Promise.all(writes.map((w) => this.db.executeQuery(w)));
       return this.checkIssued(tokens, options.now);
     }
     await transact(this.db, async (trx) => {
@@ -738,12 +732,15 @@ export class SqlStorage implements Storage {
   }
 
   /**
-   * Checked after every insert has committed, in one query: whoever revokes a
-   * family, a user, an app or a grant records it (`revoked_families`, a
-   * generation, a status) before revoking tokens, and whoever issues looks
-   * after inserting. So in every interleaving, on SQLite and on PostgreSQL
-   * under READ COMMITTED alike, either this read sees the revocation and
-   * revokes the new tokens, or the revocation's UPDATE started after they were
+   * Checked after every insert, in one query: whoever revokes a family, a
+   * user, an app or a grant records it (`revoked_families`, a generation, a
+   * status) before revoking tokens, and whoever issues looks after inserting:
+   * once the insert has committed (here; on PostgreSQL under READ COMMITTED),
+   * or inside the insert's own transaction while it holds SQLite's write lock
+   * (`issuedAfter`), so that no revocation can commit between the insert and
+   * the look without the look seeing it. So in every interleaving, on SQLite
+   * and on PostgreSQL alike, either this read sees the revocation and revokes
+   * the new tokens, or the revocation's UPDATE started after they were
    * committed and revoked them itself.
    */
   private async checkIssued(tokens: TokenRecord[], now: Millis): Promise<'saved' | 'revoked'> {
