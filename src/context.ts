@@ -135,7 +135,7 @@ export async function createContext(config: Config, options: { clock?: Clock; re
     limits,
     signInGuard,
     apps,
-    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens, new JwtAccessTokens(keys, idTokens, clock, config.issuer)),
+    tokens: new TokenService(storage, clock, config.refreshTokenTtlSeconds, idTokens, new JwtAccessTokens(keys, idTokens, config.issuer)),
     keys,
     idTokens,
     dpop: new DpopVerifier(storage, clock, secrets.deriveKey('dpop-nonce')),

@@ -135,7 +135,7 @@ export class TokenService {
     const jkt = o.jkt ?? null;
     const accessExpiresAt = now + ttl * 1000;
     const accessToken = resource?.jwt && this.jwtAccessTokens
-      ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [], jkt })
+      ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, issuedAt: now, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [], jkt })
       : ACCESS_TOKEN_PREFIX + randomToken(32);
     const records: TokenRecord[] = [{ ...base, hash: sha256Hex(accessToken), type: 'access', expiresAt: accessExpiresAt, resources: resource ? [resource.uri] : [], jkt }];
     let refreshToken: string | undefined = o.reuseRefreshToken;

@@ -16,13 +16,15 @@ import type { IdTokens } from '../oidc/id-token.js';
 import { signJwt, type KeyStore } from '../oidc/keys.js';
 import type { ResourceServerRecord } from '../storage/resource-store.js';
 import type { AppRecord } from '../storage/storage.js';
-import type { Clock, Millis, UserId } from '../types.js';
+import type { Millis, UserId } from '../types.js';
 
 export interface JwtAccessTokenInput {
   app: AppRecord;
   userId: UserId | null;
   scopes: string[];
   resource: ResourceServerRecord;
+  /** When it is issued: `iat`, from the same instant as `expiresAt`, so `exp - iat` is exactly its lifetime. */
+  issuedAt: Millis;
   expiresAt: Millis;
   authTime?: Millis | null;
   amr?: readonly string[];
@@ -34,13 +36,12 @@ export class JwtAccessTokens {
   constructor(
     private readonly keys: KeyStore,
     private readonly idTokens: IdTokens,
-    private readonly clock: Clock,
     private readonly issuer: string,
   ) {}
 
   async sign(input: JwtAccessTokenInput): Promise<string> {
     const key = await this.keys.signingKey('ES256');
-    const now = Math.floor(this.clock() / 1000);
+    const now = Math.floor(input.issuedAt / 1000);
     const claims: Record<string, unknown> = { client_id: input.app.clientId, scope: input.scopes.join(' ') };
     if (input.jkt) claims.cnf = { jkt: input.jkt };
     if (input.userId !== null) {
