@@ -15,7 +15,7 @@ import { MIGRATIONS } from './sql/migrations/index.js';
 import { postgresReads, sqliteReads, type PreparedReads } from './sql/prepared-reads.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
-import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
+import { GroupCommitSqliteDialect, type WalSyncer } from './sqlite-group-commit.js';
 
 export class StorageError extends Error {}
 
@@ -37,6 +37,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+
+export interface OpenOptions {
+  /** What syncs SQLite's log after each commit (sqlite-group-commit.ts); its own worker thread when absent. */
+  walSyncer?: WalSyncer;
+}
 
 export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'gatehouse.db');
@@ -100,12 +105,16 @@ export function openKysely(config: StorageConfig): Kysely<Database> {
   return openDatabase(config).db;
 }
 
-/** Kysely, and the hot-path reads on the same connections without it (prepared-reads.ts). */
-function openDatabase(config: StorageConfig): { db: Kysely<Database>; reads: PreparedReads } {
+/**
+ * Kysely, the hot-path reads on the same connections without it (prepared-reads.ts), and on SQLite
+ * whether the driver refuses writes since a sync of its log failed (sqlite-group-commit.ts).
+ */
+function openDatabase(config: StorageConfig, options: OpenOptions = {}): { db: Kysely<Database>; reads: PreparedReads; writesRefused?: () => Error | null } {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { writer, reader } = openSqlite(path.resolve(file), config.databaseUrl === '' ? config.dataDir : null);
-    return { db: new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(writer, reader) }), reads: sqliteReads(reader) };
+    const dialect = new GroupCommitSqliteDialect(writer, reader, options.walSyncer ? { syncer: options.walSyncer } : {});
+    return { db: new Kysely<Database>({ dialect }), reads: sqliteReads(reader), writesRefused: () => dialect.writesRefused() };
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
@@ -138,13 +147,13 @@ export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet>
 }
 
 /** Opens storage and migrates it: what the server and the CLI do on start. */
-export async function openStorage(config: StorageConfig): Promise<SqlStorage> {
-  const { db, reads } = openDatabase(config);
+export async function openStorage(config: StorageConfig, options: OpenOptions = {}): Promise<SqlStorage> {
+  const { db, reads, writesRefused } = openDatabase(config, options);
   try {
     await migrate(db);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new SqlStorage(db, reads);
+  return new SqlStorage(db, reads, writesRefused);
 }

@@ -54,7 +54,9 @@
  *   after it could be lost with them. A restart reopens the database, and
  *   SQLite recovers from what the log really holds (PostgreSQL stops on a
  *   failed fsync for the same reason). A disk that fails an fsync is a disk
- *   to replace: the errors are in the server's log.
+ *   to replace: the errors are in the server's log, and /healthz and
+ *   /readyz answer 503 from then on (writesRefused), so that a supervisor
+ *   restarts the process.
  * - Without a log (an in-memory database), or when SQLite syncs at each
  *   commit itself (`synchronous` FULL or EXTRA, set by whoever opened the
  *   connection or through this driver), commits are released at once, as
@@ -237,6 +239,11 @@ class GroupCommitDriver implements Driver {
       else this.startSync();
     };
     this.syncing = Promise.resolve().then(() => syncer.sync()).then(() => done(null), done);
+  }
+
+  /** Once a sync has failed, what every write gets from then on; null while writes are accepted. */
+  writesRefused(): Error | null {
+    return this.syncFailed === null ? null : this.refusal();
   }
 
   /** What a write gets once a sync has failed. */
@@ -464,6 +471,9 @@ function settle(group: Pending[], err: unknown): void {
 
 /** Kysely's SQLite dialect with the group-commit driver above. */
 export class GroupCommitSqliteDialect implements Dialect {
+  /** The driver Kysely made of this dialect (one per Kysely instance). */
+  private driver: GroupCommitDriver | null = null;
+
   /** `reader`: a second connection to the same file, used for reads (see GroupCommitDriver). */
   constructor(
     private readonly db: SQLite.Database,
@@ -472,7 +482,18 @@ export class GroupCommitSqliteDialect implements Dialect {
   ) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.db, this.reader, this.options);
+    this.driver = new GroupCommitDriver(this.db, this.reader, this.options);
+    return this.driver;
+  }
+
+  /**
+   * The error every write gets once a sync of the log has failed, until the
+   * process restarts (see the header); null while writes are accepted. The
+   * liveness probe answers 503 with it, so that whatever supervises the
+   * process restarts it.
+   */
+  writesRefused(): Error | null {
+    return this.driver?.writesRefused() ?? null;
   }
 
   createQueryCompiler(): QueryCompiler {
