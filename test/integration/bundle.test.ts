@@ -10,10 +10,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ru } from '../../src/pages/messages/ru.js';
+import { ru as russianCatalogue } from '../../src/pages/messages/index.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpUser } from '../helpers/http-client.js';
 import { spawnGatehouse, type GatehouseProcess } from '../helpers/process.js';
+
+const ru = russianCatalogue();
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;
