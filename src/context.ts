@@ -27,7 +27,7 @@ import { FirstRun } from './setup/first-run.js';
 import { Registrations } from './registration/registration.js';
 import { JwtAccessTokens } from './resources/jwt-access-token.js';
 import { ResourceServers } from './resources/resources.js';
-import { openStorage } from './storage/open.js';
+import { openStorage, type OpenOptions } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { systemClock, type Clock } from './types.js';
 import { Federation } from './upstreams/federation.js';
@@ -88,12 +88,13 @@ export interface Context extends GrantContext {
 /**
  * `requireUnits`: every audit entry that causes webhook events must be written
  * in the unit of work of its change (AuditLog); the test suite's servers run
- * so, to catch a door that forgets.
+ * so, to catch a door that forgets. `walSyncer`: what syncs SQLite's log
+ * (open.ts), for tests that make a sync fail.
  */
-export async function createContext(config: Config, options: { clock?: Clock; requireUnits?: boolean } = {}): Promise<Context> {
+export async function createContext(config: Config, options: { clock?: Clock; requireUnits?: boolean } & OpenOptions = {}): Promise<Context> {
   const clock = options.clock ?? systemClock;
   const secrets = SecretBox.fromConfig(config);
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, options.walSyncer ? { walSyncer: options.walSyncer } : {});
   try {
     await ensureSigningKeys(storage, secrets, clock);
   } catch (err) {

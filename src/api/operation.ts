@@ -2,11 +2,13 @@
  * One endpoint of the management API, described once: its path, the scope it
  * needs, the zod schemas of its path, query and body (which validate the
  * request), and of its answer (which shapes the response). The HTTP layer
- * (src/http/routes/api.ts) and the OpenAPI document (openapi.ts) are both
- * made from these descriptions, so they cannot disagree.
+ * (src/http/routes/api-calls.ts) and the OpenAPI document (openapi.ts) are
+ * both made from these descriptions, so they cannot disagree; the router's
+ * list of methods and paths (routes.ts) is checked against them by a test.
  *
  * A resource is a module exporting a list of operations (resources/*.ts),
- * named in resources/index.ts: adding one is one module and one line.
+ * named in resources/index.ts: adding one is one module and one line, and
+ * each operation a line in routes.ts.
  */
 import type { z } from 'zod';
 import type { Admin } from '../admin/admin.js';

@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hash, verify } from '@node-rs/argon2';
+import type * as Argon2 from '@node-rs/argon2';
 
 export type PasswordJob =
   | { op: 'hash'; password: string; options: object }
@@ -105,7 +105,12 @@ export class PasswordPool {
   ) {}
 
   run(job: PasswordJob): Promise<string | boolean> {
-    if (this.fallback) return job.op === 'hash' ? hash(job.password, job.options) : verify(job.stored, job.password);
+    if (this.fallback) {
+      // Loaded here, not when the server starts: the threads load it themselves, and the main thread needs it
+      // only in this fallback (a start does not load the native module nor run its platform detection).
+      const { hash, verify } = createRequire(import.meta.url)('@node-rs/argon2') as typeof Argon2;
+      return job.op === 'hash' ? hash(job.password, job.options) : verify(job.stored, job.password);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
       this.dispatch();

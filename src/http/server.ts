@@ -18,6 +18,7 @@ import { messagePage } from '../pages/account-pages.js';
 import { registerCors } from './cors.js';
 import { DEFAULT_CSP, HSTS, wantsHsts } from './headers.js';
 import { HotLane } from './hot-lane.js';
+import { finishHeadAnswers, restoreHeadMethod, routeHeadAsGet } from './head.js';
 import { accountRoutes } from './routes/accounts.js';
 import { addressConfirmationRoutes } from './routes/address-confirmation.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
@@ -155,6 +156,9 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     routerOptions: { querystringParser: (s: string) => parseUrlEncoded(s) },
     genReqId: () => crypto.randomUUID(),
+    // HEAD is answered by the GET routes themselves, without a HEAD twin of each (head.ts).
+    exposeHeadRoutes: false,
+    rewriteUrl: routeHeadAsGet,
     // A request Node cannot parse (headers too large, bad framing) is answered without a body,
     // which a HEAD request must not get either, and the connection closed.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
@@ -169,6 +173,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     },
   });
 
+  restoreHeadMethod(app);
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     done(null, parseUrlEncoded(body as string));
@@ -241,6 +246,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   metrics.instrument(app);
 
   registerCors(app);
+  finishHeadAnswers(app);
   for (const routes of [healthRoutes, assetRoutes, accountRoutes, authorizeRoutes, confirmationRoutes, tokenRoutes, parRoutes, infoRoutes, revokeRoutes, oidcRoutes, logoutRoutes, appLinkRoutes, sdkRoutes, suggestRoutes, buttonGeneratorRoutes, accountPageRoutes, consoleRoutes, adminRoutes, pictureRoutes, passwordResetRoutes, addressConfirmationRoutes, twoStepSignInRoutes, twoStepAccountRoutes, passkeyRoutes, upstreamRoutes, adminUpstreamRoutes, adminWebhookRoutes, setupRoutes, organisationRoutes, apiRoutes, registrationRoutes]) {
     await app.register(routes(ctx));
   }

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { privateDatabaseFiles, privateDirectory, PRIVATE_DIR_MODE } from './private-files.js';
@@ -15,7 +15,7 @@ import { MIGRATIONS } from './sql/migrations/index.js';
 import { postgresReads, sqliteReads, type PreparedReads } from './sql/prepared-reads.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
-import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
+import { GroupCommitSqliteDialect, type WalSyncer } from './sqlite-group-commit.js';
 
 export class StorageError extends Error {}
 
@@ -37,6 +37,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+
+export interface OpenOptions {
+  /** What syncs SQLite's log after each commit (sqlite-group-commit.ts); its own worker thread when absent. */
+  walSyncer?: WalSyncer;
+}
 
 export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'gatehouse.db');
@@ -100,13 +105,16 @@ export function openKysely(config: StorageConfig): Kysely<Database> {
   return openDatabase(config).db;
 }
 
-/** Kysely, and the hot-path reads on the same connections without it (prepared-reads.ts). */
-function openDatabase(config: StorageConfig): { db: Kysely<Database>; reads: PreparedReads } {
+/**
+ * Kysely, the hot-path reads on the same connections without it (prepared-reads.ts), and on SQLite
+ * whether the driver refuses writes since a sync of its log failed (sqlite-group-commit.ts).
+ */
+function openDatabase(config: StorageConfig, options: OpenOptions = {}): { db: Kysely<Database>; reads: PreparedReads; writesRefused?: () => Error | null } {
   if (config.databaseUrl === '' || config.databaseUrl.startsWith('sqlite:') || config.databaseUrl.startsWith('file:')) {
     const file = config.databaseUrl === '' ? sqliteFile(config) : config.databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { writer, reader } = openSqlite(path.resolve(file), config.databaseUrl === '' ? config.dataDir : null);
-    const dialect = new GroupCommitSqliteDialect(writer, reader);
-    return { db: new Kysely<Database>({ dialect }), reads: sqliteReads(reader, dialect) };
+    const dialect = new GroupCommitSqliteDialect(writer, reader, options.walSyncer ? { syncer: options.walSyncer } : {});
+    return { db: new Kysely<Database>({ dialect }), reads: sqliteReads(reader, dialect), writesRefused: () => dialect.writesRefused() };
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
@@ -115,12 +123,37 @@ function openDatabase(config: StorageConfig): { db: Kysely<Database>; reads: Pre
   throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
 }
 
+const MIGRATION_TABLE = 'gatehouse_migrations';
+
+/**
+ * Whether the database has run exactly the migrations this build knows, in
+ * the order Kysely's Migrator expects (its list sorted by name; what it has
+ * run sorted by time, then name): then migrating has nothing to do. One read,
+ * where the Migrator first lists every table and column of the schema twice
+ * and opens a write transaction, which on SQLite also made every start wait
+ * for a sync of the log. Anything else (a new database, a pending or unknown
+ * migration) is the Migrator's to handle, with its checks and errors.
+ */
+async function upToDate(db: Kysely<Database>): Promise<boolean> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const exists = postgres
+    ? sql<{ found: boolean }>`select to_regclass(${MIGRATION_TABLE}) is not null as found`
+    : sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${MIGRATION_TABLE}`;
+  if (!(await exists.execute(db)).rows[0]?.found) return false;
+  const ran = (await sql<{ name: string; timestamp: string }>`select name, timestamp from ${sql.table(MIGRATION_TABLE)}`.execute(db)).rows
+    .sort((a, b) => a.timestamp === b.timestamp ? a.name.localeCompare(b.name) : new Date(a.timestamp).getTime() - new Date(b.timestamp).getTime())
+    .map((r) => r.name);
+  const known = Object.keys(MIGRATIONS).sort();
+  return ran.length === known.length && ran.every((name, i) => name === known[i]);
+}
+
 /** Applies every pending migration; a failed migration is rolled back and reported. */
 export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet> {
+  if (await upToDate(db)) return { results: [] };
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
-    migrationTableName: 'gatehouse_migrations',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'gatehouse_migrations_lock',
   });
   // Kysely takes no migration lock on SQLite, so a server and a CLI started
@@ -139,13 +172,13 @@ export async function migrate(db: Kysely<Database>): Promise<MigrationResultSet>
 }
 
 /** Opens storage and migrates it: what the server and the CLI do on start. */
-export async function openStorage(config: StorageConfig): Promise<SqlStorage> {
-  const { db, reads } = openDatabase(config);
+export async function openStorage(config: StorageConfig, options: OpenOptions = {}): Promise<SqlStorage> {
+  const { db, reads, writesRefused } = openDatabase(config, options);
   try {
     await migrate(db);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new SqlStorage(db, reads);
+  return new SqlStorage(db, reads, writesRefused);
 }

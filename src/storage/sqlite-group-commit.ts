@@ -57,7 +57,9 @@
  *   after it could be lost with them. A restart reopens the database, and
  *   SQLite recovers from what the log really holds (PostgreSQL stops on a
  *   failed fsync for the same reason). A disk that fails an fsync is a disk
- *   to replace: the errors are in the server's log.
+ *   to replace: the errors are in the server's log, and /healthz and
+ *   /readyz answer 503 from then on (writesRefused), so that a supervisor
+ *   restarts the process.
  * - Without a log (an in-memory database), or when SQLite syncs at each
  *   commit itself (`synchronous` FULL or EXTRA, set by whoever opened the
  *   connection or through this driver), commits are released at once, as
@@ -242,6 +244,11 @@ class GroupCommitDriver implements Driver {
       else this.startSync();
     };
     this.syncing = Promise.resolve().then(() => syncer.sync()).then(() => done(null), done);
+  }
+
+  /** Once a sync has failed, what every write gets from then on; null while writes are accepted. */
+  writesRefused(): Error | null {
+    return this.syncFailed === null ? null : this.refusal();
   }
 
   /** What a write gets once a sync has failed. */
@@ -510,6 +517,7 @@ function settle(group: Pending[], err: unknown): void {
 
 /** Kysely's SQLite dialect with the group-commit driver above. */
 export class GroupCommitSqliteDialect implements Dialect {
+  /** The driver Kysely made of this dialect (one per Kysely instance). */
   private driver: GroupCommitDriver | null = null;
 
   /** `reader`: a second connection to the same file, used for reads (see GroupCommitDriver). */
@@ -528,6 +536,16 @@ export class GroupCommitSqliteDialect implements Dialect {
   writeThenRead(writes: readonly CompiledQuery[], read: CompiledQuery): Promise<readonly unknown[] | undefined> {
     if (this.driver === null) throw new Error('no Kysely instance was made with this dialect');
     return this.driver.writeThenRead(writes, read);
+  }
+
+  /**
+   * The error every write gets once a sync of the log has failed, until the
+   * process restarts (see the header); null while writes are accepted. The
+   * liveness probe answers 503 with it, so that whatever supervises the
+   * process restarts it.
+   */
+  writesRefused(): Error | null {
+    return this.driver?.writesRefused() ?? null;
   }
 
   createQueryCompiler(): QueryCompiler {

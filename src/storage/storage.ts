@@ -667,5 +667,11 @@ export interface Storage {
 
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
+  /**
+   * Why every write is refused until the process restarts, or null while
+   * writes are accepted: on SQLite, once a sync of the log to disk failed
+   * (src/storage/sqlite-group-commit.ts). The probes answer 503 with it.
+   */
+  writesRefusedUntilRestart(): string | null;
   close(): Promise<void>;
 }

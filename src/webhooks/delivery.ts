@@ -19,7 +19,6 @@
  * day — then given up; an endpoint that had no successful delivery in all
  * that time is disabled, logged, noted on /admin/webhooks and audited.
  */
-import { Webhook } from 'standardwebhooks';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Storage } from '../storage/storage.js';
@@ -28,6 +27,14 @@ import type { Clock } from '../types.js';
 import { post } from './sender.js';
 
 const SECOND = 1000;
+
+/**
+ * The signing library, loaded with the first delivery: most servers send none, and a start need not load it.
+ * A CommonJS package: its exports object is the default export, in Node as in the bundle (scripts/build.mjs).
+ */
+type Signing = typeof import('standardwebhooks');
+let standardWebhooks: Promise<Signing> | null = null;
+const signing = () => (standardWebhooks ??= import('standardwebhooks').then((m) => (m as unknown as { default: Signing }).default));
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 /** The wait after each failed attempt; one attempt more than waits. */
@@ -136,6 +143,7 @@ export class WebhookDelivery {
   private async attempt({ delivery, event, endpoint }: ClaimedDelivery): Promise<void> {
     let result: { status: number | null; error: string | null };
     try {
+      const { Webhook } = await signing();
       const signer = new Webhook(this.secrets.open(endpoint.secretSealed));
       // The receiver compares webhook-timestamp with its own clock to refuse replays: it is the moment of sending.
       const sentAt = new Date(Date.now());

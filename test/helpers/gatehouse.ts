@@ -14,6 +14,7 @@ import { createContext, type Context } from '../../src/context.js';
 import { buildServer } from '../../src/http/server.js';
 import type { AppInput } from '../../src/apps/apps.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
+import type { WalSyncer } from '../../src/storage/sqlite-group-commit.js';
 import type { Clock } from '../../src/types.js';
 import { freshDatabase } from './postgres.js';
 
@@ -58,8 +59,9 @@ export function testEngine(): 'sqlite' | 'postgres' {
  * (sign-up and app registration closed, src/setup/first-run.ts). Otherwise an
  * operator nobody signs in as (`helper-operator`, a random password) is made
  * first, so tests sign up and register apps as on an installation in use.
+ * `walSyncer`: what syncs SQLite's log, for a test that makes a sync fail.
  */
-export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string; issuerHost?: string; firstRun?: boolean } = {}): Promise<TestGatehouse> {
+export async function startGatehouse(options: { config?: ConfigInput; clock?: Clock; host?: string; issuerHost?: string; firstRun?: boolean; walSyncer?: WalSyncer } = {}): Promise<TestGatehouse> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
   const database = testEngine() === 'postgres' && options.config?.databaseUrl === undefined ? await freshDatabase(inject('postgresUrl')) : null;
   const host = options.host ?? '127.0.0.1';
@@ -69,7 +71,7 @@ export async function startGatehouse(options: { config?: ConfigInput; clock?: Cl
   await new Promise((resolve) => probe.close(resolve));
   const issuer = options.config?.issuer ?? `http://${options.issuerHost ?? host}:${port}`;
   const config = loadConfig({ dataDir, port, host, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}), ...options.config, issuer }, {});
-  const ctx = await createContext(config, { ...(options.clock ? { clock: options.clock } : {}), requireUnits: true });
+  const ctx = await createContext(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.walSyncer ? { walSyncer: options.walSyncer } : {}), requireUnits: true });
   // Once per database: a test that restarts on the same database (another config) finds its operator there.
   if (!options.firstRun && !(await ctx.firstRun.operatorExists())) {
     await ctx.users.create({ login: 'helper-operator', password: randomBytes(18).toString('base64url'), isAdmin: true });

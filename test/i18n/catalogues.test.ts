@@ -6,7 +6,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { en } from '../../src/pages/messages/en.js';
-import { ru } from '../../src/pages/messages/ru.js';
+import { ru as russianCatalogue } from '../../src/pages/messages/index.js';
+
+const ru = russianCatalogue();
 
 /** Messages that are names, written the same in every language, or only arrange other words ("{browser}, {os}", quotation marks around a device name). */
 const SAME_IN_BOTH = new Set(['productName', 'navLabel', 'suggestShort', 'browserOn', 'deviceNameQuoted']);

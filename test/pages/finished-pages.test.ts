@@ -8,9 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ERROR_DESCRIPTIONS } from '../../src/pages/messages/error-descriptions.js';
-import { ru } from '../../src/pages/messages/ru.js';
+import { ru as russianCatalogue } from '../../src/pages/messages/index.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields, HttpUser } from '../helpers/http-client.js';
+
+const ru = russianCatalogue();
 
 const PASSWORD = 'correct horse battery';
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

@@ -93,6 +93,43 @@ describe('SQLite file', () => {
     }
   });
 
+  test('an up-to-date database is left alone; a pending migration is applied, one this build does not know is refused', async () => {
+    const dataDir = tempDir();
+    const config = { dataDir, databaseUrl: '' };
+    const db = openKysely(config);
+    try {
+      await migrate(db);
+      expect((await migrate(db)).results).toEqual([]);
+      // The last migration undone and struck from the list: the next start applies it again.
+      const names = Object.keys(MIGRATIONS);
+      const last = names[names.length - 1]!;
+      await MIGRATIONS[last]!.down!(db);
+      await db.deleteFrom('gatehouse_migrations' as never).where('name' as never, '=', last as never).execute();
+      expect((await migrate(db)).results?.map((r) => [r.migrationName, r.status])).toEqual([[last, 'Success']]);
+      // A migration of a later build: Kysely's Migrator refuses the database, as before.
+      await db.insertInto('gatehouse_migrations' as never).values({ name: '9999-later', timestamp: new Date().toISOString() } as never).execute();
+      await expect(migrate(db)).rejects.toThrow(/migration .*9999-later is missing/);
+    } finally {
+      await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a round of webhook delivery that finds nothing due writes nothing (no commit, no sync of the log)', async () => {
+    const dataDir = tempDir();
+    let syncs = 0;
+    const counting = { sync: async () => void syncs++, close: async () => {} };
+    const storage = await openStorage({ dataDir, databaseUrl: '' }, { walSyncer: counting });
+    try {
+      const before = syncs;
+      expect(await storage.webhooks.claimWebhookDeliveries(Date.now() as never, 30_000, 10)).toEqual([]);
+      expect(syncs).toBe(before);
+    } finally {
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('opens an explicit sqlite: URL', async () => {
     const dataDir = tempDir();
     try {

@@ -15,6 +15,7 @@ import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openKysely, sqliteFile } from '../../src/storage/open.js';
 import { GroupCommitSqliteDialect, WorkerWalSyncer, type WalSyncer } from '../../src/storage/sqlite-group-commit.js';
+import { startGatehouse } from '../helpers/gatehouse.js';
 
 interface Db {
   items: { id: string; taken_at: number | null };
@@ -38,6 +39,7 @@ let dir: string;
 let file: string;
 let writer: SQLite.Database;
 let held: HeldSyncer;
+let dialect: GroupCommitSqliteDialect;
 let db: Kysely<Db>;
 let dialect: GroupCommitSqliteDialect;
 /** Another connection, as another process would have: it sees what is committed, durable or not. */
@@ -207,8 +209,11 @@ describe('with the sync held open by the test', () => {
     const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
     const first = db.insertInto('items').values({ id: 'a', taken_at: null }).execute();
     await until(() => held.syncs.length === 1);
+    expect(dialect.writesRefused()).toBeNull();
     held.syncs[0]!.reject(eio);
     await expect(first).rejects.toMatchObject({ code: 'EIO' });
+    // What the probes answer with (src/http/routes/health.ts).
+    expect(dialect.writesRefused()).toMatchObject({ code: 'SQLITE_IOERR', message: expect.stringMatching(/refused until Gatehouse is restarted/) });
     // A later sync that succeeded would not prove the log before it reached the disk: nothing more is written.
     await expect(db.insertInto('items').values({ id: 'b', taken_at: null }).execute()).rejects.toMatchObject({ code: 'SQLITE_IOERR' });
     await expect(db.updateTable('items').set({ taken_at: 1 }).execute()).rejects.toMatchObject({ code: 'SQLITE_IOERR' });
@@ -247,6 +252,48 @@ describe('with the sync held open by the test', () => {
     await closing;
     expect(await state(write)).toBe('resolved');
     expect(held.closed).toBe(true);
+  });
+});
+
+describe('a server whose log sync failed', () => {
+  /** Syncs succeed until the test sets `failure` (no disk work: what matters here is the answer). */
+  class FailingSyncer implements WalSyncer {
+    failure: Error | null = null;
+
+    async sync(): Promise<void> {
+      if (this.failure !== null) throw this.failure;
+    }
+
+    async close(): Promise<void> {}
+  }
+
+  test('answers 503 on /healthz and /readyz, saying writes are refused until a restart; reads go on', async () => {
+    const syncer = new FailingSyncer();
+    // SQLite whatever engine the suite runs on: the refusal is its driver's.
+    const gh = await startGatehouse({ config: { databaseUrl: '' }, walSyncer: syncer });
+    try {
+      for (const probe of ['/healthz', '/readyz']) {
+        const res = await fetch(`${gh.url}${probe}`);
+        expect([probe, res.status, await res.json()]).toEqual([probe, 200, { status: 'ok' }]);
+      }
+      syncer.failure = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      // The write fails (its row is committed but not durable: users.ts then reports the login as taken).
+      await expect(gh.createUser()).rejects.toThrow();
+      for (const probe of ['/healthz', '/readyz']) {
+        const res = await fetch(`${gh.url}${probe}`);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await res.json()).toEqual({
+          status: 'writes_refused',
+          error_description: 'the database log could not be synced to disk: changes are refused until Gatehouse is restarted (check the disk)',
+        });
+      }
+      // Reads still answer, and every write is refused.
+      expect((await fetch(`${gh.url}/.well-known/openid-configuration`)).status).toBe(200);
+      await expect(gh.createUser()).rejects.toMatchObject({ code: 'SQLITE_IOERR' });
+    } finally {
+      await gh.close();
+    }
   });
 });
 

@@ -339,8 +339,12 @@ export class SqlStorage implements Storage {
   /** The database, or the open unit's transaction for a caller in one (units.ts). */
   readonly db: Kysely<Database>;
 
-  /** `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely. */
-  constructor(base: Kysely<Database>, reads?: PreparedReads) {
+  /**
+   * `reads`: the hot-path reads on the driver's own handle (open.ts); without, the same SQL through Kysely.
+   * `writesRefused`: on SQLite, asks the driver whether it refuses every write since a sync of its log
+   * failed (sqlite-group-commit.ts); PostgreSQL has no such state (the server stops itself instead).
+   */
+  constructor(base: Kysely<Database>, reads?: PreparedReads, private readonly writesRefused: () => Error | null = () => null) {
     this.base = base;
     this.units = new Units(base);
     const db = this.units.ambient();
@@ -1098,6 +1102,10 @@ export class SqlStorage implements Storage {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  writesRefusedUntilRestart(): string | null {
+    return this.writesRefused()?.message ?? null;
   }
 
   async close(): Promise<void> {

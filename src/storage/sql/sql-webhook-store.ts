@@ -130,10 +130,15 @@ export class SqlWebhookStore implements WebhookStore {
     // claimers pick disjoint rows instead of waiting for each other, and the outer conditions are checked
     // again on the locked row, so a row another claimer has just taken is never taken twice. On SQLite the
     // statement runs whole and alone (one writer at a time).
-    const due = this.db.selectFrom('webhook_deliveries as d')
+    const pending = this.db.selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as ep', 'ep.id', 'd.endpoint_id')
       .select('d.id')
-      .where('d.status', '=', 'pending').where('d.next_attempt_at', '<=', now).where('ep.enabled', '=', 1)
+      .where('d.status', '=', 'pending').where('d.next_attempt_at', '<=', now).where('ep.enabled', '=', 1);
+    // Most rounds (one a second, and one at every start) find nothing due: a read says so, where the
+    // UPDATE is a write even when it changes nothing (on SQLite a commit and a sync of the log). The
+    // UPDATE below still decides what is claimed.
+    if ((await pending.limit(1).executeTakeFirst()) === undefined) return [];
+    const due = pending
       .orderBy('d.next_attempt_at').orderBy('d.id')
       .limit(Math.max(1, Math.floor(limit)))
       .$if(this.postgres, (q) => q.forUpdate(['d']).skipLocked());
