@@ -41,7 +41,6 @@ let writer: SQLite.Database;
 let held: HeldSyncer;
 let dialect: GroupCommitSqliteDialect;
 let db: Kysely<Db>;
-let dialect: GroupCommitSqliteDialect;
 /** Another connection, as another process would have: it sees what is committed, durable or not. */
 let observer: SQLite.Database;
 
