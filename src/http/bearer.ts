@@ -53,6 +53,9 @@ export function sendBearerError(reply: FastifyReply, error: OAuthError, options:
   return sendOAuthError(reply.header('WWW-Authenticate', challenge), error);
 }
 
+/** An Authorization header carrying an access token: the scheme, then the token. */
+export const AUTHORIZATION = /^(OAuth|Bearer|DPoP) +([\x21-\x7e]+) *$/i;
+
 export interface Credentials {
   token: string;
   /** Sent as `Authorization: DPoP …` (RFC 9449 §7.1). */
@@ -64,7 +67,7 @@ export function extractAccessToken(request: FastifyRequest, params: Params): Cre
   let dpop = false;
   const header = request.headers.authorization;
   if (header !== undefined) {
-    const match = /^(OAuth|Bearer|DPoP) +([\x21-\x7e]+) *$/i.exec(header);
+    const match = AUTHORIZATION.exec(header);
     if (!match) throw new InvalidRequest('the Authorization header must be "OAuth <token>", "Bearer <token>" or "DPoP <token>"');
     dpop = match[1]!.toLowerCase() === 'dpop';
     found.push(match[2]!);

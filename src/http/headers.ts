@@ -23,15 +23,16 @@ export function wantsHsts(config: Pick<Config, 'secureCookies' | 'trustProxy'>, 
   return config.secureCookies && !(knowsScheme && protocol === 'http');
 }
 
+const WITHOUT_HSTS: ReadonlyArray<readonly [string, string]> = [
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['content-security-policy', DEFAULT_CSP],
+  ['x-frame-options', 'DENY'],
+  ['cache-control', 'no-store'],
+];
+const WITH_HSTS: ReadonlyArray<readonly [string, string]> = [...WITHOUT_HSTS, ['strict-transport-security', HSTS]];
+
 /** The full list for an answer that set none of its own, no-store: what the onSend hook adds to such an answer. */
-export function securityHeaders(config: Pick<Config, 'secureCookies' | 'trustProxy'>, protocol: string | undefined): Array<[string, string]> {
-  const headers: Array<[string, string]> = [
-    ['x-content-type-options', 'nosniff'],
-    ['referrer-policy', 'no-referrer'],
-    ['content-security-policy', DEFAULT_CSP],
-    ['x-frame-options', 'DENY'],
-    ['cache-control', 'no-store'],
-  ];
-  if (wantsHsts(config, protocol)) headers.push(['strict-transport-security', HSTS]);
-  return headers;
+export function securityHeaders(config: Pick<Config, 'secureCookies' | 'trustProxy'>, protocol: string | undefined): ReadonlyArray<readonly [string, string]> {
+  return wantsHsts(config, protocol) ? WITH_HSTS : WITHOUT_HSTS;
 }

@@ -35,6 +35,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import type { AppRecord, TokenWithOwners } from '../storage/storage.js';
+import { AUTHORIZATION } from './bearer.js';
 import { corsHeaders } from './cors.js';
 import { securityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
@@ -75,8 +76,6 @@ export const hotLaneOf = (app: FastifyInstance): HotLane | undefined => lanes.ge
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The Authorization header the lane takes: the bearer schemes only, as `extractAccessToken` (bearer.ts) reads them. */
-const BEARER = /^(?:OAuth|Bearer) +([\x21-\x7e]+) *$/i;
 
 /** The form type the lane reads, as Fastify's parser takes it (server.ts); any other is Fastify's. */
 const FORM = /^application\/x-www-form-urlencoded(?: *; *charset=utf-8)? *$/i;
@@ -162,10 +161,11 @@ export class HotLane {
     const headers = req.headers;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined || headers.dpop !== undefined) return false;
     const authorization = headers.authorization;
-    const match = authorization === undefined ? null : BEARER.exec(authorization);
-    if (match === null) return false;
+    // The bearer schemes only, read as `extractAccessToken` reads them; a DPoP token needs its proof checked.
+    const match = authorization === undefined ? null : AUTHORIZATION.exec(authorization);
+    if (match === null || match[1]!.toLowerCase() === 'dpop') return false;
     const started = performance.now();
-    this.ctx.tokens.resolveForOwnApis(match[1]!).then(
+    this.ctx.tokens.resolveForOwnApis(match[2]!).then(
       (found) => {
         const body = found === null || found.token.jkt !== null ? null : route.answer(found);
         if (body === null) return next(req, res);
@@ -234,7 +234,7 @@ export class HotLane {
   private send(req: IncomingMessage, res: ServerResponse, a: Answer): void {
     const body = JSON.stringify(a.body);
     // The answer's own headers first; the security headers only where it set none of the same name, as the onSend hook does.
-    const headers: Array<[string, string]> = [
+    const headers: Array<readonly [string, string]> = [
       ['content-type', 'application/json; charset=utf-8'],
       ['content-length', String(Buffer.byteLength(body))],
       ...a.own,
