@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { chooseDriver } from './load/load.js';
 import { gitCommit, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
-import { count, seedFillerApps, seedFillerTokens, seedFillerUsers, type Engine } from './seed.js';
+import { count, countFillerUsers, seedFillerApps, seedFillerTokens, seedFillerUsers, type Engine } from './seed.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import type { EndpointId } from './targets/target.js';
 
@@ -47,7 +47,7 @@ export async function growTo(target: GatehouseTarget, engine: Engine, size: numb
   const have = await count(db, 'tokens');
   if (have >= size) return;
   const users = Math.max(100, Math.ceil(size / 10));
-  const fillerUsers = (await count(db, 'users')) - 1;
+  const fillerUsers = await countFillerUsers(db);
   await seedFillerApps(db, engine, now);
   for (let from = fillerUsers + 1; from <= users; from += batch) await seedFillerUsers(db, engine, from, Math.min(users, from + batch - 1), now);
   // Filler tokens are numbered after the ones already there, so families stay pairs.

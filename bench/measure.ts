@@ -23,7 +23,7 @@ export async function probe(target: Target, scenario: Scenario): Promise<void> {
 
 export interface Measured extends LoadResult {
   target: string;
-  endpoint: EndpointId | 'login' | 'info-during-login' | 'info-alone';
+  endpoint: EndpointId | 'login' | 'info-during-login' | 'info-alone' | 'login-beside-info-flood' | 'info-flood-during-login';
   servedBy: string;
   round: number;
 }
@@ -43,12 +43,12 @@ export function assertClean(what: string, result: LoadResult, scenario: Scenario
 }
 
 /** One load run; a server that died, or a load generator that failed, is a failure of the benchmark with the reason. */
-export async function loadRun(driver: LoadDriver, target: Target, scenario: Scenario, connections: number, durationSec: number): Promise<LoadResult> {
+export async function loadRun(driver: LoadDriver, target: Target, scenario: Scenario, connections: number, durationSec: number, ratePerSec?: number): Promise<LoadResult> {
   const { check: _check, servedBy: _servedBy, ...spec } = scenario;
   const before = target.exited();
   if (before) throw new BenchFailure(`${target.id} ${before}`);
   try {
-    return await driver.run({ ...spec, origin: target.origin, connections, durationSec });
+    return await driver.run({ ...spec, origin: target.origin, connections, durationSec, ...(ratePerSec === undefined ? {} : { ratePerSec }) });
   } catch (err) {
     const ended = target.exited();
     throw new BenchFailure(`${target.id} ${scenario.method} ${scenario.path}: ${ended ?? (err as Error).message}`);

@@ -15,6 +15,8 @@ export interface BenchOptions {
   endpoints: EndpointId[];
   /** Measure password sign-in against the raw argon2 rate. */
   login: boolean;
+  /** /info requests per second, steady, beside the sign-ins of the login measurement. */
+  loginInfoRate: number;
   /** Also Gatehouse on PostgreSQL (a throwaway cluster, or GATEHOUSE_TEST_DATABASE_URL). */
   postgres: boolean;
   driver: 'wrk' | 'autocannon' | 'auto';
@@ -39,6 +41,7 @@ export const USAGE = `npm run bench -- [options]
   --connections N    concurrent connections for every server (default 32)
   --endpoints a,b    subset of ${ENDPOINTS.join(',')}
   --no-login         skip password sign-in and the argon2 rate
+  --login-info-rate N   /info requests/s beside the sign-ins, steady (default 1000); a flood is measured too
   --no-postgres      skip Gatehouse on PostgreSQL
   --driver wrk|autocannon   force a load generator (default: wrk when installed)
   --no-install       never apt-get install wrk
@@ -65,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       endpoints: { type: 'string' },
       'no-login': { type: 'boolean' },
+      'login-info-rate': { type: 'string' },
       'no-postgres': { type: 'boolean' },
       driver: { type: 'string' },
       'no-install': { type: 'boolean' },
@@ -100,6 +104,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: Math.round(number('connections', values.connections, smoke ? 8 : 32, 1)),
     endpoints: endpoints as EndpointId[],
     login: !values['no-login'],
+    loginInfoRate: number('login-info-rate', values['login-info-rate'], 1000, 1),
     postgres: !values['no-postgres'],
     driver,
     install: !values['no-install'],

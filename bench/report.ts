@@ -33,10 +33,13 @@ export interface LoginResult {
   p99Ms: number;
   /** Logins/s over raw argon2 verifications/s. */
   shareOfHashRate: number;
-  /** /info at low concurrency, alone and while sign-ins saturate the machine. */
+  /** /info at a steady rate over 4 connections (absent from reports saved before it was steady: they flooded it), alone and while sign-ins saturate the machine. */
+  infoRate?: number;
   infoAloneP99Ms: number;
   infoDuringP99Ms: number;
   infoDuringRps: number;
+  /** The same sign-ins beside /info sent as fast as it is answered (4 connections), where the two split the cores. */
+  flood?: { rps: number; shareOfHashRate: number; infoRps: number; infoP99Ms: number };
 }
 
 export interface Report {
@@ -138,10 +141,17 @@ function loginLines(report: Report): string[] {
   if (!report.hashRate) return [];
   const lines = [`raw argon2id verifications: ${report.hashRate.perSecond.toFixed(1)}/s (libuv pool of ${report.hashRate.threadPool})`];
   for (const l of report.login) {
+    const infoLoad = l.infoRate === undefined ? 'at 4 connections' : `at ${f0(l.infoRate)} req/s over 4 connections`;
     lines.push(
       `${l.target} POST /login: ${l.rps.toFixed(1)}/s = ${pct(l.shareOfHashRate)} of the hash rate (p50 ${ms(l.p50Ms)} ms, p99 ${ms(l.p99Ms)} ms); ` +
-        `/info p99 at 4 connections ${ms(l.infoAloneP99Ms)} ms alone, ${ms(l.infoDuringP99Ms)} ms while sign-ins run (${f0(l.infoDuringRps)} req/s)`,
+        `/info ${infoLoad}: p99 ${ms(l.infoAloneP99Ms)} ms alone, ${ms(l.infoDuringP99Ms)} ms while sign-ins run (${f0(l.infoDuringRps)} req/s)`,
     );
+    if (l.flood) {
+      lines.push(
+        `${l.target} POST /login beside an /info flood (4 connections, each sending as soon as answered): ${l.flood.rps.toFixed(1)}/s = ${pct(l.flood.shareOfHashRate)} of the hash rate; ` +
+          `/info ${f0(l.flood.infoRps)} req/s, p99 ${ms(l.flood.infoP99Ms)} ms (the two split the cores)`,
+      );
+    }
   }
   return lines;
 }
@@ -194,7 +204,7 @@ export function goals(report: Report): { goal: string; measured: string; met: bo
     const login = report.login.find((l) => l.target === g);
     if (login) {
       out.push({
-        goal: `${g}: sign-ins ≥ 90 % of the argon2 rate while /info p99 ≤ 20 ms`,
+        goal: `${g}: sign-ins ≥ 90 % of the argon2 rate while /info${login.infoRate === undefined ? '' : ` (${f0(login.infoRate)} req/s)`} p99 ≤ 20 ms`,
         measured: `${pct(login.shareOfHashRate)}, /info p99 ${ms(login.infoDuringP99Ms)} ms`,
         met: login.shareOfHashRate >= 0.9 && login.infoDuringP99Ms <= 20,
       });

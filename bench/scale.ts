@@ -28,7 +28,7 @@ import type { ClientId, Millis, UserId } from '../src/types.js';
 import { chooseDriver, type LoadDriver } from './load/load.js';
 import { gitCommit, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
-import { count, seedFillerApps, seedFillerSidecars, seedFillerTokens, seedFillerUsers } from './seed.js';
+import { count, countFillerUsers, seedFillerApps, seedFillerSidecars, seedFillerTokens, seedFillerUsers } from './seed.js';
 import { mintCodes, startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import type { EndpointId } from './targets/target.js';
 
@@ -252,7 +252,7 @@ try {
   const started = performance.now();
   const now = Date.now();
   await seedFillerApps(db, 'postgres', now);
-  const haveUsers = (await count(db, 'users')) - 1;
+  const haveUsers = await countFillerUsers(db);
   for (let from = haveUsers + 1; from <= wantUsers; from += batch) {
     const to = Math.min(wantUsers, from + batch - 1);
     await seedFillerUsers(db, 'postgres', from, to, now);

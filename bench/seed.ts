@@ -22,6 +22,12 @@ export async function count(db: Kysely<Database>, table: 'tokens' | 'users'): Pr
   return Number(row.n);
 }
 
+/** How many filler users there are: the bench's own users are not counted, however many it makes. */
+export async function countFillerUsers(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('users').where('login', 'like', 'filler%').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function seedFillerApps(db: Kysely<Database>, engine: Engine, now: number): Promise<void> {
   const ids = engine === 'sqlite' ? sql`printf('%032d', i)` : sql`lpad(i::text, 32, '0')`;
   const series = engine === 'sqlite'

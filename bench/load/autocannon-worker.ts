@@ -19,6 +19,7 @@ const instance = autocannon({
   connections: spec.connections,
   duration: spec.durationSec,
   timeout: 10,
+  ...(spec.ratePerSec === undefined ? {} : { overallRate: spec.ratePerSec }),
   requests: [{
     method: spec.method,
     path: spec.path,

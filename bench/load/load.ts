@@ -24,6 +24,12 @@ export interface LoadSpec {
   expectStatus: number;
   connections: number;
   durationSec: number;
+  /**
+   * Requests per second over all connections, each connection waiting its
+   * share between requests: a steady caller, not a flood. Absent: every
+   * connection sends its next request as soon as the last is answered.
+   */
+  ratePerSec?: number;
 }
 
 export interface LoadResult {

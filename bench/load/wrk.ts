@@ -65,6 +65,11 @@ function request()
   return ${build}
 end
 
+${spec.ratePerSec === undefined ? '' : `-- Each connection waits its share of the rate before its next request.
+function delay()
+  return ${((spec.connections * 1000) / spec.ratePerSec).toFixed(3)}
+end
+`}
 function response(status, headers, body)
   if status ~= ${spec.expectStatus} then
     bad = bad + 1
