@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
@@ -113,12 +113,15 @@ export interface GatehouseTarget extends Target {
  * A baseline built before a migration this checkout has refuses a database
  * that names it ("previously executed migration … is missing"). The names a
  * build knows are the keys of its migrations record, as strings in its
- * bundle; the others are struck from the seeded database's list. What they
+ * bundle (entry file and chunks); the others are struck from the seeded database's list. What they
  * added stays (new tables, columns with defaults, triggers), unused by a
  * build that does not know them.
  */
 async function forgetNewerMigrations(f: Fixtures, main: string): Promise<void> {
-  const known = new Set(readFileSync(main, 'utf8').match(/(?<=["'])\d{4}-[a-z0-9-]+(?=["'])/g) ?? []);
+  // The record may sit in the entry file or in one of the chunks it imports (esbuild's code splitting).
+  const chunks = path.join(path.dirname(main), 'chunks');
+  const files = [main, ...(existsSync(chunks) ? readdirSync(chunks).filter((f) => f.endsWith('.js')).map((f) => path.join(chunks, f)) : [])];
+  const known = new Set(files.flatMap((file) => readFileSync(file, 'utf8').match(/(?<=["'])\d{4}-[a-z0-9-]+(?=["'])/g) ?? []));
   if (known.size === 0) return;
   const rows = await sql<{ name: string }>`select name from gatehouse_migrations`.execute(f.storage.db);
   for (const { name } of rows.rows) {

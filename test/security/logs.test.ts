@@ -45,6 +45,15 @@ const keep = (what: string, value: string | undefined | null) => {
   return value ?? '';
 };
 
+test('a quiet moment\'s request line is written within a moment, not held until more lines fill the batch', async () => {
+  // Lines leave in batches of a few kilobytes; one request alone is far less, and must not wait for the next ones.
+  const marker = `/info-${Date.now()}`;
+  expect((await fetch(`${server.url}${marker}`)).status).toBe(404);
+  const deadline = Date.now() + 2000;
+  while (!server.output().includes(marker) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(server.output()).toContain(marker);
+});
+
 test('a full run at debug level logs JSON lines with request ids and none of the secrets it saw', async () => {
   const url = server.url;
   keep('client secret', web.secret);
