@@ -130,6 +130,28 @@ describe('SQLite file', () => {
     }
   });
 
+  test('withdrawing consent finds the user\'s unexchanged codes through an index, not by reading every code', async () => {
+    const dataDir = tempDir();
+    try {
+      const storage = await openStorage({ dataDir, databaseUrl: '' });
+      await storage.close();
+      const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+      try {
+        for (const table of ['auth_codes', 'device_codes']) {
+          for (const owner of ['"user_id" = ? and "client_id" = ?', '"user_id" = ?']) {
+            // The statements revokeAccess runs (sql-storage.ts), as Kysely writes them.
+            const plan = db.prepare(`explain query plan delete from "${table}" where "consumed_at" is null and ${owner}`).all(...['1', 'a'].slice(0, owner.split('?').length - 1)) as { detail: string }[];
+            expect(plan.map((p) => p.detail).join('; ')).toContain(`USING INDEX ${table}_user_client`);
+          }
+        }
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('opens an explicit sqlite: URL', async () => {
     const dataDir = tempDir();
     try {

@@ -30,6 +30,7 @@ import * as resourceServers from './0026-resource-servers.js';
 import * as apiIdempotency from './0027-api-idempotency.js';
 import * as webhooks from './0028-webhooks.js';
 import * as rowVersions from './0029-row-versions.js';
+import * as codeOwnerIndexes from './0030-code-owner-indexes.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -57,4 +58,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0027-api-idempotency': apiIdempotency,
   '0028-webhooks': webhooks,
   '0029-row-versions': rowVersions,
+  '0030-code-owner-indexes': codeOwnerIndexes,
 };
