@@ -118,9 +118,9 @@ export interface GatehouseTarget extends Target {
  * build that does not know them.
  */
 async function forgetNewerMigrations(f: Fixtures, main: string): Promise<void> {
-  // The record may sit in the entry file or in one of the chunks it imports (esbuild's code splitting).
-  const chunks = path.join(path.dirname(main), 'chunks');
-  const files = [main, ...(existsSync(chunks) ? readdirSync(chunks).filter((f) => f.endsWith('.js')).map((f) => path.join(chunks, f)) : [])];
+  // The record may sit in the entry file, in the bundle it starts or in a chunk it imports (esbuild's code splitting).
+  const scripts = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.c?js$/.test(f)).map((f) => path.join(dir, f)) : []);
+  const files = [...scripts(path.dirname(main)), ...scripts(path.join(path.dirname(main), 'chunks'))];
   const known = new Set(files.flatMap((file) => readFileSync(file, 'utf8').match(/(?<=["'])\d{4}-[a-z0-9-]+(?=["'])/g) ?? []));
   if (known.size === 0) return;
   const rows = await sql<{ name: string }>`select name from gatehouse_migrations`.execute(f.storage.db);
