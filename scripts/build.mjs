@@ -94,7 +94,7 @@ async function bundleServer(out) {
   });
   copyFileSync('scripts/dist-main.js', `${out}/main.js`);
   rmSync(`${out}/main.js.map`, { force: true }); // tsc's, for the main.js now bundled
-  execFileSync(process.execPath, ['scripts/code-cache.mjs', out], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/code-cache.mjs', out, 'dist'], { stdio: 'inherit' });
 }
 
 /**

@@ -22,7 +22,12 @@ const filename = path.join(here, 'server.cjs');
 function load() {
   let cachedData;
   try {
-    cachedData = readFileSync(path.join(here, 'server.cache'));
+    // The cache starts with the path of the server.cjs it was made for, and a line break: V8 keeps the file name
+    // of the script a cache was made from (it appears in stack traces), so a dist/ that has moved since the
+    // build compiles the source instead.
+    const file = readFileSync(path.join(here, 'server.cache'));
+    const end = file.indexOf(10);
+    if (end > 0 && file.toString('utf8', 0, end) === filename) cachedData = file.subarray(end + 1);
   } catch {
     // no cache (a build that could not make one): compiled from the source
   }
