@@ -9,6 +9,11 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 /** The native libraries: CommonJS packages left outside the bundle, loaded from node_modules. */
 const NATIVE = ['better-sqlite3', '@node-rs/argon2'];
+/**
+ * Libraries the server imports only on first use (passkeys, mail, the QR code of a two-step setup, webhook
+ * signing, the terminal's log format): each is a bundle of its own, <out>/lazy/<name>.cjs, outside server.cjs.
+ */
+const ON_FIRST_USE = ['@simplewebauthn/server', 'nodemailer', 'qrcode', 'standardwebhooks', 'pino-pretty'];
 /** Fastify's JSON-schema compilers: ajv and fast-json-stringify, with fast-uri and the rest under them. */
 const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 let tsc;
@@ -43,9 +48,9 @@ try {
  * here (scripts/code-cache.mjs): Node 20 keeps no compiled code between runs for ES modules, and compiling
  * the bundle was the largest cost of a start left. The rest of dist/ stays as tsc wrote it, for the CLI
  * and for anything importing single modules. Native modules, and pg (loaded only for PostgreSQL), stay
- * outside. What the server loads only when first used (passkeys' libraries, nodemailer, the QR code and
- * picture encoders) is inside but costs a start nothing: esbuild leaves it in functions that run on first
- * use, and V8 neither compiles them nor, with the cache, parses them.
+ * outside. The libraries it loads on first use (ON_FIRST_USE) are bundles of their own in <out>/lazy/, which
+ * server.cjs requires when it first imports them: inside server.cjs they were a third of the source V8 kept in
+ * memory and Node read at every start, for code a start never runs.
  */
 async function bundleServer(out) {
   const { build } = await import('esbuild');
@@ -64,6 +69,8 @@ async function bundleServer(out) {
     logLevel: 'warning',
     plugins: [zodEnglishOnly(), asciiSources(out), fastifyHttp2OnUse(), fastifySchemaCompilersOnUse()],
   };
+  // CommonJS libraries inside an ES module still call require() for Node's built-ins.
+  const requireBanner = { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" };
   await build({
     ...common,
     entryPoints: [`${out}/main.js`],
@@ -82,6 +89,14 @@ async function bundleServer(out) {
     // The function main.js calls with CommonJS's five arguments (scripts/dist-main.js).
     banner: { js: "(function (exports, require, module, __filename, __dirname) {const __gatehouseMainUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'main.js')).href;" },
     footer: { js: '\n})' },
+    plugins: [...common.plugins, importedFromLazy(ON_FIRST_USE)],
+  });
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries(ON_FIRST_USE.map((name) => [lazyName(name), name])),
+    outdir: `${out}/lazy`,
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
   });
   // The picture worker (src/images/picture-pool.ts) is started from `picture-worker.js` beside main.js, a module of its own.
   await build({
@@ -89,8 +104,7 @@ async function bundleServer(out) {
     entryPoints: [`${out}/images/picture-worker.js`],
     outfile: `${out}/picture-worker.js`,
     format: 'esm',
-    // The CommonJS encoders inside an ES module still call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+    banner: requireBanner,
   });
   copyFileSync('scripts/dist-main.js', `${out}/main.js`);
   rmSync(`${out}/main.js.map`, { force: true }); // tsc's, for the main.js now bundled
@@ -197,6 +211,35 @@ function fastifySchemaCompilersOnUse() {
     return builder(...args);
   };
 };`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The file in <out>/lazy/ of a library loaded on first use: `@simplewebauthn/server` is `simplewebauthn-server.cjs`. */
+function lazyName(name) {
+  return name.replace(/^@/, '').replace(/\//g, '-');
+}
+
+/**
+ * The server's `import('nodemailer')` (and the other ON_FIRST_USE libraries) becomes a require of
+ * `./lazy/nodemailer.cjs`, from server.cjs's directory, when it is first called. What the import gives is as
+ * before: esbuild's interop for an ES module of a `"type": "module"` package is Node's, the package's exports
+ * each by name and the whole exports object as `default`.
+ */
+function importedFromLazy(names) {
+  const lazy = new Set(names);
+  return {
+    name: 'imported-from-lazy',
+    setup(build) {
+      build.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (args.kind !== 'dynamic-import' || !lazy.has(args.path)) return undefined;
+        return { path: args.path, namespace: 'imported-from-lazy' };
+      });
+      build.onResolve({ filter: /^\.\/lazy\// }, (args) => (args.namespace === 'imported-from-lazy' ? { path: args.path, external: true } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'imported-from-lazy' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`./lazy/${lazyName(args.path)}.cjs`)});`,
         loader: 'js',
       }));
     },

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -55,6 +56,18 @@ test('V8 takes the code cache the build made for the bundle, compiled as dist/ma
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   expect(script.cachedDataRejected).toBe(false);
+});
+
+test('the libraries the server loads on first use are beside it, in dist/lazy/, and load there', () => {
+  const source = readFileSync(path.join(ROOT, 'dist/server.cjs'), 'utf8');
+  const required = [...source.matchAll(/require\("(\.\/lazy\/[^"]+)"\)/g)].map((m) => m[1]!).sort();
+  expect(required).toEqual(['./lazy/nodemailer.cjs', './lazy/pino-pretty.cjs', './lazy/qrcode.cjs', './lazy/simplewebauthn-server.cjs', './lazy/standardwebhooks.cjs']);
+  const load = createRequire(path.join(ROOT, 'dist/server.cjs'));
+  expect(typeof load('./lazy/nodemailer.cjs').createTransport).toBe('function');
+  expect(typeof load('./lazy/pino-pretty.cjs')).toBe('function');
+  expect(typeof load('./lazy/qrcode.cjs').toString).toBe('function');
+  expect(typeof load('./lazy/simplewebauthn-server.cjs').verifyRegistrationResponse).toBe('function');
+  expect(typeof load('./lazy/standardwebhooks.cjs').Webhook).toBe('function');
 });
 
 test('the bundle reports the same metrics as the sources, process CPU and event-loop lag among them', async () => {
