@@ -86,8 +86,9 @@ async function bundleServer(out) {
     // The modules' `import.meta.url` is main.js's: package-root.ts finds the package from it, picture-pool.ts the
     // worker beside it, and main.ts starts the server when it is the file Node was given (`node dist/main.js`).
     define: { 'import.meta.url': '__gatehouseMainUrl' },
-    // The function main.js calls with CommonJS's five arguments (scripts/dist-main.js).
-    banner: { js: "(function (exports, require, module, __filename, __dirname) {const __gatehouseMainUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'main.js')).href;" },
+    // The function main.js calls with CommonJS's five arguments (scripts/dist-main.js), in strict mode as the ES
+    // modules it is made of (and the ES module bundle it replaces) are.
+    banner: { js: "(function (exports, require, module, __filename, __dirname) {'use strict';const __gatehouseMainUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'main.js')).href;" },
     footer: { js: '\n})' },
     plugins: [...common.plugins, importedFromLazy(ON_FIRST_USE)],
   });
