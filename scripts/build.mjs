@@ -2,13 +2,18 @@
 // TypeScript sources to dist/ so that `npm start` needs nothing more, and bundles
 // the browser SDK (scripts/build-sdk.mjs).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 /** The native libraries: CommonJS packages left outside the bundle, loaded from node_modules. */
 const NATIVE = ['better-sqlite3', '@node-rs/argon2'];
+/**
+ * Libraries the server imports only on first use (passkeys, mail, the QR code of a two-step setup, webhook
+ * signing, the terminal's log format): each is a bundle of its own, <out>/lazy/<name>.cjs, outside server.cjs.
+ */
+const ON_FIRST_USE = ['@simplewebauthn/server', 'nodemailer', 'qrcode', 'standardwebhooks', 'pino-pretty'];
 /** Fastify's JSON-schema compilers: ajv and fast-json-stringify, with fast-uri and the rest under them. */
 const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 let tsc;
@@ -36,36 +41,23 @@ try {
 }
 
 /**
- * `<out>/main.js`, what `npm start` runs, becomes one file holding the server
- * and the pure-JavaScript libraries it uses: Node then reads and links one
- * module instead of about a thousand (Kysely alone is 288 files), which was
- * most of a start-up (docs/benchmarks.md). The rest of dist/ stays as tsc
- * wrote it, for the CLI and for anything importing single modules. Native
- * modules, and pg (loaded only when PostgreSQL is configured), stay outside.
+ * `<out>/main.js`, what `npm start` runs, starts one file holding the server and the pure-JavaScript
+ * libraries it uses, `<out>/server.cjs`: Node then reads one script instead of about a thousand modules
+ * (Kysely alone is 288 files), which was most of a start (docs/benchmarks.md). main.js is
+ * scripts/dist-main.js, which compiles server.cjs with V8's code cache for it, `<out>/server.cache`, made
+ * here (scripts/code-cache.mjs): Node 20 keeps no compiled code between runs for ES modules, and compiling
+ * the bundle was the largest cost of a start left. The rest of dist/ stays as tsc wrote it, for the CLI
+ * and for anything importing single modules. Native modules, and pg (loaded only for PostgreSQL), stay
+ * outside. The libraries it loads on first use (ON_FIRST_USE) are bundles of their own in <out>/lazy/, which
+ * server.cjs requires when it first imports them: inside server.cjs they were a third of the source V8 kept in
+ * memory and Node read at every start, for code a start never runs.
  */
 async function bundleServer(out) {
   const { build } = await import('esbuild');
-  await build({
-    // The picture worker (src/images/picture-pool.ts) is started from `picture-worker.js` beside main.js.
-    entryPoints: { main: `${out}/main.js`, 'picture-worker': `${out}/images/picture-worker.js` },
-    outdir: out,
-    allowOverwrite: true,
+  const common = {
     bundle: true,
     platform: 'node',
-    format: 'esm',
-    // What the server loads only when first used (passkeys' libraries, nodemailer, the QR code and picture
-    // encoders) goes to chunks of its own, so a start parses and runs none of it.
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
     target: 'node20',
-    // esbuild: imported only when running from the TypeScript sources (picture-pool.ts), never from dist/.
-    // (@opentelemetry/api, which prom-client requires, is bundled: left outside, Node resolved and loaded its forty
-    // CommonJS files one by one at every start, 20–35 ms.)
-    // The schema compilers (fastifySchemaCompilersOnUse) stay outside too, and light-my-request, which Fastify
-    // requires only for inject() (tests), never while serving: bundled, V8 parsed its 40 kB at every start.
-    external: [...NATIVE, 'pg', 'pg-native', 'esbuild', 'light-my-request', ...SCHEMA_COMPILERS],
-    // CommonJS libraries inside an ES module bundle still call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
     // Whitespace and syntax minified, a third less source for V8 to parse. Names are not: stack traces and class
     // names in logs keep them, and esbuild's keepNames, which restores shortened names at run time with an
     // Object.defineProperty on every function and class as it is created, cost more of a start (about 20 ms of
@@ -75,8 +67,49 @@ async function bundleServer(out) {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly(), asciiSources(out), fastifyHttp2OnUse(), fastifySchemaCompilersOnUse(), requiredNotImported(NATIVE)],
+    plugins: [zodEnglishOnly(), asciiSources(out), fastifyHttp2OnUse(), fastifySchemaCompilersOnUse()],
+  };
+  // CommonJS libraries inside an ES module still call require() for Node's built-ins.
+  const requireBanner = { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" };
+  await build({
+    ...common,
+    entryPoints: [`${out}/main.js`],
+    outfile: `${out}/server.cjs`,
+    // A classic script, for node:vm and its code cache (an ES module cannot take one on Node 20).
+    format: 'cjs',
+    // esbuild: imported only when running from the TypeScript sources (picture-pool.ts), never from dist/.
+    // (@opentelemetry/api, which prom-client requires, is bundled: left outside, Node resolved and loaded its forty
+    // CommonJS files one by one at every start, 20–35 ms.)
+    // The schema compilers (fastifySchemaCompilersOnUse) stay outside too, and light-my-request, which Fastify
+    // requires only for inject() (tests), never while serving: bundled, V8 parsed its 40 kB at every start.
+    external: [...NATIVE, 'pg', 'pg-native', 'esbuild', 'light-my-request', ...SCHEMA_COMPILERS],
+    // The modules' `import.meta.url` is main.js's: package-root.ts finds the package from it, picture-pool.ts the
+    // worker beside it, and main.ts starts the server when it is the file Node was given (`node dist/main.js`).
+    define: { 'import.meta.url': '__gatehouseMainUrl' },
+    // The function main.js calls with CommonJS's five arguments (scripts/dist-main.js), in strict mode as the ES
+    // modules it is made of (and the ES module bundle it replaces) are.
+    banner: { js: "(function (exports, require, module, __filename, __dirname) {'use strict';const __gatehouseMainUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'main.js')).href;" },
+    footer: { js: '\n})' },
+    plugins: [...common.plugins, importedFromLazy(ON_FIRST_USE)],
   });
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries(ON_FIRST_USE.map((name) => [lazyName(name), name])),
+    outdir: `${out}/lazy`,
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+  });
+  // The picture worker (src/images/picture-pool.ts) is started from `picture-worker.js` beside main.js, a module of its own.
+  await build({
+    ...common,
+    entryPoints: [`${out}/images/picture-worker.js`],
+    outfile: `${out}/picture-worker.js`,
+    format: 'esm',
+    banner: requireBanner,
+  });
+  copyFileSync('scripts/dist-main.js', `${out}/main.js`);
+  rmSync(`${out}/main.js.map`, { force: true }); // tsc's, for the main.js now bundled
+  execFileSync(process.execPath, ['scripts/code-cache.mjs', out, 'dist'], { stdio: 'inherit' });
 }
 
 /**
@@ -185,25 +218,29 @@ function fastifySchemaCompilersOnUse() {
   };
 }
 
+/** The file in <out>/lazy/ of a library loaded on first use: `@simplewebauthn/server` is `simplewebauthn-server.cjs`. */
+function lazyName(name) {
+  return name.replace(/^@/, '').replace(/\//g, '-');
+}
+
 /**
- * An ES module that imports a CommonJS package makes Node run its export lexer over the package's files (a
- * WebAssembly module it compiles on first use) to find their names: 15–20 ms of a start, for better-sqlite3
- * alone. The bundle's imports of the native libraries become require() calls instead (through the banner's
- * createRequire), which load the same module.exports; `import X from` gets module.exports as before.
+ * The server's `import('nodemailer')` (and the other ON_FIRST_USE libraries) becomes a require of
+ * `./lazy/nodemailer.cjs`, from server.cjs's directory, when it is first called. What the import gives is as
+ * before: esbuild's interop for an ES module of a `"type": "module"` package is Node's, the package's exports
+ * each by name and the whole exports object as `default`.
  */
-function requiredNotImported(packages) {
-  const names = new Set(packages);
+function importedFromLazy(names) {
+  const lazy = new Set(names);
   return {
-    name: 'required-not-imported',
+    name: 'imported-from-lazy',
     setup(build) {
       build.onResolve({ filter: /^[@a-z]/ }, (args) => {
-        if (!names.has(args.path)) return undefined;
-        if (args.namespace === 'required-not-imported') return { path: args.path, external: true };
-        if (args.kind !== 'import-statement') return undefined;
-        return { path: args.path, namespace: 'required-not-imported' };
+        if (args.kind !== 'dynamic-import' || !lazy.has(args.path)) return undefined;
+        return { path: args.path, namespace: 'imported-from-lazy' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'required-not-imported' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      build.onResolve({ filter: /^\.\/lazy\// }, (args) => (args.namespace === 'imported-from-lazy' ? { path: args.path, external: true } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'imported-from-lazy' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`./lazy/${lazyName(args.path)}.cjs`)});`,
         loader: 'js',
       }));
     },

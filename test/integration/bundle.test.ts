@@ -1,14 +1,17 @@
 /**
- * dist/main.js, the single file operators run (scripts/build.mjs bundles it), answers as the sources do.
+ * dist/main.js, what operators run (scripts/build.mjs bundles the server into dist/server.cjs, which main.js
+ * compiles with V8's code cache from dist/server.cache), answers as the sources do.
  * The build rewrites what it bundles so that a start costs less: Gatehouse's own characters outside ASCII
  * become escapes, Node's http2 and Fastify's schema compilers are loaded on first use. What a person or a
  * scraper sees must not change: the pages' text, the metrics' names.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ru as russianCatalogue } from '../../src/pages/messages/index.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -33,14 +36,38 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('dist/main.js and its chunks are ASCII only: V8 keeps each as a one-byte string, half the memory of a two-byte one', () => {
-  // The chunks main.js imports at start hold code it shares with those it loads later (esbuild's splitting).
-  const files = ['main.js', ...readdirSync(path.join(ROOT, 'dist/chunks')).filter((f) => f.endsWith('.js')).map((f) => `chunks/${f}`)];
-  for (const file of files) {
+test('the bundle and the picture worker are ASCII only: V8 keeps each as a one-byte string, half the memory of a two-byte one', () => {
+  for (const file of ['main.js', 'server.cjs', 'picture-worker.js']) {
     const bytes = readFileSync(path.join(ROOT, 'dist', file));
     const first = bytes.findIndex((b) => b > 0x7f);
     expect([file, first === -1 ? null : bytes.subarray(Math.max(0, first - 60), first + 20).toString('utf8')]).toEqual([file, null]);
   }
+});
+
+test('V8 takes the code cache the build made for the bundle, compiled as dist/main.js compiles it, under its own path', () => {
+  const filename = path.join(ROOT, 'dist/server.cjs');
+  const cache = readFileSync(path.join(ROOT, 'dist/server.cache'));
+  const end = cache.indexOf(10);
+  // V8 keeps the name the cache was made with (stack traces show it): the build's temporary directory must not be it.
+  expect(cache.toString('utf8', 0, end)).toBe(filename);
+  const script = new vm.Script(readFileSync(filename, 'utf8'), {
+    filename,
+    cachedData: cache.subarray(end + 1),
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  expect(script.cachedDataRejected).toBe(false);
+});
+
+test('the libraries the server loads on first use are beside it, in dist/lazy/, and load there', () => {
+  const source = readFileSync(path.join(ROOT, 'dist/server.cjs'), 'utf8');
+  const required = [...source.matchAll(/require\("(\.\/lazy\/[^"]+)"\)/g)].map((m) => m[1]!).sort();
+  expect(required).toEqual(['./lazy/nodemailer.cjs', './lazy/pino-pretty.cjs', './lazy/qrcode.cjs', './lazy/simplewebauthn-server.cjs', './lazy/standardwebhooks.cjs']);
+  const load = createRequire(path.join(ROOT, 'dist/server.cjs'));
+  expect(typeof load('./lazy/nodemailer.cjs').createTransport).toBe('function');
+  expect(typeof load('./lazy/pino-pretty.cjs')).toBe('function');
+  expect(typeof load('./lazy/qrcode.cjs').toString).toBe('function');
+  expect(typeof load('./lazy/simplewebauthn-server.cjs').verifyRegistrationResponse).toBe('function');
+  expect(typeof load('./lazy/standardwebhooks.cjs').Webhook).toBe('function');
 });
 
 test('the bundle reports the same metrics as the sources, process CPU and event-loop lag among them', async () => {
