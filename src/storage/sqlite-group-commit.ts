@@ -198,6 +198,11 @@ class GroupCommitDriver implements Driver {
   private beginning: Promise<unknown> = Promise.resolve();
   private begins = 0;
   private readonly busyTimeoutMs: number;
+  /**
+   * What every group runs, prepared once: `exec` parses its text on every call, and a group begins with
+   * three statements and ends with a fourth.
+   */
+  private readonly control: { noWait: SQLite.Statement; wait: SQLite.Statement; begin: SQLite.Statement; commit: SQLite.Statement };
   /** The `-wal` file when this driver syncs it after each commit (WAL, NORMAL, a file); null when commits are released at once. */
   private walFile: string | null = null;
   private syncer: WalSyncer | null;
@@ -238,6 +243,12 @@ class GroupCommitDriver implements Driver {
     options: GroupCommitOptions = {},
   ) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
+    this.control = {
+      noWait: db.prepare('pragma busy_timeout = 0'),
+      wait: db.prepare(`pragma busy_timeout = ${this.busyTimeoutMs}`),
+      begin: db.prepare('begin immediate'),
+      commit: db.prepare('commit'),
+    };
     this.syncer = options.syncer ?? null;
     this.checkpointer = options.checkpointer ?? null;
     this.checkpointing = options.checkpointer !== null;
@@ -417,15 +428,15 @@ class GroupCommitDriver implements Driver {
 
   /** BEGIN IMMEDIATE if the write lock is free right now, without waiting; false when another connection holds it. */
   private tryBeginImmediate(): boolean {
-    this.db.exec('pragma busy_timeout = 0');
+    this.control.noWait.get();
     try {
-      this.db.exec('begin immediate');
+      this.control.begin.run();
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
-      this.db.exec(`pragma busy_timeout = ${this.busyTimeoutMs}`);
+      this.control.wait.get();
     }
   }
 
@@ -544,7 +555,7 @@ class GroupCommitDriver implements Driver {
   private commitGroup(): void {
     if (this.group === null) return;
     try {
-      this.db.exec('commit');
+      this.control.commit.run();
     } catch (err) {
       try {
         if (this.db.inTransaction) this.db.exec('rollback');
