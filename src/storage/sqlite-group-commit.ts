@@ -70,7 +70,7 @@
  * never wait for or block the writer), asked for every so many commits: the
  * number is adjusted after each checkpoint from the pages the log had grown
  * by, so that each covers about CHECKPOINT_PAGES. The writing connection
- * keeps an automatic checkpoint at BACKSTOP_CHECKPOINT_PAGES, which bounds
+ * keeps an automatic checkpoint at BACKSTOP_FACTOR times that, which bounds
  * the log should that thread fall behind, and goes back to SQLite's default
  * if a checkpoint fails. Durability is SQLite's own: the checkpointing
  * connection runs at NORMAL, so each checkpoint syncs the log, copies, and
@@ -134,20 +134,26 @@ export interface GroupCommitOptions {
    * SQLite's automatic checkpoints.
    */
   checkpointer?: WalCheckpointer | null;
+  /** Pages of log a checkpoint is asked for after, about; CHECKPOINT_PAGES by default. */
+  checkpointPages?: number;
 }
 
 /**
- * Pages of log a checkpoint is asked for after, about: SQLite's own default
- * for its automatic checkpoints. Larger, each page written many times over is
- * copied once for all of them, but readers look pages up in a longer log.
+ * Pages of log a checkpoint is asked for after, about (some 16 MB at 4 kB
+ * pages). Four times SQLite's default for its automatic checkpoints: each
+ * page written many times over (an index's, the table's last) is copied once
+ * for all of them, and writes wait for the second step of a round
+ * (`checkpointRound`) a quarter as often; readers look pages up in a longer
+ * log, which costs them next to nothing at this size.
  */
-export const CHECKPOINT_PAGES = 1000;
+export const CHECKPOINT_PAGES = 4000;
 /**
- * The writing connection's automatic checkpoint, kept as a bound on the log
- * for when the checkpoint thread falls behind (a slow disk): it then
- * checkpoints at commit, on the event loop, as SQLite does by default.
+ * The writing connection's automatic checkpoint, as a multiple of the pages
+ * above: a bound on the log for when the checkpoint thread falls behind (a
+ * slow disk); it then checkpoints at commit, on the event loop, as SQLite
+ * does by default.
  */
-export const BACKSTOP_CHECKPOINT_PAGES = 4 * CHECKPOINT_PAGES;
+export const BACKSTOP_FACTOR = 3;
 /** SQLite's default automatic checkpoint, for the writing connection once the checkpoint thread has failed. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 
@@ -222,6 +228,7 @@ class GroupCommitDriver implements Driver {
   /** Commits since the last checkpoint was asked for (or the log last started over), and how many ask for the next. */
   private sinceCheckpoint = 0;
   private checkpointEvery = 16;
+  private readonly checkpointPages: number;
   /** The checkpoint in flight, if any (it never rejects). */
   private checkpointInFlight: Promise<void> | null = null;
   /** While true, no transaction begins: the log is being wholly copied, so that the next write starts it over. */
@@ -252,6 +259,7 @@ class GroupCommitDriver implements Driver {
     this.syncer = options.syncer ?? null;
     this.checkpointer = options.checkpointer ?? null;
     this.checkpointing = options.checkpointer !== null;
+    this.checkpointPages = options.checkpointPages ?? CHECKPOINT_PAGES;
   }
 
   async init(): Promise<void> {
@@ -282,7 +290,7 @@ class GroupCommitDriver implements Driver {
       }
     }
     if (walFile !== null && walFile !== this.walFile && this.checkpointing) {
-      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_FACTOR * this.checkpointPages}`);
     }
     this.walFile = walFile;
     this.dbFile = main?.file ?? null;
@@ -329,7 +337,7 @@ class GroupCommitDriver implements Driver {
       const report = await checkpointer.checkpoint();
       // The log has grown by `report.log` pages over about these commits (counted from when it last started over).
       const perCommit = Math.max(report.log, 1) / Math.max(covers, 1);
-      this.checkpointEvery = Math.min(10_000, Math.max(1, Math.round(CHECKPOINT_PAGES / perCommit)));
+      this.checkpointEvery = Math.min(10_000, Math.max(1, Math.round(this.checkpointPages / perCommit)));
       if (report.busy !== 0 || report.checkpointed < report.log || this.owner !== null || this.syncFailed !== null) return;
       this.restarting = true;
       try {

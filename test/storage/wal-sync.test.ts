@@ -15,7 +15,7 @@ import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openKysely, sqliteFile } from '../../src/storage/open.js';
 import {
-  BACKSTOP_CHECKPOINT_PAGES, CHECKPOINT_PAGES, GroupCommitSqliteDialect, WorkerWalCheckpointer, WorkerWalSyncer,
+  BACKSTOP_FACTOR, GroupCommitSqliteDialect, WorkerWalCheckpointer, WorkerWalSyncer,
   type CheckpointReport, type WalCheckpointer, type WalSyncer,
 } from '../../src/storage/sqlite-group-commit.js';
 import { startGatehouse } from '../helpers/gatehouse.js';
@@ -360,28 +360,29 @@ describe('checkpoints, off the event loop', () => {
   test('the checkpoint thread keeps the log short; the writing connection only keeps a backstop, and every write survives', async () => {
     const checkpointer = new Recording();
     const writer = openWriter('NORMAL');
-    const kysely = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { checkpointer }) });
+    // Checkpoints every ~1,000 pages, the backstop at 3,000: the test writes some 7,000.
+    const checkpointPages = 1000;
+    const kysely = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { checkpointer, checkpointPages }) });
     const pageSize = Number(writer.pragma('page_size', { simple: true }));
     let largest = 0;
     try {
       await sql`select 1`.execute(kysely);
-      expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_CHECKPOINT_PAGES);
-      for (let batch = 0; batch < 300; batch++) {
+      expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_FACTOR * checkpointPages);
+      for (let batch = 0; batch < 600; batch++) {
         await Promise.all(Array.from({ length: 10 }, (_, i) => kysely.insertInto('items').values({ id: big(batch * 10 + i), taken_at: null }).execute()));
         largest = Math.max(largest, statSync(`${file}-wal`).size);
       }
-      // Some 3,500 pages were written to the log; without checkpoints it would hold them all, and with the backstop alone
-      // it would have reached 4,000 pages. Checkpoints come every ~1,000 pages, and run while writes go on.
-      const written = checkpointer.reports.length;
-      expect(written).toBeGreaterThanOrEqual(2);
+      // Some 7,000 pages were written to the log; without checkpoints it would hold them all, and with the backstop alone
+      // it would have reached 3,000 pages. Checkpoints come every ~1,000 pages, and run while writes go on.
+      expect(checkpointer.reports.length).toBeGreaterThanOrEqual(4);
       expect(checkpointer.reports.some((r) => r.busy === 0 && r.log > 0 && r.checkpointed === r.log)).toBe(true);
-      expect(largest).toBeLessThan(2.5 * CHECKPOINT_PAGES * (pageSize + 24));
-      expect((observer.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(3000);
+      expect(largest).toBeLessThan(2 * checkpointPages * (pageSize + 24));
+      expect((observer.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(6000);
     } finally {
       await kysely.destroy();
     }
     const fresh = new SQLite(file, { readonly: true });
-    expect((fresh.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(3000);
+    expect((fresh.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(6000);
     fresh.close();
   });
 
