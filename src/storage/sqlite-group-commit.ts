@@ -342,7 +342,7 @@ class GroupCommitDriver implements Driver {
       this.restarting = true;
       try {
         // The open group's snapshot predates the copy: committed now, its pages are in the log the second step copies.
-        if (this.db.inTransaction) this.commitGroup();
+        this.commitGroup();
         await checkpointer.checkpoint();
         // The next write starts the log over: count the commits from there.
         this.sinceCheckpoint = 0;
@@ -410,7 +410,7 @@ class GroupCommitDriver implements Driver {
 
   /** Waits while another connection's transaction runs, or while the log is brought to its start (`checkpointRound`). */
   private async waitForTransaction(connection: DatabaseConnection): Promise<void> {
-    while ((this.owner !== null && this.owner !== connection) || (this.restarting && this.owner !== connection)) {
+    while ((this.owner !== null || this.restarting) && this.owner !== connection) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
