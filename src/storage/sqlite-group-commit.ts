@@ -60,12 +60,29 @@
  *   to replace: the errors are in the server's log, and /healthz and
  *   /readyz answer 503 from then on (writesRefused), so that a supervisor
  *   restarts the process.
+ * Checkpoints, off the event loop too. A checkpoint copies the log's pages
+ * into the database file so that the log can start over; SQLite runs one
+ * automatically at the commit that takes the log past 1000 pages, on the
+ * connection that commits: page writes and two fsyncs on the event loop, a
+ * pause every few hundred grants. While this driver syncs the log, a
+ * checkpointer of its own does it instead (WorkerWalCheckpointer: a worker
+ * thread with its own connection to the file, PASSIVE checkpoints, which
+ * never wait for or block the writer), asked for every so many commits: the
+ * number is adjusted after each checkpoint from the pages the log had grown
+ * by, so that each covers about CHECKPOINT_PAGES. The writing connection
+ * keeps an automatic checkpoint at BACKSTOP_FACTOR times that, which bounds
+ * the log should that thread fall behind, and goes back to SQLite's default
+ * if a checkpoint fails. Durability is SQLite's own: the checkpointing
+ * connection runs at NORMAL, so each checkpoint syncs the log, copies, and
+ * syncs the database file before it marks pages copied, and the writer starts
+ * the log over only once all of it is (wal-sync-worker.ts).
  * - Without a log (an in-memory database), or when SQLite syncs at each
  *   commit itself (`synchronous` FULL or EXTRA, set by whoever opened the
  *   connection or through this driver), commits are released at once, as
  *   before; the syncer is then never started.
  */
 import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
@@ -74,7 +91,7 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
-import { WAL_SYNC_WORKER, type WalSyncResult } from './wal-sync-worker.js';
+import { WAL_CHECKPOINT_WORKER, WAL_SYNC_WORKER, type WalCheckpointResult, type WalSyncResult } from './wal-sync-worker.js';
 
 interface Pending {
   result: QueryResult<unknown>;
@@ -90,10 +107,55 @@ export interface WalSyncer {
   close(): Promise<void>;
 }
 
+/** SQLite's report of a checkpoint (`pragma wal_checkpoint`). */
+export interface CheckpointReport {
+  /** 1 when something kept it from finishing (it never waits). */
+  busy: number;
+  /** Frames in the log. */
+  log: number;
+  /** Frames of the log now in the database file. */
+  checkpointed: number;
+}
+
+/** Checkpoints SQLite's write-ahead log on a connection of its own, off the event loop. */
+export interface WalCheckpointer {
+  /** A PASSIVE checkpoint; rejects with the error (EIO…) when it failed. One call at a time. */
+  checkpoint(): Promise<CheckpointReport>;
+  /** Stops the checkpointer; called with no checkpoint in flight. */
+  close(): Promise<void>;
+}
+
 export interface GroupCommitOptions {
   /** What syncs the log when SQLite does not at each commit (`synchronous = NORMAL`); a WorkerWalSyncer by default. */
   syncer?: WalSyncer;
+  /**
+   * What checkpoints the log while this driver syncs it (see the header); a
+   * WorkerWalCheckpointer by default. null: the writing connection keeps
+   * SQLite's automatic checkpoints.
+   */
+  checkpointer?: WalCheckpointer | null;
+  /** Pages of log a checkpoint is asked for after, about; CHECKPOINT_PAGES by default. */
+  checkpointPages?: number;
 }
+
+/**
+ * Pages of log a checkpoint is asked for after, about (some 16 MB at 4 kB
+ * pages). Four times SQLite's default for its automatic checkpoints: each
+ * page written many times over (an index's, the table's last) is copied once
+ * for all of them, and writes wait for the second step of a round
+ * (`checkpointRound`) a quarter as often; readers look pages up in a longer
+ * log, which costs them next to nothing at this size.
+ */
+export const CHECKPOINT_PAGES = 4000;
+/**
+ * The writing connection's automatic checkpoint, as a multiple of the pages
+ * above: a bound on the log for when the checkpoint thread falls behind (a
+ * slow disk); it then checkpoints at commit, on the event loop, as SQLite
+ * does by default.
+ */
+export const BACKSTOP_FACTOR = 3;
+/** SQLite's default automatic checkpoint, for the writing connection once the checkpoint thread has failed. */
+const SQLITE_AUTOCHECKPOINT = 1000;
 
 /** A commit made at NORMAL, waiting for a sync of the log that started after it. */
 interface Commit {
@@ -142,6 +204,11 @@ class GroupCommitDriver implements Driver {
   private beginning: Promise<unknown> = Promise.resolve();
   private begins = 0;
   private readonly busyTimeoutMs: number;
+  /**
+   * What every group runs, prepared once: `exec` parses its text on every call, and a group begins with
+   * three statements and ends with a fourth.
+   */
+  private readonly control: { noWait: SQLite.Statement; wait: SQLite.Statement; begin: SQLite.Statement; commit: SQLite.Statement };
   /** The `-wal` file when this driver syncs it after each commit (WAL, NORMAL, a file); null when commits are released at once. */
   private walFile: string | null = null;
   private syncer: WalSyncer | null;
@@ -153,6 +220,21 @@ class GroupCommitDriver implements Driver {
   /** The first sync that failed: every write is refused from then on (see the header). */
   private syncFailed: unknown = null;
   private initialised = false;
+  /** The database file, when `walFile` is set. */
+  private dbFile: string | null = null;
+  /** Whether a checkpointer checkpoints the log (see the header): false without one, or once one failed. */
+  private checkpointing: boolean;
+  private checkpointer: WalCheckpointer | null;
+  /** Commits since the last checkpoint was asked for (or the log last started over), and how many ask for the next. */
+  private sinceCheckpoint = 0;
+  private checkpointEvery = 16;
+  private readonly checkpointPages: number;
+  /** The checkpoint in flight, if any (it never rejects). */
+  private checkpointInFlight: Promise<void> | null = null;
+  /** While true, no transaction begins: the log is being wholly copied, so that the next write starts it over. */
+  private restarting = false;
+  /** The first checkpoint that failed, if any: the writing connection checkpoints by itself from then on. */
+  checkpointFailed: unknown = null;
 
   /**
    * `reader`: a second connection to the same file for statements that only
@@ -168,7 +250,16 @@ class GroupCommitDriver implements Driver {
     options: GroupCommitOptions = {},
   ) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
+    this.control = {
+      noWait: db.prepare('pragma busy_timeout = 0'),
+      wait: db.prepare(`pragma busy_timeout = ${this.busyTimeoutMs}`),
+      begin: db.prepare('begin immediate'),
+      commit: db.prepare('commit'),
+    };
     this.syncer = options.syncer ?? null;
+    this.checkpointer = options.checkpointer ?? null;
+    this.checkpointing = options.checkpointer !== null;
+    this.checkpointPages = options.checkpointPages ?? CHECKPOINT_PAGES;
   }
 
   async init(): Promise<void> {
@@ -198,7 +289,11 @@ class GroupCommitDriver implements Driver {
         if (!['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
       }
     }
+    if (walFile !== null && walFile !== this.walFile && this.checkpointing) {
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_FACTOR * this.checkpointPages}`);
+    }
     this.walFile = walFile;
+    this.dbFile = main?.file ?? null;
   }
 
   /**
@@ -213,7 +308,55 @@ class GroupCommitDriver implements Driver {
     const n = ++this.commits;
     const durable = new Promise<void>((resolve, reject) => this.unsynced.push({ n, resolve, reject }));
     this.startSync();
+    if (this.checkpointing && ++this.sinceCheckpoint >= this.checkpointEvery && this.checkpointInFlight === null) this.startCheckpoint();
     return durable;
+  }
+
+  /** Asks the checkpointer for a checkpoint (`checkpointRound`), unless one is in flight. */
+  private startCheckpoint(): void {
+    const covers = this.sinceCheckpoint;
+    this.sinceCheckpoint = 0;
+    this.checkpointInFlight = this.checkpointRound(covers).finally(() => {
+      this.checkpointInFlight = null;
+    });
+  }
+
+  /**
+   * A checkpoint while writes go on, then, when it copied the whole log as it
+   * was, a second one with no transaction open, to copy what was committed
+   * meanwhile. SQLite starts the log over only at a write transaction whose
+   * snapshot began with the log wholly copied (the rest is read from the
+   * database file); commits keep coming while the thread checkpoints, so
+   * without the second step that never happens and the log grows to the
+   * backstop. During it (a few pages and two fsyncs, off the event loop),
+   * writes wait as behind a transaction; reads go on.
+   */
+  private async checkpointRound(covers: number): Promise<void> {
+    const checkpointer = (this.checkpointer ??= new WorkerWalCheckpointer(this.dbFile!));
+    try {
+      const report = await checkpointer.checkpoint();
+      // The log has grown by `report.log` pages over about these commits (counted from when it last started over).
+      const perCommit = Math.max(report.log, 1) / Math.max(covers, 1);
+      this.checkpointEvery = Math.min(10_000, Math.max(1, Math.round(this.checkpointPages / perCommit)));
+      if (report.busy !== 0 || report.checkpointed < report.log || this.owner !== null || this.syncFailed !== null) return;
+      this.restarting = true;
+      try {
+        // The open group's snapshot predates the copy: committed now, its pages are in the log the second step copies.
+        this.commitGroup();
+        await checkpointer.checkpoint();
+        // The next write starts the log over: count the commits from there.
+        this.sinceCheckpoint = 0;
+      } finally {
+        this.restarting = false;
+        this.wake();
+      }
+    } catch (err) {
+      // The log stays whole (nothing is marked copied that was not synced), so nothing is lost; the writing
+      // connection checkpoints by itself again, as SQLite does by default, which keeps the log bounded.
+      this.checkpointFailed ??= err;
+      this.checkpointing = false;
+      this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+    }
   }
 
   /** Starts a sync covering every commit made so far, unless one is in flight (its end starts the next). */
@@ -265,13 +408,20 @@ class GroupCommitDriver implements Driver {
 
   async releaseConnection(): Promise<void> {}
 
+  /** Waits while another connection's transaction runs, or while the log is brought to its start (`checkpointRound`). */
   private async waitForTransaction(connection: DatabaseConnection): Promise<void> {
-    while (this.owner !== null && this.owner !== connection) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    while ((this.owner !== null || this.restarting) && this.owner !== connection) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
   }
 
   private endTransaction(connection: DatabaseConnection): void {
     if (this.owner !== connection) return;
     this.owner = null;
+    this.wake();
+  }
+
+  private wake(): void {
     const waiting = this.waiting;
     this.waiting = [];
     for (const wake of waiting) wake();
@@ -286,15 +436,15 @@ class GroupCommitDriver implements Driver {
 
   /** BEGIN IMMEDIATE if the write lock is free right now, without waiting; false when another connection holds it. */
   private tryBeginImmediate(): boolean {
-    this.db.exec('pragma busy_timeout = 0');
+    this.control.noWait.get();
     try {
-      this.db.exec('begin immediate');
+      this.control.begin.run();
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
-      this.db.exec(`pragma busy_timeout = ${this.busyTimeoutMs}`);
+      this.control.wait.get();
     }
   }
 
@@ -338,7 +488,7 @@ class GroupCommitDriver implements Driver {
       if (this.group === null && this.begins === 0 && this.tryBeginImmediate()) this.openGroup();
       if (this.group !== null) return this.join(stmt, query.parameters);
       await this.exclusively(async () => {
-        if (this.group !== null || this.owner !== null) return;
+        if (this.group !== null || this.owner !== null || this.restarting) return;
         await this.beginImmediate();
         this.openGroup();
       });
@@ -370,7 +520,7 @@ class GroupCommitDriver implements Driver {
         return row && Object.values(row);
       }
       await this.exclusively(async () => {
-        if (this.group !== null || this.owner !== null) return;
+        if (this.group !== null || this.owner !== null || this.restarting) return;
         await this.beginImmediate();
         this.openGroup();
       });
@@ -413,7 +563,7 @@ class GroupCommitDriver implements Driver {
   private commitGroup(): void {
     if (this.group === null) return;
     try {
-      this.db.exec('commit');
+      this.control.commit.run();
     } catch (err) {
       try {
         if (this.db.inTransaction) this.db.exec('rollback');
@@ -502,6 +652,9 @@ class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     this.commitGroup();
     while (this.syncing !== null) await this.syncing;
+    while (this.checkpointInFlight !== null) await this.checkpointInFlight;
+    // Its connection closed first, the writing one is the last: SQLite checkpoints then, and removes the log.
+    await this.checkpointer?.close();
     this.db.close();
     this.reader?.close();
     await this.syncer?.close();
@@ -617,5 +770,67 @@ export class WorkerWalSyncer implements WalSyncer {
     const worker = this.worker;
     this.worker = null;
     await worker?.terminate();
+  }
+}
+
+/**
+ * Checkpoints the log in a worker thread of its own (WAL_CHECKPOINT_WORKER),
+ * on its own connection to the database, started at the first checkpoint.
+ * Not the syncer's thread: a checkpoint takes two fsyncs and page copies, and
+ * the syncs that release tokens would wait behind it. It keeps the process
+ * alive only while a checkpoint is in flight; a worker that dies fails that
+ * checkpoint.
+ */
+export class WorkerWalCheckpointer implements WalCheckpointer {
+  private worker: Worker | null = null;
+  private pending: { resolve(report: CheckpointReport): void; reject(err: unknown): void } | null = null;
+  private closed = false;
+
+  constructor(private readonly dbFile: string) {}
+
+  async checkpoint(): Promise<CheckpointReport> {
+    if (this.closed) throw new Error('the database checkpointer is closed');
+    if (this.pending !== null) throw new Error('one checkpoint of the database log at a time');
+    const worker = (this.worker ??= this.spawn());
+    return new Promise<CheckpointReport>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      worker.ref();
+      worker.postMessage('checkpoint');
+    });
+  }
+
+  private spawn(): Worker {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WAL_CHECKPOINT_WORKER, { eval: true, workerData: { file: this.dbFile, driver }, execArgv: [] });
+    worker.unref();
+    worker.on('message', (result: WalCheckpointResult) => {
+      worker.unref();
+      const pending = this.pending;
+      this.pending = null;
+      if (result.ok) pending?.resolve({ busy: result.busy, log: result.log, checkpointed: result.checkpointed });
+      else pending?.reject(Object.assign(new Error(`could not checkpoint the database log of ${this.dbFile}: ${result.message}`), { code: result.code }));
+    });
+    const lost = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      const pending = this.pending;
+      this.pending = null;
+      pending?.reject(err);
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the database checkpointer exited with code ${code}`)));
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker === null) return;
+    // Its connection is closed by the worker itself before it ends.
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.ref();
+    worker.postMessage('close');
+    await exited;
   }
 }

@@ -7,14 +7,17 @@
  * is held open by the test, then the real worker thread is checked end to end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openKysely, sqliteFile } from '../../src/storage/open.js';
-import { GroupCommitSqliteDialect, WorkerWalSyncer, type WalSyncer } from '../../src/storage/sqlite-group-commit.js';
+import {
+  BACKSTOP_FACTOR, GroupCommitSqliteDialect, WorkerWalCheckpointer, WorkerWalSyncer,
+  type CheckpointReport, type WalCheckpointer, type WalSyncer,
+} from '../../src/storage/sqlite-group-commit.js';
 import { startGatehouse } from '../helpers/gatehouse.js';
 
 interface Db {
@@ -330,6 +333,91 @@ describe('when SQLite syncs at each commit itself, or there is no log', () => {
       expect(syncer.syncs).toHaveLength(0);
     } finally {
       await mem.destroy();
+    }
+  });
+});
+
+describe('checkpoints, off the event loop', () => {
+  /** The real checkpoint thread, its reports kept. */
+  class Recording implements WalCheckpointer {
+    readonly reports: CheckpointReport[] = [];
+    private readonly inner = new WorkerWalCheckpointer(file);
+
+    async checkpoint(): Promise<CheckpointReport> {
+      const report = await this.inner.checkpoint();
+      this.reports.push(report);
+      return report;
+    }
+
+    close(): Promise<void> {
+      return this.inner.close();
+    }
+  }
+
+  /** Rows of about 2 kB: each group of ten writes a dozen pages to the log (the table's and its key's). */
+  const big = (i: number) => `${i}:${'x'.repeat(2000)}`;
+
+  test('the checkpoint thread keeps the log short; the writing connection only keeps a backstop, and every write survives', async () => {
+    const checkpointer = new Recording();
+    const writer = openWriter('NORMAL');
+    // Checkpoints every ~1,000 pages, the backstop at 3,000: the test writes some 7,000.
+    const checkpointPages = 1000;
+    const kysely = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { checkpointer, checkpointPages }) });
+    const pageSize = Number(writer.pragma('page_size', { simple: true }));
+    let largest = 0;
+    try {
+      await sql`select 1`.execute(kysely);
+      expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_FACTOR * checkpointPages);
+      for (let batch = 0; batch < 600; batch++) {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => kysely.insertInto('items').values({ id: big(batch * 10 + i), taken_at: null }).execute()));
+        largest = Math.max(largest, statSync(`${file}-wal`).size);
+      }
+      // Some 7,000 pages were written to the log; without checkpoints it would hold them all, and with the backstop alone
+      // it would have reached 3,000 pages. Checkpoints come every ~1,000 pages, and run while writes go on.
+      expect(checkpointer.reports.length).toBeGreaterThanOrEqual(4);
+      expect(checkpointer.reports.some((r) => r.busy === 0 && r.log > 0 && r.checkpointed === r.log)).toBe(true);
+      expect(largest).toBeLessThan(2 * checkpointPages * (pageSize + 24));
+      expect((observer.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(6000);
+    } finally {
+      await kysely.destroy();
+    }
+    const fresh = new SQLite(file, { readonly: true });
+    expect((fresh.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(6000);
+    fresh.close();
+  });
+
+  test('a checkpoint that fails: the writing connection checkpoints by itself again, and writes go on', async () => {
+    let asked = 0;
+    const failing: WalCheckpointer = {
+      checkpoint: async () => {
+        asked++;
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      },
+      close: async () => {},
+    };
+    const writer = openWriter('NORMAL');
+    const kysely = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), { checkpointer: failing }) });
+    try {
+      for (let i = 0; i < 40; i++) await kysely.insertInto('items').values({ id: `c${i}`, taken_at: null }).execute();
+      expect(asked).toBe(1);
+      expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      await kysely.insertInto('items').values({ id: 'after', taken_at: null }).execute();
+      expect(committed('after')).toBe(1);
+    } finally {
+      await kysely.destroy();
+    }
+  });
+
+  test('without a checkpointer, or when SQLite syncs at each commit, the writing connection keeps its automatic checkpoints', async () => {
+    for (const [synchronous, checkpointer] of [['NORMAL', null], ['FULL', undefined]] as const) {
+      const writer = openWriter(synchronous);
+      const kysely = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(writer, openReader(), checkpointer === null ? { checkpointer } : {}) });
+      try {
+        await kysely.insertInto('items').values({ id: synchronous, taken_at: null }).execute();
+        expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      } finally {
+        await kysely.destroy();
+      }
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The writes every token grant makes (the tokens, their `token_issued` audit
- * entry, the code an exchange consumes), as fixed SQL text built once: Kysely's building and compiling of an
+ * entry, the code an exchange consumes, the refresh token a refresh
+ * rotates), as fixed SQL text built once: Kysely's building and compiling of an
  * insert of every column of both tables was a tenth of a grant's CPU, and
  * nothing about these statements varies but their values and how many tokens
  * there are. They still run through Kysely's driver (`executeQuery`), so on
@@ -33,8 +34,16 @@ export class HotWrites {
   private readonly withAuditTexts: string[] = [];
   private readonly auditText: string;
   private readonly consumeCodeText: string;
+  private readonly rotateRefreshText: string;
 
   constructor(private readonly placeholders: 'sqlite' | 'postgres') {
+    const [now, hash] = placeholders === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+    this.rotateRefreshText = `update tokens set rotated_at = ${now}
+      where hash = ${hash} and type = 'refresh' and rotated_at is null and revoked_at is null
+        and generation = (coalesce((select u.token_generation from users u where u.id = tokens.user_id), 0)
+          + coalesce((select a.token_generation from apps a where a.client_id = tokens.client_id), 0)
+          + coalesce((select g.generation from grant_generations g where g.user_id = tokens.user_id and g.client_id = tokens.client_id), 0))
+      returning *`;
     this.auditText = `insert into audit_log (${AUDIT_COLUMNS.join(', ')}) values ${this.tuple(1, AUDIT_COLUMNS.length)}`;
     // The user's status is read by the statement that consumes the code: on PostgreSQL one round trip, on
     // SQLite inside the write, where the pages are warm (the reading connection's are dropped at every commit).
@@ -44,6 +53,16 @@ export class HotWrites {
         select won.*, (select users.status from users where users.id = won.user_id) as user_status from won`
       : `update auth_codes set consumed_at = ? where hash = ? and consumed_at is null
         returning *, (select users.status from users where users.id = auth_codes.user_id) as user_status`;
+  }
+
+  /**
+   * Marks a refresh token rotated, unless it was already, or is revoked, or
+   * its grant's generation has moved on (the user's, the app's or the
+   * grant's own counter: sql-storage.ts's `generationOf`, against this row):
+   * its row, or no row. Of concurrent calls, exactly one gets the row.
+   */
+  rotateRefresh(hash: string, now: number): CompiledQuery {
+    return CompiledQuery.raw(this.rotateRefreshText, [now, hash]);
   }
 
   /**
