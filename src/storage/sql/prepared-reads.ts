@@ -81,13 +81,77 @@ function writeName(text: string): string {
 }
 const writeNames = new Map<string, string>();
 
-/** A pg pool: one round trip per read, prepared by name on each connection the first time it runs there. */
+/** The most reads one batch sends: a batch waits for all of its answers before its connection goes back to the pool. */
+const MAX_BATCH = 64;
+
+interface PendingRead {
+  name: string;
+  text: string;
+  parameters: readonly unknown[];
+  resolve(row: Row | undefined): void;
+  reject(err: unknown): void;
+}
+
+/** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
+const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
+
+/**
+ * A pg pool. Reads are prepared by name on each connection the first time
+ * they run there, and batched: every read asked for while the event loop
+ * handles one round of I/O (the requests that arrived together, and the
+ * reads one request starts at once) is sent at the next turn on one
+ * connection, one behind the other without waiting (node-postgres' pipeline
+ * mode), and written to the socket at once. The server answers them in
+ * order, each in its own implicit transaction ending at its own Sync, so
+ * each read sees exactly what it would have seen alone, started no earlier
+ * than it was asked for; what a batch saves is the round trips, and on both
+ * sides the system calls and wake-ups of each. Only reads are batched:
+ * writes keep a connection each, so that their commits (and their waits for
+ * the log to reach the disk) are never queued behind one another's.
+ */
 export function postgresReads(pool: pg.Pool): PreparedReads {
+  let pending: PendingRead[] = [];
+  const send = async (batch: PendingRead[]): Promise<void> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      for (const read of batch) read.reject(err);
+      return;
+    }
+    let broken: unknown;
+    const pipelined = batch.length > 1;
+    if (pipelined) {
+      (client as { pipeline: boolean }).pipeline = true;
+      // One write for the whole batch: node-postgres writes each query on its own otherwise.
+      (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork?(): void } } }).connection.stream.cork?.();
+    }
+    const answers = batch.map((read) =>
+      client.query<unknown[]>({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then(
+        (result) => read.resolve(result.rows[0]),
+        (err: unknown) => {
+          if (!fromServer(err)) broken = err;
+          read.reject(err);
+        },
+      ));
+    if (pipelined) (client as unknown as { connection: { stream: NodeJS.WritableStream & { uncork?(): void } } }).connection.stream.uncork?.();
+    await Promise.all(answers);
+    if (pipelined) (client as { pipeline: boolean }).pipeline = false;
+    // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
+    client.release(broken !== undefined);
+  };
+  const flush = (): void => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) void send(all.slice(i, i + MAX_BATCH));
+  };
   return {
     parameter: (n) => `$${n}`,
-    async first(name, text, parameters) {
-      const result = await pool.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' });
-      return result.rows[0];
+    first(name, text, parameters) {
+      return new Promise<Row | undefined>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push({ name, text, parameters, resolve, reject });
+      });
     },
     async firstAfter(writes, name, text, parameters) {
       const client = await pool.connect();
@@ -104,8 +168,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
         return (answers[answers.length - 1] as PromiseFulfilledResult<pg.QueryResult<unknown[]>>).value.rows[0];
       } finally {
         (client as { pipeline: boolean }).pipeline = false;
-        // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
-        client.release(failure !== undefined && !(failure instanceof Error && 'severity' in failure));
+        client.release(failure !== undefined && !fromServer(failure));
       }
     },
   };
