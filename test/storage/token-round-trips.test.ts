@@ -17,7 +17,7 @@ import { freshDatabase } from '../helpers/postgres.js';
 /**
  * Every round trip to the server while `fn` runs, as the statements it
  * carried (their first words, or their prepared names). Statements sent to
- * one connection in pipeline mode in the same turn of the event loop,
+ * one connection in pipeline mode in one go (before any promise settles),
  * without waiting for an answer, share a round trip; out of pipeline mode
  * node-postgres sends one statement at a time, each a round trip.
  */
@@ -38,7 +38,7 @@ async function roundTrips(fn: () => Promise<unknown>): Promise<string[][]> {
       trips.push(trip);
       const opened = { client: this, trip, pipelined };
       open = opened;
-      setImmediate(() => { if (open === opened) open = null; });
+      queueMicrotask(() => { if (open === opened) open = null; });
     }
     return query.apply(this, args);
   };

@@ -98,6 +98,22 @@ interface PendingRead {
   reject(err: unknown): void;
 }
 
+/** The socket of a pg client, which node-postgres corks for each query it sends. */
+const socketOf = (client: pg.PoolClient) => (client as unknown as { connection: { stream: { cork?(): void; uncork?(): void } } }).connection.stream;
+
+/**
+ * Until `uncork`, what is sent to `client` is kept and then written to its
+ * socket in one system call (node-postgres writes each query on its own):
+ * on a machine where a system call is dear, a good part of a request's cost.
+ */
+function cork(client: pg.PoolClient): void {
+  socketOf(client).cork?.();
+}
+
+function uncork(client: pg.PoolClient): void {
+  socketOf(client).uncork?.();
+}
+
 /** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
 const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
 
@@ -129,18 +145,26 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     const pipelined = batch.length > 1;
     if (pipelined) {
       (client as { pipeline: boolean }).pipeline = true;
-      // One write for the whole batch: node-postgres writes each query on its own otherwise.
-      (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork?(): void } } }).connection.stream.cork?.();
+      cork(client);
     }
-    const answers = batch.map((read) =>
-      client.query<unknown[]>({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then(
-        (result) => read.resolve(result.rows[0]),
-        (err: unknown) => {
-          if (!fromServer(err)) broken = err;
-          read.reject(err);
-        },
-      ));
-    if (pipelined) (client as unknown as { connection: { stream: NodeJS.WritableStream & { uncork?(): void } } }).connection.stream.uncork?.();
+    const answers: Promise<void>[] = [];
+    try {
+      for (const read of batch) {
+        answers.push(client.query<unknown[]>({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then(
+          (result) => read.resolve(result.rows[0]),
+          (err: unknown) => {
+            if (!fromServer(err)) broken = err;
+            read.reject(err);
+          },
+        ));
+      }
+    } catch (err) {
+      // Not sent (node-postgres refused the query itself): the reads not yet asked for fail with it.
+      broken = err;
+      for (const read of batch.slice(answers.length)) read.reject(err);
+    } finally {
+      if (pipelined) uncork(client);
+    }
     await Promise.all(answers);
     if (pipelined) (client as { pipeline: boolean }).pipeline = false;
     // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
@@ -169,10 +193,17 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
       // other use of the connection, Kysely's included, sends one statement at a time as before.
       (client as { pipeline: boolean }).pipeline = true;
       try {
-        const answers = await Promise.allSettled([
-          ...writes.map((write) => client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
-          client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
-        ]);
+        cork(client);
+        let sent: Promise<unknown>[];
+        try {
+          sent = [
+            ...writes.map((write) => client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
+            client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
+          ];
+        } finally {
+          uncork(client);
+        }
+        const answers = await Promise.allSettled(sent);
         for (const answer of answers) if (answer.status === 'rejected') throw (failure = answer.reason);
         return (answers[answers.length - 1] as PromiseFulfilledResult<pg.QueryResult<unknown[]>>).value.rows[0];
       } finally {
