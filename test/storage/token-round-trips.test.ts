@@ -1,7 +1,6 @@
 /**
- * How many statements (each one round trip to the server: pg's extended
- * protocol sends one at a time) the token endpoint's grants cost on
- * PostgreSQL, counted at the driver. The grants are the benchmark's
+ * How many round trips to the server the token endpoint's grants, and
+ * introspection, cost on PostgreSQL, counted at the driver. The grants are the benchmark's
  * (bench/targets/gatehouse.ts): a confidential web app, its client_credentials,
  * its refresh (which keeps the refresh token) and its code exchange; and a
  * public app's refresh, which rotates. The counts are the ones
@@ -11,32 +10,35 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
+import { hotIntrospect } from '../../src/http/routes/oidc.js';
 import { basic, CHALLENGE, type Core, openCore, VERIFIER } from '../helpers/core.js';
 import { freshDatabase } from '../helpers/postgres.js';
 
 /**
  * Every round trip to the server while `fn` runs, as the statements it
  * carried (their first words, or their prepared names). Statements sent to
- * one connection in the same turn of the event loop, without waiting for an
- * answer (pipelined), share a round trip.
+ * one connection in pipeline mode in one go (before any promise settles),
+ * without waiting for an answer, share a round trip; out of pipeline mode
+ * node-postgres sends one statement at a time, each a round trip.
  */
 async function roundTrips(fn: () => Promise<unknown>): Promise<string[][]> {
   const trips: string[][] = [];
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const query = proto.query;
-  let open: { client: unknown; trip: string[] } | null = null;
+  let open: { client: unknown; trip: string[]; pipelined: boolean } | null = null;
   proto.query = function (this: unknown, ...args: unknown[]) {
     const q = args[0] as string | { text: string; name?: string };
     const text = typeof q === 'string' ? q : q.text;
     const statement = (typeof q === 'object' && q.name) || text.replace(/\s+/g, ' ').trim().slice(0, 60);
-    if (open !== null && open.client === this) {
+    const pipelined = (this as { pipeline?: boolean }).pipeline === true;
+    if (open !== null && open.client === this && open.pipelined && pipelined) {
       open.trip.push(statement);
     } else {
       const trip = [statement];
       trips.push(trip);
-      const opened = { client: this, trip };
+      const opened = { client: this, trip, pipelined };
       open = opened;
-      setImmediate(() => { if (open === opened) open = null; });
+      queueMicrotask(() => { if (open === opened) open = null; });
     }
     return query.apply(this, args);
   };
@@ -81,19 +83,30 @@ describe('statements per grant on PostgreSQL', () => {
     const code = await core.code(alice, web.app);
     const issued = await core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!));
     const sent = await roundTrips(() => core.token({ grant_type: 'refresh_token', refresh_token: issued.refresh_token! }, basic(web.app.clientId, web.secret!)));
-    expect(sent, JSON.stringify(sent)).toHaveLength(3);
+    // The app and the token with its owners are read in one round trip (prepared-reads.ts batches reads).
+    expect(sent, JSON.stringify(sent)).toHaveLength(2);
+    expect(sent[0]).toEqual(expect.arrayContaining(['gatehouse_app_version', 'gatehouse_token_with_owners']));
   });
 
   test('refresh_token (public: the refresh token rotates)', async () => {
     const code = await core.code(alice, desktop.app, { code_challenge: CHALLENGE });
     const issued = await core.token({ grant_type: 'authorization_code', client_id: desktop.app.clientId, code, code_verifier: VERIFIER });
     const sent = await roundTrips(() => core.token({ grant_type: 'refresh_token', client_id: desktop.app.clientId, refresh_token: issued.refresh_token! }));
-    expect(sent, JSON.stringify(sent)).toHaveLength(4);
+    expect(sent, JSON.stringify(sent)).toHaveLength(3);
   });
 
   test('authorization_code', async () => {
     const code = await core.code(alice, web.app);
     const sent = await roundTrips(() => core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!)));
     expect(sent, JSON.stringify(sent)).toHaveLength(3);
+  });
+
+  test('introspection', async () => {
+    const issued = await core.token({ grant_type: 'client_credentials' }, basic(web.app.clientId, web.secret!));
+    let answer: Record<string, unknown> = {};
+    const sent = await roundTrips(async () => { answer = await hotIntrospect(core.ctx).answer(basic(web.app.clientId, web.secret!), { token: issued.access_token }, { ip: '127.0.0.1', onClient: () => {} }) as Record<string, unknown>; });
+    expect(answer.active).toBe(true);
+    // The caller's app and the token are read in one round trip.
+    expect(sent, JSON.stringify(sent)).toEqual([expect.arrayContaining(['gatehouse_app_version', 'gatehouse_token_with_owners'])]);
   });
 });

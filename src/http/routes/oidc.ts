@@ -86,10 +86,14 @@ async function introspect(ctx: Context, authorization: string | undefined, body:
   if (authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
     throw new HeaderInvalidClient('introspection requires client authentication');
   }
+  // The token is asked for beside the caller's app (on PostgreSQL they go in one round trip, prepared-reads.ts)
+  // and looked at only once the caller is authenticated: what a refused request read is dropped.
+  const lookup = params.token && params.token.length <= MAX_TOKEN_LENGTH ? ctx.tokens.resolveWithOwners(params.token) : null;
+  lookup?.catch(() => {});
   const client = await authenticateClient(ctx, clientCredentials(authorization, params));
   if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
   if (!params.token) throw new InvalidRequest('token is required');
-  const found = params.token.length <= MAX_TOKEN_LENGTH ? await ctx.tokens.resolveWithOwners(params.token) : null;
+  const found = await lookup;
   if (!found) return { active: false };
   const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
   if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };

@@ -1,6 +1,6 @@
 /** What every grant handler receives and returns (one grant, one module). */
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { AppRecord, Storage } from '../../storage/storage.js';
+import type { AppRecord, Storage, TokenWithOwners } from '../../storage/storage.js';
 import type { Limits } from '../attempts.js';
 import type { Clock } from '../../types.js';
 import type { ClientAssertions } from '../client-assertion.js';
@@ -27,6 +27,11 @@ export interface RequestMeta {
   dpopJkt?: string | null;
   /** Told the authenticated client before its grant runs (the HTTP layer's CORS rule depends on it). */
   onClient?: (app: AppRecord) => void;
+  /**
+   * The presented refresh token's row, asked for while the client was being
+   * authenticated (token-endpoint.ts); awaited only once it is.
+   */
+  refreshToken?: Promise<TokenWithOwners | null>;
 }
 
 /** The token request's form parameters, each at most once (RFC 6749 §3.2). */

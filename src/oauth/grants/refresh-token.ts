@@ -14,15 +14,24 @@ import { InvalidDpopProof } from '../dpop.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
 import { parseScopeParam, withoutOfflineAccess } from '../scopes.js';
 import { chooseResource } from '../../resources/resources.js';
-import type { GrantHandler } from './grant.js';
+import type { TokenWithOwners } from '../../storage/storage.js';
+import type { GrantContext, GrantHandler, TokenParams } from './grant.js';
+
+/**
+ * The row of the refresh token `params` presents, with its user, in one read;
+ * null when there is none to look for.
+ */
+export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams): Promise<TokenWithOwners | null> {
+  const raw = params.refresh_token;
+  return raw && raw.length <= 512 ? ctx.storage.findTokenWithOwners(sha256Hex(raw)) : Promise.resolve(null);
+}
 
 export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta) => {
   const { app } = client;
   const raw = params.refresh_token;
   if (!raw) throw new InvalidRequest('refresh_token is required');
   const now = ctx.clock();
-  // The token with its user, in one read.
-  const found = raw.length <= 512 ? await ctx.storage.findTokenWithOwners(sha256Hex(raw)) : null;
+  const found = await (meta.refreshToken ?? readRefreshToken(ctx, params));
   const token = found?.token;
   if (!token || token.type !== 'refresh') throw new InvalidGrant('the refresh token is unknown');
   if (token.clientId !== app.clientId) throw new InvalidGrant('the refresh token was issued to another client');

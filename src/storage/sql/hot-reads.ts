@@ -11,8 +11,8 @@
  * validity is ever cached. The app by its client_id is what every client
  * authentication reads, the same way.
  */
-import type { CompiledQuery, Selectable } from 'kysely';
-import type { AppsTable, TokensTable, UsersTable } from './schema.js';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import type { AppsTable, Database, TokensTable, UsersTable } from './schema.js';
 import type { PreparedReads, Row } from './prepared-reads.js';
 
 /** Every column of each table, as an object so that the compiler says when a migration adds one and it is missing here. */
@@ -124,6 +124,16 @@ export class HotReads {
    */
   async issuedAfter(writes: readonly CompiledQuery[], hash: string): Promise<IssuedRow | null> {
     return this.toIssued(await this.reads.firstAfter!(writes, 'issued', this.issuedText, [hash]));
+  }
+
+  /**
+   * The rows of `write`, one of hot-writes.ts's fixed statements: prepared by
+   * name where the driver can (`PreparedReads.write`), else through Kysely's
+   * driver, `db`.
+   */
+  async write<R>(db: Kysely<Database>, write: CompiledQuery): Promise<R[]> {
+    if (this.reads.write !== undefined) return (await this.reads.write(write)) as R[];
+    return (await db.executeQuery<R>(write)).rows as R[];
   }
 
   private toIssued(row: Row | undefined): IssuedRow | null {

@@ -40,6 +40,12 @@ export interface PreparedReads {
    *   all again (about 50 µs against 5, measured on a table of 200k tokens).
    */
   firstAfter?(writes: readonly CompiledQuery[], name: string, text: string, parameters: readonly unknown[]): Promise<Row | undefined>;
+  /**
+   * PostgreSQL's pool only: a write of fixed text (hot-writes.ts) as a named
+   * prepared statement, parsed and planned once per connection rather than
+   * at every run as Kysely's driver sends it; its rows as objects.
+   */
+  write?(query: CompiledQuery): Promise<Record<string, unknown>[]>;
 }
 
 /**
@@ -81,13 +87,104 @@ function writeName(text: string): string {
 }
 const writeNames = new Map<string, string>();
 
-/** A pg pool: one round trip per read, prepared by name on each connection the first time it runs there. */
+/** The most reads one batch sends: a batch waits for all of its answers before its connection goes back to the pool. */
+const MAX_BATCH = 64;
+
+interface PendingRead {
+  name: string;
+  text: string;
+  parameters: readonly unknown[];
+  resolve(row: Row | undefined): void;
+  reject(err: unknown): void;
+}
+
+/** The socket of a pg client, which node-postgres corks for each query it sends. */
+const socketOf = (client: pg.PoolClient) => (client as unknown as { connection: { stream: { cork?(): void; uncork?(): void } } }).connection.stream;
+
+/**
+ * Until `uncork`, what is sent to `client` is kept and then written to its
+ * socket in one system call (node-postgres writes each query on its own):
+ * on a machine where a system call is dear, a good part of a request's cost.
+ */
+function cork(client: pg.PoolClient): void {
+  socketOf(client).cork?.();
+}
+
+function uncork(client: pg.PoolClient): void {
+  socketOf(client).uncork?.();
+}
+
+/** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
+const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
+
+/**
+ * A pg pool. Reads are prepared by name on each connection the first time
+ * they run there, and batched: every read asked for while the event loop
+ * handles one round of I/O (the requests that arrived together, and the
+ * reads one request starts at once) is sent at the next turn on one
+ * connection, one behind the other without waiting (node-postgres' pipeline
+ * mode), and written to the socket at once. The server answers them in
+ * order, each in its own implicit transaction ending at its own Sync, so
+ * each read sees exactly what it would have seen alone, started no earlier
+ * than it was asked for; what a batch saves is the round trips, and on both
+ * sides the system calls and wake-ups of each. Only reads are batched:
+ * writes keep a connection each, so that their commits (and their waits for
+ * the log to reach the disk) are never queued behind one another's.
+ */
 export function postgresReads(pool: pg.Pool): PreparedReads {
+  let pending: PendingRead[] = [];
+  const send = async (batch: PendingRead[]): Promise<void> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      for (const read of batch) read.reject(err);
+      return;
+    }
+    let broken: unknown;
+    const pipelined = batch.length > 1;
+    if (pipelined) {
+      (client as { pipeline: boolean }).pipeline = true;
+      cork(client);
+    }
+    const answers: Promise<void>[] = [];
+    try {
+      for (const read of batch) {
+        answers.push(client.query<unknown[]>({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then(
+          (result) => read.resolve(result.rows[0]),
+          (err: unknown) => {
+            if (!fromServer(err)) broken = err;
+            read.reject(err);
+          },
+        ));
+      }
+    } catch (err) {
+      // Not sent (node-postgres refused the query itself): the reads not yet asked for fail with it.
+      broken = err;
+      for (const read of batch.slice(answers.length)) read.reject(err);
+    } finally {
+      if (pipelined) uncork(client);
+    }
+    await Promise.all(answers);
+    if (pipelined) (client as { pipeline: boolean }).pipeline = false;
+    // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
+    client.release(broken !== undefined);
+  };
+  const flush = (): void => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) void send(all.slice(i, i + MAX_BATCH));
+  };
   return {
     parameter: (n) => `$${n}`,
-    async first(name, text, parameters) {
-      const result = await pool.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' });
-      return result.rows[0];
+    first(name, text, parameters) {
+      return new Promise<Row | undefined>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push({ name, text, parameters, resolve, reject });
+      });
+    },
+    async write(query) {
+      return (await pool.query({ name: writeName(query.sql), text: query.sql, values: [...query.parameters] })).rows;
     },
     async firstAfter(writes, name, text, parameters) {
       const client = await pool.connect();
@@ -96,16 +193,22 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
       // other use of the connection, Kysely's included, sends one statement at a time as before.
       (client as { pipeline: boolean }).pipeline = true;
       try {
-        const answers = await Promise.allSettled([
-          ...writes.map((write) => client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
-          client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
-        ]);
+        cork(client);
+        let sent: Promise<unknown>[];
+        try {
+          sent = [
+            ...writes.map((write) => client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
+            client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
+          ];
+        } finally {
+          uncork(client);
+        }
+        const answers = await Promise.allSettled(sent);
         for (const answer of answers) if (answer.status === 'rejected') throw (failure = answer.reason);
         return (answers[answers.length - 1] as PromiseFulfilledResult<pg.QueryResult<unknown[]>>).value.rows[0];
       } finally {
         (client as { pipeline: boolean }).pipeline = false;
-        // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
-        client.release(failure !== undefined && !(failure instanceof Error && 'severity' in failure));
+        client.release(failure !== undefined && !fromServer(failure));
       }
     },
   };

@@ -653,7 +653,8 @@ export class SqlStorage implements Storage {
 
   async consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult> {
     // One statement, also reading the user's status (hot-writes.ts).
-    const won = (await this.db.executeQuery<Selectable<AuthCodesTable> & { user_status: string | null }>(this.writes.consumeCode(hash, now))).rows[0];
+    // Outside a unit a named prepared statement on PostgreSQL (`HotReads.write`); in one, through its transaction.
+    const [won] = await this.hot.write<Selectable<AuthCodesTable> & { user_status: string | null }>(this.db, this.writes.consumeCode(hash, now));
     if (won) {
       const { user_status: status, ...row } = won;
       return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
