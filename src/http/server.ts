@@ -95,35 +95,17 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
 
 /**
  * Where JSON log lines go when no terminal reads them: standard output,
- * written asynchronously and in batches. pino's default writes each line with
- * its own blocking write(2) while the request waits; here lines gather in a
- * buffer and leave in one write once it holds `LOG_BATCH` bytes, off the
- * request's path (one write per about forty lines: a write per line was a
- * tenth of a busy /info's CPU). A quiet moment's lines wait at most
- * `LOG_LINGER_MS` before their write. What is buffered is flushed when the
- * process exits normally or on a signal; a process killed outright (SIGKILL)
- * can lose the last lines, never an audit entry (those are in the database).
+ * written asynchronously. pino's default writes each line with its own
+ * blocking write(2) while the request waits; here a line joins the buffer and
+ * the lines of a busy moment leave in one write, off the request's path.
+ * Nothing is held back when idle (a line is written as soon as the previous
+ * write is done), and what is buffered is flushed when the process exits
+ * normally or on a signal; a process killed outright (SIGKILL) can lose the
+ * last few lines, never an audit entry (those are in the database).
  * One per process: servers in one process share it, so lines never interleave.
  */
 let logDestination: DestinationStream | null = null;
-const LOG_BATCH = 8192;
-const LOG_LINGER_MS = 100;
-const asyncStdout = (): DestinationStream => (logDestination ??= batchedLines(pinoDestination({ dest: 1, sync: false, minLength: LOG_BATCH })));
-
-/** `stream`, flushed `LOG_LINGER_MS` after the first line it has not written yet; no timer while nothing waits. */
-function batchedLines(stream: ReturnType<typeof pinoDestination>): DestinationStream {
-  let linger: NodeJS.Timeout | undefined;
-  const flush = () => {
-    linger = undefined;
-    stream.flush();
-  };
-  return {
-    write(line: string) {
-      stream.write(line);
-      linger ??= setTimeout(flush, LOG_LINGER_MS).unref();
-    },
-  };
-}
+const asyncStdout = (): DestinationStream => (logDestination ??= pinoDestination({ dest: 1, sync: false }));
 
 /** Form bodies are small; anything larger is refused before parsing. */
 const BODY_LIMIT = 64 * 1024;

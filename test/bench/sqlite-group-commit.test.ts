@@ -33,11 +33,23 @@ beforeEach(async () => {
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');
   commits = 0;
+  // Commits are counted however the driver makes them: `exec('commit')` or a prepared `commit` statement.
   const exec = raw.exec.bind(raw);
   raw.exec = ((source: string) => {
     if (/^commit$/i.test(source)) commits++;
     return exec(source);
   }) as typeof raw.exec;
+  const prepare = raw.prepare.bind(raw);
+  raw.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (!/^commit$/i.test(source)) return statement;
+    const run = statement.run.bind(statement);
+    statement.run = ((...parameters: unknown[]) => {
+      commits++;
+      return run(...parameters);
+    }) as typeof statement.run;
+    return statement;
+  }) as typeof raw.prepare;
   db = new Kysely<Db>({ dialect: new GroupCommitSqliteDialect(raw) });
   await sql`create table items (id text primary key, taken_at integer)`.execute(db);
   observer = new SQLite(file, { readonly: true });
