@@ -715,111 +715,68 @@ export class GroupCommitSqliteDialect implements Dialect {
 }
 
 /**
- * Syncs the log in a worker thread of its own (wal-sync-worker.ts), started
- * at the first sync. It keeps the process alive only while a sync is in
- * flight; a worker that dies fails that sync, and the next starts another.
+ * A worker thread doing one job at a time for the driver, started at the
+ * first job. It keeps the process alive only while a job is in flight; a
+ * worker that dies fails that job, and the next job starts another.
  */
-export class WorkerWalSyncer implements WalSyncer {
+class WorkerJobs<Result, Value> {
   private worker: Worker | null = null;
-  private pending: { resolve(): void; reject(err: unknown): void } | null = null;
+  private pending: { resolve(value: Value): void; reject(err: unknown): void } | null = null;
   private closed = false;
 
-  constructor(private readonly walFile: string) {}
+  constructor(
+    private readonly o: {
+      /** What the worker is, in error messages: "the database log syncer". */
+      name: string;
+      /** The error when a second job is asked for while one is in flight. */
+      oneAtATime: string;
+      source: string;
+      workerData(): object;
+      /** The message that asks for a job. */
+      job: unknown;
+      /** The job's value, or its error, from the worker's answer. */
+      settle(result: Result): Value | Error;
+      /** A message that makes the worker end by itself (closing what it holds); without one it is terminated. */
+      closing?: unknown;
+    },
+  ) {}
 
-  async sync(): Promise<void> {
-    if (this.closed) throw new Error('the database log syncer is closed');
-    if (this.pending !== null) throw new Error('one sync of the database log at a time');
+  run(): Promise<Value> {
+    if (this.closed) return Promise.reject(new Error(`${this.o.name} is closed`));
+    if (this.pending !== null) return Promise.reject(new Error(this.o.oneAtATime));
     const worker = (this.worker ??= this.spawn());
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Value>((resolve, reject) => {
       this.pending = { resolve, reject };
       worker.ref();
-      worker.postMessage(null);
+      worker.postMessage(this.o.job);
     });
   }
 
   private spawn(): Worker {
-    // None of the process's own Node options: the worker opens, syncs and closes a file, nothing more.
-    const worker = new Worker(WAL_SYNC_WORKER, { eval: true, workerData: { walFile: this.walFile }, execArgv: [] });
+    // None of the process's own Node options: the worker does its one kind of job, nothing more.
+    const worker = new Worker(this.o.source, { eval: true, workerData: this.o.workerData(), execArgv: [] });
     worker.unref();
-    worker.on('message', (result: WalSyncResult) => {
+    worker.on('message', (result: Result) => {
       worker.unref();
-      if (result.ok) this.finish(null);
-      else this.finish(Object.assign(new Error(`could not sync the database log ${this.walFile}: ${result.message}`), { code: result.code }));
+      this.finish(this.o.settle(result));
     });
     const lost = (err: Error) => {
-      // 'error' is followed by 'exit': the sync in flight fails once, and only this worker's.
+      // 'error' is followed by 'exit': the job in flight fails once, and only this worker's.
       if (this.worker !== worker) return;
       this.worker = null;
       this.finish(err);
     };
     worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the database log syncer exited with code ${code}`)));
+    worker.on('exit', (code) => lost(new Error(`${this.o.name} exited with code ${code}`)));
     return worker;
   }
 
-  private finish(err: Error | null): void {
+  private finish(outcome: Value | Error): void {
     const pending = this.pending;
     this.pending = null;
     if (pending === null) return;
-    if (err === null) pending.resolve();
-    else pending.reject(err);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
-  }
-}
-
-/**
- * Checkpoints the log in a worker thread of its own (WAL_CHECKPOINT_WORKER),
- * on its own connection to the database, started at the first checkpoint.
- * Not the syncer's thread: a checkpoint takes two fsyncs and page copies, and
- * the syncs that release tokens would wait behind it. It keeps the process
- * alive only while a checkpoint is in flight; a worker that dies fails that
- * checkpoint.
- */
-export class WorkerWalCheckpointer implements WalCheckpointer {
-  private worker: Worker | null = null;
-  private pending: { resolve(report: CheckpointReport): void; reject(err: unknown): void } | null = null;
-  private closed = false;
-
-  constructor(private readonly dbFile: string) {}
-
-  async checkpoint(): Promise<CheckpointReport> {
-    if (this.closed) throw new Error('the database checkpointer is closed');
-    if (this.pending !== null) throw new Error('one checkpoint of the database log at a time');
-    const worker = (this.worker ??= this.spawn());
-    return new Promise<CheckpointReport>((resolve, reject) => {
-      this.pending = { resolve, reject };
-      worker.ref();
-      worker.postMessage('checkpoint');
-    });
-  }
-
-  private spawn(): Worker {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WAL_CHECKPOINT_WORKER, { eval: true, workerData: { file: this.dbFile, driver }, execArgv: [] });
-    worker.unref();
-    worker.on('message', (result: WalCheckpointResult) => {
-      worker.unref();
-      const pending = this.pending;
-      this.pending = null;
-      if (result.ok) pending?.resolve({ busy: result.busy, log: result.log, checkpointed: result.checkpointed });
-      else pending?.reject(Object.assign(new Error(`could not checkpoint the database log of ${this.dbFile}: ${result.message}`), { code: result.code }));
-    });
-    const lost = (err: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      const pending = this.pending;
-      this.pending = null;
-      pending?.reject(err);
-    };
-    worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the database checkpointer exited with code ${code}`)));
-    return worker;
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
   }
 
   async close(): Promise<void> {
@@ -827,10 +784,68 @@ export class WorkerWalCheckpointer implements WalCheckpointer {
     const worker = this.worker;
     this.worker = null;
     if (worker === null) return;
-    // Its connection is closed by the worker itself before it ends.
+    if (this.o.closing === undefined) return void (await worker.terminate());
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.ref();
-    worker.postMessage('close');
+    worker.postMessage(this.o.closing);
     await exited;
+  }
+}
+
+/** Syncs the log in a worker thread of its own (wal-sync-worker.ts), started at the first sync. */
+export class WorkerWalSyncer implements WalSyncer {
+  private readonly jobs: WorkerJobs<WalSyncResult, void>;
+
+  constructor(walFile: string) {
+    this.jobs = new WorkerJobs<WalSyncResult, void>({
+      name: 'the database log syncer',
+      oneAtATime: 'one sync of the database log at a time',
+      source: WAL_SYNC_WORKER,
+      workerData: () => ({ walFile }),
+      job: null,
+      settle: (result) => result.ok ? undefined : Object.assign(new Error(`could not sync the database log ${walFile}: ${result.message}`), { code: result.code }),
+    });
+  }
+
+  sync(): Promise<void> {
+    return this.jobs.run();
+  }
+
+  close(): Promise<void> {
+    return this.jobs.close();
+  }
+}
+
+/**
+ * Checkpoints the log in a worker thread of its own (WAL_CHECKPOINT_WORKER),
+ * on its own connection to the database, started at the first checkpoint.
+ * Not the syncer's thread: a checkpoint takes two fsyncs and page copies, and
+ * the syncs that release tokens would wait behind it.
+ */
+export class WorkerWalCheckpointer implements WalCheckpointer {
+  private readonly jobs: WorkerJobs<WalCheckpointResult, CheckpointReport>;
+
+  constructor(dbFile: string) {
+    this.jobs = new WorkerJobs<WalCheckpointResult, CheckpointReport>({
+      name: 'the database checkpointer',
+      oneAtATime: 'one checkpoint of the database log at a time',
+      source: WAL_CHECKPOINT_WORKER,
+      // An evaluated worker cannot resolve modules itself: it is given the driver's path.
+      workerData: () => ({ file: dbFile, driver: createRequire(import.meta.url).resolve('better-sqlite3') }),
+      job: 'checkpoint',
+      settle: (result) => result.ok
+        ? { busy: result.busy, log: result.log, checkpointed: result.checkpointed }
+        : Object.assign(new Error(`could not checkpoint the database log of ${dbFile}: ${result.message}`), { code: result.code }),
+      // Its connection is closed by the worker itself before it ends.
+      closing: 'close',
+    });
+  }
+
+  checkpoint(): Promise<CheckpointReport> {
+    return this.jobs.run();
+  }
+
+  close(): Promise<void> {
+    return this.jobs.close();
   }
 }
