@@ -9,10 +9,15 @@
 // Disarmed buttons stay focusable (aria-disabled, not disabled) and a click or
 // Enter on them does nothing. Without script the buttons are plain submit
 // buttons and work: the guard is an enhancement on top of the form.
+//
+// Once a decision has been sent the form is sealed: the second click of a
+// double-click, or an impatient second press, sends nothing more. The page
+// coming back from the back-forward cache is a new appearance and unseals.
 (function () {
   'use strict';
   var DELAY_MS = 500;
   var armed = false;
+  var sent = false;
   var timer = null;
 
   function mark() {
@@ -54,20 +59,25 @@
   // is in place before the body is parsed. A form submitted by Enter in a
   // field "clicks" its first button, so it is stopped here too.
   document.addEventListener('click', function (event) {
-    if (!armed && guarded(event.target)) {
+    if ((!armed || sent) && guarded(event.target)) {
       event.preventDefault();
       event.stopPropagation();
     }
   }, true);
   document.addEventListener('submit', function (event) {
-    if (!armed && event.target instanceof HTMLFormElement && event.target.querySelector('button[data-arm]')) event.preventDefault();
+    if (!(event.target instanceof HTMLFormElement) || !event.target.querySelector('button[data-arm]')) return;
+    if (!armed || sent) event.preventDefault();
+    else sent = true;
   }, true);
 
   window.addEventListener('blur', disarm);
   window.addEventListener('focus', rearm);
   // Back to the page from the back-forward cache: a new appearance.
   window.addEventListener('pageshow', function (event) {
-    if (event.persisted) rearm();
+    if (event.persisted) {
+      sent = false;
+      rearm();
+    }
   });
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') rearm();

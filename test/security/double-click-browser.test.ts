@@ -117,12 +117,18 @@ describe('the consent pop-up cannot be answered by a click aimed at another wind
     expect(target.received.length).toBe(before);
     expect(await gh.ctx.storage.findConsent(id, clientId as ClientId)).toBeNull();
 
-    // 500 ms after it appeared, armed and shown as such (no aria-disabled): the same click is the user's decision.
+    // 500 ms after it appeared, armed and shown as such (no aria-disabled): the same click is the user's decision,
+    // sent once: the double-click's second click meets a sealed form.
     await context.clock.runFor(400);
     await decisionArmed(popup);
     expect(await popup.getByRole('button', { name: 'Allow', exact: true }).getAttribute('aria-disabled')).toBeNull();
+    const decisionsSent: string[] = [];
+    popup.on('request', (request) => {
+      if (request.method() === 'POST') decisionsSent.push(request.url());
+    });
     await doubleClickAt(popup, 'Allow');
     await expect.poll(() => target.received.length).toBe(before + 1);
+    expect(decisionsSent).toHaveLength(1);
     expect(target.last().get('state')).toBe('lured');
     expect(await gh.ctx.storage.findConsent(id, clientId as ClientId)).not.toBeNull();
     await finish(context);
