@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sha256Hex } from '../../src/crypto/random.js';
+import { newFamilyId } from '../../src/oauth/tokens.js';
 import { sqliteFile } from '../../src/storage/open.js';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
 import { openCore, type Core } from '../helpers/core.js';
@@ -45,6 +46,21 @@ describe('tokens', () => {
       seen.add(res.access_token).add(res.refresh_token!);
     }
     expect(seen.size).toBe(100);
+  });
+
+  test('start families whose ids sort in the order they were made, so the family index grows at its end', async () => {
+    const before = new Set(tokenRows().map((r) => r.family_id));
+    await issue();
+    const [row] = tokenRows().filter((r) => !before.has(r.family_id));
+    // The issue's own time leads the id.
+    expect(String(row!.family_id)).toMatch(/^[0-9a-f]{32}$/);
+    expect(parseInt(String(row!.family_id).slice(0, 12), 16)).toBe(Number(row!.created_at));
+    const times = [0, 1, 255, 256, 1_700_000_000_000, 1_700_000_000_001, 2 ** 44, 2 ** 48 - 1];
+    const ids = times.map((t) => newFamilyId(t));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect([...ids].sort()).toEqual(ids);
+    // Still 80 random bits after the time: families made in the same millisecond differ.
+    expect(new Set(Array.from({ length: 100 }, () => newFamilyId(1_700_000_000_000))).size).toBe(100);
   });
 
   test('are stored only as SHA-256 hashes: no column of the tokens table holds a raw token', async () => {
