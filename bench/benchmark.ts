@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
 import { argon2Rate } from './argon2.js';
 import { measureFootprint, rssMb, type Footprint } from './footprint.js';
@@ -59,6 +60,20 @@ async function measureEndpoint(driver: LoadDriver, o: BenchOptions, target: Targ
   const servedBy = scenario.servedBy ?? '';
   log(`${what}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
   return { ...result, target: target.id, endpoint, servedBy, round };
+}
+
+/** The server's own word on what an acknowledged commit survives: printed beside the figures it explains. */
+async function durability(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const names = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers', 'server_version'];
+    const { rows } = await client.query<{ name: string; setting: string }>(
+      "select name, current_setting(name) as setting from unnest($1::text[]) as name", [names]);
+    return rows.map((r) => `${r.name} ${r.setting}`).join(', ');
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -127,6 +142,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const targets: Target[] = [];
   const gatehouses: GatehouseTarget[] = [];
   let postgres: RunningPostgres | null = null;
+  let postgresSettings: string | null = null;
   let database: { url: string; drop(): Promise<void> } | null = null;
   const extraDatabases: { url: string; drop(): Promise<void> }[] = [];
   const runs: Measured[] = [];
@@ -151,8 +167,10 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     }
     if (o.postgres) {
       try {
-        postgres = await startPostgres();
+        // Durable, as operators run it: an acknowledged token survives a crash on PostgreSQL as it does on SQLite.
+        postgres = await startPostgres({ durable: true });
         database = await freshDatabase(postgres.url);
+        postgresSettings = await durability(database.url);
       } catch (err) {
         log(`no PostgreSQL, measuring SQLite only: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -229,7 +247,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       uptimeEnd: uptime(),
       commit: gitCommit(),
     },
-    settings: { driver: driver.name, connections: o.connections, durationSec: o.duration, warmupSec: o.warmup, rounds: o.rounds, logLevel: o.logLevel, smoke: o.smoke },
+    settings: { driver: driver.name, connections: o.connections, durationSec: o.duration, warmupSec: o.warmup, rounds: o.rounds, logLevel: o.logLevel, smoke: o.smoke, ...(postgresSettings ? { postgres: postgresSettings } : {}) },
     targets: targets.map((t) => ({ id: t.id, label: t.label })),
     rows: buildRows(runs, o.endpoints, ids),
     hashRate,

@@ -32,7 +32,7 @@ const rounds = Number(values.rounds ?? 3);
 const duration = Number(values.duration ?? 4);
 const connections = Number(values.connections ?? 32);
 
-const cluster = await startPostgres({ own: true });
+const cluster = await startPostgres({ own: true, durable: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-pool-'));
 const targets: { pool: number; target: GatehouseTarget }[] = [];
 try {

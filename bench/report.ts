@@ -46,7 +46,11 @@ export interface Report {
   startedAt: string;
   finishedAt: string;
   machine: { cpus: number; model: string; node: string; loadavgStart: number[]; loadavgEnd: number[]; uptimeStart: string; uptimeEnd: string; commit: string };
-  settings: { driver: string; connections: number; durationSec: number; warmupSec: number; rounds: number; logLevel: string; smoke: boolean };
+  settings: {
+    driver: string; connections: number; durationSec: number; warmupSec: number; rounds: number; logLevel: string; smoke: boolean;
+    /** The PostgreSQL server's durability settings as it reported them (absent from reports saved before they were recorded). */
+    postgres?: string;
+  };
   targets: { id: string; label: string }[];
   rows: Row[];
   hashRate: { perSecond: number; threadPool: number } | null;
@@ -230,6 +234,7 @@ function context(report: Report): string[] {
     `load average at start ${m.loadavgStart.map((x) => x.toFixed(2)).join(', ')}; at end ${m.loadavgEnd.map((x) => x.toFixed(2)).join(', ')}`,
     `servers: ${report.targets.map((t) => `${t.id} = ${t.label}`).join('; ')}`,
     `${s.driver}, ${s.connections} connections, ${s.durationSec} s measured after ${s.warmupSec} s warm-up, ${s.rounds} round(s): the median round is shown, ratios are the median of the per-round ratios; Gatehouse log level ${s.logLevel}${s.smoke ? ' — SMOKE MODE, figures meaningless' : ''}`,
+    ...(s.postgres ? [`PostgreSQL: ${s.postgres}`] : []),
   ];
 }
 

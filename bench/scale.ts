@@ -219,7 +219,7 @@ let url = process.env.GATEHOUSE_DATABASE_URL ?? '';
 /** A sibling database left nearly empty, for the side-by-side measurement (throwaway clusters only). */
 let emptyUrl = '';
 if (url === '') {
-  cluster = await startPostgres({ own: true });
+  cluster = await startPostgres({ own: true, durable: true });
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   // Settings a server holding ten million tokens would have; memory for index builds and fewer checkpoints while seeding.
@@ -285,7 +285,7 @@ try {
     startedAt,
     finishedAt: new Date().toISOString(),
     commit: gitCommit(),
-    database: cluster ? 'throwaway PostgreSQL cluster (fsync off; shared_buffers 1 GB)' : 'GATEHOUSE_DATABASE_URL',
+    database: cluster ? 'throwaway PostgreSQL cluster (durable: fsync, synchronous_commit and full_page_writes on; shared_buffers 1 GB)' : 'GATEHOUSE_DATABASE_URL',
     uptime: uptimes,
     settings: { driver: driver.name, connections, durationSec: duration, poolSize },
     target: { tokens: wantTokens, users: wantUsers },

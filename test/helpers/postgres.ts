@@ -55,8 +55,12 @@ function serverUser(): { name: string; uid: number; gid: number } | null {
   throw new Error('running as root and there is no postgres or nobody user to run PostgreSQL as');
 }
 
-/** `own`: always a new cluster, even when GATEHOUSE_TEST_DATABASE_URL names one (for tests that restart it). */
-export async function startPostgres(options: { own?: boolean } = {}): Promise<RunningPostgres> {
+/**
+ * `own`: always a new cluster, even when GATEHOUSE_TEST_DATABASE_URL names one (for tests that restart it).
+ * `durable`: PostgreSQL's own defaults for durability (fsync, synchronous_commit, full_page_writes on), as an
+ * operator runs it; the benchmark measures that. Tests don't need it and run without.
+ */
+export async function startPostgres(options: { own?: boolean; durable?: boolean } = {}): Promise<RunningPostgres> {
   const given = process.env.GATEHOUSE_TEST_DATABASE_URL;
   if (given && !options.own) return { url: given, stop: async () => {} };
   const bin = findBinDir();
@@ -73,8 +77,9 @@ export async function startPostgres(options: { own?: boolean } = {}): Promise<Ru
   const data = path.join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'gatehouse', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const port = await freePort();
-  // Durability is irrelevant for a throwaway cluster; speed is not.
-  const serverOptions = `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  // Durability is irrelevant for a test's throwaway cluster; speed is not. A benchmark's cluster keeps it.
+  const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const serverOptions = `-p ${port} -h 127.0.0.1 -k ${dir}${fast} -c max_connections=300`;
   const start = () => run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   start();
   return {
