@@ -48,6 +48,9 @@ test('every server answers every benchmark request with the expected status, and
   // Gatehouse with one process and with two workers (GATEHOUSE_WORKERS=2) on each engine, each clearly labelled.
   expect(report.targets.map((t) => t.id)).toEqual(['gatehouse-sqlite', 'gatehouse-sqlite-2w', 'gatehouse-postgres', 'gatehouse-postgres-2w', 'oidc-provider', 'node-http']);
   expect(report.targets.find((t) => t.id === 'gatehouse-postgres-2w')!.label).toBe('Gatehouse (PostgreSQL, 2 worker processes)');
+  // What the PostgreSQL server said of its durability is printed beside the figures (here the tests' cluster, which has it off).
+  expect(report.settings.postgres).toMatch(/^fsync (on|off), synchronous_commit \w+, full_page_writes (on|off), /);
+  expect(readFileSync(path.join(out, 'bench.md'), 'utf8')).toContain(`PostgreSQL: ${report.settings.postgres}`);
   expect(report.rows.map((r) => r.endpoint)).toEqual([...ENDPOINTS]);
   for (const row of report.rows) {
     for (const target of report.targets) {
