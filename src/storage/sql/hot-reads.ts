@@ -93,25 +93,21 @@ export class HotReads {
     this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
     this.appVersionText = `select row_version from apps where client_id = ${reads.parameter(1)}`;
     this.userText = `select ${USER_COLUMNS.join(', ')} from users where id = ${reads.parameter(1)}`;
-    this.issuedText = `select t.generation,
+    const issued = `select t.generation,
         coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation,
         u.status as user_status, a.status as app_status, f.revoked_at as family_revoked
       from tokens t
       left join users u on u.id = t.user_id
       left join apps a on a.client_id = t.client_id
       left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
-      left join revoked_families f on f.family_id = t.family_id
-      where t.hash = ${reads.parameter(1)}`;
+      left join revoked_families f on f.family_id = t.family_id`;
+    this.issuedText = `${issued} where t.hash = ${reads.parameter(1)}`;
     // The same for many tokens at once (PostgreSQL only: an array parameter), each row led by its token's hash.
-    this.issuedAllText = `select t.hash, t.generation,
-        coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation,
-        u.status as user_status, a.status as app_status, f.revoked_at as family_revoked
-      from tokens t
-      left join users u on u.id = t.user_id
-      left join apps a on a.client_id = t.client_id
-      left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
-      left join revoked_families f on f.family_id = t.family_id
-      where t.hash = any(${reads.parameter(1)}::varchar[])`;
+    // Each hash is looked up on its own, by the very plan of the statement above: the LIMIT keeps the planner
+    // from folding the lookup into a join over the whole array, whose plan, made once per connection while the
+    // tables were small (a new database), scanned every token at each check once they were not.
+    this.issuedAllText = `select h.hash, i.* from unnest(${reads.parameter(1)}::varchar[]) as h(hash)
+      cross join lateral (${issued} where t.hash = h.hash limit 1) i`;
   }
 
   /**
