@@ -50,8 +50,9 @@ export interface PreparedReads {
    * PostgreSQL's pool only: `write`, then a read, sent as `firstAfter` sends
    * them (one connection, one round trip, the read starting once the write
    * has committed); every row of the read. When the server refuses the write
-   * it rejects with a `WriteRefused`: the write's own implicit transaction
-   * was rolled back, so nothing of it was kept and it can be made again.
+   * with an ERROR it rejects with a `WriteRefused`: the write's own implicit
+   * transaction was rolled back, so nothing of it was kept and it can be made
+   * again. Any other failure is thrown as it came.
    */
   rowsAfter?(write: CompiledQuery, name: string, text: string, parameters: readonly unknown[]): Promise<Row[]>;
 }
@@ -133,6 +134,13 @@ function uncork(client: pg.PoolClient): void {
 const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
 
 /**
+ * Whether the server refused a statement and went on (severity ERROR: its
+ * implicit transaction rolled back). Not a FATAL one, which ends the session
+ * and may come after the commit it followed.
+ */
+const refused = (err: unknown): boolean => fromServer(err) && (err as { severity?: unknown }).severity === 'ERROR';
+
+/**
  * A pg pool. Reads are prepared by name on each connection the first time
  * they run there, and batched: every read asked for while the event loop
  * handles one round of I/O (the requests that arrived together, and the
@@ -208,7 +216,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     },
     async rowsAfter(write, name, text, parameters) {
       const [written, read] = await afterWrites(pool, [write], name, text, parameters);
-      if (written!.status === 'rejected') throw fromServer(written!.reason) ? new WriteRefused(written!.reason) : written!.reason;
+      if (written!.status === 'rejected') throw refused(written!.reason) ? new WriteRefused(written!.reason) : written!.reason;
       if (read!.status === 'rejected') throw read!.reason;
       return read!.value.rows;
     },
