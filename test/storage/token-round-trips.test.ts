@@ -5,7 +5,8 @@
  * its refresh (which keeps the refresh token) and its code exchange; and a
  * public app's refresh, which rotates. The counts are the ones
  * docs/benchmarks.md lists: a change that adds a statement to a grant fails
- * here, and says which.
+ * here, and says which. Grants made together share their writes on top of
+ * that (src/storage/sql/grant-batches.ts).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -99,6 +100,19 @@ describe('statements per grant on PostgreSQL', () => {
     const code = await core.code(alice, web.app);
     const sent = await roundTrips(() => core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!)));
     expect(sent, JSON.stringify(sent)).toHaveLength(3);
+  });
+
+  test('concurrent client_credentials grants: their writes share one statement, and their checks another', async () => {
+    const N = 8;
+    const sent = await roundTrips(() => Promise.all(Array.from({ length: N }, () => core.token({ grant_type: 'client_credentials' }, basic(web.app.clientId, web.secret!)))));
+    const statements = sent.flat();
+    // One at a time each costs three (app, tokens + audit, check): 3N. Together, the app reads go in one round
+    // trip (prepared-reads.ts) and the grants' writes and checks in batches (grant-batches.ts).
+    const checks = statements.filter((s) => s === 'gatehouse_issued' || s === 'gatehouse_issued_all');
+    expect(statements.filter((s) => s === 'gatehouse_app_version'), JSON.stringify(sent)).toHaveLength(N);
+    expect(checks.length, JSON.stringify(sent)).toBeLessThan(N);
+    expect(statements.length, JSON.stringify(sent)).toBe(N + 2 * checks.length);
+    expect(statements.length, JSON.stringify(sent)).toBeLessThan(2 * N);
   });
 
   test('introspection', async () => {

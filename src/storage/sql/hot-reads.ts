@@ -74,6 +74,7 @@ export class HotReads {
   private readonly appVersionText: string;
   private readonly userText: string;
   private readonly issuedText: string;
+  private readonly issuedAllText: string;
 
   constructor(private readonly reads: PreparedReads) {
     // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
@@ -92,15 +93,21 @@ export class HotReads {
     this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
     this.appVersionText = `select row_version from apps where client_id = ${reads.parameter(1)}`;
     this.userText = `select ${USER_COLUMNS.join(', ')} from users where id = ${reads.parameter(1)}`;
-    this.issuedText = `select t.generation,
+    const issued = `select t.generation,
         coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation,
         u.status as user_status, a.status as app_status, f.revoked_at as family_revoked
       from tokens t
       left join users u on u.id = t.user_id
       left join apps a on a.client_id = t.client_id
       left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
-      left join revoked_families f on f.family_id = t.family_id
-      where t.hash = ${reads.parameter(1)}`;
+      left join revoked_families f on f.family_id = t.family_id`;
+    this.issuedText = `${issued} where t.hash = ${reads.parameter(1)}`;
+    // The same for many tokens at once (PostgreSQL only: an array parameter), each row led by its token's hash.
+    // Each hash is looked up on its own, by the very plan of the statement above: the LIMIT keeps the planner
+    // from folding the lookup into a join over the whole array, whose plan, made once per connection while the
+    // tables were small (a new database), scanned every token at each check once they were not.
+    this.issuedAllText = `select h.hash, i.* from unnest(${reads.parameter(1)}::varchar[]) as h(hash)
+      cross join lateral (${issued} where t.hash = h.hash limit 1) i`;
   }
 
   /**
@@ -124,6 +131,25 @@ export class HotReads {
    */
   async issuedAfter(writes: readonly CompiledQuery[], hash: string): Promise<IssuedRow | null> {
     return this.toIssued(await this.reads.firstAfter!(writes, 'issued', this.issuedText, [hash]));
+  }
+
+  /** Whether `issuedAllAfter` can be used (PostgreSQL's pool: `PreparedReads.rowsAfter`). */
+  get batches(): boolean {
+    return this.reads.rowsAfter !== undefined;
+  }
+
+  /**
+   * `write` (the statement that stores several grants' tokens), then
+   * `issued`'s read of each token in `hashes`, in one round trip, the read
+   * starting once the write has committed: by hash, what each is issued
+   * under (a token not there has no entry). Rejects with `WriteRefused` when
+   * the server refused the write (`PreparedReads.rowsAfter`).
+   */
+  async issuedAllAfter(write: CompiledQuery, hashes: readonly string[]): Promise<Map<string, IssuedRow>> {
+    const rows = await this.reads.rowsAfter!(write, 'issued_all', this.issuedAllText, [hashes]);
+    const seen = new Map<string, IssuedRow>();
+    for (const row of rows) seen.set(row[0] as string, this.toIssued(row.slice(1))!);
+    return seen;
   }
 
   /**

@@ -35,6 +35,7 @@ export class HotWrites {
   private readonly auditText: string;
   private readonly consumeCodeText: string;
   private readonly rotateRefreshText: string;
+  private readonly grantsText: string;
 
   constructor(private readonly placeholders: 'sqlite' | 'postgres') {
     const [now, hash] = placeholders === 'postgres' ? ['$1', '$2'] : ['?', '?'];
@@ -44,6 +45,12 @@ export class HotWrites {
           + coalesce((select a.token_generation from apps a where a.client_id = tokens.client_id), 0)
           + coalesce((select g.generation from grant_generations g where g.user_id = tokens.user_id and g.client_id = tokens.client_id), 0))
       returning *`;
+    // The rows as two JSON arrays, each read as rows of its table (`json_populate_recordset`): one text whatever
+    // the number of grants and tokens, so one prepared statement per connection, and two parameters to send.
+    this.grantsText = `with audit_entries as (
+        insert into audit_log (${AUDIT_COLUMNS.join(', ')}) select ${AUDIT_COLUMNS.join(', ')} from json_populate_recordset(null::audit_log, $1)
+      )
+      insert into tokens (${TOKEN_COLUMNS.join(', ')}) select ${TOKEN_COLUMNS.join(', ')} from json_populate_recordset(null::tokens, $2)`;
     this.auditText = `insert into audit_log (${AUDIT_COLUMNS.join(', ')}) values ${this.tuple(1, AUDIT_COLUMNS.length)}`;
     // The user's status is read by the statement that consumes the code: on PostgreSQL one round trip, on
     // SQLite inside the write, where the pages are warm (the reading connection's are dropped at every commit).
@@ -120,5 +127,22 @@ export class HotWrites {
     const parameters: unknown[] = AUDIT_COLUMNS.map((c) => audit[c]);
     for (const row of rows) for (const c of TOKEN_COLUMNS) parameters.push(row[c]);
     return CompiledQuery.raw(text, parameters);
+  }
+
+  /**
+   * PostgreSQL only: the tokens and audit entries of several grants in one
+   * statement, as `tokensWithAudit` writes one grant's (grant-batches.ts).
+   * Every value is a number, a string or null, which JSON carries as it is;
+   * each column takes its table's type.
+   */
+  grants(grants: readonly { rows: readonly FullRow<TokensTable>[]; audit: FullRow<AuditLogTable> | undefined }[]): CompiledQuery {
+    if (this.placeholders !== 'postgres') throw new Error('only PostgreSQL writes in a CTE');
+    const tokens: FullRow<TokensTable>[] = [];
+    const audits: FullRow<AuditLogTable>[] = [];
+    for (const grant of grants) {
+      tokens.push(...grant.rows);
+      if (grant.audit !== undefined) audits.push(grant.audit);
+    }
+    return CompiledQuery.raw(this.grantsText, [JSON.stringify(audits), JSON.stringify(tokens)]);
   }
 }

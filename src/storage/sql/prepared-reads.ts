@@ -46,6 +46,22 @@ export interface PreparedReads {
    * at every run as Kysely's driver sends it; its rows as objects.
    */
   write?(query: CompiledQuery): Promise<Record<string, unknown>[]>;
+  /**
+   * PostgreSQL's pool only: `write`, then a read, sent as `firstAfter` sends
+   * them (one connection, one round trip, the read starting once the write
+   * has committed); every row of the read. When the server refuses the write
+   * with an ERROR it rejects with a `WriteRefused`: the write's own implicit
+   * transaction was rolled back, so nothing of it was kept and it can be made
+   * again. Any other failure is thrown as it came.
+   */
+  rowsAfter?(write: CompiledQuery, name: string, text: string, parameters: readonly unknown[]): Promise<Row[]>;
+}
+
+/** `PreparedReads.rowsAfter`'s write, refused by the server (`cause`, its error): nothing of it was committed. */
+export class WriteRefused extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 /**
@@ -118,6 +134,13 @@ function uncork(client: pg.PoolClient): void {
 const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
 
 /**
+ * Whether the server refused a statement and went on (severity ERROR: its
+ * implicit transaction rolled back). Not a FATAL one, which ends the session
+ * and may come after the commit it followed.
+ */
+const refused = (err: unknown): boolean => fromServer(err) && (err as { severity?: unknown }).severity === 'ERROR';
+
+/**
  * A pg pool. Reads are prepared by name on each connection the first time
  * they run there, and batched: every read asked for while the event loop
  * handles one round of I/O (the requests that arrived together, and the
@@ -187,31 +210,48 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
       return (await pool.query({ name: writeName(query.sql), text: query.sql, values: [...query.parameters] })).rows;
     },
     async firstAfter(writes, name, text, parameters) {
-      const client = await pool.connect();
-      let failure: unknown;
-      // Pipeline mode (node-postgres' own, per client) only while both are in flight: every
-      // other use of the connection, Kysely's included, sends one statement at a time as before.
-      (client as { pipeline: boolean }).pipeline = true;
-      try {
-        cork(client);
-        let sent: Promise<unknown>[];
-        try {
-          sent = [
-            ...writes.map((write) => client.query({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
-            client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
-          ];
-        } finally {
-          uncork(client);
-        }
-        const answers = await Promise.allSettled(sent);
-        for (const answer of answers) if (answer.status === 'rejected') throw (failure = answer.reason);
-        return (answers[answers.length - 1] as PromiseFulfilledResult<pg.QueryResult<unknown[]>>).value.rows[0];
-      } finally {
-        (client as { pipeline: boolean }).pipeline = false;
-        client.release(failure !== undefined && !fromServer(failure));
-      }
+      const answers = await afterWrites(pool, writes, name, text, parameters);
+      for (const answer of answers) if (answer.status === 'rejected') throw answer.reason;
+      return (answers[answers.length - 1] as PromiseFulfilledResult<pg.QueryResult<unknown[]>>).value.rows[0];
+    },
+    async rowsAfter(write, name, text, parameters) {
+      const [written, read] = await afterWrites(pool, [write], name, text, parameters);
+      if (written!.status === 'rejected') throw refused(written!.reason) ? new WriteRefused(written!.reason) : written!.reason;
+      if (read!.status === 'rejected') throw read!.reason;
+      return read!.value.rows;
     },
   };
+}
+
+/**
+ * `writes`, then the read, on one connection of `pool` in one socket write
+ * (`PreparedReads.firstAfter`): how each of them was answered, in order.
+ */
+async function afterWrites(pool: pg.Pool, writes: readonly CompiledQuery[], name: string, text: string, parameters: readonly unknown[]): Promise<PromiseSettledResult<pg.QueryResult<unknown[]>>[]> {
+  const client = await pool.connect();
+  let broken = false;
+  // Pipeline mode (node-postgres' own, per client) only while these are in flight: every
+  // other use of the connection, Kysely's included, sends one statement at a time as before.
+  (client as { pipeline: boolean }).pipeline = true;
+  try {
+    cork(client);
+    let sent: Promise<pg.QueryResult<unknown[]>>[];
+    try {
+      sent = [
+        ...writes.map((write) => client.query<unknown[]>({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
+        client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
+      ];
+    } finally {
+      uncork(client);
+    }
+    const answers = await Promise.allSettled(sent);
+    // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
+    broken = answers.some((answer) => answer.status === 'rejected' && !fromServer(answer.reason));
+    return answers;
+  } finally {
+    (client as { pipeline: boolean }).pipeline = false;
+    client.release(broken);
+  }
 }
 
 /**

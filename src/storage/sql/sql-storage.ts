@@ -25,6 +25,7 @@ import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads, type IssuedRow } from './hot-reads.js';
 import { HotWrites, type FullRow } from './hot-writes.js';
+import { GrantBatches, type GrantWrite } from './grant-batches.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
@@ -328,6 +329,8 @@ export class SqlStorage implements Storage {
   private readonly prepared: HotReads;
   /** The grants' inserts as fixed statements (hot-writes.ts). */
   private readonly writes: HotWrites;
+  /** On PostgreSQL's pool, concurrent grants' writes and checks, a statement each for all (grant-batches.ts). */
+  private readonly grants: GrantBatches | null;
   /** The hot-path reads through each open unit's transaction (`hot`). */
   private readonly unitReads = new WeakMap<object, HotReads>();
   /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
@@ -362,6 +365,17 @@ export class SqlStorage implements Storage {
     this.proofs = new SqlProofStore(db);
     this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
     this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
+    this.grants = this.postgres && this.prepared.batches
+      ? new GrantBatches(
+        (grant) => this.prepared.issuedAfter([this.grantWrite(grant)], grant.rows[0]!.hash),
+        (grants) => this.prepared.issuedAllAfter(this.writes.grants(grants), grants.map((g) => g.rows[0]!.hash)),
+      )
+      : null;
+  }
+
+  /** A grant's tokens and audit entry, one statement (PostgreSQL: the entry in a CTE of the insert). */
+  private grantWrite(grant: GrantWrite): CompiledQuery {
+    return grant.audit === undefined ? this.writes.tokens(grant.rows) : this.writes.tokensWithAudit(grant.rows, grant.audit);
   }
 
   /**
@@ -690,6 +704,11 @@ export class SqlStorage implements Storage {
       // Fixed statements (hot-writes.ts) when every token carries the generation it is issued under, as a
       // grant's do; else Kysely's, whose insert reads the current generation itself (`generationOf`).
       const fixed = tokens.every((t) => t.generation !== undefined);
+      if (fixed && this.grants !== null && this.units.current() === null) {
+        // PostgreSQL's pool: with the grants asked for beside it, one statement and one commit for all, then
+        // one check for all, sent as `issuedAfter` sends one grant's (grant-batches.ts).
+        return this.settleIssued(tokens, await this.grants.issue({ rows, audit }), options.now);
+      }
       // PostgreSQL: one statement, the audit entry written by a data-modifying CTE of the insert. SQLite: two,
       // run together in one group commit (one fsync).
       let writes: CompiledQuery[];
