@@ -713,7 +713,7 @@ export class SqlStorage implements Storage {
       // run together in one group commit (one fsync).
       let writes: CompiledQuery[];
       if (this.postgres) {
-        if (fixed) writes = [audit === undefined ? this.writes.tokens(rows) : this.writes.tokensWithAudit(rows, audit)];
+        if (fixed) writes = [this.grantWrite({ rows, audit })];
         else if (audit === undefined) writes = [this.base.insertInto('tokens').values(rows).compile()];
         else writes = [this.base.with('audit_entry', (db) => db.insertInto('audit_log').values(audit)).insertInto('tokens').values(rows).compile()];
       } else {
