@@ -87,9 +87,16 @@ function openSqlite(file: string, dataDir: string | null): { writer: SQLite.Data
 }
 
 /**
- * A pg pool that survives the database going away: idle clients that lose
- * their connection emit 'error', which must not crash the process; queries
- * fail (readiness turns 503) and new connections are made when it returns.
+ * A pg pool that survives the database going away: a client that loses its
+ * connection emits 'error', which must not crash the process; queries fail
+ * (readiness turns 503) and new connections are made when it returns.
+ * The pool listens on its idle clients only: while a client is checked out
+ * (a Kysely query, a batch of reads, a grant batch) it takes its listener
+ * off, so a connection ended under a running statement (a server restart,
+ * `pg_terminate_backend`, a failover) raised an uncaught error. Every client
+ * keeps a listener of its own from the start: the statements it was running
+ * are rejected with the same error, their callers answer it, and the pool
+ * drops the client when it comes back unusable.
  */
 function openPostgresPool(url: string, max: number): pg.Pool {
   // Loaded only when PostgreSQL is configured: a SQLite server starts faster without it (docs/benchmarks.md).
@@ -97,6 +104,9 @@ function openPostgresPool(url: string, max: number): pg.Pool {
   const pool = new Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {
     // A dropped idle connection; the pool replaces it on next use.
+  });
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
   });
   return pool;
 }

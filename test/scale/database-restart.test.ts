@@ -54,3 +54,32 @@ test('answers 503 while the database is down and recovers by itself when it retu
   expect((await fetch(`${server.url}/info`, { headers: { authorization: 'OAuth gate_at_whatever' } })).status).toBe(401);
   expect(server.child.exitCode).toBeNull();
 }, 60_000);
+
+test('a connection ended under a running statement fails that request with 503, and the process lives on', async () => {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  try {
+    // The token read of /info is held at the table's lock, then its backend is ended, as a failover would end it.
+    await admin.query('begin');
+    await admin.query('lock table tokens in access exclusive mode');
+    const answer = fetch(`${server.url}/info`, { headers: { authorization: 'OAuth gate_at_held' } });
+    let held: number[] = [];
+    for (let i = 0; i < 200 && held.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      held = (await admin.query<{ pid: number }>("select pid from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rows.map((r) => r.pid);
+    }
+    expect(held.length, 'a statement waiting at the lock').toBeGreaterThan(0);
+    for (const pid of held) await admin.query('select pg_terminate_backend($1)', [pid]);
+    const res = await answer;
+    await admin.query('rollback');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  } finally {
+    await admin.query('rollback').catch(() => {});
+    await admin.end();
+  }
+  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${server.url}/info`, { headers: { authorization: 'OAuth gate_at_whatever' } })).status).toBe(401);
+  expect(server.child.exitCode).toBeNull();
+}, 60_000);

@@ -264,6 +264,51 @@ describe('grants written together on PostgreSQL', () => {
     }
   });
 
+  test('a batch whose connection is lost fails every grant of it, once, with nothing kept; the next grants are saved', async () => {
+    const app = await newApp();
+    const user = await newUser();
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      // Hold the batch's INSERT at the table's lock, then end the backend that runs it, as a server restart would.
+      await admin.query('begin');
+      await admin.query('lock table tokens in access exclusive mode');
+      const grants = [grant(user, app), grant(null, app), grant(user, app)];
+      const { result: settledLater, sent } = await statements(async () => {
+        const pending = Promise.allSettled(grants.map(save));
+        let blocked: number[] = [];
+        for (let i = 0; i < 200 && blocked.length === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          blocked = (await admin.query<{ pid: number }>(
+            // The needle is split so that this query, which `statements` sees too, does not count as a batch.
+            "select pid from pg_stat_activity where wait_event_type = 'Lock' and strpos(query, 'json_populate_' || 'recordset(null::tokens') > 0",
+          )).rows.map((r) => r.pid);
+        }
+        expect(blocked, 'the batch waiting at the lock').toHaveLength(1);
+        await admin.query('select pg_terminate_backend($1)', [blocked[0]]);
+        return pending;
+      });
+      const settled = await settledLater;
+      await admin.query('rollback');
+      expect(batchInserts(sent)).toHaveLength(1);
+      expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const r of settled) expect(((r as PromiseRejectedResult).reason as Error).message).toMatch(/terminat|connection/i);
+      for (const g of grants) {
+        for (const t of g.tokens) expect(await s.findToken(t.hash)).toBeNull();
+        expect(await issuedEntries(g)).toEqual([]);
+      }
+      // The pool has let the dead connection go: grants made now are batched and saved.
+      const next = [grant(user, app), grant(null, app)];
+      const after = await statements(() => Promise.all(next.map(save)));
+      expect(after.result).toEqual(['saved', 'saved']);
+      expect(batchInserts(after.sent)).toHaveLength(1);
+      for (const g of next) await expectSaved(g);
+    } finally {
+      await admin.query('rollback').catch(() => {});
+      await admin.end();
+    }
+  });
+
   test('device-bound grants keep their own transaction (the cap on families), beside a batch', async () => {
     const app = await newApp();
     const user = await newUser();
