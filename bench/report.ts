@@ -33,11 +33,19 @@ export interface LoginResult {
   p99Ms: number;
   /** Logins/s over raw argon2 verifications/s. */
   shareOfHashRate: number;
-  /** /info at a steady rate over 4 connections (absent from reports saved before it was steady: they flooded it), alone and while sign-ins saturate the machine. */
+  /** /info at a steady rate (absent from reports saved before it was steady: they flooded it), alone and while sign-ins saturate the machine. */
   infoRate?: number;
+  /**
+   * The connections the steady /info is sent over (absent from reports saved before: 4, each pausing
+   * after its answer, so the rate offered fell as answers slowed). With wrk, on a fixed schedule.
+   */
+  infoConnections?: number;
   infoAloneP99Ms: number;
   infoDuringP99Ms: number;
   infoDuringRps: number;
+  /** Steady /info requests sent more than 1 ms behind their schedule while sign-ins ran (absent before the schedule). */
+  infoDuringLate?: number;
+  infoDuringRequests?: number;
   /** The same sign-ins beside /info sent as fast as it is answered (4 connections), where the two split the cores. */
   flood?: { rps: number; shareOfHashRate: number; infoRps: number; infoP99Ms: number };
 }
@@ -145,10 +153,13 @@ function loginLines(report: Report): string[] {
   if (!report.hashRate) return [];
   const lines = [`raw argon2id verifications: ${report.hashRate.perSecond.toFixed(1)}/s (libuv pool of ${report.hashRate.threadPool})`];
   for (const l of report.login) {
-    const infoLoad = l.infoRate === undefined ? 'at 4 connections' : `at ${f0(l.infoRate)} req/s over 4 connections`;
+    const infoLoad = l.infoRate === undefined ? 'at 4 connections'
+      : l.infoDuringLate === undefined ? `at ${f0(l.infoRate)} req/s over ${l.infoConnections ?? 4} connections, each pausing after its answer`
+      : `at ${f0(l.infoRate)} req/s on a fixed schedule over ${l.infoConnections} connections`;
+    const late = l.infoDuringLate === undefined || l.infoDuringRequests === undefined ? '' : `, ${f0(l.infoDuringLate)} of ${f0(l.infoDuringRequests)} sent late`;
     lines.push(
       `${l.target} POST /login: ${l.rps.toFixed(1)}/s = ${pct(l.shareOfHashRate)} of the hash rate (p50 ${ms(l.p50Ms)} ms, p99 ${ms(l.p99Ms)} ms); ` +
-        `/info ${infoLoad}: p99 ${ms(l.infoAloneP99Ms)} ms alone, ${ms(l.infoDuringP99Ms)} ms while sign-ins run (${f0(l.infoDuringRps)} req/s)`,
+        `/info ${infoLoad}: p99 ${ms(l.infoAloneP99Ms)} ms alone, ${ms(l.infoDuringP99Ms)} ms while sign-ins run (${f0(l.infoDuringRps)} req/s${late})`,
     );
     if (l.flood) {
       lines.push(
@@ -177,6 +188,14 @@ function footprintLines(report: Report): string[] {
 }
 
 /** Issue 17's goals, each with the figure of this run and whether it was met. */
+/**
+ * Whether the server fell behind the steady /info schedule while sign-ins ran
+ * (more than 1 % of its requests sent late): then wrk's latencies leave out
+ * the waits before sending, and the p99 cannot meet a goal.
+ */
+const behind = (l: LoginResult): boolean =>
+  l.infoDuringLate !== undefined && l.infoDuringRequests !== undefined && l.infoDuringLate > 0.01 * l.infoDuringRequests;
+
 export function goals(report: Report): { goal: string; measured: string; met: boolean | null }[] {
   const out: { goal: string; measured: string; met: boolean | null }[] = [];
   const gatehouses = report.targets.map((t) => t.id).filter(isGatehouse);
@@ -209,8 +228,8 @@ export function goals(report: Report): { goal: string; measured: string; met: bo
     if (login) {
       out.push({
         goal: `${g}: sign-ins ≥ 90 % of the argon2 rate while /info${login.infoRate === undefined ? '' : ` (${f0(login.infoRate)} req/s)`} p99 ≤ 20 ms`,
-        measured: `${pct(login.shareOfHashRate)}, /info p99 ${ms(login.infoDuringP99Ms)} ms`,
-        met: login.shareOfHashRate >= 0.9 && login.infoDuringP99Ms <= 20,
+        measured: `${pct(login.shareOfHashRate)}, /info p99 ${ms(login.infoDuringP99Ms)} ms${behind(login) ? ` (${f0(login.infoDuringLate!)} requests sent late: the p99 understates)` : ''}`,
+        met: login.shareOfHashRate >= 0.9 && login.infoDuringP99Ms <= 20 && !behind(login),
       });
     }
   }

@@ -6,7 +6,8 @@
  * suite runs on PostgreSQL too (test/helpers/postgres.ts starts a throwaway
  * cluster; no service is enabled), and Debian's nginx, because
  * test/security/proxy.test.ts runs Gatehouse behind a real reverse proxy
- * (test/helpers/nginx.ts starts it in the foreground; no service is enabled).
+ * (test/helpers/nginx.ts starts it in the foreground; no service is enabled),
+ * and wrk, the benchmark's load generator (test/bench).
  * Nothing else is downloaded: Playwright's own browser builds
  * (`npx playwright install`) are never fetched.
  *
@@ -39,70 +40,49 @@ function run(command, args) {
   }
 }
 
-if (!isExecutable(CHROMIUM)) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * Installs Debian's `pkg` when `present()` says it is missing: as root with
+ * apt-get, otherwise by telling the user the command and stopping.
+ */
+function ensure({ pkg, present, missing, why, apt = ['--no-install-recommends'], after = () => {} }) {
+  if (present()) return;
   if (!isRoot) {
-    console.error(
-      `test-setup: ${CHROMIUM} is missing; the browser tests need Debian's Chromium.\n` +
-        'Install it as root, then run the tests again:\n' +
-        '  sudo apt-get update && sudo apt-get install -y chromium',
-    );
+    console.error(`test-setup: ${missing} is missing; ${why}.\nInstall it as root, then run the tests again:\n  sudo apt-get update && sudo apt-get install -y ${pkg}`);
     process.exit(1);
   }
-  console.log(`test-setup: ${CHROMIUM} is missing; installing Debian's chromium package (apt-get update && apt-get install -y chromium)…`);
+  console.log(`test-setup: ${missing} is missing; installing Debian's ${pkg} package (apt-get update && apt-get install -y ${pkg})…`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', 'chromium']);
-  if (!isExecutable(CHROMIUM)) {
-    console.error(`test-setup: apt-get finished but ${CHROMIUM} is still missing`);
+  run('apt-get', ['install', '-y', '-qq', ...apt, pkg]);
+  after();
+  if (!present()) {
+    console.error(`test-setup: apt-get finished but ${missing} is still missing`);
     process.exit(1);
   }
-  console.log('test-setup: chromium installed.');
+  console.log(`test-setup: ${pkg} installed.`);
 }
+
+ensure({ pkg: 'chromium', present: () => isExecutable(CHROMIUM), missing: CHROMIUM, why: "the browser tests need Debian's Chromium", apt: [] });
 
 function hasPostgresServer() {
   const root = '/usr/lib/postgresql';
   return existsSync(root) && readdirSync(root).some((v) => isExecutable(`${root}/${v}/bin/initdb`));
 }
 
-if (!process.env.GATEHOUSE_TEST_DATABASE_URL && !hasPostgresServer()) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) {
-    console.error(
-      'test-setup: PostgreSQL server binaries are missing; the suite runs on PostgreSQL too.\n' +
-        'Install them as root (sudo apt-get install -y postgresql), or set GATEHOUSE_TEST_DATABASE_URL=postgres://… to a server to use.',
-    );
-    process.exit(1);
-  }
-  console.log('test-setup: PostgreSQL server binaries are missing; installing Debian\'s postgresql package…');
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql']);
-  if (!hasPostgresServer()) {
-    console.error('test-setup: apt-get finished but no initdb is under /usr/lib/postgresql');
-    process.exit(1);
-  }
-  console.log('test-setup: postgresql installed.');
+if (!process.env.GATEHOUSE_TEST_DATABASE_URL) {
+  ensure({
+    pkg: 'postgresql', present: hasPostgresServer, missing: 'initdb under /usr/lib/postgresql',
+    why: 'the suite runs on PostgreSQL too (or set GATEHOUSE_TEST_DATABASE_URL=postgres://… to a server to use)',
+  });
 }
 
 const NGINX = '/usr/sbin/nginx';
-
-if (!isExecutable(NGINX)) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) {
-    console.error(
-      `test-setup: ${NGINX} is missing; the reverse-proxy tests run Gatehouse behind Debian's nginx.\n` +
-        'Install it as root, then run the tests again:\n' +
-        '  sudo apt-get update && sudo apt-get install -y nginx',
-    );
-    process.exit(1);
-  }
-  console.log(`test-setup: ${NGINX} is missing; installing Debian's nginx package (apt-get update && apt-get install -y nginx)…`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx']);
+ensure({
+  pkg: 'nginx', present: () => isExecutable(NGINX), missing: NGINX, why: "the reverse-proxy tests run Gatehouse behind Debian's nginx",
   // The package starts a system nginx on port 80 where it can; the tests start their own and need none.
-  spawnSync('systemctl', ['disable', '--now', 'nginx'], { stdio: 'ignore' });
-  if (!isExecutable(NGINX)) {
-    console.error(`test-setup: apt-get finished but ${NGINX} is still missing`);
-    process.exit(1);
-  }
-  console.log('test-setup: nginx installed.');
-}
+  after: () => spawnSync('systemctl', ['disable', '--now', 'nginx'], { stdio: 'ignore' }),
+});
+
+// The benchmark's load generator, whose steady schedule test/bench/wrk-schedule.test.ts checks.
+ensure({ pkg: 'wrk', present: () => spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error === undefined, missing: 'wrk', why: 'the benchmark harness tests drive it' });

@@ -25,9 +25,10 @@ export interface LoadSpec {
   connections: number;
   durationSec: number;
   /**
-   * Requests per second over all connections, each connection waiting its
-   * share between requests: a steady caller, not a flood. Absent: every
-   * connection sends its next request as soon as the last is answered.
+   * Requests per second over all connections: a steady caller, not a flood.
+   * wrk sends them on a fixed schedule (wrk.ts `schedule`); autocannon paces
+   * each connection after its answer. Absent: every connection sends its
+   * next request as soon as the last is answered.
    */
   ratePerSec?: number;
 }
@@ -44,6 +45,12 @@ export interface LoadResult {
   bad: number;
   /** Connection errors and timeouts. */
   socketErrors: number;
+  /**
+   * At a steady rate on a fixed schedule: requests sent more than 1 ms after
+   * their slot, because every connection was still waiting for an answer.
+   * While it is 0 the latencies are the schedule's; above it they understate.
+   */
+  lateSends?: number;
   /** The first unexpected response, for the error message. */
   firstBad: string;
 }

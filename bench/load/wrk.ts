@@ -26,6 +26,46 @@ function expr(template: string): string {
   return splitTemplate(template).map(lua).join(' .. v .. ');
 }
 
+/**
+ * A steady caller's Lua: requests leave on a fixed schedule, one every
+ * `everyMs` per wrk thread, whenever the answers before them come back.
+ * Pacing each connection by a pause after its answer (what `delay()` alone
+ * does) lets the offered rate fall as answers slow down, and a slow server
+ * then looks fast: its callers waited, but no request measured it. Here each
+ * answer's connection takes the next free slot of its thread's schedule and
+ * waits for it; a slot already past is sent at once and counted as `late`
+ * (more than a millisecond behind). wrk times a request from when it is
+ * sent, so its latencies are the schedule's only while nothing is late:
+ * enough connections give the schedule room (each waits for a slot up to
+ * connections × everyMs ahead), and the result carries the late count so
+ * that a run in which the server fell behind says so.
+ */
+function schedule(everyMs: number): string {
+  return `
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } gatehouse_timespec;
+int clock_gettime(int clock_id, gatehouse_timespec *tp);
+]]
+local clock = ffi.new("gatehouse_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+local slot = nil
+late = 0
+function delay()
+  local now = now_ms()
+  slot = (slot or now) + ${everyMs.toFixed(4)}
+  local wait = slot - now
+  if wait < -1 then late = late + 1 end
+  -- wrk takes whole milliseconds; the schedule keeps the fraction, so the rate stays exact.
+  if wait <= 0 then return 0 end
+  return math.floor(wait)
+end
+`;
+}
+
 function script(spec: LoadSpec, valuesFile: string | null, threads: number): string {
   const varying = valuesFile !== null;
   const headers = Object.entries(spec.headers).map(([k, v]) => `[${lua(k)}] = ${expr(v)}`).join(', ');
@@ -65,11 +105,7 @@ function request()
   return ${build}
 end
 
-${spec.ratePerSec === undefined ? '' : `-- Each connection waits its share of the rate before its next request.
-function delay()
-  return ${((spec.connections * 1000) / spec.ratePerSec).toFixed(3)}
-end
-`}
+${spec.ratePerSec === undefined ? '' : schedule((threads * 1000) / spec.ratePerSec)}
 function response(status, headers, body)
   if status ~= ${spec.expectStatus} then
     bad = bad + 1
@@ -83,10 +119,12 @@ function done(summary, latency, requests)
     b = b + t:get("bad")
     if fb == "" then fb = t:get("first_bad") end
   end
+  local l = 0
+  for _, t in ipairs(threads) do l = l + (t:get("late") or 0) end
   local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"bad":%d,"socket_errors":%d,"first_bad":%q}\\n',
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"bad":%d,"socket_errors":%d,"late":%d,"first_bad":%q}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max, b,
-    e.connect + e.read + e.write + e.timeout, fb))
+    e.connect + e.read + e.write + e.timeout, l, fb))
 end
 `;
 }
@@ -108,7 +146,7 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
     const line = stdout.split('\n').find((l) => l.startsWith('WRKJSON '));
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
     const r = JSON.parse(line.slice(8)) as {
-      requests: number; duration_us: number; p50_us: number; p99_us: number; max_us: number; bad: number; socket_errors: number; first_bad: string;
+      requests: number; duration_us: number; p50_us: number; p99_us: number; max_us: number; bad: number; socket_errors: number; late: number; first_bad: string;
     };
     const seconds = r.duration_us / 1e6;
     return {
@@ -121,6 +159,7 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
       maxMs: r.max_us / 1000,
       bad: r.bad,
       socketErrors: r.socket_errors,
+      ...(spec.ratePerSec === undefined ? {} : { lateSends: r.late }),
       firstBad: r.first_bad,
     };
   } finally {
