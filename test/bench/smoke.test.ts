@@ -68,6 +68,11 @@ test('every server answers every benchmark request with the expected status, and
   expect(report.hashRate!.perSecond).toBeGreaterThan(0);
   expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres']);
   for (const l of report.login) expect(l.rps).toBeGreaterThan(0);
+  // The steady /info beside them keeps a schedule and says how much of it was sent late (wrk.ts `schedule`).
+  for (const l of report.login) {
+    expect(l.infoConnections).toBe(32);
+    if (report.settings.driver.startsWith('wrk')) expect(l.infoDuringLate).toBeGreaterThanOrEqual(0);
+  }
 
   // Start-up, memory and SDK size are measured and reported (not judged: speed is never asserted).
   const f = report.footprint!;
