@@ -13,7 +13,7 @@
  */
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AppsTable, Database, TokensTable, UsersTable } from './schema.js';
-import type { PreparedReads, Row } from './prepared-reads.js';
+import { refused, WriteRefused, type PreparedReads, type Row } from './prepared-reads.js';
 
 /** Every column of each table, as an object so that the compiler says when a migration adds one and it is missing here. */
 type Columns<T> = { readonly [K in keyof T]-?: true };
@@ -160,6 +160,21 @@ export class HotReads {
   async write<R>(db: Kysely<Database>, write: CompiledQuery): Promise<R[]> {
     if (this.reads.write !== undefined) return (await this.reads.write(write)) as R[];
     return (await db.executeQuery<R>(write)).rows as R[];
+  }
+
+  /**
+   * PostgreSQL's pool only (where `write` prepares by name): the rows of
+   * `write` as `write` returns them, rejecting with `WriteRefused` when the
+   * server refused it (an ERROR: its implicit transaction rolled back, so
+   * nothing of it was kept). Any other failure is thrown as it came.
+   */
+  async writeOrRefuse<R>(write: CompiledQuery): Promise<R[]> {
+    if (this.reads.write === undefined) throw new Error('only a driver that prepares writes tells a refusal apart');
+    try {
+      return (await this.reads.write(write)) as R[];
+    } catch (err) {
+      throw refused(err) ? new WriteRefused(err) : err;
+    }
   }
 
   private toIssued(row: Row | undefined): IssuedRow | null {

@@ -34,6 +34,7 @@ export class HotWrites {
   private readonly withAuditTexts: string[] = [];
   private readonly auditText: string;
   private readonly consumeCodeText: string;
+  private readonly consumeCodesText: string;
   private readonly rotateRefreshText: string;
   private readonly grantsText: string;
 
@@ -60,6 +61,19 @@ export class HotWrites {
         select won.*, (select users.status from users where users.id = won.user_id) as user_status from won`
       : `update auth_codes set consumed_at = ? where hash = ? and consumed_at is null
         returning *, (select users.status from users where users.id = auth_codes.user_id) as user_status`;
+    // Several codes (code-batches.ts): each hash looked up by the primary key, on its own (the LIMIT keeps the
+    // planner from folding the lookups into a join), and its row updated where the lookup found it, by its
+    // place in the table (ctid). Joined on the hash instead, the plan a connection makes once, often while the
+    // table is small (a new database), scanned every code at each batch. A row that a concurrent statement
+    // changed meanwhile has moved: it is left out, as it is when that statement consumed it.
+    this.consumeCodesText = `with won as (
+        update auth_codes set consumed_at = h.now
+        from unnest($1::varchar[], $2::bigint[]) as h(hash, now)
+          cross join lateral (select c.ctid as place from auth_codes c where c.hash = h.hash limit 1) found
+        where auth_codes.ctid = found.place and auth_codes.consumed_at is null
+        returning auth_codes.*
+      )
+      select won.*, (select users.status from users where users.id = won.user_id) as user_status from won`;
   }
 
   /**
@@ -79,6 +93,19 @@ export class HotWrites {
    */
   consumeCode(hash: string, now: number): CompiledQuery {
     return CompiledQuery.raw(this.consumeCodeText, [now, hash]);
+  }
+
+  /**
+   * PostgreSQL only: consumes each unconsumed code of `codes` (distinct
+   * hashes) at its own time, in one statement: the rows consumed, each with
+   * `user_status` as `consumeCode` reads it. A code that was consumed
+   * already, never existed, or whose row another statement changed while
+   * this one ran, has no row. Of concurrent calls, exactly one gets a code's
+   * row.
+   */
+  consumeCodes(codes: readonly { hash: string; now: number }[]): CompiledQuery {
+    if (this.placeholders !== 'postgres') throw new Error('only PostgreSQL consumes codes together');
+    return CompiledQuery.raw(this.consumeCodesText, [codes.map((c) => c.hash), codes.map((c) => c.now)]);
   }
 
   /** `(?, ?, …)`, or `($n, $n+1, …)` on PostgreSQL, for `count` values from the `from`-th parameter. */

@@ -138,7 +138,7 @@ const fromServer = (err: unknown): boolean => err instanceof Error && 'severity'
  * implicit transaction rolled back). Not a FATAL one, which ends the session
  * and may come after the commit it followed.
  */
-const refused = (err: unknown): boolean => fromServer(err) && (err as { severity?: unknown }).severity === 'ERROR';
+export const refused = (err: unknown): boolean => fromServer(err) && (err as { severity?: unknown }).severity === 'ERROR';
 
 /**
  * A pg pool. Reads are prepared by name on each connection the first time

@@ -25,6 +25,7 @@ import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads, type IssuedRow } from './hot-reads.js';
 import { HotWrites, type FullRow } from './hot-writes.js';
+import { CodeBatches } from './code-batches.js';
 import { GrantBatches, type GrantWrite } from './grant-batches.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
@@ -175,6 +176,19 @@ function toSession(r: Selectable<SessionsTable>): SessionRecord {
     userAgent: r.user_agent,
     ip: r.ip,
   };
+}
+
+/** A code's row as the statements that consume it return it (hot-writes.ts): with its user's status, null when the user is gone. */
+type ConsumedCodeRow = Selectable<AuthCodesTable> & { user_status: string | null };
+
+function withoutStatus(won: ConsumedCodeRow): Selectable<AuthCodesTable> {
+  const { user_status: _status, ...row } = won;
+  return row;
+}
+
+/** The answer of the exchange that consumed the code. */
+function consumedCode(won: ConsumedCodeRow): CodeConsumeResult {
+  return { outcome: 'consumed', record: toCode(withoutStatus(won)), userActive: won.user_status === 'active' };
 }
 
 function toCode(r: Selectable<AuthCodesTable>): AuthCodeRecord {
@@ -331,6 +345,8 @@ export class SqlStorage implements Storage {
   private readonly writes: HotWrites;
   /** On PostgreSQL's pool, concurrent grants' writes and checks, a statement each for all (grant-batches.ts). */
   private readonly grants: GrantBatches | null;
+  /** On PostgreSQL's pool, concurrent exchanges' codes consumed by one statement (code-batches.ts). */
+  private readonly codes: CodeBatches<ConsumedCodeRow> | null;
   /** The hot-path reads through each open unit's transaction (`hot`). */
   private readonly unitReads = new WeakMap<object, HotReads>();
   /** Records of the users and apps tokens were checked for, exact by row version (record-cache.ts). */
@@ -369,6 +385,15 @@ export class SqlStorage implements Storage {
       ? new GrantBatches(
         (grant) => this.prepared.issuedAfter([this.grantWrite(grant)], grant.rows[0]!.hash),
         (grants) => this.prepared.issuedAllAfter(this.writes.grants(grants), grants.map((g) => g.rows[0]!.hash)),
+      )
+      : null;
+    this.codes = this.postgres && this.prepared.batches
+      ? new CodeBatches<ConsumedCodeRow>(
+        async (code) => (await this.prepared.write<ConsumedCodeRow>(this.db, this.writes.consumeCode(code.hash as SecretHash, code.now as Millis)))[0],
+        async (codes) => {
+          const rows = await this.prepared.writeOrRefuse<ConsumedCodeRow>(this.writes.consumeCodes(codes));
+          return new Map(rows.map((row) => [row.hash, row]));
+        },
       )
       : null;
   }
@@ -666,15 +691,27 @@ export class SqlStorage implements Storage {
   }
 
   async consumeCode(hash: SecretHash, now: Millis): Promise<CodeConsumeResult> {
+    if (this.codes !== null && this.units.current() === null) {
+      // PostgreSQL's pool: with the exchanges asked for beside it, one statement and one commit for all (code-batches.ts).
+      const verdict = await this.codes.consume({ hash, now });
+      if (verdict.outcome === 'won') return consumedCode(verdict.row);
+      // Another exchange of the same code in the batch won: what it would have been told a moment later.
+      if (verdict.outcome === 'lost') return { outcome: 'already_consumed', record: toCode(withoutStatus(verdict.row)) };
+      const seen = await this.codeByHash(hash);
+      if (seen === undefined) return { outcome: 'not_found' };
+      if (seen.consumed_at !== null) return { outcome: 'already_consumed', record: toCode(seen) };
+      // Still unused: its row was changed under the batch's statement, which then leaves it out (hot-writes.ts).
+    }
     // One statement, also reading the user's status (hot-writes.ts).
     // Outside a unit a named prepared statement on PostgreSQL (`HotReads.write`); in one, through its transaction.
-    const [won] = await this.hot.write<Selectable<AuthCodesTable> & { user_status: string | null }>(this.db, this.writes.consumeCode(hash, now));
-    if (won) {
-      const { user_status: status, ...row } = won;
-      return { outcome: 'consumed', record: toCode(row), userActive: status === 'active' };
-    }
-    const seen = await this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const [won] = await this.hot.write<ConsumedCodeRow>(this.db, this.writes.consumeCode(hash, now));
+    if (won) return consumedCode(won);
+    const seen = await this.codeByHash(hash);
     return seen ? { outcome: 'already_consumed', record: toCode(seen) } : { outcome: 'not_found' };
+  }
+
+  private codeByHash(hash: SecretHash): Promise<Selectable<AuthCodesTable> | undefined> {
+    return this.db.selectFrom('auth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
   }
 
   // Tokens
