@@ -1,7 +1,8 @@
 /**
  * The writes every token grant makes (the tokens, their `token_issued` audit
- * entry, the code an exchange consumes, the refresh token a refresh
- * rotates), as fixed SQL text built once: Kysely's building and compiling of an
+ * entry, the code an exchange consumes, or on PostgreSQL the codes of
+ * concurrent exchanges, the refresh token a refresh rotates), as fixed SQL
+ * text built once: Kysely's building and compiling of an
  * insert of every column of both tables was a tenth of a grant's CPU, and
  * nothing about these statements varies but their values and how many tokens
  * there are. They still run through Kysely's driver (`executeQuery`), so on

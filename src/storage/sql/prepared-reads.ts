@@ -57,7 +57,7 @@ export interface PreparedReads {
   rowsAfter?(write: CompiledQuery, name: string, text: string, parameters: readonly unknown[]): Promise<Row[]>;
 }
 
-/** `PreparedReads.rowsAfter`'s write, refused by the server (`cause`, its error): nothing of it was committed. */
+/** A batch's write (`PreparedReads.rowsAfter`'s, `HotReads.writeOrRefuse`'s), refused by the server (`cause`, its error): nothing of it was committed. */
 export class WriteRefused extends Error {
   constructor(override readonly cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause));
