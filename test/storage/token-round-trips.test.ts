@@ -6,7 +6,8 @@
  * public app's refresh, which rotates. The counts are the ones
  * docs/benchmarks.md lists: a change that adds a statement to a grant fails
  * here, and says which. Grants made together share their writes on top of
- * that (src/storage/sql/grant-batches.ts).
+ * that (src/storage/sql/grant-batches.ts), and so do their codes' consumes
+ * (src/storage/sql/code-batches.ts).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -113,6 +114,32 @@ describe('statements per grant on PostgreSQL', () => {
     expect(checks.length, JSON.stringify(sent)).toBeLessThan(N);
     expect(statements.length, JSON.stringify(sent)).toBe(N + 2 * checks.length);
     expect(statements.length, JSON.stringify(sent)).toBeLessThan(2 * N);
+  });
+
+  test('concurrent code exchanges: their codes are consumed together, by fewer statements than exchanges', async () => {
+    const N = 8;
+    const codes: string[] = [];
+    for (let i = 0; i < N; i++) codes.push(await core.code(alice, web.app));
+    const texts: string[] = [];
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const query = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      texts.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').trim());
+      return query.apply(this, args);
+    };
+    try {
+      const issued = await Promise.all(codes.map((code) => core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!))));
+      expect(issued.every((t) => typeof t.access_token === 'string')).toBe(true);
+    } finally {
+      proto.query = query;
+    }
+    // One at a time each is consumed by its own statement (one commit each): N. Together, by one for the
+    // exchanges asked for in one turn (code-batches.ts).
+    const together = texts.filter((t) => t.includes('update auth_codes set consumed_at = h.now'));
+    const alone = texts.filter((t) => t.startsWith('with won as (update auth_codes set consumed_at = $1'));
+    expect(together.length, JSON.stringify(texts)).toBeGreaterThanOrEqual(1);
+    expect(together.length + alone.length, JSON.stringify(texts)).toBeLessThan(N);
   });
 
   test('introspection', async () => {
