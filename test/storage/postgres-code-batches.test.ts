@@ -13,8 +13,9 @@ import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import { openStorage } from '../../src/storage/open.js';
 import type { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import type { AppRecord, AuthCodeRecord, CodeConsumeResult, UserRecord } from '../../src/storage/storage.js';
-import type { ClientId, Millis, SecretHash, UserId } from '../../src/types.js';
+import type { Millis, SecretHash } from '../../src/types.js';
 import { freshDatabase } from '../helpers/postgres.js';
+import { appRecord, userRecord } from './records.js';
 
 const T0: Millis = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -33,24 +34,14 @@ afterAll(async () => {
 
 let seq = 0;
 async function newUser(): Promise<UserRecord> {
-  const user: UserRecord = {
-    id: String(300000000000000 + ++seq) as UserId, login: `consumer${seq}`, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA',
-    firstName: 'Ada', lastName: 'Lovelace', displayName: null, sex: null, birthday: null, emails: [], defaultEmail: null, confirmedEmails: [],
-    defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false, isAdmin: false, status: 'active', createdAt: T0, updatedAt: T0,
-  };
+  const user = userRecord({ login: `consumer${++seq}` });
   await s.createUser(user);
   return user;
 }
 
 let app: AppRecord;
 beforeAll(async () => {
-  app = {
-    clientId: randomHex(16) as ClientId, secretHash: sha256Hex('secret'), secretSealed: 'v1.sealed', name: 'Codes', description: '', iconUrl: null,
-    ownerId: null, platforms: [{ type: 'web' }], redirectUris: ['https://app.example/callback'], suggestHostnames: [], scopes: ['login:info'], optionalScopes: [],
-    accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false, postLogoutRedirectUris: [], introspects: [],
-    status: 'active', blockedBy: null, firstParty: false, tokenEndpointAuthMethod: 'client_secret_basic', jwks: null, jwksUri: null, registrationTokenHash: null,
-    createdAt: T0, updatedAt: T0, generation: 0,
-  };
+  app = appRecord({ name: 'Codes' });
   await s.createApp(app);
 });
 

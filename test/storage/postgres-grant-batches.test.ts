@@ -12,8 +12,9 @@ import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import { openStorage } from '../../src/storage/open.js';
 import type { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import type { AppRecord, AuditEntry, TokenRecord, UserRecord } from '../../src/storage/storage.js';
-import type { ClientId, Millis, UserId } from '../../src/types.js';
+import type { Millis } from '../../src/types.js';
 import { freshDatabase } from '../helpers/postgres.js';
+import { appRecord, userRecord } from './records.js';
 
 const T0: Millis = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -32,23 +33,13 @@ afterAll(async () => {
 
 let seq = 0;
 async function newUser(): Promise<UserRecord> {
-  const user: UserRecord = {
-    id: String(200000000000000 + ++seq) as UserId, login: `batcher${seq}`, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA',
-    firstName: 'Ada', lastName: 'Lovelace', displayName: null, sex: null, birthday: null, emails: [], defaultEmail: null, confirmedEmails: [],
-    defaultPhone: null, confirmedPhone: null, avatarId: null, isDeveloper: false, isAdmin: false, status: 'active', createdAt: T0, updatedAt: T0,
-  };
+  const user = userRecord({ login: `batcher${++seq}` });
   await s.createUser(user);
   return user;
 }
 
 async function newApp(): Promise<AppRecord> {
-  const app: AppRecord = {
-    clientId: randomHex(16) as ClientId, secretHash: sha256Hex('secret'), secretSealed: 'v1.sealed', name: `Batch ${++seq}`, description: '', iconUrl: null,
-    ownerId: null, platforms: [{ type: 'web' }], redirectUris: ['https://app.example/callback'], suggestHostnames: [], scopes: ['login:info'], optionalScopes: [],
-    accessTokenTtlSeconds: 3600, idTokenAlg: 'ES256', requireTwoStep: false, requireDpop: false, requirePar: false, postLogoutRedirectUris: [], introspects: [],
-    status: 'active', blockedBy: null, firstParty: false, tokenEndpointAuthMethod: 'client_secret_basic', jwks: null, jwksUri: null, registrationTokenHash: null,
-    createdAt: T0, updatedAt: T0, generation: 0,
-  };
+  const app = appRecord({ name: `Batch ${++seq}` });
   await s.createApp(app);
   return app;
 }

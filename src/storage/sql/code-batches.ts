@@ -38,7 +38,7 @@
  * A code alone in its turn takes the lone path at once, which is also what
  * every exchange in a unit (a transaction) and on SQLite takes.
  */
-import { WriteRefused } from './prepared-reads.js';
+import { Batches, type Waiting } from './batches.js';
 
 /** One exchange's code: its hash, and the time it is consumed at when it wins. */
 export interface CodeToConsume {
@@ -60,86 +60,39 @@ const MAX_BATCH = 64;
 /** Batches in flight at once, as grant-batches.ts's (and for the same reasons). */
 const MAX_IN_FLIGHT = 2;
 
-interface Pending<R> {
-  code: CodeToConsume;
-  resolve(verdict: ConsumeVerdict<R>): void;
-  reject(err: unknown): void;
-}
-
-export class CodeBatches<R> {
-  private pending: Pending<R>[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-
+export class CodeBatches<R> extends Batches<CodeToConsume, ConsumeVerdict<R>> {
   /**
    * `alone`: the lone statement of one code, its row when it won.
-   * `together`: the batch's statement, every code once, by hash the rows it
+   * `consumeAll`: the batch's statement, every code once, by hash the rows it
    * consumed; rejecting with `WriteRefused` when the server refused it.
    */
   constructor(
-    private readonly alone: (code: CodeToConsume) => Promise<R | undefined>,
-    private readonly together: (codes: readonly CodeToConsume[]) => Promise<Map<string, R>>,
-    private readonly limits: { batch: number; inFlight: number } = { batch: MAX_BATCH, inFlight: MAX_IN_FLIGHT },
-  ) {}
+    alone: (code: CodeToConsume) => Promise<R | undefined>,
+    private readonly consumeAll: (codes: readonly CodeToConsume[]) => Promise<Map<string, R>>,
+    limits: { batch: number; inFlight: number } = { batch: MAX_BATCH, inFlight: MAX_IN_FLIGHT },
+  ) {
+    super(async (code) => {
+      const row = await alone(code);
+      return row === undefined ? { outcome: 'missed' } : { outcome: 'won', row };
+    }, limits);
+  }
 
   /** Consumes the code unless it was consumed already. Rejects with the error of its own statement, or of its batch's. */
   consume(code: CodeToConsume): Promise<ConsumeVerdict<R>> {
-    return new Promise<ConsumeVerdict<R>>((resolve, reject) => {
-      this.pending.push({ code, resolve, reject });
-      this.schedule();
-    });
+    return this.enqueue(code);
   }
 
-  /** At the next turn, so that every code asked for in this one joins the batch. */
-  private schedule(): void {
-    if (this.scheduled || this.pending.length === 0 || this.inFlight >= this.limits.inFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.pending.length > 0 && this.inFlight < this.limits.inFlight) {
-        const batch = this.pending.splice(0, this.limits.batch);
-        this.inFlight++;
-        void this.send(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  /** Settles every exchange of the batch; never rejects. */
-  private async send(batch: Pending<R>[]): Promise<void> {
-    if (batch.length === 1) return this.sendAlone(batch[0]!);
+  protected async together(batch: readonly Waiting<CodeToConsume, ConsumeVerdict<R>>[]): Promise<void> {
     // Each code once, at its first requester's time; sorted, so that rows are locked in one order by every batch.
     const first = new Map<string, CodeToConsume>();
-    for (const p of batch) if (!first.has(p.code.hash)) first.set(p.code.hash, p.code);
+    for (const p of batch) if (!first.has(p.item.hash)) first.set(p.item.hash, p.item);
     const codes = [...first.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    let won: Map<string, R>;
-    try {
-      won = await this.together(codes);
-    } catch (err) {
-      if (err instanceof WriteRefused) {
-        // Nothing of the batch was kept: each code again, on its own, to get its own answer.
-        await Promise.all(batch.map((p) => this.sendAlone(p)));
-      } else {
-        for (const p of batch) p.reject(err);
-      }
-      return;
-    }
+    const won = await this.consumeAll(codes);
     for (const p of batch) {
-      const row = won.get(p.code.hash);
+      const row = won.get(p.item.hash);
       if (row === undefined) p.resolve({ outcome: 'missed' });
-      else if (first.get(p.code.hash) === p.code) p.resolve({ outcome: 'won', row });
+      else if (first.get(p.item.hash) === p.item) p.resolve({ outcome: 'won', row });
       else p.resolve({ outcome: 'lost', row });
-    }
-  }
-
-  private async sendAlone(p: Pending<R>): Promise<void> {
-    try {
-      const row = await this.alone(p.code);
-      p.resolve(row === undefined ? { outcome: 'missed' } : { outcome: 'won', row });
-    } catch (err) {
-      p.reject(err);
     }
   }
 }

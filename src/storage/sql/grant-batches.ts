@@ -31,7 +31,7 @@
  */
 import type { FullRow } from './hot-writes.js';
 import type { IssuedRow } from './hot-reads.js';
-import { WriteRefused } from './prepared-reads.js';
+import { Batches, type Waiting } from './batches.js';
 import type { AuditLogTable, TokensTable } from './schema.js';
 
 /** What one grant writes: its tokens (the first is the one its check reads), and its audit entry. */
@@ -54,28 +54,20 @@ const MAX_BATCH = 64;
  */
 const MAX_IN_FLIGHT = 2;
 
-interface Pending {
-  grant: GrantWrite;
-  resolve(seen: IssuedRow | null): void;
-  reject(err: unknown): void;
-}
-
-export class GrantBatches {
-  private pending: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-
+export class GrantBatches extends Batches<GrantWrite, IssuedRow | null> {
   /**
    * `alone`: one grant's write and check, the path of a lone grant
-   * (`HotReads.issuedAfter`). `together`: the batch's write and check,
+   * (`HotReads.issuedAfter`). `write`: the batch's write and check,
    * rejecting with `WriteRefused` when the server refused the write
    * (`HotReads.issuedAllAfter`).
    */
   constructor(
-    private readonly alone: (grant: GrantWrite) => Promise<IssuedRow | null>,
-    private readonly together: (grants: readonly GrantWrite[]) => Promise<Map<string, IssuedRow>>,
-    private readonly limits: { batch: number; inFlight: number } = { batch: MAX_BATCH, inFlight: MAX_IN_FLIGHT },
-  ) {}
+    alone: (grant: GrantWrite) => Promise<IssuedRow | null>,
+    private readonly write: (grants: readonly GrantWrite[]) => Promise<Map<string, IssuedRow>>,
+    limits: { batch: number; inFlight: number } = { batch: MAX_BATCH, inFlight: MAX_IN_FLIGHT },
+  ) {
+    super(alone, limits);
+  }
 
   /**
    * Writes the grant's tokens and audit entry, then reads what its first
@@ -83,52 +75,11 @@ export class GrantBatches {
    * there. Rejects with the error of its own write, or of its batch's.
    */
   issue(grant: GrantWrite): Promise<IssuedRow | null> {
-    return new Promise<IssuedRow | null>((resolve, reject) => {
-      this.pending.push({ grant, resolve, reject });
-      this.schedule();
-    });
+    return this.enqueue(grant);
   }
 
-  /** At the next turn, so that every grant asked for in this one joins the batch. */
-  private schedule(): void {
-    if (this.scheduled || this.pending.length === 0 || this.inFlight >= this.limits.inFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.pending.length > 0 && this.inFlight < this.limits.inFlight) {
-        const batch = this.pending.splice(0, this.limits.batch);
-        this.inFlight++;
-        void this.send(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  /** Settles every grant of the batch; never rejects. */
-  private async send(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) return this.sendAlone(batch[0]!);
-    let seen: Map<string, IssuedRow>;
-    try {
-      seen = await this.together(batch.map((p) => p.grant));
-    } catch (err) {
-      if (err instanceof WriteRefused) {
-        // Nothing of the batch was kept: each grant again, on its own, to get its own answer.
-        await Promise.all(batch.map((p) => this.sendAlone(p)));
-      } else {
-        for (const p of batch) p.reject(err);
-      }
-      return;
-    }
-    for (const p of batch) p.resolve(seen.get(p.grant.rows[0]!.hash) ?? null);
-  }
-
-  private async sendAlone(p: Pending): Promise<void> {
-    try {
-      p.resolve(await this.alone(p.grant));
-    } catch (err) {
-      p.reject(err);
-    }
+  protected async together(batch: readonly Waiting<GrantWrite, IssuedRow | null>[]): Promise<void> {
+    const seen = await this.write(batch.map((p) => p.item));
+    for (const p of batch) p.resolve(seen.get(p.item.rows[0]!.hash) ?? null);
   }
 }
