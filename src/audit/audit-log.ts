@@ -144,15 +144,16 @@ export class AuditLog {
     if (this.options.requireUnits && events.length > 0 && !this.storage.inUnit() && !(entry.action === 'sign_in' && entry.outcome !== 'ok')) {
       throw new Error(`the audit entry ${entry.action} causes webhook events and must be written in the unit of work of its change (Storage.atomically)`);
     }
-    let id: string;
-    if (entry.actorType !== 'anonymous' || entry.outcome === 'ok') {
-      id = await this.storage.appendAudit(entry, undefined, events);
-    } else {
+    // Anonymous failures repeat (guesses, scans): one entry counts them per key and window.
+    let repeatKey: string | undefined;
+    if (entry.actorType === 'anonymous' && entry.outcome !== 'ok') {
       const { at, ...what } = entry;
-      id = await this.storage.appendAudit(entry, sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)])), events);
+      repeatKey = sha256Hex(JSON.stringify([what, Math.floor(at / REPEAT_WINDOW_MS)]));
     }
-    // The sender hears of the events once they are durable: at once, or when the caller's unit commits.
-    if (events.length > 0) this.storage.afterCommit(() => this.events?.recorded(events));
+    const { id, deliveries } = await this.storage.appendAudit(entry, repeatKey, events);
+    // The sender hears of deliveries once they are durable: at once, or when the caller's unit commits. Events no
+    // endpoint is subscribed to have none, and wake nobody.
+    if (deliveries > 0) this.storage.afterCommit(() => this.events?.recorded(events));
     return id;
   }
 

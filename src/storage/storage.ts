@@ -361,6 +361,12 @@ export interface AuditEntry {
   repeated?: { count: number; lastAt: Millis };
 }
 
+/** What `Storage.appendAudit` wrote: the entry's id, and how many webhook deliveries its events got. */
+export interface AppendedAudit {
+  id: string;
+  deliveries: number;
+}
+
 export interface AuditQuery {
   /** At most this many entries, newest first (default 100, at most 10 000). */
   limit?: number;
@@ -609,8 +615,10 @@ export interface Storage {
    * `events`: the webhook events the entry causes. They, and their deliveries
    * to every endpoint subscribed now, are written with the entry, atomically:
    * in one statement or one commit (src/storage/webhook-store.ts).
+   * `deliveries`: how many deliveries were written (none when no enabled
+   * endpoint is subscribed to the events): the sender is woken only for them.
    */
-  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events?: readonly WebhookEventRecord[]): Promise<string>;
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events?: readonly WebhookEventRecord[]): Promise<AppendedAudit>;
   /** Entries matching every given filter, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 

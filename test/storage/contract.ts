@@ -802,13 +802,13 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
       test('stores an entry as given and lists it back with its id', async () => {
         const e = entry({ clientId: 'a'.repeat(32) as ClientId, details: { grant: 'refresh_token', scopes: ['login:info'], n: 3, debug: false, none: null } });
-        const id = await s.appendAudit(e);
+        const { id } = await s.appendAudit(e);
         expect(await s.listAudit()).toEqual([{ ...e, id }]);
       });
 
       test('lists newest first, also within one millisecond, and pages with beforeId', async () => {
         const ids: string[] = [];
-        for (let i = 0; i < 5; i++) ids.push(await s.appendAudit(entry({ at: T0 + (i < 3 ? 0 : i), details: { i } })));
+        for (let i = 0; i < 5; i++) ids.push((await s.appendAudit(entry({ at: T0 + (i < 3 ? 0 : i), details: { i } }))).id);
         const all = await s.listAudit();
         expect(all.map((e) => e.at)).toEqual([T0 + 4, T0 + 3, T0, T0, T0]);
         // Entries of one millisecond come in some order, each exactly once.
@@ -835,7 +835,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
 
       test('counts repeats under one key in one entry, parallel ones too; other keys and keyless entries stay apart', async () => {
         const failure = entry({ outcome: 'failed', actorType: 'anonymous', actorId: null, userId: null });
-        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => s.appendAudit({ ...failure, at: T0 + i }, 'key-1')));
+        const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await s.appendAudit({ ...failure, at: T0 + i }, 'key-1')).id));
         await s.appendAudit(failure, 'key-2');
         await s.appendAudit(failure);
         expect(new Set(ids).size).toBe(1);
@@ -848,7 +848,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       });
 
       test('keeps entries about users and apps that no longer exist (no foreign keys)', async () => {
-        const id = await s.appendAudit(entry({ userId: '999999999999999' as UserId, clientId: 'c'.repeat(32) as ClientId }));
+        const { id } = await s.appendAudit(entry({ userId: '999999999999999' as UserId, clientId: 'c'.repeat(32) as ClientId }));
         expect((await s.listAudit())[0]!.id).toBe(id);
       });
 

@@ -85,8 +85,8 @@ export function maintenanceContract(name: string, open: () => Promise<OpenedStor
       const entry = (at: number) => ({
         at, action: 'sign_in', outcome: 'failed' as const, actorType: 'anonymous' as const, actorId: null, userId: null, clientId: null, ip: '203.0.113.9', details: {},
       });
-      const old = await s.appendAudit(entry(now - 31 * DAY));
-      const kept = await s.appendAudit(entry(now - 29 * DAY));
+      const { id: old } = await s.appendAudit(entry(now - 31 * DAY));
+      const { id: kept } = await s.appendAudit(entry(now - 29 * DAY));
       const options = { tokensBefore: now - DAY, familiesBefore: now - 365 * DAY, countersBefore: now - DAY };
       await s.deleteExpired(now, options);
       expect((await s.listAudit()).map((e) => e.id)).toEqual([kept, old]);

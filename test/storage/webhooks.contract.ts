@@ -57,7 +57,8 @@ export function webhookContract(name: string, open: () => Promise<OpenedStorage>
       const disabled = endpoint({ enabled: false });
       for (const e of [subscribed, other, disabled]) await s.webhooks.addWebhookEndpoint(e);
       const ev = event('user.created');
-      const auditId = await s.appendAudit(entry(), undefined, [ev]);
+      const { id: auditId, deliveries: written } = await s.appendAudit(entry(), undefined, [ev]);
+      expect(written).toBe(1);
       expect((await s.listAudit()).map((a) => a.id)).toEqual([auditId]);
       expect(await s.webhooks.findWebhookEvent(ev.id)).toEqual(ev);
       const deliveries = await s.webhooks.listWebhookDeliveries({ eventId: ev.id });
@@ -67,18 +68,29 @@ export function webhookContract(name: string, open: () => Promise<OpenedStorage>
       }]);
       // Two events from one entry (a consent revoked on /account is a token revocation too).
       const both = [event('sign_in.failed'), event('key.rotated')];
-      await s.appendAudit(entry('sign_in'), undefined, both);
+      expect((await s.appendAudit(entry('sign_in'), undefined, both)).deliveries).toBe(2);
       expect((await s.webhooks.listWebhookDeliveries({})).map((d) => [d.eventId, d.endpointId]).sort())
         .toEqual([[ev.id, subscribed.id], [both[0]!.id, subscribed.id], [both[1]!.id, other.id]].sort());
+    });
+
+    test('an event no enabled endpoint is subscribed to by its exact name gets no delivery, and says so', async () => {
+      await s.webhooks.addWebhookEndpoint(endpoint({ events: ['sign_in.failed'] }));
+      await s.webhooks.addWebhookEndpoint(endpoint({ events: ['user.created'], enabled: false }));
+      // Names that a pattern match would take for subscribed ones: a wildcard's stand-in, a prefix, another case.
+      const near = ['signXin.failed', 'sign_in.fail', 'SIGN_IN.FAILED', 'user.created'].map((type) => event(type));
+      for (const ev of near) expect((await s.appendAudit(entry(), undefined, [ev])).deliveries).toBe(0);
+      expect(await s.webhooks.listWebhookDeliveries({})).toEqual([]);
+      expect((await s.appendAudit(entry(), undefined, [])).deliveries).toBe(0);
     });
 
     test('an event whose audit entry repeats one (an anonymous failure counted again) is still written', async () => {
       await s.webhooks.addWebhookEndpoint(endpoint());
       const first = event('sign_in.failed');
       const second = event('sign_in.failed');
-      const id1 = await s.appendAudit({ ...entry('sign_in'), outcome: 'failed', actorType: 'anonymous' }, 'same-key', [first]);
-      const id2 = await s.appendAudit({ ...entry('sign_in'), outcome: 'failed', actorType: 'anonymous' }, 'same-key', [second]);
-      expect(id2).toBe(id1);
+      const one = await s.appendAudit({ ...entry('sign_in'), outcome: 'failed', actorType: 'anonymous' }, 'same-key', [first]);
+      const two = await s.appendAudit({ ...entry('sign_in'), outcome: 'failed', actorType: 'anonymous' }, 'same-key', [second]);
+      expect(two.id).toBe(one.id);
+      expect([one.deliveries, two.deliveries]).toEqual([1, 1]);
       expect((await s.webhooks.listWebhookDeliveries({})).map((d) => d.eventId).sort()).toEqual([first.id, second.id].sort());
     });
 

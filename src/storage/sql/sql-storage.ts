@@ -8,7 +8,7 @@ import { PostgresAdapter, type CompiledQuery, type Expression, type ExpressionBu
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
-  AppBlocker, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, CodeConsumeResult, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
+  AppBlocker, AppendedAudit, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, CodeConsumeResult, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
   ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
@@ -1052,7 +1052,7 @@ export class SqlStorage implements Storage {
 
   // Audit log
 
-  async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events: readonly WebhookEventRecord[] = []): Promise<string> {
+  async appendAudit(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string, events: readonly WebhookEventRecord[] = []): Promise<AppendedAudit> {
     const values = auditRow(e, repeatKey);
     const insert = (db: Kysely<Database>) => db
       .insertInto('audit_log')
@@ -1063,19 +1063,21 @@ export class SqlStorage implements Storage {
         last_at: e.at,
       }))))
       .returning('id');
-    if (events.length === 0) return (await insert(this.db).executeTakeFirstOrThrow()).id;
+    if (events.length === 0) return { id: (await insert(this.db).executeTakeFirstOrThrow()).id, deliveries: 0 };
     // The webhook events this entry causes, and their deliveries, exist exactly when the entry does
     // (src/storage/webhook-store.ts): no crash can keep one without the other.
-    const inserts = eventInserts(this.db, events);
+    const [eventsInsert, ...deliveryInserts] = eventInserts(this.db, events, this.postgres);
     if (this.postgres) {
-      // One statement: the event rows are data-modifying CTEs of the audit insert.
-      let creator: any = this.db;
-      inserts.forEach((q, i) => { creator = creator.with(`webhook_${i}`, () => q); });
-      return (await insert(creator as Kysely<Database>).executeTakeFirstOrThrow()).id;
+      // One statement: the event rows are data-modifying CTEs of the audit insert, which counts the deliveries.
+      let creator: any = this.db.with('webhook_events_0', () => eventsInsert!);
+      deliveryInserts.forEach((q, i) => { creator = creator.with(`webhook_deliveries_${i}`, () => q.returning('id')); });
+      const counted = sql.join(deliveryInserts.map((_, i) => sql`(select count(*) from ${sql.table(`webhook_deliveries_${i}`)})`), sql` + `);
+      const row = await insert(creator as Kysely<Database>).returning(sql<number | string>`${counted}`.as('deliveries')).executeTakeFirstOrThrow();
+      return { id: row.id, deliveries: Number(row.deliveries) };
     }
     // Issued in the same turn of the event loop, they all join the same group commit (src/storage/sqlite-group-commit.ts).
-    const [row] = await Promise.all([insert(this.db).executeTakeFirstOrThrow(), ...inserts.map((q) => q.execute())]);
-    return row.id;
+    const [row, , ...delivered] = await Promise.all([insert(this.db).executeTakeFirstOrThrow(), eventsInsert!.execute(), ...deliveryInserts.map((q) => q.executeTakeFirstOrThrow())]);
+    return { id: row.id, deliveries: delivered.reduce((n, r) => n + Number(r.numInsertedOrUpdatedRows ?? 0n), 0) };
   }
 
   async listAudit(q: AuditQuery = {}): Promise<AuditEntry[]> {

@@ -40,12 +40,17 @@ export const deliveryId = (eventId: string, endpointId: string): string => `${ev
  * runs them with the audit entry: in one statement on PostgreSQL (CTEs of the
  * audit insert), in one group commit on SQLite.
  */
-export function eventInserts(db: Kysely<Database>, events: readonly WebhookEventRecord[]): InsertQueryBuilder<Database, any, InsertResult>[] {
+export function eventInserts(db: Kysely<Database>, events: readonly WebhookEventRecord[], postgres: boolean): InsertQueryBuilder<Database, any, InsertResult>[] {
   if (events.length === 0) return [];
   const inserts: InsertQueryBuilder<Database, any, InsertResult>[] = [
     db.insertInto('webhook_events').values(events.map((e) => ({ id: e.id, type: e.type, at: e.at, body: e.body }))),
   ];
   for (const e of events) {
+    // `events` is a JSON array of names: the quoted name is in it exactly when subscribed. A plain substring
+    // search, not LIKE: SQLite compiles a LIKE whose pattern is a parameter again at every run (the pattern
+    // may allow an index), and `_` in a name would match any character.
+    const quoted = JSON.stringify(e.type);
+    const subscribed = postgres ? sql<boolean>`strpos(events, ${quoted}) > 0` : sql<boolean>`instr(events, ${quoted}) > 0`;
     inserts.push(db.insertInto('webhook_deliveries')
       .columns(['id', 'event_id', 'endpoint_id', 'status', 'attempts', 'next_attempt_at', 'created_at'])
       .expression((eb) => eb.selectFrom('webhook_endpoints')
@@ -59,8 +64,7 @@ export function eventInserts(db: Kysely<Database>, events: readonly WebhookEvent
           sql<number>`cast(${e.at} as bigint)`.as('created_at'),
         ])
         .where('enabled', '=', 1)
-        // `events` is a JSON array of names: the quoted name is in it exactly when subscribed.
-        .where('events', 'like', `%${JSON.stringify(e.type)}%`)));
+        .where(subscribed)));
   }
   return inserts;
 }
