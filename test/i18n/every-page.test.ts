@@ -348,8 +348,11 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
     test(`${variant.name}: no serious accessibility problems${variant.lang === 'ru' ? ', no English left' : ''}, nothing wider than the screen or off centre`, async () => {
       const problems: string[] = [];
       const contexts = { true: await contextFor(variant, true), false: await contextFor(variant, false) };
+      // One tab per context, going from page to page as a person does: a new tab for each page started a
+      // renderer and compiled axe afresh each time, two thirds of this test's time.
+      const tabs = { true: await contexts.true.newPage(), false: await contexts.false.newPage() };
       for (const visit of visits()) {
-        const page = await contexts[String(visit.signedIn) as 'true' | 'false'].newPage();
+        const page = tabs[String(visit.signedIn) as 'true' | 'false'];
         await visit.open(page);
         await page.waitForLoadState('load');
         const where = `${visit.name} (${variant.name})`;
@@ -370,7 +373,6 @@ describe.skipIf(testEngine() !== 'sqlite')('every page, in English and Russian, 
         });
         if (offCentre > 2) problems.push(`${where}: ${offCentre} px off centre`);
         await page.screenshot({ path: path.join(SCREENS, `${visit.name}-${variant.name}.png`), fullPage: true });
-        await page.close();
       }
       await contexts.true.close();
       await contexts.false.close();
