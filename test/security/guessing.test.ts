@@ -6,8 +6,6 @@
  * 800-63B §5.2.2 and OWASP's device cookies (issue 15): browsers that signed
  * in to the account before keep working while unknown ones are limited.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SignInGuard } from '../../src/accounts/sign-in-guard.js';
 import { Users } from '../../src/accounts/users.js';
@@ -15,8 +13,8 @@ import { listAuditEntries } from '../../src/audit/audit-log.js';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields } from '../helpers/http-client.js';
 import { DeviceClient, Person, PASSWORD } from '../flows/support.js';
+import { gatehouseCli, type Run } from '../cli/support.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const clock = testClock();
 let gh: TestGatehouse;
 
@@ -26,18 +24,8 @@ beforeAll(async () => {
 });
 
 /** `gatehouse …` as an operator runs it, on this server's database. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--no-install', 'gatehouse', ...args], { cwd: ROOT, env: { ...env, GATEHOUSE_DATA_DIR: gh.dataDir, GATEHOUSE_DATABASE_URL: gh.ctx.config.databaseUrl }, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function runCli(args: string[]): Promise<Run> {
+  return gatehouseCli({ GATEHOUSE_DATA_DIR: gh.dataDir, GATEHOUSE_DATABASE_URL: gh.ctx.config.databaseUrl }, args);
 }
 afterAll(async () => {
   await gh?.close();
