@@ -208,7 +208,7 @@ class GroupCommitDriver implements Driver {
    * What every group runs, prepared once: `exec` parses its text on every call, and a group begins with
    * three statements and ends with a fourth.
    */
-  private readonly control: { noWait: SQLite.Statement; wait: SQLite.Statement; begin: SQLite.Statement; commit: SQLite.Statement };
+  private readonly control: { begin: SQLite.Statement; commit: SQLite.Statement };
   /** The `-wal` file when this driver syncs it after each commit (WAL, NORMAL, a file); null when commits are released at once. */
   private walFile: string | null = null;
   private syncer: WalSyncer | null;
@@ -251,8 +251,6 @@ class GroupCommitDriver implements Driver {
   ) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
     this.control = {
-      noWait: db.prepare('pragma busy_timeout = 0'),
-      wait: db.prepare(`pragma busy_timeout = ${this.busyTimeoutMs}`),
       begin: db.prepare('begin immediate'),
       commit: db.prepare('commit'),
     };
@@ -436,7 +434,10 @@ class GroupCommitDriver implements Driver {
 
   /** BEGIN IMMEDIATE if the write lock is free right now, without waiting; false when another connection holds it. */
   private tryBeginImmediate(): boolean {
-    this.control.noWait.get();
+    // Not a statement prepared once: SQLite applies the setting when it prepares the pragma, so one kept and run
+    // again changed nothing, and this BEGIN waited inside SQLite, blocking the event loop, while another process
+    // held the lock (open.ts prepares pragmas afresh).
+    this.db.pragma('busy_timeout = 0');
     try {
       this.control.begin.run();
       return true;
@@ -444,7 +445,7 @@ class GroupCommitDriver implements Driver {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
-      this.control.wait.get();
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 

@@ -1,14 +1,15 @@
 /** The storage contract on SQLite (a fresh file per test), and what only SQLite has: the file itself. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { migrate, openKysely, openStorage, sqliteFile } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations/index.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
+import { userRecord } from './records.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
 import { passkeyContract } from './passkeys.contract.js';
@@ -19,8 +20,24 @@ import { clientKeysContract } from './client-keys.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
+/**
+ * A database with every migration applied, made once: each test starts from a
+ * copy of it, as the PostgreSQL contract starts from a template database.
+ * Migrating from nothing is tested below ('applies every migration…').
+ */
+let template: Promise<string> | null = null;
+const migratedTemplate = () => (template ??= (async () => {
+  const dataDir = tempDir();
+  await (await openStorage({ dataDir, databaseUrl: '' })).close();
+  return sqliteFile({ dataDir });
+})());
+afterAll(async () => {
+  if (template) rmSync(path.dirname(await template), { recursive: true, force: true });
+});
+
 const openSqlite = async () => {
   const dataDir = tempDir();
+  copyFileSync(await migratedTemplate(), sqliteFile({ dataDir }));
   const config = { dataDir, databaseUrl: '' };
   const storage = await openStorage(config);
   const others: Storage[] = [];
@@ -111,6 +128,33 @@ describe('SQLite file', () => {
       await expect(migrate(db)).rejects.toThrow(/migration .*9999-later is missing/);
     } finally {
       await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a write waiting for another connection\'s lock leaves the event loop free (no blocking busy wait)', async () => {
+    const dataDir = tempDir();
+    // Opened as after any restart: on a database already migrated (no schema change after the connection opens).
+    await (await openStorage({ dataDir, databaseUrl: '' })).close();
+    const storage = await openStorage({ dataDir, databaseUrl: '' });
+    // Another writer (a second worker process, the CLI) holds the lock; here it is released from this process's own
+    // event loop, so a connection that waited for it inside SQLite would block that loop until its busy timeout.
+    const other = new SQLite(sqliteFile({ dataDir }));
+    try {
+      other.exec('begin immediate');
+      const asked = performance.now();
+      const written = storage.createUser(userRecord({ id: '100000000000002' as UserId, login: 'second' }));
+      const released = await new Promise<number>((resolve) => setTimeout(() => {
+        other.exec('commit');
+        resolve(performance.now() - asked);
+      }, 10));
+      await written;
+      // Blocked, the timer would fire only after the 5 s busy timeout: the bound is a liveness check, not a speed claim.
+      expect(released).toBeLessThan(2500);
+      expect((await storage.findUserByLogin('second'))?.id).toBe('100000000000002');
+    } finally {
+      other.close();
+      await storage.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
