@@ -47,14 +47,14 @@ export function sqliteFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'gatehouse.db');
 }
 
+const PRAGMA = /^\s*pragma\b/i;
+
 /**
  * Prepared statements cached by SQL text: Kysely asks for one on every query,
  * and the set of distinct queries is small and fixed. Pragmas are prepared
  * afresh each time: SQLite applies a setting (`busy_timeout = 0`) when it
  * prepares the statement, so running a cached one again would only report it.
  */
-const PRAGMA = /^\s*pragma\b/i;
-
 function cachePrepared(db: SQLite.Database): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = db.prepare.bind(db);

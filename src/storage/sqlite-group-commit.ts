@@ -205,8 +205,8 @@ class GroupCommitDriver implements Driver {
   private begins = 0;
   private readonly busyTimeoutMs: number;
   /**
-   * What every group runs, prepared once: `exec` parses its text on every call, and a group begins with
-   * three statements and ends with a fourth.
+   * What every group runs, prepared once: `exec` parses its text on every call. (The busy-timeout pragmas
+   * around BEGIN cannot be kept: `tryBeginImmediate`.)
    */
   private readonly control: { begin: SQLite.Statement; commit: SQLite.Statement };
   /** The `-wal` file when this driver syncs it after each commit (WAL, NORMAL, a file); null when commits are released at once. */
