@@ -155,6 +155,8 @@ export const CHECKPOINT_PAGES = 4000;
  */
 export const BACKSTOP_FACTOR = 3;
 /** SQLite's default automatic checkpoint, for the writing connection once the checkpoint thread has failed. */
+/** The longest pause between two tries for the write lock (`beginImmediate`). */
+const MAX_RETRY_MS = 2;
 const SQLITE_AUTOCHECKPOINT = 1000;
 
 /** A commit made at NORMAL, waiting for a sync of the log that started after it. */
@@ -454,10 +456,14 @@ class GroupCommitDriver implements Driver {
    * block the event loop: while another connection holds the lock — another
    * process, or one in this process whose group commits on the next turn of
    * this very loop — try again asynchronously, up to the busy timeout.
+   * Every 2 ms at most: another process holds the lock for a group's few
+   * statements, a fraction of a millisecond, and a try costs microseconds;
+   * waits that doubled up to 25 ms put 145 ms in the p99 of two workers'
+   * grants (docs/benchmarks.md).
    */
   private async beginImmediate(): Promise<void> {
     const deadline = Date.now() + this.busyTimeoutMs;
-    for (let delay = 1; !this.tryBeginImmediate(); delay = Math.min(delay * 2, 25)) {
+    for (let delay = 1; !this.tryBeginImmediate(); delay = Math.min(delay * 2, MAX_RETRY_MS)) {
       if (Date.now() >= deadline) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
