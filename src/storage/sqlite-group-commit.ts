@@ -155,9 +155,9 @@ export const CHECKPOINT_PAGES = 4000;
  */
 export const BACKSTOP_FACTOR = 3;
 /** SQLite's default automatic checkpoint, for the writing connection once the checkpoint thread has failed. */
+const SQLITE_AUTOCHECKPOINT = 1000;
 /** The longest pause between two tries for the write lock (`beginImmediate`). */
 const MAX_RETRY_MS = 2;
-const SQLITE_AUTOCHECKPOINT = 1000;
 
 /** A commit made at NORMAL, waiting for a sync of the log that started after it. */
 interface Commit {
