@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs one of the benchmark's entry points (`main`, `growth`, `scale`,
- * `profile`): bundles bench/ (TypeScript, and the parts of src/ it seeds
+ * `profile`, `cpu`): bundles bench/ (TypeScript, and the parts of src/ it seeds
  * with) into one directory with esbuild, a dev dependency, then starts the
  * entry in a process of its own. Gatehouse itself runs from dist/ (`npm run
  * build`), as operators run it.
@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const ENTRIES = ['main', 'growth', 'scale', 'profile', 'pool', 'peers/floor-server', 'peers/oidc-provider-server', 'load/autocannon-worker'];
+export const ENTRIES = ['main', 'growth', 'scale', 'profile', 'cpu', 'pool', 'peers/floor-server', 'peers/oidc-provider-server', 'load/autocannon-worker'];
 
 /** Bundles every entry into `outdir` (inside the repository, so bare imports resolve to its node_modules). */
 export async function bundleBench(outdir) {
@@ -37,7 +37,7 @@ export async function bundleBench(outdir) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [entry = 'main', ...args] = process.argv.slice(2);
   if (!ENTRIES.includes(entry)) {
-    console.error(`bench: unknown entry ${entry}; one of ${ENTRIES.slice(0, 4).join(', ')}`);
+    console.error(`bench: unknown entry ${entry}; one of ${ENTRIES.slice(0, 5).join(', ')}`);
     process.exit(2);
   }
   const outdir = path.join(ROOT, '.tmp', 'bench');

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench:cpu`: what one request costs, rather than how many a
+ * second come back. Requests/s on two shared cores move by ±20 % from run to
+ * run; the CPU a request takes moves far less, so this is the figure to
+ * compare a change by. For each endpoint, each build (this checkout's
+ * `dist/main.js`, and `--baseline` builds) is loaded in turn, the builds
+ * interleaved and their order reversed every other round, and measured from
+ * `/proc`:
+ *
+ * - Gatehouse's CPU per request: user and system time of its process and its
+ *   worker processes (`GATEHOUSE_WORKERS`), every thread of them (the event
+ *   loop, the log's syncer and checkpointer, the thread pool);
+ * - PostgreSQL's CPU per request, on PostgreSQL: its postmaster and every
+ *   process under it (the backends doing the work, the WAL writer);
+ * - what Gatehouse wrote per request: bytes (`wchar`) and write calls
+ *   (`syscw`) — responses, log lines, and on SQLite the log's pages and the
+ *   checkpoint's copies of them.
+ *
+ * The median of the rounds is shown, with every round's CPU beside it. Every
+ * response is checked, as in `npm run bench`.
+ *
+ *   npm run bench:cpu -- --endpoints introspect,code --engine postgres --baseline ../other/dist/main.js
+ */
+import { readdirSync, readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
+import { chooseDriver } from './load/load.js';
+import { gitCommit, uptime } from './machine.js';
+import { assertClean, loadRun, probe } from './measure.js';
+import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
+import { ENDPOINTS, type EndpointId } from './targets/target.js';
+
+const USAGE = `npm run bench:cpu -- [options]
+  --endpoints a,b    subset of ${ENDPOINTS.join(',')} (default: all)
+  --engine E         sqlite or postgres (default sqlite); PostgreSQL is a durable throwaway cluster
+  --workers N        GATEHOUSE_WORKERS of every server (default 1)
+  --baseline FILE    also a Gatehouse built elsewhere (its dist/main.js); may be given more than once
+  --rounds N         rounds, builds interleaved (default 3)
+  --duration S       measured seconds per endpoint, build and round (default 5; 1 s of warm-up before)
+  --connections N    concurrent connections (default 32)
+  --out DIR          where cpu.json and cpu.md go (default bench/results/cpu-<time>)
+  --smoke            one round of one second at 8 connections: checks the harness`;
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    endpoints: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' }, baseline: { type: 'string', multiple: true },
+    rounds: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, out: { type: 'string' },
+    smoke: { type: 'boolean' }, help: { type: 'boolean' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const smoke = values.smoke ?? false;
+const endpoints = (values.endpoints?.split(',') ?? [...ENDPOINTS]) as EndpointId[];
+for (const e of endpoints) if (!(ENDPOINTS as readonly string[]).includes(e)) throw new Error(`--endpoints: ${e} is not one of ${ENDPOINTS.join(', ')}`);
+const engine = values.engine ?? 'sqlite';
+if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
+const workers = Number(values.workers ?? 1);
+const rounds = smoke ? 1 : Number(values.rounds ?? 3);
+const duration = smoke ? 1 : Number(values.duration ?? 5);
+const connections = smoke ? 8 : Number(values.connections ?? 32);
+const builds = [path.resolve('dist/main.js'), ...(values.baseline ?? []).map((b) => path.resolve(b))];
+const out = path.resolve(values.out ?? path.join('bench', 'results', `cpu-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
+const log = (line: string) => process.stderr.write(`cpu: ${line}\n`);
+
+/** Clock ticks a second, as `/proc/<pid>/stat` counts CPU time (USER_HZ: 100 on Linux everywhere). */
+const TICKS_PER_SECOND = 100;
+
+interface ProcStat {
+  ppid: number;
+  ticks: number;
+}
+
+function procStat(pid: number): ProcStat | null {
+  try {
+    // The command name may hold spaces and parentheses: the fields start after its last ')'.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/** `root` and the processes under it, at any depth. */
+function processTree(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat) parents.set(stat.ppid, [...(parents.get(stat.ppid) ?? []), Number(entry)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
+  return tree;
+}
+
+function written(pid: number): { bytes: number; calls: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { bytes: Number(/^wchar: (\d+)/m.exec(text)![1]), calls: Number(/^syscw: (\d+)/m.exec(text)![1]) };
+  } catch {
+    return { bytes: 0, calls: 0 };
+  }
+}
+
+/** What a set of processes has used so far: CPU ticks, bytes and write calls. */
+function usage(pids: readonly number[]): { ticks: number; bytes: number; calls: number } {
+  let ticks = 0, bytes = 0, calls = 0;
+  for (const pid of pids) {
+    ticks += procStat(pid)?.ticks ?? 0;
+    const w = written(pid);
+    bytes += w.bytes;
+    calls += w.calls;
+  }
+  return { ticks, bytes, calls };
+}
+
+/** The PostgreSQL server's postmaster: the parent of a backend. */
+async function postmasterOf(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const backend = Number((await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid);
+    const stat = procStat(backend);
+    if (!stat) throw new Error('the PostgreSQL server runs on another machine: its CPU cannot be read from /proc');
+    return stat.ppid;
+  } finally {
+    await client.end();
+  }
+}
+
+interface Sample {
+  endpoint: EndpointId;
+  /** `this checkout`, or `baseline 1`, `baseline 2`… in the order given. */
+  build: string;
+  round: number;
+  rps: number;
+  p99Ms: number;
+  requests: number;
+  gatehouseCpuUs: number;
+  postgresCpuUs: number | null;
+  bytesWritten: number;
+  writeCalls: number;
+}
+
+const buildName = (i: number) => (i === 0 ? 'this checkout' : `baseline ${i}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cpu-'));
+log(uptime());
+const driver = chooseDriver({ log });
+let postgres: RunningPostgres | null = null;
+const targets: GatehouseTarget[] = [];
+const samples: Sample[] = [];
+try {
+  if (engine === 'postgres') postgres = await startPostgres({ durable: true });
+  const postmaster = postgres ? await postmasterOf(postgres.url) : null;
+  for (const [i, build] of builds.entries()) {
+    const databaseUrl = postgres ? (await freshDatabase(postgres.url)).url : '';
+    targets.push(await startGatehouse({
+      id: `build-${i}`, label: buildName(i), dir: path.join(work, `build-${i}`), databaseUrl, logLevel: 'info', main: build,
+      env: { GATEHOUSE_WORKERS: String(workers) },
+    }));
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const endpoint of endpoints) {
+      for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+        const fresh = (seconds: number) => Math.ceil(seconds * 12_000) + connections * 4;
+        const warm = (await target.scenario(endpoint, fresh(1)))!;
+        await probe(target, { ...warm, values: warm.values?.slice(-1) });
+        assertClean(`${endpoint} warm-up`, await loadRun(driver, target, { ...warm, values: warm.values?.slice(0, -1) }, connections, 1), warm, { warmup: true });
+        const scenario = (await target.scenario(endpoint, fresh(duration)))!;
+        const gatehouse = processTree(target.pid);
+        const postgresProcesses = postmaster === null ? [] : processTree(postmaster);
+        const before = { gatehouse: usage(gatehouse), postgres: usage(postgresProcesses) };
+        const result = await loadRun(driver, target, scenario, connections, duration);
+        const after = { gatehouse: usage(gatehouse), postgres: usage(postgresProcesses) };
+        assertClean(`${target.label} ${endpoint}`, result, scenario);
+        const perRequest = (ticks: number) => ((ticks / TICKS_PER_SECOND) * 1e6) / result.requests;
+        const sample: Sample = {
+          endpoint, build: target.label, round, rps: result.rps, p99Ms: result.p99Ms, requests: result.requests,
+          gatehouseCpuUs: perRequest(after.gatehouse.ticks - before.gatehouse.ticks),
+          postgresCpuUs: postmaster === null ? null : perRequest(after.postgres.ticks - before.postgres.ticks),
+          bytesWritten: (after.gatehouse.bytes - before.gatehouse.bytes) / result.requests,
+          writeCalls: (after.gatehouse.calls - before.gatehouse.calls) / result.requests,
+        };
+        samples.push(sample);
+        log(`${endpoint} round ${round + 1} ${target.label}: ${result.rps.toFixed(0)} req/s, ${sample.gatehouseCpuUs.toFixed(0)} µs of Gatehouse CPU per request${sample.postgresCpuUs === null ? '' : `, ${sample.postgresCpuUs.toFixed(0)} µs of PostgreSQL's`}`);
+      }
+    }
+  }
+} finally {
+  for (const target of targets) await target.stop().catch(() => {});
+  await postgres?.stop().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
+
+const header = [
+  `# Gatehouse: CPU per request`,
+  '',
+  `- ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · Node ${process.version} · commit ${gitCommit()}`,
+  `- ${engine === 'postgres' ? 'PostgreSQL (durable throwaway cluster)' : 'SQLite'}, GATEHOUSE_WORKERS=${workers}; ${driver.name}, ${connections} connections, ${duration} s measured after 1 s of warm-up, ${rounds} round(s), builds interleaved; the median round is shown`,
+  `- CPU of every process and thread, from /proc; bytes and write calls are Gatehouse's (responses, log lines, the database's files)`,
+  '',
+  `| endpoint | build | req/s | p99 ms | Gatehouse CPU µs/request (each round) | ${engine === 'postgres' ? 'PostgreSQL CPU µs/request | ' : ''}bytes written/request | write calls/request |`,
+  `|---|---|---:|---:|---:|${engine === 'postgres' ? '---:|' : ''}---:|---:|`,
+];
+const lines: string[] = [];
+for (const endpoint of endpoints) {
+  for (const [i, build] of builds.entries()) {
+    const mine = samples.filter((s) => s.endpoint === endpoint && s.build === buildName(i));
+    if (mine.length === 0) continue;
+    const cpu = mine.map((s) => s.gatehouseCpuUs);
+    const cells = [
+      endpoint, `${buildName(i)} (${path.relative(process.cwd(), build) || build})`, median(mine.map((s) => s.rps)).toFixed(0), median(mine.map((s) => s.p99Ms)).toFixed(1),
+      `${median(cpu).toFixed(0)} (${cpu.map((c) => c.toFixed(0)).join(' / ')})`,
+      ...(engine === 'postgres' ? [median(mine.map((s) => s.postgresCpuUs!)).toFixed(0)] : []),
+      median(mine.map((s) => s.bytesWritten)).toFixed(0), median(mine.map((s) => s.writeCalls)).toFixed(1),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+}
+const markdown = `${[...header, ...lines].join('\n')}\n`;
+mkdirSync(out, { recursive: true });
+writeFileSync(path.join(out, 'cpu.md'), markdown);
+writeFileSync(path.join(out, 'cpu.json'), `${JSON.stringify({ engine, workers, rounds, duration, connections, builds: builds.map((file, i) => ({ name: buildName(i), file })), samples }, null, 2)}\n`);
+process.stdout.write(`${markdown}\nwritten: ${path.join(out, 'cpu.{json,md}')}\n`);
