@@ -6,15 +6,14 @@
  * from /proc — the CPU of Gatehouse's processes, of PostgreSQL's backends on
  * PostgreSQL, and a grant's writes to the database's files.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // @ts-expect-error -- a plain ES module without type declarations
 import { bundleBench } from '../../bench/run.mjs';
+import { ROOT, runBundled } from './support.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const bundle = path.join(ROOT, '.tmp', `bench-cpu-smoke-${process.pid}`);
 const out = mkdtempSync(path.join(tmpdir(), 'gatehouse-cpu-smoke-'));
 
@@ -37,27 +36,12 @@ interface Sample {
   writeCalls: number;
 }
 
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    // The suite's PostgreSQL stands in for the throwaway cluster the harness would start.
-    const child = spawn(process.execPath, [path.join(bundle, 'cpu.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, GATEHOUSE_TEST_DATABASE_URL: inject('postgresUrl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
-
 describe('npm run bench:cpu --smoke', () => {
   for (const engine of ['sqlite', 'postgres'] as const) {
     test(`${engine}: every build measured on every endpoint, with CPU and writes read from /proc`, async () => {
       const dir = path.join(out, engine);
       const baseline = path.join(ROOT, 'dist', 'main.js');
-      const { code, output } = await run(['--smoke', '--engine', engine, '--endpoints', 'info,client_credentials', '--baseline', baseline, '--out', dir]);
+      const { code, output } = await runBundled(bundle, 'cpu', ['--smoke', '--engine', engine, '--endpoints', 'info,client_credentials', '--baseline', baseline, '--out', dir]);
       expect(code, output).toBe(0);
       const report = JSON.parse(readFileSync(path.join(dir, 'cpu.json'), 'utf8')) as { samples: Sample[] };
       expect(report.samples.map((s) => `${s.endpoint} ${s.build}`).sort()).toEqual(['client_credentials baseline 1', 'client_credentials this checkout', 'info baseline 1', 'info this checkout']);

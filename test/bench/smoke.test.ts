@@ -4,17 +4,16 @@
  * server in it answered every benchmark request correctly, because a fast
  * error is not a result.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, inject, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 // @ts-expect-error -- a plain ES module without type declarations
 import { bundleBench } from '../../bench/run.mjs';
 import type { Report } from '../../bench/report.js';
 import { ENDPOINTS } from '../../bench/targets/target.js';
+import { ROOT, runBundled } from './support.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const bundle = path.join(ROOT, '.tmp', `bench-smoke-${process.pid}`);
 const out = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-smoke-'));
 
@@ -23,24 +22,9 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    // The suite's PostgreSQL stands in for the throwaway cluster the benchmark would start.
-    const child = spawn(process.execPath, [path.join(bundle, 'main.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, GATEHOUSE_TEST_DATABASE_URL: inject('postgresUrl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
-
 test('every server answers every benchmark request with the expected status, and the table, JSON and chart are written', async () => {
   await bundleBench(bundle);
-  const { code, output } = await run(['--smoke', '--no-install', '--out', out]);
+  const { code, output } = await runBundled(bundle, 'main', ['--smoke', '--no-install', '--out', out]);
   expect(code, output).toBe(0);
 
   const report = JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')) as Report;
