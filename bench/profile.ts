@@ -3,6 +3,9 @@
  * `node --cpu-prof`, loaded on one endpoint, then the profile summarised —
  * where the time goes by function (self time) and by package. The
  * `.cpuprofile` file opens in Chrome DevTools or speedscope for a flame graph.
+ * Native code's time (SQLite, the sockets, hashing) is charged to a
+ * JavaScript frame near it, not always the right one: for that, `perf`
+ * (docs/benchmarks.md, "Where the time goes").
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
