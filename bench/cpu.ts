@@ -32,6 +32,7 @@ import { gitCommit, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { ENDPOINTS, type EndpointId } from './targets/target.js';
+import { median } from './stats.js';
 
 const USAGE = `npm run bench:cpu -- [options]
   --endpoints a,b    subset of ${ENDPOINTS.join(',')} (default: all)
@@ -151,7 +152,6 @@ interface Sample {
 }
 
 const buildName = (i: number) => (i === 0 ? 'this checkout' : `baseline ${i}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cpu-'));
 log(uptime());
 const driver = chooseDriver({ log });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort } from './targets/child.js';
+import { median } from './stats.js';
 
 export interface Footprint {
   /** Spawn to the first 200 from /healthz, on an empty data directory (migrations, key generation). */
@@ -77,8 +78,6 @@ async function start(dataDir: string): Promise<Started> {
     },
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 export async function measureFootprint(o: { restarts?: number; idleSeconds?: number } = {}): Promise<Footprint> {
   const restarts = o.restarts ?? 5;

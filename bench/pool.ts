@@ -18,6 +18,7 @@ import { chooseDriver } from './load/load.js';
 import { assertClean, loadRun, probe } from './measure.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import type { EndpointId } from './targets/target.js';
+import { median } from './stats.js';
 
 const log = (line: string) => process.stderr.write(`pool: ${line}\n`);
 
@@ -69,7 +70,6 @@ try {
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const reference = pools.includes(10) ? 10 : pools[0]!;
   console.log(`| endpoint | ${pools.map((p) => `pool ${p}`).join(' | ')} |`);
   console.log(`|---|${pools.map(() => '---:').join('|')}|`);

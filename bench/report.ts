@@ -6,6 +6,7 @@
 import type { Footprint } from './footprint.js';
 import type { Measured } from './measure.js';
 import { ENDPOINT_LABELS, type EndpointId } from './targets/target.js';
+import { median } from './stats.js';
 
 export interface Cell {
   rps: number;
@@ -84,11 +85,6 @@ export function goalFor(id: string, endpoint: EndpointId): { ratio: number; p99M
   if (isPostgres(id)) return { ratio: read ? 1.5 : 1, p99Ms: null, floor: null };
   return read ? { ratio: 3, p99Ms: 10, floor: 0.4 } : { ratio: 2, p99Ms: 15, floor: null };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
-};
 
 /**
  * `a`'s requests/s over `b`'s: the median over rounds of the ratio within each
