@@ -1,16 +1,18 @@
 /**
  * The raw argon2id verification rate on this machine: Gatehouse's own
- * `verifyPassword` (same parameters, same libuv thread pool) called with
+ * `verifyPassword` (same parameters, same hashing threads at the same
+ * priority: src/crypto/password-pool.ts) called with
  * `concurrency` verifications in flight for `durationSec`. A sign-in cannot be
  * faster than this; the benchmark reports logins per second as a share of it.
  */
-import { hashPassword, verifyPassword } from '../src/crypto/passwords.js';
+import { hashPassword, passwordPool, verifyPassword } from '../src/crypto/passwords.js';
 
 export interface HashRate {
   perSecond: number;
   verifications: number;
   seconds: number;
-  threadPool: number;
+  /** Hashing threads that did the work. */
+  threads: number;
 }
 
 export async function argon2Rate(durationSec: number, concurrency: number): Promise<HashRate> {
@@ -26,5 +28,5 @@ export async function argon2Rate(durationSec: number, concurrency: number): Prom
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
-  return { perSecond: done / seconds, verifications: done, seconds, threadPool: Number(process.env.UV_THREADPOOL_SIZE ?? 4) };
+  return { perSecond: done / seconds, verifications: done, seconds, threads: passwordPool.threadCount };
 }

@@ -225,7 +225,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
 
     if (o.login) {
       const rate = await argon2Rate(o.duration, o.connections);
-      hashRate = { perSecond: rate.perSecond, threadPool: rate.threadPool };
+      hashRate = { perSecond: rate.perSecond, threads: rate.threads };
       log(`raw argon2id: ${rate.perSecond.toFixed(1)} verifications/s`);
       for (const g of gatehouses) login.push(await measureLogin(driver, o, g, rate.perSecond, runs));
     }

@@ -62,7 +62,8 @@ export interface Report {
   };
   targets: { id: string; label: string }[];
   rows: Row[];
-  hashRate: { perSecond: number; threadPool: number } | null;
+  /** `threads` is absent from runs saved before it was recorded (they printed libuv's pool size, which hashing has not used since its own threads, src/crypto/password-pool.ts). */
+  hashRate: { perSecond: number; threads?: number } | null;
   login: LoginResult[];
   /** Start-up time, idle memory and SDK size (absent from reports saved before they were measured). */
   footprint?: Footprint | null;
@@ -147,7 +148,7 @@ function tableRows(report: Report): string[][] {
 
 function loginLines(report: Report): string[] {
   if (!report.hashRate) return [];
-  const lines = [`raw argon2id verifications: ${report.hashRate.perSecond.toFixed(1)}/s (libuv pool of ${report.hashRate.threadPool})`];
+  const lines = [`raw argon2id verifications: ${report.hashRate.perSecond.toFixed(1)}/s${report.hashRate.threads === undefined ? '' : ` (${report.hashRate.threads} hashing threads)`}`];
   for (const l of report.login) {
     const infoLoad = l.infoRate === undefined ? 'at 4 connections'
       : l.infoDuringLate === undefined ? `at ${f0(l.infoRate)} req/s over ${l.infoConnections ?? 4} connections, each pausing after its answer`
