@@ -13,7 +13,7 @@ import { argon2Rate } from './argon2.js';
 import { measureFootprint, rssMb, type Footprint } from './footprint.js';
 import { chooseDriver, type LoadDriver, type LoadResult } from './load/load.js';
 import { assertClean, BenchFailure, loadRun, probe, type Measured } from './measure.js';
-import { gitCommit, uptime } from './machine.js';
+import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import type { BenchOptions } from './options.js';
 import { buildRows, toMarkdown, toSvg, type LoginResult, type Report } from './report.js';
 import { startFloor } from './targets/floor.js';
@@ -163,6 +163,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   let footprint: Footprint | null = null;
   const rss: NonNullable<Report['rss']> = {};
   let completed = false;
+  const restoreAutogroup = o.autogroupOff ? setAutogroup(false) : null;
+  const autogroupDuring = autogroup();
   try {
     // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
     footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
@@ -239,6 +241,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     await database?.drop().catch(() => {});
     for (const db of extraDatabases) await db.drop().catch(() => {});
     await postgres?.stop().catch(() => {});
+    restoreAutogroup?.();
     // Keep the servers' logs and databases when something went wrong.
     if (completed) rmSync(work, { recursive: true, force: true });
     else log(`servers' data and logs kept in ${work}`);
@@ -257,6 +260,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       uptimeStart,
       uptimeEnd: uptime(),
       commit: gitCommit(),
+      autogroup: autogroupDuring,
     },
     settings: { driver: driver.name, connections: o.connections, durationSec: o.duration, warmupSec: o.warmup, rounds: o.rounds, logLevel: o.logLevel, smoke: o.smoke, ...(postgresSettings ? { postgres: postgresSettings } : {}) },
     targets: targets.map((t) => ({ id: t.id, label: t.label })),

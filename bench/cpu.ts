@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
 import { chooseDriver } from './load/load.js';
-import { gitCommit, uptime } from './machine.js';
+import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { ENDPOINTS, type EndpointId } from './targets/target.js';
@@ -43,6 +43,7 @@ const USAGE = `npm run bench:cpu -- [options]
   --duration S       measured seconds per endpoint, build and round (default 5; 1 s of warm-up before)
   --connections N    concurrent connections (default 32)
   --out DIR          where cpu.json and cpu.md go (default bench/results/cpu-<time>)
+  --no-autogroup     turn Linux's autogroup scheduling off for the run, and back on after (root; docs/benchmarks.md)
   --smoke            one round of one second at 8 connections: checks the harness`;
 
 const { values } = parseArgs({
@@ -50,7 +51,7 @@ const { values } = parseArgs({
   options: {
     endpoints: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' }, baseline: { type: 'string', multiple: true },
     rounds: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, out: { type: 'string' },
-    smoke: { type: 'boolean' }, help: { type: 'boolean' },
+    smoke: { type: 'boolean' }, help: { type: 'boolean' }, 'no-autogroup': { type: 'boolean' },
   },
 });
 if (values.help) {
@@ -158,6 +159,8 @@ const driver = chooseDriver({ log });
 let postgres: RunningPostgres | null = null;
 const targets: GatehouseTarget[] = [];
 const samples: Sample[] = [];
+const restoreAutogroup = values['no-autogroup'] ? setAutogroup(false) : null;
+const autogroupDuring = autogroup();
 try {
   if (engine === 'postgres') postgres = await startPostgres({ durable: true });
   const postmaster = postgres ? await postmasterOf(postgres.url) : null;
@@ -198,6 +201,7 @@ try {
 } finally {
   for (const target of targets) await target.stop().catch(() => {});
   await postgres?.stop().catch(() => {});
+  restoreAutogroup?.();
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -207,6 +211,7 @@ const header = [
   `- ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · Node ${process.version} · commit ${gitCommit()}`,
   `- ${engine === 'postgres' ? 'PostgreSQL (durable throwaway cluster)' : 'SQLite'}, GATEHOUSE_WORKERS=${workers}; ${driver.name}, ${connections} connections, ${duration} s measured after 1 s of warm-up, ${rounds} round(s), builds interleaved; the median round is shown`,
   `- CPU of every process and thread, from /proc; bytes and write calls are Gatehouse's (responses, log lines, the database's files)`,
+  ...(autogroupDuring === null ? [] : [`- Linux's autogroup scheduling ${autogroupDuring ? 'on' : 'off'} during the run (\`--no-autogroup\`; docs/benchmarks.md)`]),
   '',
   `| endpoint | build | req/s | p99 ms | Gatehouse CPU µs/request (each round) | ${engine === 'postgres' ? 'PostgreSQL CPU µs/request | ' : ''}bytes written/request | write calls/request |`,
   `|---|---|---:|---:|---:|${engine === 'postgres' ? '---:|' : ''}---:|---:|`,
@@ -229,5 +234,5 @@ for (const endpoint of endpoints) {
 const markdown = `${[...header, ...lines].join('\n')}\n`;
 mkdirSync(out, { recursive: true });
 writeFileSync(path.join(out, 'cpu.md'), markdown);
-writeFileSync(path.join(out, 'cpu.json'), `${JSON.stringify({ engine, workers, rounds, duration, connections, builds: builds.map((file, i) => ({ name: buildName(i), file })), samples }, null, 2)}\n`);
+writeFileSync(path.join(out, 'cpu.json'), `${JSON.stringify({ engine, workers, rounds, duration, connections, autogroup: autogroupDuring, builds: builds.map((file, i) => ({ name: buildName(i), file })), samples }, null, 2)}\n`);
 process.stdout.write(`${markdown}\nwritten: ${path.join(out, 'cpu.{json,md}')}\n`);

@@ -1,5 +1,6 @@
 /** Facts about the machine and the code a measurement was taken on. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 export function uptime(): string {
@@ -20,4 +21,47 @@ export function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+const AUTOGROUP = '/proc/sys/kernel/sched_autogroup_enabled';
+
+/**
+ * Linux's autogroup scheduling (`kernel.sched_autogroup_enabled`): on, the
+ * kernel shares the CPU out between sessions first, then between the threads
+ * of each. Every PostgreSQL backend starts a session of its own, so under full
+ * load each is weighed like all of Gatehouse's processes together
+ * (docs/benchmarks.md, "PostgreSQL with two workers: the tail was the
+ * scheduler's"). null where the kernel has no such setting.
+ */
+export function autogroup(): boolean | null {
+  try {
+    return readFileSync(AUTOGROUP, 'utf8').trim() !== '0';
+  } catch {
+    return null;
+  }
+}
+
+/** Sets autogroup scheduling (root only) and returns what puts the old setting back. */
+export function setAutogroup(on: boolean): () => void {
+  const before = autogroup();
+  if (before === null) throw new Error(`--no-autogroup: this kernel has no ${AUTOGROUP}`);
+  if (before === on) return () => {};
+  try {
+    writeFileSync(AUTOGROUP, on ? '1' : '0');
+  } catch (err) {
+    throw new Error(`--no-autogroup: cannot write ${AUTOGROUP} (${(err as NodeJS.ErrnoException).code ?? err}): run as root, or set it with sysctl first`);
+  }
+  const restore = () => writeFileSync(AUTOGROUP, before ? '1' : '0');
+  // An interrupted run puts it back too, then dies of its signal as it would have.
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    restore();
+  };
 }

@@ -22,6 +22,8 @@ export interface BenchOptions {
   driver: 'wrk' | 'autocannon' | 'auto';
   /** Allow `apt-get install wrk` when it is missing. */
   install: boolean;
+  /** Turn Linux's autogroup scheduling off for the run (machine.ts), and back on after. */
+  autogroupOff: boolean;
   /** Gatehouse's log level; its default (`info`) logs every request, to a file here. */
   logLevel: string;
   out: string;
@@ -45,6 +47,7 @@ export const USAGE = `npm run bench -- [options]
   --no-postgres      skip Gatehouse on PostgreSQL
   --driver wrk|autocannon   force a load generator (default: wrk when installed)
   --no-install       never apt-get install wrk
+  --no-autogroup     turn Linux's autogroup scheduling off for the run, and back on after (root; docs/benchmarks.md)
   --log-level L      Gatehouse's GATEHOUSE_LOG_LEVEL (default info, its own default)
   --out DIR          where the JSON, Markdown and SVG go (default bench/results/<time>)
   --smoke            one second per endpoint, 8 connections, one round: checks the harness
@@ -72,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-postgres': { type: 'boolean' },
       driver: { type: 'string' },
       'no-install': { type: 'boolean' },
+      'no-autogroup': { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
@@ -108,6 +112,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     postgres: !values['no-postgres'],
     driver,
     install: !values['no-install'],
+    autogroupOff: values['no-autogroup'] ?? false,
     logLevel: values['log-level'] ?? 'info',
     out: path.resolve(values.out ?? path.join('bench', 'results', stamp)),
     smoke,

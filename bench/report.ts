@@ -54,7 +54,11 @@ export interface LoginResult {
 export interface Report {
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; model: string; node: string; loadavgStart: number[]; loadavgEnd: number[]; uptimeStart: string; uptimeEnd: string; commit: string };
+  machine: {
+    cpus: number; model: string; node: string; loadavgStart: number[]; loadavgEnd: number[]; uptimeStart: string; uptimeEnd: string; commit: string;
+    /** Linux's autogroup scheduling during the run (machine.ts); null without it, absent from reports saved before it was recorded. */
+    autogroup?: boolean | null;
+  };
   settings: {
     driver: string; connections: number; durationSec: number; warmupSec: number; rounds: number; logLevel: string; smoke: boolean;
     /** The PostgreSQL server's durability settings as it reported them (absent from reports saved before they were recorded). */
@@ -251,6 +255,9 @@ function context(report: Report): string[] {
     `servers: ${report.targets.map((t) => `${t.id} = ${t.label}`).join('; ')}`,
     `${s.driver}, ${s.connections} connections, ${s.durationSec} s measured after ${s.warmupSec} s warm-up, ${s.rounds} round(s): the median round is shown, ratios are the median of the per-round ratios; Gatehouse log level ${s.logLevel}${s.smoke ? ' — SMOKE MODE, figures meaningless' : ''}`,
     ...(s.postgres ? [`PostgreSQL: ${s.postgres}`] : []),
+    ...(m.autogroup === undefined || m.autogroup === null ? [] : [m.autogroup
+      ? "Linux's autogroup scheduling on: each PostgreSQL backend is a session of its own, weighed like all of a Gatehouse's processes together when the cores are full (docs/benchmarks.md; `--no-autogroup` turns it off for a run)"
+      : "Linux's autogroup scheduling off for this run"]),
   ];
 }
 

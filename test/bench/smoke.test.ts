@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 // @ts-expect-error -- a plain ES module without type declarations
 import { bundleBench } from '../../bench/run.mjs';
+import { autogroup } from '../../bench/machine.js';
 import type { Report } from '../../bench/report.js';
 import { ENDPOINTS } from '../../bench/targets/target.js';
 import { ROOT, runBundled } from './support.js';
@@ -66,6 +67,9 @@ test('every server answers every benchmark request with the expected status, and
 
   const markdown = readFileSync(path.join(out, 'bench.md'), 'utf8');
   expect(markdown).toContain('| POST /token authorization_code |');
+  // Linux's autogroup scheduling, which lengthens PostgreSQL's tails when the cores are full, as the machine has it.
+  expect(report.machine.autogroup).toBe(autogroup());
+  if (report.machine.autogroup != null) expect(markdown).toContain(`Linux's autogroup scheduling ${report.machine.autogroup ? 'on' : 'off'}`);
   expect(markdown).toMatch(/## Goals\n\n(- (met|NOT MET) · .+\n){10,}/);
   // Issue 17's goals, in the list and on the chart (a tick per bar, in place of the old 5× line).
   expect(markdown).toContain('gatehouse-sqlite: token checks ≥ 3× node-oidc-provider');
