@@ -13,6 +13,7 @@ import { argon2Rate } from './argon2.js';
 import { measureFootprint, rssMb, type Footprint } from './footprint.js';
 import { chooseDriver, type LoadDriver, type LoadResult } from './load/load.js';
 import { assertClean, BenchFailure, loadRun, probe, type Measured } from './measure.js';
+import { onInterrupt, stopNow } from './interrupt.js';
 import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import type { BenchOptions } from './options.js';
 import { buildRows, toMarkdown, toSvg, type LoginResult, type Report } from './report.js';
@@ -165,6 +166,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   let completed = false;
   const restoreAutogroup = o.autogroupOff ? setAutogroup(false) : null;
   const autogroupDuring = autogroup();
+  // Interrupted, the run stops what it started, which would otherwise outlive it (PostgreSQL above all).
+  const forgetServers = onInterrupt(() => stopNow(targets.map((t) => t.pid), postgres));
   try {
     // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
     footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
@@ -241,6 +244,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     await database?.drop().catch(() => {});
     for (const db of extraDatabases) await db.drop().catch(() => {});
     await postgres?.stop().catch(() => {});
+    forgetServers();
     restoreAutogroup?.();
     // Keep the servers' logs and databases when something went wrong.
     if (completed) rmSync(work, { recursive: true, force: true });

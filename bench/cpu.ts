@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freshDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres.js';
 import { chooseDriver } from './load/load.js';
+import { onInterrupt, stopNow } from './interrupt.js';
 import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
@@ -161,6 +162,7 @@ const targets: GatehouseTarget[] = [];
 const samples: Sample[] = [];
 const restoreAutogroup = values['no-autogroup'] ? setAutogroup(false) : null;
 const autogroupDuring = autogroup();
+const forgetServers = onInterrupt(() => stopNow(targets.map((t) => t.pid), postgres));
 try {
   if (engine === 'postgres') postgres = await startPostgres({ durable: true });
   const postmaster = postgres ? await postmasterOf(postgres.url) : null;
@@ -201,6 +203,7 @@ try {
 } finally {
   for (const target of targets) await target.stop().catch(() => {});
   await postgres?.stop().catch(() => {});
+  forgetServers();
   restoreAutogroup?.();
   rmSync(work, { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { onInterrupt } from './interrupt.js';
 
 export function uptime(): string {
   try {
@@ -52,16 +53,10 @@ export function setAutogroup(on: boolean): () => void {
     throw new Error(`--no-autogroup: cannot write ${AUTOGROUP} (${(err as NodeJS.ErrnoException).code ?? err}): run as root, or set it with sysctl first`);
   }
   const restore = () => writeFileSync(AUTOGROUP, before ? '1' : '0');
-  // An interrupted run puts it back too, then dies of its signal as it would have.
-  const onSignal = (signal: NodeJS.Signals) => {
-    restore();
-    process.kill(process.pid, signal);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // An interrupted run puts it back too.
+  const forget = onInterrupt(restore);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    forget();
     restore();
   };
 }
