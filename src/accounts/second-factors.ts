@@ -21,17 +21,11 @@ export interface SecondFactors {
 export type SecondStepMethod = 'totp' | 'security_key' | 'recovery';
 
 export async function secondFactorsOf(ctx: { storage: Storage }, userId: UserId): Promise<SecondFactors> {
-  const [totp, recoveryCodesLeft, keys] = await Promise.all([
-    ctx.storage.twoStep.findTotp(userId), ctx.storage.twoStep.countRecoveryCodes(userId), ctx.storage.passkeys.listPasskeys(userId),
-  ]);
-  return {
-    totp: totp?.status === 'enabled',
-    recoveryCodesLeft,
-    // Keys that cannot verify their user are a second factor after the password. Passkeys that do are a
-    // whole sign-in by themselves; they do not make a password sign-in two-step (a user away from the phone
-    // holding their passkey still signs in with the password), though the second step accepts them too.
-    securityKeys: keys.filter((k) => !k.userVerified).length,
-  };
+  // Keys that cannot verify their user are a second factor after the password. Passkeys that do are a whole
+  // sign-in by themselves; they do not make a password sign-in two-step (a user away from the phone holding
+  // their passkey still signs in with the password), though the second step accepts them too.
+  const { totpEnabled, recoveryCodesLeft, securityKeys } = await ctx.storage.twoStep.secondFactorCounts(userId);
+  return { totp: totpEnabled, recoveryCodesLeft, securityKeys };
 }
 
 /** Whether the user has a factor to take a second step with (recovery codes only stand in for one). */

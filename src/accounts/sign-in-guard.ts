@@ -22,8 +22,9 @@ import type { Storage, UserRecord } from '../storage/storage.js';
 import type { Clock } from '../types.js';
 import type { Users } from './users.js';
 
-export type SignInResult =
-  | { ok: true; user: UserRecord }
+export type SignInResult<T = undefined> =
+  /** `value`: what the caller's `within` returned (sign-in-guard's `signIn`). */
+  | { ok: true; user: UserRecord; value: T }
   | { ok: false; reason: 'bad_credentials' }
   | { ok: false; reason: 'locked'; retryAfterSeconds: number }
   /** Too many failures in a row: only an operator (or the owner's known browser) lifts it. */
@@ -52,15 +53,23 @@ export class SignInGuard {
   /**
    * `device`: the id from this browser's device cookie for this login (already
    * verified), or null for a browser that has not signed in to it before.
+   *
+   * A right password resets the counters this attempt added. `within`, when
+   * given, runs in one unit of work (`Storage.atomically`) with that reset:
+   * the session a sign-in opens and its audit entry commit with it, in one
+   * write instead of two, and neither without the other. It follows the
+   * rules of a unit (short: no hashing, no network).
    */
-  async signIn(login: string, password: string, ip: string, device: string | null = null): Promise<SignInResult> {
+  async signIn(login: string, password: string, ip: string, device?: string | null): Promise<SignInResult>;
+  async signIn<T>(login: string, password: string, ip: string, device: string | null, within: (user: UserRecord) => Promise<T>): Promise<SignInResult<T>>;
+  async signIn<T>(login: string, password: string, ip: string, device: string | null = null, within?: (user: UserRecord) => Promise<T>): Promise<SignInResult<T | undefined>> {
     const count = (key: string, limit: keyof GuardLimits) => recordFailure(this.storage, this.clock, key, this.limits[limit]);
     const deviceFailures = device === null ? null : await count(deviceKey(device), 'loginPerDevice');
     if (deviceFailures !== null && deviceFailures <= this.limits.loginPerDevice.max) {
       await count(inARowKey(login), 'loginFailuresBeforeReset');
       return this.check(login, password, deviceFailures, async () => {
         await Promise.all([this.storage.resetAttempts(deviceKey(device!)), this.storage.resetAttempts(inARowKey(login))]);
-      });
+      }, within);
     }
 
     const [inARow, accountAttempts, addressAttempts] = await this.storage.countAttempts([
@@ -81,7 +90,7 @@ export class SignInGuard {
         this.storage.resetAttempts(inARowKey(login)),
         this.storage.forgiveAttempt(ipKey(ip)),
       ]);
-    });
+    }, within);
   }
 
   /** Lifts every limit on one account (an operator's action): its failures in a row and its unknown-browser budget. */
@@ -95,12 +104,21 @@ export class SignInGuard {
     return (await this.storage.peekAttempts(inARowKey(login), limit.windowMs, this.clock())) >= limit.max;
   }
 
-  private async check(login: string, password: string, failuresSoFar: number, onSuccess: () => Promise<void>): Promise<SignInResult> {
+  private async check<T>(
+    login: string, password: string, failuresSoFar: number, reset: () => Promise<void>, within?: (user: UserRecord) => Promise<T>,
+  ): Promise<SignInResult<T | undefined>> {
     const delay = loginDelayMs(failuresSoFar - 1);
     if (delay > 0) await this.sleep(delay);
     const user = await this.users.authenticate(login, password);
     if (!user) return { ok: false, reason: 'bad_credentials' };
-    await onSuccess();
-    return { ok: true, user };
+    if (!within) {
+      await reset();
+      return { ok: true, user, value: undefined };
+    }
+    const value = await this.storage.atomically(async () => {
+      await reset();
+      return within(user);
+    });
+    return { ok: true, user, value };
   }
 }

@@ -126,21 +126,38 @@ export async function finishFirstStep(
   ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: readonly Amr[], returnTo: string, display: Display,
   record?: () => Promise<unknown>,
 ): Promise<FastifyReply> {
-  const target = safeReturnTo(returnTo);
-  // Where the second step is taken, or null when the user is signed in now.
-  const secondStep = await ctx.storage.atomically(async () => {
-    if (!isTwoFactor(amr)) {
-      const factors = await secondFactorsOf(ctx, user.id);
-      const has = hasSecondFactor(factors);
-      if (has || twoStepRequired(ctx.config, user)) {
-        await record?.();
-        return secondStepPath(target, display, has ? '' : '/setup');
-      }
+  const secondStep = await ctx.storage.atomically(() => firstStepWrites(ctx, request, reply, user, amr, returnTo, display, record));
+  return firstStepAnswer(ctx, request, reply, user, amr, returnTo, display, secondStep);
+}
+
+/**
+ * `finishFirstStep` in two halves, for a caller whose unit of work holds more
+ * (a password sign-in's reset counters, sign-in-guard.ts): the writes, run in
+ * the caller's unit, say where the second step is taken, or null when the
+ * user is signed in now; the answer follows once the unit has committed.
+ */
+export async function firstStepWrites(
+  ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: readonly Amr[], returnTo: string, display: Display,
+  record?: () => Promise<unknown>,
+): Promise<string | null> {
+  if (!isTwoFactor(amr)) {
+    const factors = await secondFactorsOf(ctx, user.id);
+    const has = hasSecondFactor(factors);
+    if (has || twoStepRequired(ctx.config, user)) {
+      await record?.();
+      return secondStepPath(safeReturnTo(returnTo), display, has ? '' : '/setup');
     }
-    await signIn(ctx, request, reply, user, amr);
-    await record?.();
-    return null;
-  });
+  }
+  await signIn(ctx, request, reply, user, amr);
+  await record?.();
+  return null;
+}
+
+export function firstStepAnswer(
+  ctx: Context, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: readonly Amr[], returnTo: string, display: Display,
+  secondStep: string | null,
+): FastifyReply {
+  const target = safeReturnTo(returnTo);
   if (secondStep !== null) {
     holdSignIn(ctx, request, reply, { user, amr, returnTo: target, display });
     return reply.redirect(secondStep, 303);

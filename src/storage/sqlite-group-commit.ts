@@ -206,6 +206,7 @@ class GroupCommitDriver implements Driver {
   private beginning: Promise<unknown> = Promise.resolve();
   private begins = 0;
   private readonly busyTimeoutMs: number;
+  private readonly restoreBusyTimeout: string;
   /**
    * What every group runs, prepared once: `exec` parses its text on every call. (The busy-timeout pragmas
    * around BEGIN cannot be kept: `tryBeginImmediate`.)
@@ -252,6 +253,7 @@ class GroupCommitDriver implements Driver {
     options: GroupCommitOptions = {},
   ) {
     this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000;
+    this.restoreBusyTimeout = `PRAGMA busy_timeout = ${this.busyTimeoutMs}`;
     this.control = {
       begin: db.prepare('begin immediate'),
       commit: db.prepare('commit'),
@@ -438,8 +440,9 @@ class GroupCommitDriver implements Driver {
   private tryBeginImmediate(): boolean {
     // Not a statement prepared once: SQLite applies the setting when it prepares the pragma, so one kept and run
     // again changed nothing, and this BEGIN waited inside SQLite, blocking the event loop, while another process
-    // held the lock (open.ts prepares pragmas afresh).
-    this.db.pragma('busy_timeout = 0');
+    // held the lock (open.ts prepares pragmas afresh). `exec`, not `pragma()`: no statement object and no rows
+    // to make, 0.6 µs against 2.4 µs a call (docs/benchmarks.md).
+    this.db.exec('PRAGMA busy_timeout = 0');
     try {
       this.control.begin.run();
       return true;
@@ -447,7 +450,7 @@ class GroupCommitDriver implements Driver {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      this.db.exec(this.restoreBusyTimeout);
     }
   }
 

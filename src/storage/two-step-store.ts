@@ -53,4 +53,17 @@ export interface TwoStepStore {
   consumeRecoveryCode(userId: UserId, hash: SecretHash, now: Millis): Promise<boolean>;
   /** How many of the user's recovery codes are still unused. */
   countRecoveryCodes(userId: UserId): Promise<number>;
+  /**
+   * The second factors a user has, in one read (every password sign-in asks):
+   * whether an authenticator app is on, how many recovery codes are unused,
+   * and how many of the user's passkeys are security keys (keys that do not
+   * verify their user, passkey-store.ts).
+   */
+  secondFactorCounts(userId: UserId): Promise<SecondFactorCounts>;
+}
+
+export interface SecondFactorCounts {
+  totpEnabled: boolean;
+  recoveryCodesLeft: number;
+  securityKeys: number;
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SignInGuard } from '../../src/accounts/sign-in-guard.js';
 import { Users } from '../../src/accounts/users.js';
 import { listAuditEntries } from '../../src/audit/audit-log.js';
+import { sha256Hex, type SecretHash } from '../../src/crypto/random.js';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { hiddenFields } from '../helpers/http-client.js';
 import { DeviceClient, Person, PASSWORD } from '../flows/support.js';
@@ -227,6 +228,32 @@ describe('password guessing per account (NIST SP 800-63B §5.2.2, OWASP device c
       expect((await guard.signIn('regular', PASSWORD, '198.51.100.200')).ok, `sign-in ${i + 1}`).toBe(true);
     }
     expect(await guard.signIn('regular', 'wrong', '198.51.100.200')).toMatchObject({ ok: false, reason: 'bad_credentials' });
+  });
+
+  test('a right password\'s reset commits with what the sign-in writes in the same unit, or not at all', async () => {
+    const user = await gh.createUser('together');
+    const { guard } = countingGuard();
+    const storage = gh.ctx.storage;
+    const counted = () => storage.peekAttempts('login:account:together', gh.ctx.limits.loginPerAccount.windowMs, clock());
+    const session = (n: number) => ({
+      hash: sha256Hex(`together ${n}`), userId: user.id, authTime: clock(), amr: ['pwd'], createdAt: clock(), lastSeenAt: clock(),
+      expiresAt: clock() + 3600_000, userAgent: null, ip: null,
+    });
+    // The unit fails after its session was written: the session is gone, and the attempt still counts.
+    await expect(guard.signIn('together', user.password, '198.51.100.210', null, async () => {
+      await storage.createSession(session(1));
+      throw new Error('the page failed');
+    })).rejects.toThrow('the page failed');
+    expect(await storage.findSession(session(1).hash as SecretHash, clock())).toBeNull();
+    expect(await counted()).toBe(1);
+    // It succeeds: both are written, and the caller gets what its unit returned.
+    const result = await guard.signIn('together', user.password, '198.51.100.210', null, async () => {
+      await storage.createSession(session(2));
+      return 'signed in';
+    });
+    expect(result).toMatchObject({ ok: true, value: 'signed in' });
+    expect(await storage.findSession(session(2).hash as SecretHash, clock())).not.toBeNull();
+    expect(await counted()).toBe(0);
   });
 });
 

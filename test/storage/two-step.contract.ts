@@ -113,5 +113,30 @@ export function twoStepContract(name: string, open: () => Promise<OpenedStorage>
       expect(await s.twoStep.countRecoveryCodes(u.id)).toBe(0);
       expect(await s.twoStep.consumeRecoveryCode(u.id, fresh[1]!, T0 + 3)).toBe(false);
     });
+
+    test('the second factors are counted in one read: an app only once enabled, unused recovery codes, keys that do not verify their user, nobody else\'s', async () => {
+      const u = await user();
+      const v = await user();
+      const none = { totpEnabled: false, recoveryCodesLeft: 0, securityKeys: 0 };
+      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual(none);
+      await s.twoStep.savePendingTotp(u.id, 'v1.on', T0);
+      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual(none);
+      const mine = codes('mine');
+      await s.twoStep.enableTotp(u.id, 'v1.on', 100, mine, T0);
+      await s.twoStep.consumeRecoveryCode(u.id, mine[0]!, T0 + 1);
+      const key = (owner: UserId, n: number, userVerified: boolean) => s.passkeys.addPasskey({
+        id: `cred-${owner}-${n}`, userId: owner, publicKey: 'pQECAyYgASFYIB', counter: 0, transports: ['usb'],
+        aaguid: '00000000-0000-0000-0000-000000000000', backupEligible: false, backedUp: false, userVerified,
+        name: `Key ${n}`, createdAt: T0 + n, lastUsedAt: null,
+      });
+      await key(u.id, 1, false);
+      await key(u.id, 2, false);
+      await key(u.id, 3, true);
+      await key(v.id, 4, false);
+      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual({ totpEnabled: true, recoveryCodesLeft: 9, securityKeys: 2 });
+      expect(await s.twoStep.secondFactorCounts(v.id)).toEqual({ ...none, securityKeys: 1 });
+      await s.twoStep.deleteTwoStep(u.id);
+      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual({ ...none, securityKeys: 2 });
+    });
   });
 }

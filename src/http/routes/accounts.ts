@@ -16,7 +16,7 @@ import type { Params } from '../params.js';
 import { safeReturnTo } from '../return-to.js';
 import { sdkFiles } from '../sdk-files.js';
 import { messagesFor, pageParams, sendErrorPage, sendPage } from '../render.js';
-import { finishFirstStep } from '../pending-sign-in.js';
+import { finishFirstStep, firstStepAnswer, firstStepWrites } from '../pending-sign-in.js';
 import { currentSession } from '../session.js';
 
 /** "to continue to <app>": the app a sign-in on the way to /authorize is for. */
@@ -46,7 +46,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   const display = (p: Params) => (p.display === 'popup' ? 'popup' : 'page');
 
   /** The audit log names the account a failed sign-in was for only when it exists (never the typed text). */
-  async function auditSignIn(login: string, result: SignInResult, ip: string) {
+  async function auditSignIn(login: string, result: SignInResult<unknown>, ip: string) {
     const user = result.ok ? result.user : login.length <= 64 ? await ctx.storage.findUserByLogin(login.trim()) : null;
     await ctx.audit.record({
       action: 'sign_in',
@@ -88,7 +88,10 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     if (!csrfValid(ctx, request, form.csrf)) return csrfFailed(request, reply);
     const returnTo = safeReturnTo(form.return_to);
     const login = form.login ?? '';
-    const result = await ctx.signInGuard.signIn(login, form.password ?? '', request.ip, knownDevice(ctx, request, login));
+    // A right password opens the session (or holds the sign-in for its second step) and writes its entry in one
+    // unit of work with the reset of the guessing counters (sign-in-guard.ts); the browser is sent on after it.
+    const result = await ctx.signInGuard.signIn(login, form.password ?? '', request.ip, knownDevice(ctx, request, login), (user) =>
+      firstStepWrites(ctx, request, reply, user, ['pwd'], returnTo, display(form), () => auditSignIn(login, { ok: true, user, value: null }, request.ip)));
     if (!result.ok) {
       // A failure changes nothing: its entry is the whole record.
       await auditSignIn(login, result, request.ip);
@@ -111,9 +114,8 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
       }), locked ? 429 : 401);
     }
     rememberDevice(ctx, request, reply, result.user.login);
-    // A second step follows when the user has a second factor or the operator's policy requires one (pending-sign-in.ts);
-    // the entry is written with the session, when this step opens one.
-    return finishFirstStep(ctx, request, reply, result.user, ['pwd'], returnTo, display(form), () => auditSignIn(login, result, request.ip));
+    // A second step follows when the user has a second factor or the operator's policy requires one (pending-sign-in.ts).
+    return firstStepAnswer(ctx, request, reply, result.user, ['pwd'], returnTo, display(form), result.value);
   });
 
   app.get('/signup', async (request, reply) => {

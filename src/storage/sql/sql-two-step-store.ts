@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SecretHash } from '../../crypto/random.js';
 import type { Millis, UserId } from '../../types.js';
-import type { TotpRecord, TwoStepStore } from '../two-step-store.js';
+import type { SecondFactorCounts, TotpRecord, TwoStepStore } from '../two-step-store.js';
 import type { Database, TwoStepTable } from './schema.js';
 import { transact } from './units.js';
 
@@ -92,5 +92,16 @@ export class SqlTwoStepStore implements TwoStepStore {
       .where('user_id', '=', userId).where('used_at', 'is', null)
       .executeTakeFirstOrThrow();
     return num(row.n);
+  }
+
+  async secondFactorCounts(userId: UserId): Promise<SecondFactorCounts> {
+    const row = await this.db.selectNoFrom((eb) => [
+      eb.selectFrom('two_step').select('status').where('user_id', '=', userId).as('totp'),
+      eb.selectFrom('recovery_codes').select(eb.fn.countAll<number | string>().as('n'))
+        .where('user_id', '=', userId).where('used_at', 'is', null).as('recovery'),
+      eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n'))
+        .where('user_id', '=', userId).where('user_verified', '=', 0).as('keys'),
+    ]).executeTakeFirstOrThrow();
+    return { totpEnabled: row.totp === 'enabled', recoveryCodesLeft: num(row.recovery ?? 0), securityKeys: num(row.keys ?? 0) };
   }
 }
