@@ -68,7 +68,7 @@ export class SignInGuard {
     if (deviceFailures !== null && deviceFailures <= this.limits.loginPerDevice.max) {
       await count(inARowKey(login), 'loginFailuresBeforeReset');
       return this.check(login, password, deviceFailures, async () => {
-        await Promise.all([this.storage.resetAttempts(deviceKey(device!)), this.storage.resetAttempts(inARowKey(login))]);
+        await this.storage.resetAttempts(deviceKey(device!), inARowKey(login));
       }, within);
     }
 
@@ -86,8 +86,7 @@ export class SignInGuard {
     }
     return this.check(login, password, accountAttempts, async () => {
       await Promise.all([
-        this.storage.resetAttempts(accountKey(login)),
-        this.storage.resetAttempts(inARowKey(login)),
+        this.storage.resetAttempts(accountKey(login), inARowKey(login)),
         this.storage.forgiveAttempt(ipKey(ip)),
       ]);
     }, within);
@@ -95,7 +94,7 @@ export class SignInGuard {
 
   /** Lifts every limit on one account (an operator's action): its failures in a row and its unknown-browser budget. */
   async unlock(login: string): Promise<void> {
-    await Promise.all([this.storage.resetAttempts(inARowKey(login)), this.storage.resetAttempts(accountKey(login))]);
+    await this.storage.resetAttempts(inARowKey(login), accountKey(login));
   }
 
   /** Whether the account is refused to unknown browsers until an operator unlocks it. */

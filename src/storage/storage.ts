@@ -575,7 +575,8 @@ export interface Storage {
   countAttempts(attempts: readonly AttemptKey[], now: Millis): Promise<number[]>;
   /** The count in the current window without adding to it. */
   peekAttempts(key: string, windowMs: number, now: Millis): Promise<number>;
-  resetAttempts(key: string): Promise<void>;
+  /** Forgets every attempt counted under these keys (one statement for all of them). */
+  resetAttempts(...keys: string[]): Promise<void>;
   /**
    * *Atomic*: takes back one attempt counted under `key`, never going below
    * zero. Limits count every attempt before checking it (so parallel guesses

@@ -1006,6 +1006,10 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.countAttempt('k', MINUTE, T0)).toBe(1);
         await s.resetAttempts('k');
         expect(await s.peekAttempts('k', MINUTE, T0)).toBe(0);
+        // Several keys at once, and only those.
+        for (const key of ['a', 'b', 'c']) await s.countAttempt(key, MINUTE, T0);
+        await s.resetAttempts('a', 'c', 'never counted');
+        expect([await s.peekAttempts('a', MINUTE, T0), await s.peekAttempts('b', MINUTE, T0), await s.peekAttempts('c', MINUTE, T0)]).toEqual([0, 1, 0]);
       });
 
       test('50 concurrent attempts, also over a second connection, are each counted once: every count from 1 to 50 is answered once', async () => {

@@ -1010,8 +1010,9 @@ export class SqlStorage implements Storage {
     return row ? num(row.count) : 0;
   }
 
-  async resetAttempts(key: string): Promise<void> {
-    await this.db.deleteFrom('attempt_counters').where('key', '=', key).execute();
+  async resetAttempts(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.deleteFrom('attempt_counters').where('key', keys.length === 1 ? '=' : 'in', keys.length === 1 ? keys[0]! : keys).execute();
   }
 
   async forgiveAttempt(key: string): Promise<void> {
