@@ -17,6 +17,12 @@ export interface BenchOptions {
   login: boolean;
   /** /info requests per second, steady, beside the sign-ins of the login measurement. */
   loginInfoRate: number;
+  /**
+   * Seconds of unmeasured sign-ins before they are measured. At ~150 a second
+   * the sign-in path takes ~15 s to be compiled whole (docs/benchmarks.md),
+   * where the token endpoints get there within `warmup`.
+   */
+  loginWarmup: number;
   /** Also Gatehouse on PostgreSQL (a throwaway cluster, or GATEHOUSE_TEST_DATABASE_URL). */
   postgres: boolean;
   driver: 'wrk' | 'autocannon' | 'auto';
@@ -44,6 +50,7 @@ export const USAGE = `npm run bench -- [options]
   --endpoints a,b    subset of ${ENDPOINTS.join(',')}
   --no-login         skip password sign-in and the argon2 rate
   --login-info-rate N   /info requests/s beside the sign-ins, steady (default 1000); a flood is measured too
+  --login-warmup S   unmeasured seconds of sign-ins before they are measured (default 15)
   --no-postgres      skip Gatehouse on PostgreSQL
   --driver wrk|autocannon   force a load generator (default: wrk when installed)
   --no-install       never apt-get install wrk
@@ -72,6 +79,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       endpoints: { type: 'string' },
       'no-login': { type: 'boolean' },
       'login-info-rate': { type: 'string' },
+      'login-warmup': { type: 'string' },
       'no-postgres': { type: 'boolean' },
       driver: { type: 'string' },
       'no-install': { type: 'boolean' },
@@ -109,6 +117,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     endpoints: endpoints as EndpointId[],
     login: !values['no-login'],
     loginInfoRate: number('login-info-rate', values['login-info-rate'], 1000, 1),
+    loginWarmup: number('login-warmup', values['login-warmup'], smoke ? 0 : 15, 0),
     postgres: !values['no-postgres'],
     driver,
     install: !values['no-install'],

@@ -53,6 +53,8 @@ test('every server answers every benchmark request with the expected status, and
   expect(report.hashRate!.perSecond).toBeGreaterThan(0);
   expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres']);
   for (const l of report.login) expect(l.rps).toBeGreaterThan(0);
+  // Sign-ins have a warm-up of their own (none in smoke mode), and the report says how long it was.
+  expect(report.settings.loginWarmupSec).toBe(0);
   // The steady /info beside them keeps a schedule and says how much of it was sent late (wrk.ts `schedule`).
   for (const l of report.login) {
     expect(l.infoConnections).toBe(32);
@@ -67,6 +69,7 @@ test('every server answers every benchmark request with the expected status, and
 
   const markdown = readFileSync(path.join(out, 'bench.md'), 'utf8');
   expect(markdown).toContain('| POST /token authorization_code |');
+  expect(markdown).toContain('sign-ins measured after 0 s of unmeasured sign-ins');
   // Linux's autogroup scheduling, which lengthens PostgreSQL's tails when the cores are full, as the machine has it.
   expect(report.machine.autogroup).toBe(autogroup());
   if (report.machine.autogroup != null) expect(markdown).toContain(`Linux's autogroup scheduling ${report.machine.autogroup ? 'on' : 'off'}`);
