@@ -4,6 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import { destination as pinoDestination, type DestinationStream } from 'pino';
+import { AccessLogWriter } from './access-log.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
@@ -59,13 +60,8 @@ import { apiRoutes } from './routes/api.js';
  * logging is a visible share of a hot endpoint's cost (docs/benchmarks.md).
  */
 class AccessLog extends LogController {
-  /**
-   * For the completed line only: it holds nothing but what the serializers keep
-   * (method, path without its query, address, status, time), so it has nothing
-   * to redact, and the redaction's walk over every line was a third of logging's
-   * cost on /info.
-   */
-  private unredacted: FastifyBaseLogger | null = null;
+  /** The completed line, by hand (access-log.ts), as the hot lane writes it. */
+  private lines: AccessLogWriter | null = null;
 
   override incomingRequest(): void {}
 
@@ -74,13 +70,12 @@ class AccessLog extends LogController {
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
       return;
     }
-    this.unredacted ??= request.server.log.child({}, { redact: [] });
+    this.lines ??= new AccessLogWriter(request.server.log);
     // Pictures, styles and scripts are noise at `info`; a failed one is still worth a line.
-    if (reply.statusCode < 400 && isStaticAsset(request.url)) {
-      this.unredacted.debug({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
-      return;
-    }
-    this.unredacted.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    const level = reply.statusCode < 400 && isStaticAsset(request.url) ? 'debug' : 'info';
+    this.lines.write(level, {
+      reqId: request.id, method: request.method, path: request.url.split('?')[0]!, ip: request.ip, status: reply.statusCode, responseTime: reply.elapsedTime,
+    });
   }
 }
 
@@ -97,7 +92,8 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
  * Where JSON log lines go when no terminal reads them: standard output,
  * written asynchronously. pino's default writes each line with its own
  * blocking write(2) while the request waits; here a line joins the buffer and
- * the lines of a busy moment leave in one write, off the request's path.
+ * the lines of a busy moment leave in one write, off the request's path
+ * (access lines join it a turn of the event loop at a time: access-log.ts).
  * Nothing is held back when idle (a line is written as soon as the previous
  * write is done), and what is buffered is flushed when the process exits
  * normally or on a signal; a process killed outright (SIGKILL) can lose the

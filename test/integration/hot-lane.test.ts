@@ -24,7 +24,9 @@ async function pair(config: Parameters<typeof startGatehouse>[0] = {}): Promise<
   const gh = await startGatehouse({ ...config, config: { logLevel: 'info', ...config.config } });
   const serve = async (hotLane: boolean) => {
     const lines: Record<string, unknown>[] = [];
-    const server = await buildServer(gh.ctx, { hotLane, logStream: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    // A write can carry several lines (access-log.ts writes a turn's access lines together).
+    const write = (chunk: string) => chunk.split('\n').filter(Boolean).forEach((line) => lines.push(JSON.parse(line)));
+    const server = await buildServer(gh.ctx, { hotLane, logStream: { write } });
     await server.listen({ port: 0, host: '127.0.0.1' });
     return { server, url: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, lines };
   };

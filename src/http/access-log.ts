@@ -1,0 +1,111 @@
+/**
+ * The access-log line, one per request when it completes, written by hand.
+ *
+ * It is the line pino writes for `log.info({ reqId, req, res, responseTime },
+ * 'request completed')` with the server's serializers (server.ts), byte for
+ * byte: the level, pino's time and bindings (pid, hostname) from the logger
+ * itself, then the request's fields, each string escaped as JSON. pino builds
+ * it generically — a walk over the object, a serializer call for `req` and
+ * `res`, a stringify of each nested object — which was 4 µs of a 70 µs `/info`
+ * (docs/benchmarks.md). test/integration/access-log.test.ts holds it against pino's
+ * own line for the same request, hostile addresses included.
+ *
+ * The lines of one turn of the event loop go to the log's stream together,
+ * at its end: the stream (sonic-boom) measures the bytes of what it already
+ * holds at every write, which per line cost more than the line itself. So an
+ * access line can follow another line logged in the same turn; each carries
+ * its time. Lines a turn holds when the process exits are written then.
+ *
+ * The hot lane and Fastify's requests (server.ts `AccessLog`) both log
+ * through it, so that the two lines never differ. Error lines, with their
+ * error, are pino's own.
+ */
+import { symbols, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface AccessLine {
+  reqId: string;
+  method: string;
+  /** The path, without its query string (which can carry codes and tokens). */
+  path: string;
+  /** The client's address as the trust setting has it; absent when the socket has none (it closed). */
+  ip: string | undefined;
+  status: number;
+  responseTime: number;
+}
+
+/** pino's numeric levels of the two levels the access log uses. */
+const LEVELS = { info: 30, debug: 20 } as const;
+
+export class AccessLogWriter {
+  private readonly logger: Logger;
+  /** Whether the logger is pino's; a server built without logging has Fastify's silent one. */
+  private readonly pino: boolean;
+
+  /** `logger`: the server's (Fastify's `app.log`). */
+  constructor(private readonly given: FastifyBaseLogger) {
+    this.logger = given as unknown as Logger;
+    this.pino = symbols.streamSym in given;
+  }
+
+  write(level: keyof typeof LEVELS, line: AccessLine): void {
+    if (!this.pino) {
+      this.given[level]({ reqId: line.reqId, req: { method: line.method, url: line.path, ip: line.ip }, res: { statusCode: line.status }, responseTime: line.responseTime }, 'request completed');
+      return;
+    }
+    const logger = this.logger;
+    if (!logger.isLevelEnabled(level)) return;
+    // The logger's own pieces, as pino's `write` puts them in: the time function's `,"time":…` and the bindings' `,"pid":…,"hostname":…`.
+    const internals = logger as unknown as Record<symbol, unknown>;
+    const time = (internals[symbols.timeSym] as () => string)();
+    const bindings = internals[symbols.chindingsSym] as string;
+    const address = line.ip === undefined ? '' : `,"remoteAddress":${JSON.stringify(line.ip)}`;
+    batch(internals[symbols.streamSym] as Stream,
+      `{"level":${LEVELS[level]}${time}${bindings},"reqId":${JSON.stringify(line.reqId)},"req":{"method":${JSON.stringify(line.method)},` +
+      `"path":${JSON.stringify(line.path)}${address}},"res":{"statusCode":${line.status}},"responseTime":${JSON.stringify(line.responseTime)},"msg":"request completed"}\n`,
+    );
+  }
+}
+
+interface Stream {
+  write(s: string): unknown;
+  /** sonic-boom's, when the stream is one (pino's destination): writes what it holds before the process ends. */
+  flushSync?(): void;
+}
+
+/** Lines waiting for the end of this turn, by the stream they go to. */
+const waiting = new Map<Stream, string>();
+
+function batch(stream: Stream, line: string): void {
+  const held = waiting.get(stream);
+  if (held !== undefined) return void waiting.set(stream, held + line);
+  if (waiting.size === 0) {
+    setImmediate(writeWaiting);
+    onExit();
+  }
+  waiting.set(stream, line);
+}
+
+function writeWaiting(): void {
+  const all = [...waiting];
+  waiting.clear();
+  for (const [stream, lines] of all) {
+    try {
+      stream.write(lines);
+    } catch {
+      // A stream that can no longer be written (closed at shutdown) has nowhere to say so either.
+    }
+  }
+}
+
+let exitHooked = false;
+/** At exit, after pino's destination flushed itself (it hooked 'exit' first, when it was made): the turn's lines, and a flush of them. */
+function onExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    const streams = [...waiting.keys()];
+    writeWaiting();
+    for (const stream of streams) stream.flushSync?.();
+  });
+}
