@@ -5,7 +5,7 @@
 import cookie from '@fastify/cookie';
 import { destination as pinoDestination, type DestinationStream } from 'pino';
 import { AccessLogWriter } from './access-log.js';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, OAuthError } from '../oauth/errors.js';

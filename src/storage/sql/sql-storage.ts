@@ -1012,7 +1012,7 @@ export class SqlStorage implements Storage {
 
   async resetAttempts(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.deleteFrom('attempt_counters').where('key', keys.length === 1 ? '=' : 'in', keys.length === 1 ? keys[0]! : keys).execute();
+    await this.db.deleteFrom('attempt_counters').where('key', 'in', keys).execute();
   }
 
   async forgiveAttempt(key: string): Promise<void> {
