@@ -55,6 +55,7 @@ describe('the access-log line by hand', () => {
     ['no address (the socket had closed)', { ...base, ip: undefined }],
     ['an address a trusted proxy passed on with quotes, a backslash, control characters and non-ASCII', { ...base, ip: '1.2.3.4"}, "level":60 \\ \n\t\u0001 é 𝄞 \u2028' }],
     ['a path with escapes and non-ASCII', { ...base, path: '/pictures/"x"\\ü\u007f' }],
+    ['printable ASCII only, with quotes and backslashes to escape', { ...base, path: '/a"b\\c', ip: '1.2.3.4"}, "level":60, "x":"\\' }],
   ])('%s: the same bytes as pino', async (_name, line) => {
     const [pino, byHand] = await both('info', line);
     expect(pino).toBeDefined();
