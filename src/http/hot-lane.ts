@@ -36,6 +36,7 @@ import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import type { AppRecord, TokenWithOwners } from '../storage/storage.js';
 import { AccessLogWriter } from './access-log.js';
+import { OwnerAnswers } from './owner-answers.js';
 import { AUTHORIZATION } from './bearer.js';
 import { corsHeaders } from './cors.js';
 import { securityHeaders } from './headers.js';
@@ -49,6 +50,11 @@ export interface HotRoute {
   path: string;
   /** The JSON answer for a token that may read this resource; null when it may not (Fastify's route then says why). */
   answer(found: TokenWithOwners): object | null;
+  /**
+   * True when the answer depends on the token's user and app records and its scopes alone: the lane then keeps
+   * its JSON for them (owner-answers.ts) rather than building it at every request.
+   */
+  byOwnersAndScopes?: boolean;
 }
 
 export interface HotFormRoute {
@@ -112,6 +118,7 @@ export class HotLane {
   private readonly addressOf: ReturnType<typeof addressing>;
   private readonly log: FastifyBaseLogger;
   private readonly accessLog: AccessLogWriter;
+  private readonly answers = new Map<HotRoute, OwnerAnswers>();
 
   constructor(
     private readonly ctx: Context,
@@ -170,7 +177,7 @@ export class HotLane {
     const started = performance.now();
     this.ctx.tokens.resolveForOwnApis(match[2]!).then(
       (found) => {
-        const body = found === null || found.token.jkt !== null ? null : route.answer(found);
+        const body = found === null || found.token.jkt !== null ? null : this.answerOf(route, found);
         if (body === null) return next(req, res);
         const { ip, protocol } = this.addressOf(req);
         this.send(req, res, { path: route.path, status: 200, own: corsHeaders(found!.app, req.headers.origin), body, ip, protocol, started });
@@ -179,6 +186,17 @@ export class HotLane {
       () => next(req, res),
     ).catch((error: unknown) => this.abandon(res, error));
     return true;
+  }
+
+  /** The route's answer for a token it read, as JSON; null when Fastify is to answer. */
+  private answerOf(route: HotRoute, found: TokenWithOwners): string | null {
+    if (!route.byOwnersAndScopes) {
+      const answer = route.answer(found);
+      return answer === null ? null : JSON.stringify(answer);
+    }
+    let answers = this.answers.get(route);
+    if (answers === undefined) this.answers.set(route, (answers = new OwnerAnswers()));
+    return answers.json(found.user, found.app, found.token.scopes, () => route.answer(found));
   }
 
   private takeForm(req: IncomingMessage, res: ServerResponse, route: HotFormRoute): boolean {
@@ -235,7 +253,7 @@ export class HotLane {
   }
 
   private send(req: IncomingMessage, res: ServerResponse, a: Answer): void {
-    const body = JSON.stringify(a.body);
+    const body = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
     // The answer's own headers first; the security headers only where it set none of the same name, as the onSend hook does.
     const headers: Array<readonly [string, string]> = [
       ['content-type', 'application/json; charset=utf-8'],
@@ -257,7 +275,8 @@ interface Answer {
   path: string;
   status: number;
   own: Array<[string, string]>;
-  body: object;
+  /** An object, or its JSON already. */
+  body: object | string;
   form?: RawParams;
   ip: string | undefined;
   protocol: string;

@@ -117,6 +117,36 @@ describe('on an http issuer', () => {
     await same(p, '/info', { authorization: `bearer   ${tokens.alice}  ` }, true);
   });
 
+  test('an answer the lane keeps is never served once its user or app has changed, and tokens of other scopes get their own', async () => {
+    const { gh } = p;
+    const carol = await gh.createUser('carol.lane', 'correct horse battery', { firstName: 'Carol', email: 'carol@example.org' });
+    const { app } = await gh.createApp({ scopes: ['login:info', 'login:email', 'openid', 'profile', 'email'] });
+    const issue = async (scopes: string[]) => (await gh.ctx.tokens.issue({ app, userId: carol.id, scopes })).access_token;
+    const wide = await issue(['login:info', 'login:email', 'openid', 'profile', 'email']);
+    const narrow = await issue(['login:info', 'openid', 'profile']);
+    const read = async (path: string, token: string, viaLane = true) => {
+      const a = await same(p, path, { Authorization: `Bearer ${token}` }, viaLane);
+      return { status: a.status, body: JSON.parse(a.body) as Record<string, unknown> };
+    };
+    for (let i = 0; i < 2; i++) {
+      expect((await read('/info', wide)).body).toMatchObject({ first_name: 'Carol', default_email: 'carol@example.org' });
+      expect((await read('/userinfo', wide)).body).toMatchObject({ given_name: 'Carol', email: 'carol@example.org' });
+      expect((await read('/info', narrow)).body).not.toHaveProperty('default_email');
+      expect((await read('/userinfo', narrow)).body).not.toHaveProperty('email');
+    }
+    await gh.ctx.storage.updateUser(carol.id, { firstName: 'Caroline' });
+    expect((await read('/info', wide)).body).toMatchObject({ first_name: 'Caroline' });
+    expect((await read('/userinfo', narrow)).body).toMatchObject({ given_name: 'Caroline' });
+    await gh.ctx.storage.updateUser(carol.id, { status: 'blocked' });
+    expect((await read('/info', wide, false)).status).toBe(401);
+    expect((await read('/userinfo', wide, false)).status).toBe(401);
+    await gh.ctx.storage.updateUser(carol.id, { status: 'active' });
+    expect((await read('/info', narrow)).body).toMatchObject({ first_name: 'Caroline' });
+    await gh.ctx.storage.updateApp(app.clientId, { status: 'blocked' });
+    expect((await read('/info', narrow, false)).status).toBe(401);
+    expect((await read('/userinfo', wide, false)).status).toBe(401);
+  });
+
   test("a browser app's token: the answer is readable only by the app's own pages", async () => {
     const own = await same(p, '/info', { Authorization: `Bearer ${tokens.page}`, Origin: 'https://page.example' }, true);
     expect(own.headers['access-control-allow-origin']).toBe('https://page.example');

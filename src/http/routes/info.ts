@@ -19,7 +19,7 @@ function answer(found: TokenWithOwners, psuidKey: Buffer): InfoFields | null {
 /** `GET /info` with a bearer token and nothing else, for the hot lane (hot-lane.ts). */
 export function hotInfo(ctx: Context): HotRoute {
   const psuidKey = ctx.secrets.deriveKey('psuid');
-  return { path: '/info', answer: (found) => answer(found, psuidKey) };
+  return { path: '/info', answer: (found) => answer(found, psuidKey), byOwnersAndScopes: true };
 }
 
 const unauthorized = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });

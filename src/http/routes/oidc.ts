@@ -26,7 +26,7 @@ function userinfoAnswer(ctx: Context, found: TokenWithOwners): Record<string, un
 }
 
 /** `GET /userinfo` with a bearer token and nothing else, for the hot lane (hot-lane.ts). */
-export const hotUserinfo = (ctx: Context): HotRoute => ({ path: '/userinfo', answer: (found) => userinfoAnswer(ctx, found) });
+export const hotUserinfo = (ctx: Context): HotRoute => ({ path: '/userinfo', answer: (found) => userinfoAnswer(ctx, found), byOwnersAndScopes: true });
 
 /** RFC 6750 §3: the error goes in WWW-Authenticate too, in fixed words (`sendBearerError`). */
 const bearerError = (reply: FastifyReply, error: OAuthError) => sendBearerError(reply, error, { credentialsSent: true });
