@@ -35,7 +35,7 @@ const exposed = (value: number) => (Number.isNaN(value) ? 'Nan' : !Number.isFini
  * `gatehouse_http_request_duration_seconds`, counted by hand (`Latency`) and
  * handed to the registry as a metric of prom-client's shape: what its
  * Histogram's `get` returns for the same observations, the same exposition
- * (test/unit/metrics.test.ts holds the two side by side). prom-client's
+ * (test/integration/metrics.test.ts holds the two side by side). prom-client's
  * Histogram hashes the label object at every observation; here a request's
  * part is a map lookup and a few additions.
  */
@@ -44,7 +44,6 @@ class LatencyHistogram {
   readonly help = 'HTTP request latency by route';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  readonly labelNames = ['route'];
   private routes = new Map<string, Latency>();
 
   of(route: string): Latency {
