@@ -191,6 +191,31 @@ describe('with the sync held open by the test', () => {
     expect([committed('after'), committed('other')]).toEqual([0, 1]);
   });
 
+  test('writes made together with a read run when their group commits, after its other statements, one request after another; a failing one fails alone', async () => {
+    const first = db.insertInto('items').values({ id: 'x', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    const insert = (id: string) => CompiledQuery.raw('insert into items (id, taken_at) values (?, null)', [id]);
+    const count = (ids: string[]) => CompiledQuery.raw(`select count(*) from items where id in (${ids.map(() => '?').join(', ')})`, ids);
+    // Gathered while the first sync runs: the group stays open until it ends.
+    const a = dialect.writeThenRead([insert('a')], count(['a', 'other']));
+    await until(() => writer.inTransaction);
+    const other = db.insertInto('items').values({ id: 'other', taken_at: null }).execute();
+    // It runs at once, in the open group (the writing connection sees its own transaction).
+    await until(() => writer.prepare("select count(*) from items where id = 'other'").pluck().get() === 1);
+    const dup = dialect.writeThenRead([insert('x'), insert('never')], count(['never']));
+    const b = dialect.writeThenRead([insert('b')], count(['a', 'b', 'other', 'never']));
+    held.syncs[0]!.resolve();
+    await first;
+    await expect(dup).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await until(() => held.syncs.length === 2);
+    expect(await Promise.all([state(a), state(b), state(other)])).toEqual(['pending', 'pending', 'pending']);
+    held.syncs[1]!.resolve();
+    // a ran after `other`, which was asked for later but ran at once; b after a, and nothing of dup's was kept.
+    expect(await a).toEqual([2]);
+    expect(await b).toEqual([3]);
+    expect([committed('a'), committed('b'), committed('other'), committed('never')]).toEqual([1, 1, 1, 0]);
+  });
+
   test('reads do not wait for a sync', async () => {
     const write = db.insertInto('items').values({ id: 'r', taken_at: null }).execute();
     await until(() => held.syncs.length === 1);
@@ -243,6 +268,22 @@ describe('with the sync held open by the test', () => {
     await trx.rollback().execute();
     expect([committed('t'), committed('n')]).toEqual([1, 0]);
     expect(held.syncs.length).toBe(1);
+  });
+
+  test('writes and a read gathered while the failing sync ran are refused, and none of them is kept', async () => {
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('items').values({ id: 't', taken_at: null }).execute();
+    const commit = trx.commit().execute();
+    await until(() => held.syncs.length === 1);
+    const insert = (id: string) => CompiledQuery.raw('insert into items (id, taken_at) values (?, null)', [id]);
+    const next = dialect.writeThenRead([insert('n')], CompiledQuery.raw('select count(*) from items'));
+    for (let i = 0; i < 1000 && !writer.inTransaction; i++) await Promise.resolve();
+    expect(writer.inTransaction).toBe(true);
+    held.syncs[0]!.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(commit).rejects.toMatchObject({ code: 'EIO' });
+    await expect(next).rejects.toMatchObject({ code: 'SQLITE_IOERR' });
+    await trx.rollback().execute();
+    expect([committed('t'), committed('n')]).toEqual([1, 0]);
   });
 
   test('closing waits for the syncs in flight, then closes the syncer', async () => {
