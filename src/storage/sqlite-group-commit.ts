@@ -23,7 +23,7 @@
  *   writing connection right behind writes of its own, inside their group,
  *   and released with them (the check that follows a token's insert). These
  *   run when their group commits, one request's after another's, just before
- *   the COMMIT: a turn's grants written together cost 6–13 % less CPU than
+ *   the COMMIT: a turn's grants written together cost 3–11 % less CPU than
  *   each written as its request came (docs/benchmarks.md). So they follow any
  *   other statement of their group, which runs at once.
  * - Waiting for the write lock never blocks the event loop (see
