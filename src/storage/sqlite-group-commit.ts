@@ -596,8 +596,10 @@ class GroupCommitDriver implements Driver {
       return;
     }
     if (this.group.length === 0) {
-      // Every statement of it failed alone (a constraint), each undone by SQLite: nothing to make durable.
+      // Every statement of it failed alone (a constraint), each undone by SQLite: nothing to make durable. A
+      // transaction committed during the last sync still needs the next one, which this commit would have started.
       this.group = null;
+      this.startSync();
       return;
     }
     const durable = this.committed();

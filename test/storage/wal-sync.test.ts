@@ -216,6 +216,24 @@ describe('with the sync held open by the test', () => {
     expect([committed('a'), committed('b'), committed('other'), committed('never')]).toEqual([1, 1, 1, 0]);
   });
 
+  test('a group whose every statement failed is not synced, and a transaction committed meanwhile still gets its sync', async () => {
+    const first = db.insertInto('items').values({ id: 'x', taken_at: null }).execute();
+    await until(() => held.syncs.length === 1);
+    const trx = db.transaction().execute((t) => t.insertInto('items').values({ id: 't', taken_at: null }).execute());
+    await until(() => committed('t') === 1);
+    const dup = dialect.writeThenRead([CompiledQuery.raw("insert into items (id, taken_at) values ('x', null)")], CompiledQuery.raw('select 1'));
+    await until(() => writer.inTransaction);
+    held.syncs[0]!.resolve();
+    await first;
+    await expect(dup).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    // The transaction's commit came after the first sync began: the next sync covers it.
+    await until(() => held.syncs.length === 2);
+    expect(await state(trx)).toBe('pending');
+    held.syncs[1]!.resolve();
+    expect(await state(trx)).toBe('resolved');
+    expect(held.syncs).toHaveLength(2);
+  });
+
   test('reads do not wait for a sync', async () => {
     const write = db.insertInto('items').values({ id: 'r', taken_at: null }).execute();
     await until(() => held.syncs.length === 1);
