@@ -6,10 +6,11 @@ import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { migrate, openKysely, openStorage, sqliteFile } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations/index.js';
-import type { Storage } from '../../src/storage/storage.js';
-import type { UserId } from '../../src/types.js';
+import type { AppRecord, Storage, TokenRecord, UserRecord } from '../../src/storage/storage.js';
+import type { Millis, UserId } from '../../src/types.js';
 import { storageContract } from './contract.js';
-import { userRecord } from './records.js';
+import { appRecord, T0, userRecord } from './records.js';
+import { randomHex, sha256Hex, type SecretHash } from '../../src/crypto/random.js';
 import { deviceCodeContract } from './device-codes.contract.js';
 import { mailContract } from './mail.contract.js';
 import { passkeyContract } from './passkeys.contract.js';
@@ -168,6 +169,63 @@ describe('SQLite file', () => {
       const before = syncs;
       expect(await storage.webhooks.claimWebhookDeliveries(Date.now() as never, 30_000, 10)).toEqual([]);
       expect(syncs).toBe(before);
+    } finally {
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a revocation whose statement joins the group a grant waits in is seen by the grant\'s check: the grant is refused, its tokens revoked before it answers', async () => {
+    // The attack: a grant (a refresh, a code exchange) issued from what was read before a revocation, its
+    // tokens written in the same group commit as the revocation's mark. The grant's writes and check run
+    // when the group commits, after the mark: the check must see it and refuse, never answer 'saved'.
+    const dataDir = tempDir();
+    copyFileSync(await migratedTemplate(), sqliteFile({ dataDir }));
+    let gate: Promise<void> | null = null;
+    let syncsAsked = 0;
+    const syncer = { sync: async () => { syncsAsked++; await gate; }, close: async () => {} };
+    const storage = await openStorage({ dataDir, databaseUrl: '' }, { walSyncer: syncer });
+    const family = (user: UserRecord, app: AppRecord): TokenRecord[] => {
+      const base = {
+        clientId: app.clientId, userId: user.id, scopes: ['login:info'], familyId: randomHex(16), deviceId: null, deviceName: null, isDebug: false,
+        authTime: T0, amr: ['pwd'], createdAt: T0, revokedAt: null, rotatedAt: null, jkt: null, generation: 0, resources: [] as string[],
+      };
+      return [
+        { ...base, hash: sha256Hex(randomHex(32)) as SecretHash, type: 'access' as const, expiresAt: (T0 + 3_600_000) as Millis },
+        { ...base, hash: sha256Hex(randomHex(32)) as SecretHash, type: 'refresh' as const, expiresAt: (T0 + 36_000_000) as Millis },
+      ];
+    };
+    try {
+      const owners = Array.from({ length: 4 }, () => ({ user: userRecord(), app: appRecord() }));
+      for (const { user, app } of owners) {
+        await storage.createUser(user);
+        await storage.createApp(app);
+      }
+      const [revoked, blockedUser, blockedApp] = owners as [typeof owners[0], typeof owners[0], typeof owners[0]];
+      const families = owners.map(({ user, app }) => family(user, app));
+      // A sync held open: the next statements gather in one group, which commits when it ends.
+      let release!: () => void;
+      gate = new Promise((resolve) => { release = resolve; });
+      const asked = syncsAsked;
+      const opener = storage.createUser(userRecord());
+      for (let i = 0; i < 200 && syncsAsked === asked; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(syncsAsked).toBe(asked + 1);
+      // The grants first, then the revocations: each revocation's first statement runs at once in the open
+      // group; the grants' writes and checks wait for its commit.
+      const grants = families.map((tokens) => storage.saveTokens(tokens, { now: T0, maxDeviceFamilies: 30 }));
+      const revocations = [
+        storage.revokeAccess({ userId: revoked.user.id, clientId: revoked.app.clientId }, (T0 + 1) as Millis),
+        storage.updateUser(blockedUser.user.id, { status: 'blocked' }),
+        storage.blockApp(blockedApp.app.clientId, 'operator', (T0 + 1) as Millis),
+      ];
+      gate = null;
+      release();
+      await opener;
+      expect(await Promise.all(grants)).toEqual(['revoked', 'revoked', 'revoked', 'saved']);
+      // Revoked by the grant's own settling, before it answered: not left for the revocation's later statements.
+      for (const tokens of families.slice(0, 3)) for (const t of tokens) expect((await storage.findToken(t.hash))!.revokedAt).not.toBeNull();
+      for (const t of families[3]!) expect((await storage.findToken(t.hash))!.revokedAt).toBeNull();
+      await Promise.all(revocations);
     } finally {
       await storage.close();
       rmSync(dataDir, { recursive: true, force: true });
