@@ -44,7 +44,7 @@ class LatencyHistogram {
   readonly help = 'HTTP request latency by route';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private routes = new Map<string, Latency>();
+  private readonly routes = new Map<string, Latency>();
 
   of(route: string): Latency {
     let latency = this.routes.get(route);
@@ -70,14 +70,40 @@ class LatencyHistogram {
   }
 
   reset(): void {
-    this.routes = new Map();
+    this.routes.clear();
   }
 }
 
-/** What one route, method and status has answered; its route's latencies. */
+/**
+ * A counter whose values are counted elsewhere in plain numbers: `fill` hands
+ * them to it each time the registry is read, and a reset (prom-client's
+ * `resetMetrics`) clears them there too, so that counting starts again from
+ * nothing, as a counter of prom-client's own does.
+ */
+class CountedElsewhere<T extends string> extends Counter<T> {
+  private readonly clear: () => void;
+
+  constructor(config: { name: string; help: string; labelNames: readonly T[]; registers: Registry[] }, fill: (counter: Counter<T>) => void, clear: () => void) {
+    super({
+      ...config,
+      collect() {
+        Counter.prototype.reset.call(this);
+        fill(this);
+      },
+    });
+    this.clear = clear;
+  }
+
+  override reset(): void {
+    super.reset();
+    // Unset while prom-client's constructor resets the new counter.
+    this.clear?.();
+  }
+}
+
+/** What one route, method and status has answered. */
 interface Series {
   count: number;
-  readonly latency: Latency;
 }
 
 export class Metrics {
@@ -98,25 +124,25 @@ export class Metrics {
 
   constructor() {
     const series = this.series;
-    this.requests = new Counter({
-      name: 'gatehouse_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry],
-      collect() {
-        this.reset();
+    this.requests = new CountedElsewhere(
+      { name: 'gatehouse_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] },
+      (counter) => {
         for (const [route, methods] of series) {
-          for (const [method, statuses] of methods) for (const [status, s] of statuses) this.inc({ route, method, status: String(status) }, s.count);
+          for (const [method, statuses] of methods) for (const [status, s] of statuses) counter.inc({ route, method, status: String(status) }, s.count);
         }
       },
-    });
+      () => series.clear(),
+    );
     // Registered between the two counters, where prom-client's histogram stood: the exposition keeps its order.
     this.registry.registerMetric(this.latency as unknown as Metric);
     const issued = this.issued;
-    this.tokensIssued = new Counter({
-      name: 'gatehouse_tokens_issued_total', help: 'Token responses by grant type', labelNames: ['grant'], registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [grant, count] of issued) this.inc({ grant }, count);
+    this.tokensIssued = new CountedElsewhere(
+      { name: 'gatehouse_tokens_issued_total', help: 'Token responses by grant type', labelNames: ['grant'], registers: [this.registry] },
+      (counter) => {
+        for (const [grant, count] of issued) counter.inc({ grant }, count);
       },
-    });
+      () => issued.clear(),
+    );
     this.signIns = new Counter({ name: 'gatehouse_sign_ins_total', help: 'Password sign-ins by result (ok, failed, locked)', labelNames: ['result'], registers: [this.registry] });
     this.limited = new Counter({ name: 'gatehouse_rate_limited_total', help: 'Requests refused by an abuse limit', labelNames: ['route'], registers: [this.registry] });
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
@@ -129,7 +155,7 @@ export class Metrics {
     let statuses = methods.get(method);
     if (statuses === undefined) methods.set(method, (statuses = new Map()));
     let found = statuses.get(status);
-    if (found === undefined) statuses.set(status, (found = { count: 0, latency: this.latency.of(route) }));
+    if (found === undefined) statuses.set(status, (found = { count: 0 }));
     return found;
   }
 
@@ -140,7 +166,7 @@ export class Metrics {
   observe(route: string, method: string, status: number, seconds: number, body?: unknown): void {
     const series = this.seriesOf(route, method, status);
     series.count++;
-    series.latency.observe(seconds);
+    this.latency.of(route).observe(seconds);
     if (status === 429) this.limited.inc({ route });
     if (route === '/token' && status === 200) {
       const grant = (body as Record<string, unknown> | undefined)?.grant_type;

@@ -37,7 +37,7 @@ test('counts requests by route pattern, tokens by grant and sign-ins by result, 
   expect(text).not.toContain(clientSecret!);
 });
 
-test("the hand-counted series read exactly as prom-client's own counter and histogram fed the same requests", async () => {
+test("the hand-counted series read exactly as prom-client's own counter and histogram fed the same requests, also after a reset", async () => {
   const metrics = new Metrics();
   const registry = new Registry();
   const requests = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
@@ -71,6 +71,18 @@ test("the hand-counted series read exactly as prom-client's own counter and hist
   latency.observe({ route: '/info' }, 0.002);
   expect(await metrics.registry.getSingleMetricAsString('gatehouse_http_requests_total')).toBe(await registry.getSingleMetricAsString('gatehouse_http_requests_total'));
   expect(await metrics.registry.getSingleMetricAsString('gatehouse_http_request_duration_seconds')).toBe(await registry.getSingleMetricAsString('gatehouse_http_request_duration_seconds'));
+  // Reset, then counted again: from nothing, as prom-client's are; a route seen only before the reset is gone.
+  metrics.registry.resetMetrics();
+  registry.resetMetrics();
+  for (const [route, method, status, seconds, body] of [['/token', 'POST', 200, 0.003, { grant_type: 'client_credentials' }], ['/info', 'GET', 200, 0.0007]] as const) {
+    metrics.observe(route, method, status, seconds, body);
+    requests.inc({ route, method, status: String(status) });
+    latency.observe({ route }, seconds);
+    if (body) issued.inc({ grant: body.grant_type });
+  }
+  for (const name of ['gatehouse_http_requests_total', 'gatehouse_http_request_duration_seconds', 'gatehouse_tokens_issued_total']) {
+    expect(await metrics.registry.getSingleMetricAsString(name)).toBe(await registry.getSingleMetricAsString(name));
+  }
   // The whole exposition keeps prom-client's order of metrics.
   const names = [...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
   expect(names.slice(0, 5)).toEqual(['gatehouse_http_requests_total', 'gatehouse_http_request_duration_seconds', 'gatehouse_tokens_issued_total', 'gatehouse_sign_ins_total', 'gatehouse_rate_limited_total']);
