@@ -6,26 +6,20 @@
  */
 import type { Config } from '../config.js';
 import type { Storage, UserRecord } from '../storage/storage.js';
+import type { SecondFactorCounts } from '../storage/two-step-store.js';
 import type { UserId } from '../types.js';
 
-export interface SecondFactors {
-  /** An authenticator app (TOTP) is set up and confirmed. */
-  totp: boolean;
-  /** Unused recovery codes. */
-  recoveryCodesLeft: number;
-  /** Security keys that count as a second factor after the password (WebAuthn without user verification). */
-  securityKeys: number;
-}
+/** What the store counts in one read (two-step-store.ts). */
+export type SecondFactors = SecondFactorCounts;
 
 /** The ways a second step can be taken, in the order the two-step page offers them. */
 export type SecondStepMethod = 'totp' | 'security_key' | 'recovery';
 
-export async function secondFactorsOf(ctx: { storage: Storage }, userId: UserId): Promise<SecondFactors> {
+export function secondFactorsOf(ctx: { storage: Storage }, userId: UserId): Promise<SecondFactors> {
   // Keys that cannot verify their user are a second factor after the password. Passkeys that do are a whole
   // sign-in by themselves; they do not make a password sign-in two-step (a user away from the phone holding
   // their passkey still signs in with the password), though the second step accepts them too.
-  const { totpEnabled, recoveryCodesLeft, securityKeys } = await ctx.storage.twoStep.secondFactorCounts(userId);
-  return { totp: totpEnabled, recoveryCodesLeft, securityKeys };
+  return ctx.storage.twoStep.secondFactorCounts(userId);
 }
 
 /** Whether the user has a factor to take a second step with (recovery codes only stand in for one). */

@@ -30,6 +30,9 @@ export type SignInResult<T = undefined> =
   /** Too many failures in a row: only an operator (or the owner's known browser) lifts it. */
   | { ok: false; reason: 'needs_reset' };
 
+/** Why a sign-in was refused. */
+export type SignInFailure = Extract<SignInResult, { ok: false }>['reason'];
+
 /** The form the counters know a login by. */
 export const normalizeLogin = (login: string) => login.trim().toLowerCase().slice(0, 64);
 

@@ -63,7 +63,10 @@ export interface TwoStepStore {
 }
 
 export interface SecondFactorCounts {
-  totpEnabled: boolean;
+  /** An authenticator app (TOTP) is set up and confirmed. */
+  totp: boolean;
+  /** Unused recovery codes. */
   recoveryCodesLeft: number;
+  /** Security keys that count as a second factor after the password (WebAuthn without user verification). */
   securityKeys: number;
 }

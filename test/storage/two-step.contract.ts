@@ -117,7 +117,7 @@ export function twoStepContract(name: string, open: () => Promise<OpenedStorage>
     test('the second factors are counted in one read: an app only once enabled, unused recovery codes, keys that do not verify their user, nobody else\'s', async () => {
       const u = await user();
       const v = await user();
-      const none = { totpEnabled: false, recoveryCodesLeft: 0, securityKeys: 0 };
+      const none = { totp: false, recoveryCodesLeft: 0, securityKeys: 0 };
       expect(await s.twoStep.secondFactorCounts(u.id)).toEqual(none);
       await s.twoStep.savePendingTotp(u.id, 'v1.on', T0);
       expect(await s.twoStep.secondFactorCounts(u.id)).toEqual(none);
@@ -133,7 +133,7 @@ export function twoStepContract(name: string, open: () => Promise<OpenedStorage>
       await key(u.id, 2, false);
       await key(u.id, 3, true);
       await key(v.id, 4, false);
-      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual({ totpEnabled: true, recoveryCodesLeft: 9, securityKeys: 2 });
+      expect(await s.twoStep.secondFactorCounts(u.id)).toEqual({ totp: true, recoveryCodesLeft: 9, securityKeys: 2 });
       expect(await s.twoStep.secondFactorCounts(v.id)).toEqual({ ...none, securityKeys: 1 });
       await s.twoStep.deleteTwoStep(u.id);
       expect(await s.twoStep.secondFactorCounts(u.id)).toEqual({ ...none, securityKeys: 2 });

@@ -1,6 +1,6 @@
 /** Sign-in, sign-up and sign-out pages (docs/protocol.md §10), and the home page. */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInResult } from '../../accounts/sign-in-guard.js';
+import type { SignInFailure } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';
 import { mailLanguage } from '../../mail/templates.js';
 import type { Context } from '../../context.js';
@@ -9,6 +9,7 @@ import { recordFailure, sourceAddress } from '../../oauth/attempts.js';
 import { InvalidRequest } from '../../oauth/errors.js';
 import { homePage, loginPage, messagePage, signupPage } from '../../pages/account-pages.js';
 import { format } from '../../pages/messages/en.js';
+import type { UserRecord } from '../../storage/storage.js';
 import type { ClientId } from '../../types.js';
 import { csrfToken, csrfValid } from '../csrf.js';
 import { knownDevice, rememberDevice } from '../device-cookie.js';
@@ -45,16 +46,21 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
 
   const display = (p: Params) => (p.display === 'popup' ? 'popup' : 'page');
 
-  /** The audit log names the account a failed sign-in was for only when it exists (never the typed text). */
-  async function auditSignIn(login: string, result: SignInResult<unknown>, ip: string) {
-    const user = result.ok ? result.user : login.length <= 64 ? await ctx.storage.findUserByLogin(login.trim()) : null;
+  /** A password sign-in's audit entry. */
+  async function auditSignedIn(user: UserRecord, ip: string) {
+    await ctx.audit.record({ action: 'sign_in', outcome: 'ok', actor: { type: 'user', id: user.id }, userId: user.id, ip, details: { method: 'password' } });
+  }
+
+  /** A refused one's: it names the account it was for only when that exists (never the typed text). */
+  async function auditRefusedSignIn(login: string, reason: SignInFailure, ip: string) {
+    const user = login.length <= 64 ? await ctx.storage.findUserByLogin(login.trim()) : null;
     await ctx.audit.record({
       action: 'sign_in',
-      outcome: result.ok ? 'ok' : result.reason === 'bad_credentials' ? 'failed' : 'refused',
-      actor: result.ok ? { type: 'user', id: result.user.id } : { type: 'anonymous' },
+      outcome: reason === 'bad_credentials' ? 'failed' : 'refused',
+      actor: { type: 'anonymous' },
       userId: user?.id ?? null,
       ip,
-      details: { method: 'password', ...(result.ok ? {} : { reason: result.reason }) },
+      details: { method: 'password', reason },
     });
   }
 
@@ -91,10 +97,10 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
     // A right password opens the session (or holds the sign-in for its second step) and writes its entry in one
     // unit of work with the reset of the guessing counters (sign-in-guard.ts); the browser is sent on after it.
     const result = await ctx.signInGuard.signIn(login, form.password ?? '', request.ip, knownDevice(ctx, request, login), (user) =>
-      firstStepWrites(ctx, request, reply, user, ['pwd'], returnTo, display(form), () => auditSignIn(login, { ok: true, user, value: null }, request.ip)));
+      firstStepWrites(ctx, request, reply, user, ['pwd'], returnTo, display(form), () => auditSignedIn(user, request.ip)));
     if (!result.ok) {
       // A failure changes nothing: its entry is the whole record.
-      await auditSignIn(login, result, request.ip);
+      await auditRefusedSignIn(login, result.reason, request.ip);
       const msgs = messagesFor(request);
       const locked = result.reason === 'locked' || result.reason === 'needs_reset';
       if (result.reason === 'locked') reply.header('Retry-After', String(result.retryAfterSeconds));

@@ -102,6 +102,6 @@ export class SqlTwoStepStore implements TwoStepStore {
       eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n'))
         .where('user_id', '=', userId).where('user_verified', '=', 0).as('keys'),
     ]).executeTakeFirstOrThrow();
-    return { totpEnabled: row.totp === 'enabled', recoveryCodesLeft: num(row.recovery ?? 0), securityKeys: num(row.keys ?? 0) };
+    return { totp: row.totp === 'enabled', recoveryCodesLeft: num(row.recovery ?? 0), securityKeys: num(row.keys ?? 0) };
   }
 }
