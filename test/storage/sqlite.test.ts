@@ -254,6 +254,29 @@ describe('SQLite file', () => {
     }
   });
 
+  test('tokens by user and app, and audit entries by user, are found through indexes that hold only rows with a user', async () => {
+    const dataDir = tempDir();
+    try {
+      const storage = await openStorage({ dataDir, databaseUrl: '' });
+      await storage.close();
+      const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+      try {
+        const plan = (text: string, ...parameters: unknown[]) => (db.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[]).map((p) => p.detail).join('; ');
+        // The statements revokeAccess and the device cap run (sql-storage.ts), as Kysely writes them, and the audit log's by user.
+        expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ? and "client_id" = ?', 1, '1', 'a')).toContain('USING INDEX tokens_user_client');
+        expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ?', 1, '1')).toContain('USING INDEX tokens_user_client');
+        expect(plan('select "id" from "audit_log" where "user_id" = ?', '1')).toMatch(/USING (COVERING )?INDEX audit_log_user\b/);
+        // Rows without a user, or without a repeat key, have no entry in them.
+        const definitions = db.prepare("select name, sql from sqlite_master where name in ('tokens_user_client', 'audit_log_user', 'audit_log_repeat') order by name").all() as { name: string; sql: string }[];
+        expect(definitions.map((d) => [d.name, /where\s+"?(\w+)"?\s+is not null\s*$/i.exec(d.sql)?.[1]])).toEqual([['audit_log_repeat', 'repeat_key'], ['audit_log_user', 'user_id'], ['tokens_user_client', 'user_id']]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('opens an explicit sqlite: URL', async () => {
     const dataDir = tempDir();
     try {

@@ -1059,7 +1059,8 @@ export class SqlStorage implements Storage {
       .insertInto('audit_log')
       .values(values)
       // One statement, so parallel repeats from any process are all counted (the unique index decides).
-      .$if(repeatKey !== undefined, (q) => q.onConflict((oc) => oc.column('repeat_key').doUpdateSet((eb) => ({
+      // The index holds only entries with a key (0031-partial-owner-indexes.ts): the conflict target names its condition.
+      .$if(repeatKey !== undefined, (q) => q.onConflict((oc) => oc.column('repeat_key').where('repeat_key', 'is not', null).doUpdateSet((eb) => ({
         count: eb('audit_log.count', '+', 1),
         last_at: e.at,
       }))))

@@ -31,6 +31,7 @@ import * as apiIdempotency from './0027-api-idempotency.js';
 import * as webhooks from './0028-webhooks.js';
 import * as rowVersions from './0029-row-versions.js';
 import * as codeOwnerIndexes from './0030-code-owner-indexes.js';
+import * as partialOwnerIndexes from './0031-partial-owner-indexes.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -59,4 +60,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0028-webhooks': webhooks,
   '0029-row-versions': rowVersions,
   '0030-code-owner-indexes': codeOwnerIndexes,
+  '0031-partial-owner-indexes': partialOwnerIndexes,
 };
