@@ -20,7 +20,8 @@ let dataDir: string;
 
 /** The setup link the server printed in its log (a JSON line: not a terminal). */
 function setupLinkIn(output: string): string | null {
-  for (const line of output.split('\n')) {
+  // Whole lines only: the last piece may still be being written.
+  for (const line of output.split('\n').slice(0, -1)) {
     if (!line.startsWith('{')) continue;
     const entry = JSON.parse(line) as { setupLink?: string };
     if (entry.setupLink) return entry.setupLink;
@@ -28,10 +29,23 @@ function setupLinkIn(output: string): string | null {
   return null;
 }
 
+/**
+ * The server's log (at level info) once its start is told: the server prints the setup link
+ * after it begins to answer (`/healthz` answers first), right after its
+ * "ready" line, so both are waited for rather than read at once.
+ */
+async function startLog(server: GatehouseProcess, withLink: boolean): Promise<string> {
+  const told = (output: string) => output.includes('"msg":"Gatehouse is ready"') && (!withLink || setupLinkIn(output) !== null);
+  for (let waited = 0; waited < 10_000 && !told(server.output()); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Anything the start still had to say comes in the same turn as the ready line: a moment more is plenty.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return server.output();
+}
+
 describe.skipIf(testEngine() !== 'sqlite')('first-run setup in Chromium', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-first-run-'));
-    [browser, server] = await Promise.all([launchBrowser(), spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir })]);
+    [browser, server] = await Promise.all([launchBrowser(), spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'info' })]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -40,7 +54,7 @@ describe.skipIf(testEngine() !== 'sqlite')('first-run setup in Chromium', () => 
   });
 
   test('a fresh server prints a setup link; it creates the first operator, who lands on the organisation settings, and then works no more', async () => {
-    const link = setupLinkIn(server!.output());
+    const link = setupLinkIn(await startLog(server!, true));
     expect(link).toMatch(new RegExp(`^${server!.url}/setup\\?token=[A-Za-z0-9_-]{32}$`));
 
     const page = await browser.newPage();
@@ -85,8 +99,8 @@ describe.skipIf(testEngine() !== 'sqlite')('first-run setup in Chromium', () => 
   test('after a restart with an operator, no setup link is printed and the old one stays dead', async () => {
     const before = setupLinkIn(server!.output());
     await server!.stop();
-    server = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir });
-    expect(setupLinkIn(server.output())).toBeNull();
+    server = await spawnGatehouse({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'info' });
+    expect(setupLinkIn(await startLog(server, false))).toBeNull();
     const old = new URL(before!);
     const res = await fetch(`${server.url}${old.pathname}${old.search}`);
     expect(res.status).toBe(404);

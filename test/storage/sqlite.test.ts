@@ -21,6 +21,26 @@ import { clientKeysContract } from './client-keys.contract.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'gatehouse-sqlite-'));
 
+/** A database Gatehouse has just migrated, opened read-only for `inspect`, then deleted. */
+async function withMigratedFile(inspect: (db: SQLite.Database) => void): Promise<void> {
+  const dataDir = tempDir();
+  try {
+    await (await openStorage({ dataDir, databaseUrl: '' })).close();
+    const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
+    try {
+      inspect(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** SQLite's plan for a statement, its steps joined. */
+const planOf = (db: SQLite.Database, text: string, ...parameters: unknown[]) =>
+  (db.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[]).map((p) => p.detail).join('; ');
+
 /**
  * A database with every migration applied, made once: each test starts from a
  * copy of it, as the PostgreSQL contract starts from a template database.
@@ -233,48 +253,27 @@ describe('SQLite file', () => {
   });
 
   test('withdrawing consent finds the user\'s unexchanged codes through an index, not by reading every code', async () => {
-    const dataDir = tempDir();
-    try {
-      const storage = await openStorage({ dataDir, databaseUrl: '' });
-      await storage.close();
-      const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
-      try {
-        for (const table of ['auth_codes', 'device_codes']) {
-          for (const owner of ['"user_id" = ? and "client_id" = ?', '"user_id" = ?']) {
-            // The statements revokeAccess runs (sql-storage.ts), as Kysely writes them.
-            const plan = db.prepare(`explain query plan delete from "${table}" where "consumed_at" is null and ${owner}`).all(...['1', 'a'].slice(0, owner.split('?').length - 1)) as { detail: string }[];
-            expect(plan.map((p) => p.detail).join('; ')).toContain(`USING INDEX ${table}_user_client`);
-          }
+    await withMigratedFile((db) => {
+      for (const table of ['auth_codes', 'device_codes']) {
+        for (const owner of ['"user_id" = ? and "client_id" = ?', '"user_id" = ?']) {
+          // The statements revokeAccess runs (sql-storage.ts), as Kysely writes them.
+          expect(planOf(db, `delete from "${table}" where "consumed_at" is null and ${owner}`, ...['1', 'a'].slice(0, owner.split('?').length - 1))).toContain(`USING INDEX ${table}_user_client`);
         }
-      } finally {
-        db.close();
       }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('tokens by user and app, and audit entries by user, are found through indexes that hold only rows with a user', async () => {
-    const dataDir = tempDir();
-    try {
-      const storage = await openStorage({ dataDir, databaseUrl: '' });
-      await storage.close();
-      const db = new SQLite(sqliteFile({ dataDir }), { readonly: true });
-      try {
-        const plan = (text: string, ...parameters: unknown[]) => (db.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[]).map((p) => p.detail).join('; ');
-        // The statements revokeAccess and the device cap run (sql-storage.ts), as Kysely writes them, and the audit log's by user.
-        expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ? and "client_id" = ?', 1, '1', 'a')).toContain('USING INDEX tokens_user_client');
-        expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ?', 1, '1')).toContain('USING INDEX tokens_user_client');
-        expect(plan('select "id" from "audit_log" where "user_id" = ?', '1')).toMatch(/USING (COVERING )?INDEX audit_log_user\b/);
-        // Rows without a user, or without a repeat key, have no entry in them.
-        const definitions = db.prepare("select name, sql from sqlite_master where name in ('tokens_user_client', 'audit_log_user', 'audit_log_repeat') order by name").all() as { name: string; sql: string }[];
-        expect(definitions.map((d) => [d.name, /where\s+"?(\w+)"?\s+is not null\s*$/i.exec(d.sql)?.[1]])).toEqual([['audit_log_repeat', 'repeat_key'], ['audit_log_user', 'user_id'], ['tokens_user_client', 'user_id']]);
-      } finally {
-        db.close();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    await withMigratedFile((db) => {
+      const plan = (text: string, ...parameters: unknown[]) => planOf(db, text, ...parameters);
+      // The statements revokeAccess and the device cap run (sql-storage.ts), as Kysely writes them, and the audit log's by user.
+      expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ? and "client_id" = ?', 1, '1', 'a')).toContain('USING INDEX tokens_user_client');
+      expect(plan('update "tokens" set "revoked_at" = ? where "revoked_at" is null and "user_id" = ?', 1, '1')).toContain('USING INDEX tokens_user_client');
+      expect(plan('select "id" from "audit_log" where "user_id" = ?', '1')).toMatch(/USING (COVERING )?INDEX audit_log_user\b/);
+      // Rows without a user, or without a repeat key, have no entry in them.
+      const definitions = db.prepare("select name, sql from sqlite_master where name in ('tokens_user_client', 'audit_log_user', 'audit_log_repeat') order by name").all() as { name: string; sql: string }[];
+      expect(definitions.map((d) => [d.name, /where\s+"?(\w+)"?\s+is not null\s*$/i.exec(d.sql)?.[1]])).toEqual([['audit_log_repeat', 'repeat_key'], ['audit_log_user', 'user_id'], ['tokens_user_client', 'user_id']]);
+    });
   });
 
   test('opens an explicit sqlite: URL', async () => {
