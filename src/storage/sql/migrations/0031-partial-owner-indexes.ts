@@ -1,8 +1,8 @@
 /**
  * Three indexes on columns that many rows leave empty now hold only the rows
  * that have a value: tokens by user and app (an app's own tokens, from
- * `client_credentials`, have no user), audit entries by user (an app's grants
- * and most of what apps do name none), and the repeat key of audit entries
+ * `client_credentials`, have no user), audit entries by user (those of an app's
+ * own grants name none), and the repeat key of audit entries
  * (only repeated events such as refused sign-ins have one). A row with no value
  * costs each of them nothing: no entry to insert, and no page of theirs for a
  * grant's group commit to write (docs/benchmarks.md). Every query on these
