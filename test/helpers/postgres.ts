@@ -139,6 +139,31 @@ export async function freshDatabase(baseUrl: string): Promise<{ url: string; dro
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => adminQuery(baseUrl, `drop database if exists ${name} with (force)`),
+    drop: () => dropDatabase(baseUrl, name),
   };
+}
+
+/**
+ * Drops database `name` once its sessions have ended. A pg pool's `end()`
+ * resolves as soon as it has told its clients to close, before their
+ * sessions are gone; dropping `with (force)` then would terminate a session
+ * still closing, and its client would report the termination (57P01) as an
+ * error event nobody listens for any more: an uncaught exception in the test
+ * that ended the pool. So wait (5 s at most) for the sessions to go, and
+ * force only what a test left open.
+ */
+async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      if (rows[0].n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await client.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await client.end();
+  }
 }
