@@ -21,7 +21,7 @@
  *
  *   npm run bench:cpu -- --endpoints introspect,code --engine postgres --baseline ../other/dist/main.js
  */
-import { readdirSync, readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
 import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { ENDPOINTS, type EndpointId } from './targets/target.js';
+import { procStat, TICKS_PER_SECOND, treeUsage, usedBetween } from './proc-usage.js';
 import { median } from './stats.js';
 
 const USAGE = `npm run bench:cpu -- [options]
@@ -71,59 +72,6 @@ const connections = smoke ? 8 : Number(values.connections ?? 32);
 const builds = [path.resolve('dist/main.js'), ...(values.baseline ?? []).map((b) => path.resolve(b))];
 const out = path.resolve(values.out ?? path.join('bench', 'results', `cpu-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
 const log = (line: string) => process.stderr.write(`cpu: ${line}\n`);
-
-/** Clock ticks a second, as `/proc/<pid>/stat` counts CPU time (USER_HZ: 100 on Linux everywhere). */
-const TICKS_PER_SECOND = 100;
-
-interface ProcStat {
-  ppid: number;
-  ticks: number;
-}
-
-function procStat(pid: number): ProcStat | null {
-  try {
-    // The command name may hold spaces and parentheses: the fields start after its last ')'.
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
-    return null;
-  }
-}
-
-/** `root` and the processes under it, at any depth. */
-function processTree(root: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat) parents.set(stat.ppid, [...(parents.get(stat.ppid) ?? []), Number(entry)]);
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
-  return tree;
-}
-
-function written(pid: number): { bytes: number; calls: number } {
-  try {
-    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
-    return { bytes: Number(/^wchar: (\d+)/m.exec(text)![1]), calls: Number(/^syscw: (\d+)/m.exec(text)![1]) };
-  } catch {
-    return { bytes: 0, calls: 0 };
-  }
-}
-
-/** What a set of processes has used so far: CPU ticks, bytes and write calls. */
-function usage(pids: readonly number[]): { ticks: number; bytes: number; calls: number } {
-  let ticks = 0, bytes = 0, calls = 0;
-  for (const pid of pids) {
-    ticks += procStat(pid)?.ticks ?? 0;
-    const w = written(pid);
-    bytes += w.bytes;
-    calls += w.calls;
-  }
-  return { ticks, bytes, calls };
-}
 
 /** The PostgreSQL server's postmaster: the parent of a backend. */
 async function postmasterOf(url: string): Promise<number> {
@@ -181,19 +129,18 @@ try {
         await probe(target, { ...warm, values: warm.values?.slice(-1) });
         assertClean(`${endpoint} warm-up`, await loadRun(driver, target, { ...warm, values: warm.values?.slice(0, -1) }, connections, 1), warm, { warmup: true });
         const scenario = (await target.scenario(endpoint, fresh(duration)))!;
-        const gatehouse = processTree(target.pid);
-        const postgresProcesses = postmaster === null ? [] : processTree(postmaster);
-        const before = { gatehouse: usage(gatehouse), postgres: usage(postgresProcesses) };
+        const before = { gatehouse: treeUsage(target.pid), postgres: postmaster === null ? null : treeUsage(postmaster) };
         const result = await loadRun(driver, target, scenario, connections, duration);
-        const after = { gatehouse: usage(gatehouse), postgres: usage(postgresProcesses) };
+        const gatehouse = usedBetween(before.gatehouse, treeUsage(target.pid));
+        const postgresUsed = before.postgres === null ? null : usedBetween(before.postgres, treeUsage(postmaster!));
         assertClean(`${target.label} ${endpoint}`, result, scenario);
         const perRequest = (ticks: number) => ((ticks / TICKS_PER_SECOND) * 1e6) / result.requests;
         const sample: Sample = {
           endpoint, build: target.label, round, rps: result.rps, p99Ms: result.p99Ms, requests: result.requests,
-          gatehouseCpuUs: perRequest(after.gatehouse.ticks - before.gatehouse.ticks),
-          postgresCpuUs: postmaster === null ? null : perRequest(after.postgres.ticks - before.postgres.ticks),
-          bytesWritten: (after.gatehouse.bytes - before.gatehouse.bytes) / result.requests,
-          writeCalls: (after.gatehouse.calls - before.gatehouse.calls) / result.requests,
+          gatehouseCpuUs: perRequest(gatehouse.ticks),
+          postgresCpuUs: postgresUsed === null ? null : perRequest(postgresUsed.ticks),
+          bytesWritten: gatehouse.bytes / result.requests,
+          writeCalls: gatehouse.calls / result.requests,
         };
         samples.push(sample);
         log(`${endpoint} round ${round + 1} ${target.label}: ${result.rps.toFixed(0)} req/s, ${sample.gatehouseCpuUs.toFixed(0)} µs of Gatehouse CPU per request${sample.postgresCpuUs === null ? '' : `, ${sample.postgresCpuUs.toFixed(0)} µs of PostgreSQL's`}`);

@@ -159,7 +159,7 @@ async function dropDatabase(baseUrl: string, name: string): Promise<void> {
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
       const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-      if (rows[0].n === 0) break;
+      if (rows[0]!.n === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await client.query(`drop database if exists ${name} with (force)`);
