@@ -17,7 +17,7 @@ import { onInterrupt, stopNow } from './interrupt.js';
 import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import type { BenchOptions } from './options.js';
 import { buildRows, toMarkdown, toSvg, type LoginResult, type Report } from './report.js';
-import { startFloor } from './targets/floor.js';
+import { startFloor, startSignInFloor } from './targets/floor.js';
 import { loginScenario, startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { startOidcProvider } from './targets/oidc-provider.js';
 import type { EndpointId, Target } from './targets/target.js';
@@ -95,7 +95,7 @@ async function durability(url: string): Promise<string> {
  */
 const STEADY_CONNECTIONS = 32;
 
-async function measureLogin(driver: LoadDriver, o: BenchOptions, target: GatehouseTarget, hashRate: number, runs: Measured[]): Promise<LoginResult> {
+async function measureLogin(driver: LoadDriver, o: BenchOptions, target: Target, hashRate: number, runs: Measured[]): Promise<LoginResult> {
   const login = loginScenario();
   await probe(target, login);
   const info = (await target.scenario('info', 0))!;
@@ -168,7 +168,8 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const restoreAutogroup = o.autogroupOff ? setAutogroup(false) : null;
   const autogroupDuring = autogroup();
   // Interrupted, the run stops what it started, which would otherwise outlive it (PostgreSQL above all).
-  const forgetServers = onInterrupt(() => stopNow(targets.map((t) => t.pid), postgres));
+  let signInFloor: Target | null = null;
+  const forgetServers = onInterrupt(() => stopNow([...targets, ...(signInFloor ? [signInFloor] : [])].map((t) => t.pid), postgres));
   try {
     // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
     footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
@@ -234,6 +235,9 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
       hashRate = { perSecond: rate.perSecond, threads: rate.threads };
       log(`raw argon2id: ${rate.perSecond.toFixed(1)} verifications/s`);
       for (const g of gatehouses) login.push(await measureLogin(driver, o, g, rate.perSecond, runs));
+      // The same measurement of a server that only hashes: how far the goal is from what these cores allow.
+      signInFloor = await startSignInFloor();
+      login.push(await measureLogin(driver, o, signInFloor, rate.perSecond, runs));
     }
     completed = true;
   } catch (err) {
@@ -241,7 +245,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     failures.push(err.message);
     log(`FAILED: ${err.message}`);
   } finally {
-    await Promise.allSettled(targets.map((t) => t.stop()));
+    await Promise.allSettled([...targets, ...(signInFloor ? [signInFloor] : [])].map((t) => t.stop()));
     await database?.drop().catch(() => {});
     for (const db of extraDatabases) await db.drop().catch(() => {});
     await postgres?.stop().catch(() => {});

@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const ENTRIES = ['main', 'growth', 'scale', 'profile', 'cpu', 'pool', 'peers/floor-server', 'peers/oidc-provider-server', 'load/autocannon-worker'];
+export const ENTRIES = ['main', 'growth', 'scale', 'profile', 'cpu', 'pool', 'peers/floor-server', 'peers/sign-in-floor-server', 'peers/oidc-provider-server', 'load/autocannon-worker'];
 
 /** Bundles every entry into `outdir` (inside the repository, so bare imports resolve to its node_modules). */
 export async function bundleBench(outdir) {

@@ -1,6 +1,7 @@
 /** The node:http floor as a target: every endpoint's request, answered with a constant. */
 import { randomBytes } from 'node:crypto';
 import { bundled } from '../bundle-path.js';
+import { SIGN_IN_FLOOR } from '../report.js';
 import { spawnReady } from './child.js';
 import { basic, expectJson, type EndpointId, type Scenario, type Target } from './target.js';
 
@@ -34,6 +35,23 @@ export async function startFloor(): Promise<Target> {
     origin: `http://127.0.0.1:${child.ready.port}`,
     pid: child.child.pid!,
     scenario: async (endpoint, fresh) => floorScenario(endpoint, fresh),
+    exited: () => child.exited(),
+    stop: () => child.stop(),
+  };
+}
+
+/**
+ * The sign-in floor (peers/sign-in-floor-server.ts): sign-ins that only hash,
+ * measured as Gatehouse's are; its `info` answers a constant.
+ */
+export async function startSignInFloor(): Promise<Target> {
+  const child = await spawnReady<{ port: number }>([bundled('peers/sign-in-floor-server')]);
+  return {
+    id: SIGN_IN_FLOOR,
+    label: 'sign-in floor (node:http and the same argon2id hashing, nothing else)',
+    origin: `http://127.0.0.1:${child.ready.port}`,
+    pid: child.child.pid!,
+    scenario: async (endpoint, fresh) => (endpoint === 'info' ? floorScenario(endpoint, fresh) : null),
     exited: () => child.exited(),
     stop: () => child.stop(),
   };

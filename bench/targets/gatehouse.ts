@@ -17,11 +17,11 @@ import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { sql } from 'kysely';
 import type { AppRecord, UserRecord } from '../../src/storage/storage.js';
 import { freePort } from './child.js';
-import { basic, expectJson, type EndpointId, type Scenario, type Target } from './target.js';
+import { basic, BENCH_PASSWORD, expectJson, type EndpointId, type Scenario, type Target } from './target.js';
 import { POOL } from './oidc-provider.js';
 
 export const BENCH_LOGIN = 'bench';
-export const BENCH_PASSWORD = 'bench-password-0123456789';
+export { BENCH_PASSWORD };
 /**
  * Accounts the sign-in measurement spreads its attempts over, each with
  * BENCH_PASSWORD: many users signing in at once, as a server sees them. Not

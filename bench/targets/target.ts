@@ -14,6 +14,9 @@ export const ENDPOINT_LABELS: Record<EndpointId, string> = {
   code: 'POST /token authorization_code',
 };
 
+/** The password of the benchmark's accounts (targets/gatehouse.ts), and of the sign-in floor's (peers/sign-in-floor-server.ts). */
+export const BENCH_PASSWORD = 'bench-password-0123456789';
+
 /** A load request plus a check of one answer: the benchmark only counts correct answers. */
 export type Scenario = Omit<LoadSpec, 'connections' | 'durationSec' | 'origin'> & {
   /** The endpoint this server answers it with, when its name differs (node-oidc-provider's /me). */

@@ -51,7 +51,8 @@ test('every server answers every benchmark request with the expected status, and
   // Every measured request was checked: no run had an unexpected status or a connection error.
   for (const r of report.runs) expect([r.target, r.endpoint, r.bad, r.socketErrors]).toEqual([r.target, r.endpoint, 0, 0]);
   expect(report.hashRate!.perSecond).toBeGreaterThan(0);
-  expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres']);
+  // Gatehouse's sign-ins on each engine, then the same measurement of a server that only hashes (the sign-in floor).
+  expect(report.login.map((l) => l.target)).toEqual(['gatehouse-sqlite', 'gatehouse-postgres', 'sign-in-floor']);
   for (const l of report.login) expect(l.rps).toBeGreaterThan(0);
   // Sign-ins have a warm-up of their own (none in smoke mode), and the report says how long it was.
   expect(report.settings.loginWarmupSec).toBe(0);
@@ -70,6 +71,8 @@ test('every server answers every benchmark request with the expected status, and
   const markdown = readFileSync(path.join(out, 'bench.md'), 'utf8');
   expect(markdown).toContain('| POST /token authorization_code |');
   expect(markdown).toContain('sign-ins measured after 0 s of unmeasured sign-ins');
+  expect(markdown).toMatch(/sign-in-floor POST \/login: [\d.]+\/s = \d+ % of the hash rate/);
+  expect(markdown).toMatch(/gatehouse-sqlite: sign-ins ≥ 90 % of the argon2 rate[^\n]*a server that only hashes: \d+ %/);
   // Linux's autogroup scheduling, which lengthens PostgreSQL's tails when the cores are full, as the machine has it.
   expect(report.machine.autogroup).toBe(autogroup());
   if (report.machine.autogroup != null) expect(markdown).toContain(`Linux's autogroup scheduling ${report.machine.autogroup ? 'on' : 'off'}`);
