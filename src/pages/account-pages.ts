@@ -133,7 +133,8 @@ export function messagePage(msgs: Messages, title: string, text: string, extra: 
   return layout({ msgs, title, body: html`<h1>${title}</h1><p>${text}</p>${extra}` });
 }
 
-export function homePage(msgs: Messages, csrf: string, user: PageUser | null): SafeHtml {
+/** `showConsole`: whether the signed-in user may use the developer console (`mayUseConsole`), as the navigation shows it. */
+export function homePage(msgs: Messages, csrf: string, user: PageUser | null, showConsole = false): SafeHtml {
   if (!user) {
     return layout({
       msgs,
@@ -147,7 +148,7 @@ export function homePage(msgs: Messages, csrf: string, user: PageUser | null): S
     title: msgs.homeTitle,
     body: html`<h1>${msgs.homeTitle}</h1>
 ${identity(user)}
-<p class="actions"><a class="button primary" href="/account">${msgs.navAccount}</a> <a class="button" href="/console">${msgs.navConsole}</a></p>
+<p class="actions"><a class="button primary" href="/account">${msgs.navAccount}</a>${showConsole ? html` <a class="button" href="/console">${msgs.navConsole}</a>` : null}</p>
 <form method="post" action="/logout" class="form">${csrfField(csrf)}<button type="submit">${msgs.signOut}</button></form>`,
   });
 }

@@ -101,10 +101,15 @@ describe.skipIf(testEngine() !== 'sqlite')('GATEHOUSE_DEVELOPERS=developers', ()
     expect((await ursula.post('/console/apps/new', { csrf, name: 'Sneaky', platform: 'web', 'scope:login:info': 'required' })).status).toBe(403);
     expect(await gh.ctx.storage.listApps()).toEqual([]);
     expect(await (await ursula.get('/account')).text()).not.toContain('href="/console"');
+    // The home page offers her no way in either: only the account.
+    const home = await (await ursula.get('/')).text();
+    expect(home).toContain('href="/account"');
+    expect(home).not.toContain('href="/console"');
 
     const dana = new HttpUser(gh, 'dana', PASSWORD);
     await dana.signIn();
     expect((await dana.get('/console')).status).toBe(200);
+    expect(await (await dana.get('/')).text()).toContain('href="/console"');
   });
 });
 

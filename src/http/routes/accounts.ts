@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInFailure } from '../../accounts/sign-in-guard.js';
 import { isClientId } from '../../apps/apps.js';
+import { mayUseConsole } from '../../apps/console.js';
 import { mailLanguage } from '../../mail/templates.js';
 import type { Context } from '../../context.js';
 import { InputError } from '../../errors.js';
@@ -67,7 +68,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
   app.get('/', async (request, reply) => {
     const signedIn = await currentSession(ctx, request);
     const user = signedIn ? { displayName: signedIn.user.displayName ?? signedIn.user.login, login: signedIn.user.login } : null;
-    return sendPage(reply, homePage(messagesFor(request), csrfToken(ctx, request, reply), user));
+    return sendPage(reply, homePage(messagesFor(request), csrfToken(ctx, request, reply), user, signedIn !== null && mayUseConsole(signedIn.user, ctx.config)));
   });
 
   app.get('/login', async (request, reply) => {
