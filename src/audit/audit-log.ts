@@ -44,7 +44,7 @@
  * (src/storage/cleanup.ts).
  */
 import { sha256Hex } from '../crypto/random.js';
-import type { AuditActorType, AuditEntry, AuditQuery, Storage } from '../storage/storage.js';
+import type { AuditActorType, AuditEntry, AuditQuery, Storage, UserRecord } from '../storage/storage.js';
 import type { WebhookEventRecord } from '../storage/webhook-store.js';
 import type { ClientId, Clock, UserId } from '../types.js';
 
@@ -84,6 +84,12 @@ export interface AuditEvent {
   ip?: string | null;
   /** Plain facts; undefined values are left out. */
   details?: Record<string, AuditDetails[string] | undefined>;
+  /**
+   * The user the entry is about (`userId`), as the caller just read it: the
+   * sign-in events that name the account take its login from here rather
+   * than reading it again inside the unit. Not stored.
+   */
+  subject?: Pick<UserRecord, 'id' | 'login'>;
 }
 
 /** Names of details that could only hold a secret. */
@@ -112,7 +118,7 @@ export function cleanDetails(details: AuditEvent['details'] = {}): AuditDetails 
 
 /** Where the events an entry causes come from, and who hears of them once committed (src/webhooks/). */
 export interface AuditEventSource {
-  eventsOf(entry: Omit<AuditEntry, 'id' | 'repeated'>): Promise<WebhookEventRecord[]>;
+  eventsOf(entry: Omit<AuditEntry, 'id' | 'repeated'>, subject?: Pick<UserRecord, 'id' | 'login'>): Promise<WebhookEventRecord[]>;
   recorded(events: readonly WebhookEventRecord[]): void;
 }
 
@@ -140,7 +146,7 @@ export class AuditLog {
   /** Appends one entry, with the events it causes; returns its id. */
   async record(event: AuditEvent): Promise<string> {
     const entry = this.entry(event);
-    const events = this.events ? await this.events.eventsOf(entry) : [];
+    const events = this.events ? await this.events.eventsOf(entry, event.subject) : [];
     if (this.options.requireUnits && events.length > 0 && !this.storage.inUnit() && !(entry.action === 'sign_in' && entry.outcome !== 'ok')) {
       throw new Error(`the audit entry ${entry.action} causes webhook events and must be written in the unit of work of its change (Storage.atomically)`);
     }

@@ -122,8 +122,10 @@ function facts(details: AuditDetails, drop: readonly string[] = []): Record<stri
 /**
  * Builds the events an audit entry causes, reading the user or app it is
  * about for their current summary (an erased user or deleted app: its id).
+ * `subject`: the entry's user as its caller just read it (`AuditEvent.subject`),
+ * enough for the sign-in events, which then read nothing.
  */
-export async function eventsOf(storage: Storage, e: Entry): Promise<WebhookEventRecord[]> {
+export async function eventsOf(storage: Storage, e: Entry, subject?: Pick<UserRecord, 'id' | 'login'>): Promise<WebhookEventRecord[]> {
   const types = eventTypesOf(e);
   if (types.length === 0) return [];
   const actor = { type: e.actorType, ...(e.actorId !== null ? { id: e.actorId } : {}) };
@@ -152,7 +154,7 @@ export async function eventsOf(storage: Storage, e: Entry): Promise<WebhookEvent
       case 'user.signed_in':
       case 'sign_in.failed': {
         // A failed sign-in names the account only when it exists (the audit entry never keeps the typed text).
-        const found = e.userId === null ? null : await storage.findUserById(e.userId);
+        const found = e.userId === null ? null : subject?.id === e.userId ? subject : await storage.findUserById(e.userId);
         data = { user: found ? { id: found.id, login: found.login } : null, ip: e.ip, ...facts(e.details) };
         break;
       }

@@ -19,7 +19,7 @@ import type { AuditActor, AuditEventSource, AuditLog } from '../audit/audit-log.
 import { randomHex } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { InputError } from '../errors.js';
-import type { AuditEntry, Storage } from '../storage/storage.js';
+import type { AuditEntry, Storage, UserRecord } from '../storage/storage.js';
 import type { WebhookDeliveryRecord, WebhookDeliveryStatus, WebhookEndpointRecord, WebhookEventRecord } from '../storage/webhook-store.js';
 import type { Clock } from '../types.js';
 import { isPrivateAddress } from './address-guard.js';
@@ -197,8 +197,8 @@ export class Webhooks implements AuditEventSource {
   }
 
   /** AuditEventSource: the events an audit entry causes. */
-  eventsOf(entry: Omit<AuditEntry, 'id' | 'repeated'>): Promise<WebhookEventRecord[]> {
-    return eventsOf(this.storage, entry);
+  eventsOf(entry: Omit<AuditEntry, 'id' | 'repeated'>, subject?: Pick<UserRecord, 'id' | 'login'>): Promise<WebhookEventRecord[]> {
+    return eventsOf(this.storage, entry, subject);
   }
 
   /** AuditEventSource: events were committed; their deliveries go out now rather than at the next poll. */

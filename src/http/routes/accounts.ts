@@ -49,7 +49,7 @@ export const accountRoutes = (ctx: Context): FastifyPluginAsync => async (app) =
 
   /** A password sign-in's audit entry. */
   async function auditSignedIn(user: UserRecord, ip: string) {
-    await ctx.audit.record({ action: 'sign_in', outcome: 'ok', actor: { type: 'user', id: user.id }, userId: user.id, ip, details: { method: 'password' } });
+    await ctx.audit.record({ action: 'sign_in', outcome: 'ok', actor: { type: 'user', id: user.id }, userId: user.id, ip, details: { method: 'password' }, subject: user });
   }
 
   /** A refused one's: it names the account it was for only when that exists (never the typed text). */
