@@ -169,7 +169,9 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
   const autogroupDuring = autogroup();
   // Interrupted, the run stops what it started, which would otherwise outlive it (PostgreSQL above all).
   let signInFloor: Target | null = null;
-  const forgetServers = onInterrupt(() => stopNow([...targets, ...(signInFloor ? [signInFloor] : [])].map((t) => t.pid), postgres));
+  /** Every server started: the measured ones, and the sign-in floor once it runs. */
+  const started = () => (signInFloor ? [...targets, signInFloor] : targets);
+  const forgetServers = onInterrupt(() => stopNow(started().map((t) => t.pid), postgres));
   try {
     // On a quiet machine, before any server runs: start-up time, idle memory, SDK size.
     footprint = await measureFootprint(o.smoke ? { restarts: 1, idleSeconds: 1 } : {});
@@ -245,7 +247,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Report> {
     failures.push(err.message);
     log(`FAILED: ${err.message}`);
   } finally {
-    await Promise.allSettled([...targets, ...(signInFloor ? [signInFloor] : [])].map((t) => t.stop()));
+    await Promise.allSettled(started().map((t) => t.stop()));
     await database?.drop().catch(() => {});
     for (const db of extraDatabases) await db.drop().catch(() => {});
     await postgres?.stop().catch(() => {});

@@ -27,32 +27,29 @@ export function floorScenario(endpoint: EndpointId, fresh: number): Scenario {
   }
 }
 
-export async function startFloor(): Promise<Target> {
-  const child = await spawnReady<{ port: number }>([bundled('peers/floor-server')]);
+/** A peer server from its bundle (`peers/<name>`), as a target answering with `scenario`. */
+async function startPeer(name: string, id: string, label: string, scenario: Target['scenario']): Promise<Target> {
+  const child = await spawnReady<{ port: number }>([bundled(`peers/${name}`)]);
   return {
-    id: 'node-http',
-    label: 'node:http floor',
+    id,
+    label,
     origin: `http://127.0.0.1:${child.ready.port}`,
     pid: child.child.pid!,
-    scenario: async (endpoint, fresh) => floorScenario(endpoint, fresh),
+    scenario,
     exited: () => child.exited(),
     stop: () => child.stop(),
   };
+}
+
+export function startFloor(): Promise<Target> {
+  return startPeer('floor-server', 'node-http', 'node:http floor', async (endpoint, fresh) => floorScenario(endpoint, fresh));
 }
 
 /**
  * The sign-in floor (peers/sign-in-floor-server.ts): sign-ins that only hash,
  * measured as Gatehouse's are; its `info` answers a constant.
  */
-export async function startSignInFloor(): Promise<Target> {
-  const child = await spawnReady<{ port: number }>([bundled('peers/sign-in-floor-server')]);
-  return {
-    id: SIGN_IN_FLOOR,
-    label: 'sign-in floor (node:http and the same argon2id hashing, nothing else)',
-    origin: `http://127.0.0.1:${child.ready.port}`,
-    pid: child.child.pid!,
-    scenario: async (endpoint, fresh) => (endpoint === 'info' ? floorScenario(endpoint, fresh) : null),
-    exited: () => child.exited(),
-    stop: () => child.stop(),
-  };
+export function startSignInFloor(): Promise<Target> {
+  return startPeer('sign-in-floor-server', SIGN_IN_FLOOR, 'sign-in floor (node:http and the same argon2id hashing, nothing else)',
+    async (endpoint, fresh) => (endpoint === 'info' ? floorScenario(endpoint, fresh) : null));
 }
