@@ -129,6 +129,7 @@ async function explainHotQueries(url: string, target: GatehouseTarget): Promise<
   const family = newFamilyId();
   const fresh = { hash: sha256Hex(randomToken(32)), type: 'access' as const, clientId: f.app.clientId, userId: f.user.id, scopes: ['login:info'], familyId: family, deviceId: null, deviceName: null, isDebug: false, authTime: null, amr: [], createdAt: now, expiresAt: (now + 3_600_000) as Millis, revokedAt: null, rotatedAt: null, jkt: null, generation: 0, resources: [] as string[] };
   await as('findToken (/info, /userinfo, /introspect, refresh)', () => storage.findToken(sha256Hex(access)));
+  await as('findTokenForClient (/introspect, refresh)', () => storage.findTokenForClient(sha256Hex(access), f.app.clientId));
   await as('findUserById (/info, grants)', () => storage.findUserById(f.user.id));
   await as('findApp (/info, client authentication)', () => storage.findApp(f.app.clientId));
   await as('peekAttempts (/token failure limit, issue 10)', () => storage.peekAttempts(`token:client:${f.app.clientId}`, 60_000, now));

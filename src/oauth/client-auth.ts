@@ -14,6 +14,7 @@
  */
 import { checkClientSecret, isClientId } from '../apps/apps.js';
 import type { AppRecord, Storage } from '../storage/storage.js';
+import type { ClientId } from '../types.js';
 import { AssertionRejected, assertedClientId, JWT_BEARER_ASSERTION, type ClientAssertions } from './client-assertion.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient } from './errors.js';
 
@@ -73,12 +74,25 @@ function parseBasic(header: string): { id: string; secret: string } {
   }
 }
 
+/** The app of the client_id a request claims, being read (`authenticateClient`'s `claimed`). */
+export interface ClaimedApp {
+  clientId: ClientId;
+  app: Promise<AppRecord | null>;
+}
+
 /**
- * `secretOptional`: a confidential client may omit its secret (Yandex's
- * /device/code, docs/protocol.md §5.1); a secret that is sent must still be right.
+ * `claimed` from a read of the claimed app beside something else
+ * (`Storage.findTokenForClient`). A failed read is thrown where the app is
+ * awaited, and nowhere when the request is refused before that.
  */
+export function claimedApp(clientId: ClientId, read: Promise<{ client: AppRecord | null }>): ClaimedApp {
+  const app = read.then((r) => r.client);
+  app.catch(() => {});
+  return { clientId, app };
+}
+
 /** The client_id a request claims, before checking anything; null when absent or not a client_id. */
-export function claimedClientId(input: ClientCredentialsInput): string | null {
+export function claimedClientId(input: ClientCredentialsInput): ClientId | null {
   let id = input.clientId;
   if (id === undefined && input.clientAssertion !== undefined) id = assertedClientId(input.clientAssertion) ?? undefined;
   if (input.authorization !== undefined && /^Basic\s/i.test(input.authorization)) {
@@ -91,7 +105,18 @@ export function claimedClientId(input: ClientCredentialsInput): string | null {
   return id !== undefined && isClientId(id) ? id : null;
 }
 
-export async function authenticateClient(deps: ClientAuthDeps, input: ClientCredentialsInput, options: { secretOptional?: boolean } = {}): Promise<AuthenticatedClient> {
+/**
+ * `secretOptional`: a confidential client may omit its secret (Yandex's
+ * /device/code, docs/protocol.md §5.1); a secret that is sent must still be right.
+ * `claimed`: the app of the client_id the request claims (`claimedClientId`),
+ * read already beside something else (`Storage.findTokenForClient`); any other
+ * app is read here.
+ */
+export async function authenticateClient(
+  deps: ClientAuthDeps,
+  input: ClientCredentialsInput,
+  options: { secretOptional?: boolean; claimed?: ClaimedApp } = {},
+): Promise<AuthenticatedClient> {
   if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return authenticateByAssertion(deps, input);
   const { storage } = deps;
   const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
@@ -110,7 +135,8 @@ export async function authenticateClient(deps: ClientAuthDeps, input: ClientCred
   }
   if (clientId === undefined || clientId === '') throw new InvalidRequest('client_id is required');
 
-  const app = isClientId(clientId) ? await storage.findApp(clientId) : null;
+  const claimed = options.claimed;
+  const app = !isClientId(clientId) ? null : claimed !== undefined && claimed.clientId === clientId ? await claimed.app : await storage.findApp(clientId);
   if (!app) throw fail('unknown client');
   const assertionApp = app.tokenEndpointAuthMethod === 'private_key_jwt' || app.tokenEndpointAuthMethod === 'client_secret_jwt';
   if (assertionApp && !(options.secretOptional && (secret === undefined || secret === ''))) {

@@ -8,7 +8,7 @@
  * their own limit (grants/authorization-code.ts).
  */
 import { LIMITS, recordFailure, sourceAddress, TooManyAttempts } from './attempts.js';
-import { authenticateClient, claimedClientId, clientCredentials } from './client-auth.js';
+import { authenticateClient, claimedApp, claimedClientId, clientCredentials } from './client-auth.js';
 import { InvalidDpopProof } from './dpop.js';
 import { InvalidRequest, OAuthError, UnsupportedGrantType } from './errors.js';
 import type { GrantContext, RequestMeta, TokenParams } from './grants/grant.js';
@@ -29,14 +29,21 @@ export async function handleTokenRequest(
   const grant = GRANTS.get(grantType);
   if (!grant) throw new UnsupportedGrantType(`grant_type is not supported: use one of ${[...GRANTS.keys()].join(', ')}`);
   const credentials = clientCredentials(authorization, params);
-  // A refresh token's row is asked for beside the client's (on PostgreSQL they go in one round trip,
-  // prepared-reads.ts) and looked at only once the client is authenticated: what a refused request read is dropped.
+  // A refresh token's row is read with the app the client claims to be, in one statement
+  // (Storage.findTokenForClient), and looked at only once the client is authenticated: what a refused
+  // request read is dropped.
+  let options: Parameters<typeof authenticateClient>[2] = {};
   if (grantType === 'refresh_token') {
-    const refreshToken = readRefreshToken(ctx, params);
-    refreshToken.catch(() => {});
-    meta = { ...meta, refreshToken };
+    const claimed = claimedClientId(credentials);
+    if (claimed === null) {
+      meta = { ...meta, refreshToken: unwatched(readRefreshToken(ctx, params)) };
+    } else {
+      const read = readRefreshToken(ctx, params, claimed);
+      meta = { ...meta, refreshToken: unwatched(read.then((r) => r.found)) };
+      options = { claimed: claimedApp(claimed, read) };
+    }
   }
-  const client = await authenticateClient(ctx, credentials).catch(async (err: unknown) => {
+  const client = await authenticateClient(ctx, credentials, options).catch(async (err: unknown) => {
     const claimed = claimedClientId(credentials);
     if (claimed !== null && err instanceof OAuthError && err.code === 'invalid_client') {
       const limit = (ctx.limits ?? LIMITS).tokenFailuresPerClient;
@@ -51,4 +58,10 @@ export async function handleTokenRequest(
   // The `token_issued` entry is written with the tokens, in the same commit (TokenService.audited).
   const audit = { log: ctx.audit!, clientId: client.app.clientId, ip: meta.ip, grant: grantType === DEVICE_GRANT_URN ? 'device_code' : grantType };
   return grant(ctx.audit ? { ...ctx, tokens: ctx.tokens.audited(audit) } : ctx, client, params, meta);
+}
+
+/** `read`, whose failure nobody may ever wait for (the client is refused first): it is not an unhandled rejection. */
+function unwatched<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
 }

@@ -198,7 +198,21 @@ export class TokenService {
    */
   async resolveWithOwners(raw: string, type?: TokenType): Promise<TokenWithOwners | null> {
     if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
-    const found = await this.storage.findTokenWithOwners(sha256Hex(raw));
+    return this.usable(await this.storage.findTokenWithOwners(sha256Hex(raw)), type);
+  }
+
+  /**
+   * `resolveWithOwners`, and the app `clientId` names, read in one statement
+   * (`Storage.findTokenForClient`): for a client that authenticates to act on
+   * a token, as introspection does.
+   */
+  async resolveForClient(raw: string, clientId: ClientId): Promise<{ found: TokenWithOwners | null; client: AppRecord | null }> {
+    if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return { found: null, client: await this.storage.findApp(clientId) };
+    const { found, client } = await this.storage.findTokenForClient(sha256Hex(raw), clientId);
+    return { found: this.usable(found), client };
+  }
+
+  private usable(found: TokenWithOwners | null, type?: TokenType): TokenWithOwners | null {
     if (!found) return null;
     const { token } = found;
     if ((type !== undefined && token.type !== type) || token.revokedAt !== null || token.expiresAt <= this.clock()) return null;

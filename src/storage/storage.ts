@@ -248,6 +248,14 @@ export interface TokenWithOwners {
   app: AppRecord | null;
 }
 
+/** A token with its owners, and the app a client named, read together (`findTokenForClient`). */
+export interface TokenForClient {
+  /** Null when there is no such token. */
+  found: TokenWithOwners | null;
+  /** The app the client named; null when there is none. */
+  client: AppRecord | null;
+}
+
 export interface SigningKeyRecord {
   kid: string;
   alg: string;
@@ -530,6 +538,12 @@ export interface Storage {
    * token or a user who is gone; `app` null when the app is gone.
    */
   findTokenWithOwners(hash: SecretHash): Promise<TokenWithOwners | null>;
+  /**
+   * `findTokenWithOwners` and `findApp(clientId)` in one statement: what a
+   * client authenticating to act on a token (introspection, a refresh) reads.
+   * Its cost is the same whoever the token belongs to.
+   */
+  findTokenForClient(hash: SecretHash, clientId: ClientId): Promise<TokenForClient>;
   /** *Atomic*: retires an unrevoked refresh token by rotation; exactly one caller gets `consumed`. */
   rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>>;
   revokeFamily(familyId: string, now: Millis): Promise<void>;

@@ -1,10 +1,12 @@
 /**
  * Random values come from a pool of CSPRNG bytes (crypto/random.ts): every
  * value has the length and alphabet asked for, no two are alike across pool
- * refills, and requests larger than the pool are served whole.
+ * refills, and requests larger than the pool are served whole. Hashes are
+ * SHA-256 of the value's UTF-8, whichever of Node's two ways computes them.
  */
+import { createHash } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { randomHex, randomToken } from '../../src/crypto/random.js';
+import { randomHex, randomToken, sha256Hex } from '../../src/crypto/random.js';
 
 test('tokens are base64url of the requested size, distinct across many pool refills', () => {
   const seen = new Set<string>();
@@ -35,4 +37,11 @@ test('a value larger than the pool is served whole and random', () => {
 test('bytes are not zero-filled by mistake: successive values differ in every position over many draws', () => {
   const values = Array.from({ length: 200 }, () => randomHex(16));
   for (let pos = 0; pos < 32; pos++) expect(new Set(values.map((v) => v[pos])).size).toBeGreaterThan(8);
+});
+
+test('sha256Hex is the SHA-256 of the UTF-8 of its input, in lowercase hex', () => {
+  // FIPS 180-2's "abc" and the empty string; a non-ASCII value hashes its UTF-8 bytes.
+  expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  expect(sha256Hex('é')).toBe(createHash('sha256').update(Buffer.from([0xc3, 0xa9])).digest('hex'));
 });

@@ -469,6 +469,33 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect(await s.findTokenWithOwners(sha256Hex('unknown'))).toBeNull();
       });
 
+      test('reads a token and the app a client names in one answer, as findTokenWithOwners and findApp read them, whoever the token belongs to', async () => {
+        const { user, app } = await seed();
+        const other = await seed();
+        const tokens = family(user, app);
+        await save(tokens);
+        for (const t of tokens) {
+          const withOwners = await s.findTokenWithOwners(t.hash);
+          expect(await s.findTokenForClient(t.hash, app.clientId)).toEqual({ found: withOwners, client: await s.findApp(app.clientId) });
+          // Another app asking reads the same token and its own app: whether it may see the token is the caller's check.
+          expect(await s.findTokenForClient(t.hash, other.app.clientId)).toEqual({ found: withOwners, client: await s.findApp(other.app.clientId) });
+        }
+        expect(await s.findTokenForClient(sha256Hex('unknown'), app.clientId)).toEqual({ found: null, client: await s.findApp(app.clientId) });
+        expect(await s.findTokenForClient(tokens[0]!.hash, 'f'.repeat(32) as ClientId)).toEqual({ found: await s.findTokenWithOwners(tokens[0]!.hash), client: null });
+        expect(await s.findTokenForClient(sha256Hex('unknown'), 'f'.repeat(32) as ClientId)).toEqual({ found: null, client: null });
+        // A block of the named app is seen by the next read, as findApp sees it.
+        await s.blockApp(other.app.clientId, 'operator', T0 + 1);
+        expect((await s.findTokenForClient(tokens[0]!.hash, other.app.clientId)).client).toMatchObject({ status: 'blocked', blockedBy: 'operator' });
+        // In a unit, what the unit wrote.
+        await expect(s.atomically(async () => {
+          await s.updateApp(app.clientId, { name: 'Uncommitted' });
+          const seen = await s.findTokenForClient(tokens[0]!.hash, app.clientId);
+          expect([seen.found!.app!.name, seen.client!.name]).toEqual(['Uncommitted', 'Uncommitted']);
+          throw new Error('rolled back');
+        })).rejects.toThrow('rolled back');
+        expect((await s.findTokenForClient(tokens[0]!.hash, app.clientId)).client!.name).toBe(app.name);
+      });
+
       test('reads an app\'s own token with no user', async () => {
         const { app } = await seed();
         const [access] = family(null, app, { authTime: null });

@@ -50,6 +50,10 @@ async function scenario(storage: SqlStorage): Promise<void> {
   const revokedAt = async (t: TokenRecord) => {
     const prepared = await storage.findTokenWithOwners(t.hash);
     expect(await viaKysely.findTokenWithOwners(t.hash)).toEqual(prepared);
+    // The same token read with the app a client names, by either path.
+    const forClient = await storage.findTokenForClient(t.hash, app.clientId);
+    expect(forClient).toEqual({ found: prepared, client: await storage.findApp(app.clientId) });
+    expect(await viaKysely.findTokenForClient(t.hash, app.clientId)).toEqual(forClient);
     return prepared!.token.revokedAt;
   };
   expect(await revokedAt(mine)).toBeNull();

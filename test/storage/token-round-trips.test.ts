@@ -85,9 +85,9 @@ describe('statements per grant on PostgreSQL', () => {
     const code = await core.code(alice, web.app);
     const issued = await core.token({ grant_type: 'authorization_code', code }, basic(web.app.clientId, web.secret!));
     const sent = await roundTrips(() => core.token({ grant_type: 'refresh_token', refresh_token: issued.refresh_token! }, basic(web.app.clientId, web.secret!)));
-    // The app and the token with its owners are read in one round trip (prepared-reads.ts batches reads).
+    // The client's app and the token with its owners are read by one statement (Storage.findTokenForClient).
     expect(sent, JSON.stringify(sent)).toHaveLength(2);
-    expect(sent[0]).toEqual(expect.arrayContaining(['gatehouse_app_version', 'gatehouse_token_with_owners']));
+    expect(sent[0]).toEqual(['gatehouse_token_for_client']);
   });
 
   test('refresh_token (public: the refresh token rotates)', async () => {
@@ -147,7 +147,7 @@ describe('statements per grant on PostgreSQL', () => {
     let answer: Record<string, unknown> = {};
     const sent = await roundTrips(async () => { answer = await hotIntrospect(core.ctx).answer(basic(web.app.clientId, web.secret!), { token: issued.access_token }, { ip: '127.0.0.1', onClient: () => {} }) as Record<string, unknown>; });
     expect(answer.active).toBe(true);
-    // The caller's app and the token are read in one round trip.
-    expect(sent, JSON.stringify(sent)).toEqual([expect.arrayContaining(['gatehouse_app_version', 'gatehouse_token_with_owners'])]);
+    // The caller's app and the token are read by one statement.
+    expect(sent, JSON.stringify(sent)).toEqual([['gatehouse_token_for_client']]);
   });
 });

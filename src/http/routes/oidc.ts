@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { authenticateClient, clientCredentials, HeaderInvalidClient } from '../../oauth/client-auth.js';
+import { authenticateClient, claimedApp, claimedClientId, clientCredentials, HeaderInvalidClient } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
 import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
@@ -86,14 +86,20 @@ async function introspect(ctx: Context, authorization: string | undefined, body:
   if (authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
     throw new HeaderInvalidClient('introspection requires client authentication');
   }
-  // The token is asked for beside the caller's app (on PostgreSQL they go in one round trip, prepared-reads.ts)
-  // and looked at only once the caller is authenticated: what a refused request read is dropped.
-  const lookup = params.token && params.token.length <= MAX_TOKEN_LENGTH ? ctx.tokens.resolveWithOwners(params.token) : null;
+  // The token is read with the app the caller claims to be, in one statement whoever the token belongs to
+  // (Storage.findTokenForClient), and looked at only once the caller is authenticated: what a refused request
+  // read is dropped.
+  const credentials = clientCredentials(authorization, params);
+  const claimed = claimedClientId(credentials);
+  const raw = params.token && params.token.length <= MAX_TOKEN_LENGTH ? params.token : null;
+  const lookup = raw === null ? null
+    : claimed === null ? ctx.tokens.resolveWithOwners(raw).then((found) => ({ found, client: null }))
+    : ctx.tokens.resolveForClient(raw, claimed);
   lookup?.catch(() => {});
-  const client = await authenticateClient(ctx, clientCredentials(authorization, params));
+  const client = await authenticateClient(ctx, credentials, lookup && claimed !== null ? { claimed: claimedApp(claimed, lookup) } : {});
   if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
   if (!params.token) throw new InvalidRequest('token is required');
-  const found = await lookup;
+  const found = (await lookup)?.found;
   if (!found) return { active: false };
   const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
   if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };

@@ -14,16 +14,23 @@ import { InvalidDpopProof } from '../dpop.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
 import { parseScopeParam, withoutOfflineAccess } from '../scopes.js';
 import { chooseResource } from '../../resources/resources.js';
-import type { TokenWithOwners } from '../../storage/storage.js';
+import type { TokenForClient, TokenWithOwners } from '../../storage/storage.js';
+import type { ClientId } from '../../types.js';
 import type { GrantContext, GrantHandler, TokenParams } from './grant.js';
 
 /**
  * The row of the refresh token `params` presents, with its user, in one read;
- * null when there is none to look for.
+ * null when there is none to look for. With `clientId`, the app it names is
+ * read in the same statement (`Storage.findTokenForClient`): the token
+ * endpoint's caller, whom it authenticates meanwhile.
  */
-export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams): Promise<TokenWithOwners | null> {
+export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams): Promise<TokenWithOwners | null>;
+export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams, clientId: ClientId): Promise<TokenForClient>;
+export async function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams, clientId?: ClientId): Promise<TokenWithOwners | TokenForClient | null> {
   const raw = params.refresh_token;
-  return raw && raw.length <= 512 ? ctx.storage.findTokenWithOwners(sha256Hex(raw)) : Promise.resolve(null);
+  const hash = raw && raw.length <= 512 ? sha256Hex(raw) : null;
+  if (clientId === undefined) return hash === null ? null : ctx.storage.findTokenWithOwners(hash);
+  return hash === null ? { found: null, client: await ctx.storage.findApp(clientId) } : ctx.storage.findTokenForClient(hash, clientId);
 }
 
 export const refreshTokenGrant: GrantHandler = async (ctx, client, params, meta) => {

@@ -9,7 +9,9 @@
  * (record-cache.ts) and are read whole only when they do not, so the common
  * check converts a token row and two numbers; nothing about a token's
  * validity is ever cached. The app by its client_id is what every client
- * authentication reads, the same way.
+ * authentication reads, the same way. A client that authenticates to act on
+ * a token (introspection, a refresh) has its app's version read in the
+ * token's statement (`tokenFor`).
  */
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AppsTable, Database, TokensTable, UsersTable } from './schema.js';
@@ -50,6 +52,13 @@ export interface TokenRow {
   appVersion: number | string | null;
 }
 
+/** `HotReads.tokenFor`'s answer: the token's row (null when there is none) and the version of the app the caller named. */
+export interface TokenForRow {
+  row: TokenRow | null;
+  /** The named app's row version now; null when there is no such app. */
+  callerVersion: number | string | null;
+}
+
 export interface IssuedRow {
   generation: number | string;
   currentGeneration: number | string;
@@ -70,6 +79,7 @@ const USER_VERSION_AT = TOKEN_COLUMNS.length;
 
 export class HotReads {
   private readonly text: string;
+  private readonly forText: string;
   private readonly appText: string;
   private readonly appVersionText: string;
   private readonly userText: string;
@@ -78,18 +88,24 @@ export class HotReads {
 
   constructor(private readonly reads: PreparedReads) {
     // A missing user, app or grant counts 0, as in `generationOf` (sql-storage.ts): each counter only grows.
-    this.text = `select ${[
+    const checked = [
       // Names unique across the tables, for a driver that answers with objects (`kyselyReads`).
       ...TOKEN_COLUMNS.map((c) => `t.${c} as t_${c}`),
       'u.row_version as user_version',
       'a.row_version as app_version',
       'coalesce(u.token_generation, 0) + coalesce(a.token_generation, 0) + coalesce(g.generation, 0) as current_generation',
-    ].join(', ')}
-      from tokens t
-      left join users u on u.id = t.user_id
+    ].join(', ');
+    const owners = `left join users u on u.id = t.user_id
       left join apps a on a.client_id = t.client_id
-      left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id
-      where t.hash = ${reads.parameter(1)}`;
+      left join grant_generations g on g.user_id = t.user_id and g.client_id = t.client_id`;
+    this.text = `select ${checked} from tokens t ${owners} where t.hash = ${reads.parameter(1)}`;
+    // One row whether or not the token exists: the named app's version is read the same way either way, so the
+    // statement's cost does not depend on whose the token is.
+    this.forText = `select ${checked}, c.row_version as caller_version
+      from (select cast(${reads.parameter(1)} as text) as hash, cast(${reads.parameter(2)} as text) as client_id) k
+      left join tokens t on t.hash = k.hash
+      ${owners}
+      left join apps c on c.client_id = k.client_id`;
     this.appText = `select ${APP_COLUMNS.join(', ')} from apps where client_id = ${reads.parameter(1)}`;
     this.appVersionText = `select row_version from apps where client_id = ${reads.parameter(1)}`;
     this.userText = `select ${USER_COLUMNS.join(', ')} from users where id = ${reads.parameter(1)}`;
@@ -202,12 +218,28 @@ export class HotReads {
 
   async token(hash: string): Promise<TokenRow | null> {
     const row = await this.reads.first('token_with_owners', this.text, [hash]);
-    if (row === undefined) return null;
+    return row === undefined ? null : toTokenRow(row);
+  }
+
+  /**
+   * `token`, and the row version of the app `clientId` names, in one
+   * statement: what a client authenticating to act on a token reads.
+   */
+  async tokenFor(hash: string, clientId: string): Promise<TokenForRow> {
+    const row = (await this.reads.first('token_for_client', this.forText, [hash, clientId]))!;
     return {
-      token: part(row, 0, TOKEN_COLUMNS),
-      userVersion: row[USER_VERSION_AT] as number | string | null,
-      appVersion: row[USER_VERSION_AT + 1] as number | string | null,
-      currentGeneration: row[USER_VERSION_AT + 2] as number | string,
+      // The token's hash is its primary key: null only when the left join found no token.
+      row: row[0] === null ? null : toTokenRow(row),
+      callerVersion: row[USER_VERSION_AT + 3] as number | string | null,
     };
   }
+}
+
+function toTokenRow(row: Row): TokenRow {
+  return {
+    token: part(row, 0, TOKEN_COLUMNS),
+    userVersion: row[USER_VERSION_AT] as number | string | null,
+    appVersion: row[USER_VERSION_AT + 1] as number | string | null,
+    currentGeneration: row[USER_VERSION_AT + 2] as number | string,
+  };
 }

@@ -9,7 +9,7 @@ import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
   AppBlocker, AppendedAudit, AppPatch, AppRecord, AttemptKey, AppTokenStats, AuditEntry, AuditQuery, AuthCodeRecord, CodeConsumeResult, ConsentRecord, ConsumeResult, DeviceCodeRecord, DeviceDecision,
-  ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
+  ImageRecord, PollResult, RevocationScope, SessionRecord, SigningKeyRecord, Storage, SuggestGrantRecord, TokenForClient, TokenQuery, TokenRecord, TokenWithOwners, UserPatch, UserRecord,
 } from '../storage.js';
 import { kyselyReads, type PreparedReads } from './prepared-reads.js';
 import { SqlMailStore } from './sql-mail-store.js';
@@ -23,7 +23,7 @@ import type { WebhookEventRecord } from '../webhook-store.js';
 import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
-import { HotReads, type IssuedRow } from './hot-reads.js';
+import { HotReads, type IssuedRow, type TokenRow } from './hot-reads.js';
 import { HotWrites, type FullRow } from './hot-writes.js';
 import { CodeBatches } from './code-batches.js';
 import { GrantBatches, type GrantWrite } from './grant-batches.js';
@@ -834,7 +834,19 @@ export class SqlStorage implements Storage {
     // (/info, /userinfo, /introspect, /token, /revoke) sees them.
     const hot = this.hot;
     const row = await hot.token(hash);
-    if (!row) return null;
+    return row === null ? null : this.withOwners(hot, row);
+  }
+
+  async findTokenForClient(hash: SecretHash, clientId: ClientId): Promise<TokenForClient> {
+    const hot = this.hot;
+    const { row, callerVersion } = await hot.tokenFor(hash, clientId);
+    const found = row === null ? null : await this.withOwners(hot, row);
+    const client = callerVersion === null ? null : this.cachedApps.get(clientId, callerVersion) ?? await this.readApp(hot, clientId);
+    return { found, client };
+  }
+
+  /** A token's row with its user and app: from the cache at the versions the row names, else read whole. */
+  private async withOwners(hot: HotReads, row: TokenRow): Promise<TokenWithOwners> {
     const { user_id: userId, client_id: clientId } = row.token;
     const user = userId === null || row.userVersion === null ? null
       : this.cachedUsers.get(userId, row.userVersion) ?? await this.readUser(hot, userId);
