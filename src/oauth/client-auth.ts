@@ -59,16 +59,19 @@ export class HeaderInvalidClient extends InvalidClient {
   }
 }
 
+const BASIC_CREDENTIALS = /^Basic +([A-Za-z0-9+/=]+) *$/i;
+
+/** RFC 6749 §2.3.1: both parts are application/x-www-form-urlencoded; most have nothing encoded. */
+const formDecoded = (s: string) => (s.includes('%') || s.includes('+') ? decodeURIComponent(s.replace(/\+/g, ' ')) : s);
+
 function parseBasic(header: string): { id: string; secret: string } {
-  const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
+  const match = BASIC_CREDENTIALS.exec(header);
   if (!match) throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
   try {
-    // RFC 6749 §2.3.1: both parts are application/x-www-form-urlencoded.
-    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+    return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
   } catch {
     throw new HeaderInvalidClient('the Authorization header is not valid Basic credentials');
   }
