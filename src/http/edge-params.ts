@@ -76,7 +76,8 @@ export type ParamSchema = (typeof PARAMS)[keyof typeof PARAMS];
 
 /** Parameters of one request: one value per name (`singleValued`), each within the endpoint's schema. */
 export function edgeParams(schema: ParamSchema, ...sources: unknown[]): Params {
-  const params: Params = Object.assign(Object.create(null) as Params, ...sources.map((s) => singleValued(s)));
+  // One source (a form body) is most requests: its parameters as they are, without copying them into another object.
+  const params: Params = sources.length === 1 ? singleValued(sources[0]) : Object.assign(Object.create(null) as Params, ...sources.map((s) => singleValued(s)));
   const result = schema.safeParse(params);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -45,7 +45,9 @@ function sentTwice(name: string): InstanceType<typeof InvalidRequest> {
 export function singleValued(raw: unknown, repeatable: readonly string[] = []): Params {
   const out: Params = Object.create(null);
   if (raw === null || typeof raw !== 'object') return out;
-  for (const [key, value] of Object.entries(raw as RawParams)) {
+  const params = raw as RawParams;
+  for (const key of Object.keys(params)) {
+    const value = params[key]!;
     if (Array.isArray(value)) {
       if (!repeatable.includes(key)) throw sentTwice(key);
       out[key] = value.join(' ');
