@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { describe, expect, inject, test } from 'vitest';
 import { randomHex, sha256Hex } from '../../src/crypto/random.js';
 import { openStorage } from '../../src/storage/open.js';
+import { TOKEN_COLUMNS, tokenOf } from '../../src/storage/sql/hot-reads.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import type { AppRecord, TokenRecord, UserRecord } from '../../src/storage/storage.js';
 import type { ClientId, Millis, UserId } from '../../src/types.js';
@@ -161,4 +162,11 @@ describe('the one-statement token read', () => {
       await database.drop();
     }
   });
+});
+
+test('the token check reads each column of a token into the field of its name, every column once', () => {
+  // Each position holds its own index: the field a column lands in must be the column's own name.
+  const read = tokenOf(TOKEN_COLUMNS.map((_, i) => i));
+  expect(Object.keys(read)).toEqual(TOKEN_COLUMNS);
+  expect(Object.values(read)).toEqual(TOKEN_COLUMNS.map((_, i) => i));
 });

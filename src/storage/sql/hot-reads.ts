@@ -38,7 +38,7 @@ const APP: Columns<AppsTable> = {
   token_endpoint_auth_method: true, jwks: true, jwks_uri: true, registration_token_hash: true, row_version: true,
 };
 
-const TOKEN_COLUMNS = Object.keys(TOKEN);
+export const TOKEN_COLUMNS = Object.keys(TOKEN);
 const USER_COLUMNS = Object.keys(USER);
 const APP_COLUMNS = Object.keys(APP);
 
@@ -235,9 +235,22 @@ export class HotReads {
   }
 }
 
+/**
+ * The token's share of a token check's row, its columns in `TOKEN_COLUMNS`' order (test/storage/hot-reads.test.ts
+ * holds the two together). Written out, not built by `part`: every check makes one, and an object built key by
+ * computed key cost thirty times as much (0.29 against 0.01 µs).
+ */
+export function tokenOf(row: Row): Selectable<TokensTable> {
+  return {
+    hash: row[0], type: row[1], client_id: row[2], user_id: row[3], scopes: row[4], family_id: row[5], device_id: row[6],
+    device_name: row[7], is_debug: row[8], auth_time: row[9], amr: row[10], created_at: row[11], expires_at: row[12],
+    revoked_at: row[13], rotated_at: row[14], generation: row[15], resources: row[16], jkt: row[17],
+  } as Selectable<TokensTable>;
+}
+
 function toTokenRow(row: Row): TokenRow {
   return {
-    token: part(row, 0, TOKEN_COLUMNS),
+    token: tokenOf(row),
     userVersion: row[USER_VERSION_AT] as number | string | null,
     appVersion: row[USER_VERSION_AT + 1] as number | string | null,
     currentGeneration: row[USER_VERSION_AT + 2] as number | string,
