@@ -51,6 +51,39 @@ beforeAll(async () => {
 });
 afterAll(async () => { await gh?.close(); });
 
+/**
+ * Introspection and a refresh read the token together with the app the caller claims to be
+ * (Storage.findTokenForClient). Whatever the request names, the app that authenticates is the one
+ * whose secret was checked, and naming an app is never taken for proving to be it.
+ */
+describe('the app a request claims, read beside the token', () => {
+  test('a wrong secret for the token\'s own app is refused, on /introspect and on a refresh, and the token is untouched', async () => {
+    const tokens = await tokensOf(owner);
+    const forged = { authorization: basicAuth(owner.clientId, `${owner.clientSecret}x`) };
+    const asked = await postForm(`${gh.url}/introspect`, { token: tokens.access_token }, forged);
+    expect(asked.status).toBe(401);
+    expect(((await asked.json()) as { error: string }).error).toBe('invalid_client');
+    const refreshed = await postForm(`${gh.url}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, forged);
+    expect(refreshed.status).toBe(401);
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_client');
+    expect(((await (await introspect(owner, tokens.access_token)).json()) as { active: boolean }).active).toBe(true);
+    expect((await postForm(`${gh.url}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, as(owner))).status).toBe(200);
+  });
+
+  test('an app naming the token\'s own app in the body, with its own Basic credentials, is still itself: it learns nothing and refreshes nothing', async () => {
+    const tokens = await tokensOf(owner);
+    const claimingOwner = { ...as(intruder) };
+    const asked = await postForm(`${gh.url}/introspect`, { token: tokens.access_token, client_id: owner.clientId }, claimingOwner);
+    expect(await asked.json()).toEqual({ active: false });
+    const refreshed = await postForm(`${gh.url}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: owner.clientId }, claimingOwner);
+    expect(refreshed.status).toBe(400);
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+    // And the owner's secret in the body beside the intruder's Basic header is ignored (RFC 6749 §2.3.1: Basic wins).
+    const withSecret = await postForm(`${gh.url}/introspect`, { token: tokens.access_token, client_id: owner.clientId, client_secret: owner.clientSecret }, claimingOwner);
+    expect(await withSecret.json()).toEqual({ active: false });
+  });
+});
+
 describe('introspection of another app\'s token (RFC 7662 §4)', () => {
   test('answers only active: false to another app, for access and refresh tokens alike, exactly as for an unknown token', async () => {
     const tokens = await tokensOf(owner);
