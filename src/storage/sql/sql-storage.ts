@@ -18,13 +18,14 @@ import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
-import { eventInserts, SqlWebhookStore } from './sql-webhook-store.js';
+import { eventInserts, SqlWebhookStore, sqliteEventStatements } from './sql-webhook-store.js';
 import type { WebhookEventRecord } from '../webhook-store.js';
 import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
 import { HotReads, type IssuedRow, type TokenRow } from './hot-reads.js';
 import { HotWrites, type FullRow } from './hot-writes.js';
+import { compiledOnce } from './compiled-once.js';
 import { CodeBatches } from './code-batches.js';
 import { GrantBatches, type GrantWrite } from './grant-batches.js';
 import { RecordCache } from './record-cache.js';
@@ -328,6 +329,42 @@ function auditRow(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string) {
   };
 }
 
+/**
+ * The statements of a password sign-in that go through this store, built
+ * with Kysely and compiled once each (compiled-once.ts): the attempt
+ * counters, the account by login, the session and its audit entry.
+ */
+function signInStatements(db: Kysely<Database>) {
+  return {
+    userByLogin: compiledOnce((login: string) => db.selectFrom('users').selectAll().where('login', '=', login)),
+    insertSession: compiledOnce((hash: string, userId: string, authTime: number, amr: string, createdAt: number, lastSeenAt: number, expiresAt: number, userAgent: string | null, ip: string | null) =>
+      db.insertInto('sessions').values({
+        hash, user_id: userId, auth_time: authTime, amr, created_at: createdAt, last_seen_at: lastSeenAt, expires_at: expiresAt, user_agent: userAgent, ip,
+      })),
+    /**
+     * `windows`: each key, then the start of its window (keys sorted, distinct). One statement for every key, with
+     * the keys in one order: a second request counting the same keys waits for this one on the first row it shares,
+     * so two requests never each pass one limit and fail the other.
+     */
+    countAttempts: compiledOnce((now: number, ...windows: (string | number)[]) => {
+      const keys = Array.from({ length: windows.length / 2 }, (_, i) => [windows[2 * i] as string, windows[2 * i + 1] as number] as const);
+      // Explicit casts: PostgreSQL cannot infer a parameter's type inside CASE.
+      const windowStartedBy = sql.join(keys.map(([key, start]) => sql`when ${key} then cast(${start} as bigint)`), sql` `);
+      const stale = sql<boolean>`attempt_counters.window_start <= (case attempt_counters.key ${windowStartedBy} end)`;
+      return db
+        .insertInto('attempt_counters')
+        .values(keys.map(([key]) => ({ key, window_start: now, count: 1 })))
+        .onConflict((oc) => oc.column('key').doUpdateSet({
+          count: sql`case when ${stale} then 1 else attempt_counters.count + 1 end`,
+          window_start: sql`case when ${stale} then cast(${now} as bigint) else attempt_counters.window_start end`,
+        }))
+        .returning(['key', 'count']);
+    }),
+    resetAttempts: compiledOnce((...keys: string[]) => db.deleteFrom('attempt_counters').where('key', 'in', keys)),
+    forgiveAttempt: compiledOnce((key: string) => db.updateTable('attempt_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0)),
+  };
+}
+
 export class SqlStorage implements Storage {
   readonly mail: SqlMailStore;
   readonly twoStep: SqlTwoStepStore;
@@ -343,6 +380,10 @@ export class SqlStorage implements Storage {
   private readonly prepared: HotReads;
   /** The grants' inserts as fixed statements (hot-writes.ts). */
   private readonly writes: HotWrites;
+  /** A password sign-in's statements, compiled once (`signInStatements`). */
+  private readonly statements: ReturnType<typeof signInStatements>;
+  /** SQLite: an audit entry's webhook events, compiled once (sql-webhook-store.ts). */
+  private readonly eventStatements: ReturnType<typeof sqliteEventStatements>;
   /** On PostgreSQL's pool, concurrent grants' writes and checks, a statement each for all (grant-batches.ts). */
   private readonly grants: GrantBatches | null;
   /** On PostgreSQL's pool, concurrent exchanges' codes consumed by one statement (code-batches.ts). */
@@ -381,6 +422,8 @@ export class SqlStorage implements Storage {
     this.proofs = new SqlProofStore(db);
     this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
     this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
+    this.statements = signInStatements(base);
+    this.eventStatements = sqliteEventStatements(base);
     this.grants = this.postgres && this.prepared.batches
       ? new GrantBatches(
         (grant) => this.prepared.issuedAfter([this.grantWrite(grant)], grant.rows[0]!.hash),
@@ -453,7 +496,7 @@ export class SqlStorage implements Storage {
   }
 
   async findUserByLogin(login: string): Promise<UserRecord | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('login', '=', login.toLowerCase()).executeTakeFirst();
+    const row = (await this.db.executeQuery(this.statements.userByLogin(login.toLowerCase()))).rows[0];
     return row ? toUser(row) : null;
   }
 
@@ -599,13 +642,9 @@ export class SqlStorage implements Storage {
   // Sessions
 
   async createSession(s: SessionRecord): Promise<void> {
-    await this.db
-      .insertInto('sessions')
-      .values({
-        hash: s.hash, user_id: s.userId, auth_time: s.authTime, amr: joinScopes(s.amr), created_at: s.createdAt, last_seen_at: s.lastSeenAt,
-        expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip,
-      })
-      .execute();
+    await this.db.executeQuery(this.statements.insertSession(
+      s.hash, s.userId, s.authTime, joinScopes(s.amr), s.createdAt, s.lastSeenAt, s.expiresAt, s.userAgent, s.ip,
+    ));
   }
 
   async findSession(hash: SecretHash, now: Millis): Promise<SessionRecord | null> {
@@ -998,18 +1037,8 @@ export class SqlStorage implements Storage {
     // two requests never each pass one limit and fail the other.
     const keys = [...new Map(attempts.map((a) => [a.key, a.windowMs])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (keys.length === 0) return [];
-    // Explicit casts: PostgreSQL cannot infer a parameter's type inside CASE.
-    const windowStartedBy = sql.join(keys.map(([key, windowMs]) => sql`when ${key} then cast(${now - windowMs} as bigint)`), sql` `);
-    const stale = sql<boolean>`attempt_counters.window_start <= (case attempt_counters.key ${windowStartedBy} end)`;
-    const rows = await this.db
-      .insertInto('attempt_counters')
-      .values(keys.map(([key]) => ({ key, window_start: now, count: 1 })))
-      .onConflict((oc) => oc.column('key').doUpdateSet({
-        count: sql`case when ${stale} then 1 else attempt_counters.count + 1 end`,
-        window_start: sql`case when ${stale} then cast(${now} as bigint) else attempt_counters.window_start end`,
-      }))
-      .returning(['key', 'count'])
-      .execute();
+    const windows = keys.flatMap(([key, windowMs]) => [key, now - windowMs]);
+    const { rows } = await this.db.executeQuery(this.statements.countAttempts(now, ...windows));
     const counts = new Map(rows.map((r) => [r.key, num(r.count)]));
     return attempts.map((a) => counts.get(a.key)!);
   }
@@ -1024,11 +1053,11 @@ export class SqlStorage implements Storage {
 
   async resetAttempts(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.deleteFrom('attempt_counters').where('key', 'in', keys).execute();
+    await this.db.executeQuery(this.statements.resetAttempts(...keys));
   }
 
   async forgiveAttempt(key: string): Promise<void> {
-    await this.db.updateTable('attempt_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0).execute();
+    await this.db.executeQuery(this.statements.forgiveAttempt(key));
   }
 
   // Signing keys
@@ -1077,11 +1106,19 @@ export class SqlStorage implements Storage {
         last_at: e.at,
       }))))
       .returning('id');
-    if (events.length === 0) return { id: (await insert(this.db).executeTakeFirstOrThrow()).id, deliveries: 0 };
+    // An entry without a repeat key is written as it is (the fixed statement grants use, hot-writes.ts): its id is its own.
+    const plain = repeatKey === undefined;
+    if (events.length === 0) {
+      if (plain) {
+        await this.db.executeQuery(this.writes.audit(values));
+        return { id: values.id, deliveries: 0 };
+      }
+      return { id: (await insert(this.db).executeTakeFirstOrThrow()).id, deliveries: 0 };
+    }
     // The webhook events this entry causes, and their deliveries, exist exactly when the entry does
     // (src/storage/webhook-store.ts): no crash can keep one without the other.
-    const [eventsInsert, ...deliveryInserts] = eventInserts(this.db, events, this.postgres);
     if (this.postgres) {
+      const [eventsInsert, ...deliveryInserts] = eventInserts(this.db, events);
       // One statement: the event rows are data-modifying CTEs of the audit insert, which counts the deliveries.
       let creator: any = this.db.with('webhook_events_0', () => eventsInsert!);
       deliveryInserts.forEach((q, i) => { creator = creator.with(`webhook_deliveries_${i}`, () => q.returning('id')); });
@@ -1090,8 +1127,13 @@ export class SqlStorage implements Storage {
       return { id: row.id, deliveries: Number(row.deliveries) };
     }
     // Issued in the same turn of the event loop, they all join the same group commit (src/storage/sqlite-group-commit.ts).
-    const [row, , ...delivered] = await Promise.all([insert(this.db).executeTakeFirstOrThrow(), eventsInsert!.execute(), ...deliveryInserts.map((q) => q.executeTakeFirstOrThrow())]);
-    return { id: row.id, deliveries: delivered.reduce((n, r) => n + Number(r.numInsertedOrUpdatedRows ?? 0n), 0) };
+    const statements = this.eventStatements;
+    const [id, , ...delivered] = await Promise.all([
+      plain ? this.db.executeQuery(this.writes.audit(values)).then(() => values.id) : insert(this.db).executeTakeFirstOrThrow().then((row) => row.id),
+      this.db.executeQuery(statements.events(...events.flatMap((e) => [e.id, e.type, e.at, e.body]))),
+      ...events.map((e) => this.db.executeQuery(statements.deliveries(`${e.id}_`, e.id, e.at, JSON.stringify(e.type)))),
+    ]);
+    return { id, deliveries: delivered.reduce((n, r) => n + Number(r.numAffectedRows ?? 0n), 0) };
   }
 
   async listAudit(q: AuditQuery = {}): Promise<AuditEntry[]> {

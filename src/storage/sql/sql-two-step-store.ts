@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SecretHash } from '../../crypto/random.js';
 import type { Millis, UserId } from '../../types.js';
 import type { SecondFactorCounts, TotpRecord, TwoStepStore } from '../two-step-store.js';
+import { compiledOnce } from './compiled-once.js';
 import type { Database, TwoStepTable } from './schema.js';
 import { transact } from './units.js';
 
@@ -94,14 +95,17 @@ export class SqlTwoStepStore implements TwoStepStore {
     return num(row.n);
   }
 
+  /** Read at every sign-in (the second step it asks for): compiled once (compiled-once.ts). */
+  private readonly factorCounts = compiledOnce((userId: string) => this.db.selectNoFrom((eb) => [
+    eb.selectFrom('two_step').select('status').where('user_id', '=', userId).as('totp'),
+    eb.selectFrom('recovery_codes').select(eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId).where('used_at', 'is', null).as('recovery'),
+    eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId).where('user_verified', '=', 0).as('keys'),
+  ]));
+
   async secondFactorCounts(userId: UserId): Promise<SecondFactorCounts> {
-    const row = await this.db.selectNoFrom((eb) => [
-      eb.selectFrom('two_step').select('status').where('user_id', '=', userId).as('totp'),
-      eb.selectFrom('recovery_codes').select(eb.fn.countAll<number | string>().as('n'))
-        .where('user_id', '=', userId).where('used_at', 'is', null).as('recovery'),
-      eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n'))
-        .where('user_id', '=', userId).where('user_verified', '=', 0).as('keys'),
-    ]).executeTakeFirstOrThrow();
+    const row = (await this.db.executeQuery(this.factorCounts(userId))).rows[0]!;
     return { totp: row.totp === 'enabled', recoveryCodesLeft: num(row.recovery ?? 0), securityKeys: num(row.keys ?? 0) };
   }
 }

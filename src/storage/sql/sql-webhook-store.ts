@@ -5,6 +5,7 @@ import type {
   AttemptResult, ClaimedDelivery, WebhookDeliveryRecord, WebhookDeliveryStatus, WebhookEndpointPatch, WebhookEndpointRecord,
   WebhookEventRecord, WebhookStore,
 } from '../webhook-store.js';
+import { compiledOnce } from './compiled-once.js';
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema.js';
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -37,36 +38,54 @@ export const deliveryId = (eventId: string, endpointId: string): string => `${ev
 /**
  * The statements that record an event and its deliveries to every enabled
  * endpoint subscribed to its type at this moment. `SqlStorage.appendAudit`
- * runs them with the audit entry: in one statement on PostgreSQL (CTEs of the
- * audit insert), in one group commit on SQLite.
+ * runs them with the audit entry: on PostgreSQL these, in one statement (CTEs
+ * of the audit insert); on SQLite `sqliteEventStatements`, in one group commit.
  */
-export function eventInserts(db: Kysely<Database>, events: readonly WebhookEventRecord[], postgres: boolean): InsertQueryBuilder<Database, any, InsertResult>[] {
+export function eventInserts(db: Kysely<Database>, events: readonly WebhookEventRecord[]): InsertQueryBuilder<Database, any, InsertResult>[] {
   if (events.length === 0) return [];
-  const inserts: InsertQueryBuilder<Database, any, InsertResult>[] = [
+  return [
     db.insertInto('webhook_events').values(events.map((e) => ({ id: e.id, type: e.type, at: e.at, body: e.body }))),
+    ...events.map((e) => deliveriesInsert(db, `${e.id}_`, e.id, e.at, JSON.stringify(e.type), true)),
   ];
-  for (const e of events) {
-    // `events` is a JSON array of names: the quoted name is in it exactly when subscribed. A plain substring
-    // search, not LIKE: SQLite compiles a LIKE whose pattern is a parameter again at every run (the pattern
-    // may allow an index), and `_` in a name would match any character.
-    const quoted = JSON.stringify(e.type);
-    const subscribed = postgres ? sql<boolean>`strpos(events, ${quoted}) > 0` : sql<boolean>`instr(events, ${quoted}) > 0`;
-    inserts.push(db.insertInto('webhook_deliveries')
-      .columns(['id', 'event_id', 'endpoint_id', 'status', 'attempts', 'next_attempt_at', 'created_at'])
-      .expression((eb) => eb.selectFrom('webhook_endpoints')
-        .select([
-          sql<string>`cast(${`${e.id}_`} as text) || id`.as('id'),
-          sql<string>`cast(${e.id} as text)`.as('event_id'),
-          'id as endpoint_id',
-          sql<string>`cast(${'pending'} as text)`.as('status'),
-          sql<number>`cast(${0} as integer)`.as('attempts'),
-          sql<number>`cast(${e.at} as bigint)`.as('next_attempt_at'),
-          sql<number>`cast(${e.at} as bigint)`.as('created_at'),
-        ])
-        .where('enabled', '=', 1)
-        .where(subscribed)));
-  }
-  return inserts;
+}
+
+/**
+ * One event's deliveries, a row for each enabled endpoint subscribed to its
+ * type: `idPrefix` is the event's id and `_`, `quotedType` its type as JSON.
+ */
+function deliveriesInsert(db: Kysely<Database>, idPrefix: string, eventId: string, at: number, quotedType: string, postgres: boolean): InsertQueryBuilder<Database, any, InsertResult> {
+  // `events` is a JSON array of names: the quoted name is in it exactly when subscribed. A plain substring
+  // search, not LIKE: SQLite compiles a LIKE whose pattern is a parameter again at every run (the pattern
+  // may allow an index), and `_` in a name would match any character.
+  const subscribed = postgres ? sql<boolean>`strpos(events, ${quotedType}) > 0` : sql<boolean>`instr(events, ${quotedType}) > 0`;
+  return db.insertInto('webhook_deliveries')
+    .columns(['id', 'event_id', 'endpoint_id', 'status', 'attempts', 'next_attempt_at', 'created_at'])
+    .expression((eb) => eb.selectFrom('webhook_endpoints')
+      .select([
+        sql<string>`cast(${idPrefix} as text) || id`.as('id'),
+        sql<string>`cast(${eventId} as text)`.as('event_id'),
+        'id as endpoint_id',
+        sql<string>`cast(${'pending'} as text)`.as('status'),
+        sql<number>`cast(${0} as integer)`.as('attempts'),
+        sql<number>`cast(${at} as bigint)`.as('next_attempt_at'),
+        sql<number>`cast(${at} as bigint)`.as('created_at'),
+      ])
+      .where('enabled', '=', 1)
+      .where(subscribed));
+}
+
+/**
+ * `eventInserts` on SQLite, each statement compiled once (compiled-once.ts),
+ * as every sign-in writes its event: the events' rows, four values each
+ * (id, type, at, body), and one event's deliveries.
+ */
+export function sqliteEventStatements(db: Kysely<Database>) {
+  return {
+    events: compiledOnce((...values: (string | number)[]) => db.insertInto('webhook_events').values(
+      Array.from({ length: values.length / 4 }, (_, i) => ({ id: values[4 * i] as string, type: values[4 * i + 1] as string, at: values[4 * i + 2] as number, body: values[4 * i + 3] as string })),
+    )),
+    deliveries: compiledOnce((idPrefix: string, eventId: string, at: number, quotedType: string) => deliveriesInsert(db, idPrefix, eventId, at, quotedType, false)),
+  };
 }
 
 export class SqlWebhookStore implements WebhookStore {
