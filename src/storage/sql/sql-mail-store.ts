@@ -5,9 +5,7 @@ import type { Millis, UserId } from '../../types.js';
 import type { MailLinkKind, MailLinkRecord, MailStore, OutboxRecord } from '../mail-store.js';
 import type { ConsumeResult } from '../storage.js';
 import type { Database, MailLinksTable, MailOutboxTable } from './schema.js';
-
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+import { num, numOrNull } from './values.js';
 
 function toMail(r: Selectable<MailOutboxTable>): OutboxRecord {
   return {

@@ -5,9 +5,7 @@ import type { Millis, UserId } from '../../types.js';
 import type { PasskeyRecord, PasskeyStore, WebAuthnChallengeRecord, WebAuthnPurpose } from '../passkey-store.js';
 import type { ConsumeResult } from '../storage.js';
 import type { Database, PasskeysTable, WebAuthnChallengesTable } from './schema.js';
-
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+import { num, numOrNull } from './values.js';
 
 function toPasskey(r: Selectable<PasskeysTable>): PasskeyRecord {
   return {

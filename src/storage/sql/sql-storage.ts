@@ -31,12 +31,11 @@ import { GrantBatches, type GrantWrite } from './grant-batches.js';
 import { RecordCache } from './record-cache.js';
 import { transact, Units } from './units.js';
 import type { AppsTable, AuditLogTable, AuthCodesTable, Database, DeviceCodesTable, SessionsTable, SigningKeysTable, TokensTable, UsersTable } from './schema.js';
+import { num, numOrNull } from './values.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
 const joinScopes = (s: readonly string[]): string => s.join(' ');
 /** bigint columns arrive as strings from some drivers; the contract speaks numbers. */
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
 /** `%part%` for LIKE … ESCAPE, lowercased, with the user's own `%`, `_` and backslash taken literally. */
 const containing = (part: string): string => `%${part.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -269,7 +268,8 @@ function toDeviceCode(r: Selectable<DeviceCodesTable>): DeviceCodeRecord {
   };
 }
 
-function fromToken(t: TokenRecord): Omit<FullRow<TokensTable>, 'generation'> & Insertable<TokensTable> {
+/** A token's row, under `generation` (a number, or Kysely's read of the current one); written out whole, not spread into. */
+function fromToken(t: TokenRecord, generation: number | RawBuilder<number>): FullRow<TokensTable> & Omit<Insertable<TokensTable>, 'generation'> & { generation: number | RawBuilder<number> } {
   return {
     hash: t.hash,
     type: t.type,
@@ -288,6 +288,7 @@ function fromToken(t: TokenRecord): Omit<FullRow<TokensTable>, 'generation'> & I
     rotated_at: t.rotatedAt,
     resources: joinScopes(t.resources ?? []),
     jkt: t.jkt,
+    generation,
   };
 }
 
@@ -755,11 +756,10 @@ export class SqlStorage implements Storage {
 
   // Tokens
 
-  async saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
-    if (tokens.length === 0) return 'saved';
-    try {
-      return await this.insertTokens(tokens, options);
-    } catch (err) {
+  saveTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
+    if (tokens.length === 0) return Promise.resolve('saved');
+    // Not an async function awaiting the insert inside try: on every grant, that was one more suspension.
+    return this.insertTokens(tokens, options).catch(async (err: unknown) => {
       if (!isForeignKeyViolation(err)) throw err;
       // The user or the app was deleted while the grant was in flight: a deletion ends access like a
       // revocation, so nothing is handed out (and the audit entry written beside the tokens goes too).
@@ -767,13 +767,13 @@ export class SqlStorage implements Storage {
         await this.db.deleteFrom('audit_log').where('action', '=', options.audit.action).where('at', '=', options.audit.at)
           .where('details', '=', JSON.stringify(options.audit.details)).execute();
       }
-      return 'revoked';
-    }
+      return 'revoked' as const;
+    });
   }
 
   private async insertTokens(tokens: TokenRecord[], options: { now: Millis; maxDeviceFamilies: number; audit?: Omit<AuditEntry, 'id' | 'repeated'> }): Promise<'saved' | 'revoked'> {
     const first = tokens[0]!;
-    const rows = tokens.map((t) => ({ ...fromToken(t), generation: t.generation ?? generationOf(t.userId, t.clientId) }));
+    const rows = tokens.map((t) => fromToken(t, t.generation ?? generationOf(t.userId, t.clientId)));
     const capped = first.deviceId !== null && first.userId !== null;
     const audit = options.audit && auditRow(options.audit);
     if (!capped) {

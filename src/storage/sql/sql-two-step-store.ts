@@ -6,9 +6,7 @@ import type { SecondFactorCounts, TotpRecord, TwoStepStore } from '../two-step-s
 import { compiledOnce } from './compiled-once.js';
 import type { Database, TwoStepTable } from './schema.js';
 import { transact } from './units.js';
-
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+import { num, numOrNull } from './values.js';
 
 function toTotp(r: Selectable<TwoStepTable>): TotpRecord {
   return {

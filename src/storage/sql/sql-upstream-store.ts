@@ -8,9 +8,7 @@ import type {
 } from '../upstream-store.js';
 import type { Database, UpstreamIdentitiesTable, UpstreamStatesTable, UpstreamsTable } from './schema.js';
 import { transact } from './units.js';
-
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+import { num, numOrNull } from './values.js';
 
 function toUpstream(r: Selectable<UpstreamsTable>): UpstreamRecord {
   return {

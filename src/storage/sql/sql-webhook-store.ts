@@ -7,9 +7,7 @@ import type {
 } from '../webhook-store.js';
 import { compiledOnce } from './compiled-once.js';
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema.js';
-
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+import { num, numOrNull } from './values.js';
 
 function toEndpoint(r: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
   return {
