@@ -45,15 +45,22 @@ export class IdTokens {
   async sign(input: IdTokenInput): Promise<string> {
     const key = await this.keys.signingKey(input.app.idTokenAlg);
     const now = Math.floor(this.clock() / 1000);
+    // Built in place, in the order the token shows them (not spread into another object: a slow copy at every grant).
     const claims: Record<string, unknown> = {};
     if (input.nonce) claims.nonce = input.nonce;
     if (input.authTime) claims.auth_time = Math.floor(input.authTime / 1000);
     const acr = acrOf(input.amr ?? []);
-    if (acr !== null) Object.assign(claims, { amr: [...input.amr!], acr });
+    if (acr !== null) {
+      claims.amr = [...input.amr!];
+      claims.acr = acr;
+    }
     if (input.accessToken) claims.at_hash = halfHash(input.accessToken);
     if (input.code) claims.c_hash = halfHash(input.code);
-    return signJwt(key, 'JWT', {
-      ...claims, iss: this.issuer, sub: this.subject(input.app, input.userId), aud: input.app.clientId, iat: now, exp: now + this.ttlSeconds,
-    });
+    claims.iss = this.issuer;
+    claims.sub = this.subject(input.app, input.userId);
+    claims.aud = input.app.clientId;
+    claims.iat = now;
+    claims.exp = now + this.ttlSeconds;
+    return signJwt(key, 'JWT', claims);
   }
 }
