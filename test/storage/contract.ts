@@ -1015,6 +1015,11 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
       test('counts attempts in a fixed window, peeks without counting, and starts over when the window has passed', async () => {
         expect(await s.countAttempt('k', MINUTE, T0)).toBe(1);
         expect(await s.countAttempt('k', MINUTE, T0 + 10)).toBe(2);
+        // The window's last millisecond is still in it, for every key of a request.
+        expect(await s.countAttempts([{ key: 'k', windowMs: MINUTE }, { key: 'j', windowMs: HOUR }], T0 + MINUTE - 1)).toEqual([3, 1]);
+        expect(await s.countAttempt('k', MINUTE, T0 + 10)).toBe(4);
+        await s.forgiveAttempt('k');
+        await s.forgiveAttempt('k');
         expect(await s.peekAttempts('k', MINUTE, T0 + 20)).toBe(2);
         expect(await s.peekAttempts('other', MINUTE, T0 + 20)).toBe(0);
         expect(await s.peekAttempts('k', MINUTE, T0 + MINUTE)).toBe(0);

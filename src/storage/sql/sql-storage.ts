@@ -35,7 +35,6 @@ import { num, numOrNull } from './values.js';
 
 const splitScopes = (s: string): string[] => (s === '' ? [] : s.split(' '));
 const joinScopes = (s: readonly string[]): string => s.join(' ');
-/** bigint columns arrive as strings from some drivers; the contract speaks numbers. */
 /** `%part%` for LIKE … ESCAPE, lowercased, with the user's own `%`, `_` and backslash taken literally. */
 const containing = (part: string): string => `%${part.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -339,11 +338,7 @@ function signInStatements(db: Kysely<Database>) {
       db.insertInto('sessions').values({
         hash, user_id: userId, auth_time: authTime, amr, created_at: createdAt, last_seen_at: lastSeenAt, expires_at: expiresAt, user_agent: userAgent, ip,
       })),
-    /**
-     * `windows`: each key, then the start of its window (keys sorted, distinct). One statement for every key, with
-     * the keys in one order: a second request counting the same keys waits for this one on the first row it shares,
-     * so two requests never each pass one limit and fail the other.
-     */
+    /** `windows`: each key, then the start of its window, keys sorted and distinct (`SqlStorage.countAttempts`). */
     countAttempts: compiledOnce((now: number, ...windows: (string | number)[]) => {
       const keys = Array.from({ length: windows.length / 2 }, (_, i) => [windows[2 * i] as string, windows[2 * i + 1] as number] as const);
       // Explicit casts: PostgreSQL cannot infer a parameter's type inside CASE.
