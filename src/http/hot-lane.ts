@@ -65,8 +65,12 @@ export interface HotFormRoute {
   takes(headers: IncomingHttpHeaders): boolean;
   /** Headers of a successful answer (a refusal's are the error's own). */
   answerHeaders: Array<[string, string]>;
-  /** The JSON answer to a form (and the Authorization header, if any); a refusal is thrown as an OAuthError. */
-  answer(authorization: string | undefined, form: RawParams, meta: { ip: string; onClient(app: AppRecord): void }): Promise<object>;
+  /**
+   * The JSON answer to a form (and the Authorization header, if any); a
+   * refusal is thrown as an OAuthError. Returned as it is when it was had
+   * without waiting (an introspection on SQLite), then sent at once.
+   */
+  answer(authorization: string | undefined, form: RawParams, meta: { ip: string; onClient(app: AppRecord): void }): object | Promise<object>;
 }
 
 export interface HotRoutes {
@@ -175,17 +179,37 @@ export class HotLane {
     const match = authorization === undefined ? null : AUTHORIZATION.exec(authorization);
     if (match === null || match[1]!.toLowerCase() === 'dpop') return false;
     const started = performance.now();
-    this.ctx.tokens.resolveForOwnApis(match[2]!).then(
-      (found) => {
-        const body = found === null || found.token.jkt !== null ? null : this.answerOf(route, found);
-        if (body === null) return next(req, res);
-        const { ip, protocol } = this.addressOf(req);
-        this.send(req, res, { path: route.path, status: 200, own: corsHeaders(found!.app, req.headers.origin), body, ip, protocol, started });
-      },
+    const token = match[2]!;
+    // On SQLite, with the token's user and app in the cache, the check is answered before this returns: no
+    // turn of the event loop between the read and the answer (`TokenService.resolveForOwnApisNow`).
+    let now: TokenWithOwners | null | undefined;
+    try {
+      now = this.ctx.tokens.resolveForOwnApisNow(token);
+    } catch {
       // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
+      return false;
+    }
+    if (now !== undefined) {
+      try {
+        this.answerToken(req, res, route, next, now, started);
+      } catch (error) {
+        this.abandon(res, error);
+      }
+      return true;
+    }
+    this.ctx.tokens.resolveForOwnApis(token).then(
+      (found) => this.answerToken(req, res, route, next, found, started),
       () => next(req, res),
     ).catch((error: unknown) => this.abandon(res, error));
     return true;
+  }
+
+  /** The answer to a token read for `route`, or Fastify's when the lane does not answer it (no token, a DPoP one, a refusal). */
+  private answerToken(req: IncomingMessage, res: ServerResponse, route: HotRoute, next: Handler, found: TokenWithOwners | null, started: number): void {
+    const body = found === null || found.token.jkt !== null ? null : this.answerOf(route, found);
+    if (body === null) return next(req, res);
+    const { ip, protocol } = this.addressOf(req);
+    this.send(req, res, { path: route.path, status: 200, own: corsHeaders(found!.app, req.headers.origin), body, ip, protocol, started });
   }
 
   /** The route's answer for a token it read, as JSON; null when Fastify is to answer. */
@@ -209,24 +233,36 @@ export class HotLane {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     // A caller that goes away before its body has arrived gets no answer, as from Fastify. Whatever the
     // route throws, at once or later, is answered: nothing escapes into the event loop.
-    req.on('end', () => void this.answerForm(req, res, route, Buffer.concat(chunks), started).catch((error: unknown) => this.abandon(res, error)));
+    req.on('end', () => {
+      try {
+        this.answerForm(req, res, route, Buffer.concat(chunks), started)?.catch((error: unknown) => this.abandon(res, error));
+      } catch (error) {
+        this.abandon(res, error);
+      }
+    });
     return true;
   }
 
-  private async answerForm(req: IncomingMessage, res: ServerResponse, route: HotFormRoute, raw: Buffer, started: number): Promise<void> {
+  /** Answers a form; a promise when the route's answer is still to come. */
+  private answerForm(req: IncomingMessage, res: ServerResponse, route: HotFormRoute, raw: Buffer, started: number): Promise<void> | undefined {
     const form = parseUrlEncoded(raw.toString('utf8'));
     const { ip, protocol } = this.addressOf(req);
     let client: AppRecord | undefined;
     const answered = (status: number, own: Array<[string, string]>, body: object, reqId?: string) => {
       this.send(req, res, { path: route.path, status, own: route.cors ? own.concat(corsHeaders(client, req.headers.origin)) : own, body, form, ip, protocol, started, reqId });
     };
-    let body: object;
+    let answer: object | Promise<object>;
     try {
-      body = await route.answer(req.headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) });
+      answer = route.answer(req.headers.authorization, form, { ip: ip ?? 'unknown', onClient: (app) => (client = app) });
     } catch (error) {
-      return this.refuse(error, answered);
+      this.refuse(error, answered);
+      return undefined;
     }
-    answered(200, route.answerHeaders, body);
+    if (!(answer instanceof Promise)) {
+      answered(200, route.answerHeaders, answer);
+      return undefined;
+    }
+    return answer.then((body) => answered(200, route.answerHeaders, body), (error: unknown) => this.refuse(error, answered));
   }
 
   /** A failure in the lane's own answering (never expected): logged, and the request answered 500 if nothing was sent yet. */

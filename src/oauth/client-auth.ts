@@ -121,10 +121,41 @@ export async function authenticateClient(
   options: { secretOptional?: boolean; claimed?: ClaimedApp } = {},
 ): Promise<AuthenticatedClient> {
   if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return authenticateByAssertion(deps, input);
-  const { storage } = deps;
-  const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
-  const fail = (description: string) => (basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));
+  const credentials = secretCredentials(input);
+  const { clientId } = credentials;
+  const claimed = options.claimed;
+  const app = !isClientId(clientId) ? null : claimed !== undefined && claimed.clientId === clientId ? await claimed.app : await deps.storage.findApp(clientId);
+  return clientOf(credentials, app, options);
+}
 
+/**
+ * `authenticateClient` for a request whose claimed app (`claimedClientId`)
+ * was read already and is at hand (`TokenService.resolveForClientNow`): the
+ * same answer or refusal, without waiting. Undefined when the request
+ * authenticates with a client assertion, which is checked by
+ * `authenticateClient` alone.
+ */
+export function authenticateClientNow(
+  input: ClientCredentialsInput,
+  claimed: { clientId: ClientId; app: AppRecord | null },
+  options: { secretOptional?: boolean } = {},
+): AuthenticatedClient | undefined {
+  if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return undefined;
+  const credentials = secretCredentials(input);
+  return credentials.clientId === claimed.clientId ? clientOf(credentials, claimed.app, options) : undefined;
+}
+
+/** A request's client_id and secret, read from its Basic header or its body, before its app is known. */
+interface SecretCredentials {
+  clientId: string;
+  secret: string | undefined;
+  method: ClientAuthMethod;
+  /** From a Basic header: a refusal is a 401 with a challenge. */
+  basic: boolean;
+}
+
+function secretCredentials(input: ClientCredentialsInput): SecretCredentials {
+  const basic = input.authorization !== undefined && /^Basic\s/i.test(input.authorization);
   let clientId: string | undefined;
   let secret: string | undefined;
   let method: ClientAuthMethod;
@@ -137,9 +168,14 @@ export async function authenticateClient(
     method = secret === undefined ? 'none' : 'client_secret_post';
   }
   if (clientId === undefined || clientId === '') throw new InvalidRequest('client_id is required');
+  return { clientId, secret, method, basic };
+}
 
-  const claimed = options.claimed;
-  const app = !isClientId(clientId) ? null : claimed !== undefined && claimed.clientId === clientId ? await claimed.app : await storage.findApp(clientId);
+/** The client `credentials` authenticate as, given the app their client_id names (null: there is none), or the refusal. */
+function clientOf(credentials: SecretCredentials, app: AppRecord | null, options: { secretOptional?: boolean }): AuthenticatedClient {
+  const { secret } = credentials;
+  let { method } = credentials;
+  const fail = (description: string) => (credentials.basic ? new HeaderInvalidClient(description) : new InvalidClient(description, 400));
   if (!app) throw fail('unknown client');
   const assertionApp = app.tokenEndpointAuthMethod === 'private_key_jwt' || app.tokenEndpointAuthMethod === 'client_secret_jwt';
   if (assertionApp && !(options.secretOptional && (secret === undefined || secret === ''))) {

@@ -17,16 +17,15 @@ import type { AppRecord, TokenRecord } from '../storage/storage.js';
  * `served`: the URIs of the resource servers the caller is the app of, read
  * only when the answer depends on them (a token neither the caller's own nor
  * designated to it, issued for a resource): the common introspection, an
- * app's own token, costs no query for them.
+ * app's own token, costs no query for them, and is answered without waiting.
  */
-export async function mayIntrospect(
+export function mayIntrospect(
   caller: Pick<AppRecord, 'clientId' | 'introspects'>,
   token: Pick<TokenRecord, 'clientId' | 'resources' | 'type'>,
   served: () => Promise<readonly string[]>,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   if (token.clientId === caller.clientId || caller.introspects.includes(token.clientId)) return true;
   const audiences = token.type === 'access' ? (token.resources ?? []) : [];
   if (audiences.length === 0) return false;
-  const uris = await served();
-  return audiences.some((uri) => uris.includes(uri));
+  return served().then((uris) => audiences.some((uri) => uris.includes(uri)));
 }

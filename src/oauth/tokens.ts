@@ -179,8 +179,18 @@ export class TokenService {
    * that server alone, RFC 9700 §4.10.1).
    */
   async resolveForOwnApis(raw: string): Promise<TokenWithOwners | null> {
-    const found = await this.resolveWithOwners(raw, 'access');
-    return found && (found.token.resources ?? []).length === 0 ? found : null;
+    return forOwnApis(await this.resolveWithOwners(raw, 'access'));
+  }
+
+  /**
+   * `resolveForOwnApis`, answered before returning where the storage can
+   * (`Storage.findTokenWithOwnersNow`: SQLite, the token's owners cached);
+   * undefined where it cannot, and the caller then awaits `resolveForOwnApis`.
+   */
+  resolveForOwnApisNow(raw: string): TokenWithOwners | null | undefined {
+    if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
+    const found = this.storage.findTokenWithOwnersNow(sha256Hex(raw));
+    return found === undefined ? undefined : forOwnApis(this.usable(found, 'access'));
   }
 
   /**
@@ -203,6 +213,13 @@ export class TokenService {
     return { found: this.usable(found), client };
   }
 
+  /** `resolveForClient`, answered before returning, or undefined, as `resolveForOwnApisNow`. */
+  resolveForClientNow(raw: string, clientId: ClientId): { found: TokenWithOwners | null; client: AppRecord | null } | undefined {
+    if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return undefined;
+    const read = this.storage.findTokenForClientNow(sha256Hex(raw), clientId);
+    return read && { found: this.usable(read.found), client: read.client };
+  }
+
   private usable(found: TokenWithOwners | null, type?: TokenType): TokenWithOwners | null {
     if (!found) return null;
     const { token } = found;
@@ -210,4 +227,9 @@ export class TokenService {
     if (token.type === 'refresh' && token.rotatedAt !== null) return null;
     return found;
   }
+}
+
+/** A usable access token Gatehouse's own APIs accept: one not issued for another resource server. */
+function forOwnApis(found: TokenWithOwners | null): TokenWithOwners | null {
+  return found && (found.token.resources ?? []).length === 0 ? found : null;
 }

@@ -544,6 +544,18 @@ export interface Storage {
    * Its cost is the same whoever the token belongs to.
    */
   findTokenForClient(hash: SecretHash, clientId: ClientId): Promise<TokenForClient>;
+  /**
+   * `findTokenWithOwners`, answered before returning when the database can
+   * answer without waiting (SQLite's reading connection, outside a unit) and
+   * the token's user and app are in the process's cache at the row versions
+   * read with the token; undefined otherwise (PostgreSQL, a unit, a record
+   * not cached), and the caller then awaits `findTokenWithOwners`. The token
+   * and its owners' versions are read from the database every time, as
+   * there: only the wait for the answer is saved.
+   */
+  findTokenWithOwnersNow(hash: SecretHash): TokenWithOwners | null | undefined;
+  /** `findTokenForClient`, answered before returning, or undefined, as `findTokenWithOwnersNow`. */
+  findTokenForClientNow(hash: SecretHash, clientId: ClientId): TokenForClient | undefined;
   /** *Atomic*: retires an unrevoked refresh token by rotation; exactly one caller gets `consumed`. */
   rotateRefreshToken(hash: SecretHash, now: Millis): Promise<ConsumeResult<TokenRecord>>;
   revokeFamily(familyId: string, now: Millis): Promise<void>;

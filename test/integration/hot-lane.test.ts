@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { hotLaneOf } from '../../src/http/hot-lane.js';
 import { sha256Hex } from '../../src/crypto/random.js';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 
 interface Pair {
   gh: TestGatehouse;
@@ -276,5 +276,33 @@ describe('on an https issuer behind a proxy', () => {
     // Without the proxy's word the scheme is the socket's: plain http here.
     const direct = await same(p, '/info', { Authorization: `Bearer ${token}` }, true);
     expect(direct.headers['strict-transport-security']).toBeUndefined();
+  });
+});
+
+// SQLite's reads are the ones answered at once (`Storage.findTokenWithOwnersNow`); PostgreSQL's always wait.
+describe.skipIf(testEngine() !== 'sqlite')('when the database cannot be read', () => {
+  let p: Pair;
+  afterAll(() => closePair(p));
+
+  test('a token check read at once that fails is left to Fastify, and an introspection is refused as Fastify refuses it', async () => {
+    p = await pair();
+    const { gh } = p;
+    const user = await gh.createUser('carol.lane');
+    const created = await gh.createApp({ scopes: ['login:info', 'openid'] });
+    const token = (await gh.ctx.tokens.issue({ app: created.app, userId: user.id, scopes: ['login:info', 'openid'] })).access_token;
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${created.clientId}:${created.clientSecret}`).toString('base64')}` };
+    // Read once, so that the token's user and app are at hand and the next checks are answered at once.
+    await same(p, '/info', { Authorization: `Bearer ${token}` }, true);
+    await same(p, '/introspect', form, true, `token=${token}`);
+    expect(gh.ctx.tokens.resolveForOwnApisNow(token)).not.toBeUndefined();
+    // Every connection to the database closed under the running servers: each read now throws at once.
+    await gh.ctx.storage.close();
+    expect(() => gh.ctx.tokens.resolveForOwnApisNow(token)).toThrow();
+    const info = await same(p, '/info', { Authorization: `Bearer ${token}` }, false);
+    expect(info.status).toBeGreaterThanOrEqual(500);
+    expect(info.body).not.toContain('at ');
+    const refused = await same(p, '/introspect', form, true, `token=${token}`);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(JSON.parse(refused.body)).toHaveProperty('error');
   });
 });

@@ -544,6 +544,58 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         expect((await s.findTokenWithOwners(access!.hash))?.user ?? null).toBeNull();
       });
 
+      test('answers a token check at once only with what it answers after waiting, however the token and its owners change', async () => {
+        const { user, app } = await seed();
+        const caller = await seed();
+        const [access] = family(user, app);
+        await save([access!]);
+        // SQLite's reading connection answers before returning; PostgreSQL always needs the wait.
+        const atOnce = name === 'SQLite';
+        const check = async () => {
+          const now = s.findTokenWithOwnersNow(access!.hash);
+          const forCaller = s.findTokenForClientNow(access!.hash, caller.app.clientId);
+          const later = await s.findTokenWithOwners(access!.hash);
+          const laterForCaller = await s.findTokenForClient(access!.hash, caller.app.clientId);
+          if (now !== undefined) expect(now).toEqual(later);
+          if (forCaller !== undefined) expect(forCaller).toEqual(laterForCaller);
+          // Once the owners were read, the next check has them at hand, unless the engine never answers at once.
+          const again = s.findTokenWithOwnersNow(access!.hash);
+          const againForCaller = s.findTokenForClientNow(access!.hash, caller.app.clientId);
+          expect(again).toEqual(atOnce ? later : undefined);
+          expect(againForCaller).toEqual(atOnce ? laterForCaller : undefined);
+          return later!;
+        };
+        expect((await check()).user!.status).toBe('active');
+        // Changed through another connection (another process, the CLI): never the answer from before.
+        const other = opened.reopen ? await opened.reopen() : s;
+        await other.updateUser(user.id, { status: 'blocked' });
+        expect(s.findTokenWithOwnersNow(access!.hash)?.user?.status).not.toBe('active');
+        expect((await check()).user!.status).toBe('blocked');
+        await other.blockApp(app.clientId, 'operator', T0 + 1);
+        expect(s.findTokenWithOwnersNow(access!.hash)?.app?.status).not.toBe('active');
+        expect((await check()).app!.status).toBe('blocked');
+        await other.blockApp(caller.app.clientId, 'operator', T0 + 1);
+        expect(s.findTokenForClientNow(access!.hash, caller.app.clientId)?.client?.status).not.toBe('active');
+        expect((await check()).app!.status).toBe('blocked');
+        // A revocation is read with the token every time: the owners at hand are still good, the token is not.
+        await other.revokeAccess({ userId: user.id, clientId: app.clientId }, T0 + 2);
+        if (atOnce) expect(s.findTokenWithOwnersNow(access!.hash)!.token.revokedAt).toBe(T0 + 2);
+        expect((await check()).token.revokedAt).toBe(T0 + 2);
+        // A token or an app that does not exist, at once as after waiting.
+        const unknown = sha256Hex('unknown');
+        if (atOnce) {
+          expect(s.findTokenWithOwnersNow(unknown)).toBeNull();
+          expect(s.findTokenForClientNow(unknown, caller.app.clientId)).toEqual(await s.findTokenForClient(unknown, caller.app.clientId));
+          expect(s.findTokenForClientNow(access!.hash, 'f'.repeat(32) as ClientId)).toEqual(await s.findTokenForClient(access!.hash, 'f'.repeat(32) as ClientId));
+        }
+        // In a unit the reads see its own writes, which only the wait gives.
+        await s.atomically(async () => {
+          await s.updateApp(app.clientId, { name: 'In a unit' });
+          expect(s.findTokenWithOwnersNow(access!.hash)).toBeUndefined();
+          expect(s.findTokenForClientNow(access!.hash, caller.app.clientId)).toBeUndefined();
+        });
+      });
+
       test('what a unit read of its own writes is never served after it rolls back', async () => {
         const { user, app } = await seed();
         const [access] = family(user, app);

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import { authenticateClient, claimedApp, claimedClientId, clientCredentials, HeaderInvalidClient } from '../../oauth/client-auth.js';
+import { authenticateClient, authenticateClientNow, claimedApp, claimedClientId, clientCredentials, HeaderInvalidClient, type AuthenticatedClient, type ClientCredentialsInput } from '../../oauth/client-auth.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../oauth/errors.js';
 import { mayIntrospect } from '../../oauth/introspection.js';
 import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
@@ -16,7 +16,9 @@ import { checkBinding, extractAccessToken, sendBearerError, type Credentials } f
 import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 import type { HotFormRoute, HotRoute } from '../hot-lane.js';
-import type { TokenWithOwners } from '../../storage/storage.js';
+import type { AppRecord, TokenWithOwners } from '../../storage/storage.js';
+import type { ClientId } from '../../types.js';
+import type { Params } from '../params.js';
 
 /** The claims a token gives: only for a user's token whose user and app are both active (else null, and the handler says why). */
 function userinfoAnswer(ctx: Context, found: TokenWithOwners): Record<string, unknown> | null {
@@ -75,34 +77,70 @@ export const oidcRoutes = (ctx: Context): FastifyPluginAsync => async (app) => {
   });
 };
 
+type Introspection = Record<string, unknown>;
+
 /**
  * Token introspection (RFC 7662) of the form `body` for the client that `authorization` or the body
  * authenticates. A refusal is thrown as an OAuthError; a token the client may not see is `{ active: false }`.
+ *
+ * The token is read with the app the caller claims to be, in one statement whoever the token belongs to
+ * (Storage.findTokenForClient), and looked at only once the caller is authenticated: what a refused request
+ * read is dropped. Where that read is answered at once (SQLite, the records it names in the cache:
+ * `TokenService.resolveForClientNow`), so is the introspection, with the same checks in the same order; any
+ * other is answered by `introspectLater`.
  */
-async function introspect(ctx: Context, authorization: string | undefined, body: unknown): Promise<Record<string, unknown>> {
-  const issuer = ctx.config.issuer;
+function introspect(ctx: Context, authorization: string | undefined, body: unknown): Introspection | Promise<Introspection> {
   const params = edgeParams(PARAMS.introspect, body);
   // RFC 7662 §2.1: only authenticated callers may introspect.
   if (authorization === undefined && params.client_id === undefined && params.client_assertion === undefined) {
     throw new HeaderInvalidClient('introspection requires client authentication');
   }
-  // The token is read with the app the caller claims to be, in one statement whoever the token belongs to
-  // (Storage.findTokenForClient), and looked at only once the caller is authenticated: what a refused request
-  // read is dropped.
   const credentials = clientCredentials(authorization, params);
   const claimed = claimedClientId(credentials);
   const raw = params.token && params.token.length <= MAX_TOKEN_LENGTH ? params.token : null;
+  const now = raw === null || claimed === null ? undefined : readNow(ctx, raw, claimed);
+  const client = now && authenticateClientNow(credentials, { clientId: claimed!, app: now.client });
+  if (client === undefined) return introspectLater(ctx, params, credentials, claimed, raw);
+  checkCaller(client, params);
+  return answerFor(ctx, client.app, now!.found);
+}
+
+/** `resolveForClientNow`, or undefined when it fails: the read awaited then fails where the refusals come first. */
+function readNow(ctx: Context, raw: string, claimed: ClientId): ReturnType<Context['tokens']['resolveForClientNow']> {
+  try {
+    return ctx.tokens.resolveForClientNow(raw, claimed);
+  } catch {
+    return undefined;
+  }
+}
+
+async function introspectLater(ctx: Context, params: Params, credentials: ClientCredentialsInput, claimed: ClientId | null, raw: string | null): Promise<Introspection> {
   const lookup = raw === null ? null
     : claimed === null ? ctx.tokens.resolveWithOwners(raw).then((found) => ({ found, client: null }))
     : ctx.tokens.resolveForClient(raw, claimed);
   lookup?.catch(() => {});
   const client = await authenticateClient(ctx, credentials, lookup && claimed !== null ? { claimed: claimedApp(claimed, lookup) } : {});
+  checkCaller(client, params);
+  return answerFor(ctx, client.app, (await lookup)?.found ?? null);
+}
+
+/** The refusals of an authenticated caller: a public client, a request without a token. */
+function checkCaller(client: AuthenticatedClient, params: Params): void {
   if (client.method === 'none') throw new HeaderInvalidClient('public clients cannot introspect tokens');
   if (!params.token) throw new InvalidRequest('token is required');
-  const found = (await lookup)?.found;
+}
+
+/** What `caller` learns about the token read (`found`: null when there is none, or it is not usable). */
+function answerFor(ctx: Context, caller: AppRecord, found: TokenWithOwners | null): Introspection | Promise<Introspection> {
   if (!found) return { active: false };
-  const served = async () => (await ctx.storage.resources.resourcesOfApp(client.app.clientId)).map((r) => r.uri);
-  if (!(await mayIntrospect(client.app, found.token, served))) return { active: false };
+  const served = async () => (await ctx.storage.resources.resourcesOfApp(caller.clientId)).map((r) => r.uri);
+  const may = mayIntrospect(caller, found.token, served);
+  if (may instanceof Promise) return may.then((yes) => (yes ? activeAnswer(ctx, found) : { active: false }));
+  return may ? activeAnswer(ctx, found) : { active: false };
+}
+
+/** RFC 7662 §2.2: the token's answer for a caller that may see it; `active: false` once its user or app is blocked. */
+function activeAnswer(ctx: Context, found: TokenWithOwners): Introspection {
   const { token, app: appRecord } = found;
   const user = token.userId === null ? null : found.user;
   if (!appRecord || appRecord.status !== 'active' || (token.userId !== null && (!user || user.status !== 'active'))) return { active: false };
@@ -113,7 +151,7 @@ async function introspect(ctx: Context, authorization: string | undefined, body:
     token_type: token.type === 'refresh' ? 'refresh_token' : token.jkt !== null ? 'DPoP' : 'bearer',
     exp: Math.floor(token.expiresAt / 1000),
     iat: Math.floor(token.createdAt / 1000),
-    iss: issuer,
+    iss: ctx.config.issuer,
     aud: (token.resources ?? []).length > 0 && token.type === 'access' ? token.resources![0] : token.clientId,
     ...(user ? { sub: ctx.idTokens.subject(appRecord, user.id), username: user.login, uid: user.id } : {}),
     ...(token.deviceId ? { device_id: token.deviceId } : {}),

@@ -221,18 +221,34 @@ export class HotReads {
     return row === undefined ? null : toTokenRow(row);
   }
 
+  /** `token`, answered before returning where the driver can (`PreparedReads.firstNow`); undefined where it cannot. */
+  tokenNow(hash: string): TokenRow | null | undefined {
+    if (this.reads.firstNow === undefined) return undefined;
+    const row = this.reads.firstNow('token_with_owners', this.text, [hash]);
+    return row === undefined ? null : toTokenRow(row);
+  }
+
   /**
    * `token`, and the row version of the app `clientId` names, in one
    * statement: what a client authenticating to act on a token reads.
    */
   async tokenFor(hash: string, clientId: string): Promise<TokenForRow> {
-    const row = (await this.reads.first('token_for_client', this.forText, [hash, clientId]))!;
-    return {
-      // The token's hash is its primary key: null only when the left join found no token.
-      row: row[0] === null ? null : toTokenRow(row),
-      callerVersion: row[USER_VERSION_AT + 3] as number | string | null,
-    };
+    return toTokenForRow((await this.reads.first('token_for_client', this.forText, [hash, clientId]))!);
   }
+
+  /** `tokenFor`, answered before returning where the driver can (`PreparedReads.firstNow`); undefined where it cannot. */
+  tokenForNow(hash: string, clientId: string): TokenForRow | undefined {
+    if (this.reads.firstNow === undefined) return undefined;
+    return toTokenForRow(this.reads.firstNow('token_for_client', this.forText, [hash, clientId])!);
+  }
+}
+
+function toTokenForRow(row: Row): TokenForRow {
+  return {
+    // The token's hash is its primary key: null only when the left join found no token.
+    row: row[0] === null ? null : toTokenRow(row),
+    callerVersion: row[USER_VERSION_AT + 3] as number | string | null,
+  };
 }
 
 /**

@@ -20,6 +20,12 @@ export interface PreparedReads {
   /** The first row of a read-only statement, or undefined. `name` identifies the statement: one name, one text. */
   first(name: string, text: string, parameters: readonly unknown[]): Promise<Row | undefined>;
   /**
+   * `first`, answered before returning: SQLite's reading connection only,
+   * whose driver is synchronous. A caller that has its answer at once need
+   * not wait a turn of the event loop for it (`HotReads.tokenNow`).
+   */
+  firstNow?(name: string, text: string, parameters: readonly unknown[]): Row | undefined;
+  /**
    * `writes`, then the read `first` would make, such that every commit the
    * read does not see comes after the writes' commit: what lets a check made
    * after a write (`SqlStorage.checkIssued`) miss nothing that happened before
@@ -71,19 +77,23 @@ export class WriteRefused extends Error {
  */
 export function sqliteReads(reader: SQLite.Database, writer?: Pick<GroupCommitSqliteDialect, 'writeThenRead'>): PreparedReads {
   const statements = new Map<string, SQLite.Statement<unknown[], unknown[]>>();
+  const firstNow = (name: string, text: string, parameters: readonly unknown[]): Row | undefined => {
+    let stmt = statements.get(name);
+    if (stmt === undefined) {
+      stmt = reader.prepare<unknown[], unknown[]>(text).raw(true);
+      statements.set(name, stmt);
+    }
+    return stmt.get(parameters);
+  };
   return {
     parameter: () => '?',
     ...(writer && {
       firstAfter: (writes: readonly CompiledQuery[], _name: string, text: string, parameters: readonly unknown[]) =>
         writer.writeThenRead(writes, CompiledQuery.raw(text, [...parameters])),
     }),
+    firstNow,
     async first(name, text, parameters) {
-      let stmt = statements.get(name);
-      if (stmt === undefined) {
-        stmt = reader.prepare<unknown[], unknown[]>(text).raw(true);
-        statements.set(name, stmt);
-      }
-      return stmt.get(parameters);
+      return firstNow(name, text, parameters);
     },
   };
 }

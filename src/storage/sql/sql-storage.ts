@@ -876,6 +876,27 @@ export class SqlStorage implements Storage {
     return { found, client };
   }
 
+  findTokenWithOwnersNow(hash: SecretHash): TokenWithOwners | null | undefined {
+    const row = this.hot.tokenNow(hash);
+    return row === undefined || row === null ? row : this.withCachedOwners(row);
+  }
+
+  findTokenForClientNow(hash: SecretHash, clientId: ClientId): TokenForClient | undefined {
+    const read = this.hot.tokenForNow(hash, clientId);
+    if (read === undefined) return undefined;
+    const found = read.row === null ? null : this.withCachedOwners(read.row);
+    const client = read.callerVersion === null ? null : this.cachedApps.get(clientId, read.callerVersion);
+    return found === undefined || client === undefined ? undefined : { found, client };
+  }
+
+  /** A token's row with its user and app from the cache at the versions the row names; undefined when one is not there. */
+  private withCachedOwners(row: TokenRow): TokenWithOwners | undefined {
+    const { user_id: userId, client_id: clientId } = row.token;
+    const user = userId === null || row.userVersion === null ? null : this.cachedUsers.get(userId, row.userVersion);
+    const app = row.appVersion === null ? null : this.cachedApps.get(clientId, row.appVersion);
+    return user === undefined || app === undefined ? undefined : { token: toToken(row.token, row.currentGeneration), user, app };
+  }
+
   /** A token's row with its user and app: from the cache at the versions the row names, else read whole. */
   private async withOwners(hot: HotReads, row: TokenRow): Promise<TokenWithOwners> {
     const { user_id: userId, client_id: clientId } = row.token;
