@@ -188,6 +188,7 @@ export class TokenService {
    * undefined where it cannot, and the caller then awaits `resolveForOwnApis`.
    */
   resolveForOwnApisNow(raw: string): TokenWithOwners | null | undefined {
+    if (!this.storage.answersAtOnce) return undefined;
     if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
     const found = this.storage.findTokenWithOwnersNow(sha256Hex(raw));
     return found === undefined ? undefined : forOwnApis(this.usable(found, 'access'));
@@ -215,7 +216,7 @@ export class TokenService {
 
   /** `resolveForClient`, answered before returning, or undefined, as `resolveForOwnApisNow`. */
   resolveForClientNow(raw: string, clientId: ClientId): { found: TokenWithOwners | null; client: AppRecord | null } | undefined {
-    if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return undefined;
+    if (!this.storage.answersAtOnce || raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return undefined;
     const read = this.storage.findTokenForClientNow(sha256Hex(raw), clientId);
     return read && { found: this.usable(read.found), client: read.client };
   }

@@ -554,6 +554,8 @@ export interface Storage {
    * there: only the wait for the answer is saved.
    */
   findTokenWithOwnersNow(hash: SecretHash): TokenWithOwners | null | undefined;
+  /** Whether the two `…Now` reads ever answer (SQLite): where they never do, a caller need not prepare their arguments. */
+  readonly answersAtOnce: boolean;
   /** `findTokenForClient`, answered before returning, or undefined, as `findTokenWithOwnersNow`. */
   findTokenForClientNow(hash: SecretHash, clientId: ClientId): TokenForClient | undefined;
   /** *Atomic*: retires an unrevoked refresh token by rotation; exactly one caller gets `consumed`. */

@@ -551,6 +551,7 @@ export function storageContract(name: string, open: () => Promise<OpenedStorage>
         await save([access!]);
         // SQLite's reading connection answers before returning; PostgreSQL always needs the wait.
         const atOnce = name === 'SQLite';
+        expect(s.answersAtOnce).toBe(atOnce);
         const check = async () => {
           const now = s.findTokenWithOwnersNow(access!.hash);
           const forCaller = s.findTokenForClientNow(access!.hash, caller.app.clientId);

@@ -149,6 +149,11 @@ export class HotReads {
     return this.toIssued(await this.reads.firstAfter!(writes, 'issued', this.issuedText, [hash]));
   }
 
+  /** Whether `tokenNow` and `tokenForNow` can answer (SQLite's reading connection: `PreparedReads.firstNow`). */
+  get answersAtOnce(): boolean {
+    return this.reads.firstNow !== undefined;
+  }
+
   /** Whether `issuedAllAfter` can be used (PostgreSQL's pool: `PreparedReads.rowsAfter`). */
   get batches(): boolean {
     return this.reads.rowsAfter !== undefined;

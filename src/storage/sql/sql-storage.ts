@@ -876,6 +876,10 @@ export class SqlStorage implements Storage {
     return { found, client };
   }
 
+  get answersAtOnce(): boolean {
+    return this.prepared.answersAtOnce;
+  }
+
   findTokenWithOwnersNow(hash: SecretHash): TokenWithOwners | null | undefined {
     const row = this.hot.tokenNow(hash);
     return row === undefined || row === null ? row : this.withCachedOwners(row);
