@@ -19,6 +19,13 @@
  * The median of the rounds is shown, with every round's CPU beside it. Every
  * response is checked, as in `npm run bench`.
  *
+ * `--endpoints login` measures password sign-ins the same way (the
+ * benchmark's 64 accounts, each from a browser it has not seen), after 5 s of
+ * unmeasured ones, and shows apart the CPU of the hashing threads (the
+ * threads at their lowered priority, src/crypto/password-pool.ts): what a
+ * sign-in costs besides its hash is what a change to the sign-in's own work
+ * moves.
+ *
  *   npm run bench:cpu -- --endpoints introspect,code --engine postgres --baseline ../other/dist/main.js
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,13 +38,20 @@ import { chooseDriver } from './load/load.js';
 import { onInterrupt, stopNow } from './interrupt.js';
 import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
-import { startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
+import { HASHING_NICE } from '../src/crypto/password-pool.js';
+import { loginScenario, startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { ENDPOINTS, type EndpointId } from './targets/target.js';
 import { procStat, TICKS_PER_SECOND, treeUsage, usedBetween } from './proc-usage.js';
 import { median } from './stats.js';
 
+/** The benchmark's endpoints, and password sign-ins. */
+const CPU_ENDPOINTS = [...ENDPOINTS, 'login'] as const;
+type CpuEndpoint = (typeof CPU_ENDPOINTS)[number];
+/** Unmeasured sign-ins before each measured run: V8 compiles a sign-in's path over its first seconds. */
+const LOGIN_WARMUP_SECONDS = 5;
+
 const USAGE = `npm run bench:cpu -- [options]
-  --endpoints a,b    subset of ${ENDPOINTS.join(',')} (default: all)
+  --endpoints a,b    subset of ${CPU_ENDPOINTS.join(',')} (default: all but login)
   --engine E         sqlite or postgres (default sqlite); PostgreSQL is a durable throwaway cluster
   --workers N        GATEHOUSE_WORKERS of every server (default 1)
   --baseline FILE    also a Gatehouse built elsewhere (its dist/main.js); may be given more than once
@@ -61,8 +75,8 @@ if (values.help) {
   process.exit(0);
 }
 const smoke = values.smoke ?? false;
-const endpoints = (values.endpoints?.split(',') ?? [...ENDPOINTS]) as EndpointId[];
-for (const e of endpoints) if (!(ENDPOINTS as readonly string[]).includes(e)) throw new Error(`--endpoints: ${e} is not one of ${ENDPOINTS.join(', ')}`);
+const endpoints = (values.endpoints?.split(',') ?? [...ENDPOINTS]) as CpuEndpoint[];
+for (const e of endpoints) if (!(CPU_ENDPOINTS as readonly string[]).includes(e)) throw new Error(`--endpoints: ${e} is not one of ${CPU_ENDPOINTS.join(', ')}`);
 const engine = values.engine ?? 'sqlite';
 if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
 const workers = Number(values.workers ?? 1);
@@ -88,7 +102,7 @@ async function postmasterOf(url: string): Promise<number> {
 }
 
 interface Sample {
-  endpoint: EndpointId;
+  endpoint: CpuEndpoint;
   /** `this checkout`, or `baseline 1`, `baseline 2`… in the order given. */
   build: string;
   round: number;
@@ -96,6 +110,8 @@ interface Sample {
   p99Ms: number;
   requests: number;
   gatehouseCpuUs: number;
+  /** Sign-ins: of `gatehouseCpuUs`, the hashing threads'. */
+  hashingCpuUs: number | null;
   postgresCpuUs: number | null;
   bytesWritten: number;
   writeCalls: number;
@@ -125,25 +141,30 @@ try {
     for (const endpoint of endpoints) {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
         const fresh = (seconds: number) => Math.ceil(seconds * 12_000) + connections * 4;
-        const warm = (await target.scenario(endpoint, fresh(1)))!;
+        const signIns = endpoint === 'login';
+        const warm = signIns ? loginScenario() : (await target.scenario(endpoint, fresh(1)))!;
         await probe(target, { ...warm, values: warm.values?.slice(-1) });
-        assertClean(`${endpoint} warm-up`, await loadRun(driver, target, { ...warm, values: warm.values?.slice(0, -1) }, connections, 1), warm, { warmup: true });
-        const scenario = (await target.scenario(endpoint, fresh(duration)))!;
-        const before = { gatehouse: treeUsage(target.pid), postgres: postmaster === null ? null : treeUsage(postmaster) };
+        const warmup = await loadRun(driver, target, { ...warm, values: signIns ? warm.values : warm.values?.slice(0, -1) }, connections, signIns && !smoke ? LOGIN_WARMUP_SECONDS : 1);
+        assertClean(`${endpoint} warm-up`, warmup, warm, { warmup: true });
+        const scenario = signIns ? warm : (await target.scenario(endpoint, fresh(duration)))!;
+        const nice = signIns ? HASHING_NICE : undefined;
+        const before = { gatehouse: treeUsage(target.pid, nice), postgres: postmaster === null ? null : treeUsage(postmaster) };
         const result = await loadRun(driver, target, scenario, connections, duration);
-        const gatehouse = usedBetween(before.gatehouse, treeUsage(target.pid));
+        const gatehouse = usedBetween(before.gatehouse, treeUsage(target.pid, nice));
         const postgresUsed = before.postgres === null ? null : usedBetween(before.postgres, treeUsage(postmaster!));
         assertClean(`${target.label} ${endpoint}`, result, scenario);
         const perRequest = (ticks: number) => ((ticks / TICKS_PER_SECOND) * 1e6) / result.requests;
         const sample: Sample = {
           endpoint, build: target.label, round, rps: result.rps, p99Ms: result.p99Ms, requests: result.requests,
           gatehouseCpuUs: perRequest(gatehouse.ticks),
+          hashingCpuUs: signIns ? perRequest(gatehouse.ticksAtNice) : null,
           postgresCpuUs: postgresUsed === null ? null : perRequest(postgresUsed.ticks),
           bytesWritten: gatehouse.bytes / result.requests,
           writeCalls: gatehouse.calls / result.requests,
         };
         samples.push(sample);
-        log(`${endpoint} round ${round + 1} ${target.label}: ${result.rps.toFixed(0)} req/s, ${sample.gatehouseCpuUs.toFixed(0)} µs of Gatehouse CPU per request${sample.postgresCpuUs === null ? '' : `, ${sample.postgresCpuUs.toFixed(0)} µs of PostgreSQL's`}`);
+        const hashing = sample.hashingCpuUs === null ? '' : ` (${sample.hashingCpuUs.toFixed(0)} of them hashing)`;
+        log(`${endpoint} round ${round + 1} ${target.label}: ${result.rps.toFixed(0)} req/s, ${sample.gatehouseCpuUs.toFixed(0)} µs of Gatehouse CPU per request${hashing}${sample.postgresCpuUs === null ? '' : `, ${sample.postgresCpuUs.toFixed(0)} µs of PostgreSQL's`}`);
       }
     }
   }
@@ -155,6 +176,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+const signInsMeasured = endpoints.includes('login');
 const header = [
   `# Gatehouse: CPU per request`,
   '',
@@ -162,9 +184,10 @@ const header = [
   `- ${engine === 'postgres' ? 'PostgreSQL (durable throwaway cluster)' : 'SQLite'}, GATEHOUSE_WORKERS=${workers}; ${driver.name}, ${connections} connections, ${duration} s measured after 1 s of warm-up, ${rounds} round(s), builds interleaved; the median round is shown`,
   `- CPU of every process and thread, from /proc; bytes and write calls are Gatehouse's (responses, log lines, the database's files)`,
   ...(autogroupDuring === null ? [] : [`- Linux's autogroup scheduling ${autogroupDuring ? 'on' : 'off'} during the run (\`--no-autogroup\`; docs/benchmarks.md)`]),
+  ...(signInsMeasured ? [`- login: \`POST /login\` with the right password, after ${LOGIN_WARMUP_SECONDS} s of unmeasured ones; "besides hashing" is Gatehouse's CPU less its hashing threads' (at nice ${HASHING_NICE})`] : []),
   '',
-  `| endpoint | build | req/s | p99 ms | Gatehouse CPU µs/request (each round) | ${engine === 'postgres' ? 'PostgreSQL CPU µs/request | ' : ''}bytes written/request | write calls/request |`,
-  `|---|---|---:|---:|---:|${engine === 'postgres' ? '---:|' : ''}---:|---:|`,
+  `| endpoint | build | req/s | p99 ms | Gatehouse CPU µs/request (each round) | ${signInsMeasured ? 'besides hashing (each round) | ' : ''}${engine === 'postgres' ? 'PostgreSQL CPU µs/request | ' : ''}bytes written/request | write calls/request |`,
+  `|---|---|---:|---:|---:|${signInsMeasured ? '---:|' : ''}${engine === 'postgres' ? '---:|' : ''}---:|---:|`,
 ];
 const lines: string[] = [];
 for (const endpoint of endpoints) {
@@ -175,11 +198,18 @@ for (const endpoint of endpoints) {
     const cells = [
       endpoint, `${buildName(i)} (${path.relative(process.cwd(), build) || build})`, median(mine.map((s) => s.rps)).toFixed(0), median(mine.map((s) => s.p99Ms)).toFixed(1),
       `${median(cpu).toFixed(0)} (${cpu.map((c) => c.toFixed(0)).join(' / ')})`,
+      ...(signInsMeasured ? [besidesHashing(mine)] : []),
       ...(engine === 'postgres' ? [median(mine.map((s) => s.postgresCpuUs!)).toFixed(0)] : []),
       median(mine.map((s) => s.bytesWritten)).toFixed(0), median(mine.map((s) => s.writeCalls)).toFixed(1),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
+}
+/** Sign-ins' CPU less the hashing threads': the median, then each round's. */
+function besidesHashing(mine: Sample[]): string {
+  if (mine[0]!.hashingCpuUs === null) return '';
+  const besides = mine.map((s) => s.gatehouseCpuUs - s.hashingCpuUs!);
+  return `${median(besides).toFixed(0)} (${besides.map((c) => c.toFixed(0)).join(' / ')})`;
 }
 const markdown = `${[...header, ...lines].join('\n')}\n`;
 mkdirSync(out, { recursive: true });

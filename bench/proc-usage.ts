@@ -62,30 +62,62 @@ function written(pid: number): { bytes: number; calls: number } | null {
   }
 }
 
-/** What the tree under `root` has used so far: CPU ticks in all, and bytes and write calls process by process. */
+/**
+ * The CPU ticks of `pid`'s threads that run at `nice` (Gatehouse's hashing
+ * threads lower their own priority: src/crypto/password-pool.ts). Threads
+ * live as long as their process here, so the difference of two readings is
+ * what they used between them.
+ */
+function ticksAtNice(pid: number, nice: number): number {
+  let ticks = 0;
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of threads) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // proc(5): utime and stime are fields 14 and 15, nice field 19 (here 11, 12 and 16).
+      if (Number(fields[16]) === nice) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+/**
+ * What the tree under `root` has used so far: CPU ticks in all, those of its
+ * threads at `nice` when given, and bytes and write calls process by process.
+ */
 export interface TreeUsage {
   ticks: number;
+  ticksAtNice: number;
   writes: Map<number, { bytes: number; calls: number }>;
 }
 
-export function treeUsage(root: number): TreeUsage {
-  let ticks = 0;
+export function treeUsage(root: number, nice?: number): TreeUsage {
+  let ticks = 0, atNice = 0;
   const writes = new Map<number, { bytes: number; calls: number }>();
   for (const pid of processTree(root)) {
     ticks += procStat(pid)?.ticks ?? 0;
+    if (nice !== undefined) atNice += ticksAtNice(pid, nice);
     const w = written(pid);
     if (w) writes.set(pid, w);
   }
-  return { ticks, writes };
+  return { ticks, ticksAtNice: atNice, writes };
 }
 
-/** What the tree used between two readings: CPU ticks, bytes and write calls. */
-export function usedBetween(before: TreeUsage, after: TreeUsage): { ticks: number; bytes: number; calls: number } {
+/** What the tree used between two readings: CPU ticks (in all, and at the nice asked for), bytes and write calls. */
+export function usedBetween(before: TreeUsage, after: TreeUsage): { ticks: number; ticksAtNice: number; bytes: number; calls: number } {
   let bytes = 0, calls = 0;
   for (const [pid, w] of after.writes) {
     const was = before.writes.get(pid) ?? { bytes: 0, calls: 0 };
     bytes += Math.max(0, w.bytes - was.bytes);
     calls += Math.max(0, w.calls - was.calls);
   }
-  return { ticks: after.ticks - before.ticks, bytes, calls };
+  return { ticks: after.ticks - before.ticks, ticksAtNice: after.ticksAtNice - before.ticksAtNice, bytes, calls };
 }

@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { privateDatabaseFiles, privateDirectory, PRIVATE_DIR_MODE } from './private-files.js';
 import { MIGRATIONS } from './sql/migrations/index.js';
 import { postgresReads, sqliteReads, type PreparedReads } from './sql/prepared-reads.js';
+import { preparingPool } from './sql/statement-names.js';
 import type { Database } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 import { GroupCommitSqliteDialect, type WalSyncer } from './sqlite-group-commit.js';
@@ -136,7 +137,8 @@ function openDatabase(config: StorageConfig, options: OpenOptions = {}): { db: K
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), reads: postgresReads(pool) };
+    // Kysely's statements with a fixed text go by name (statement-names.ts).
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }), reads: postgresReads(pool) };
   }
   throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
 }

@@ -17,8 +17,13 @@
  * argument must reach the statement as a parameter; one that does not (one
  * computed with, or inlined as a literal) is refused when the statement is
  * first compiled, so a mistake shows at once in every test that runs it.
+ *
+ * With `{ prepared: true }`, PostgreSQL keeps each text prepared by name on
+ * every connection (statement-names.ts): such a statement must name the
+ * columns it reads back.
  */
 import { CompiledQuery, type Compilable } from 'kysely';
+import { keepPrepared } from './statement-names.js';
 
 /** What a stand-in looks like: no value Gatehouse writes begins with a NUL. */
 const MARK = '\u0000compiled-once:';
@@ -48,12 +53,13 @@ function compile(build: (...args: any[]) => Compilable, arity: number): Template
 }
 
 /** `build`, compiled once for each number of arguments it is called with (see above). */
-export function compiledOnce<A extends unknown[], R = unknown>(build: (...args: A) => Compilable<R>): (...args: A) => CompiledQuery<R> {
+export function compiledOnce<A extends unknown[], R = unknown>(build: (...args: A) => Compilable<R>, options: { prepared?: boolean } = {}): (...args: A) => CompiledQuery<R> {
   const templates = new Map<number, Template>();
   return (...args: A) => {
     let template = templates.get(args.length);
     if (template === undefined) {
       template = compile(build as (...args: any[]) => Compilable, args.length);
+      if (options.prepared) keepPrepared(template.sql);
       templates.set(args.length, template);
     }
     const { slots } = template;

@@ -39,7 +39,7 @@ const APP: Columns<AppsTable> = {
 };
 
 export const TOKEN_COLUMNS = Object.keys(TOKEN);
-const USER_COLUMNS = Object.keys(USER);
+export const USER_COLUMNS = Object.keys(USER) as (keyof UsersTable & string)[];
 const APP_COLUMNS = Object.keys(APP);
 
 export interface TokenRow {

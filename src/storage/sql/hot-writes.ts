@@ -7,10 +7,12 @@
  * nothing about these statements varies but their values and how many tokens
  * there are. They still run through Kysely's driver (`executeQuery`), so on
  * SQLite they join the group commit like any other write, and in a unit they
- * go into its transaction.
+ * go into its transaction. On PostgreSQL the inserts are kept prepared by
+ * name (statement-names.ts), there and on the pool.
  */
 import { CompiledQuery } from 'kysely';
 import type { AuditLogTable, TokensTable } from './schema.js';
+import { keepPrepared } from './statement-names.js';
 
 /** A row with a value for every column of its table, so that the compiler says when a migration adds one and it is missing here. */
 export type FullRow<T> = { readonly [K in keyof T]-?: unknown };
@@ -24,7 +26,7 @@ const AUDIT: FullRow<AuditLogTable> = {
   last_at: true, repeat_key: true,
 };
 const TOKEN_COLUMNS = Object.keys(TOKEN) as (keyof TokensTable)[];
-const AUDIT_COLUMNS = Object.keys(AUDIT) as (keyof AuditLogTable)[];
+export const AUDIT_COLUMNS = Object.keys(AUDIT) as (keyof AuditLogTable)[];
 
 /** A grant issues one token or two (access, refresh); texts for more are built when first needed. */
 const MAX_CACHED_ROWS = 8;
@@ -54,6 +56,7 @@ export class HotWrites {
       )
       insert into tokens (${TOKEN_COLUMNS.join(', ')}) select ${TOKEN_COLUMNS.join(', ')} from json_populate_recordset(null::tokens, $2)`;
     this.auditText = `insert into audit_log (${AUDIT_COLUMNS.join(', ')}) values ${this.tuple(1, AUDIT_COLUMNS.length)}`;
+    if (placeholders === 'postgres') keepPrepared(this.auditText);
     // The user's status is read by the statement that consumes the code: on PostgreSQL one round trip, on
     // SQLite inside the write, where the pages are warm (the reading connection's are dropped at every commit).
     // SQLite has no UPDATE in a WITH, and PostgreSQL's RETURNING cannot read other tables.
@@ -127,7 +130,10 @@ export class HotWrites {
     let text = this.tokenTexts[rows.length];
     if (text === undefined) {
       text = this.tokensText(1, rows.length);
-      if (rows.length <= MAX_CACHED_ROWS) this.tokenTexts[rows.length] = text;
+      if (rows.length <= MAX_CACHED_ROWS) {
+        this.tokenTexts[rows.length] = text;
+        if (this.placeholders === 'postgres') keepPrepared(text);
+      }
     }
     const parameters: unknown[] = [];
     for (const row of rows) for (const c of TOKEN_COLUMNS) parameters.push(row[c]);

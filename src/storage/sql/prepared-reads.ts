@@ -6,10 +6,10 @@
  * PostgreSQL it is a named prepared statement, parsed once per connection.
  */
 import type SQLite from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { GroupCommitSqliteDialect } from '../sqlite-group-commit.js';
+import { statementName } from './statement-names.js';
 
 /** A row as its values in the order the statement selects them: cheaper to make than an object, on both drivers. */
 export type Row = readonly unknown[];
@@ -97,21 +97,6 @@ export function sqliteReads(reader: SQLite.Database, writer?: Pick<GroupCommitSq
     },
   };
 }
-
-/**
- * The name a write built by Kysely is prepared under: one per text (a grant's
- * insert has a handful of shapes), so that a connection parses each once.
- */
-function writeName(text: string): string {
-  let name = writeNames.get(text);
-  if (name === undefined) {
-    name = `gatehouse_w_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    // The fixed texts (hot-writes.ts) are few; a text built per request is not worth keeping.
-    if (writeNames.size < 64) writeNames.set(text, name);
-  }
-  return name;
-}
-const writeNames = new Map<string, string>();
 
 /** The most reads one batch sends: a batch waits for all of its answers before its connection goes back to the pool. */
 const MAX_BATCH = 64;
@@ -217,7 +202,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
       });
     },
     async write(query) {
-      return (await pool.query({ name: writeName(query.sql), text: query.sql, values: [...query.parameters] })).rows;
+      return (await pool.query({ name: statementName(query.sql), text: query.sql, values: [...query.parameters] })).rows;
     },
     async firstAfter(writes, name, text, parameters) {
       const answers = await afterWrites(pool, writes, name, text, parameters);
@@ -248,7 +233,7 @@ async function afterWrites(pool: pg.Pool, writes: readonly CompiledQuery[], name
     let sent: Promise<pg.QueryResult<unknown[]>>[];
     try {
       sent = [
-        ...writes.map((write) => client.query<unknown[]>({ name: writeName(write.sql), text: write.sql, values: [...write.parameters] })),
+        ...writes.map((write) => client.query<unknown[]>({ name: statementName(write.sql), text: write.sql, values: [...write.parameters] })),
         client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
       ];
     } finally {

@@ -18,13 +18,13 @@ import { SqlSettingsStore } from './sql-settings-store.js';
 import { SqlTwoStepStore } from './sql-two-step-store.js';
 import { SqlPasskeyStore } from './sql-passkey-store.js';
 import { SqlUpstreamStore } from './sql-upstream-store.js';
-import { eventInserts, SqlWebhookStore, sqliteEventStatements } from './sql-webhook-store.js';
+import { eventInserts, eventValues, SqlWebhookStore, sqliteEventStatements, type EventValues } from './sql-webhook-store.js';
 import type { WebhookEventRecord } from '../webhook-store.js';
 import { SqlClientStore } from './sql-client-store.js';
 import { SqlResourceStore } from './sql-resource-store.js';
 import { SqlProofStore } from './sql-proof-store.js';
-import { HotReads, type IssuedRow, type TokenRow } from './hot-reads.js';
-import { HotWrites, type FullRow } from './hot-writes.js';
+import { HotReads, USER_COLUMNS, type IssuedRow, type TokenRow } from './hot-reads.js';
+import { AUDIT_COLUMNS, HotWrites, type FullRow } from './hot-writes.js';
 import { compiledOnce } from './compiled-once.js';
 import { CodeBatches } from './code-batches.js';
 import { GrantBatches, type GrantWrite } from './grant-batches.js';
@@ -327,17 +327,54 @@ function auditRow(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string) {
 }
 
 /**
+ * PostgreSQL: an audit entry (`insert`, returning its id) with its webhook
+ * events and their deliveries in one statement: the events' rows are
+ * data-modifying CTEs of the entry's insert, which also counts the
+ * deliveries (`deliveries`).
+ */
+function withEvents<Q extends { returning: (...args: any[]) => any }>(db: Kysely<Database>, events: readonly EventValues[], insert: (db: Kysely<Database>) => Q) {
+  const [eventsInsert, ...deliveryInserts] = eventInserts(db, events);
+  let creator: any = db.with('webhook_events_0', () => eventsInsert!);
+  deliveryInserts.forEach((q, i) => { creator = creator.with(`webhook_deliveries_${i}`, () => q.returning('id')); });
+  const counted = sql.join(deliveryInserts.map((_, i) => sql`(select count(*) from ${sql.table(`webhook_deliveries_${i}`)})`), sql` + `);
+  return insert(creator as Kysely<Database>).returning(sql<number | string>`${counted}`.as('deliveries')) as ReturnType<Q['returning']>;
+}
+
+/** An event's six arguments to `auditWithEvents`, in the order it reads them. */
+const eventArguments = (v: EventValues) => [v.id, v.type, v.at, v.body, v.idPrefix, v.quotedType];
+
+/**
+ * PostgreSQL: `withEvents` for an entry without a repeat key, compiled once
+ * for each number of events and kept prepared. Its arguments: the entry's
+ * columns in `AUDIT_COLUMNS`' order, then each event's six (`eventArguments`).
+ */
+function auditWithEventsStatement(db: Kysely<Database>) {
+  return compiledOnce((...args: unknown[]) => {
+    const row = Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, args[i]])) as Insertable<AuditLogTable>;
+    const events: EventValues[] = [];
+    for (let i = AUDIT_COLUMNS.length; i < args.length; i += 6) {
+      const [id, type, at, body, idPrefix, quotedType] = args.slice(i, i + 6) as [string, string, number, string, string, string];
+      events.push({ id, type, at, body, idPrefix, quotedType });
+    }
+    return withEvents(db, events, (creator) => creator.insertInto('audit_log').values(row).returning('id'));
+  }, { prepared: true });
+}
+
+/**
  * The statements of a password sign-in that go through this store, built
  * with Kysely and compiled once each (compiled-once.ts): the attempt
- * counters, the account by login, the session and its audit entry.
+ * counters, the account by login, the session and its audit entry. On
+ * PostgreSQL each is kept prepared by name (statement-names.ts), so the
+ * account is read by its columns, not `*`.
  */
 function signInStatements(db: Kysely<Database>) {
+  const prepared = { prepared: true };
   return {
-    userByLogin: compiledOnce((login: string) => db.selectFrom('users').selectAll().where('login', '=', login)),
+    userByLogin: compiledOnce((login: string) => db.selectFrom('users').select(USER_COLUMNS).where('login', '=', login), prepared),
     insertSession: compiledOnce((hash: string, userId: string, authTime: number, amr: string, createdAt: number, lastSeenAt: number, expiresAt: number, userAgent: string | null, ip: string | null) =>
       db.insertInto('sessions').values({
         hash, user_id: userId, auth_time: authTime, amr, created_at: createdAt, last_seen_at: lastSeenAt, expires_at: expiresAt, user_agent: userAgent, ip,
-      })),
+      }), prepared),
     /** `windows`: each key, then the start of its window, keys sorted and distinct (`SqlStorage.countAttempts`). */
     countAttempts: compiledOnce((now: number, ...windows: (string | number)[]) => {
       const keys = Array.from({ length: windows.length / 2 }, (_, i) => [windows[2 * i] as string, windows[2 * i + 1] as number] as const);
@@ -352,9 +389,9 @@ function signInStatements(db: Kysely<Database>) {
           window_start: sql`case when ${stale} then cast(${now} as bigint) else attempt_counters.window_start end`,
         }))
         .returning(['key', 'count']);
-    }),
-    resetAttempts: compiledOnce((...keys: string[]) => db.deleteFrom('attempt_counters').where('key', 'in', keys)),
-    forgiveAttempt: compiledOnce((key: string) => db.updateTable('attempt_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0)),
+    }, prepared),
+    resetAttempts: compiledOnce((...keys: string[]) => db.deleteFrom('attempt_counters').where('key', 'in', keys), prepared),
+    forgiveAttempt: compiledOnce((key: string) => db.updateTable('attempt_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0), prepared),
   };
 }
 
@@ -377,6 +414,7 @@ export class SqlStorage implements Storage {
   private readonly statements: ReturnType<typeof signInStatements>;
   /** SQLite: an audit entry's webhook events, compiled once (sql-webhook-store.ts). */
   private readonly eventStatements: ReturnType<typeof sqliteEventStatements>;
+  private readonly auditWithEvents: ReturnType<typeof auditWithEventsStatement>;
   /** On PostgreSQL's pool, concurrent grants' writes and checks, a statement each for all (grant-batches.ts). */
   private readonly grants: GrantBatches | null;
   /** On PostgreSQL's pool, concurrent exchanges' codes consumed by one statement (code-batches.ts). */
@@ -417,6 +455,7 @@ export class SqlStorage implements Storage {
     this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
     this.statements = signInStatements(base);
     this.eventStatements = sqliteEventStatements(base);
+    this.auditWithEvents = auditWithEventsStatement(base);
     this.grants = this.postgres && this.prepared.batches
       ? new GrantBatches(
         (grant) => this.prepared.issuedAfter([this.grantWrite(grant)], grant.rows[0]!.hash),
@@ -1134,21 +1173,20 @@ export class SqlStorage implements Storage {
     }
     // The webhook events this entry causes, and their deliveries, exist exactly when the entry does
     // (src/storage/webhook-store.ts): no crash can keep one without the other.
+    const eventRows = events.map(eventValues);
     if (this.postgres) {
-      const [eventsInsert, ...deliveryInserts] = eventInserts(this.db, events);
-      // One statement: the event rows are data-modifying CTEs of the audit insert, which counts the deliveries.
-      let creator: any = this.db.with('webhook_events_0', () => eventsInsert!);
-      deliveryInserts.forEach((q, i) => { creator = creator.with(`webhook_deliveries_${i}`, () => q.returning('id')); });
-      const counted = sql.join(deliveryInserts.map((_, i) => sql`(select count(*) from ${sql.table(`webhook_deliveries_${i}`)})`), sql` + `);
-      const row = await insert(creator as Kysely<Database>).returning(sql<number | string>`${counted}`.as('deliveries')).executeTakeFirstOrThrow();
+      const row = plain
+        // As every sign-in writes one: compiled once, and kept prepared.
+        ? (await this.db.executeQuery(this.auditWithEvents(...AUDIT_COLUMNS.map((c) => values[c]), ...eventRows.flatMap(eventArguments)))).rows[0]!
+        : await withEvents(this.db, eventRows, insert).executeTakeFirstOrThrow();
       return { id: row.id, deliveries: Number(row.deliveries) };
     }
     // Issued in the same turn of the event loop, they all join the same group commit (src/storage/sqlite-group-commit.ts).
     const statements = this.eventStatements;
     const [id, , ...delivered] = await Promise.all([
       plain ? this.db.executeQuery(this.writes.audit(values)).then(() => values.id) : insert(this.db).executeTakeFirstOrThrow().then((row) => row.id),
-      this.db.executeQuery(statements.events(...events.flatMap((e) => [e.id, e.type, e.at, e.body]))),
-      ...events.map((e) => this.db.executeQuery(statements.deliveries(`${e.id}_`, e.id, e.at, JSON.stringify(e.type)))),
+      this.db.executeQuery(statements.events(...eventRows.flatMap((v) => [v.id, v.type, v.at, v.body]))),
+      ...eventRows.map((v) => this.db.executeQuery(statements.deliveries(v.idPrefix, v.id, v.at, v.quotedType))),
     ]);
     return { id, deliveries: delivered.reduce((n, r) => n + Number(r.numAffectedRows ?? 0n), 0) };
   }

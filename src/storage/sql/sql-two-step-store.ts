@@ -100,7 +100,7 @@ export class SqlTwoStepStore implements TwoStepStore {
       .where('user_id', '=', userId).where('used_at', 'is', null).as('recovery'),
     eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n'))
       .where('user_id', '=', userId).where('user_verified', '=', 0).as('keys'),
-  ]));
+  ]), { prepared: true });
 
   async secondFactorCounts(userId: UserId): Promise<SecondFactorCounts> {
     const row = (await this.db.executeQuery(this.factorCounts(userId))).rows[0]!;

@@ -33,17 +33,25 @@ function toDelivery(r: Selectable<WebhookDeliveriesTable> & { type: string }): W
 /** The id of the delivery of an event to an endpoint. */
 export const deliveryId = (eventId: string, endpointId: string): string => `${eventId}_${endpointId}`;
 
+/** An event as its inserts take it: its record, the prefix of its deliveries' ids, and its type quoted as an endpoint's list holds it. */
+export interface EventValues extends WebhookEventRecord {
+  idPrefix: string;
+  quotedType: string;
+}
+
+export const eventValues = (e: WebhookEventRecord): EventValues => ({ id: e.id, type: e.type, at: e.at, body: e.body, idPrefix: `${e.id}_`, quotedType: JSON.stringify(e.type) });
+
 /**
  * The statements that record an event and its deliveries to every enabled
  * endpoint subscribed to its type at this moment. `SqlStorage.appendAudit`
  * runs them with the audit entry: on PostgreSQL these, in one statement (CTEs
  * of the audit insert); on SQLite `sqliteEventStatements`, in one group commit.
  */
-export function eventInserts(db: Kysely<Database>, events: readonly WebhookEventRecord[]): InsertQueryBuilder<Database, any, InsertResult>[] {
+export function eventInserts(db: Kysely<Database>, events: readonly EventValues[]): InsertQueryBuilder<Database, any, InsertResult>[] {
   if (events.length === 0) return [];
   return [
     db.insertInto('webhook_events').values(events.map((e) => ({ id: e.id, type: e.type, at: e.at, body: e.body }))),
-    ...events.map((e) => deliveriesInsert(db, `${e.id}_`, e.id, e.at, JSON.stringify(e.type), true)),
+    ...events.map((e) => deliveriesInsert(db, e.idPrefix, e.id, e.at, e.quotedType, true)),
   ];
 }
 
