@@ -18,10 +18,24 @@ import { ENDPOINTS, type EndpointId } from './targets/target.js';
 import { summarise, summaryText, type CpuProfile } from './cpu-profile.js';
 import { uptime } from './machine.js';
 
+const USAGE = `npm run bench:profile -- [options]
+  --endpoint E       one of ${ENDPOINTS.join(', ')}, login (default refresh)
+  --duration S       seconds of load under the profiler (default 10)
+  --connections N    concurrent connections (default 32)
+  --log-level L      Gatehouse's GATEHOUSE_LOG_LEVEL (default info)
+  --out DIR          where the .cpuprofile and its summary go (default bench/results/profile-<endpoint>-<time>)`;
+
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { endpoint: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, 'log-level': { type: 'string' }, out: { type: 'string' } },
+  options: {
+    endpoint: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, 'log-level': { type: 'string' }, out: { type: 'string' },
+    help: { type: 'boolean' },
+  },
 });
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const endpoint = (values.endpoint ?? 'refresh') as EndpointId | 'login';
 if (endpoint !== 'login' && !(ENDPOINTS as readonly string[]).includes(endpoint)) throw new Error(`--endpoint must be one of ${ENDPOINTS.join(', ')}, login`);
 const duration = Number(values.duration ?? 10);
