@@ -38,7 +38,7 @@ import { chooseDriver } from './load/load.js';
 import { onInterrupt, stopNow } from './interrupt.js';
 import { autogroup, gitCommit, setAutogroup, uptime } from './machine.js';
 import { assertClean, loadRun, probe } from './measure.js';
-import { HASHING_NICE } from '../src/crypto/password-pool.js';
+import { hashingNice } from '../src/crypto/password-pool.js';
 import { loginScenario, startGatehouse, type GatehouseTarget } from './targets/gatehouse.js';
 import { ENDPOINTS, type EndpointId } from './targets/target.js';
 import { procStat, TICKS_PER_SECOND, treeUsage, usedBetween } from './proc-usage.js';
@@ -77,6 +77,11 @@ if (values.help) {
 const smoke = values.smoke ?? false;
 const endpoints = (values.endpoints?.split(',') ?? [...ENDPOINTS]) as CpuEndpoint[];
 for (const e of endpoints) if (!(CPU_ENDPOINTS as readonly string[]).includes(e)) throw new Error(`--endpoints: ${e} is not one of ${CPU_ENDPOINTS.join(', ')}`);
+/** The hashing threads' priority in the servers measured (they inherit GATEHOUSE_HASHING_NICE): how their CPU is told apart. */
+const hashingPriority = hashingNice();
+if (endpoints.includes('login') && hashingPriority === 0) {
+  throw new Error('--endpoints login tells the hashing threads apart by their lowered priority, and GATEHOUSE_HASHING_NICE=0 leaves them at the others\'');
+}
 const engine = values.engine ?? 'sqlite';
 if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
 const workers = Number(values.workers ?? 1);
@@ -147,7 +152,7 @@ try {
         const warmup = await loadRun(driver, target, { ...warm, values: signIns ? warm.values : warm.values?.slice(0, -1) }, connections, signIns && !smoke ? LOGIN_WARMUP_SECONDS : 1);
         assertClean(`${endpoint} warm-up`, warmup, warm, { warmup: true });
         const scenario = signIns ? warm : (await target.scenario(endpoint, fresh(duration)))!;
-        const nice = signIns ? HASHING_NICE : undefined;
+        const nice = signIns ? hashingPriority : undefined;
         const before = { gatehouse: treeUsage(target.pid, nice), postgres: postmaster === null ? null : treeUsage(postmaster) };
         const result = await loadRun(driver, target, scenario, connections, duration);
         const gatehouse = usedBetween(before.gatehouse, treeUsage(target.pid, nice));
@@ -184,7 +189,7 @@ const header = [
   `- ${engine === 'postgres' ? 'PostgreSQL (durable throwaway cluster)' : 'SQLite'}, GATEHOUSE_WORKERS=${workers}; ${driver.name}, ${connections} connections, ${duration} s measured after 1 s of warm-up, ${rounds} round(s), builds interleaved; the median round is shown`,
   `- CPU of every process and thread, from /proc; bytes and write calls are Gatehouse's (responses, log lines, the database's files)`,
   ...(autogroupDuring === null ? [] : [`- Linux's autogroup scheduling ${autogroupDuring ? 'on' : 'off'} during the run (\`--no-autogroup\`; docs/benchmarks.md)`]),
-  ...(signInsMeasured ? [`- login: \`POST /login\` with the right password, after ${LOGIN_WARMUP_SECONDS} s of unmeasured ones; "besides hashing" is Gatehouse's CPU less its hashing threads' (at nice ${HASHING_NICE})`] : []),
+  ...(signInsMeasured ? [`- login: \`POST /login\` with the right password, after ${LOGIN_WARMUP_SECONDS} s of unmeasured ones; "besides hashing" is Gatehouse's CPU less its hashing threads' (at nice ${hashingPriority})`] : []),
   '',
   `| endpoint | build | req/s | p99 ms | Gatehouse CPU µs/request (each round) | ${signInsMeasured ? 'besides hashing (each round) | ' : ''}${engine === 'postgres' ? 'PostgreSQL CPU µs/request | ' : ''}bytes written/request | write calls/request |`,
   `|---|---|---:|---:|---:|${signInsMeasured ? '---:|' : ''}${engine === 'postgres' ? '---:|' : ''}---:|---:|`,

@@ -46,3 +46,41 @@ test('a process that ends between the readings is counted to its end, through it
     await once(parent, 'exit').catch(() => {});
   }
 });
+
+/** `BURN`, counting the process's system time too (its every `cpuUsage` is a system call): at most `ms` in all. */
+const BURN_ALL = (ms: number) => `const end = ${ms} * 1000; for (;;) { const u = process.cpuUsage(); if (u.user + u.system >= end) break; }`;
+
+test('the CPU of threads at a given priority is told apart from the rest of the tree', async () => {
+  // A child that lowers its own priority (as Gatehouse's hashing threads do) and burns, beside a parent that burns at 0.
+  const parent = spawn(process.execPath, ['-e', `
+    const child = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(`require('node:os').setPriority(0, 10); ${BURN_ALL(400)}; console.log('child burnt'); setInterval(() => {}, 1000);`)}], { stdio: ['ignore', 'inherit', 'ignore'] });
+    ${BURN(200)}
+    console.log('burnt');
+    setInterval(() => {}, 1000);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const before = treeUsage(parent.pid!, 10);
+    let output = '';
+    parent.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    // Both have burnt what they were to burn: the child's is the tree's CPU at nice 10. At that priority, on a machine
+    // the rest of the suite keeps busy, it may take many times its CPU in wall time.
+    while (!(output.includes('\nburnt') || output.startsWith('burnt')) || !output.includes('child burnt')) await new Promise((resolve) => setTimeout(resolve, 20));
+    const used = usedBetween(before, treeUsage(parent.pid!, 10));
+    // Its burn (400 ms for the whole process, most of it on the thread at nice 10), and none of the parent's.
+    expect(used.ticksAtNice / TICKS_PER_SECOND).toBeGreaterThan(0.25);
+    expect(used.ticksAtNice / TICKS_PER_SECOND).toBeLessThan(0.6);
+    // The parent's burn is in the tree's CPU, not in the share at nice 10.
+    expect((used.ticks - used.ticksAtNice) / TICKS_PER_SECOND).toBeGreaterThan(0.1);
+    // Without a priority asked for, none is counted apart.
+    expect(treeUsage(parent.pid!).ticksAtNice).toBe(0);
+  } finally {
+    for (const pid of processTree(parent.pid!).reverse()) {
+      try {
+        process.kill(pid);
+      } catch {
+        // Gone already.
+      }
+    }
+    await once(parent, 'exit').catch(() => {});
+  }
+});

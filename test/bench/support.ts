@@ -6,12 +6,12 @@ import { inject } from 'vitest';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** `entry` of the bundle in `bundle` with `args`, from the repository's root; its exit code and everything it printed. */
-export function runBundled(bundle: string, entry: string, args: string[]): Promise<{ code: number | null; output: string }> {
+export function runBundled(bundle: string, entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     // The suite's PostgreSQL stands in for the throwaway cluster the benchmark would start.
     const child = spawn(process.execPath, [path.join(bundle, `${entry}.mjs`), ...args], {
       cwd: ROOT,
-      env: { ...process.env, GATEHOUSE_TEST_DATABASE_URL: inject('postgresUrl') },
+      env: { ...process.env, GATEHOUSE_TEST_DATABASE_URL: inject('postgresUrl'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
