@@ -414,6 +414,7 @@ export class SqlStorage implements Storage {
   private readonly statements: ReturnType<typeof signInStatements>;
   /** SQLite: an audit entry's webhook events, compiled once (sql-webhook-store.ts). */
   private readonly eventStatements: ReturnType<typeof sqliteEventStatements>;
+  /** PostgreSQL: an audit entry without a repeat key and its webhook events, one statement compiled once (`auditWithEventsStatement`). */
   private readonly auditWithEvents: ReturnType<typeof auditWithEventsStatement>;
   /** On PostgreSQL's pool, concurrent grants' writes and checks, a statement each for all (grant-batches.ts). */
   private readonly grants: GrantBatches | null;
