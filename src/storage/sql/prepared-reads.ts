@@ -125,6 +125,84 @@ function uncork(client: pg.PoolClient): void {
   socketOf(client).uncork?.();
 }
 
+type QueryClass = new (config: pg.QueryConfig & { rowMode: 'array' }) => object;
+type Parser = (value: string) => unknown;
+interface Field { dataTypeID: number; format?: string }
+
+/** By connection, the column parsers of each statement described there: what the connection learnt, whichever storage asked. */
+const parsersOf = new WeakMap<object, Map<string, Parser[]>>();
+
+/**
+ * node-postgres' query, for a read by name whose result is described once
+ * per connection. node-postgres asks the server to describe the result at
+ * every run, and from the answer builds each column's parser and an empty
+ * row object (unused by a read in `rowMode: 'array'`): for the token check's
+ * 21 columns, about a third of the client's CPU per read (measured in
+ * docs/benchmarks.md). A prepared statement's columns cannot change while it
+ * lives on its connection (the server refuses to run it then: "cached plan
+ * must not change result type"), so the parsers learnt at its first run
+ * there are kept for the connection, and later runs are sent without a
+ * Describe: Bind, Execute, Sync.
+ */
+function describedOnce(Query: QueryClass) {
+  const base = Query as unknown as new (config: object) => QueryInternals;
+  return class DescribedOnce extends base {
+    private describedOn: object | undefined;
+    constructor(config: pg.QueryConfig & { rowMode: 'array' }) {
+      super(config);
+    }
+    override prepare(connection: ConnectionInternals): void {
+      this.describedOn = connection;
+      const parsers = parsersOf.get(connection)?.get(this.name!);
+      if (parsers === undefined || connection.parsedStatements[this.name!] === undefined || !this.values!.every(plain)) return super.prepare(connection);
+      this._result._parsers = parsers;
+      this._accumulateRows = true;
+      try {
+        connection.bind({ portal: '', statement: this.name, values: this.values, binary: false, valueMapper: bindValue });
+      } catch (err) {
+        connection.sync();
+        return this.handleError(err, connection);
+      }
+      connection.execute({ portal: '', rows: undefined });
+      connection.sync();
+    }
+    override handleRowDescription(msg: { fields: Field[] }): void {
+      super.handleRowDescription(msg);
+      let kept = parsersOf.get(this.describedOn!);
+      if (kept === undefined) parsersOf.set(this.describedOn!, (kept = new Map()));
+      kept.set(this.name!, this._result._parsers);
+    }
+  };
+}
+
+/** `query` run on `client` as node-postgres runs any query object it is given (a "submittable"). */
+function submit(client: pg.PoolClient, query: object): Promise<pg.QueryResult<unknown[]>> {
+  return new Promise((resolve, reject) => {
+    (client as unknown as { query(q: object, done: (err: Error | null, result: pg.QueryResult<unknown[]>) => void): void }).query(query, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** A value bound as node-postgres binds it, by its text: a string, a number, null. Any other goes through node-postgres. */
+const plain = (value: unknown): boolean => value === null || typeof value === 'string' || typeof value === 'number';
+const bindValue = (value: unknown): string | null => (value === null ? null : String(value));
+
+interface QueryInternals {
+  name?: string;
+  values?: unknown[];
+  _result: { _parsers: Parser[] };
+  _accumulateRows: boolean;
+  prepare(connection: ConnectionInternals): void;
+  handleRowDescription(msg: { fields: Field[] }): void;
+  handleError(err: unknown, connection: ConnectionInternals): void;
+}
+
+interface ConnectionInternals {
+  parsedStatements: Record<string, string>;
+  bind(config: object): void;
+  execute(config: object): void;
+  sync(): void;
+}
+
 /** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
 const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
 
@@ -150,6 +228,7 @@ export const refused = (err: unknown): boolean => fromServer(err) && (err as { s
  * the log to reach the disk) are never queued behind one another's.
  */
 export function postgresReads(pool: pg.Pool): PreparedReads {
+  const Read = describedOnce((pool as unknown as { Client: { Query: QueryClass } }).Client.Query);
   let pending: PendingRead[] = [];
   const send = async (batch: PendingRead[]): Promise<void> => {
     let client: pg.PoolClient;
@@ -168,7 +247,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     const answers: Promise<void>[] = [];
     try {
       for (const read of batch) {
-        answers.push(client.query<unknown[]>({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then(
+        answers.push(submit(client, new Read({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' })).then(
           (result) => read.resolve(result.rows[0]),
           (err: unknown) => {
             if (!fromServer(err)) broken = err;
