@@ -125,82 +125,167 @@ function uncork(client: pg.PoolClient): void {
   socketOf(client).uncork?.();
 }
 
-type QueryClass = new (config: pg.QueryConfig & { rowMode: 'array' }) => object;
 type Parser = (value: string) => unknown;
-interface Field { dataTypeID: number; format?: string }
 
 /** By connection, the column parsers of each statement described there: what the connection learnt, whichever storage asked. */
 const parsersOf = new WeakMap<object, Map<string, Parser[]>>();
 
+/** What a hot read uses of node-postgres' connection: its protocol messages, and the statements it has prepared. */
+interface Connection {
+  stream: { cork?(): void; uncork?(): void };
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  parse(config: { name: string; text: string }): void;
+  bind(config: { portal: string; statement: string; values: readonly unknown[]; binary: false; valueMapper(value: unknown): string | null }): void;
+  describe(config: { type: 'P'; name: string }): void;
+  execute(config: { portal: string }): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** node-postgres' query class (`pg.Query`), which every query a pipelined connection runs must be. */
+type QueryClass = new (config: object) => object;
+
+/** What a hot read is given to run. */
+interface HotReadInput {
+  /** Read by node-postgres: the statement it records as prepared on the connection once this read is answered. */
+  name: string;
+  text: string;
+  values: readonly (string | number | null)[];
+  types: Pick<pg.PoolClient, 'getTypeParser'>;
+  /** Called once, by node-postgres, with the first row (undefined: none) or the failure. */
+  callback(err: unknown, row?: Row): void;
+}
+
+type HotReadClass = new (input: HotReadInput) => object;
+const hotReadClasses = new WeakMap<QueryClass, HotReadClass>();
+
 /**
- * node-postgres' query, for a read by name whose result is described once
- * per connection. node-postgres asks the server to describe the result at
- * every run, and from the answer builds each column's parser and an empty
- * row object (unused by a read in `rowMode: 'array'`): for the token check's
- * 21 columns, about a third of the client's CPU per read (measured in
- * docs/benchmarks.md). A prepared statement's columns cannot change while it
- * lives on its connection (the server refuses to run it then: "cached plan
- * must not change result type"), so the parsers learnt at its first run
- * there are kept for the connection, and later runs are sent without a
- * Describe: Bind, Execute, Sync.
+ * One read by name, as a node-postgres query: its first row, parsed as
+ * node-postgres parses rows in `rowMode: 'array'`.
+ *
+ * node-postgres' own query asks the server to describe the result at every
+ * run and from the answer builds each column's parser and an empty row
+ * object, after copying its configuration property by property: for the
+ * token check's 21 columns, about half the client's CPU per read (measured
+ * in docs/benchmarks.md). A prepared statement's columns cannot change
+ * while it lives on its connection (the server refuses to run it then:
+ * "cached plan must not change result type"), so this read asks for the
+ * description only at the statement's first run on a connection and keeps
+ * the parsers for the connection: later runs are Bind, Execute, Sync.
+ *
+ * It is node-postgres' query class extended (of the pool's own module:
+ * pg is loaded only for PostgreSQL), because a pipelined connection runs
+ * nothing else; every message of the protocol it can be handed is answered
+ * here, so nothing of the base class runs but its constructor.
  */
-function describedOnce(Query: QueryClass) {
-  const base = Query as unknown as new (config: object) => QueryInternals;
-  return class DescribedOnce extends base {
-    private describedOn: object | undefined;
-    constructor(config: pg.QueryConfig & { rowMode: 'array' }) {
-      super(config);
+function hotReadClass(Query: QueryClass): HotReadClass {
+  const known = hotReadClasses.get(Query);
+  if (known !== undefined) return known;
+  class HotRead extends Query {
+    readonly name: string;
+    readonly text: string;
+    readonly callback: HotReadInput['callback'];
+    private readonly values: HotReadInput['values'];
+    private readonly types: HotReadInput['types'];
+    private parsers: Parser[] | undefined;
+    private row: unknown[] | undefined;
+    private failed: unknown;
+    private connection: Connection | undefined;
+
+    constructor(input: HotReadInput) {
+      // Nothing for the base class to copy: the read keeps its own.
+      super(NO_CONFIG);
+      this.name = input.name;
+      this.text = input.text;
+      this.values = input.values;
+      this.types = input.types;
+      this.callback = input.callback;
     }
-    override prepare(connection: ConnectionInternals): void {
-      this.describedOn = connection;
-      const parsers = parsersOf.get(connection)?.get(this.name!);
-      if (parsers === undefined || connection.parsedStatements[this.name!] === undefined || !this.values!.every(plain)) return super.prepare(connection);
-      this._result._parsers = parsers;
-      this._accumulateRows = true;
+
+    /** Sends the read; an error returned is reported to `callback` (as node-postgres' own query does). */
+    submit(connection: Connection): Error | null {
+      const prepared = connection.parsedStatements[this.name] ?? connection.submittedNamedStatements[this.name];
+      if (prepared !== undefined && prepared !== this.text) return new Error(`prepared statement ${this.name} is another statement on this connection`);
+      this.connection = connection;
+      this.parsers = prepared === undefined ? undefined : parsersOf.get(connection)?.get(this.name);
+      connection.stream.cork?.();
       try {
+        if (prepared === undefined) {
+          connection.parse({ name: this.name, text: this.text });
+          connection.submittedNamedStatements[this.name] = this.text;
+        }
         connection.bind({ portal: '', statement: this.name, values: this.values, binary: false, valueMapper: bindValue });
-      } catch (err) {
+        if (this.parsers === undefined) connection.describe({ type: 'P', name: '' });
+        connection.execute({ portal: '' });
         connection.sync();
-        return this.handleError(err, connection);
+      } finally {
+        connection.stream.uncork?.();
       }
-      connection.execute({ portal: '', rows: undefined });
-      connection.sync();
+      return null;
     }
-    override handleRowDescription(msg: { fields: Field[] }): void {
-      super.handleRowDescription(msg);
-      let kept = parsersOf.get(this.describedOn!);
-      if (kept === undefined) parsersOf.set(this.describedOn!, (kept = new Map()));
-      kept.set(this.name!, this._result._parsers);
+
+    handleRowDescription(msg: { fields: ReadonlyArray<{ dataTypeID: number; format?: string }> }): void {
+      const parsers = msg.fields.map((field) => this.types.getTypeParser(field.dataTypeID, (field.format ?? 'text') as 'text') as Parser);
+      this.parsers = parsers;
+      let kept = parsersOf.get(this.connection!);
+      if (kept === undefined) parsersOf.set(this.connection!, (kept = new Map()));
+      kept.set(this.name, parsers);
     }
-  };
+
+    handleDataRow(msg: { fields: ReadonlyArray<string | null> }): void {
+      if (this.row !== undefined || this.failed !== undefined) return;
+      const { fields } = msg;
+      const row = new Array<unknown>(fields.length);
+      try {
+        for (let i = 0; i < fields.length; i++) row[i] = fields[i] === null ? null : this.parsers![i]!(fields[i]!);
+      } catch (err) {
+        // As node-postgres: the read fails once the server is done with it.
+        this.failed = err;
+        return;
+      }
+      this.row = row;
+    }
+
+    handleReadyForQuery(): void {
+      if (this.failed !== undefined) this.callback(this.failed);
+      else this.callback(null, this.row);
+    }
+
+    handleError(err: unknown): void {
+      this.callback(err);
+    }
+
+    handleCommandComplete(): void {}
+    handleEmptyQuery(): void {}
+    handlePortalSuspended(): void {}
+    handleCopyInResponse(connection: Connection): void {
+      connection.sendCopyFail('a read copies nothing');
+    }
+    handleCopyData(): void {}
+  }
+  hotReadClasses.set(Query, HotRead);
+  return HotRead;
 }
 
-/** `query` run on `client` as node-postgres runs any query object it is given (a "submittable"). */
-function submit(client: pg.PoolClient, query: object): Promise<pg.QueryResult<unknown[]>> {
-  return new Promise((resolve, reject) => {
-    (client as unknown as { query(q: object, done: (err: Error | null, result: pg.QueryResult<unknown[]>) => void): void }).query(query, (err, result) => (err ? reject(err) : resolve(result)));
-  });
-}
+const NO_CONFIG = Object.freeze({});
 
-/** A value bound as node-postgres binds it, by its text: a string, a number, null. Any other goes through node-postgres. */
-const plain = (value: unknown): boolean => value === null || typeof value === 'string' || typeof value === 'number';
+/** A value bound by its text, as node-postgres binds strings and numbers. */
+const plain = (value: unknown): value is string | number | null => value === null || typeof value === 'string' || typeof value === 'number';
 const bindValue = (value: unknown): string | null => (value === null ? null : String(value));
 
-interface QueryInternals {
-  name?: string;
-  values?: unknown[];
-  _result: { _parsers: Parser[] };
-  _accumulateRows: boolean;
-  prepare(connection: ConnectionInternals): void;
-  handleRowDescription(msg: { fields: Field[] }): void;
-  handleError(err: unknown, connection: ConnectionInternals): void;
-}
-
-interface ConnectionInternals {
-  parsedStatements: Record<string, string>;
-  bind(config: object): void;
-  execute(config: object): void;
-  sync(): void;
+/** `read` run on `client`: its first row. */
+function runRead(client: pg.PoolClient, read: PendingRead): Promise<Row | undefined> {
+  const name = `gatehouse_${read.name}`;
+  if (!read.parameters.every(plain)) {
+    // Arrays, dates, buffers: bound by node-postgres' own query, which converts them.
+    return client.query<unknown[]>({ name, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then((result) => result.rows[0]);
+  }
+  const HotRead = hotReadClass((client as unknown as { constructor: { Query: QueryClass } }).constructor.Query);
+  return new Promise((resolve, reject) => {
+    const values = read.parameters as (string | number | null)[];
+    (client as unknown as { query(read: object): void }).query(new HotRead({ name, text: read.text, values, types: client, callback: (err, row) => (err === null ? resolve(row) : reject(err)) }));
+  });
 }
 
 /** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
@@ -228,7 +313,6 @@ export const refused = (err: unknown): boolean => fromServer(err) && (err as { s
  * the log to reach the disk) are never queued behind one another's.
  */
 export function postgresReads(pool: pg.Pool): PreparedReads {
-  const Read = describedOnce((pool as unknown as { Client: { Query: QueryClass } }).Client.Query);
   let pending: PendingRead[] = [];
   const send = async (batch: PendingRead[]): Promise<void> => {
     let client: pg.PoolClient;
@@ -247,8 +331,8 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     const answers: Promise<void>[] = [];
     try {
       for (const read of batch) {
-        answers.push(submit(client, new Read({ name: `gatehouse_${read.name}`, text: read.text, values: read.parameters as unknown[], rowMode: 'array' })).then(
-          (result) => read.resolve(result.rows[0]),
+        answers.push(runRead(client, read).then(
+          (row) => read.resolve(row),
           (err: unknown) => {
             if (!fromServer(err)) broken = err;
             read.reject(err);
