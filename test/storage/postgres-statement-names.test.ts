@@ -60,6 +60,28 @@ describe('Kysely on a preparing pool', () => {
     }
   });
 
+  test('a kept statement whose column changed type is refused once; its connection is dropped, and the next one prepares it anew', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+    try {
+      await sql`create table retyped (id text primary key, n int not null)`.execute(db);
+      await sql`insert into retyped values ('a', 7)`.execute(db);
+      const read = compiledOnce((id: string) => (db as unknown as Kysely<{ retyped: { id: string; n: number } }>).selectFrom('retyped').select(['id', 'n']).where('id', '=', id), { prepared: true });
+      const run = () => db.executeQuery<{ id: string; n: unknown }>(read('a')).then((r) => r.rows[0]);
+      expect(await run()).toEqual({ id: 'a', n: 7 });
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      await other.query('alter table retyped alter column n type text');
+      await other.end();
+      await expect(run()).rejects.toThrow(/cached plan must not change result type/);
+      // Without the connection dropped, every later run on it would be refused the same way.
+      expect(await run()).toEqual({ id: 'a', n: '7' });
+      expect(await run()).toEqual({ id: 'a', n: '7' });
+    } finally {
+      await db.destroy();
+    }
+  });
+
   test('a text that reads `*` back cannot be kept, as a migration could change what `*` means', () => {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
     const byLogin = compiledOnce((login: string) => db.selectFrom('users').selectAll().where('login', '=', login), { prepared: true });

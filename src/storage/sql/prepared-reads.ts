@@ -9,7 +9,7 @@ import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { GroupCommitSqliteDialect } from '../sqlite-group-commit.js';
-import { statementName } from './statement-names.js';
+import { planChanged, statementName } from './statement-names.js';
 
 /** A row as its values in the order the statement selects them: cheaper to make than an object, on both drivers. */
 export type Row = readonly unknown[];
@@ -334,7 +334,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
         answers.push(runRead(client, read).then(
           (row) => read.resolve(row),
           (err: unknown) => {
-            if (!fromServer(err)) broken = err;
+            if (!fromServer(err) || planChanged(err)) broken = err;
             read.reject(err);
           },
         ));
@@ -348,7 +348,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     }
     await Promise.all(answers);
     if (pipelined) (client as { pipeline: boolean }).pipeline = false;
-    // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
+    // An error the server sent leaves the connection usable, but for a statement it will refuse for good (`planChanged`); any other (a dropped connection) does not.
     client.release(broken !== undefined);
   };
   const flush = (): void => {
@@ -403,8 +403,8 @@ async function afterWrites(pool: pg.Pool, writes: readonly CompiledQuery[], name
       uncork(client);
     }
     const answers = await Promise.allSettled(sent);
-    // An error the server sent leaves the connection usable; any other (a dropped connection) does not.
-    broken = answers.some((answer) => answer.status === 'rejected' && !fromServer(answer.reason));
+    // An error the server sent leaves the connection usable, but for a statement it will refuse for good (`planChanged`); any other (a dropped connection) does not.
+    broken = answers.some((answer) => answer.status === 'rejected' && (!fromServer(answer.reason) || planChanged(answer.reason)));
     return answers;
   } finally {
     (client as { pipeline: boolean }).pipeline = false;

@@ -50,21 +50,40 @@ export function statementName(text: string): string {
 }
 
 /**
+ * Whether PostgreSQL refused a prepared statement because the result of its
+ * text is no longer the one it was prepared with (a migration changed a
+ * column's type under it). The statement stays refused on that connection
+ * for as long as the connection lives, so the connection is dropped: the
+ * next one prepares the text anew.
+ */
+export function planChanged(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
+
+/**
  * `pool` as Kysely's PostgreSQL dialect takes it, with the clients it hands
  * out sending each kept text by name (and every other statement as before).
+ * A client whose kept statement was refused by `planChanged` is dropped
+ * when it is given back.
  */
 export function preparingPool(pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
     let wrapper = wrapped.get(client);
     if (wrapper === undefined) {
+      let stale = false;
       wrapper = {
         // A cursor (an object) passes through; a kept text goes with its name.
         query: (text: any, parameters?: readonly unknown[]): any => {
           const name = typeof text === 'string' ? kept.get(text) : undefined;
-          return name === undefined ? client.query(text, parameters as unknown[]) : client.query({ name, text, values: parameters as unknown[] });
+          if (name === undefined) return client.query(text, parameters as unknown[]);
+          return client.query({ name, text, values: parameters as unknown[] }).catch((err: unknown) => {
+            if (planChanged(err)) stale = true;
+            throw err;
+          });
         },
-        release: (destroy?: boolean) => client.release(destroy),
+        release: (destroy?: boolean) => client.release(destroy || stale),
       };
       wrapped.set(client, wrapper);
     }
