@@ -274,9 +274,12 @@ const NO_CONFIG = Object.freeze({});
 const plain = (value: unknown): value is string | number | null => value === null || typeof value === 'string' || typeof value === 'number';
 const bindValue = (value: unknown): string | null => (value === null ? null : String(value));
 
+/** The name a read is prepared under on each connection, whichever way it is sent. */
+const readName = (name: string): string => `gatehouse_${name}`;
+
 /** `read` run on `client`: its first row. */
 function runRead(client: pg.PoolClient, read: PendingRead): Promise<Row | undefined> {
-  const name = `gatehouse_${read.name}`;
+  const name = readName(read.name);
   if (!read.parameters.every(plain)) {
     // Arrays, dates, buffers: bound by node-postgres' own query, which converts them.
     return client.query<unknown[]>({ name, text: read.text, values: read.parameters as unknown[], rowMode: 'array' }).then((result) => result.rows[0]);
@@ -397,7 +400,7 @@ async function afterWrites(pool: pg.Pool, writes: readonly CompiledQuery[], name
     try {
       sent = [
         ...writes.map((write) => client.query<unknown[]>({ name: statementName(write.sql), text: write.sql, values: [...write.parameters] })),
-        client.query<unknown[]>({ name: `gatehouse_${name}`, text, values: parameters as unknown[], rowMode: 'array' }),
+        client.query<unknown[]>({ name: readName(name), text, values: parameters as unknown[], rowMode: 'array' }),
       ];
     } finally {
       uncork(client);
