@@ -82,6 +82,29 @@ describe('Kysely on a preparing pool', () => {
     }
   });
 
+  test('a connection whose backend is terminated under a statement is dropped, and the next statement answers', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    // As the server's pool (storage/open.ts): a connection that ends is reported to its statements, not thrown.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid;
+      const before = await pid();
+      const slow = sql`select pg_sleep(5)`.execute(db).then(() => 'answered', (err: Error) => err);
+      // Terminated as a server restart or a failover would end it, while the statement runs.
+      await expect.poll(async () => (await admin.query(`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(5)'`)).rows[0].n).toBe(1);
+      await admin.query('select pg_terminate_backend($1)', [before]);
+      expect(await slow).toMatchObject({ code: '57P01' });
+      expect(await pid()).not.toBe(before);
+    } finally {
+      await admin.end();
+      await db.destroy();
+    }
+  });
+
   test('a text that reads `*` back cannot be kept, as a migration could change what `*` means', () => {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
     const byLogin = compiledOnce((login: string) => db.selectFrom('users').selectAll().where('login', '=', login), { prepared: true });

@@ -291,7 +291,7 @@ function runRead(client: pg.PoolClient, read: PendingRead): Promise<Row | undefi
   });
 }
 
-/** Whether an error came from the server (the connection stays usable) rather than from the connection itself. */
+/** Whether an error came from the server rather than from the connection itself. */
 const fromServer = (err: unknown): boolean => err instanceof Error && 'severity' in err;
 
 /**
@@ -300,6 +300,14 @@ const fromServer = (err: unknown): boolean => err instanceof Error && 'severity'
  * and may come after the commit it followed.
  */
 export const refused = (err: unknown): boolean => fromServer(err) && (err as { severity?: unknown }).severity === 'ERROR';
+
+/**
+ * Whether the connection a statement failed on can go back to the pool: the
+ * server refused the statement and went on (`refused`: not an error of the
+ * connection, nor one that ended the session, `sessionEnded`), and not for
+ * good (`planChanged`).
+ */
+const usableAfter = (err: unknown): boolean => refused(err) && !planChanged(err);
 
 /**
  * A pg pool. Reads are prepared by name on each connection the first time
@@ -337,7 +345,7 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
         answers.push(runRead(client, read).then(
           (row) => read.resolve(row),
           (err: unknown) => {
-            if (!fromServer(err) || planChanged(err)) broken = err;
+            if (!usableAfter(err)) broken = err;
             read.reject(err);
           },
         ));
@@ -351,7 +359,6 @@ export function postgresReads(pool: pg.Pool): PreparedReads {
     }
     await Promise.all(answers);
     if (pipelined) (client as { pipeline: boolean }).pipeline = false;
-    // An error the server sent leaves the connection usable, but for a statement it will refuse for good (`planChanged`); any other (a dropped connection) does not.
     client.release(broken !== undefined);
   };
   const flush = (): void => {
@@ -406,8 +413,7 @@ async function afterWrites(pool: pg.Pool, writes: readonly CompiledQuery[], name
       uncork(client);
     }
     const answers = await Promise.allSettled(sent);
-    // An error the server sent leaves the connection usable, but for a statement it will refuse for good (`planChanged`); any other (a dropped connection) does not.
-    broken = answers.some((answer) => answer.status === 'rejected' && (!fromServer(answer.reason) || planChanged(answer.reason)));
+    broken = answers.some((answer) => answer.status === 'rejected' && !usableAfter(answer.reason));
     return answers;
   } finally {
     (client as { pipeline: boolean }).pipeline = false;

@@ -62,10 +62,21 @@ export function planChanged(err: unknown): boolean {
 }
 
 /**
+ * Whether the server ended the session with its error (severity FATAL or
+ * PANIC: the backend was terminated by a restart, a failover, an operator).
+ * The client may not have seen its socket close yet when it is given back
+ * to the pool, and the next statement on it would fail.
+ */
+export function sessionEnded(err: unknown): boolean {
+  const severity = (err as { severity?: unknown } | null)?.severity;
+  return severity === 'FATAL' || severity === 'PANIC';
+}
+
+/**
  * `pool` as Kysely's PostgreSQL dialect takes it, with the clients it hands
  * out sending each kept text by name (and every other statement as before).
- * A client whose kept statement was refused by `planChanged` is dropped
- * when it is given back.
+ * A client whose kept statement was refused by `planChanged`, or whose
+ * session the server ended (`sessionEnded`), is dropped when it is given back.
  */
 export function preparingPool(pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -77,9 +88,11 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
         // A cursor (an object) passes through; a kept text goes with its name.
         query: (text: any, parameters?: readonly unknown[]): any => {
           const name = typeof text === 'string' ? kept.get(text) : undefined;
-          if (name === undefined) return client.query(text, parameters as unknown[]);
-          return client.query({ name, text, values: parameters as unknown[] }).catch((err: unknown) => {
-            if (planChanged(err)) stale = true;
+          const sent = name === undefined ? client.query(text, parameters as unknown[]) : client.query({ name, text, values: parameters as unknown[] });
+          // A cursor answers with itself, not a promise: its failures are its own to report.
+          if (!(sent instanceof Promise)) return sent;
+          return sent.catch((err: unknown) => {
+            if (planChanged(err) || sessionEnded(err)) stale = true;
             throw err;
           });
         },
