@@ -92,3 +92,23 @@ test('a column whose type changed under a described statement is refused once, n
   expect(await reads.first('described_flag', text, ['a'])).toEqual(['a', 'true']);
   expect(await reads.first('described_flag', text, ['a'])).toEqual(['a', 'true']);
 });
+
+test('a read whose connection is ended under it fails, and the next read answers on a new connection', async () => {
+  const reads = postgresReads(pool);
+  const pidOf = async () => (await reads.first('described_pid', 'select pg_backend_pid()', []))![0] as number;
+  const before = await pidOf();
+  const slow = reads.first('described_slow', 'select pg_sleep($1::float8) is null', [5]).then(() => 'answered', (err: Error) => err);
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  try {
+    // Terminated as a server restart or a failover would end it, while the read runs.
+    await expect.poll(async () => (await admin.query(`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep%'`)).rows[0].n).toBe(1);
+    await admin.query('select pg_terminate_backend($1)', [before]);
+  } finally {
+    await admin.end();
+  }
+  expect(await slow).toMatchObject({ code: '57P01' });
+  const after = await pidOf();
+  expect(after).not.toBe(before);
+  expect(await reads.first('described_row', TEXT, ['b'])).toEqual(['b', '2', null, null, null, '3']);
+});
