@@ -118,8 +118,11 @@ export class SignInGuard {
       return { ok: true, user, value: undefined };
     }
     const value = await this.storage.atomically(async () => {
+      // The counters last: an address's is shared by every sign-in from it, and stays locked (PostgreSQL) from
+      // this write to the end of the commit, so the unit's other writes are not made while holding it.
+      const written = await within(user);
       await reset();
-      return within(user);
+      return written;
     });
     return { ok: true, user, value };
   }

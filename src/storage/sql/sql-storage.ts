@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type CompiledQuery, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Expression, type QueryResult, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
@@ -1095,9 +1095,36 @@ export class SqlStorage implements Storage {
     const keys = [...new Map(attempts.map((a) => [a.key, a.windowMs])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (keys.length === 0) return [];
     const windows = keys.flatMap(([key, windowMs]) => [key, now - windowMs]);
-    const { rows } = await this.db.executeQuery(this.statements.countAttempts(now, ...windows));
+    const query = this.statements.countAttempts(now, ...windows);
+    const { rows } = this.postgres && !this.inUnit() ? await this.countedAhead(query) : await this.db.executeQuery(query);
     const counts = new Map(rows.map((r) => [r.key, num(r.count)]));
     return attempts.map((a) => counts.get(a.key)!);
+  }
+
+  /**
+   * On PostgreSQL, the counters' statement in a transaction of its own whose
+   * commit does not wait for the log to reach the disk (`synchronous_commit`
+   * off for it alone). A counter many requests share (one address's, and
+   * behind a proxy every request has the proxy's) is locked from the
+   * statement to the end of its commit; waiting for the disk there made
+   * every request counted under it wait in line, one sync each, holding a
+   * pooled connection that the token checks were then queued behind. The
+   * count is visible to every process once this returns, as before, so the
+   * limits hold across processes. It reaches the disk with the next commit
+   * that waits for it (the log is written in order; PostgreSQL's log writer
+   * also flushes within a fraction of a second by itself). A sign-in writes
+   * such a commit (its session or its audit entry) before it is answered, so
+   * its counts are on disk by then; for a limit counted without a write
+   * after it, a crash of the database in that fraction of a second could
+   * forget the last counts, as an attempt the limit never saw. SQLite's
+   * group commit locks nothing per row: there it is one statement, as it
+   * is inside a caller's unit, which commits it with the rest.
+   */
+  private countedAhead<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return this.base.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return trx.executeQuery(query);
+    });
   }
 
   async peekAttempts(key: string, windowMs: number, now: Millis): Promise<number> {
