@@ -110,4 +110,9 @@ export async function seedFillerSidecars(db: Kysely<Database>, users: number, no
     insert into revoked_families (family_id, revoked_at)
     select md5(i::text || 'revoked'), ${big(now)} from ${n(users / 10)} as i
     on conflict (family_id) do nothing`.execute(db);
+  // Consent withdrawn by one user in ten from one app: each check of a token reads its grant's generation here.
+  await sql`
+    insert into grant_generations (user_id, client_id, generation)
+    select ${user}, ${app}, 1 from ${n(users / 10)} as i
+    on conflict (user_id, client_id) do nothing`.execute(db);
 }
