@@ -3,9 +3,10 @@
  * tokens and 1 million users. Measures /info and refresh (p50, p99,
  * requests/s) on the nearly empty database, fills it in bulk
  * (generate_series, one statement per batch; sessions, codes, counters,
- * revoked families and withdrawn grants in proportion to the users), measures again, and shows the
- * plan of every query the hot endpoints run (`EXPLAIN ANALYZE`, each inside a
- * rolled-back transaction): each must be an index lookup.
+ * revoked families and withdrawn grants in proportion to the users),
+ * measures again, and shows the plan of every query the hot endpoints run
+ * (`EXPLAIN ANALYZE`, each inside a rolled-back transaction): each must be an
+ * index lookup.
  *
  * The database is `GATEHOUSE_DATABASE_URL` when set (it is seeded and kept),
  * else a throwaway cluster made with the PostgreSQL server binaries (deleted

@@ -4,7 +4,7 @@
  * both SQLite and PostgreSQL execute atomically: the row changes for exactly
  * one caller, however many race.
  */
-import { PostgresAdapter, type CompiledQuery, type Expression, type QueryResult, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type QueryResult, type RawBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import { randomHex, type SecretHash } from '../../crypto/random.js';
 import type { ClientId, Millis, UserId } from '../../types.js';
 import type {
