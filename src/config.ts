@@ -70,6 +70,11 @@ const configSchema = z.object({
   databaseUrl: z.string(),
   /** PostgreSQL connections per process; size so that processes × pool stays under the server's max_connections. */
   databasePoolSize: z.coerce.number().int().min(1).max(1000),
+  /**
+   * PostgreSQL connections per process kept for token checks and the reads beside them, apart from the pool
+   * above: writes waiting on a lock cannot leave them without a connection.
+   */
+  databaseReadPoolSize: z.coerce.number().int().min(1).max(1000),
   /** Server processes on one port (node:cluster): a count, or `auto` for one per core. */
   workers: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], { message: 'expected auto or a number of processes from 1 to 256' }),
   /** Default access-token lifetime for new apps: one year, as Yandex ID does (docs/protocol.md §4). */
@@ -185,6 +190,7 @@ function defaults(env: NodeJS.ProcessEnv): z.input<typeof configSchema> {
     dataDir: './data',
     databaseUrl: '',
     databasePoolSize: 10,
+    databaseReadPoolSize: 4,
     workers: 1,
     accessTokenTtlSeconds: 365 * DAY,
     maxAccessTokenTtlSeconds: 365 * DAY,
@@ -224,6 +230,7 @@ const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
   dataDir: 'GATEHOUSE_DATA_DIR',
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
   databasePoolSize: 'GATEHOUSE_DATABASE_POOL_SIZE',
+  databaseReadPoolSize: 'GATEHOUSE_DATABASE_READ_POOL_SIZE',
   workers: 'GATEHOUSE_WORKERS',
   accessTokenTtlSeconds: 'GATEHOUSE_ACCESS_TOKEN_TTL',
   maxAccessTokenTtlSeconds: 'GATEHOUSE_MAX_ACCESS_TOKEN_TTL',

@@ -37,7 +37,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
 
-export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseReadPoolSize'>>;
 
 export interface OpenOptions {
   /** What syncs SQLite's log after each commit (sqlite-group-commit.ts); its own worker thread when absent. */
@@ -137,8 +137,12 @@ function openDatabase(config: StorageConfig, options: OpenOptions = {}): { db: K
   }
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
+    // Token checks on connections of their own, which no write holds (postgresReads). A pool opens its
+    // connections as they are asked for: one that is never read from (the CLI's) opens none.
+    const readPool = openPostgresPool(config.databaseUrl, config.databaseReadPoolSize ?? 4);
+    const reads: PreparedReads = { ...postgresReads(pool, readPool), close: () => readPool.end() };
     // Kysely's statements with a fixed text go by name (statement-names.ts).
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }), reads: postgresReads(pool) };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }), reads };
   }
   throw new StorageError('GATEHOUSE_DATABASE_URL must be empty (SQLite in the data directory), sqlite:<file> or postgres://…');
 }

@@ -61,6 +61,8 @@ export interface PreparedReads {
    * again. Any other failure is thrown as it came.
    */
   rowsAfter?(write: CompiledQuery, name: string, text: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /** Closes what these reads opened for themselves (PostgreSQL's reading pool), once the storage closes. */
+  close?(): Promise<void>;
 }
 
 /** A batch's write (`PreparedReads.rowsAfter`'s, `HotReads.writeOrRefuse`'s), refused by the server (`cause`, its error): nothing of it was committed. */
@@ -322,13 +324,21 @@ const usableAfter = (err: unknown): boolean => refused(err) && !planChanged(err)
  * sides the system calls and wake-ups of each. Only reads are batched:
  * writes keep a connection each, so that their commits (and their waits for
  * the log to reach the disk) are never queued behind one another's.
+ *
+ * `readPool`, when given, is where those reads go: connections that only
+ * they use (open.ts gives them GATEHOUSE_DATABASE_READ_POOL_SIZE). A write
+ * holds its connection for as long as it waits — on a row another request
+ * has locked, on a lock a maintenance statement holds — and enough of them
+ * could otherwise leave a token check no connection to run on, until they
+ * were done (test/scale/stuck-writes.test.ts). The writes, and the reads
+ * made behind them (`firstAfter`, `rowsAfter`), stay on `pool`.
  */
-export function postgresReads(pool: pg.Pool): PreparedReads {
+export function postgresReads(pool: pg.Pool, readPool: pg.Pool = pool): PreparedReads {
   let pending: PendingRead[] = [];
   const send = async (batch: PendingRead[]): Promise<void> => {
     let client: pg.PoolClient;
     try {
-      client = await pool.connect();
+      client = await readPool.connect();
     } catch (err) {
       for (const read of batch) read.reject(err);
       return;

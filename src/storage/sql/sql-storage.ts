@@ -311,13 +311,13 @@ function fromSigningKey(k: SigningKeyRecord): Insertable<SigningKeysTable> {
   };
 }
 
-/** An audit entry as its row. Ids sort by time as text, then are unique by 64 random bits. */
 /** A row that names a user or app no longer there (SQLite's and PostgreSQL's foreign-key errors). */
 function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
 }
 
+/** An audit entry as its row. Ids sort by time as text, then are unique by 64 random bits. */
 function auditRow(e: Omit<AuditEntry, 'id' | 'repeated'>, repeatKey?: string) {
   return {
     id: `${String(e.at).padStart(15, '0')}-${randomHex(8)}`, at: e.at, action: e.action, outcome: e.outcome,
@@ -408,6 +408,8 @@ export class SqlStorage implements Storage {
   readonly proofs: SqlProofStore;
 
   private readonly prepared: HotReads;
+  /** The hot reads' driver as opened with the database (open.ts), closed with it. */
+  private readonly reads: PreparedReads | undefined;
   /** The grants' inserts as fixed statements (hot-writes.ts). */
   private readonly writes: HotWrites;
   /** A password sign-in's statements, compiled once (`signInStatements`). */
@@ -452,6 +454,7 @@ export class SqlStorage implements Storage {
     this.clients = new SqlClientStore(db);
     this.resources = new SqlResourceStore(db);
     this.proofs = new SqlProofStore(db);
+    this.reads = reads;
     this.prepared = new HotReads(reads ?? kyselyReads(base, this.postgres ? 'postgres' : 'sqlite'));
     this.writes = new HotWrites(this.postgres ? 'postgres' : 'sqlite');
     this.statements = signInStatements(base);
@@ -1303,6 +1306,10 @@ export class SqlStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    await this.base.destroy();
+    try {
+      await this.base.destroy();
+    } finally {
+      await this.reads?.close?.();
+    }
   }
 }
