@@ -1,12 +1,14 @@
 /**
  * `node bench/run.mjs pool`: what GATEHOUSE_DATABASE_POOL_SIZE does on
- * PostgreSQL. One throwaway cluster, one Gatehouse per pool size (each on a
- * database of its own), measured in alternation so that all see the same
- * machine load: client_credentials (a write and its check per request) and
- * /info (one read), 32 connections of load by default. The median round of
- * each is printed, with its ratio to the server with the default pool.
+ * PostgreSQL — or, with `--read`, GATEHOUSE_DATABASE_READ_POOL_SIZE, the
+ * connections kept for token checks (the other pool at its default). One
+ * throwaway cluster, one Gatehouse per size (each on a database of its own),
+ * measured in alternation so that all see the same machine load:
+ * client_credentials (a write and its check per request) and /info (one
+ * read), 32 connections of load by default. The median round of each is
+ * printed, with its ratio to the server with the default size.
  *
- *   node bench/run.mjs pool -- [--pools 4,10,20] [--endpoints client_credentials,info] [--rounds 3] [--duration 4] [--connections 32]
+ *   node bench/run.mjs pool -- [--pools 4,10,20] [--read] [--endpoints client_credentials,info] [--rounds 3] [--duration 4] [--connections 32]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,10 +26,14 @@ const log = (line: string) => process.stderr.write(`pool: ${line}\n`);
 
 const { values } = parseArgs({
   options: {
-    pools: { type: 'string' }, endpoints: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
+    pools: { type: 'string' }, read: { type: 'boolean' }, endpoints: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
   },
 });
-const pools = (values.pools ?? '4,10,20').split(',').map(Number);
+const read = values.read === true;
+const setting = read ? 'GATEHOUSE_DATABASE_READ_POOL_SIZE' : 'GATEHOUSE_DATABASE_POOL_SIZE';
+const name = read ? 'read pool' : 'pool';
+const defaultSize = read ? 4 : 10;
+const pools = (values.pools ?? (read ? '1,2,4,10' : '4,10,20')).split(',').map(Number);
 const endpoints = (values.endpoints ?? 'client_credentials,info').split(',') as EndpointId[];
 const rounds = Number(values.rounds ?? 3);
 const duration = Number(values.duration ?? 4);
@@ -47,8 +53,8 @@ try {
     targets.push({
       pool,
       target: await startGatehouse({
-        id: `gatehouse-postgres-pool-${pool}`, label: `Gatehouse (PostgreSQL, pool ${pool})`, dir: path.join(work, String(pool)),
-        databaseUrl: url.toString(), logLevel: 'info', env: { GATEHOUSE_DATABASE_POOL_SIZE: String(pool) },
+        id: `gatehouse-postgres-pool-${pool}`, label: `Gatehouse (PostgreSQL, ${name} ${pool})`, dir: path.join(work, String(pool)),
+        databaseUrl: url.toString(), logLevel: 'info', env: { [setting]: String(pool) },
       }),
     });
   }
@@ -64,14 +70,14 @@ try {
         assertClean(`${endpoint} warm-up`, await loadRun(driver, target, scenario, connections, 1), scenario, { warmup: true });
         const r = await loadRun(driver, target, scenario, connections, duration);
         assertClean(endpoint, r, scenario);
-        log(`round ${round + 1} ${endpoint} pool ${pool}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
+        log(`round ${round + 1} ${endpoint} ${name} ${pool}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
         const key = `${endpoint} ${pool}`;
         rps.set(key, [...(rps.get(key) ?? []), r.rps]);
       }
     }
   }
-  const reference = pools.includes(10) ? 10 : pools[0]!;
-  console.log(`| endpoint | ${pools.map((p) => `pool ${p}`).join(' | ')} |`);
+  const reference = pools.includes(defaultSize) ? defaultSize : pools[0]!;
+  console.log(`| endpoint | ${pools.map((p) => `${name} ${p}`).join(' | ')} |`);
   console.log(`|---|${pools.map(() => '---:').join('|')}|`);
   for (const endpoint of endpoints) {
     const base = median(rps.get(`${endpoint} ${reference}`)!);
@@ -81,7 +87,7 @@ try {
     });
     console.log(`| ${endpoint} | ${cells.join(' | ')} |`);
   }
-  console.log(`\n${connections} connections, ${duration} s per run after 1 s of warm-up, ${rounds} rounds in alternation, medians; ratios to pool ${reference}.`);
+  console.log(`\n${connections} connections, ${duration} s per run after 1 s of warm-up, ${rounds} rounds in alternation, medians; ratios to ${name} ${reference}.`);
 } finally {
   for (const { target } of targets) await target.stop().catch(() => {});
   await cluster.stop();
