@@ -16,19 +16,25 @@
  * `oauth/authorize/request.ts`, because whether an error goes back to the app
  * or is shown on a page depends on which parameters were valid.
  */
-import { z } from 'zod';
-import { DEVICE_NAME_MAX, deviceNameProblem } from '../oauth/device-params.js';
+import { deviceNameProblem } from '../oauth/device-params.js';
 import { InvalidRequest } from '../oauth/errors.js';
 import { singleValued, type Params } from './params.js';
 
-/** Printable ASCII and space (RFC 6749 Appendix A, VSCHAR), at most `max` characters; absent is fine (the protocol code says what is required). */
-const vschar = (max: number) => z.string().max(max).regex(/^[\x20-\x7e]*$/).optional();
-/** A device name, by the same rule the protocol code applies (src/oauth/device-params.ts). */
-const deviceName = z.string().superRefine((value, ctx) => {
-  const problem = deviceNameProblem(value);
-  if (problem === 'too_long') ctx.addIssue({ code: 'too_big', maximum: DEVICE_NAME_MAX, origin: 'string', inclusive: true, input: value });
-  else if (problem === 'characters') ctx.addIssue({ code: 'custom', input: value });
-}).optional();
+/**
+ * What one parameter may be: printable ASCII and space (RFC 6749 Appendix A,
+ * VSCHAR) of at most `max` characters, or a device name. Absent is fine (the
+ * protocol code says what is required).
+ */
+type Rule = { readonly vschar: number } | 'device_name';
+
+/** A parameter's rule, by the name the endpoint accepts it under, in the order they are checked. */
+export type ParamSchema = readonly (readonly [name: string, rule: Rule])[];
+
+/** Printable ASCII and space, at most `max` characters. */
+const vschar = (max: number): Rule => ({ vschar: max });
+/** A device name, by the rule the protocol code applies (`deviceNameProblem`, src/oauth/device-params.ts). */
+const deviceName: Rule = 'device_name';
+const schema = (rules: Readonly<Record<string, Rule>>): ParamSchema => Object.freeze(Object.entries(rules));
 
 /** The longest code or refresh token Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
 const TOKEN = vschar(512);
@@ -49,7 +55,7 @@ const DEVICE = {
 };
 
 export const PARAMS = {
-  token: z.looseObject({
+  token: schema({
     ...CLIENT,
     grant_type: vschar(256),
     code: TOKEN,
@@ -62,28 +68,39 @@ export const PARAMS = {
     resource: vschar(2048),
     ...DEVICE,
   }),
-  deviceCode: z.looseObject({ ...CLIENT, scope: vschar(1024), optional_scope: vschar(1024), ...DEVICE }),
-  revoke: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
-  revokeToken: z.looseObject({ ...CLIENT, access_token: ACCESS_TOKEN }),
-  introspect: z.looseObject({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
+  deviceCode: schema({ ...CLIENT, scope: vschar(1024), optional_scope: vschar(1024), ...DEVICE }),
+  revoke: schema({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
+  revokeToken: schema({ ...CLIENT, access_token: ACCESS_TOKEN }),
+  introspect: schema({ ...CLIENT, token: ACCESS_TOKEN, token_type_hint: vschar(64) }),
   /** `/par` (RFC 9126): the authorization request's own parameters are checked as /authorize checks them. */
-  par: z.looseObject({ ...CLIENT, request_uri: vschar(2048), request: vschar(8192) }),
+  par: schema({ ...CLIENT, request_uri: vschar(2048), request: vschar(8192) }),
   /** `/info` and `/userinfo`: the token may come as a parameter (Yandex's `oauth_token`, RFC 6750's `access_token`). */
-  resource: z.looseObject({ oauth_token: ACCESS_TOKEN, access_token: ACCESS_TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
+  resource: schema({ oauth_token: ACCESS_TOKEN, access_token: ACCESS_TOKEN, format: vschar(8), jwt_secret: vschar(512) }),
 } as const;
 
-export type ParamSchema = (typeof PARAMS)[keyof typeof PARAMS];
+const VSCHAR = /^[\x20-\x7e]*$/;
 
-/** Parameters of one request: one value per name (`singleValued`), each within the endpoint's schema. */
+/** What is wrong with `value` under `rule`, if anything. A value that is not text (a JSON body's number or object) is never right. */
+function problemOf(rule: Rule, value: unknown): 'too_long' | 'characters' | null {
+  if (typeof value !== 'string') return 'characters';
+  if (rule === 'device_name') return deviceNameProblem(value);
+  if (value.length > rule.vschar) return 'too_long';
+  return VSCHAR.test(value) ? null : 'characters';
+}
+
+/**
+ * Parameters of one request: one value per name (`singleValued`), each within the endpoint's schema. The first
+ * parameter in the schema's order that is not is refused, too long before bad characters.
+ */
 export function edgeParams(schema: ParamSchema, ...sources: unknown[]): Params {
   // One source (a form body) is most requests: its parameters as they are, without copying them into another object.
   const params: Params = sources.length === 1 ? singleValued(sources[0]) : Object.assign(Object.create(null) as Params, ...sources.map((s) => singleValued(s)));
-  const result = schema.safeParse(params);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    // The name comes from the schema's own keys: it is never input.
-    const name = String(issue.path[0]);
-    throw new InvalidRequest(issue.code === 'too_big' ? `${name} is too long` : `${name} contains characters that are not allowed`);
+  for (const [name, rule] of schema) {
+    const value: unknown = params[name];
+    if (value === undefined) continue;
+    const problem = problemOf(rule, value);
+    // The name comes from the schema: it is never input.
+    if (problem !== null) throw new InvalidRequest(problem === 'too_long' ? `${name} is too long` : `${name} contains characters that are not allowed`);
   }
   return params;
 }

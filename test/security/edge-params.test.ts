@@ -6,6 +6,8 @@
  * carries the value; unknown parameters are ignored (RFC 6749 §3.1).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { edgeParams, PARAMS, type ParamSchema } from '../../src/http/edge-params.js';
+import { InvalidRequest } from '../../src/oauth/errors.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, postForm } from '../helpers/http-client.js';
 
@@ -99,4 +101,49 @@ test('well-formed values keep their own errors, and unknown parameters are ignor
   // The edge runs before client authentication: a malformed value is refused even with a wrong secret.
   const early = await postForm(`${gh.url}/token`, { client_id: web.clientId, client_secret: 'wrong', grant_type: 'client_credentials', scope: `login:info\u0000` });
   expect(await early.json()).toMatchObject({ error: 'invalid_request' });
+});
+
+describe('edgeParams itself', () => {
+  const refusal = (schema: ParamSchema, body: Record<string, unknown>) => {
+    try {
+      edgeParams(schema, body);
+      return null;
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidRequest);
+      return (err as InvalidRequest).description;
+    }
+  };
+
+  test('each limit holds at its length and refuses one character more', () => {
+    expect(refusal(PARAMS.introspect, { token: 'a'.repeat(4096), client_id: 'c'.repeat(128), token_type_hint: 'h'.repeat(64) })).toBeNull();
+    expect(refusal(PARAMS.introspect, { token: 'a'.repeat(4097) })).toBe('token is too long');
+    expect(refusal(PARAMS.introspect, { client_id: 'c'.repeat(129) })).toBe('client_id is too long');
+    expect(refusal(PARAMS.token, { refresh_token: 'r'.repeat(513) })).toBe('refresh_token is too long');
+    expect(refusal(PARAMS.token, { device_id: 'd'.repeat(51) })).toBe('device_id is too long');
+  });
+
+  test('printable ASCII and space only; a value that is not text is refused; unknown names are not looked at', () => {
+    expect(refusal(PARAMS.token, { grant_type: ' !~ ' })).toBeNull();
+    for (const bad of ['a\u0000', 'a\u001f', 'a\u007f', 'é', 'a\nb']) expect(refusal(PARAMS.token, { scope: bad })).toBe('scope contains characters that are not allowed');
+    expect(refusal(PARAMS.token, { scope: 12 })).toBe('scope contains characters that are not allowed');
+    expect(refusal(PARAMS.token, { scope: { nested: 'x' } })).toBe('scope contains characters that are not allowed');
+    expect(refusal(PARAMS.token, { 'x-unknown': '\u0000'.repeat(10_000), grant_type: 'client_credentials' })).toBeNull();
+  });
+
+  test('the first parameter in the schema that fails is named, and too long comes before bad characters', () => {
+    expect(refusal(PARAMS.token, { scope: '\u0001', client_id: 'c'.repeat(200) })).toBe('client_id is too long');
+    expect(refusal(PARAMS.token, { client_secret: '\u0001'.repeat(600) })).toBe('client_secret is too long');
+  });
+
+  test('device names follow their own rule: any script, no control characters, at most 100 characters', () => {
+    expect(refusal(PARAMS.deviceCode, { device_name: 'Телевизор на кухне' })).toBeNull();
+    expect(refusal(PARAMS.deviceCode, { device_name: 'т'.repeat(101) })).toBe('device_name is too long');
+    expect(refusal(PARAMS.deviceCode, { device_name: 'TV\u0000' })).toBe('device_name contains characters that are not allowed');
+  });
+
+  test('the values come back as they were sent, empty ones dropped and repeated ones refused', () => {
+    const params = edgeParams(PARAMS.introspect, { token: 'abc', token_type_hint: '', extra: 'kept' });
+    expect({ ...params }).toEqual({ token: 'abc', extra: 'kept' });
+    expect(refusal(PARAMS.introspect, { token: ['a', 'b'] })).toBe('parameter token was sent more than once');
+  });
 });
