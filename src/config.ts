@@ -68,7 +68,7 @@ const configSchema = z.object({
   dataDir: z.string().min(1),
   /** `postgres://…` for PostgreSQL; empty means the embedded SQLite file `<dataDir>/gatehouse.db`. */
   databaseUrl: z.string(),
-  /** PostgreSQL connections per process; size so that processes × pool stays under the server's max_connections. */
+  /** PostgreSQL connections per process for writes; size so that processes × (this + the read pool) stays under the server's max_connections. */
   databasePoolSize: z.coerce.number().int().min(1).max(1000),
   /**
    * PostgreSQL connections per process kept for token checks and the reads beside them, apart from the pool

@@ -22,8 +22,8 @@ import { singleValued, type Params } from './params.js';
 
 /**
  * What one parameter may be: printable ASCII and space (RFC 6749 Appendix A,
- * VSCHAR) of at most `max` characters, or a device name. Absent is fine (the
- * protocol code says what is required).
+ * VSCHAR) of at most `vschar` characters, or a device name. Absent is fine
+ * (the protocol code says what is required).
  */
 type Rule = { readonly vschar: number } | 'device_name';
 
@@ -34,6 +34,7 @@ export type ParamSchema = readonly (readonly [name: string, rule: Rule])[];
 const vschar = (max: number): Rule => ({ vschar: max });
 /** A device name, by the rule the protocol code applies (`deviceNameProblem`, src/oauth/device-params.ts). */
 const deviceName: Rule = 'device_name';
+/** An endpoint's parameters and their rules, checked in the order written. */
 const schema = (rules: Readonly<Record<string, Rule>>): ParamSchema => Object.freeze(Object.entries(rules));
 
 /** The longest code or refresh token Gatehouse ever looks up: it issues 51 characters; Yandex-style clients send no more. */
