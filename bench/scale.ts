@@ -12,7 +12,7 @@
  * else a throwaway cluster made with the PostgreSQL server binaries (deleted
  * afterwards unless `--keep`).
  *
- *   npm run seed:scale -- [--tokens 10000000] [--users 1000000] [--batch 500000] [--duration 10] [--connections 32] [--pool 10] [--keep]
+ *   npm run seed:scale -- [--tokens 10000000] [--users 1000000] [--batch 500000] [--duration 10] [--connections 32] [--pool 10] [--read-pool 4] [--keep]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -55,7 +55,7 @@ export interface ScaleReport {
   commit: string;
   database: string;
   uptime: string[];
-  settings: { driver: string; connections: number; durationSec: number; poolSize: number };
+  settings: { driver: string; connections: number; durationSec: number; poolSize: number; readPoolSize?: number };
   target: { tokens: number; users: number };
   reached: { tokens: number; users: number };
   seedSeconds: number;
@@ -180,7 +180,7 @@ function markdown(r: ScaleReport): string {
     '',
     `- ${r.startedAt} · commit ${r.commit} · ${r.database}`,
     `- reached ${r.reached.tokens.toLocaleString('en-US')} tokens and ${r.reached.users.toLocaleString('en-US')} users (target ${r.target.tokens.toLocaleString('en-US')} / ${r.target.users.toLocaleString('en-US')}) in ${(r.seedSeconds / 60).toFixed(1)} min of seeding`,
-    `- ${r.settings.driver}, ${r.settings.connections} connections, ${r.settings.durationSec} s per point, pool of ${r.settings.poolSize} connections per process`,
+    `- ${r.settings.driver}, ${r.settings.connections} connections, ${r.settings.durationSec} s per point, pool of ${r.settings.poolSize} connections per process${r.settings.readPoolSize === undefined ? '' : ` and ${r.settings.readPoolSize} for token checks`}`,
     ...r.uptime.map((u) => `- ${u}`),
     `- table sizes (with indexes): ${Object.entries(r.tableBytes).map(([t, b]) => `${t} ${(b / 1e9).toFixed(2)} GB`).join(', ')}`,
     '',
@@ -200,7 +200,7 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     tokens: { type: 'string' }, users: { type: 'string' }, batch: { type: 'string' }, duration: { type: 'string' },
-    connections: { type: 'string' }, pool: { type: 'string' }, rounds: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, 'log-level': { type: 'string' },
+    connections: { type: 'string' }, pool: { type: 'string' }, 'read-pool': { type: 'string' }, rounds: { type: 'string' }, keep: { type: 'boolean' }, out: { type: 'string' }, 'log-level': { type: 'string' },
   },
 });
 const wantTokens = Number(values.tokens ?? 10_000_000);
@@ -210,6 +210,8 @@ const duration = Number(values.duration ?? 10);
 const connections = Number(values.connections ?? 32);
 /** GATEHOUSE_DATABASE_POOL_SIZE of the server measured. */
 const poolSize = Number(values.pool ?? 10);
+/** GATEHOUSE_DATABASE_READ_POOL_SIZE of the server measured. */
+const readPoolSize = Number(values['read-pool'] ?? 4);
 const rounds = Number(values.rounds ?? 3);
 const out = path.resolve(values.out ?? path.join('bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
 const startedAt = new Date().toISOString();
@@ -243,8 +245,8 @@ if (url === '') {
 
 const driver = chooseDriver();
 const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-scale-'));
-const target = await startGatehouse({ id: 'gatehouse-postgres', label: 'Gatehouse (PostgreSQL)', dir: work, databaseUrl: url, logLevel: values['log-level'] ?? 'info', env: { GATEHOUSE_DATABASE_POOL_SIZE: String(poolSize) } });
-const empty = emptyUrl === '' ? null : await startGatehouse({ id: 'gatehouse-postgres-empty', label: 'Gatehouse (PostgreSQL, empty)', dir: path.join(work, 'empty'), databaseUrl: emptyUrl, logLevel: values['log-level'] ?? 'info', env: { GATEHOUSE_DATABASE_POOL_SIZE: String(poolSize) } });
+const target = await startGatehouse({ id: 'gatehouse-postgres', label: 'Gatehouse (PostgreSQL)', dir: work, databaseUrl: url, logLevel: values['log-level'] ?? 'info', env: { GATEHOUSE_DATABASE_POOL_SIZE: String(poolSize), GATEHOUSE_DATABASE_READ_POOL_SIZE: String(readPoolSize) } });
+const empty = emptyUrl === '' ? null : await startGatehouse({ id: 'gatehouse-postgres-empty', label: 'Gatehouse (PostgreSQL, empty)', dir: path.join(work, 'empty'), databaseUrl: emptyUrl, logLevel: values['log-level'] ?? 'info', env: { GATEHOUSE_DATABASE_POOL_SIZE: String(poolSize), GATEHOUSE_DATABASE_READ_POOL_SIZE: String(readPoolSize) } });
 const db = target.fixtures.storage.db;
 let report: ScaleReport | null = null;
 try {
@@ -289,7 +291,7 @@ try {
     commit: gitCommit(),
     database: cluster ? 'throwaway PostgreSQL cluster (durable: fsync, synchronous_commit and full_page_writes on; shared_buffers 1 GB)' : 'GATEHOUSE_DATABASE_URL',
     uptime: uptimes,
-    settings: { driver: driver.name, connections, durationSec: duration, poolSize },
+    settings: { driver: driver.name, connections, durationSec: duration, poolSize, readPoolSize },
     target: { tokens: wantTokens, users: wantUsers },
     reached,
     seedSeconds,
