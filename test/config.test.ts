@@ -99,6 +99,14 @@ describe('config', () => {
     for (const bad of ['0', '-1', '1.5', 'many']) expect(() => loadConfig({}, { GATEHOUSE_WORKERS: bad })).toThrow(/^invalid setting GATEHOUSE_WORKERS: /);
   });
 
+  test('reads the PostgreSQL pools: 10 connections for writes and 4 kept for token checks by default', () => {
+    const defaults = loadConfig({}, {});
+    expect([defaults.databasePoolSize, defaults.databaseReadPoolSize]).toEqual([10, 4]);
+    const set = loadConfig({}, { GATEHOUSE_DATABASE_POOL_SIZE: '6', GATEHOUSE_DATABASE_READ_POOL_SIZE: '2' });
+    expect([set.databasePoolSize, set.databaseReadPoolSize]).toEqual([6, 2]);
+    for (const bad of ['0', '-1', '1.5', 'few']) expect(() => loadConfig({}, { GATEHOUSE_DATABASE_READ_POOL_SIZE: bad })).toThrow(/^invalid setting GATEHOUSE_DATABASE_READ_POOL_SIZE: /);
+  });
+
   test('caps the default token lifetime at the maximum', () => {
     expect(loadConfig({}, { GATEHOUSE_MAX_ACCESS_TOKEN_TTL: '86400' }).accessTokenTtlSeconds).toBe(86400);
   });
