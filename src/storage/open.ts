@@ -138,7 +138,7 @@ function openDatabase(config: StorageConfig, options: OpenOptions = {}): { db: K
   if (/^postgres(ql)?:/.test(config.databaseUrl)) {
     const pool = openPostgresPool(config.databaseUrl, config.databasePoolSize ?? 10);
     // Token checks on connections of their own, which no write holds (postgresReads). A pool opens its
-    // connections as they are asked for: one that is never read from (the CLI's) opens none.
+    // connections as they are asked for: one never read from (`openKysely`'s, for migrations) opens none.
     const readPool = openPostgresPool(config.databaseUrl, config.databaseReadPoolSize ?? 4);
     const reads: PreparedReads = { ...postgresReads(pool, readPool), close: () => readPool.end() };
     // Kysely's statements with a fixed text go by name (statement-names.ts).
