@@ -31,6 +31,16 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not return in ${ms} ms`)), ms))]);
 }
 
+/** Whether `promise` settles (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  const done = promise.then(() => (settled = true), () => (settled = true));
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, ms))]);
+  return settled;
+}
+
+let probes = 0;
+
 /** Every new commit that waits for the log waits for the standby `name` (or for none, when null). */
 async function standby(name: string | null): Promise<void> {
   await admin.query(name === null ? 'alter system reset synchronous_standby_names' : `alter system set synchronous_standby_names = '${name}'`);
@@ -45,6 +55,17 @@ async function standby(name: string | null): Promise<void> {
       await probe.end();
     }
   }, { timeout: 10_000 }).toBe(name ?? '');
+  if (name === null) return;
+  // Sessions see the setting at once, but commits wait for a standby only once the checkpointer has taken
+  // the reload too (it publishes whether any synchronous standby is named), which on a busy machine comes
+  // later: commit probes until one is held. The held ones are let go with the setting.
+  for (let tries = 0; ; tries++) {
+    const probe = new pg.Client({ connectionString: postgres.url });
+    await probe.connect();
+    const commit = probe.query(`insert into attempt_counters (key, window_start, count) values ('standby-probe-${probes++}', ${T0}, 1)`).finally(() => probe.end());
+    if (!(await settlesWithin(commit, 300))) return;
+    if (tries === 100) throw new Error('commits never waited for the standby');
+  }
 }
 
 beforeAll(async () => {
