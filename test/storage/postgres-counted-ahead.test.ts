@@ -94,10 +94,7 @@ test('an attempt is counted, and seen by another process, while commits that wai
     const writer = new pg.Client({ connectionString: postgres.url });
     await writer.connect();
     const held = writer.query(`insert into attempt_counters (key, window_start, count) values ('probe', ${T0}, 1)`).finally(() => writer.end());
-    let heldDone = false;
-    void held.then(() => (heldDone = true), () => (heldDone = true));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(heldDone, 'a commit that waits for the disk is held').toBe(false);
+    expect(await settlesWithin(held, 300), 'a commit that waits for the disk is held').toBe(false);
 
     const keys = [{ key: 'login:ip:203.0.113.9', windowMs: MINUTE }, { key: 'login:account:alice', windowMs: MINUTE }];
     expect(await within(storage.countAttempts(keys, T0), 5_000, 'a count')).toEqual([1, 1]);
