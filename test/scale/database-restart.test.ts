@@ -67,6 +67,8 @@ test('a connection ended under a running statement is dropped: the read is made 
     let held: number[] = [];
     for (let i = 0; i < 200 && held.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
+      // Inside this transaction pg_stat_activity answers from its first read's snapshot unless told to take another.
+      await admin.query('select pg_stat_clear_snapshot()');
       held = (await admin.query<{ pid: number }>("select pid from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rows.map((r) => r.pid);
     }
     expect(held.length, 'a statement waiting at the lock').toBeGreaterThan(0);

@@ -270,6 +270,8 @@ describe('grants written together on PostgreSQL', () => {
         let blocked: number[] = [];
         for (let i = 0; i < 200 && blocked.length === 0; i++) {
           await new Promise((resolve) => setTimeout(resolve, 25));
+          // Inside this transaction pg_stat_activity answers from its first read's snapshot unless told to take another.
+          await admin.query('select pg_stat_clear_snapshot()');
           blocked = (await admin.query<{ pid: number }>(
             // The needle is split so that this query, which `statements` sees too, does not count as a batch.
             "select pid from pg_stat_activity where wait_event_type = 'Lock' and strpos(query, 'json_populate_' || 'recordset(null::tokens') > 0",
