@@ -6,7 +6,7 @@
  * the access-log line and the metrics. The lane's own count says which
  * requests it answered, so a lane that silently never engages fails too.
  */
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
@@ -44,6 +44,32 @@ async function answer(url: string, path: string, headers: Record<string, string>
   const response = await fetch(`${url}${path}`, { headers, ...(body === undefined ? {} : { method: 'POST', body }) });
   const all = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
   return { status: response.status, headers: all, body: await response.text() };
+}
+
+/** Sends `raw` (several requests) on one connection in one write and reads `count` answers, in the order they came. */
+function pipelined(url: string, raw: string, count: number): Promise<{ status: number; body: string }[]> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(raw));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const answers: { status: number; body: string }[] = [];
+      let rest = received;
+      while (answers.length < count) {
+        const end = rest.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = rest.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (rest.length < end + 4 + length) return;
+        answers.push({ status: Number(head.split(' ')[1]), body: rest.subarray(end + 4, end + 4 + length).toString('utf8') });
+        rest = rest.subarray(end + 4 + length);
+      }
+      socket.end();
+      resolve(answers);
+    });
+    socket.on('error', reject);
+  });
 }
 
 /** An answer with the tokens it issued replaced by their length: two grants never issue the same token. */
@@ -233,6 +259,47 @@ describe('on an http issuer', () => {
     expect(page.headers['access-control-allow-origin']).toBe('https://page.example');
     // A DPoP proof is Fastify's: its nonce and its check.
     expect((await same(p, '/token', { ...basic, DPoP: 'not-a-proof' }, false, 'grant_type=client_credentials')).status).toBe(400);
+  });
+
+  test('requests read in one turn are answered together, each with its own answer, in order on a connection that sends several', async () => {
+    const introspection = (token: string) => {
+      const body = `token=${token}`;
+      return `POST /introspect HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${Buffer.from(`${web.clientId}:${web.secret}`).toString('base64')}\r\n`
+        + `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    const get = (path: string, token: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+    // One write: the lane's checks, Fastify's refusals and introspections, pipelined on one connection.
+    const sent = [
+      get('/info', tokens.alice!), get('/info', 'unknown-token'), introspection(tokens.alice!), get('/userinfo', tokens.alice!),
+      introspection(tokens.revoked!), get('/info', tokens.bob!), get('/userinfo', tokens.page!),
+    ];
+    const lane = hotLaneOf(p.lane.server)!;
+    const before = lane.served;
+    const answers = await pipelined(p.lane.url, sent.join(''), sent.length);
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 200, 200, 401, 200]);
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({ login: 'alice.lane' });
+    expect(JSON.parse(answers[1]!.body)).toMatchObject({ error: 'invalid_token' });
+    expect(JSON.parse(answers[2]!.body)).toMatchObject({ active: true, username: 'alice.lane' });
+    expect(JSON.parse(answers[3]!.body)).toMatchObject({ preferred_username: 'alice.lane', email: 'alice@example.org' });
+    expect(JSON.parse(answers[4]!.body)).toEqual({ active: false });
+    expect(JSON.parse(answers[6]!.body)).toMatchObject({ preferred_username: 'alice.lane' });
+    expect(JSON.parse(answers[6]!.body)).not.toHaveProperty('email');
+    expect(lane.served - before).toBe(5);
+
+    // Many connections at once, each its own user's answer.
+    const users = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const user = await p.gh.createUser(`turn${i}.lane`);
+      const app = (await p.gh.ctx.storage.findApp(web.clientId))!;
+      return { login: user.login, token: (await p.gh.ctx.tokens.issue({ app, userId: user.id, scopes: ['login:info'] })).access_token };
+    }));
+    const checked = await Promise.all(users.flatMap(({ token }) => [
+      fetch(`${p.lane.url}/info`, { headers: { Authorization: `OAuth ${token}` } }).then((r) => r.json()),
+      fetch(`${p.lane.url}/introspect`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${web.clientId}:${web.secret}`).toString('base64')}` }, body: `token=${token}` }).then((r) => r.json()),
+    ]));
+    users.forEach(({ login }, i) => {
+      expect(checked[2 * i]).toMatchObject({ login });
+      expect(checked[2 * i + 1]).toMatchObject({ active: true, username: login });
+    });
   });
 
   test('what the lane answered is counted in the metrics as Fastify counts it', async () => {
