@@ -22,6 +22,9 @@
  * for a page, and no token request with a DPoP proof (its nonce and check stay
  * in routes/token.ts).
  *
+ * The requests the lane takes in one turn of the event loop are checked and
+ * answered together once the turn has read every socket (`later`).
+ *
  * Whatever the lane answers carries the headers Fastify's hooks would add —
  * the security headers (headers.ts), CORS for the request's app (cors.ts) —
  * and the same access-log line and metrics. test/integration/hot-lane.test.ts
