@@ -209,14 +209,14 @@ export class HotLane {
 
   /** A token check: on SQLite, with the token's user and app in the cache, read and answered at once (`TokenService.resolveForOwnApisNow`). */
   private checkToken(req: IncomingMessage, res: ServerResponse, route: HotRoute, next: Handler, token: string, started: number): void {
-    let now: TokenWithOwners | null | undefined;
     try {
-      now = this.ctx.tokens.resolveForOwnApisNow(token);
-    } catch {
-      // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
-      return next(req, res);
-    }
-    try {
+      let now: TokenWithOwners | null | undefined;
+      try {
+        now = this.ctx.tokens.resolveForOwnApisNow(token);
+      } catch {
+        // A failed read is Fastify's to answer (503 when the database is away), with its own log line.
+        return next(req, res);
+      }
       if (now !== undefined) return this.answerToken(req, res, route, next, now, started);
       this.ctx.tokens.resolveForOwnApis(token).then(
         (found) => this.answerToken(req, res, route, next, found, started),
