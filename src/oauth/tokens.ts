@@ -1,7 +1,7 @@
 /**
  * Minting and resolving tokens. Tokens are opaque random strings (256 bits)
  * with a recognisable prefix so secret scanners find leaked ones (docs/protocol.md §4);
- * only their SHA-256 is stored.
+ * only a hash is stored (`tokenKey`).
  */
 import { randomHex, randomToken, sha256Hex, type SecretHash } from '../crypto/random.js';
 import type { AppRecord, Storage, TokenRecord, TokenType, TokenWithOwners } from '../storage/storage.js';
@@ -84,6 +84,9 @@ export interface IssueAudit {
   grant: string;
 }
 
+/** Milliseconds as 12 hex digits, which sort as the times do (until the year 10889). */
+const hexTime = (now: number) => Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
+
 /**
  * A token family's id: 32 hex digits, the first 12 the milliseconds since 1970 and the rest 80 random bits.
  * Ids made later sort later, so each grant's insert into the family index lands on the index's last
@@ -93,7 +96,51 @@ export interface IssueAudit {
  * the time it carries is the family's creation, which the owner is shown anyway.
  */
 export function newFamilyId(now: number = Date.now()): string {
-  return Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12) + randomHex(10);
+  return hexTime(now) + randomHex(10);
+}
+
+/** An opaque token as minted since 2026-12-07: prefix, the time it was issued (12 hex digits), 256 random bits. */
+const STAMPED = /^gate_(?:at|rt)_([0-9a-f]{12})[A-Za-z0-9_-]{43}$/;
+/** Where a stamped token's key begins: after every bare SHA-256 (hex digits only), so the two forms never mix. */
+const STAMPED_KEY = 't';
+
+/**
+ * A new opaque token: `prefix`, the time it is issued as 12 hex digits, and
+ * 256 random bits (43 base64url characters). The time is no secret: whoever
+ * holds the token can read it, as the id of its family (`newFamilyId`); it is
+ * there for the token's key (`tokenKey`).
+ */
+export function newOpaqueToken(prefix: typeof ACCESS_TOKEN_PREFIX | typeof REFRESH_TOKEN_PREFIX, now: number): string {
+  return prefix + hexTime(now) + randomToken(32);
+}
+
+/**
+ * What a token is stored and looked up under. A token minted by
+ * `newOpaqueToken`: `t`, its issue time, and its SHA-256 (hex) less as many
+ * digits (64 characters, 204 bits of the hash). Any other (one minted before
+ * that form, a JWT access token): its bare SHA-256.
+ *
+ * The time first puts each new key at the end of the index on it, beside the
+ * keys issued just before. A bare hash lands on a random page of that index:
+ * every grant then wrote one more page of it to SQLite's log (most of the
+ * bytes a grant wrote, synced and checkpointed) or PostgreSQL's, and the
+ * grants of one commit shared none (docs/benchmarks.md, "Keys in the order
+ * tokens are issued"). Only the hash depends on the token's random part, so
+ * the stored key yields nothing usable, as before.
+ */
+export function tokenKey(raw: string): SecretHash {
+  const stamp = STAMPED.exec(raw)?.[1];
+  const hash = sha256Hex(raw);
+  return (stamp === undefined ? hash : STAMPED_KEY + stamp + hash.slice(1 + stamp.length)) as SecretHash;
+}
+
+/**
+ * A short handle of a stored token for people and the management API: 16
+ * digits of its hash (not of its issue time, which tokens issued together
+ * share).
+ */
+export function tokenHandle(key: string): string {
+  return key.startsWith(STAMPED_KEY) ? key.slice(13, 29) : key.slice(0, 16);
 }
 
 export class TokenService {
@@ -135,14 +182,14 @@ export class TokenService {
     const accessExpiresAt = now + ttl * 1000;
     const accessToken = resource?.jwt && this.jwtAccessTokens
       ? await this.jwtAccessTokens.sign({ app: o.app, userId: o.userId, scopes: o.scopes, resource, issuedAt: now, expiresAt: accessExpiresAt, authTime: o.authTime ?? null, amr: o.amr ?? [], jkt })
-      : ACCESS_TOKEN_PREFIX + randomToken(32);
-    const records: TokenRecord[] = [record('access', sha256Hex(accessToken), o.scopes, accessExpiresAt, resource ? [resource.uri] : [], jkt)];
+      : newOpaqueToken(ACCESS_TOKEN_PREFIX, now);
+    const records: TokenRecord[] = [record('access', tokenKey(accessToken), o.scopes, accessExpiresAt, resource ? [resource.uri] : [], jkt)];
     let refreshToken: string | undefined = o.reuseRefreshToken;
     if (o.withRefresh && refreshToken === undefined) {
-      refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
+      refreshToken = newOpaqueToken(REFRESH_TOKEN_PREFIX, now);
       const lifetime = isBrowserApp(o.app) ? Math.min(this.refreshTtlSeconds, SPA_REFRESH_TTL_SECONDS) : Math.max(this.refreshTtlSeconds, ttl * 2);
       const expiresAt = o.refreshExpiresAt ?? now + lifetime * 1000;
-      records.push(record('refresh', sha256Hex(refreshToken), o.refreshScopes ?? o.scopes, expiresAt, o.reach ?? [], o.app.secretHash === null ? jkt : null));
+      records.push(record('refresh', tokenKey(refreshToken), o.refreshScopes ?? o.scopes, expiresAt, o.reach ?? [], o.app.secretHash === null ? jkt : null));
     }
     const audit = this.audit;
     const actor = audit && { type: 'app' as const, id: audit.clientId };
@@ -190,7 +237,7 @@ export class TokenService {
   resolveForOwnApisNow(raw: string): TokenWithOwners | null | undefined {
     if (!this.storage.answersAtOnce) return undefined;
     if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
-    const found = this.storage.findTokenWithOwnersNow(sha256Hex(raw));
+    const found = this.storage.findTokenWithOwnersNow(tokenKey(raw));
     return found === undefined ? undefined : forOwnApis(this.usable(found, 'access'));
   }
 
@@ -200,7 +247,7 @@ export class TokenService {
    */
   async resolveWithOwners(raw: string, type?: TokenType): Promise<TokenWithOwners | null> {
     if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return null;
-    return this.usable(await this.storage.findTokenWithOwners(sha256Hex(raw)), type);
+    return this.usable(await this.storage.findTokenWithOwners(tokenKey(raw)), type);
   }
 
   /**
@@ -210,14 +257,14 @@ export class TokenService {
    */
   async resolveForClient(raw: string, clientId: ClientId): Promise<{ found: TokenWithOwners | null; client: AppRecord | null }> {
     if (raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return { found: null, client: await this.storage.findApp(clientId) };
-    const { found, client } = await this.storage.findTokenForClient(sha256Hex(raw), clientId);
+    const { found, client } = await this.storage.findTokenForClient(tokenKey(raw), clientId);
     return { found: this.usable(found), client };
   }
 
   /** `resolveForClient`, answered before returning, or undefined, as `resolveForOwnApisNow`. */
   resolveForClientNow(raw: string, clientId: ClientId): { found: TokenWithOwners | null; client: AppRecord | null } | undefined {
     if (!this.storage.answersAtOnce || raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) return undefined;
-    const read = this.storage.findTokenForClientNow(sha256Hex(raw), clientId);
+    const read = this.storage.findTokenForClientNow(tokenKey(raw), clientId);
     return read && { found: this.usable(read.found), client: read.client };
   }
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { sha256Hex } from '../../src/crypto/random.js';
+import { tokenKey } from '../../src/oauth/tokens.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 import { info, infoStatus, PASSWORD } from './support.js';
 
@@ -103,13 +103,13 @@ test('prints a working debug token as JSON, marked isDebug, with no refresh toke
   expect(printed.access_token).toMatch(/^gate_at_/);
   expect(printed.refresh_token).toBeUndefined();
   expect(await info(gh, printed.access_token as string)).toMatchObject({ login: 'dan', client_id: app.clientId, default_email: 'dan@example.org' });
-  expect(await gh.ctx.storage.findToken(sha256Hex(printed.access_token as string))).toMatchObject({ isDebug: true, type: 'access' });
+  expect(await gh.ctx.storage.findToken(tokenKey(printed.access_token as string))).toMatchObject({ isDebug: true, type: 'access' });
 }, 120_000);
 
 test('prints the bare token without --json, and one clear line with a non-zero exit for an unknown user', async () => {
   const app = await gh.createApp({ name: 'Debuggable 2', scopes: ['login:info'] });
   const { stdout } = await cli(['token', 'debug', '--app', app.clientId, '--user', 'dan']);
-  expect(stdout).toMatch(/^gate_at_[A-Za-z0-9_-]{43}\n$/);
+  expect(stdout).toMatch(/^gate_at_[0-9a-f]{12}[A-Za-z0-9_-]{43}\n$/);
   expect(await infoStatus(gh, stdout.trim())).toBe(200);
 
   const failed = await cli(['token', 'debug', '--app', app.clientId, '--user', 'nobody']).then(

@@ -3,7 +3,7 @@
  * app", §6.1 `/revoke_token`), over real HTTP with a clock the test moves.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { sha256Hex } from '../../src/crypto/random.js';
+import { tokenKey } from '../../src/oauth/tokens.js';
 import { startGatehouse, testClock, type TestGatehouse } from '../helpers/gatehouse.js';
 import { basicAuth, HttpUser, postForm } from '../helpers/http-client.js';
 import { info, infoStatus, PASSWORD } from './support.js';
@@ -42,7 +42,7 @@ describe('device-bound tokens', () => {
       tokens.push(await deviceToken(app, `device-${String(i).padStart(3, '0')}`));
       clock.advance(1000);
     }
-    const stored = await gh.ctx.storage.findToken(sha256Hex(tokens[30]!.access_token));
+    const stored = await gh.ctx.storage.findToken(tokenKey(tokens[30]!.access_token));
     expect(stored).toMatchObject({ deviceId: 'device-031', deviceName: 'Phone device-031' });
 
     expect(await infoStatus(gh, tokens[0]!.access_token)).toBe(401);

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { sha256Hex } from '../../src/crypto/random.js';
+import { tokenKey } from '../../src/oauth/tokens.js';
 import type { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -51,7 +51,7 @@ async function consent(decision: 'Allow' | 'Deny'): Promise<void> {
 }
 
 async function tokenRecord(accessToken: string) {
-  return gh.ctx.storage.findToken(sha256Hex(accessToken));
+  return gh.ctx.storage.findToken(tokenKey(accessToken));
 }
 
 /** Every token (access and refresh) stored for the family of this access token. */
@@ -142,7 +142,7 @@ describe('the debug token page', () => {
     await page.locator('#token-view').waitFor();
     expect(await page.locator('#token-view h1').textContent()).toBe('Your debug token');
     const token = (await page.locator('#token').textContent()) ?? '';
-    expect(token).toMatch(/^gate_at_[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^gate_at_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
     expect(await page.locator('#token-expiry').textContent()).toBe('Expires in 365 days');
     expect(page.url()).toBe(verificationPage());
 

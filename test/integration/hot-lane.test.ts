@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { hotLaneOf } from '../../src/http/hot-lane.js';
-import { sha256Hex } from '../../src/crypto/random.js';
+import { tokenKey } from '../../src/oauth/tokens.js';
 import { startGatehouse, testEngine, type TestGatehouse } from '../helpers/gatehouse.js';
 
 interface Pair {
@@ -128,7 +128,7 @@ describe('on an http issuer', () => {
       bound: await issue(webApp, alice.id, ['login:info', 'openid'], { jkt: 'x'.repeat(43) }),
     };
     await gh.ctx.storage.updateUser(bob.id, { status: 'blocked' });
-    const revoked = await gh.ctx.storage.findToken(sha256Hex(tokens.revoked!));
+    const revoked = await gh.ctx.storage.findToken(tokenKey(tokens.revoked!));
     await gh.ctx.storage.revokeFamily(revoked!.familyId, Date.now());
   });
   afterAll(() => closePair(p));

@@ -78,8 +78,8 @@ async function oauthError(promise: Promise<unknown>): Promise<string> {
 
 function expectTokens(tokens: oauth.TokenEndpointResponse): void {
   expect(tokens.token_type).toBe('bearer');
-  expect(tokens.access_token).toMatch(/^gate_at_[A-Za-z0-9_-]{43}$/);
-  expect(tokens.refresh_token).toMatch(/^gate_rt_[A-Za-z0-9_-]{43}$/);
+  expect(tokens.access_token).toMatch(/^gate_at_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+  expect(tokens.refresh_token).toMatch(/^gate_rt_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
   expect(tokens.scope).toBe('login:info login:email');
   expect(tokens.expires_in).toBeGreaterThan(0);
 }

@@ -4,6 +4,7 @@
  * /account and an operator on /admin.
  */
 import { z } from 'zod';
+import { tokenHandle } from '../../oauth/tokens.js';
 import { sessionHandle } from '../../pages/account-page.js';
 import { operation, type Resource } from '../operation.js';
 import { ApiProblem } from '../problem.js';
@@ -35,7 +36,6 @@ const SessionSchema = z.object({
 
 const TokenList = z.object({ items: z.array(TokenSchema) }).meta({ id: 'TokenList' });
 const SessionList = z.object({ items: z.array(SessionSchema) }).meta({ id: 'SessionList' });
-const handle = (hash: string) => hash.slice(0, 16);
 
 export const userAccessResource: Resource = {
   tag: 'Tokens and sessions',
@@ -50,7 +50,7 @@ export const userAccessResource: Resource = {
         const tokens = await ctx.storage.listTokens({ userId: user.id, activeAt: ctx.clock(), limit: 1000 });
         return {
           items: tokens.map((t) => ({
-            id: handle(t.hash), type: t.type, client_id: t.clientId, scopes: t.scopes, device_id: t.deviceId, device_name: t.deviceName,
+            id: tokenHandle(t.hash), type: t.type, client_id: t.clientId, scopes: t.scopes, device_id: t.deviceId, device_name: t.deviceName,
             debug: t.isDebug, created_at: iso(t.createdAt), expires_at: iso(t.expiresAt),
           })),
         };
@@ -62,7 +62,7 @@ export const userAccessResource: Resource = {
       params: UserIdParams.extend({ token_id: z.string().max(40) }), success: { status: 204, description: 'Revoked' }, problems: ['not-found'],
       handler: async ({ ctx, admin, actor, ip, params }) => {
         const user = await userOr404(ctx, params.id);
-        const token = (await ctx.storage.listTokens({ userId: user.id, activeAt: ctx.clock(), limit: 1000 })).find((t) => handle(t.hash) === params.token_id);
+        const token = (await ctx.storage.listTokens({ userId: user.id, activeAt: ctx.clock(), limit: 1000 })).find((t) => tokenHandle(t.hash) === params.token_id);
         if (!token) throw new ApiProblem('not-found', 'no live token of this user with this id');
         await admin.revokeTokenFamily(actor, user, token, ip);
       },

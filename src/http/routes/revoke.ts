@@ -6,16 +6,15 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
-import { sha256Hex } from '../../crypto/random.js';
 import { authenticateClient, clientCredentials } from '../../oauth/client-auth.js';
 import { InvalidRequest } from '../../oauth/errors.js';
-import { MAX_TOKEN_LENGTH } from '../../oauth/tokens.js';
+import { MAX_TOKEN_LENGTH, tokenKey } from '../../oauth/tokens.js';
 import type { AppRecord } from '../../storage/storage.js';
 import { answerCorsFor } from '../cors.js';
 import { edgeParams, PARAMS } from '../edge-params.js';
 
 async function revoke(ctx: Context, app: AppRecord, raw: string, ip: string): Promise<void> {
-  const token = raw.length <= MAX_TOKEN_LENGTH ? await ctx.storage.findToken(sha256Hex(raw)) : null;
+  const token = raw.length <= MAX_TOKEN_LENGTH ? await ctx.storage.findToken(tokenKey(raw)) : null;
   // RFC 7009 §2.2: an unknown or already invalid token is answered as success.
   if (!token) return;
   // RFC 7009 §2.1 would let the server refuse another app's token; answering exactly as for an

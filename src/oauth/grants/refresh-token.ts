@@ -9,7 +9,7 @@
  * rotated, so a thief without the key cannot even burn it. New access tokens
  * are bound to the key of the request's proof.
  */
-import { sha256Hex } from '../../crypto/random.js';
+import { tokenKey } from '../tokens.js';
 import { InvalidDpopProof } from '../dpop.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
 import { parseScopeParam, withoutOfflineAccess } from '../scopes.js';
@@ -28,7 +28,7 @@ export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: Tok
 export function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams, clientId: ClientId): Promise<TokenForClient>;
 export async function readRefreshToken(ctx: Pick<GrantContext, 'storage'>, params: TokenParams, clientId?: ClientId): Promise<TokenWithOwners | TokenForClient | null> {
   const raw = params.refresh_token;
-  const hash = raw && raw.length <= 512 ? sha256Hex(raw) : null;
+  const hash = raw && raw.length <= 512 ? tokenKey(raw) : null;
   if (clientId === undefined) return hash === null ? null : ctx.storage.findTokenWithOwners(hash);
   return hash === null ? { found: null, client: await ctx.storage.findApp(clientId) } : ctx.storage.findTokenForClient(hash, clientId);
 }
