@@ -15,7 +15,7 @@ import type { Brand } from '../types.js';
  */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
-/** Hex SHA-256 of a secret value: the only form in which it is stored. */
+/** Hex SHA-256 of a secret value: the only form in which it is stored (a token's, after the time it carries: `tokenKey`). */
 export type SecretHash = Brand<string, 'SecretHash'>;
 
 export function sha256Hex(value: string): SecretHash {
