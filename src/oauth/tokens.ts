@@ -103,6 +103,8 @@ export function newFamilyId(now: number = Date.now()): string {
 const STAMPED = /^gate_(?:at|rt)_([0-9a-f]{12})[A-Za-z0-9_-]{43}$/;
 /** Where a stamped token's key begins: after every bare SHA-256 (hex digits only), so the two forms never mix. */
 const STAMPED_KEY = 't';
+/** Where the hash begins in a stamped token's key: after `t` and the 12 digits of time. */
+const STAMPED_HASH_AT = STAMPED_KEY.length + 12;
 
 /**
  * A new opaque token: `prefix`, the time it is issued as 12 hex digits, and
@@ -131,7 +133,7 @@ export function newOpaqueToken(prefix: typeof ACCESS_TOKEN_PREFIX | typeof REFRE
 export function tokenKey(raw: string): SecretHash {
   const stamp = STAMPED.exec(raw)?.[1];
   const hash = sha256Hex(raw);
-  return (stamp === undefined ? hash : STAMPED_KEY + stamp + hash.slice(1 + stamp.length)) as SecretHash;
+  return (stamp === undefined ? hash : STAMPED_KEY + stamp + hash.slice(STAMPED_HASH_AT)) as SecretHash;
 }
 
 /**
@@ -140,7 +142,7 @@ export function tokenKey(raw: string): SecretHash {
  * share).
  */
 export function tokenHandle(key: string): string {
-  return key.startsWith(STAMPED_KEY) ? key.slice(13, 29) : key.slice(0, 16);
+  return key.startsWith(STAMPED_KEY) ? key.slice(STAMPED_HASH_AT, STAMPED_HASH_AT + 16) : key.slice(0, 16);
 }
 
 export class TokenService {
